@@ -1,0 +1,66 @@
+// The exceptions hgcm-runtime throws, in one place. They are for our own bugs, broken invariants and bad
+// arguments at the API edge; guest-visible failures travel as VBox status codes instead. Match on `code`,
+// not instanceof: errors copied across worker_threads lose their class.
+
+/** Base class; `code` is stable and documented below. */
+export class HgcmError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** ERR_CONFIG: a Machine, service or harness was configured with an invalid value. */
+export class ConfigError extends HgcmError {
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
+}
+
+/** ERR_GUEST_MEMORY: an access outside guest RAM, or a misaligned atomic access. */
+export class GuestMemoryError extends HgcmError {
+  readonly kind: 'out-of-bounds' | 'misaligned';
+  readonly addr: number;
+  readonly len: number;
+  constructor(kind: 'out-of-bounds' | 'misaligned', addr: number, len: number, size: number) {
+    super('ERR_GUEST_MEMORY', `${kind} guest access at 0x${addr.toString(16)} (+${len}) in ${size} bytes of RAM`);
+    this.kind = kind;
+    this.addr = addr;
+    this.len = len;
+  }
+}
+
+/** ERR_HEAP: a guest heap misuse (double free, freeing a foreign pointer) or exhaustion reported as such. */
+export class HeapError extends HgcmError {
+  constructor(message: string) {
+    super('ERR_HEAP', message);
+  }
+}
+
+/** ERR_INVARIANT: an internal invariant broke; always a bug in hgcm-runtime. */
+export class InvariantError extends HgcmError {
+  constructor(message: string) {
+    super('ERR_INVARIANT', message);
+  }
+}
+
+/** ERR_MACHINE_STATE: a Machine call made in a state that does not allow it (e.g. run after stop). */
+export class MachineStateError extends HgcmError {
+  constructor(message: string) {
+    super('ERR_MACHINE_STATE', message);
+  }
+}
+
+/** ERR_WORKER: a worker thread failed to start or died. */
+export class WorkerError extends HgcmError {
+  constructor(message: string) {
+    super('ERR_WORKER', message);
+  }
+}
+
+/** Throw InvariantError unless `cond` holds. */
+export function invariant(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new InvariantError(message);
+}

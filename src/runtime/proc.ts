@@ -1,0 +1,174 @@
+// The protocol core's effect vocabulary and the threads executors. Step machines are generators that
+// never block or touch threads themselves: they yield `point` (an interleaving point) and `wait` (block
+// until a condition holds), and an executor decides what those mean. runSync/runAsync here are the
+// real-thread executors; src/sim has the deterministic one. Same machines, two executors (design.md 3).
+import type { AtomicCell } from './atomic-cell.js';
+import { PointId, type PointName } from './points.js';
+
+/** An interleaving point: `addr`/`gen` name the request it concerns (0 when none). */
+export interface PointEffect {
+  readonly k: 'point';
+  readonly id: number;
+  readonly addr: number;
+  readonly gen: number;
+}
+
+/**
+ * Block until `until()` holds. The waiter sleeps on `cell`; whoever makes `until()` true must change the
+ * cell afterwards (AtomicCell.bump) so no wake-up is lost. After each wake the executor re-checks, in
+ * order: the condition, a pending signal (if `signal` is given), the deadline.
+ */
+export interface WaitEffect {
+  readonly k: 'wait';
+  readonly cell: AtomicCell;
+  readonly until: () => boolean;
+  /** Absolute time in the executor's clock (ms), or Infinity. */
+  readonly deadline: number;
+  /** For interruptible waits: is a signal pending? */
+  readonly signal: (() => boolean) | null;
+  /** 'short' when the answer is expected within microseconds: the executor may spin before sleeping. */
+  readonly hint: 'short' | 'long';
+}
+
+/** What an effect can yield. */
+export type Effect = PointEffect | WaitEffect;
+/** How a wait ended. */
+export type WaitOutcome = 'ok' | 'timeout' | 'signal';
+/** A step machine returning T. */
+export type Proc<T> = Generator<Effect, T, WaitOutcome | undefined>;
+
+/** A clock in milliseconds: wall time under threads, virtual time under sim. */
+export interface Clock {
+  now(): number;
+}
+
+/** Yield an interleaving point. */
+export function point(name: PointName, addr = 0, gen = 0): PointEffect {
+  return { k: 'point', id: PointId[name], addr, gen };
+}
+
+/** Build a wait effect. */
+export function waitFor(
+  cell: AtomicCell,
+  until: () => boolean,
+  opts: { deadline?: number; signal?: () => boolean; hint?: 'short' | 'long' } = {},
+): WaitEffect {
+  return {
+    k: 'wait',
+    cell,
+    until,
+    deadline: opts.deadline ?? Infinity,
+    signal: opts.signal ?? null,
+    hint: opts.hint ?? 'long',
+  };
+}
+
+/** Yield `wait` and return its outcome (a helper so callers need no cast). */
+export function* wait(e: WaitEffect): Proc<WaitOutcome> {
+  return (yield e) ?? 'ok';
+}
+
+/** Acquire a 0/1 mutex word; a step machine's lock (cf. RTCritSect). Release with `unlock`. */
+export function* lock(cell: AtomicCell): Proc<void> {
+  // ORDER: CAS 0 -> 1 is the acquire; waiters sleep on the word itself and unlock() bumps it with notify.
+  while (cell.cas(0, 1) !== 0) {
+    yield waitFor(cell, () => cell.load() === 0, { hint: 'short' });
+  }
+}
+
+/** Release a mutex taken by `lock`. */
+export function unlock(cell: AtomicCell): void {
+  cell.store(0);
+  cell.notify(1);
+}
+
+/** Options of the threads executors. */
+export interface ThreadExecOptions {
+  readonly clock: Clock;
+  /** Loads of the wait word before Atomics.wait for 'short' waits (0 = never spin). */
+  readonly spin: number;
+  /** Loads before sleeping for 'long' waits. */
+  readonly spinLong: number;
+  /** Called at every point (tests' hooks, tracing). */
+  readonly onPoint?: ((p: PointEffect) => void) | undefined;
+}
+
+/** Real-thread wait: spin a bounded number of loads, then Atomics.wait; re-check after every wake. */
+export function blockOn(e: WaitEffect, opts: ThreadExecOptions): WaitOutcome {
+  const spin = e.hint === 'short' ? opts.spin : opts.spinLong;
+  for (;;) {
+    // ORDER: read the word before testing the condition; a waker changes state, then the word, so a
+    // change between our test and our sleep makes Atomics.wait return at once (no lost wake-up).
+    const seen = e.cell.load();
+    if (e.until()) return 'ok';
+    if (e.signal !== null && e.signal()) return 'signal';
+    const now = opts.clock.now();
+    if (now >= e.deadline) return 'timeout';
+    let changed = false;
+    for (let i = 0; i < spin; i++) {
+      if (e.cell.load() !== seen) {
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) e.cell.wait(seen, e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now));
+  }
+}
+
+/** Run a step machine to completion on this thread, blocking in Atomics.wait. */
+export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
+  let input: WaitOutcome | undefined;
+  for (;;) {
+    const r = proc.next(input);
+    if (r.done === true) return r.value;
+    const e = r.value;
+    if (e.k === 'point') {
+      opts.onPoint?.(e);
+      input = undefined;
+    } else {
+      input = blockOn(e, opts);
+    }
+  }
+}
+
+/** Async wait: like blockOn, but sleeps with Atomics.waitAsync so the thread's event loop keeps running. */
+export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Promise<WaitOutcome> {
+  const spin = e.hint === 'short' ? opts.spin : opts.spinLong;
+  for (;;) {
+    const seen = e.cell.load();
+    if (e.until()) return 'ok';
+    if (e.signal !== null && e.signal()) return 'signal';
+    const now = opts.clock.now();
+    if (now >= e.deadline) return 'timeout';
+    let changed = false;
+    for (let i = 0; i < spin; i++) {
+      if (e.cell.load() !== seen) {
+        changed = true;
+        break;
+      }
+    }
+    if (changed) continue;
+    const timeout = e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now);
+    const w = Atomics.waitAsync(e.cell.i32, e.cell.index, seen, timeout);
+    if (w.async) await w.value;
+  }
+}
+
+/** Run a step machine on this thread without blocking its event loop (pool workers: timers keep firing). */
+export async function runAsync<T>(proc: Proc<T>, opts: ThreadExecOptions): Promise<T> {
+  let input: WaitOutcome | undefined;
+  for (;;) {
+    const r = proc.next(input);
+    if (r.done === true) return r.value;
+    const e = r.value;
+    if (e.k === 'point') {
+      opts.onPoint?.(e);
+      input = undefined;
+    } else {
+      input = await blockOnAsync(e, opts);
+    }
+  }
+}
+
+/** The wall clock of this thread (ms, monotonic). */
+export const wallClock: Clock = { now: () => performance.now() };

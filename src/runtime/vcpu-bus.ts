@@ -1,0 +1,32 @@
+// The guest's only way to the device: a port write, the fast IRQ-ack port read, the IRQ line, and the
+// wake/signal words of its vCPUs. The guest library (src/vcpu) is written against this interface; the
+// device (src/vmmdev) implements it; the composition root hands one to each vCPU.
+import type { AtomicCell } from './atomic-cell.js';
+import type { Proc } from './proc.js';
+
+/** What a vCPU's guest code can do to the device and to other vCPUs. */
+export interface VcpuBus {
+  /** This vCPU's index. */
+  readonly vcpu: number;
+  /** Number of vCPUs in the machine. */
+  readonly vcpuCount: number;
+  /**
+   * `outl(VMMDEV_PORT_OFF_REQUEST, phys)`: synchronous like the real instruction; returns once the device
+   * has handled the request (for HGCM, once it has accepted or refused the call).
+   */
+  outRequest(phys: number): Proc<void>;
+  /** `inl(VMMDEV_PORT_OFF_REQUEST_FAST)`: acknowledge and return the pending, unmasked events. */
+  inFastAck(): number;
+  /** The IRQ line: true while an unmasked event is pending (VMMDevMemory.fHaveEvents). */
+  irqPending(): boolean;
+  /** This vCPU's wake word: port acks, IRQ delivery and signals bump it. */
+  readonly wake: AtomicCell;
+  /** Pending signals for this vCPU (Machine.signal). */
+  signalPending(): boolean;
+  /** The guest kernel delivered the pending signal(s) to the thread: clear them. */
+  consumeSignals(): number;
+  /** Enter (true) or leave (false) the HGCM wait list; the guest ISR wakes every vCPU with waiters. */
+  setWaiting(waiting: boolean): void;
+  /** The guest ISR's wake_up(): bump the wake word of every vCPU in the HGCM wait list. */
+  wakeWaiters(): void;
+}
