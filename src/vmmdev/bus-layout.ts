@@ -1,0 +1,82 @@
+// Layout of the device bus: the SharedArrayBuffer holding VMMDev state that vCPUs reach through ports.
+//
+//   word  0 MAGIC           'VMMD'
+//         1 VCPUS           number of vCPU blocks
+//         2 DOORBELL        bumped by a vCPU after filling its port slot; the device thread sleeps here
+//         3 DEVICE_STATE    0 starting, 1 running, 2 stop requested, 3 stopped
+//         4 EVENT_LOCK      sealed lock over words 5-9 (the device critsect for events)
+//         5 HOST_EVENTS     fHostEventFlags: latched VMMDEV_EVENT_* bits
+//         6 GUEST_FILTER    fGuestFilterMask
+//         7 NEW_FILTER      fNewGuestFilterMask: a mask change deferred while events are pending
+//         8 NEW_FILTER_OK   fNewGuestFilterMaskValid
+//         9 IRQ_LINE        VMMDevMemory.fHaveEvents and the PCI INTx level (read lock-free by vCPUs)
+//        10 ADDITIONS_OK    fu32AdditionsOk: the guest reported a supported interface version
+//        11 HGCM_ENABLED    u32HGCMEnabled: the first HGCM command switched the HGCM event on
+//        12 CONTROL         bumped by the main thread when a control message waits for the device
+//        13 FEATURES        VMMDEV_HVF_* the host reports
+//        14 CANCEL2         1 if the host implements HGCMCancel2 (0: an "old host", VERR_NOT_IMPLEMENTED)
+//        15                 reserved
+//   16 + 16*i: vCPU i block
+//        +0 PORT_ADDR       physical address written by the port write
+//        +1 PORT_SEQ        incremented by the vCPU after PORT_ADDR: a port write is pending while != PORT_ACK
+//        +2 PORT_ACK        set to PORT_SEQ by the device when it has handled the request
+//        +3 WAKE            the vCPU sleeps here; port acks, IRQ delivery and signals bump it
+//        +4 SIGNAL          pending signal count
+//        +5 WAITING         guest threads on this vCPU waiting for an HGCM completion (the wait list)
+//        +6..15             reserved
+
+/** Bus header word indices. */
+export const Bus = {
+  MAGIC: 0,
+  VCPUS: 1,
+  DOORBELL: 2,
+  DEVICE_STATE: 3,
+  EVENT_LOCK: 4,
+  HOST_EVENTS: 5,
+  GUEST_FILTER: 6,
+  NEW_FILTER: 7,
+  NEW_FILTER_OK: 8,
+  IRQ_LINE: 9,
+  ADDITIONS_OK: 10,
+  HGCM_ENABLED: 11,
+  CONTROL: 12,
+  FEATURES: 13,
+  CANCEL2: 14,
+} as const;
+
+/** Offsets inside a vCPU block. */
+export const VcpuSlot = {
+  PORT_ADDR: 0,
+  PORT_SEQ: 1,
+  PORT_ACK: 2,
+  WAKE: 3,
+  SIGNAL: 4,
+  WAITING: 5,
+} as const;
+
+/** DEVICE_STATE values. */
+export const DeviceState = {
+  STARTING: 0,
+  RUNNING: 1,
+  STOP_REQUESTED: 2,
+  STOPPED: 3,
+} as const;
+
+/** 'VMMD' little-endian. */
+export const BUS_MAGIC = 0x444d4d56;
+/** Words of the bus header. */
+export const BUS_HEADER_WORDS = 16;
+/** Words per vCPU block. */
+export const VCPU_BLOCK_WORDS = 16;
+/** Most vCPUs a machine may have. */
+export const MAX_VCPUS = 64;
+
+/** Word index of field `slot` of vCPU `vcpu`. */
+export function vcpuWord(vcpu: number, slot: number): number {
+  return BUS_HEADER_WORDS + VCPU_BLOCK_WORDS * vcpu + slot;
+}
+
+/** Total words of a bus with `vcpus` vCPUs. */
+export function busWords(vcpus: number): number {
+  return BUS_HEADER_WORDS + VCPU_BLOCK_WORDS * vcpus;
+}

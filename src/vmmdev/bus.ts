@@ -1,0 +1,275 @@
+// The device bus: VMMDev's shared state, the event/IRQ logic (vmmdevNotifyGuestWorker, vmmdevMaybeSetIRQ,
+// vmmdevFastRequestIrqAck, VMMDevCtlSetGuestFilterMask) and the port API handed to vCPUs; models VMMDev.cpp.
+import { VmmDevEvent } from '../abi/index.js';
+import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
+import { waitFor, type Proc } from '../runtime/proc.js';
+import { lockSync, unlockSync } from '../runtime/sync.js';
+import type { VcpuBus } from '../runtime/vcpu-bus.js';
+import {
+  BUS_MAGIC,
+  Bus,
+  DeviceState,
+  MAX_VCPUS,
+  VcpuSlot,
+  busWords,
+  vcpuWord,
+} from './bus-layout.js';
+
+/** Options for a new bus. */
+export interface BusOptions {
+  readonly vcpus: number;
+  /** VMMDEV_HVF_* reported by GetHostVersion. */
+  readonly features: number;
+  /** False for an "old host" without HGCMCancel2 (answers VERR_NOT_IMPLEMENTED). */
+  readonly cancel2: boolean;
+}
+
+/**
+ * VMMDev's state in shared memory. Owned by the device thread; host pool workers use it to raise events
+ * on completion; vCPUs reach it only through `vcpuBus()`.
+ */
+export class DeviceBus {
+  readonly words: SharedWords;
+  readonly vcpus: number;
+  readonly doorbell: AtomicCell;
+  readonly control: AtomicCell;
+  private readonly eventLock: AtomicCell;
+  private readonly wakes: readonly AtomicCell[];
+
+  private constructor(words: SharedWords) {
+    if (words.load(Bus.MAGIC) !== BUS_MAGIC) throw new Error('not a VMMDev bus');
+    this.words = words;
+    this.vcpus = words.load(Bus.VCPUS);
+    this.doorbell = words.cell(Bus.DOORBELL);
+    this.control = words.cell(Bus.CONTROL);
+    this.eventLock = words.cell(Bus.EVENT_LOCK);
+    this.wakes = Array.from({ length: this.vcpus }, (_, i) => words.cell(vcpuWord(i, VcpuSlot.WAKE)));
+  }
+
+  /** A fresh bus. */
+  static create(opts: BusOptions): DeviceBus {
+    if (!Number.isInteger(opts.vcpus) || opts.vcpus < 1 || opts.vcpus > MAX_VCPUS) {
+      throw new RangeError(`vcpus must be 1..${MAX_VCPUS}, got ${opts.vcpus}`);
+    }
+    const words = SharedWords.create(busWords(opts.vcpus));
+    words.store(Bus.VCPUS, opts.vcpus);
+    words.store(Bus.FEATURES, opts.features | 0);
+    words.store(Bus.CANCEL2, opts.cancel2 ? 1 : 0);
+    words.store(Bus.MAGIC, BUS_MAGIC);
+    return new DeviceBus(words);
+  }
+
+  /** The bus another thread created. */
+  static attach(sab: SharedArrayBuffer): DeviceBus {
+    return new DeviceBus(new SharedWords(sab));
+  }
+
+  get sab(): SharedArrayBuffer {
+    return this.words.sab;
+  }
+  get features(): number {
+    return this.words.load(Bus.FEATURES) >>> 0;
+  }
+  get cancel2Implemented(): boolean {
+    return this.words.load(Bus.CANCEL2) === 1;
+  }
+  get state(): number {
+    return this.words.load(Bus.DEVICE_STATE);
+  }
+  setState(state: number): void {
+    this.words.store(Bus.DEVICE_STATE, state);
+    this.doorbell.bump();
+  }
+  get stopRequested(): boolean {
+    return this.words.load(Bus.DEVICE_STATE) === DeviceState.STOP_REQUESTED;
+  }
+  get additionsOk(): boolean {
+    return this.words.load(Bus.ADDITIONS_OK) === 1;
+  }
+  setAdditionsOk(ok: boolean): void {
+    this.words.store(Bus.ADDITIONS_OK, ok ? 1 : 0);
+  }
+
+  /** Port slot of vCPU i: the pending sequence number, or undefined when no port write is pending. */
+  pendingPortWrite(vcpu: number): { seq: number; phys: number } | undefined {
+    const seq = this.words.load(vcpuWord(vcpu, VcpuSlot.PORT_SEQ));
+    if (seq === this.words.load(vcpuWord(vcpu, VcpuSlot.PORT_ACK))) return undefined;
+    // ORDER: the vCPU stores PORT_ADDR before incrementing PORT_SEQ, and never writes it again before our
+    // ack, so the address read after the sequence is the one that goes with it.
+    return { seq, phys: this.words.load(vcpuWord(vcpu, VcpuSlot.PORT_ADDR)) >>> 0 };
+  }
+
+  /** Finish a port write: the vCPU's `outl` returns. */
+  ackPortWrite(vcpu: number, seq: number): void {
+    this.words.store(vcpuWord(vcpu, VcpuSlot.PORT_ACK), seq);
+    this.wakes[vcpu]!.bump();
+  }
+
+  /** Current guest filter mask. */
+  get filterMask(): number {
+    return this.words.load(Bus.GUEST_FILTER) >>> 0;
+  }
+  /** Latched host events (pending, masked or not). */
+  get pendingEvents(): number {
+    return this.words.load(Bus.HOST_EVENTS) >>> 0;
+  }
+  /** The IRQ line level (VMMDevMemory.fHaveEvents). */
+  get irqLine(): boolean {
+    return this.words.load(Bus.IRQ_LINE) === 1;
+  }
+
+  /** Run `fn` under the event lock (sealed: never yields, so the sim runs it atomically). */
+  private underEventLock<T>(fn: (w: SharedWords) => T): T {
+    lockSync(this.eventLock);
+    try {
+      return fn(this.words);
+    } finally {
+      unlockSync(this.eventLock);
+    }
+  }
+
+  /** vmmdevMaybeSetIRQ with the lock held: raise the line if an unmasked event is pending. */
+  private maybeSetIrqLocked(w: SharedWords): boolean {
+    if ((w.load(Bus.HOST_EVENTS) & w.load(Bus.GUEST_FILTER)) === 0 || w.load(Bus.IRQ_LINE) === 1) return false;
+    w.store(Bus.IRQ_LINE, 1);
+    return true;
+  }
+
+  /**
+   * VMMDevNotifyGuest: latch `events`; raise the IRQ on the edge from "nothing unmasked pending" to
+   * "something pending", and deliver it (wake every vCPU; the first to look runs the guest ISR).
+   * Level-triggered: while events are pending, further ones only latch. Before the additions reported
+   * a supported version, events latch and no IRQ is raised. Returns true if an interrupt was delivered.
+   */
+  notifyGuest(events: number): boolean {
+    const raised = this.underEventLock((w) => {
+      const hadEvents = (w.load(Bus.HOST_EVENTS) & w.load(Bus.GUEST_FILTER)) !== 0;
+      w.store(Bus.HOST_EVENTS, w.load(Bus.HOST_EVENTS) | events);
+      return w.load(Bus.ADDITIONS_OK) === 1 && !hadEvents && this.maybeSetIrqLocked(w);
+    });
+    if (raised) this.deliverIrq();
+    return raised;
+  }
+
+  /**
+   * vmmdevFastRequestIrqAck / AcknowledgeEvents: apply a deferred filter change, return and clear the
+   * pending unmasked events, lower the line. Without reported additions the fast port reads 0xFFFFFFFF.
+   */
+  acknowledgeEvents(): number {
+    return this.underEventLock((w) => {
+      if (w.load(Bus.ADDITIONS_OK) !== 1) return 0xffffffff;
+      if (w.load(Bus.NEW_FILTER_OK) === 1) {
+        w.store(Bus.GUEST_FILTER, w.load(Bus.NEW_FILTER));
+        w.store(Bus.NEW_FILTER_OK, 0);
+      }
+      const acked = (w.load(Bus.HOST_EVENTS) & w.load(Bus.GUEST_FILTER)) >>> 0;
+      w.store(Bus.HOST_EVENTS, w.load(Bus.HOST_EVENTS) & ~acked);
+      w.store(Bus.IRQ_LINE, 0);
+      return acked;
+    });
+  }
+
+  /**
+   * VMMDevCtlSetGuestFilterMask: while events are pending the change is deferred to the next ack;
+   * otherwise it applies at once and may raise the IRQ.
+   */
+  setFilterMask(orMask: number, notMask: number): void {
+    const raised = this.underEventLock((w) => {
+      if ((w.load(Bus.HOST_EVENTS) & w.load(Bus.GUEST_FILTER)) !== 0) {
+        const base = w.load(Bus.NEW_FILTER_OK) === 1 ? w.load(Bus.NEW_FILTER) : w.load(Bus.GUEST_FILTER);
+        w.store(Bus.NEW_FILTER, (base | orMask) & ~notMask);
+        w.store(Bus.NEW_FILTER_OK, 1);
+        return false;
+      }
+      w.store(Bus.GUEST_FILTER, (w.load(Bus.GUEST_FILTER) | orMask) & ~notMask);
+      return this.maybeSetIrqLocked(w);
+    });
+    if (raised) this.deliverIrq();
+  }
+
+  /** vmmdevR3HgcmAddCommand's first-command hook: switch the HGCM event on once. */
+  enableHgcmEvents(): void {
+    if (this.words.cell(Bus.HGCM_ENABLED).cas(0, 1) === 0) this.setFilterMask(VmmDevEvent.HGCM, 0);
+  }
+
+  /** Deliver the interrupt: every vCPU is woken and the first to look runs the ISR. */
+  private deliverIrq(): void {
+    for (const w of this.wakes) w.bump();
+  }
+
+  /** The port/IRQ API for vCPU i. */
+  vcpuBus(vcpu: number): VcpuBus {
+    return new VcpuPorts(this, vcpu);
+  }
+
+  /** Machine.signal(vcpu): post a signal to the thread running on that vCPU. */
+  signal(vcpu: number): void {
+    this.words.add(vcpuWord(vcpu, VcpuSlot.SIGNAL), 1);
+    this.wakes[vcpu]!.bump();
+  }
+
+  /** Wake cell of vCPU i. */
+  wake(vcpu: number): AtomicCell {
+    const w = this.wakes[vcpu];
+    if (w === undefined) throw new RangeError(`no vCPU ${vcpu}`);
+    return w;
+  }
+}
+
+/** The VcpuBus of one vCPU: the guest side of the port and IRQ wiring. */
+class VcpuPorts implements VcpuBus {
+  readonly vcpu: number;
+  readonly vcpuCount: number;
+  readonly wake: AtomicCell;
+  private readonly bus: DeviceBus;
+  private readonly words: SharedWords;
+  private readonly portAck: number;
+  private readonly signals: AtomicCell;
+
+  constructor(bus: DeviceBus, vcpu: number) {
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= bus.vcpus) throw new RangeError(`no vCPU ${vcpu}`);
+    this.bus = bus;
+    this.words = bus.words;
+    this.vcpu = vcpu;
+    this.vcpuCount = bus.vcpus;
+    this.wake = bus.wake(vcpu);
+    this.portAck = vcpuWord(vcpu, VcpuSlot.PORT_ACK);
+    this.signals = bus.words.cell(vcpuWord(vcpu, VcpuSlot.SIGNAL));
+  }
+
+  *outRequest(phys: number): Proc<void> {
+    const w = this.words;
+    w.store(vcpuWord(this.vcpu, VcpuSlot.PORT_ADDR), phys | 0);
+    // ORDER: address first, then the sequence number, then the doorbell (see DeviceBus.pendingPortWrite).
+    const seq = w.add(vcpuWord(this.vcpu, VcpuSlot.PORT_SEQ), 1) + 1;
+    this.bus.doorbell.bump();
+    const ack = this.portAck;
+    yield waitFor(this.wake, () => w.load(ack) === seq, { hint: 'short' });
+  }
+
+  inFastAck(): number {
+    return this.bus.acknowledgeEvents();
+  }
+
+  irqPending(): boolean {
+    return this.bus.irqLine;
+  }
+
+  signalPending(): boolean {
+    return this.signals.load() > 0;
+  }
+
+  consumeSignals(): number {
+    return this.signals.exchange(0);
+  }
+
+  setWaiting(waiting: boolean): void {
+    this.words.add(vcpuWord(this.vcpu, VcpuSlot.WAITING), waiting ? 1 : -1);
+  }
+
+  wakeWaiters(): void {
+    for (let i = 0; i < this.vcpuCount; i++) {
+      if (this.words.load(vcpuWord(i, VcpuSlot.WAITING)) > 0) this.bus.wake(i).bump();
+    }
+  }
+}

@@ -1,0 +1,191 @@
+// The pending HGCM command list (cf. listHGCMCmd and VBOXHGCMCMD in VMMDevHGCM.cpp), in shared memory so
+// the device thread (enlist, cancel) and the pool workers (completion) meet under one lock.
+//
+// Upstream's rule, kept here in one place: cancel = lock, find (first match by guest-physical address,
+// newest first), mark cancelled, unlock; completion = lock, remove, unlock, THEN check the mark, and a
+// cancelled command is never written back. The lock is a step-machine lock: its holder yields points, so
+// the sim explores every interleaving around it.
+//
+//   word 0 LOCK   1 SEQ (enlist counter)   2 LISTED   3 CAPACITY   4 NEXT_ID   5 CURSOR
+//   16 + 16*i: slot i, fields F below
+import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
+import { lock, point, unlock, type Proc } from '../runtime/proc.js';
+import { lockSync, unlockSync } from '../runtime/sync.js';
+
+const LOCK = 0;
+const SEQ = 1;
+const LISTED = 2;
+const CAPACITY = 3;
+const NEXT_ID = 4;
+const ALLOC_LOCK = 6;
+const SLOTS = 16;
+const SLOT_WORDS = 16;
+
+/** Fields of a command slot. */
+export const CmdField = {
+  STATE: 0,
+  CANCELLED: 1,
+  PHYS: 2,
+  SEQ: 3,
+  TYPE: 4,
+  CLIENT_SLOT: 5,
+  CLIENT_ID: 6,
+  FUNCTION: 7,
+  SNAP_OFF: 8,
+  SNAP_LEN: 9,
+  VCPU: 10,
+  ID: 11,
+  SERVICE: 12,
+  /** Set once the command has completed (written back or dropped): a second completion is refused. */
+  COMPLETED: 13,
+} as const;
+
+/** Slot states. */
+export const CmdState = {
+  FREE: 0,
+  /** Being filled by the device; not findable yet. */
+  RESERVED: 1,
+  /** On the pending list: findable by cancel. */
+  LISTED: 2,
+  /** Removed by completion (or dropped); being finished. */
+  REMOVED: 3,
+} as const;
+
+/** Command kinds (the request type that created them). */
+export type CommandKind = 'connect' | 'disconnect' | 'call';
+
+/** The command table. */
+export class CommandTable {
+  readonly words: SharedWords;
+  readonly capacity: number;
+  /** The list lock (step-machine lock). */
+  readonly lockCell: AtomicCell;
+
+  private constructor(words: SharedWords) {
+    this.words = words;
+    this.capacity = words.load(CAPACITY);
+    this.lockCell = words.cell(LOCK);
+  }
+
+  static create(capacity: number): CommandTable {
+    const words = SharedWords.create(SLOTS + SLOT_WORDS * capacity);
+    words.store(CAPACITY, capacity);
+    words.store(NEXT_ID, 1);
+    return new CommandTable(words);
+  }
+
+  static attach(sab: SharedArrayBuffer): CommandTable {
+    return new CommandTable(new SharedWords(sab));
+  }
+
+  get sab(): SharedArrayBuffer {
+    return this.words.sab;
+  }
+
+  /** Word index of a field. */
+  private w(slot: number, field: number): number {
+    return SLOTS + SLOT_WORDS * slot + field;
+  }
+
+  get(slot: number, field: number): number {
+    return this.words.load(this.w(slot, field));
+  }
+  set(slot: number, field: number, value: number): void {
+    this.words.store(this.w(slot, field), value);
+  }
+
+  /** Commands on the list now. */
+  get listed(): number {
+    return this.words.load(LISTED);
+  }
+
+  /** Take a free slot (state RESERVED, fresh id), or undefined if all are in use. Sealed; never yields. */
+  reserve(): number | undefined {
+    const w = this.words;
+    lockSync(w.cell(ALLOC_LOCK));
+    try {
+      for (let i = 0; i < this.capacity; i++) {
+        if (w.load(this.w(i, CmdField.STATE)) !== CmdState.FREE) continue;
+        for (let f = 1; f < SLOT_WORDS; f++) w.store(this.w(i, f), 0);
+        w.store(this.w(i, CmdField.ID), w.add(NEXT_ID, 1));
+        w.store(this.w(i, CmdField.STATE), CmdState.RESERVED);
+        return i;
+      }
+      return undefined;
+    } finally {
+      unlockSync(w.cell(ALLOC_LOCK));
+    }
+  }
+
+  /** Return a slot that was never listed, or one completion has finished with. */
+  release(slot: number): void {
+    this.words.store(this.w(slot, CmdField.STATE), CmdState.FREE);
+  }
+
+  /** vmmdevR3HgcmAddCommand: put a reserved command on the list (newest first). */
+  *enlist(slot: number): Proc<void> {
+    yield* lock(this.lockCell);
+    this.set(slot, CmdField.SEQ, this.words.add(SEQ, 1) + 1);
+    this.set(slot, CmdField.STATE, CmdState.LISTED);
+    this.words.add(LISTED, 1);
+    unlock(this.lockCell);
+  }
+
+  /**
+   * vmmdevR3HgcmFindCommandLocked: the newest listed command at `phys`, or undefined. The caller holds
+   * the list lock.
+   */
+  findLocked(phys: number): number | undefined {
+    let best: number | undefined;
+    let bestSeq = 0;
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.get(i, CmdField.STATE) !== CmdState.LISTED) continue;
+      if (this.get(i, CmdField.PHYS) >>> 0 !== phys >>> 0) continue;
+      const seq = this.get(i, CmdField.SEQ);
+      // Sequence numbers are compared by signed difference so they may wrap.
+      if (best === undefined || ((seq - bestSeq) | 0) > 0) {
+        best = i;
+        bestSeq = seq;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Cancel by address (vmmdevR3HgcmCancel2's locked part): lock, find, mark, unlock. Returns the slot that
+   * was marked, or undefined if no listed command has that address.
+   */
+  *cancel(phys: number, onMarked?: (slot: number) => void): Proc<number | undefined> {
+    yield point('device.cancel.lock', phys);
+    yield* lock(this.lockCell);
+    yield point('device.cancel.find', phys);
+    const slot = this.findLocked(phys);
+    if (slot !== undefined) {
+      yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
+      this.set(slot, CmdField.CANCELLED, 1);
+      onMarked?.(slot);
+    }
+    yield point('device.cancel.unlock', phys);
+    unlock(this.lockCell);
+    return slot;
+  }
+
+  /** vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed. */
+  *remove(slot: number): Proc<boolean> {
+    yield* lock(this.lockCell);
+    const listed = this.get(slot, CmdField.STATE) === CmdState.LISTED;
+    if (listed) {
+      this.set(slot, CmdField.STATE, CmdState.REMOVED);
+      this.words.add(LISTED, -1);
+    }
+    unlock(this.lockCell);
+    return listed;
+  }
+
+  /** Slots on the list (audits, quiescence checks). */
+  listedSlots(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.capacity; i++) if (this.get(i, CmdField.STATE) === CmdState.LISTED) out.push(i);
+    return out;
+  }
+}

@@ -1,0 +1,125 @@
+// HGCM command completion (hgcmCompletedWorker, vmmdevR3HgcmCompleteCallRequest in VMMDevHGCM.cpp):
+// remove the command from the list, THEN check whether it was cancelled; a cancelled command is never
+// written back. Otherwise write parameters and buffers, the result, set DONE with an atomic OR, and raise
+// VMMDEV_EVENT_HGCM. Runs on whichever thread completes: a pool worker for calls, the device for
+// commands it finishes itself.
+import {
+  HgcmReqFlag,
+  RequestType,
+  Status,
+  VMMDevHGCMConnect,
+  VMMDevHGCMRequestHeader,
+  VMMDevRequestHeader,
+  VmmDevEvent,
+  type StatusCode,
+} from '../abi/index.js';
+import type { ClientTable } from '../hgcm/clients.js';
+import type { SvcParm } from '../hgcm/service.js';
+import { gpa } from '../runtime/address.js';
+import type { GuestMemory } from '../runtime/guest-memory.js';
+import { point, type Proc } from '../runtime/proc.js';
+import type { StatsBlock } from '../runtime/stats.js';
+import type { DeviceBus } from './bus.js';
+import { CmdField, type CommandTable } from './commands.js';
+import { copyOut, parseSnapshot, put32 } from './marshal.js';
+import type { ParsedCall } from './parse-call.js';
+import type { SnapshotArena } from './snapshots.js';
+
+/** Everything on the host side of the call path, shared by the device thread and the pool workers. */
+export interface HgcmHostEnv {
+  readonly mem: GuestMemory;
+  readonly bus: DeviceBus;
+  readonly cmds: CommandTable;
+  readonly snaps: SnapshotArena;
+  readonly clients: ClientTable;
+  readonly stats: StatsBlock;
+}
+
+/** How a completion ended. */
+export type CompletionOutcome =
+  /** Results, result code and DONE written; the IRQ raised. */
+  | 'written'
+  /** The guest had cancelled the command: nothing written (the service gets VERR_CANCELLED). */
+  | 'cancelled'
+  /** The command was not on the list (already completed): nothing done. */
+  | 'gone';
+
+/** What completion writes besides the result code. */
+export type CompletionData =
+  | { readonly kind: 'call'; readonly call: ParsedCall; readonly parms: readonly SvcParm[] }
+  | { readonly kind: 'connect'; readonly clientId: number }
+  | { readonly kind: 'none' };
+
+/** The snapshot bytes of a command. */
+export function commandSnapshot(env: HgcmHostEnv, slot: number): Uint8Array {
+  return env.snaps.bytes(env.cmds.get(slot, CmdField.SNAP_OFF), env.cmds.get(slot, CmdField.SNAP_LEN));
+}
+
+/** Parse the call a command slot holds (the device validated it at submission). */
+export function commandCall(env: HgcmHostEnv, slot: number): ParsedCall {
+  return parseSnapshot(commandSnapshot(env, slot), env.cmds.get(slot, CmdField.TYPE), env.mem.size);
+}
+
+/** Complete command `slot` with status `rc` (hgcmCompletedWorker). */
+export function* completeCommand(env: HgcmHostEnv, slot: number, rc: StatusCode, data: CompletionData): Proc<CompletionOutcome> {
+  const { cmds, mem } = env;
+  const phys = cmds.get(slot, CmdField.PHYS) >>> 0;
+  const id = cmds.get(slot, CmdField.ID);
+  yield point('host.complete.remove', phys, id);
+  if (!(yield* cmds.remove(slot))) return 'gone';
+  yield point('host.complete.checkCancelled', phys, id);
+  if (cmds.get(slot, CmdField.CANCELLED) === 1) {
+    env.stats.add('host.completedCancelled');
+    freeCommand(env, slot);
+    return 'cancelled';
+  }
+
+  yield point('host.complete.readReq', phys, id);
+  const base = gpa(phys);
+  const original = cmds.get(slot, CmdField.TYPE);
+  const current = mem.contains(phys, VMMDevRequestHeader.size)
+    ? mem.readU32(base, VMMDevRequestHeader.off.requestType)
+    : RequestType.InvalidRequest;
+  let result = rc;
+  if (current === original || current === RequestType.HGCMCancel) {
+    if (current === original) {
+      yield point('host.complete.writeParams', phys, id);
+      if (data.kind === 'call') {
+        yield point('host.complete.writeBuffers', phys, id);
+        copyOut(mem, phys, data.call, data.parms);
+      } else if (data.kind === 'connect') {
+        put32(mem, phys + VMMDevHGCMConnect.off.u32ClientID, data.clientId);
+      }
+    }
+  } else {
+    // The guest rewrote its request while the host held it: only the result is trusted to land.
+    result = Status.VERR_INVALID_PARAMETER;
+  }
+  yield point('host.complete.writeHeader', phys, id);
+  put32(mem, phys + VMMDevHGCMRequestHeader.off.result, result);
+  yield point('host.complete.setDone', phys, id);
+  // ORDER: every result byte above is written before DONE; DONE is an atomic OR so the guest's CANCELLED
+  // bit, set the same way, is never lost.
+  const flagsAt = phys + VMMDevHGCMRequestHeader.off.fu32Flags;
+  if (mem.contains(flagsAt, 4)) {
+    if (flagsAt % 4 === 0) mem.or32(base, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.DONE);
+    // A request at a misaligned address cannot use Atomics (x86 would lock the bus); plain RMW instead.
+    else mem.writeU32(base, VMMDevHGCMRequestHeader.off.fu32Flags, mem.readU32(base, VMMDevHGCMRequestHeader.off.fu32Flags) | HgcmReqFlag.DONE);
+  }
+  yield point('host.complete.notify', phys, id);
+  if (env.bus.notifyGuest(VmmDevEvent.HGCM)) env.stats.add('device.irqs');
+  env.stats.add('host.completed');
+  freeCommand(env, slot);
+  return 'written';
+}
+
+/** vmmdevR3HgcmCmdFree: give back the snapshot, the client's pending-call count and the slot. */
+export function freeCommand(env: HgcmHostEnv, slot: number): void {
+  const { cmds } = env;
+  const type = cmds.get(slot, CmdField.TYPE);
+  if (type === RequestType.HGCMCall32 || type === RequestType.HGCMCall64) {
+    env.clients.endCall(cmds.get(slot, CmdField.CLIENT_SLOT));
+  }
+  env.snaps.free(cmds.get(slot, CmdField.SNAP_OFF));
+  cmds.release(slot);
+}

@@ -1,0 +1,188 @@
+// The VMMDev device thread: wait on the doorbell, handle every pending port write, acknowledge it.
+// Models vmmdevRequestHandler (header checks, the additions gate, the one copy of the request, write-back)
+// and vmmdevReqDispatcher (one handler per request type, in requests/).
+import {
+  RequestType,
+  Status,
+  VMMDEV_MAX_VMMDEVREQ_SIZE,
+  VMMDEV_REQUEST_HEADER_VERSION,
+  VMMDevHGCMRequestHeader,
+  VMMDevRequestHeader,
+} from '../abi/index.js';
+import { gpa } from '../runtime/address.js';
+import { ByteView } from '../runtime/bytes.js';
+import { point, waitFor, type Proc } from '../runtime/proc.js';
+import { DeviceState } from './bus-layout.js';
+import type { DeviceEnv, HandlerResult, RequestCtx, RequestHandler } from './device-env.js';
+import { acknowledgeEvents } from './requests/acknowledge-events.js';
+import { ctlGuestFilterMask } from './requests/ctl-guest-filter-mask.js';
+import { getHostVersion } from './requests/get-host-version.js';
+import { hgcmCall } from './requests/hgcm-call.js';
+import { hgcmCancel } from './requests/hgcm-cancel.js';
+import { hgcmCancel2 } from './requests/hgcm-cancel2.js';
+import { hgcmConnect } from './requests/hgcm-connect.js';
+import { hgcmDisconnect } from './requests/hgcm-disconnect.js';
+import { reportGuestInfo } from './requests/report-guest-info.js';
+
+/** vmmdevReqDispatcher: one line per request type. Anything else is VERR_NOT_IMPLEMENTED. */
+const handlers: ReadonlyMap<number, RequestHandler> = new Map<number, RequestHandler>([
+  [RequestType.GetHostVersion, getHostVersion],
+  [RequestType.AcknowledgeEvents, acknowledgeEvents],
+  [RequestType.CtlGuestFilterMask, ctlGuestFilterMask],
+  [RequestType.ReportGuestInfo, reportGuestInfo],
+  [RequestType.HGCMConnect, hgcmConnect],
+  [RequestType.HGCMDisconnect, hgcmDisconnect],
+  [RequestType.HGCMCall32, hgcmCall],
+  [RequestType.HGCMCall64, hgcmCall],
+  [RequestType.HGCMCancel, hgcmCancel],
+  [RequestType.HGCMCancel2, hgcmCancel2],
+]);
+
+/** Request types allowed before the additions reported a supported interface version. */
+const BEFORE_ADDITIONS: ReadonlySet<number> = new Set([
+  RequestType.ReportGuestInfo,
+  RequestType.ReportGuestInfo2,
+  RequestType.WriteCoreDump,
+  RequestType.GetHostVersion,
+]);
+
+/** Types that become HGCM commands: their snapshot lives in the shared arena and "ASYNC" is pre-written. */
+function isHgcmCommand(type: number): boolean {
+  return type >= RequestType.HGCMConnect && type <= RequestType.HGCMCall64;
+}
+
+/** Types whose image has the HGCM header (fu32Flags at 24). */
+function hasHgcmHeader(type: number): boolean {
+  return type >= RequestType.HGCMConnect && type <= RequestType.HGCMCancel;
+}
+
+/** The device thread's loop: runs until stop is requested. */
+export function* deviceLoop(dev: DeviceEnv): Proc<void> {
+  const { bus } = dev;
+  bus.setState(DeviceState.RUNNING);
+  const scratch = new RequestScratch();
+  for (;;) {
+    // ORDER: read the doorbell before scanning: a port write after the scan bumps it, so the wait below
+    // returns at once instead of missing it.
+    const seen = bus.doorbell.load();
+    for (let vcpu = 0; vcpu < bus.vcpus; vcpu++) {
+      const pw = bus.pendingPortWrite(vcpu);
+      if (pw === undefined) continue;
+      yield* handleRequest(dev, vcpu, pw.phys, scratch);
+      bus.ackPortWrite(vcpu, pw.seq);
+    }
+    if (bus.stopRequested) break;
+    yield point('device.doorbell');
+    yield waitFor(bus.doorbell, () => bus.doorbell.load() !== seen, { hint: 'long' });
+  }
+  bus.setState(DeviceState.STOPPED);
+}
+
+/** A reusable host buffer for requests that do not become commands. */
+export class RequestScratch {
+  private buf = new Uint8Array(4096);
+  get(size: number): Uint8Array {
+    if (this.buf.length < size) this.buf = new Uint8Array(Math.max(size, this.buf.length * 2));
+    return this.buf.subarray(0, size);
+  }
+}
+
+/** Write a 32-bit header field if the header is in RAM. */
+function writeRc(dev: DeviceEnv, phys: number, rc: number): void {
+  dev.mem.writeI32(gpa(phys), VMMDevRequestHeader.off.rc, rc);
+}
+
+/** vmmdevRequestHandler for one port write. Never throws for anything the guest put in memory. */
+export function* handleRequest(dev: DeviceEnv, vcpu: number, phys: number, scratch: RequestScratch = new RequestScratch()): Proc<void> {
+  const { mem } = dev;
+  yield point('device.accept', phys);
+  dev.stats.add('device.requests');
+  // The header is read once; its validated copy becomes the snapshot's header (no double fetch).
+  if (!mem.contains(phys, VMMDevRequestHeader.size)) {
+    dev.stats.add('device.ignored');
+    return;
+  }
+  const header = mem.read(gpa(phys), VMMDevRequestHeader.size);
+  const hv = new ByteView(header);
+  const size = hv.u32(VMMDevRequestHeader.off.size);
+  const type = hv.u32(VMMDevRequestHeader.off.requestType);
+  if (size < VMMDevRequestHeader.size || hv.u32(VMMDevRequestHeader.off.version) !== VMMDEV_REQUEST_HEADER_VERSION) {
+    dev.stats.add('device.ignored');
+    return;
+  }
+  if (size > VMMDEV_MAX_VMMDEVREQ_SIZE || (!dev.bus.additionsOk && !BEFORE_ADDITIONS.has(type))) {
+    dev.stats.add('device.notSupported');
+    writeRc(dev, phys, Status.VERR_NOT_SUPPORTED);
+    return;
+  }
+
+  const hgcm = isHgcmCommand(type);
+  let snapOff = -1;
+  let snap: Uint8Array;
+  if (hgcm) {
+    const off = dev.snaps.alloc(size);
+    if (off === undefined) {
+      writeRc(dev, phys, Status.VERR_NO_MEMORY);
+      return;
+    }
+    snapOff = off;
+    snap = dev.snaps.bytes(off, size);
+  } else {
+    snap = scratch.get(size);
+  }
+  snap.set(header);
+  copyBody(dev, phys, snap);
+  const req: RequestCtx = {
+    vcpu,
+    phys,
+    size,
+    type,
+    requestor: hv.u32(VMMDevRequestHeader.off.fRequestor),
+    snap,
+    view: new ByteView(snap),
+    snapOff,
+  };
+
+  if (hgcm) writeRc(dev, phys, Status.VINF_HGCM_ASYNC_EXECUTE);
+  const handler = handlers.get(type);
+  let result: HandlerResult;
+  if (handler === undefined) {
+    dev.stats.add('device.unknownType');
+    result = { rc: Status.VERR_NOT_IMPLEMENTED };
+  } else {
+    result = yield* handler(dev, req);
+  }
+  if (hgcm) dev.stats.add(result.rc === Status.VINF_HGCM_ASYNC_EXECUTE ? 'device.hgcm.accepted' : 'device.hgcm.refused');
+  if (result.rc === Status.VINF_HGCM_ASYNC_EXECUTE && hgcm) {
+    // VMMDEVREQDISP_POST_F_NO_WRITE_OUT: completion may already be writing on another thread.
+    return;
+  }
+  req.view.setI32(VMMDevRequestHeader.off.rc, result.rc);
+  writeBack(dev, phys, snap, type);
+  if (snapOff >= 0 && result.ownsSnapshot !== true) dev.snaps.free(snapOff);
+}
+
+/** Copy the request body from guest memory; bytes past the end of RAM read as 0xFF (unbacked memory). */
+function copyBody(dev: DeviceEnv, phys: number, snap: Uint8Array): void {
+  const start = VMMDevRequestHeader.size;
+  const inRam = Math.max(0, Math.min(snap.length, dev.mem.size - phys));
+  if (inRam > start) dev.mem.readInto(gpa(phys + start), snap.subarray(start, inRam));
+  if (inRam < snap.length) snap.fill(0xff, Math.max(start, inRam));
+}
+
+/**
+ * Write the whole request image back (the part inside RAM). For images with the HGCM header the flags
+ * word is skipped: fu32Flags only ever changes by atomic OR (DONE from the host, CANCELLED from the
+ * guest). Upstream writes it back as it was read, which can erase a concurrent DONE (a spurious leak);
+ * see ARCHITECTURE.md, "Deviations".
+ */
+function writeBack(dev: DeviceEnv, phys: number, snap: Uint8Array, type: number): void {
+  const inRam = Math.max(0, Math.min(snap.length, dev.mem.size - phys));
+  const flags = VMMDevHGCMRequestHeader.off.fu32Flags;
+  if (hasHgcmHeader(type) && inRam > flags) {
+    dev.mem.write(gpa(phys), snap.subarray(0, flags));
+    if (inRam > flags + 4) dev.mem.write(gpa(phys + flags + 4), snap.subarray(flags + 4, inRam));
+  } else if (inRam > 0) {
+    dev.mem.write(gpa(phys), snap.subarray(0, inRam));
+  }
+}

@@ -1,0 +1,48 @@
+// The device side of the pool's CommandOps: command data out of the shared command table and snapshots,
+// and completion through completeCommand.
+import { VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
+import type { CommandInfo, CommandOps, CompletionResult } from '../hgcm/host-loop.js';
+import type { SvcParm } from '../hgcm/service.js';
+import { ByteView } from '../runtime/bytes.js';
+import type { Proc } from '../runtime/proc.js';
+import { CmdField } from './commands.js';
+import { commandCall, commandSnapshot, completeCommand, type HgcmHostEnv } from './complete.js';
+import { hostParms } from './marshal.js';
+import type { ParsedCall } from './parse-call.js';
+
+/** CommandOps over a host environment. */
+export function commandOps(env: HgcmHostEnv): CommandOps {
+  const { cmds } = env;
+  return {
+    info(slot: number): CommandInfo {
+      return {
+        phys: cmds.get(slot, CmdField.PHYS) >>> 0,
+        id: cmds.get(slot, CmdField.ID),
+        clientSlot: cmds.get(slot, CmdField.CLIENT_SLOT),
+        clientId: cmds.get(slot, CmdField.CLIENT_ID) >>> 0,
+        service: cmds.get(slot, CmdField.SERVICE),
+        fn: cmds.get(slot, CmdField.FUNCTION) >>> 0,
+        requestor: env.clients.at(cmds.get(slot, CmdField.CLIENT_SLOT)).requestor,
+      };
+    },
+    openCall(slot: number) {
+      const call = commandCall(env, slot);
+      return { parms: hostParms(env.mem, call, commandSnapshot(env, slot)), handle: call };
+    },
+    completeCall(slot: number, rc: StatusCode, parms: readonly SvcParm[], handle: unknown): Proc<CompletionResult> {
+      return completeCommand(env, slot, rc, { kind: 'call', call: handle as ParsedCall, parms });
+    },
+    completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult> {
+      return completeCommand(env, slot, rc, { kind: 'connect', clientId });
+    },
+    completePlain(slot: number, rc: StatusCode): Proc<CompletionResult> {
+      return completeCommand(env, slot, rc, { kind: 'none' });
+    },
+    guestClientId(slot: number): number {
+      return new ByteView(commandSnapshot(env, slot)).u32(VMMDevHGCMConnect.off.u32ClientID);
+    },
+    isCancelled(slot: number): boolean {
+      return cmds.get(slot, CmdField.CANCELLED) === 1;
+    },
+  };
+}

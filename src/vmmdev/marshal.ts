@@ -1,0 +1,163 @@
+// Guest parameters <-> service parameters (cf. vmmdevR3HgcmInitHostParameters and
+// vmmdevR3HgcmCompleteCallRequest): host buffers are filled from guest memory for TO_HOST directions and
+// copied back at completion for FROM_HOST ones; NoBouncePageList becomes PAGES, accessed in place.
+import { ParmDirection, ParmType, SvcParmType } from '../abi/index.js';
+import type { GuestPages, SvcParm } from '../hgcm/service.js';
+import { gpa } from '../runtime/address.js';
+import { ByteView } from '../runtime/bytes.js';
+import { InvariantError } from '../runtime/errors.js';
+import type { GuestMemory } from '../runtime/guest-memory.js';
+import { parseHgcmCall, type ParsedCall, type ParsedParm, type PhysRun } from './parse-call.js';
+
+/** Read guest-physical memory; bytes with no RAM behind them read as 0xFF (PGM's unbacked reads). */
+function readPhys(mem: GuestMemory, phys: number, dst: Uint8Array): void {
+  const inRam = Math.max(0, Math.min(dst.length, mem.size - phys));
+  if (inRam > 0) mem.readInto(gpa(phys), dst.subarray(0, inRam));
+  dst.fill(0xff, inRam);
+}
+
+/** Write guest-physical memory; bytes with no RAM behind them are dropped. */
+function writePhys(mem: GuestMemory, phys: number, src: Uint8Array): void {
+  const inRam = Math.max(0, Math.min(src.length, mem.size - phys));
+  if (inRam > 0) mem.write(gpa(phys), src.subarray(0, inRam));
+}
+
+/** Walk the part [off, off + len) of a run list: fn(run phys (-1 = NIL), byte offset into the run, chunk start, chunk length). */
+function eachChunk(
+  runs: readonly PhysRun[],
+  off: number,
+  len: number,
+  fn: (phys: number, chunkOff: number, at: number, n: number) => void,
+): void {
+  let pos = 0;
+  for (const r of runs) {
+    const start = Math.max(off, pos);
+    const end = Math.min(pos + r.len, off + len);
+    if (start < end) fn(r.phys, start - pos, start - off, end - start);
+    pos += r.len;
+    if (pos >= off + len) return;
+  }
+}
+
+/** Copy the buffer bytes [off, off + dst.length) out of guest memory (NIL runs read as zero). */
+export function gatherRuns(mem: GuestMemory, runs: readonly PhysRun[], off: number, dst: Uint8Array): void {
+  dst.fill(0);
+  eachChunk(runs, off, dst.length, (phys, chunkOff, at, n) => {
+    if (phys >= 0) readPhys(mem, phys + chunkOff, dst.subarray(at, at + n));
+  });
+}
+
+/** Copy `src` into the buffer at `off` in guest memory (NIL runs and unbacked bytes are dropped). */
+export function scatterRuns(mem: GuestMemory, runs: readonly PhysRun[], off: number, src: Uint8Array): void {
+  eachChunk(runs, off, src.length, (phys, chunkOff, at, n) => {
+    if (phys >= 0) writePhys(mem, phys + chunkOff, src.subarray(at, at + n));
+  });
+}
+
+/** PAGES access to a guest buffer. */
+class RunPages implements GuestPages {
+  readonly size: number;
+  readonly runs: readonly (readonly [number, number])[];
+  private readonly mem: GuestMemory;
+  private readonly physRuns: readonly PhysRun[];
+  private readonly writable: boolean;
+
+  constructor(mem: GuestMemory, p: ParsedParm) {
+    this.mem = mem;
+    this.size = p.size;
+    this.physRuns = p.runs;
+    this.runs = p.runs.map((r) => [r.phys, r.len] as const);
+    this.writable = (p.dir & ParmDirection.FROM_HOST) !== 0;
+  }
+  read(off: number, dst: Uint8Array): void {
+    checkRange(off, dst.length, this.size);
+    gatherRuns(this.mem, this.physRuns, off, dst);
+  }
+  write(off: number, src: Uint8Array): void {
+    checkRange(off, src.length, this.size);
+    if (!this.writable) throw new RangeError('write to a page list without FROM_HOST direction');
+    scatterRuns(this.mem, this.physRuns, off, src);
+  }
+}
+
+function checkRange(off: number, len: number, size: number): void {
+  if (!(Number.isSafeInteger(off) && off >= 0 && len >= 0 && off + len <= size)) {
+    throw new RangeError(`[${off}, +${len}) outside a ${size}-byte guest buffer`);
+  }
+}
+
+/** Re-parse a validated snapshot. */
+export function parseSnapshot(snapshot: Uint8Array, requestType: number, ramSize: number): ParsedCall {
+  const call = parseHgcmCall(new ByteView(snapshot), requestType, ramSize);
+  if (typeof call === 'number') throw new InvariantError(`accepted HGCM call no longer parses (rc=${call})`);
+  return call;
+}
+
+/** The service's view of a call's parameters (copy-in at dispatch). */
+export function hostParms(mem: GuestMemory, call: ParsedCall, snapshot: Uint8Array): SvcParm[] {
+  return call.parms.map((p): SvcParm => {
+    switch (p.svcType) {
+      case SvcParmType.U32:
+        return { type: SvcParmType.U32, u32: p.value32 };
+      case SvcParmType.U64:
+        return { type: SvcParmType.U64, u64: p.value64 };
+      case SvcParmType.PAGES:
+        return { type: SvcParmType.PAGES, size: p.size, pages: new RunPages(mem, p), dir: p.dir };
+      default: {
+        const buf = new Uint8Array(p.size);
+        if ((p.dir & ParmDirection.TO_HOST) !== 0) {
+          if (p.type === ParmType.Embedded) {
+            const r = p.runs[0]!;
+            buf.set(snapshot.subarray(r.phys, r.phys + r.len));
+          } else {
+            gatherRuns(mem, p.runs, 0, buf);
+          }
+        }
+        return { type: SvcParmType.PTR, size: p.size, buf, dir: p.dir };
+      }
+    }
+  });
+}
+
+/** Write a 32-bit value into guest memory if it lies in RAM (a write to unbacked memory is dropped). */
+export function put32(mem: GuestMemory, addr: number, v: number): void {
+  if (mem.contains(addr, 4)) mem.writeU32(gpa(addr), 0, v);
+}
+
+/**
+ * Completion's copy-out for a call at guest-physical `phys`: 32/64-bit values at their offsets, FROM_HOST
+ * buffers (at most the guest buffer's size), and the size fields upstream updates (Embedded, Contiguous
+ * and NoBounce page lists; never LinAddr or PageList). Nothing outside RAM is touched.
+ */
+export function copyOut(mem: GuestMemory, phys: number, call: ParsedCall, parms: readonly SvcParm[]): void {
+  for (const [i, p] of call.parms.entries()) {
+    const h = parms[i];
+    if (h === undefined || h.type !== p.svcType) continue;
+    const at = phys + p.off;
+    switch (h.type) {
+      case SvcParmType.U32:
+        put32(mem, at + 4, h.u32);
+        break;
+      case SvcParmType.U64:
+        if (mem.contains(at + 4, 8)) mem.writeU64(gpa(at + 4), 0, h.u64);
+        break;
+      case SvcParmType.PTR: {
+        // Upstream updates the size field of Embedded and Contiguous buffers to the host's size, unclamped
+        // and whatever the direction; LinAddr and PageList sizes are left alone ("@todo Update the size?").
+        if (p.sizeFieldOff !== undefined) put32(mem, phys + p.sizeFieldOff, h.size >>> 0);
+        if ((p.dir & ParmDirection.FROM_HOST) === 0 || p.size === 0) break;
+        const n = Math.max(0, Math.min(h.size >>> 0, p.size, h.buf.length));
+        const data = h.buf.subarray(0, n);
+        if (p.type === ParmType.Embedded) {
+          writePhys(mem, phys + p.runs[0]!.phys, data);
+        } else {
+          scatterRuns(mem, p.runs, 0, data);
+        }
+        break;
+      }
+      case SvcParmType.PAGES:
+        if (p.sizeFieldOff !== undefined) put32(mem, phys + p.sizeFieldOff, Math.min(h.size, p.size));
+        break;
+    }
+  }
+}

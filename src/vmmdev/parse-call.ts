@@ -1,0 +1,245 @@
+// Parsing and validating an HGCM call from its snapshot (the host's one copy of the request); models
+// vmmdevR3HgcmCall, vmmdevR3HgcmCallAlloc and vmmdevR3HgcmCallFetchGuestParms in VMMDevHGCM.cpp.
+// A pure function of the snapshot bytes and the RAM size: the device runs it to accept or refuse a call,
+// the completer runs it again on the same validated bytes, and both always agree.
+import {
+  HGCMFunctionParameter64,
+  HGCMPageListInfo,
+  PAGE_SIZE,
+  ParmDirection,
+  ParmType,
+  RequestType,
+  Status,
+  SvcParmType,
+  VMMDEV_MAX_HGCM_DATA_SIZE,
+  VMMDEV_MAX_HGCM_PARMS,
+  VMMDevHGCMCall,
+  parmFlagsAreValid,
+  type ParmTypeValue,
+  type StatusCode,
+  type SvcParmTypeValue,
+} from '../abi/index.js';
+import { bigToSafe, type ByteView } from '../runtime/bytes.js';
+
+/**
+ * A run of guest-physical memory. `phys` is -1 for NIL (an untranslatable page: reads zero, writes
+ * skipped); a run past the end of RAM is unbacked memory (reads 0xFF, writes dropped), as in PGM.
+ */
+export interface PhysRun {
+  readonly phys: number;
+  readonly len: number;
+}
+
+/** One validated parameter. */
+export interface ParsedParm {
+  /** Guest parameter type. */
+  readonly type: ParmTypeValue;
+  /** Byte offset of the HGCMFunctionParameter in the request. */
+  readonly off: number;
+  /** What the service sees. */
+  readonly svcType: SvcParmTypeValue;
+  readonly value32: number;
+  readonly value64: bigint;
+  /** Buffer bytes (cb). */
+  readonly size: number;
+  /** VBOX_HGCM_F_PARM_DIRECTION_* for buffers. */
+  readonly dir: number;
+  /** Where the buffer lives in guest memory, in order. */
+  readonly runs: readonly PhysRun[];
+  /** Which size field completion updates: none for LinAddr/PageList (upstream leaves them), else its offset. */
+  readonly sizeFieldOff: number | undefined;
+}
+
+/** A validated call. */
+export interface ParsedCall {
+  readonly clientId: number;
+  readonly fn: number;
+  readonly is64: boolean;
+  readonly parms: readonly ParsedParm[];
+  /** Total buffer bytes. */
+  readonly dataBytes: number;
+}
+
+const INVALID = Status.VERR_INVALID_PARAMETER;
+
+/**
+ * Validate the HGCM call in `snap` (exactly header.size bytes). Returns the call, or the status the device
+ * puts in header.rc.
+ */
+export function parseHgcmCall(snap: ByteView, requestType: number, ramSize: number): ParsedCall | StatusCode {
+  const size = snap.length;
+  if (size < VMMDevHGCMCall.size) return INVALID;
+  const is64 = requestType === RequestType.HGCMCall64;
+  const parmSize = is64 ? 16 : 12;
+  const cParms = snap.u32(VMMDevHGCMCall.off.cParms);
+  if (cParms > VMMDEV_MAX_HGCM_PARMS) return INVALID;
+  const parmsEnd = VMMDevHGCMCall.size + cParms * parmSize;
+  if (parmsEnd > size) return INVALID;
+
+  const parms: ParsedParm[] = [];
+  let dataBytes = 0;
+  for (let i = 0; i < cParms; i++) {
+    const off = VMMDevHGCMCall.size + i * parmSize;
+    const p = parseParm(snap, off, is64, parmsEnd, ramSize);
+    if (typeof p === 'number') return p;
+    dataBytes += p.size;
+    if (dataBytes > VMMDEV_MAX_HGCM_DATA_SIZE) return INVALID;
+    parms.push(p);
+  }
+  return {
+    clientId: snap.u32(VMMDevHGCMCall.off.u32ClientID),
+    fn: snap.u32(VMMDevHGCMCall.off.u32Function),
+    is64,
+    parms,
+    dataBytes,
+  };
+}
+
+const P = HGCMFunctionParameter64.off;
+
+function value(type: ParmTypeValue, off: number, svcType: SvcParmTypeValue, value32: number, value64: bigint): ParsedParm {
+  return { type, off, svcType, value32, value64, size: 0, dir: 0, runs: [], sizeFieldOff: undefined };
+}
+
+function buffer(
+  type: ParmTypeValue,
+  off: number,
+  svcType: SvcParmTypeValue,
+  size: number,
+  dir: number,
+  runs: PhysRun[],
+  sizeFieldOff: number | undefined,
+): ParsedParm {
+  return { type, off, svcType, value32: 0, value64: 0n, size, dir, runs, sizeFieldOff };
+}
+
+function parseParm(snap: ByteView, off: number, is64: boolean, parmsEnd: number, ramSize: number): ParsedParm | StatusCode {
+  const type = snap.u32(off + P.type);
+  switch (type) {
+    case ParmType.U32:
+      return value(type, off, SvcParmType.U32, snap.u32(off + P.value32), 0n);
+    case ParmType.U64:
+      return value(type, off, SvcParmType.U64, 0, snap.u64(off + P.value64));
+    case ParmType.LinAddr:
+    case ParmType.LinAddr_In:
+    case ParmType.LinAddr_Out: {
+      const cb = snap.u32(off + P.pointerSize);
+      if (cb > VMMDEV_MAX_HGCM_DATA_SIZE) return INVALID;
+      const linear = is64 ? bigToSafe(snap.u64(off + P.pointerLinearAddr)) : snap.u32(off + P.pointerLinearAddr);
+      const dir =
+        type === ParmType.LinAddr_In
+          ? ParmDirection.TO_HOST
+          : type === ParmType.LinAddr_Out
+            ? ParmDirection.FROM_HOST
+            : ParmDirection.BOTH;
+      return buffer(type, off, SvcParmType.PTR, cb, dir, translateLinear(linear, cb, ramSize), undefined);
+    }
+    case ParmType.PageList:
+    case ParmType.ContiguousPageList:
+    case ParmType.NoBouncePageList:
+      return parsePageList(snap, off, type, parmsEnd, ramSize);
+    case ParmType.Embedded: {
+      const word = snap.u32(off + P.embeddedFlagsOffset);
+      const flags = word & 0xff;
+      const offData = word >>> 8;
+      const cb = snap.u32(off + P.embeddedCbData);
+      if (cb > VMMDEV_MAX_HGCM_DATA_SIZE) return INVALID;
+      if (!parmFlagsAreValid(flags)) return Status.VERR_INVALID_FLAGS;
+      if (offData < parmsEnd || offData > snap.length || cb > snap.length - offData) return INVALID;
+      // The data lives inside the request; completion writes it back there (the snapshot's own bytes are
+      // only the copy-in source). Runs are request-relative here and rebased by the caller.
+      return buffer(type, off, SvcParmType.PTR, cb, flags, [{ phys: offData, len: cb }], off + P.embeddedCbData);
+    }
+    default:
+      // Invalid (0), PhysAddr (3, "doesn't work"), LinAddr_Locked* (7-9, guest-internal) and unknown types.
+      return INVALID;
+  }
+}
+
+function parsePageList(snap: ByteView, off: number, type: ParmTypeValue, parmsEnd: number, ramSize: number): ParsedParm | StatusCode {
+  const size = snap.length;
+  const cb = snap.u32(off + P.pageListSize);
+  const infoOff = snap.u32(off + P.pageListOffset);
+  if (cb > VMMDEV_MAX_HGCM_DATA_SIZE) return INVALID;
+  if (infoOff < parmsEnd || size < HGCMPageListInfo.size || infoOff > size - HGCMPageListInfo.size) return INVALID;
+  const flags = snap.u32(infoOff + HGCMPageListInfo.off.flags);
+  const offFirst = snap.u16(infoOff + HGCMPageListInfo.off.offFirstPage);
+  const cPages = snap.u16(infoOff + HGCMPageListInfo.off.cPages);
+  if (cPages === 0 || cPages > 1 + Math.floor((size - infoOff - HGCMPageListInfo.size) / 8)) return INVALID;
+  if (!parmFlagsAreValid(flags)) return Status.VERR_INVALID_FLAGS;
+  if (offFirst >= PAGE_SIZE) return INVALID;
+  if (type === ParmType.ContiguousPageList && cPages !== 1) return INVALID;
+  if (type === ParmType.NoBouncePageList && cPages !== Math.ceil((offFirst + cb) / PAGE_SIZE)) return INVALID;
+
+  const pages: number[] = [];
+  for (let i = 0; i < cPages; i++) {
+    // Addresses past 2^53 cannot be guest RAM; they read as unbacked memory.
+    pages.push(bigToSafe(snap.u64(infoOff + HGCMPageListInfo.off.aPages + 8 * i)) ?? Number.MAX_SAFE_INTEGER);
+  }
+  if (type === ParmType.NoBouncePageList) {
+    // Locked in place: offsets must be consistent and every page real guest RAM.
+    const first = pages[0]! % PAGE_SIZE;
+    if ((first !== 0 && first !== offFirst) || pages.some((p, i) => i > 0 && p % PAGE_SIZE !== 0)) {
+      return Status.VERR_INVALID_POINTER;
+    }
+    if (pages.some((p) => p - (p % PAGE_SIZE) + PAGE_SIZE > ramSize)) return Status.VERR_PGM_INVALID_GC_PHYSICAL_ADDRESS;
+  }
+
+  // Page 0 is addressed as aPages[0] | offFirstPage; the rest as given (upstream checks neither for RAM).
+  const runs: PhysRun[] = [];
+  const firstPhys = orLow12(pages[0]!, offFirst);
+  if (type === ParmType.ContiguousPageList) {
+    if (cb > 0) pushRun(runs, firstPhys, cb);
+  } else {
+    let remaining = cb;
+    for (let i = 0; i < cPages && remaining > 0; i++) {
+      const len = Math.min(PAGE_SIZE - (i === 0 ? offFirst : 0), remaining);
+      pushRun(runs, i === 0 ? firstPhys : pages[i]!, len);
+      remaining -= len;
+    }
+    // A plain page list shorter than its buffer: the rest is never read from or written to the guest.
+    if (remaining > 0) pushRun(runs, -1, remaining);
+  }
+  const svcType = type === ParmType.NoBouncePageList ? SvcParmType.PAGES : SvcParmType.PTR;
+  const sizeField = type === ParmType.PageList ? undefined : off + P.pageListSize;
+  return buffer(type, off, svcType, cb, flags, runs, sizeField);
+}
+
+/** `page | low`, for low < 4096, on numbers up to 2^53. */
+function orLow12(page: number, low: number): number {
+  const hi = page - (page % PAGE_SIZE);
+  return hi + ((page % PAGE_SIZE) | low);
+}
+
+/**
+ * Guest-linear -> physical through the identity map. A page with no RAM behind it cannot be translated
+ * and becomes NIL: skipped silently (reads as zero, writes dropped), as PDMDevHlpPhysGCPtr2GCPhys
+ * failures are upstream.
+ */
+function translateLinear(linear: number | undefined, cb: number, ramSize: number): PhysRun[] {
+  const runs: PhysRun[] = [];
+  if (cb === 0) return runs;
+  if (linear === undefined) {
+    runs.push({ phys: -1, len: cb });
+    return runs;
+  }
+  let addr = linear;
+  let remaining = cb;
+  while (remaining > 0) {
+    const len = Math.min(PAGE_SIZE - (addr % PAGE_SIZE), remaining);
+    pushRun(runs, addr + len <= ramSize ? addr : -1, len);
+    addr += len;
+    remaining -= len;
+  }
+  return runs;
+}
+
+/** Append a run, merging with the previous one when contiguous (or both NIL). */
+function pushRun(runs: PhysRun[], phys: number, len: number): void {
+  const last = runs[runs.length - 1];
+  if (last !== undefined && ((phys === -1 && last.phys === -1) || (phys !== -1 && last.phys !== -1 && last.phys + last.len === phys))) {
+    runs[runs.length - 1] = { phys: last.phys, len: last.len + len };
+  } else {
+    runs.push({ phys, len });
+  }
+}

@@ -1,0 +1,30 @@
+// VMMDevReq_HGCMCall32/64 (62/63); models vmmdevReqHandler_HGCMCall and vmmdevR3HgcmCall: validate the
+// snapshot, admit the call for its client, list it and hand it to the pool.
+import { Status, VMMDevHGCMCall } from '../../abi/index.js';
+import { Work } from '../../hgcm/ring.js';
+import type { Proc } from '../../runtime/proc.js';
+import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
+import { parseHgcmCall } from '../parse-call.js';
+import { addCommand } from './hgcm-common.js';
+
+/** Call: parameters first (first failing one wins), then the client, then the command table. */
+export function* hgcmCall(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
+  if (req.size < VMMDevHGCMCall.size) return { rc: Status.VERR_INVALID_PARAMETER };
+  dev.bus.enableHgcmEvents();
+  const call = parseHgcmCall(req.view, req.type, dev.mem.size);
+  if (typeof call === 'number') return { rc: call };
+  const client = dev.hgcm.admitCall(call.clientId);
+  if (typeof client === 'number') return { rc: client };
+  const slot = yield* addCommand(dev, req, {
+    clientSlot: client.slot,
+    clientId: client.id,
+    service: client.service,
+    fn: call.fn,
+  });
+  if (slot === undefined) {
+    dev.clients.endCall(client.slot);
+    return { rc: Status.VERR_NO_MEMORY };
+  }
+  dev.hgcm.post(Work.CALL, slot);
+  return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
+}

@@ -1,0 +1,28 @@
+// VMMDevReq_HGCMCancel2 (65); models vmmdevReqHandler_HGCMCancel2 / vmmdevR3HgcmCancel2. An "old host"
+// (config cancel2: false) does not know this request type and answers VERR_NOT_IMPLEMENTED, which is
+// what sends the guest library to the legacy fallback.
+import { Status, VMMDevHGCMCancel2, type StatusCode } from '../../abi/index.js';
+import type { Proc } from '../../runtime/proc.js';
+import { CmdField } from '../commands.js';
+import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
+
+/**
+ * Cancel the newest listed command at `phys` under the list lock and tell its service. VINF_SUCCESS if
+ * one was marked (the host will never write it back), VERR_NOT_FOUND otherwise.
+ */
+export function* cancelAt(dev: DeviceEnv, phys: number): Proc<StatusCode> {
+  if (phys === 0 || phys >>> 0 === 0xffffffff) return Status.VERR_INVALID_PARAMETER;
+  const slot = yield* dev.cmds.cancel(phys, (s) => {
+    const client = dev.clients.at(dev.cmds.get(s, CmdField.CLIENT_SLOT));
+    if (client.id === dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0) dev.hgcm.cancelled(client);
+  });
+  dev.stats.add(slot === undefined ? 'device.cancel.notFound' : 'device.cancel.found');
+  return slot === undefined ? Status.VERR_NOT_FOUND : Status.VINF_SUCCESS;
+}
+
+/** Cancel2: size >= 28. */
+export function* hgcmCancel2(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
+  if (!dev.bus.cancel2Implemented) return { rc: Status.VERR_NOT_IMPLEMENTED };
+  if (req.size < VMMDevHGCMCancel2.size) return { rc: Status.VERR_INVALID_PARAMETER };
+  return { rc: yield* cancelAt(dev, req.view.u32(VMMDevHGCMCancel2.off.physReqToCancel)) };
+}

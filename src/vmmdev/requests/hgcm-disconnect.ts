@@ -1,0 +1,34 @@
+// VMMDevReq_HGCMDisconnect (61); models vmmdevReqHandler_HGCMDisconnect, vmmdevR3HgcmDisconnect and
+// HGCMService::DisconnectClient (handle deleted first, then the service told).
+import { Status, VMMDevHGCMDisconnect } from '../../abi/index.js';
+import { ClientState } from '../../hgcm/clients.js';
+import { Work } from '../../hgcm/ring.js';
+import type { Proc } from '../../runtime/proc.js';
+import { completeCommand } from '../complete.js';
+import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
+import { addCommand } from './hgcm-common.js';
+
+/** Disconnect: size >= 36; client id 0 is refused at once, an unknown id asynchronously. */
+export function* hgcmDisconnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
+  if (req.size < VMMDevHGCMDisconnect.size) return { rc: Status.VERR_INVALID_PARAMETER };
+  const clientId = req.view.u32(VMMDevHGCMDisconnect.off.u32ClientID);
+  if (clientId === 0) return { rc: Status.VERR_INVALID_PARAMETER };
+  const client = dev.hgcm.beginDisconnect(clientId);
+  const slot = yield* addCommand(dev, req, {
+    clientSlot: client?.slot ?? 0,
+    clientId,
+    service: client?.service ?? 0,
+    fn: 0,
+  });
+  if (slot === undefined) {
+    // Could not queue it: the client stays as it was.
+    if (client !== undefined) dev.clients.setState(client.slot, ClientState.CONNECTED);
+    return { rc: Status.VERR_NO_MEMORY };
+  }
+  if (client === undefined) {
+    yield* completeCommand(dev, slot, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
+  } else {
+    dev.hgcm.post(Work.DISCONNECT, slot);
+  }
+  return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
+}
