@@ -1,0 +1,181 @@
+// HGCM clients in shared memory (cf. HGCMClient and hgcmObjGenerateHandle in HGCMObjects.cpp): ids are
+// handed out from a global counter, increasing from 1 within 1..0x7FFFFFFF, and the slot of a client is
+// its id modulo the capacity, so a lookup is one probe. The device thread allocates and deletes; pool
+// workers finish connects and disconnects and count pending calls.
+//
+//   word 0 LOCK   1 NEXT_ID   2 LIVE   3 CAPACITY   16..16+MAX_SERVICES: live clients per service
+//   128 + 8*i: slot i = ID, STATE, SERVICE, PENDING, REQUESTOR
+import { SharedWords } from '../runtime/atomic-cell.js';
+import { lockSync, unlockSync } from '../runtime/sync.js';
+
+const LOCK = 0;
+const NEXT_ID = 1;
+const LIVE = 2;
+const CAPACITY = 3;
+const PER_SERVICE = 16;
+const SLOTS = 128;
+const SLOT_WORDS = 8;
+/** Most services a machine may register. */
+export const MAX_SERVICES = 64;
+const MAX_CLIENT_ID = 0x7fffffff;
+
+const F = { ID: 0, STATE: 1, SERVICE: 2, PENDING: 3, REQUESTOR: 4 } as const;
+
+/** Client slot states. */
+export const ClientState = {
+  FREE: 0,
+  /** pfnConnect not yet returned: not usable by the guest (makeAccessibleToGuest not done). */
+  CONNECTING: 1,
+  CONNECTED: 2,
+  /** The handle is deleted (guest calls fail) while the service's pfnDisconnect runs. */
+  DISCONNECTING: 3,
+} as const;
+
+/** A client as the device and the pool see it. */
+export interface ClientInfo {
+  readonly slot: number;
+  readonly id: number;
+  readonly service: number;
+  readonly requestor: number;
+}
+
+/** The client table. */
+export class ClientTable {
+  readonly words: SharedWords;
+  readonly capacity: number;
+
+  private constructor(words: SharedWords) {
+    this.words = words;
+    this.capacity = words.load(CAPACITY);
+  }
+
+  static create(capacity: number): ClientTable {
+    const words = SharedWords.create(SLOTS + SLOT_WORDS * capacity);
+    words.store(CAPACITY, capacity);
+    words.store(NEXT_ID, 1);
+    return new ClientTable(words);
+  }
+
+  static attach(sab: SharedArrayBuffer): ClientTable {
+    return new ClientTable(new SharedWords(sab));
+  }
+
+  get sab(): SharedArrayBuffer {
+    return this.words.sab;
+  }
+
+  private w(slot: number, field: number): number {
+    return SLOTS + SLOT_WORDS * slot + field;
+  }
+
+  /** Live clients of a service. */
+  liveClients(service: number): number {
+    return this.words.load(PER_SERVICE + service);
+  }
+
+  /**
+   * Allocate a client of `service` in state CONNECTING. Undefined when the table is full or the service
+   * has `maxClients` clients already.
+   */
+  allocate(service: number, requestor: number, maxClients: number): ClientInfo | undefined {
+    const w = this.words;
+    lockSync(w.cell(LOCK));
+    try {
+      if (w.load(PER_SERVICE + service) >= maxClients) return undefined;
+      let id = w.load(NEXT_ID);
+      for (let tries = 0; tries < this.capacity; tries++) {
+        const slot = id % this.capacity;
+        if (w.load(this.w(slot, F.STATE)) === ClientState.FREE) {
+          w.store(this.w(slot, F.ID), id);
+          w.store(this.w(slot, F.SERVICE), service);
+          w.store(this.w(slot, F.PENDING), 0);
+          w.store(this.w(slot, F.REQUESTOR), requestor | 0);
+          w.store(this.w(slot, F.STATE), ClientState.CONNECTING);
+          w.store(NEXT_ID, nextId(id));
+          w.add(LIVE, 1);
+          w.add(PER_SERVICE + service, 1);
+          return { slot, id, service, requestor };
+        }
+        id = nextId(id);
+      }
+      return undefined;
+    } finally {
+      unlockSync(w.cell(LOCK));
+    }
+  }
+
+  /** The client with this id in `state` (default CONNECTED: what the guest may use), or undefined. */
+  lookup(id: number, state: number = ClientState.CONNECTED): ClientInfo | undefined {
+    if (!Number.isInteger(id) || id <= 0 || id > MAX_CLIENT_ID) return undefined;
+    const slot = id % this.capacity;
+    const w = this.words;
+    if (w.load(this.w(slot, F.ID)) !== id || w.load(this.w(slot, F.STATE)) !== state) return undefined;
+    return {
+      slot,
+      id,
+      service: w.load(this.w(slot, F.SERVICE)),
+      requestor: w.load(this.w(slot, F.REQUESTOR)) >>> 0,
+    };
+  }
+
+  /** The client in a slot, whatever its state (for the pool, which is handed slots). */
+  at(slot: number): ClientInfo & { state: number } {
+    const w = this.words;
+    return {
+      slot,
+      id: w.load(this.w(slot, F.ID)),
+      service: w.load(this.w(slot, F.SERVICE)),
+      requestor: w.load(this.w(slot, F.REQUESTOR)) >>> 0,
+      state: w.load(this.w(slot, F.STATE)),
+    };
+  }
+
+  setState(slot: number, state: number): void {
+    this.words.store(this.w(slot, F.STATE), state);
+  }
+
+  /** Release a slot (after a failed connect or a finished disconnect). */
+  free(slot: number): void {
+    const w = this.words;
+    lockSync(w.cell(LOCK));
+    try {
+      if (w.load(this.w(slot, F.STATE)) === ClientState.FREE) return;
+      w.add(PER_SERVICE + w.load(this.w(slot, F.SERVICE)), -1);
+      w.add(LIVE, -1);
+      w.store(this.w(slot, F.STATE), ClientState.FREE);
+    } finally {
+      unlockSync(w.cell(LOCK));
+    }
+  }
+
+  /** Count a new pending call; false (nothing counted) if the client already has `max`. */
+  beginCall(slot: number, max: number): boolean {
+    const prev = this.words.add(this.w(slot, F.PENDING), 1);
+    if (prev < max) return true;
+    this.words.add(this.w(slot, F.PENDING), -1);
+    return false;
+  }
+
+  /** A pending call of the client finished. */
+  endCall(slot: number): void {
+    this.words.add(this.w(slot, F.PENDING), -1);
+  }
+
+  pendingCalls(slot: number): number {
+    return this.words.load(this.w(slot, F.PENDING));
+  }
+
+  /** Every client in state CONNECTED or CONNECTING (for shutdown and audits). */
+  liveSlots(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.words.load(this.w(i, F.STATE)) !== ClientState.FREE) out.push(i);
+    }
+    return out;
+  }
+}
+
+function nextId(id: number): number {
+  const n = id + 1;
+  return n > MAX_CLIENT_ID ? 1 : n;
+}

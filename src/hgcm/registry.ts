@@ -1,0 +1,98 @@
+// The service registry (cf. HGCMService::LoadService / ResolveService in HGCM.cpp): what services a machine
+// has, where their modules are, their limits and shared memory. Built on the main thread, handed to the
+// device and the pool as plain data; each thread imports the modules itself.
+import { ConfigError } from '../runtime/errors.js';
+import { MAX_SERVICES } from './clients.js';
+import type { HgcmService } from './service.js';
+
+/** How a machine config names a service. */
+export interface ServiceConfig {
+  /** Name guests connect to (HGCMServiceLocation.achName), e.g. "VBoxSharedFolders". */
+  readonly name: string;
+  /** Module URL or absolute path (file: URL string) exporting the service. */
+  readonly module: string | URL;
+  /** Export holding the service (default: "default"). */
+  readonly export?: string;
+  /** Passed to the service as ServiceContext.config (must be structured-cloneable). */
+  readonly config?: unknown;
+}
+
+/** Default acMaxClients / acMaxCallsPerClient (upstream's kernel-category defaults). */
+export const DEFAULT_MAX_CLIENTS = 2048;
+export const DEFAULT_MAX_CALLS_PER_CLIENT = 8192;
+
+/** A registered service, as data every thread can receive. */
+export interface ServiceSpec {
+  readonly index: number;
+  readonly name: string;
+  readonly module: string;
+  readonly export: string;
+  readonly config: unknown;
+  readonly maxClients: number;
+  readonly maxCallsPerClient: number;
+  readonly clientStateBytes: number;
+  /** ServiceContext.shared, or undefined. */
+  readonly shared: SharedArrayBuffer | undefined;
+  /** Per-client state: clientStateBytes for each client-table slot. */
+  readonly clientState: SharedArrayBuffer | undefined;
+}
+
+/** Import a service module and return the service it exports. */
+export async function loadService(module: string, exportName: string): Promise<HgcmService> {
+  const mod = (await import(module)) as Record<string, unknown>;
+  const svc = mod[exportName];
+  if (typeof svc !== 'object' || svc === null || typeof (svc as { call?: unknown }).call !== 'function') {
+    throw new ConfigError(`${module} does not export a service as "${exportName}" (an object with call())`);
+  }
+  return svc as HgcmService;
+}
+
+function moduleHref(m: string | URL): string {
+  if (m instanceof URL) return m.href;
+  if (m.startsWith('file:') || m.startsWith('data:') || m.startsWith('node:')) return m;
+  if (m.startsWith('/')) return new URL(`file://${m}`).href;
+  throw new ConfigError(`service module must be a URL or an absolute path: ${m}`);
+}
+
+/**
+ * Load every configured service on this thread, run its init() on fresh shared memory, and return the
+ * specs to hand to the workers. `clientSlots` is the client table's capacity.
+ */
+export async function buildRegistry(configs: readonly ServiceConfig[], clientSlots: number): Promise<ServiceSpec[]> {
+  if (configs.length > MAX_SERVICES) throw new ConfigError(`at most ${MAX_SERVICES} services`);
+  const seen = new Set<string>();
+  const specs: ServiceSpec[] = [];
+  for (const [index, c] of configs.entries()) {
+    if (typeof c.name !== 'string' || c.name.length === 0 || Buffer.byteLength(c.name) >= 128) {
+      throw new ConfigError(`service name must be 1..127 bytes: ${String(c.name)}`);
+    }
+    if (seen.has(c.name)) throw new ConfigError(`service ${c.name} registered twice`);
+    seen.add(c.name);
+    const module = moduleHref(c.module);
+    const exportName = c.export ?? 'default';
+    const svc = await loadService(module, exportName);
+    const sharedBytes = svc.sharedBytes ?? 0;
+    const clientStateBytes = svc.clientStateBytes ?? 0;
+    const shared = sharedBytes > 0 ? new SharedArrayBuffer(sharedBytes) : undefined;
+    svc.init?.(shared, c.config);
+    specs.push({
+      index,
+      name: c.name,
+      module,
+      export: exportName,
+      config: c.config,
+      maxClients: svc.maxClients ?? DEFAULT_MAX_CLIENTS,
+      maxCallsPerClient: svc.maxCallsPerClient ?? DEFAULT_MAX_CALLS_PER_CLIENT,
+      clientStateBytes,
+      shared,
+      clientState: clientStateBytes > 0 ? new SharedArrayBuffer(clientStateBytes * clientSlots) : undefined,
+    });
+  }
+  return specs;
+}
+
+/** URL of a built-in service module (echo, noop, delay), next to this file in src/ or dist/. */
+export function builtinServiceModule(name: 'echo' | 'noop' | 'delay'): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./services/${name}${ext}`, import.meta.url).href;
+}

@@ -1,0 +1,121 @@
+// The dispatch ring: a bounded multi-producer multi-consumer queue in shared memory (Vyukov's design:
+// one sequence word per cell) carrying work from the device thread to the host pool workers.
+//
+//   word 0 HEAD   next position to consume      word 2 BELL   bumped after every push; idle workers sleep here
+//        1 TAIL   next position to fill         word 3 CAP    cells (power of two)
+//   16 + 4*i: cell i = SEQ, KIND, ARG, ARG2
+// Positions are int32 counters compared by signed difference, so they may wrap.
+import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
+
+const HEAD = 0;
+const TAIL = 1;
+const BELL = 2;
+const CAP = 3;
+const CELLS = 16;
+const CELL_WORDS = 4;
+
+/** What a ring entry asks the pool to do. */
+export const Work = {
+  /** ARG = command slot: run the service's pfnConnect. */
+  CONNECT: 1,
+  /** ARG = command slot: run the service's pfnDisconnect. */
+  DISCONNECT: 2,
+  /** ARG = command slot: run svcCall. */
+  CALL: 3,
+  /** ARG = client slot, ARG2 = client id: run pfnCancelled. */
+  CANCELLED: 4,
+  /** Stop serving (one entry per worker). */
+  STOP: 5,
+} as const;
+
+/** One entry. */
+export interface WorkItem {
+  readonly kind: number;
+  readonly arg: number;
+  readonly arg2: number;
+}
+
+/** The ring. */
+export class DispatchRing {
+  readonly words: SharedWords;
+  readonly bell: AtomicCell;
+  private readonly cap: number;
+  private readonly mask: number;
+
+  private constructor(words: SharedWords) {
+    this.words = words;
+    this.cap = words.load(CAP);
+    this.mask = this.cap - 1;
+    this.bell = words.cell(BELL);
+  }
+
+  /** A ring of `capacity` cells (rounded up to a power of two). */
+  static create(capacity: number): DispatchRing {
+    let cap = 1;
+    while (cap < capacity) cap *= 2;
+    const words = SharedWords.create(CELLS + CELL_WORDS * cap);
+    words.store(CAP, cap);
+    for (let i = 0; i < cap; i++) words.store(CELLS + CELL_WORDS * i, i);
+    return new DispatchRing(words);
+  }
+
+  static attach(sab: SharedArrayBuffer): DispatchRing {
+    return new DispatchRing(new SharedWords(sab));
+  }
+
+  get sab(): SharedArrayBuffer {
+    return this.words.sab;
+  }
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /** Entries waiting (approximate while others push and pop). */
+  get length(): number {
+    return (this.words.load(TAIL) - this.words.load(HEAD)) | 0;
+  }
+
+  /** Append an entry and ring the bell; false if the ring is full. */
+  push(kind: number, arg: number, arg2 = 0): boolean {
+    const w = this.words;
+    for (;;) {
+      const pos = w.load(TAIL);
+      const cell = CELLS + CELL_WORDS * (pos & this.mask);
+      const dif = (w.load(cell) - pos) | 0;
+      if (dif === 0) {
+        if (Atomics.compareExchange(w.i32, TAIL, pos, (pos + 1) | 0) === pos) {
+          w.store(cell + 1, kind);
+          w.store(cell + 2, arg);
+          w.store(cell + 3, arg2);
+          // ORDER: payload before the sequence word that publishes it.
+          w.store(cell, (pos + 1) | 0);
+          this.bell.add(1);
+          this.bell.notify(1);
+          return true;
+        }
+      } else if (dif < 0) {
+        return false;
+      }
+    }
+  }
+
+  /** Take the oldest entry, or undefined if the ring is empty. */
+  pop(): WorkItem | undefined {
+    const w = this.words;
+    for (;;) {
+      const pos = w.load(HEAD);
+      const cell = CELLS + CELL_WORDS * (pos & this.mask);
+      const dif = (w.load(cell) - ((pos + 1) | 0)) | 0;
+      if (dif === 0) {
+        if (Atomics.compareExchange(w.i32, HEAD, pos, (pos + 1) | 0) === pos) {
+          const item = { kind: w.load(cell + 1), arg: w.load(cell + 2), arg2: w.load(cell + 3) };
+          // ORDER: read the payload before handing the cell back to producers.
+          w.store(cell, (pos + this.cap) | 0);
+          return item;
+        }
+      } else if (dif < 0) {
+        return undefined;
+      }
+    }
+  }
+}

@@ -1,0 +1,121 @@
+// The HGCM service interface: what a host service module exports (cf. VBOXHGCMSVCFNTABLE in
+// include/VBox/hgcmsvc.h: pfnConnect, pfnDisconnect, pfnCall, pfnCancelled, pfnCallComplete).
+// Built-in services and a library user's own services are modules exporting one of these.
+import type { StatusCode } from '../abi/index.js';
+import type { Clock } from '../runtime/proc.js';
+
+/** A guest buffer the service reads and writes in place (VBOX_HGCM_SVC_PARM_PAGES, no bounce copy). */
+export interface GuestPages {
+  /** Bytes described. */
+  readonly size: number;
+  /** Copy `dst.length` bytes from offset `off` of the buffer. */
+  read(off: number, dst: Uint8Array): void;
+  /** Copy `src` into the buffer at offset `off`. Only for buffers with FROM_HOST direction. */
+  write(off: number, src: Uint8Array): void;
+  /** Contiguous guest-physical runs [address, length] making up the buffer, in order. */
+  readonly runs: readonly (readonly [number, number])[];
+}
+
+/** A 32-bit value parameter (VBOX_HGCM_SVC_PARM_32BIT); the service may change `u32`. */
+export interface SvcParmU32 {
+  readonly type: 1;
+  u32: number;
+}
+/** A 64-bit value parameter (VBOX_HGCM_SVC_PARM_64BIT); the service may change `u64`. */
+export interface SvcParmU64 {
+  readonly type: 2;
+  u64: bigint;
+}
+/**
+ * A buffer parameter (VBOX_HGCM_SVC_PARM_PTR): `buf` is a host copy, filled from the guest when the
+ * direction includes TO_HOST, zeroed otherwise, and copied back (first `size` bytes, at most the guest
+ * buffer's size) at completion when it includes FROM_HOST.
+ */
+export interface SvcParmPtr {
+  readonly type: 3;
+  size: number;
+  readonly buf: Uint8Array;
+  /** VBOX_HGCM_F_PARM_DIRECTION_*. */
+  readonly dir: number;
+}
+/** A buffer parameter the service accesses in guest memory (VBOX_HGCM_SVC_PARM_PAGES). */
+export interface SvcParmPages {
+  readonly type: 4;
+  readonly size: number;
+  readonly pages: GuestPages;
+  readonly dir: number;
+}
+/** One parameter as a service sees it (VBOXHGCMSVCPARM). */
+export type SvcParm = SvcParmU32 | SvcParmU64 | SvcParmPtr | SvcParmPages;
+
+/** A client of a service. */
+export interface ClientRef {
+  readonly clientId: number;
+  /** VMMDEV_REQUESTOR_* of the connect request. */
+  readonly requestor: number;
+}
+
+/** One guest call handed to a service (svcCall's arguments plus the call handle). */
+export interface SvcCall {
+  readonly clientId: number;
+  readonly fn: number;
+  readonly parms: SvcParm[];
+  readonly requestor: number;
+  /** pfnIsCallCancelled: has the guest cancelled this call? */
+  isCancelled(): boolean;
+  /**
+   * pfnCallComplete, for a call whose `call()` returned VINF_HGCM_ASYNC_EXECUTE. Completing twice is
+   * ignored (and counted).
+   */
+  complete(rc: StatusCode): void;
+}
+
+/** What a service gets from the host: its config, shared state, a clock and timers. */
+export interface ServiceContext {
+  /** The name the machine registered the service under. */
+  readonly name: string;
+  /** The service's `config` from the Machine config (structured-cloned). */
+  readonly config: unknown;
+  /** Service-wide shared memory (`sharedBytes` of it), the same in every pool worker; undefined if 0. */
+  readonly shared: SharedArrayBuffer | undefined;
+  /** This client's shared state (`clientStateBytes`), the same in every pool worker. */
+  clientState(clientId: number): Uint8Array;
+  /** Wall clock under threads, virtual under sim. */
+  readonly clock: Clock;
+  /** Run `fn` after `ms` (a virtual timer under sim). Use this, not setTimeout, so runs replay. */
+  setTimer(ms: number, fn: () => void): void;
+  /** A log line (LogRel). */
+  log(message: string): void;
+  /** Index of the pool worker (or sim host actor) running this code. */
+  readonly workerId: number;
+}
+
+/**
+ * An HGCM service. `call` returns the call's status, or VINF_HGCM_ASYNC_EXECUTE if it will finish later
+ * through `SvcCall.complete`. Nothing a guest sends may make these throw: a throw is caught, logged and
+ * completes the call with VERR_INTERNAL_ERROR.
+ */
+export interface HgcmService {
+  /** Bytes of shared state for `ServiceContext.shared`. */
+  readonly sharedBytes?: number;
+  /** Bytes of per-client shared state. */
+  readonly clientStateBytes?: number;
+  /** Pending calls allowed per client (acMaxCallsPerClient); beyond it VERR_HGCM_TOO_MANY_CLIENT_CALLS. */
+  readonly maxCallsPerClient?: number;
+  /** Clients allowed at once (acMaxClients); beyond it VERR_HGCM_TOO_MANY_CLIENTS. */
+  readonly maxClients?: number;
+  /** Once, on the thread that creates the machine, before any worker: format `shared`. */
+  init?(shared: SharedArrayBuffer | undefined, config: unknown): void;
+  /** Once per pool worker (and sim host), before any call. */
+  setup?(ctx: ServiceContext): void;
+  connect?(ctx: ServiceContext, client: ClientRef): StatusCode;
+  disconnect?(ctx: ServiceContext, client: ClientRef): void;
+  call(ctx: ServiceContext, call: SvcCall): StatusCode;
+  /** pfnCancelled: the guest cancelled one of this client's calls (which one: poll isCancelled). */
+  cancelled?(ctx: ServiceContext, client: ClientRef): void;
+}
+
+/** Identity helper that types a service definition. */
+export function defineService<S extends HgcmService>(service: S): S {
+  return service;
+}
