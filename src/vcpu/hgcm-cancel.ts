@@ -1,0 +1,114 @@
+// What happens when a guest stops waiting before the host is done; models the cancel half of
+// vbglR0HGCMInternalDoCall (VBoxGuestR0LibHGCMInternal.cpp) and Linux's hgcm_cancel_call /
+// vbg_hgcm_do_call: Cancel2 naming the call's physical address (or, on an old host, the CANCELLED flag and
+// the call re-submitted as HGCMCancel), then a grace wait if the cancel failed, then, if DONE still has not
+// come, the request is leaked on purpose: the host may still write it, so it must never be reused.
+import {
+  HgcmReqFlag,
+  RequestType,
+  Status,
+  VMMDevHGCMCancel2,
+  VMMDevHGCMRequestHeader,
+  VMMDevRequestHeader,
+  RT_SUCCESS,
+  statusName,
+  type StatusCode,
+} from '../abi/index.js';
+import type { GuestAddress } from '../runtime/address.js';
+import { lock, point, unlock, type Proc } from '../runtime/proc.js';
+import { grAlloc, grFree, grPerform } from './gr.js';
+import { graceWait } from './hgcm-wait.js';
+import type { GuestKernel } from './kernel.js';
+
+/** How a call that stopped waiting ended. */
+export interface CancelOutcome {
+  /** VINF_SUCCESS if DONE came after all (during the grace wait), else the wait's VERR_TIMEOUT / VERR_INTERRUPTED. */
+  readonly rc: StatusCode;
+  /** The request must not be freed: the host may still write it. */
+  readonly leak: boolean;
+  /** Status of the cancel request (after the legacy fallback, if taken). */
+  readonly cancelRc: StatusCode;
+  /** The legacy HGCMCancel fallback was used. */
+  readonly fallback: boolean;
+  /** 'cancelled' | 'completed' | 'leaked'. */
+  readonly outcome: 'cancelled' | 'completed' | 'leaked';
+}
+
+/** Send an HGCMCancel2 naming `req`, the way the flavour does (preallocated under a mutex, or allocated). */
+function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+  const { mem, flavor } = k;
+  const phys = k.heap.physAddr(req);
+  const fill = (at: GuestAddress): void => {
+    mem.writeI32(at, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);
+    mem.writeU32(at, VMMDevHGCMCancel2.off.physReqToCancel, phys);
+    if (flavor.cancel2Size === 32) mem.writeU32(at, VMMDevHGCMCancel2.off.physReqToCancel + 4, 0);
+  };
+  const pre = k.cancelRequest;
+  if (flavor.cancelRequest === 'preallocated' && pre !== undefined) {
+    // Linux: "all cancellations get serialized, this should be fine since they should be rare".
+    const mutex = k.cancelLock;
+    yield* lock(mutex);
+    try {
+      fill(pre);
+      return yield* grPerform(k, pre);
+    } finally {
+      unlock(mutex);
+    }
+  }
+  const a = yield* grAlloc(k, flavor.cancel2Size, RequestType.HGCMCancel2);
+  if (typeof a === 'number') return a;
+  fill(a.addr);
+  const rc = yield* grPerform(k, a.addr);
+  grFree(k, a.addr);
+  return rc;
+}
+
+/** The legacy cancel: mark the call cancelled and re-submit its own buffer as VMMDevReq_HGCMCancel. */
+function* legacyCancel(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+  yield point('guest.fallbackSetFlags', req);
+  k.mem.or32(req, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.CANCELLED);
+  k.mem.writeU32(req, VMMDevRequestHeader.off.requestType, RequestType.HGCMCancel);
+  yield point('guest.fallbackSubmit', req);
+  const rc = yield* grPerform(k, req);
+  // The old host reports "not found" as VERR_INVALID_PARAMETER.
+  return rc === Status.VERR_INVALID_PARAMETER ? Status.VERR_NOT_FOUND : rc;
+}
+
+/**
+ * Cancel a call whose wait ended with `waitRc` (VERR_TIMEOUT or VERR_INTERRUPTED). `cbReq`, `fn` and
+ * `cParms` are for the leak log line.
+ */
+export function* cancelCall(
+  k: GuestKernel,
+  req: GuestAddress,
+  waitRc: StatusCode,
+  cbReq: number,
+  fn: number,
+  cParms: number,
+): Proc<CancelOutcome> {
+  yield point('guest.cancel2', req);
+  let rc2 = yield* sendCancel2(k, req);
+  yield point('guest.readCancelRc', req);
+  let fallback = false;
+  if (rc2 === Status.VERR_NOT_IMPLEMENTED && k.flavor.legacyFallback) {
+    fallback = true;
+    rc2 = yield* legacyCancel(k, req);
+  }
+  if (RT_SUCCESS(rc2)) {
+    // The host promised never to write this request back: it can be freed at once.
+    k.mem.or32(req, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.CANCELLED);
+    return { rc: waitRc, leak: false, cancelRc: rc2, fallback, outcome: 'cancelled' };
+  }
+
+  // The cancel lost the race with completion (NOT_FOUND) or failed otherwise: wait a bounded time.
+  const notFound = rc2 === Status.VERR_NOT_FOUND || rc2 === Status.VERR_SEM_DESTROYED;
+  if (!notFound) k.log(`HGCM: cancel of call to fn ${fn} failed: ${statusName(rc2)}`);
+  const grace = notFound ? k.lib.graceNotFoundMs : k.lib.graceOtherMs;
+  if (yield* graceWait(k, req, grace, k.flavor.graceWait)) {
+    // "The call has completed normally after all."
+    return { rc: Status.VINF_SUCCESS, leak: false, cancelRc: rc2, fallback, outcome: 'completed' };
+  }
+  yield point('guest.leak', req);
+  k.log(k.flavor.leakMessage(cbReq, fn, cParms, statusName(rc2)));
+  return { rc: waitRc, leak: true, cancelRc: rc2, fallback, outcome: 'leaked' };
+}
