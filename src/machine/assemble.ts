@@ -1,0 +1,79 @@
+// Building each layer's environment from the machine's shared memory: the composition root's wiring, used
+// by the worker entries (threads executor) and by the sim machine alike.
+import { ClientTable } from '../hgcm/clients.js';
+import { HgcmConnector } from '../hgcm/connector.js';
+import { DispatchRing } from '../hgcm/ring.js';
+import { GuestMemory } from '../runtime/guest-memory.js';
+import type { Clock } from '../runtime/proc.js';
+import { StatsBlock } from '../runtime/stats.js';
+import { GuestHeap } from '../vcpu/guest-heap.js';
+import { GuestKernel } from '../vcpu/kernel.js';
+import { guestMap } from '../vcpu/layout.js';
+import { DeviceBus } from '../vmmdev/bus.js';
+import { CommandTable } from '../vmmdev/commands.js';
+import type { HgcmHostEnv } from '../vmmdev/complete.js';
+import type { DeviceEnv } from '../vmmdev/device-env.js';
+import { SnapshotArena } from '../vmmdev/snapshots.js';
+import type { MachineShared, ResolvedConfig } from './config.js';
+
+/** Create (and format) all of a machine's shared memory on this thread. */
+export function createShared(config: ResolvedConfig, services: MachineShared['services']): MachineShared {
+  const mem = GuestMemory.create(config.ramBytes);
+  const map = guestMap(config.ramBytes, config.heapBytes);
+  GuestHeap.format('phys', mem, map.heapBase, map.heapBytes);
+  GuestHeap.format('data', mem, map.memBase, map.memBytes);
+  const bus = DeviceBus.create({ vcpus: config.vcpus, features: config.hostFeatures, cancel2: config.cancel2 });
+  // The ring holds every command twice over plus the workers' STOP items (see HgcmConnector.post).
+  const ring = DispatchRing.create(2 * (config.commandSlots + 64));
+  return {
+    config,
+    ram: mem.buffer as SharedArrayBuffer,
+    bus: bus.sab,
+    cmds: CommandTable.create(config.commandSlots).sab,
+    snaps: SnapshotArena.create(config.snapshotBytes).sab,
+    clients: ClientTable.create(config.clientSlots).sab,
+    ring: ring.sab,
+    stats: new StatsBlock().sab,
+    services,
+  };
+}
+
+/** The host side (device thread and pool workers). */
+export function attachHostEnv(s: MachineShared): HgcmHostEnv {
+  return {
+    mem: GuestMemory.attach(s.ram),
+    bus: DeviceBus.attach(s.bus),
+    cmds: CommandTable.attach(s.cmds),
+    snaps: SnapshotArena.attach(s.snaps),
+    clients: ClientTable.attach(s.clients),
+    stats: new StatsBlock(s.stats),
+  };
+}
+
+/** The device's environment. */
+export function attachDeviceEnv(s: MachineShared, clock: Clock, log: (line: string) => void): DeviceEnv {
+  const host = attachHostEnv(s);
+  return {
+    ...host,
+    hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring)),
+    version: s.config.hostVersion,
+    clock,
+    log,
+  };
+}
+
+/** The guest kernel of vCPU `vcpu`. */
+export function attachGuestKernel(s: MachineShared, vcpu: number, clock: Clock, log: (line: string) => void): GuestKernel {
+  const mem = GuestMemory.attach(s.ram);
+  const map = guestMap(s.config.ramBytes, s.config.heapBytes);
+  return new GuestKernel({
+    mem,
+    bus: DeviceBus.attach(s.bus).vcpuBus(vcpu),
+    heap: GuestHeap.attach('phys', mem, map.heapBase),
+    data: GuestHeap.attach('data', mem, map.memBase),
+    clock,
+    stats: new StatsBlock(s.stats),
+    lib: s.config.guest,
+    log,
+  });
+}

@@ -1,0 +1,130 @@
+// Machine configuration, its defaults and validation, and the bundle of shared memory every thread gets.
+import { type GuestLibConfig, DEFAULT_GUEST_LIB, FLAVORS } from '../vcpu/flavor.js';
+import { ALL_HOST_FEATURES } from '../vmmdev/requests/get-host-version.js';
+import type { HostVersion } from '../vmmdev/device-env.js';
+import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/registry.js';
+import { ConfigError } from '../runtime/errors.js';
+import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+
+/** How busy waits are: loads of the wait word before sleeping. */
+export interface SpinPolicy {
+  /** For waits expected to end within microseconds (a port write's answer, a lock). */
+  readonly short: number;
+  /** For everything else (a call's completion, an idle device or pool worker). */
+  readonly long: number;
+}
+
+/** Everything a Machine can be configured with. All fields are optional. */
+export interface MachineConfig {
+  /** vCPU worker threads (default 2). */
+  readonly vcpus?: number;
+  /** Guest RAM in bytes, a multiple of 4096 (default 64 MiB). */
+  readonly ramBytes?: number;
+  /** VbglR0PhysHeap size (default 8 MiB). */
+  readonly heapBytes?: number;
+  /** Host pool workers running services (default 2). */
+  readonly hostWorkers?: number;
+  /** Services besides the built-ins. */
+  readonly services?: readonly ServiceConfig[];
+  /** Register the test services "echo", "noop" and "delay" (default true). */
+  readonly builtinServices?: boolean;
+  /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
+  readonly cancel2?: boolean;
+  /** VMMDEV_HVF_* the host reports (default everything 7.0 reports, 0x8000000F). */
+  readonly hostFeatures?: number;
+  /** Version GetHostVersion reports (default 7.0.14 r161095). */
+  readonly hostVersion?: HostVersion;
+  /** Guest library: flavour, leak scope, grace lengths. */
+  readonly guest?: Partial<GuestLibConfig>;
+  readonly spin?: Partial<SpinPolicy>;
+  /** Pending HGCM commands the host holds at once (default 1024). */
+  readonly commandSlots?: number;
+  /** HGCM clients at once (default 4096). */
+  readonly clientSlots?: number;
+  /** Bytes for request snapshots (the host's heap budget; default 32 MiB). */
+  readonly snapshotBytes?: number;
+  /** Where log lines go (default: dropped; see Machine.logs()). */
+  readonly log?: (line: string) => void;
+}
+
+/** A config with every default filled in and checked. */
+export interface ResolvedConfig {
+  readonly vcpus: number;
+  readonly ramBytes: number;
+  readonly heapBytes: number;
+  readonly hostWorkers: number;
+  readonly services: readonly ServiceConfig[];
+  readonly cancel2: boolean;
+  readonly hostFeatures: number;
+  readonly hostVersion: HostVersion;
+  readonly guest: GuestLibConfig;
+  readonly spin: SpinPolicy;
+  readonly commandSlots: number;
+  readonly clientSlots: number;
+  readonly snapshotBytes: number;
+}
+
+/** VirtualBox 7.0.14 r161095, the release the model follows. */
+export const DEFAULT_HOST_VERSION: HostVersion = { major: 7, minor: 0, build: 14, revision: 161095 };
+
+/** The default spin policy (see the benchmark for how it was chosen). */
+export const DEFAULT_SPIN: SpinPolicy = { short: 2000, long: 0 };
+
+/** The built-in test services. */
+export function builtinServices(): ServiceConfig[] {
+  return (['echo', 'noop', 'delay'] as const).map((name) => ({ name, module: builtinServiceModule(name) }));
+}
+
+function int(name: string, v: number | undefined, dflt: number, min: number, max: number): number {
+  const x = v ?? dflt;
+  if (!Number.isSafeInteger(x) || x < min || x > max) throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got ${x}`);
+  return x;
+}
+
+/** Fill in defaults and reject impossible values with a ConfigError. */
+export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
+  const ramBytes = int('ramBytes', c.ramBytes, 64 << 20, 1 << 20, 2 ** 31);
+  const heapBytes = int('heapBytes', c.heapBytes, 8 << 20, 64 << 10, ramBytes / 2);
+  if (ramBytes % 4096 !== 0 || heapBytes % 4096 !== 0) throw new ConfigError('ramBytes and heapBytes must be multiples of 4096');
+  const guest = { ...DEFAULT_GUEST_LIB, ...c.guest };
+  if (!(guest.flavor in FLAVORS)) throw new ConfigError(`unknown guest flavor ${String(guest.flavor)}`);
+  if (guest.leakScope !== 'strict' && guest.leakScope !== 'faithful') throw new ConfigError(`leakScope must be strict or faithful`);
+  int('guest.graceNotFoundMs', guest.graceNotFoundMs, 500, 0, 600_000);
+  int('guest.graceOtherMs', guest.graceOtherMs, 2000, 0, 600_000);
+  const services = [...(c.builtinServices === false ? [] : builtinServices()), ...(c.services ?? [])].map((s) => ({
+    ...s,
+    // Plain strings travel to worker threads; URL objects do not.
+    module: s.module instanceof URL ? s.module.href : s.module,
+  }));
+  return {
+    vcpus: int('vcpus', c.vcpus, 2, 1, MAX_VCPUS),
+    ramBytes,
+    heapBytes,
+    hostWorkers: int('hostWorkers', c.hostWorkers, 2, 1, 64),
+    services,
+    cancel2: c.cancel2 ?? true,
+    hostFeatures: (c.hostFeatures ?? ALL_HOST_FEATURES) >>> 0,
+    hostVersion: c.hostVersion ?? DEFAULT_HOST_VERSION,
+    guest,
+    spin: {
+      short: int('spin.short', c.spin?.short, DEFAULT_SPIN.short, 0, 10_000_000),
+      long: int('spin.long', c.spin?.long, DEFAULT_SPIN.long, 0, 10_000_000),
+    },
+    commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
+    clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
+    snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
+  };
+}
+
+/** The shared memory and data every thread of a machine receives. */
+export interface MachineShared {
+  readonly config: ResolvedConfig;
+  readonly ram: SharedArrayBuffer;
+  readonly bus: SharedArrayBuffer;
+  readonly cmds: SharedArrayBuffer;
+  readonly snaps: SharedArrayBuffer;
+  readonly clients: SharedArrayBuffer;
+  readonly ring: SharedArrayBuffer;
+  readonly stats: SharedArrayBuffer;
+  readonly services: readonly ServiceSpec[];
+}

@@ -1,0 +1,265 @@
+// The Machine: a guest with N vCPU worker threads, the VMMDev device thread and a piscina pool of host
+// workers running HGCM services, all sharing guest RAM and the device bus. The composition root and the
+// library's public API: start, run guest programs, signal a vCPU, read stats, stop.
+import * as Comlink from 'comlink';
+import { MessageChannel, type Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { Work, DispatchRing } from '../hgcm/ring.js';
+import { ClientTable } from '../hgcm/clients.js';
+import { buildRegistry } from '../hgcm/registry.js';
+import { MachineStateError, WorkerError } from '../runtime/errors.js';
+import { GuestMemory } from '../runtime/guest-memory.js';
+import type { HeapStats } from '../runtime/shared-heap.js';
+import { StatsBlock, type CounterName } from '../runtime/stats.js';
+import { GuestHeap } from '../vcpu/guest-heap.js';
+import { guestMap } from '../vcpu/layout.js';
+import { DeviceBus } from '../vmmdev/bus.js';
+import { DeviceState } from '../vmmdev/bus-layout.js';
+import { CommandTable } from '../vmmdev/commands.js';
+import { SnapshotArena } from '../vmmdev/snapshots.js';
+import { createShared } from './assemble.js';
+import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
+import { nodeEndpoint } from './endpoint.js';
+import { isWorkerMessage } from './messages.js';
+import type { PoolTask } from './pool-task.js';
+import type { VcpuApi } from './vcpu-worker.js';
+import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
+
+/** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
+export interface ProgramRef {
+  readonly module: string | URL;
+  readonly export?: string;
+  readonly args?: unknown;
+  /** vCPU to run on (default 0). */
+  readonly vcpu?: number;
+  /** Run in a user-mode session (buffers bounced, always interruptible). Default: kernel session. */
+  readonly user?: boolean;
+}
+
+/** What Machine.stats() reports. */
+export interface MachineStats {
+  readonly counters: Record<CounterName, number>;
+  readonly heap: HeapStats;
+  readonly programMemory: HeapStats;
+  readonly host: {
+    readonly pendingCommands: number;
+    readonly clients: number;
+    readonly snapshotBytes: number;
+  };
+  readonly irqLine: boolean;
+}
+
+const MAX_LOG_LINES = 10_000;
+
+interface Vcpu {
+  readonly worker: Worker;
+  readonly api: Comlink.Remote<VcpuApi>;
+  /** Runs on one vCPU are serialised. */
+  queue: Promise<unknown>;
+}
+
+/** A running machine. */
+export class Machine {
+  readonly config: ResolvedConfig;
+  private readonly shared: MachineShared;
+  private readonly device: Worker;
+  private readonly pool: Piscina;
+  private readonly serving: Promise<unknown>[];
+  private readonly vcpus: Vcpu[];
+  private readonly bus: DeviceBus;
+  private readonly statsBlock: StatsBlock;
+  private readonly logLines: string[];
+  private readonly onLog: ((line: string) => void) | undefined;
+  private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private failure: Error | undefined;
+
+  private constructor(p: {
+    config: ResolvedConfig;
+    shared: MachineShared;
+    device: Worker;
+    pool: Piscina;
+    serving: Promise<unknown>[];
+    vcpus: Vcpu[];
+    logLines: string[];
+    onLog: ((line: string) => void) | undefined;
+  }) {
+    this.config = p.config;
+    this.shared = p.shared;
+    this.device = p.device;
+    this.pool = p.pool;
+    this.serving = p.serving;
+    this.vcpus = p.vcpus;
+    this.bus = DeviceBus.attach(p.shared.bus);
+    this.statsBlock = new StatsBlock(p.shared.stats);
+    this.logLines = p.logLines;
+    this.onLog = p.onLog;
+  }
+
+  /** Start a machine: device thread, host pool, vCPUs, and the guest driver's initialisation. */
+  static async start(config: MachineConfig = {}): Promise<Machine> {
+    const resolved = resolveConfig(config);
+    const specs = await buildRegistry(resolved.services, resolved.clientSlots);
+    const shared = createShared(resolved, specs);
+    const logLines: string[] = [];
+    const log = (line: string): void => {
+      if (logLines.length >= MAX_LOG_LINES) logLines.shift();
+      logLines.push(line);
+      config.log?.(line);
+    };
+    const errors: Error[] = [];
+    const watch = (w: Worker, name: string): void => {
+      w.on('message', (m: unknown) => {
+        if (isWorkerMessage(m) && m.type === 'log') log(m.line);
+      });
+      w.on('error', (e) => {
+        errors.push(new WorkerError(`${name} failed: ${e.stack ?? e.message}`));
+        log(`${name} failed: ${e.message}`);
+      });
+    };
+
+    const device = spawnWorker('device-worker', { workerData: { shared } });
+    watch(device, 'device');
+    await new Promise<void>((resolve, reject) => {
+      device.on('message', (m: unknown) => {
+        if (isWorkerMessage(m) && m.type === 'ready') resolve();
+      });
+      device.once('error', reject);
+      device.once('exit', (code) => reject(new WorkerError(`device worker exited (${code}) before it was ready`)));
+    });
+
+    const pool = new Piscina({
+      filename: moduleUrl('pool-task').href,
+      minThreads: resolved.hostWorkers,
+      maxThreads: resolved.hostWorkers,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+      execArgv: poolExecArgv(),
+    });
+    const serving: Promise<unknown>[] = [];
+    const ready: Promise<void>[] = [];
+    for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) {
+      const { port1, port2 } = new MessageChannel();
+      let markReady: () => void = () => undefined;
+      ready.push(new Promise<void>((resolve) => (markReady = resolve)));
+      port1.on('message', (m: unknown) => {
+        if (!isWorkerMessage(m)) return;
+        if (m.type === 'log') log(m.line);
+        else if (m.type === 'ready') markReady();
+      });
+      port1.unref();
+      const task: PoolTask = { shared, workerId, logPort: port2 };
+      const p = pool.run(task, { transferList: [port2] });
+      serving.push(
+        p.then(
+          () => port1.close(),
+          (e: unknown) => {
+            errors.push(new WorkerError(`host worker ${workerId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+            log(`host worker ${workerId} failed: ${String(e)}`);
+            port1.close();
+          },
+        ),
+      );
+    }
+    // Every host worker has loaded the services (or one failed): then the guest may start.
+    await Promise.race([Promise.all(ready), Promise.all(serving)]);
+    if (errors.length > 0) {
+      await pool.destroy();
+      await device.terminate();
+      throw errors[0]!;
+    }
+
+    const vcpus: Vcpu[] = [];
+    for (let i = 0; i < resolved.vcpus; i++) {
+      const worker = spawnWorker('vcpu-worker', { workerData: { shared, vcpu: i } });
+      watch(worker, `vcpu${i}`);
+      vcpus.push({ worker, api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)), queue: Promise.resolve() });
+    }
+    const machine = new Machine({ config: resolved, shared, device, pool, serving, vcpus, logLines, onLog: config.log });
+    try {
+      await vcpus[0]!.api.boot();
+      await Promise.all(vcpus.map((v) => v.api.init()));
+    } catch (e) {
+      await machine.stop().catch(() => undefined);
+      throw errors[0] ?? e;
+    }
+    device.on('error', (e) => (machine.failure ??= e));
+    for (const v of vcpus) v.worker.on('error', (e) => (machine.failure ??= e));
+    return machine;
+  }
+
+  private checkRunning(): void {
+    if (this.state !== 'running') throw new MachineStateError(`machine is ${this.state}`);
+    if (this.failure !== undefined) throw new WorkerError(`machine failed: ${this.failure.message}`);
+  }
+
+  /** Run a guest program on a vCPU and return what it returns. Runs on one vCPU are serialised. */
+  run<T = unknown>(program: ProgramRef): Promise<T> {
+    this.checkRunning();
+    const vcpu = program.vcpu ?? 0;
+    const v = this.vcpus[vcpu];
+    if (v === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
+    const module = program.module instanceof URL ? program.module.href : program.module;
+    const next = v.queue.then(() => v.api.run(module, program.export ?? 'main', program.args, program.user === true));
+    v.queue = next.catch(() => undefined);
+    // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
+    return next as Promise<T>;
+  }
+
+  /** Post a signal to whatever runs on `vcpu` (an interruptible wait there ends with VERR_INTERRUPTED). */
+  signal(vcpu: number): void {
+    this.checkRunning();
+    if (vcpu < 0 || vcpu >= this.vcpus.length || !Number.isInteger(vcpu)) throw new RangeError(`no vCPU ${vcpu}`);
+    this.bus.signal(vcpu);
+  }
+
+  /** Counters and heap figures, read from shared memory. */
+  stats(): MachineStats {
+    const mem = GuestMemory.attach(this.shared.ram);
+    const map = guestMap(this.config.ramBytes, this.config.heapBytes);
+    return {
+      counters: this.statsBlock.snapshot(),
+      heap: GuestHeap.attach('phys', mem, map.heapBase).stats(),
+      programMemory: GuestHeap.attach('data', mem, map.memBase).stats(),
+      host: {
+        pendingCommands: CommandTable.attach(this.shared.cmds).listed,
+        clients: ClientTable.attach(this.shared.clients).liveSlots().length,
+        snapshotBytes: SnapshotArena.attach(this.shared.snaps).inUseBytes,
+      },
+      irqLine: this.bus.irqLine,
+    };
+  }
+
+  /** Log lines from every thread (the last 10,000). */
+  logs(): readonly string[] {
+    return this.logLines;
+  }
+
+  /** Guest RAM, for inspection from the main thread (read it; writing races the guest). */
+  get ram(): GuestMemory {
+    return GuestMemory.attach(this.shared.ram);
+  }
+
+  /** Stop every thread. Programs still running are abandoned (their vCPU is terminated). */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(5000)]);
+    for (const v of this.vcpus) {
+      v.api[Comlink.releaseProxy]();
+      await v.worker.terminate();
+    }
+    const ring = DispatchRing.attach(this.shared.ring);
+    for (let i = 0; i < this.config.hostWorkers; i++) ring.push(Work.STOP, 0);
+    await Promise.race([Promise.all(this.serving), delay(5000)]);
+    await this.pool.destroy();
+    const exited = new Promise((resolve) => this.device.once('exit', resolve));
+    this.bus.setState(DeviceState.STOP_REQUESTED);
+    await Promise.race([exited, delay(5000).then(() => this.device.terminate())]);
+    this.state = 'stopped';
+    this.onLog?.('machine stopped');
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,45 @@
+// The host pool's task: one long-lived HGCM service loop per piscina worker. It serves the dispatch ring
+// until a STOP item arrives, waiting with Atomics.waitAsync so that service timers keep firing.
+import type { MessagePort } from 'node:worker_threads';
+import { HostWorker } from '../hgcm/host-loop.js';
+import { loadService } from '../hgcm/registry.js';
+import { DispatchRing } from '../hgcm/ring.js';
+import { runAsync, runSync, wallClock, type ThreadExecOptions } from '../runtime/proc.js';
+import { commandOps } from '../vmmdev/host-commands.js';
+import { attachHostEnv } from './assemble.js';
+import type { MachineShared } from './config.js';
+import { enableTsImports } from './worker-url.js';
+
+/** What the machine sends each pool task. */
+export interface PoolTask {
+  readonly shared: MachineShared;
+  readonly workerId: number;
+  readonly logPort: MessagePort;
+}
+
+/** Serve HGCM work until stopped. */
+export default async function serve(task: PoolTask): Promise<number> {
+  const { shared, workerId, logPort } = task;
+  const log = (line: string): void => logPort.postMessage({ type: 'log', line: `host${workerId}: ${line}` });
+  const env = attachHostEnv(shared);
+  await enableTsImports();
+  const services = await Promise.all(shared.services.map((s) => loadService(s.module, s.export)));
+  const opts: ThreadExecOptions = { clock: wallClock, spin: shared.config.spin.short, spinLong: shared.config.spin.long };
+  const worker = new HostWorker({
+    workerId,
+    ring: DispatchRing.attach(shared.ring),
+    clients: env.clients,
+    specs: shared.services,
+    services,
+    ops: commandOps(env),
+    stats: env.stats,
+    clock: wallClock,
+    spawn: (proc) => void runSync(proc, opts),
+    setTimer: (ms, fn) => void setTimeout(fn, ms),
+    log,
+  });
+  logPort.postMessage({ type: 'ready' });
+  await runAsync(worker.run(), opts);
+  logPort.close();
+  return workerId;
+}

@@ -1,0 +1,7 @@
+// Worker entry used only from .ts sources on Node 20 (tsx, vitest): register tsx's ESM hooks inside the
+// worker, then import the real entry named in workerData.__entry.
+import { workerData } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
+
+register();
+await import(workerData.__entry);

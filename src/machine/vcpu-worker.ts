@@ -1,0 +1,57 @@
+// Worker entry of a vCPU: attach the guest kernel to the machine's memory and the device bus, then run
+// guest programs the main thread sends (over comlink). A program runs to completion on this thread; its
+// HGCM calls block the vCPU in Atomics.wait like a guest thread in the kernel.
+import * as Comlink from 'comlink';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RT_FAILURE, statusName } from '../abi/index.js';
+import { runSync, wallClock, type Proc } from '../runtime/proc.js';
+import { GuestContext } from '../vcpu/guest-context.js';
+import { Session, closeSession } from '../vcpu/vboxguest.js';
+import { attachGuestKernel } from './assemble.js';
+import type { MachineShared } from './config.js';
+import { nodeEndpoint } from './endpoint.js';
+import type { WorkerMessage } from './messages.js';
+
+const { shared, vcpu } = workerData as { shared: MachineShared; vcpu: number };
+const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
+const k = attachGuestKernel(shared, vcpu, wallClock, (line) => post({ type: 'log', line: `vcpu${vcpu}: ${line}` }));
+const opts = { clock: wallClock, spin: shared.config.spin.short, spinLong: shared.config.spin.long };
+const exec = <T>(proc: Proc<T>): T => runSync(proc, opts);
+
+/** A guest program: a function of the guest context and its arguments. */
+type Program = (g: GuestContext, args: unknown) => unknown;
+
+/** The vCPU's control-plane API. */
+const api = {
+  /** Driver initialisation (vCPU 0, once per machine). */
+  boot(): string {
+    const rc = exec(k.initDriver());
+    if (RT_FAILURE(rc)) throw new Error(`guest driver init failed: ${statusName(rc)}`);
+    return statusName(rc);
+  },
+  /** Per-vCPU setup. */
+  init(): void {
+    const rc = exec(k.initVcpu());
+    if (RT_FAILURE(rc)) throw new Error(`vCPU ${vcpu} init failed: ${statusName(rc)}`);
+  },
+  /** Run `exportName` of `module` as a guest program in a fresh session (closed afterwards). */
+  async run(module: string, exportName: string, args: unknown, user: boolean): Promise<unknown> {
+    const mod = (await import(module)) as Record<string, unknown>;
+    const fn = mod[exportName];
+    if (typeof fn !== 'function') throw new TypeError(`${module} has no function export "${exportName}"`);
+    const session = Session.open(k, user);
+    if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
+    try {
+      // SAFETY: checked to be a function; programs take (GuestContext, args).
+      return await (fn as Program)(new GuestContext(k, session, exec), args);
+    } finally {
+      exec(closeSession(k, session));
+      k.bus.consumeSignals();
+    }
+  },
+};
+
+/** The vCPU API type, for the main thread's comlink proxy. */
+export type VcpuApi = typeof api;
+
+Comlink.expose(api, nodeEndpoint(parentPort!));

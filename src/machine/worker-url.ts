@@ -1,0 +1,40 @@
+// One helper for every worker entry, so the same source runs built (dist/*.js under plain node) and from
+// source (src/*.ts under tsx or vitest). Node 20 cannot start a worker from a .ts file, and `--import tsx`
+// in a Worker's execArgv does not apply to its ESM entry, so from source we start ts-boot.mjs, which
+// registers tsx inside the worker and then imports the .ts entry.
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/** True when this module runs from its .ts source. */
+export const fromSource = import.meta.url.endsWith('.ts');
+
+/** URL of a module in this folder by base name. */
+export function moduleUrl(base: string): URL {
+  return new URL(`./${base}${fromSource ? '.ts' : '.js'}`, import.meta.url);
+}
+
+/** Start a worker on a module of this folder, built or from source. */
+export function spawnWorker(base: string, options: WorkerOptions = {}): Worker {
+  if (!fromSource) return new Worker(moduleUrl(base), options);
+  const data: unknown = options.workerData;
+  const workerData = { ...(typeof data === 'object' && data !== null ? data : {}), __entry: moduleUrl(base).href };
+  return new Worker(new URL('./ts-boot.mjs', import.meta.url), { ...options, workerData });
+}
+
+/** Extra piscina options: from source, tsx's loader (piscina require()s the task module first). */
+export function poolExecArgv(): string[] {
+  return fromSource ? ['--import', 'tsx'] : [];
+}
+
+let tsHooks: Promise<void> | undefined;
+
+/**
+ * From source, make dynamic import() of .ts modules work on this thread (pool workers load service
+ * modules; Node 20 does not apply `--import tsx` ESM hooks inside workers). A no-op when built.
+ */
+export function enableTsImports(): Promise<void> {
+  if (!fromSource) return Promise.resolve();
+  tsHooks ??= import('tsx/esm/api').then((m) => {
+    m.register();
+  });
+  return tsHooks;
+}
