@@ -40,7 +40,8 @@ export class HgcmConnector {
     const client = this.clients.lookup(clientId);
     if (client === undefined) return Status.VERR_HGCM_INVALID_CLIENT_ID;
     const spec = this.specs[client.service]!;
-    if (!this.clients.beginCall(client.slot, spec.maxCallsPerClient)) return Status.VERR_HGCM_TOO_MANY_CLIENT_CALLS;
+    if (!this.clients.beginCall(client.slot, spec.maxCallsPerClient))
+      return Status.VERR_HGCM_TOO_MANY_CLIENT_CALLS;
     return client;
   }
 
@@ -60,7 +61,8 @@ export class HgcmConnector {
    * the workers' STOP entries, and cancel notices may use only its first half (see `cancelled`).
    */
   post(kind: number, cmdSlot: number): void {
-    if (!this.ring.push(kind, cmdSlot)) throw new InvariantError('dispatch ring full: sized below the command table');
+    if (!this.ring.push(kind, cmdSlot))
+      throw new InvariantError('dispatch ring full: sized below the command table');
   }
 
   /**

@@ -28,7 +28,12 @@ export interface CommandOps {
   info(slot: number): CommandInfo;
   /** The service parameters of a call command, and an opaque handle completion needs. */
   openCall(slot: number): { parms: SvcParm[]; handle: unknown };
-  completeCall(slot: number, rc: StatusCode, parms: readonly SvcParm[], handle: unknown): Proc<CompletionResult>;
+  completeCall(
+    slot: number,
+    rc: StatusCode,
+    parms: readonly SvcParm[],
+    handle: unknown,
+  ): Proc<CompletionResult>;
   completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult>;
   completePlain(slot: number, rc: StatusCode): Proc<CompletionResult>;
   /** The connect request's own u32ClientID (written back when a connect fails). */
@@ -102,7 +107,9 @@ export class HostWorker {
       return fn();
     } catch (e) {
       this.d.stats.add('host.serviceErrors');
-      this.d.log(`host: ${spec.name}.${what} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.d.log(
+        `host: ${spec.name}.${what} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
       return onThrow;
     }
   }
@@ -115,7 +122,12 @@ export class HostWorker {
     this.d.stats.add('host.connects');
     const client = { clientId: info.clientId, requestor: info.requestor };
     const rc = svc.connect
-      ? this.guard('connect', spec, () => svc.connect!(this.contexts[info.service]!, client), Status.VERR_INTERNAL_ERROR)
+      ? this.guard(
+          'connect',
+          spec,
+          () => svc.connect!(this.contexts[info.service]!, client),
+          Status.VERR_INTERNAL_ERROR,
+        )
       : Status.VINF_SUCCESS;
     if (RT_FAILURE(rc)) {
       clients.free(info.clientSlot);
@@ -134,7 +146,8 @@ export class HostWorker {
     const svc = this.d.services[info.service]!;
     this.d.stats.add('host.disconnects');
     const client = { clientId: info.clientId, requestor: info.requestor };
-    if (svc.disconnect) this.guard('disconnect', spec, () => svc.disconnect!(this.contexts[info.service]!, client), undefined);
+    if (svc.disconnect)
+      this.guard('disconnect', spec, () => svc.disconnect!(this.contexts[info.service]!, client), undefined);
     clients.free(info.clientSlot);
     yield* ops.completePlain(slot, Status.VINF_SUCCESS);
   }
@@ -169,7 +182,12 @@ export class HostWorker {
       },
     };
     yield point('host.sideEffect', info.phys, info.id);
-    const rc = this.guard('call', spec, () => svc.call(this.contexts[info.service]!, svcCall), Status.VERR_INTERNAL_ERROR);
+    const rc = this.guard(
+      'call',
+      spec,
+      () => svc.call(this.contexts[info.service]!, svcCall),
+      Status.VERR_INTERNAL_ERROR,
+    );
     if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) return;
     if (completions++ > 0) {
       this.d.log(`host: ${spec.name} returned ${statusName(rc)} for call ${info.id} it had completed`);
@@ -184,7 +202,12 @@ export class HostWorker {
     const svc = this.d.services[c.service]!;
     this.d.stats.add('host.cancelNotices');
     if (svc.cancelled) {
-      this.guard('cancelled', this.d.specs[c.service]!, () => svc.cancelled!(this.contexts[c.service]!, { clientId, requestor: c.requestor }), undefined);
+      this.guard(
+        'cancelled',
+        this.d.specs[c.service]!,
+        () => svc.cancelled!(this.contexts[c.service]!, { clientId, requestor: c.requestor }),
+        undefined,
+      );
     }
   }
 }

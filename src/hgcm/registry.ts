@@ -58,7 +58,10 @@ function moduleHref(m: string | URL): string {
  * Load every configured service on this thread, run its init() on fresh shared memory, and return the
  * specs to hand to the workers. `clientSlots` is the client table's capacity.
  */
-export async function buildRegistry(configs: readonly ServiceConfig[], clientSlots: number): Promise<ServiceSpec[]> {
+export async function buildRegistry(
+  configs: readonly ServiceConfig[],
+  clientSlots: number,
+): Promise<ServiceSpec[]> {
   if (configs.length > MAX_SERVICES) throw new ConfigError(`at most ${MAX_SERVICES} services`);
   const seen = new Set<string>();
   const specs: ServiceSpec[] = [];

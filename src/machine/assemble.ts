@@ -22,7 +22,11 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
   const map = guestMap(config.ramBytes, config.heapBytes);
   GuestHeap.format('phys', mem, map.heapBase, map.heapBytes);
   GuestHeap.format('data', mem, map.memBase, map.memBytes);
-  const bus = DeviceBus.create({ vcpus: config.vcpus, features: config.hostFeatures, cancel2: config.cancel2 });
+  const bus = DeviceBus.create({
+    vcpus: config.vcpus,
+    features: config.hostFeatures,
+    cancel2: config.cancel2,
+  });
   // The ring holds every command twice over plus the workers' STOP items (see HgcmConnector.post).
   const ring = DispatchRing.create(2 * (config.commandSlots + 64));
   return {
@@ -63,7 +67,12 @@ export function attachDeviceEnv(s: MachineShared, clock: Clock, log: (line: stri
 }
 
 /** The guest kernel of vCPU `vcpu`. */
-export function attachGuestKernel(s: MachineShared, vcpu: number, clock: Clock, log: (line: string) => void): GuestKernel {
+export function attachGuestKernel(
+  s: MachineShared,
+  vcpu: number,
+  clock: Clock,
+  log: (line: string) => void,
+): GuestKernel {
   const mem = GuestMemory.attach(s.ram);
   const map = guestMap(s.config.ramBytes, s.config.heapBytes);
   return new GuestKernel({

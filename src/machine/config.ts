@@ -77,7 +77,8 @@ export function builtinServices(): ServiceConfig[] {
 
 function int(name: string, v: number | undefined, dflt: number, min: number, max: number): number {
   const x = v ?? dflt;
-  if (!Number.isSafeInteger(x) || x < min || x > max) throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got ${x}`);
+  if (!Number.isSafeInteger(x) || x < min || x > max)
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got ${x}`);
   return x;
 }
 
@@ -85,17 +86,21 @@ function int(name: string, v: number | undefined, dflt: number, min: number, max
 export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
   const ramBytes = int('ramBytes', c.ramBytes, 64 << 20, 1 << 20, 2 ** 31);
   const heapBytes = int('heapBytes', c.heapBytes, 8 << 20, 64 << 10, ramBytes / 2);
-  if (ramBytes % 4096 !== 0 || heapBytes % 4096 !== 0) throw new ConfigError('ramBytes and heapBytes must be multiples of 4096');
+  if (ramBytes % 4096 !== 0 || heapBytes % 4096 !== 0)
+    throw new ConfigError('ramBytes and heapBytes must be multiples of 4096');
   const guest = { ...DEFAULT_GUEST_LIB, ...c.guest };
   if (!(guest.flavor in FLAVORS)) throw new ConfigError(`unknown guest flavor ${String(guest.flavor)}`);
-  if (guest.leakScope !== 'strict' && guest.leakScope !== 'faithful') throw new ConfigError(`leakScope must be strict or faithful`);
+  if (guest.leakScope !== 'strict' && guest.leakScope !== 'faithful')
+    throw new ConfigError(`leakScope must be strict or faithful`);
   int('guest.graceNotFoundMs', guest.graceNotFoundMs, 500, 0, 600_000);
   int('guest.graceOtherMs', guest.graceOtherMs, 2000, 0, 600_000);
-  const services = [...(c.builtinServices === false ? [] : builtinServices()), ...(c.services ?? [])].map((s) => ({
-    ...s,
-    // Plain strings travel to worker threads; URL objects do not.
-    module: s.module instanceof URL ? s.module.href : s.module,
-  }));
+  const services = [...(c.builtinServices === false ? [] : builtinServices()), ...(c.services ?? [])].map(
+    (s) => ({
+      ...s,
+      // Plain strings travel to worker threads; URL objects do not.
+      module: s.module instanceof URL ? s.module.href : s.module,
+    }),
+  );
   return {
     vcpus: int('vcpus', c.vcpus, 2, 1, MAX_VCPUS),
     ramBytes,

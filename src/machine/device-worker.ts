@@ -11,5 +11,9 @@ const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }));
 post({ type: 'ready' });
-runSync(deviceLoop(dev), { clock: wallClock, spin: shared.config.spin.short, spinLong: shared.config.spin.long });
+runSync(deviceLoop(dev), {
+  clock: wallClock,
+  spin: shared.config.spin.short,
+  spinLong: shared.config.spin.long,
+});
 post({ type: 'stopped' });

@@ -124,7 +124,9 @@ export class Machine {
         if (isWorkerMessage(m) && m.type === 'ready') resolve();
       });
       device.once('error', reject);
-      device.once('exit', (code) => reject(new WorkerError(`device worker exited (${code}) before it was ready`)));
+      device.once('exit', (code) =>
+        reject(new WorkerError(`device worker exited (${code}) before it was ready`)),
+      );
     });
 
     const pool = new Piscina({
@@ -153,7 +155,11 @@ export class Machine {
         p.then(
           () => port1.close(),
           (e: unknown) => {
-            errors.push(new WorkerError(`host worker ${workerId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+            errors.push(
+              new WorkerError(
+                `host worker ${workerId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+              ),
+            );
             log(`host worker ${workerId} failed: ${String(e)}`);
             port1.close();
           },
@@ -174,7 +180,16 @@ export class Machine {
       watch(worker, `vcpu${i}`);
       vcpus.push({ worker, api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)), queue: Promise.resolve() });
     }
-    const machine = new Machine({ config: resolved, shared, device, pool, serving, vcpus, logLines, onLog: config.log });
+    const machine = new Machine({
+      config: resolved,
+      shared,
+      device,
+      pool,
+      serving,
+      vcpus,
+      logLines,
+      onLog: config.log,
+    });
     try {
       await vcpus[0]!.api.boot();
       await Promise.all(vcpus.map((v) => v.api.init()));
@@ -199,7 +214,9 @@ export class Machine {
     const v = this.vcpus[vcpu];
     if (v === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
     const module = program.module instanceof URL ? program.module.href : program.module;
-    const next = v.queue.then(() => v.api.run(module, program.export ?? 'main', program.args, program.user === true));
+    const next = v.queue.then(() =>
+      v.api.run(module, program.export ?? 'main', program.args, program.user === true),
+    );
     v.queue = next.catch(() => undefined);
     // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
     return next as Promise<T>;
@@ -208,7 +225,8 @@ export class Machine {
   /** Post a signal to whatever runs on `vcpu` (an interruptible wait there ends with VERR_INTERRUPTED). */
   signal(vcpu: number): void {
     this.checkRunning();
-    if (vcpu < 0 || vcpu >= this.vcpus.length || !Number.isInteger(vcpu)) throw new RangeError(`no vCPU ${vcpu}`);
+    if (vcpu < 0 || vcpu >= this.vcpus.length || !Number.isInteger(vcpu))
+      throw new RangeError(`no vCPU ${vcpu}`);
     this.bus.signal(vcpu);
   }
 

@@ -24,7 +24,11 @@ export default async function serve(task: PoolTask): Promise<number> {
   const env = attachHostEnv(shared);
   await enableTsImports();
   const services = await Promise.all(shared.services.map((s) => loadService(s.module, s.export)));
-  const opts: ThreadExecOptions = { clock: wallClock, spin: shared.config.spin.short, spinLong: shared.config.spin.long };
+  const opts: ThreadExecOptions = {
+    clock: wallClock,
+    spin: shared.config.spin.short,
+    spinLong: shared.config.spin.long,
+  };
   const worker = new HostWorker({
     workerId,
     ring: DispatchRing.attach(shared.ring),

@@ -14,7 +14,9 @@ import type { WorkerMessage } from './messages.js';
 
 const { shared, vcpu } = workerData as { shared: MachineShared; vcpu: number };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-const k = attachGuestKernel(shared, vcpu, wallClock, (line) => post({ type: 'log', line: `vcpu${vcpu}: ${line}` }));
+const k = attachGuestKernel(shared, vcpu, wallClock, (line) =>
+  post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
+);
 const opts = { clock: wallClock, spin: shared.config.spin.short, spinLong: shared.config.spin.long };
 const exec = <T>(proc: Proc<T>): T => runSync(proc, opts);
 

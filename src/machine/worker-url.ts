@@ -16,7 +16,10 @@ export function moduleUrl(base: string): URL {
 export function spawnWorker(base: string, options: WorkerOptions = {}): Worker {
   if (!fromSource) return new Worker(moduleUrl(base), options);
   const data: unknown = options.workerData;
-  const workerData = { ...(typeof data === 'object' && data !== null ? data : {}), __entry: moduleUrl(base).href };
+  const workerData = {
+    ...(typeof data === 'object' && data !== null ? data : {}),
+    __entry: moduleUrl(base).href,
+  };
   return new Worker(new URL('./ts-boot.mjs', import.meta.url), { ...options, workerData });
 }
 

@@ -25,7 +25,10 @@ export class GuestMemoryError extends HgcmError {
   readonly addr: number;
   readonly len: number;
   constructor(kind: 'out-of-bounds' | 'misaligned', addr: number, len: number, size: number) {
-    super('ERR_GUEST_MEMORY', `${kind} guest access at 0x${addr.toString(16)} (+${len}) in ${size} bytes of RAM`);
+    super(
+      'ERR_GUEST_MEMORY',
+      `${kind} guest access at 0x${addr.toString(16)} (+${len}) in ${size} bytes of RAM`,
+    );
     this.kind = kind;
     this.addr = addr;
     this.len = len;

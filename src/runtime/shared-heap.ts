@@ -191,7 +191,8 @@ export class SharedHeap {
       if (b < this.base + CTL_BYTES || b >= this.end || (b - this.base) % 16 !== 0) return undefined;
       // Walk from the start: only real block boundaries count (a payload pointer into the middle does not).
       for (let x = this.base + CTL_BYTES; x < this.end; x += this.m.u32(x)) {
-        if (x === b) return { state: this.m.u32(x + 4), gen: this.m.u32(x + 12), payloadBytes: this.m.u32(x) - HDR };
+        if (x === b)
+          return { state: this.m.u32(x + 4), gen: this.m.u32(x + 12), payloadBytes: this.m.u32(x) - HDR };
         if (x > b) return undefined;
       }
       return undefined;
@@ -225,7 +226,8 @@ export class SharedHeap {
       while (x < this.end) {
         const size = this.m.u32(x);
         const state = this.m.u32(x + 4);
-        if (size < MIN_BLOCK || size % 16 !== 0 || x + size > this.end) throw new HeapError(`bad block size at ${x}`);
+        if (size < MIN_BLOCK || size % 16 !== 0 || x + size > this.end)
+          throw new HeapError(`bad block size at ${x}`);
         if (this.m.u32(x + 8) !== prev) throw new HeapError(`bad previous-size link at ${x}`);
         if (state === BlockState.FREE) free++;
         else if (state === BlockState.USED) inUse += size;
@@ -236,11 +238,13 @@ export class SharedHeap {
       if (x !== this.end) throw new HeapError('blocks do not tile the heap');
       let listed = 0;
       for (let b = this.m.u32(this.base + Ctl.FREE_HEAD); b !== 0; b = this.m.u32(b + 16)) {
-        if (this.m.u32(b + 4) !== BlockState.FREE) throw new HeapError(`non-free block ${b} on the free list`);
+        if (this.m.u32(b + 4) !== BlockState.FREE)
+          throw new HeapError(`non-free block ${b} on the free list`);
         if (++listed > free) throw new HeapError('free list has a cycle');
       }
       if (listed !== free) throw new HeapError(`free list holds ${listed} of ${free} free blocks`);
-      if (inUse !== this.m.u32(this.base + Ctl.IN_USE_BYTES)) throw new HeapError('in-use byte count drifted');
+      if (inUse !== this.m.u32(this.base + Ctl.IN_USE_BYTES))
+        throw new HeapError('in-use byte count drifted');
     });
   }
 

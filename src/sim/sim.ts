@@ -125,7 +125,8 @@ export class Sim {
     const out: string[] = [];
     for (const a of this.actors) {
       if (a.done) continue;
-      if (!a.started || a.effect === undefined || a.effect.k === 'point' || this.waitOutcome(a) !== undefined) out.push(a.id);
+      if (!a.started || a.effect === undefined || a.effect.k === 'point' || this.waitOutcome(a) !== undefined)
+        out.push(a.id);
     }
     if (this.timers.some((t) => t.at <= this.now)) out.push('timer');
     return out;
@@ -133,7 +134,8 @@ export class Sim {
 
   private record(actor: string, what: string, step: number): void {
     const s = `${step}|${actor}|${what}`;
-    for (let i = 0; i < s.length; i++) this.hashState = Math.imul(this.hashState ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    for (let i = 0; i < s.length; i++)
+      this.hashState = Math.imul(this.hashState ^ s.charCodeAt(i), 0x01000193) >>> 0;
     if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now });
   }
 
@@ -152,7 +154,11 @@ export class Sim {
       const choice = enabled[this.opts.strategy.pick(enabled, step)];
       if (choice === undefined) throw new Error('strategy picked outside the enabled set');
       if (choice === 'timer') this.fireTimer(step);
-      else this.stepActor(this.actors.find((a) => a.id === choice)!, step);
+      else
+        this.stepActor(
+          this.actors.find((a) => a.id === choice)!,
+          step,
+        );
       step++;
     }
   }
@@ -163,7 +169,12 @@ export class Sim {
     for (let i = 0; i < this.timers.length; i++) {
       const t = this.timers[i]!;
       if (t.at > this.now) continue;
-      if (best < 0 || t.at < this.timers[best]!.at || (t.at === this.timers[best]!.at && t.seq < this.timers[best]!.seq)) best = i;
+      if (
+        best < 0 ||
+        t.at < this.timers[best]!.at ||
+        (t.at === this.timers[best]!.at && t.seq < this.timers[best]!.seq)
+      )
+        best = i;
     }
     const [t] = this.timers.splice(best, 1);
     this.record('timer', `fire #${t!.seq}`, step);
@@ -203,7 +214,8 @@ export class Sim {
   private advanceTime(): boolean {
     let next = Infinity;
     for (const a of this.actors) {
-      if (!a.done && a.effect?.k === 'wait' && a.effect.deadline > this.now) next = Math.min(next, a.effect.deadline);
+      if (!a.done && a.effect?.k === 'wait' && a.effect.deadline > this.now)
+        next = Math.min(next, a.effect.deadline);
     }
     for (const t of this.timers) if (t.at > this.now) next = Math.min(next, t.at);
     if (next === Infinity) return false;

@@ -28,9 +28,19 @@ export type HgcmParm =
   | { readonly type: 'u32'; readonly value: number }
   | { readonly type: 'u64'; readonly value: bigint }
   /** LinAddr_In / LinAddr_Out / LinAddr (kernel sessions may add `locked` for the LinAddr_Locked* types). */
-  | { readonly type: 'in' | 'out' | 'inout'; readonly addr: number; readonly size: number; readonly locked?: boolean }
+  | {
+      readonly type: 'in' | 'out' | 'inout';
+      readonly addr: number;
+      readonly size: number;
+      readonly locked?: boolean;
+    }
   /** A PageList the caller describes (kernel sessions only): the library builds the HGCMPageListInfo. */
-  | { readonly type: 'pagelist'; readonly addr: number; readonly size: number; readonly dir: 'in' | 'out' | 'inout' };
+  | {
+      readonly type: 'pagelist';
+      readonly addr: number;
+      readonly size: number;
+      readonly dir: 'in' | 'out' | 'inout';
+    };
 
 /** A parameter after the call: values as the host left them; buffer sizes as reported back. */
 export type HgcmParmOut =
@@ -63,7 +73,11 @@ export interface HgcmCallResult {
 const PARM = HGCMFunctionParameter64.size;
 const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;
 const LINADDR = { in: ParmType.LinAddr_In, out: ParmType.LinAddr_Out, inout: ParmType.LinAddr } as const;
-const LOCKED = { in: ParmType.LinAddr_Locked_In, out: ParmType.LinAddr_Locked_Out, inout: ParmType.LinAddr_Locked } as const;
+const LOCKED = {
+  in: ParmType.LinAddr_Locked_In,
+  out: ParmType.LinAddr_Locked_Out,
+  inout: ParmType.LinAddr_Locked,
+} as const;
 
 function spanned(addr: number, size: number): number {
   return size === 0 ? 0 : Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
@@ -90,7 +104,12 @@ export class GuestLib {
   }
 
   /** VBGL_IOCTL_HGCM_CALL_64: build the VBGLIOCHGCMCALL in program memory, call, read the results back. */
-  *call(clientId: number, fn: number, parms: readonly HgcmParm[], opts: HgcmCallOptions = {}): Proc<HgcmCallResult> {
+  *call(
+    clientId: number,
+    fn: number,
+    parms: readonly HgcmParm[],
+    opts: HgcmCallOptions = {},
+  ): Proc<HgcmCallResult> {
     const { k } = this;
     const { mem } = k;
     const none = (rc: StatusCode): HgcmCallResult => ({
@@ -144,7 +163,11 @@ export class GuestLib {
             mem.writeU16(info, offExtra + HGCMPageListInfo.off.cPages, cPages);
             const first = p.addr - (p.addr % PAGE_SIZE);
             for (let pg = 0; pg < cPages; pg++) {
-              mem.writeU64(info, offExtra + HGCMPageListInfo.off.aPages + 8 * pg, BigInt(first + pg * PAGE_SIZE));
+              mem.writeU64(
+                info,
+                offExtra + HGCMPageListInfo.off.aPages + 8 * pg,
+                BigInt(first + pg * PAGE_SIZE),
+              );
             }
             offExtra += pageListInfoSize(cPages);
             break;

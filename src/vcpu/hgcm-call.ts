@@ -68,7 +68,13 @@ interface Prepared {
   /** Offset of the parameter in the caller's VBGLIOCHGCMCALL. */
   readonly at: number;
   /** For buffers: where the host should see the data, its size and direction. */
-  readonly buf?: { addr: number; size: number; dir: number; bounce: Allocation | undefined; callerAddr: number };
+  readonly buf?: {
+    addr: number;
+    size: number;
+    dir: number;
+    bounce: Allocation | undefined;
+    callerAddr: number;
+  };
   /** For caller-built page lists: the info's offset in the caller's structure and its size. */
   readonly pageList?: { infoOff: number; infoSize: number };
 }
@@ -116,7 +122,10 @@ function preprocess(
         if (mode.user) return Status.VERR_INVALID_PARAMETER;
         const infoOff = mem.readU32(info, at + P.pageListOffset);
         const size = mem.readU32(info, at + P.pageListSize);
-        if (infoOff < VBGLIOCHGCMCALL.size + cParms * PARM || infoOff + HGCMPageListInfo.off.aPages > cbInfo) {
+        if (
+          infoOff < VBGLIOCHGCMCALL.size + cParms * PARM ||
+          infoOff + HGCMPageListInfo.off.aPages > cbInfo
+        ) {
           return Status.VERR_INVALID_PARAMETER;
         }
         const flags = mem.readU32(info, infoOff + HGCMPageListInfo.off.flags);
@@ -126,7 +135,8 @@ function preprocess(
         if (!parmFlagsAreValid(flags) || offFirst >= PAGE_SIZE || infoOff + infoSize > cbInfo) {
           return Status.VERR_INVALID_PARAMETER;
         }
-        if (cPages !== pagesSpanned(offFirst, size) && !(size === 0 && cPages === 0)) return Status.VERR_INVALID_PARAMETER;
+        if (cPages !== pagesSpanned(offFirst, size) && !(size === 0 && cPages === 0))
+          return Status.VERR_INVALID_PARAMETER;
         for (let p = 0; p < cPages; p++) {
           const page = mem.readU64(info, infoOff + HGCMPageListInfo.off.aPages + 8 * p);
           // Page addresses must be page aligned and below 2^52 (the guest library's own check).
@@ -147,7 +157,8 @@ function preprocess(
         const size = mem.readU32(info, at + P.pointerSize);
         const addr = bigToSafe(mem.readU64(info, at + P.pointerLinearAddr));
         const dir = dirOf(type);
-        if (size > (mode.user ? VBGLR0_MAX_HGCM_USER_PARM : VBGLR0_MAX_HGCM_KERNEL_PARM)) return Status.VERR_OUT_OF_RANGE;
+        if (size > (mode.user ? VBGLR0_MAX_HGCM_USER_PARM : VBGLR0_MAX_HGCM_KERNEL_PARM))
+          return Status.VERR_OUT_OF_RANGE;
         let hostAddr = addr ?? 0;
         let bounce: Allocation | undefined;
         if (size > 0) {
@@ -177,7 +188,13 @@ function preprocess(
 }
 
 /** vbglR0HGCMInternalInitCall: fill the VMMDevHGCMCall64 from the caller's structure. */
-function initCall(k: GuestKernel, req: GuestAddress, info: GuestAddress, cParms: number, parms: readonly Prepared[]): void {
+function initCall(
+  k: GuestKernel,
+  req: GuestAddress,
+  info: GuestAddress,
+  cParms: number,
+  parms: readonly Prepared[],
+): void {
   const { mem } = k;
   const pageLists = (k.hostFeatures & HostFeature.HGCM_PHYS_PAGE_LIST) !== 0;
   mem.writeU32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
@@ -249,7 +266,12 @@ function copyBack(k: GuestKernel, req: GuestAddress, info: GuestAddress, parms: 
  * VbglR0HGCMInternalCall on a VBGLIOCHGCMCALL (followed by its parameters, 64-bit layout) at `info`,
  * `cbInfo` bytes long. On success the host's status is in info's Hdr.rc and results are copied back.
  */
-export function* hgcmInternalCall(k: GuestKernel, info: GuestAddress, cbInfo: number, mode: CallMode): Proc<CallReport> {
+export function* hgcmInternalCall(
+  k: GuestKernel,
+  info: GuestAddress,
+  cbInfo: number,
+  mode: CallMode,
+): Proc<CallReport> {
   const { mem, stats } = k;
   const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
   const bounces: Allocation[] = [];
@@ -270,7 +292,10 @@ export function* hgcmInternalCall(k: GuestKernel, info: GuestAddress, cbInfo: nu
     return report(pre);
   }
   const cbReq = VMMDevHGCMCall.size + cParms * PARM + pre.extra;
-  const requestor = mode.user && (mode.requestor & Requestor.USERMODE) === 0 ? Requestor.USERMODE | Requestor.USR_NOT_GIVEN : mode.requestor;
+  const requestor =
+    mode.user && (mode.requestor & Requestor.USERMODE) === 0
+      ? Requestor.USERMODE | Requestor.USR_NOT_GIVEN
+      : mode.requestor;
   const a = yield* grAlloc(k, cbReq, RequestType.HGCMCall64, requestor);
   if (typeof a === 'number') {
     for (const b of bounces) k.heap.free(b.addr);
@@ -338,6 +363,7 @@ export function* doCall(
   stats.add(w === 'timeout' ? 'guest.timeouts' : 'guest.interrupts');
   const cancel = yield* cancelCall(k, req, waitRc, cbReq, fn, cParms);
   // Leaks are counted by the caller, which quarantines the memory.
-  if (cancel.outcome !== 'leaked') stats.add(cancel.outcome === 'cancelled' ? 'guest.cancelled' : 'guest.completed');
+  if (cancel.outcome !== 'leaked')
+    stats.add(cancel.outcome === 'cancelled' ? 'guest.cancelled' : 'guest.completed');
   return { rc: cancel.rc, sync: false, cancel };
 }

@@ -3,7 +3,14 @@
 // hgcm_wq with vbg_core_isr. A vCPU sleeps on its own wake word, never on guest RAM; after every wake it
 // re-checks, in order: DONE, a pending signal, its deadline. An interrupt wakes every vCPU; whichever looks
 // first runs the ISR, which acknowledges the events and wakes every HGCM waiter to re-check DONE.
-import { HgcmReqFlag, RequestType, VMMDevEvents, VMMDevHGCMRequestHeader, VmmDevEvent, RT_SUCCESS } from '../abi/index.js';
+import {
+  HgcmReqFlag,
+  RequestType,
+  VMMDevEvents,
+  VMMDevHGCMRequestHeader,
+  VmmDevEvent,
+  RT_SUCCESS,
+} from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import { point, wait, waitFor, type Proc } from '../runtime/proc.js';
 import { grPerform } from './gr.js';
@@ -21,7 +28,12 @@ export function requestDone(k: GuestKernel, req: GuestAddress): boolean {
  * Wait for DONE on `req` until `deadline` (absolute, the kernel clock; Infinity = forever).
  * `interruptible`: a signal ends the wait (the signal stays pending for the caller to deliver).
  */
-export function* hgcmWait(k: GuestKernel, req: GuestAddress, deadline: number, interruptible: boolean): Proc<HgcmWaitResult> {
+export function* hgcmWait(
+  k: GuestKernel,
+  req: GuestAddress,
+  deadline: number,
+  interruptible: boolean,
+): Proc<HgcmWaitResult> {
   const { bus } = k;
   const signal = interruptible ? () => bus.signalPending() : undefined;
   for (;;) {
@@ -52,7 +64,12 @@ export function* hgcmWait(k: GuestKernel, req: GuestAddress, deadline: number, i
  * wait_event_timeout) sleeps until an interrupt or the end; 'poll' (VirtualBox) checks DONE every 1 ms
  * without relying on the interrupt. True if DONE came.
  */
-export function* graceWait(k: GuestKernel, req: GuestAddress, ms: number, mode: 'irq' | 'poll'): Proc<boolean> {
+export function* graceWait(
+  k: GuestKernel,
+  req: GuestAddress,
+  ms: number,
+  mode: 'irq' | 'poll',
+): Proc<boolean> {
   const end = k.clock.now() + ms;
   for (;;) {
     yield point('guest.graceCheck', req);

@@ -1,7 +1,19 @@
 // The guest kernel a vCPU runs the guest library in: its memory, its port to the device, the heaps,
 // the library's configuration, and the driver's one-time initialisation (cf. vbg_core_init /
 // VBoxGuest's vgdrvInitDevExt: report the guest, read the host version, allocate fixed requests).
-import { RequestType, Requestor, Status, VBOXOSTYPE_Linux26_x64, VMMDEV_VERSION, VMMDevReportGuestInfo, VMMDevReqHostVersion, VMMDevHGCMCancel2, VMMDevEvents, RT_FAILURE, type StatusCode } from '../abi/index.js';
+import {
+  RequestType,
+  Requestor,
+  Status,
+  VBOXOSTYPE_Linux26_x64,
+  VMMDEV_VERSION,
+  VMMDevReportGuestInfo,
+  VMMDevReqHostVersion,
+  VMMDevHGCMCancel2,
+  VMMDevEvents,
+  RT_FAILURE,
+  type StatusCode,
+} from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
 import type { Clock, Proc } from '../runtime/proc.js';

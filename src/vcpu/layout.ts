@@ -24,7 +24,8 @@ export function guestMap(ramBytes: number, heapBytes: number): GuestMap {
     throw new RangeError('guest RAM and heap sizes must be multiples of 4096');
   }
   const memBase = PHYS_HEAP_BASE + heapBytes;
-  if (memBase + PAGE_SIZE > ramBytes) throw new RangeError(`guest RAM of ${ramBytes} bytes has no room after the heap`);
+  if (memBase + PAGE_SIZE > ramBytes)
+    throw new RangeError(`guest RAM of ${ramBytes} bytes has no room after the heap`);
   return { ramBytes, heapBase: PHYS_HEAP_BASE, heapBytes, memBase, memBytes: ramBytes - memBase };
 }
 

@@ -116,7 +116,11 @@ function* performAndWait(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
 }
 
 /** VbglR0HGCMInternalConnect: a client id, or a failure status. */
-export function* hgcmConnect(k: GuestKernel, service: string, requestor: number): Proc<{ rc: StatusCode; clientId: number }> {
+export function* hgcmConnect(
+  k: GuestKernel,
+  service: string,
+  requestor: number,
+): Proc<{ rc: StatusCode; clientId: number }> {
   const name = Buffer.from(service, 'utf8');
   if (name.length >= HGCM_SERVICE_NAME_MAX) return { rc: Status.VERR_INVALID_PARAMETER, clientId: 0 };
   const a = yield* grAlloc(k, VMMDevHGCMConnect.size, RequestType.HGCMConnect, requestor);
@@ -124,7 +128,11 @@ export function* hgcmConnect(k: GuestKernel, service: string, requestor: number)
   const { mem } = k;
   mem.writeU32(a.addr, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
   mem.writeI32(a.addr, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
-  mem.writeU32(a.addr, VMMDevHGCMConnect.off.loc + HGCMServiceLocation.off.type, HgcmLocation.LocalHost_Existing);
+  mem.writeU32(
+    a.addr,
+    VMMDevHGCMConnect.off.loc + HGCMServiceLocation.off.type,
+    HgcmLocation.LocalHost_Existing,
+  );
   const nameAt = gpa(a.addr + VMMDevHGCMConnect.off.locName);
   mem.fill(nameAt, HGCM_SERVICE_NAME_MAX, 0);
   mem.write(nameAt, name);
@@ -148,7 +156,11 @@ export function* hgcmDisconnect(k: GuestKernel, clientId: number, requestor: num
 }
 
 /** vgdrvIoCtl_HGCMConnect: connect and register the id in the session (64 slots). */
-export function* ioctlHgcmConnect(k: GuestKernel, s: Session, service: string): Proc<{ rc: StatusCode; clientId: number }> {
+export function* ioctlHgcmConnect(
+  k: GuestKernel,
+  s: Session,
+  service: string,
+): Proc<{ rc: StatusCode; clientId: number }> {
   const r = yield* hgcmConnect(k, service, s.requestor);
   if (RT_FAILURE(r.rc)) return r;
   if (s.swapSlot(k, SLOT_FREE, r.clientId) < 0) {
@@ -173,8 +185,19 @@ export function* ioctlHgcmDisconnect(k: GuestKernel, s: Session, clientId: numbe
  * vgdrvIoCtl_HGCMCall (64-bit): the checks VBoxGuest makes before the guest library sees the call —
  * header sizes, cParms <= 32, room for the parameters, the client belongs to the session.
  */
-export function* ioctlHgcmCall(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {
-  const fail = (rc: StatusCode): CallReport => ({ rc, sync: true, cancel: undefined, request: undefined, leakedBytes: 0 });
+export function* ioctlHgcmCall(
+  k: GuestKernel,
+  s: Session,
+  info: GuestAddress,
+  cbData: number,
+): Proc<CallReport> {
+  const fail = (rc: StatusCode): CallReport => ({
+    rc,
+    sync: true,
+    cancel: undefined,
+    request: undefined,
+    leakedBytes: 0,
+  });
   const { mem } = k;
   if (cbData < VBGLIOCHGCMCALL.size) return fail(Status.VERR_INVALID_PARAMETER);
   const cbIn = mem.readU32(info, VBGLREQHDR.off.cbIn);
@@ -189,8 +212,10 @@ export function* ioctlHgcmCall(k: GuestKernel, s: Session, info: GuestAddress, c
   }
   const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
   if (cParms > VMMDEV_MAX_HGCM_PARMS) return fail(Status.VERR_INVALID_PARAMETER);
-  if (cbIn < VBGLIOCHGCMCALL.size + cParms * HGCMFunctionParameter64.size) return fail(Status.VERR_INVALID_PARAMETER);
-  if (!s.hasClient(k, mem.readU32(info, VBGLIOCHGCMCALL.off.u32ClientID))) return fail(Status.VERR_INVALID_HANDLE);
+  if (cbIn < VBGLIOCHGCMCALL.size + cParms * HGCMFunctionParameter64.size)
+    return fail(Status.VERR_INVALID_PARAMETER);
+  if (!s.hasClient(k, mem.readU32(info, VBGLIOCHGCMCALL.off.u32ClientID)))
+    return fail(Status.VERR_INVALID_HANDLE);
   return yield* hgcmInternalCall(k, info, cbIn, {
     user: s.user,
     timeoutMs: mem.readU32(info, VBGLIOCHGCMCALL.off.cMsTimeout),

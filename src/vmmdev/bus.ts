@@ -5,15 +5,7 @@ import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
 import { waitFor, type Proc } from '../runtime/proc.js';
 import { lockSync, unlockSync } from '../runtime/sync.js';
 import type { VcpuBus } from '../runtime/vcpu-bus.js';
-import {
-  BUS_MAGIC,
-  Bus,
-  DeviceState,
-  MAX_VCPUS,
-  VcpuSlot,
-  busWords,
-  vcpuWord,
-} from './bus-layout.js';
+import { BUS_MAGIC, Bus, DeviceState, MAX_VCPUS, VcpuSlot, busWords, vcpuWord } from './bus-layout.js';
 
 /** Options for a new bus. */
 export interface BusOptions {
@@ -130,7 +122,8 @@ export class DeviceBus {
 
   /** vmmdevMaybeSetIRQ with the lock held: raise the line if an unmasked event is pending. */
   private maybeSetIrqLocked(w: SharedWords): boolean {
-    if ((w.load(Bus.HOST_EVENTS) & w.load(Bus.GUEST_FILTER)) === 0 || w.load(Bus.IRQ_LINE) === 1) return false;
+    if ((w.load(Bus.HOST_EVENTS) & w.load(Bus.GUEST_FILTER)) === 0 || w.load(Bus.IRQ_LINE) === 1)
+      return false;
     w.store(Bus.IRQ_LINE, 1);
     return true;
   }

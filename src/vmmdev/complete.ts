@@ -61,7 +61,12 @@ export function commandCall(env: HgcmHostEnv, slot: number): ParsedCall {
 }
 
 /** Complete command `slot` with status `rc` (hgcmCompletedWorker). */
-export function* completeCommand(env: HgcmHostEnv, slot: number, rc: StatusCode, data: CompletionData): Proc<CompletionOutcome> {
+export function* completeCommand(
+  env: HgcmHostEnv,
+  slot: number,
+  rc: StatusCode,
+  data: CompletionData,
+): Proc<CompletionOutcome> {
   const { cmds, mem } = env;
   const phys = cmds.get(slot, CmdField.PHYS) >>> 0;
   const id = cmds.get(slot, CmdField.ID);
@@ -104,7 +109,12 @@ export function* completeCommand(env: HgcmHostEnv, slot: number, rc: StatusCode,
   if (mem.contains(flagsAt, 4)) {
     if (flagsAt % 4 === 0) mem.or32(base, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.DONE);
     // A request at a misaligned address cannot use Atomics (x86 would lock the bus); plain RMW instead.
-    else mem.writeU32(base, VMMDevHGCMRequestHeader.off.fu32Flags, mem.readU32(base, VMMDevHGCMRequestHeader.off.fu32Flags) | HgcmReqFlag.DONE);
+    else
+      mem.writeU32(
+        base,
+        VMMDevHGCMRequestHeader.off.fu32Flags,
+        mem.readU32(base, VMMDevHGCMRequestHeader.off.fu32Flags) | HgcmReqFlag.DONE,
+      );
   }
   yield point('host.complete.notify', phys, id);
   if (env.bus.notifyGuest(VmmDevEvent.HGCM)) env.stats.add('device.irqs');

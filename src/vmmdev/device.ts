@@ -93,7 +93,12 @@ function writeRc(dev: DeviceEnv, phys: number, rc: number): void {
 }
 
 /** vmmdevRequestHandler for one port write. Never throws for anything the guest put in memory. */
-export function* handleRequest(dev: DeviceEnv, vcpu: number, phys: number, scratch: RequestScratch = new RequestScratch()): Proc<void> {
+export function* handleRequest(
+  dev: DeviceEnv,
+  vcpu: number,
+  phys: number,
+  scratch: RequestScratch = new RequestScratch(),
+): Proc<void> {
   const { mem } = dev;
   yield point('device.accept', phys);
   dev.stats.add('device.requests');
@@ -106,7 +111,10 @@ export function* handleRequest(dev: DeviceEnv, vcpu: number, phys: number, scrat
   const hv = new ByteView(header);
   const size = hv.u32(VMMDevRequestHeader.off.size);
   const type = hv.u32(VMMDevRequestHeader.off.requestType);
-  if (size < VMMDevRequestHeader.size || hv.u32(VMMDevRequestHeader.off.version) !== VMMDEV_REQUEST_HEADER_VERSION) {
+  if (
+    size < VMMDevRequestHeader.size ||
+    hv.u32(VMMDevRequestHeader.off.version) !== VMMDEV_REQUEST_HEADER_VERSION
+  ) {
     dev.stats.add('device.ignored');
     return;
   }
@@ -152,7 +160,10 @@ export function* handleRequest(dev: DeviceEnv, vcpu: number, phys: number, scrat
   } else {
     result = yield* handler(dev, req);
   }
-  if (hgcm) dev.stats.add(result.rc === Status.VINF_HGCM_ASYNC_EXECUTE ? 'device.hgcm.accepted' : 'device.hgcm.refused');
+  if (hgcm)
+    dev.stats.add(
+      result.rc === Status.VINF_HGCM_ASYNC_EXECUTE ? 'device.hgcm.accepted' : 'device.hgcm.refused',
+    );
   if (result.rc === Status.VINF_HGCM_ASYNC_EXECUTE && hgcm) {
     // VMMDEVREQDISP_POST_F_NO_WRITE_OUT: completion may already be writing on another thread.
     return;

@@ -29,7 +29,12 @@ export function commandOps(env: HgcmHostEnv): CommandOps {
       const call = commandCall(env, slot);
       return { parms: hostParms(env.mem, call, commandSnapshot(env, slot)), handle: call };
     },
-    completeCall(slot: number, rc: StatusCode, parms: readonly SvcParm[], handle: unknown): Proc<CompletionResult> {
+    completeCall(
+      slot: number,
+      rc: StatusCode,
+      parms: readonly SvcParm[],
+      handle: unknown,
+    ): Proc<CompletionResult> {
       return completeCommand(env, slot, rc, { kind: 'call', call: handle as ParsedCall, parms });
     },
     completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult> {

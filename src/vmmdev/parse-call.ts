@@ -97,7 +97,13 @@ export function parseHgcmCall(snap: ByteView, requestType: number, ramSize: numb
 
 const P = HGCMFunctionParameter64.off;
 
-function value(type: ParmTypeValue, off: number, svcType: SvcParmTypeValue, value32: number, value64: bigint): ParsedParm {
+function value(
+  type: ParmTypeValue,
+  off: number,
+  svcType: SvcParmTypeValue,
+  value32: number,
+  value64: bigint,
+): ParsedParm {
   return { type, off, svcType, value32, value64, size: 0, dir: 0, runs: [], sizeFieldOff: undefined };
 }
 
@@ -113,7 +119,13 @@ function buffer(
   return { type, off, svcType, value32: 0, value64: 0n, size, dir, runs, sizeFieldOff };
 }
 
-function parseParm(snap: ByteView, off: number, is64: boolean, parmsEnd: number, ramSize: number): ParsedParm | StatusCode {
+function parseParm(
+  snap: ByteView,
+  off: number,
+  is64: boolean,
+  parmsEnd: number,
+  ramSize: number,
+): ParsedParm | StatusCode {
   const type = snap.u32(off + P.type);
   switch (type) {
     case ParmType.U32:
@@ -125,7 +137,9 @@ function parseParm(snap: ByteView, off: number, is64: boolean, parmsEnd: number,
     case ParmType.LinAddr_Out: {
       const cb = snap.u32(off + P.pointerSize);
       if (cb > VMMDEV_MAX_HGCM_DATA_SIZE) return INVALID;
-      const linear = is64 ? bigToSafe(snap.u64(off + P.pointerLinearAddr)) : snap.u32(off + P.pointerLinearAddr);
+      const linear = is64
+        ? bigToSafe(snap.u64(off + P.pointerLinearAddr))
+        : snap.u32(off + P.pointerLinearAddr);
       const dir =
         type === ParmType.LinAddr_In
           ? ParmDirection.TO_HOST
@@ -148,7 +162,15 @@ function parseParm(snap: ByteView, off: number, is64: boolean, parmsEnd: number,
       if (offData < parmsEnd || offData > snap.length || cb > snap.length - offData) return INVALID;
       // The data lives inside the request; completion writes it back there (the snapshot's own bytes are
       // only the copy-in source). Runs are request-relative here and rebased by the caller.
-      return buffer(type, off, SvcParmType.PTR, cb, flags, [{ phys: offData, len: cb }], off + P.embeddedCbData);
+      return buffer(
+        type,
+        off,
+        SvcParmType.PTR,
+        cb,
+        flags,
+        [{ phys: offData, len: cb }],
+        off + P.embeddedCbData,
+      );
     }
     default:
       // Invalid (0), PhysAddr (3, "doesn't work"), LinAddr_Locked* (7-9, guest-internal) and unknown types.
@@ -156,12 +178,19 @@ function parseParm(snap: ByteView, off: number, is64: boolean, parmsEnd: number,
   }
 }
 
-function parsePageList(snap: ByteView, off: number, type: ParmTypeValue, parmsEnd: number, ramSize: number): ParsedParm | StatusCode {
+function parsePageList(
+  snap: ByteView,
+  off: number,
+  type: ParmTypeValue,
+  parmsEnd: number,
+  ramSize: number,
+): ParsedParm | StatusCode {
   const size = snap.length;
   const cb = snap.u32(off + P.pageListSize);
   const infoOff = snap.u32(off + P.pageListOffset);
   if (cb > VMMDEV_MAX_HGCM_DATA_SIZE) return INVALID;
-  if (infoOff < parmsEnd || size < HGCMPageListInfo.size || infoOff > size - HGCMPageListInfo.size) return INVALID;
+  if (infoOff < parmsEnd || size < HGCMPageListInfo.size || infoOff > size - HGCMPageListInfo.size)
+    return INVALID;
   const flags = snap.u32(infoOff + HGCMPageListInfo.off.flags);
   const offFirst = snap.u16(infoOff + HGCMPageListInfo.off.offFirstPage);
   const cPages = snap.u16(infoOff + HGCMPageListInfo.off.cPages);
@@ -182,7 +211,8 @@ function parsePageList(snap: ByteView, off: number, type: ParmTypeValue, parmsEn
     if ((first !== 0 && first !== offFirst) || pages.some((p, i) => i > 0 && p % PAGE_SIZE !== 0)) {
       return Status.VERR_INVALID_POINTER;
     }
-    if (pages.some((p) => p - (p % PAGE_SIZE) + PAGE_SIZE > ramSize)) return Status.VERR_PGM_INVALID_GC_PHYSICAL_ADDRESS;
+    if (pages.some((p) => p - (p % PAGE_SIZE) + PAGE_SIZE > ramSize))
+      return Status.VERR_PGM_INVALID_GC_PHYSICAL_ADDRESS;
   }
 
   // Page 0 is addressed as aPages[0] | offFirstPage; the rest as given (upstream checks neither for RAM).
@@ -237,7 +267,10 @@ function translateLinear(linear: number | undefined, cb: number, ramSize: number
 /** Append a run, merging with the previous one when contiguous (or both NIL). */
 function pushRun(runs: PhysRun[], phys: number, len: number): void {
   const last = runs[runs.length - 1];
-  if (last !== undefined && ((phys === -1 && last.phys === -1) || (phys !== -1 && last.phys !== -1 && last.phys + last.len === phys))) {
+  if (
+    last !== undefined &&
+    ((phys === -1 && last.phys === -1) || (phys !== -1 && last.phys !== -1 && last.phys + last.len === phys))
+  ) {
     runs[runs.length - 1] = { phys: last.phys, len: last.len + len };
   } else {
     runs.push({ phys, len });

@@ -10,7 +10,11 @@ describe('machine smoke', () => {
     await m?.stop();
   });
   test('echo once', async () => {
-    const r = await m.run({ module: new URL('./programs/basic.ts', import.meta.url), export: 'echoOnce', args: { size: 1024 } });
+    const r = await m.run({
+      module: new URL('./programs/basic.ts', import.meta.url),
+      export: 'echoOnce',
+      args: { size: 1024 },
+    });
     console.log(r, m.logs());
     expect(r).toMatchObject({ rc: 0, result: 0, same: true });
   });

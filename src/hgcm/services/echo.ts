@@ -19,7 +19,8 @@ export default defineService({
   call(_ctx, call) {
     switch (call.fn) {
       case EchoFn.ECHO: {
-        if (call.parms.length === 1) return bytesOf(call.parms[0]) ? Status.VINF_SUCCESS : Status.VERR_INVALID_PARAMETER;
+        if (call.parms.length === 1)
+          return bytesOf(call.parms[0]) ? Status.VINF_SUCCESS : Status.VERR_INVALID_PARAMETER;
         const src = bytesOf(call.parms[0]);
         const dst = call.parms[1];
         if (src === undefined || dst?.type !== 3) return Status.VERR_INVALID_PARAMETER;

@@ -10,7 +10,10 @@ import { addCommand } from './hgcm-common.js';
 
 /** The NUL-terminated service name in the location, or undefined if there is no NUL in 128 bytes. */
 export function serviceName(req: RequestCtx): string | undefined {
-  const name = req.snap.subarray(VMMDevHGCMConnect.off.locName, VMMDevHGCMConnect.off.locName + HGCM_SERVICE_NAME_MAX);
+  const name = req.snap.subarray(
+    VMMDevHGCMConnect.off.locName,
+    VMMDevHGCMConnect.off.locName + HGCM_SERVICE_NAME_MAX,
+  );
   const nul = name.indexOf(0);
   return nul < 0 ? undefined : Buffer.from(name.subarray(0, nul)).toString('utf8');
 }

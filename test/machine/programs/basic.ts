@@ -3,7 +3,10 @@ import { Status } from '../../../src/abi/index.js';
 import type { GuestContext } from '../../../src/vcpu/guest-context.js';
 
 /** Connect to echo, echo one buffer, disconnect. */
-export function echoOnce(g: GuestContext, args: { size: number }): { rc: number; result: number; same: boolean; clientId: number } {
+export function echoOnce(
+  g: GuestContext,
+  args: { size: number },
+): { rc: number; result: number; same: boolean; clientId: number } {
   const c = g.connect('echo');
   if (c.rc !== Status.VINF_SUCCESS) return { rc: c.rc, result: 0, same: false, clientId: 0 };
   const inBuf = g.alloc(args.size);
@@ -18,5 +21,10 @@ export function echoOnce(g: GuestContext, args: { size: number }): { rc: number;
   g.free(inBuf);
   g.free(outBuf);
   g.disconnect(c.clientId);
-  return { rc: r.rc, result: r.result, same: Buffer.compare(Buffer.from(back), Buffer.from(data)) === 0, clientId: c.clientId };
+  return {
+    rc: r.rc,
+    result: r.result,
+    same: Buffer.compare(Buffer.from(back), Buffer.from(data)) === 0,
+    clientId: c.clientId,
+  };
 }

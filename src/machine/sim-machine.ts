@@ -1,0 +1,138 @@
+// A whole machine under the deterministic sim executor: the same guest library, device, HGCM host loop
+// and services as Machine, as actors on one thread, interleaved by a seeded scheduler in virtual time.
+// Same seed, same trace; a different seed, a different interleaving with the same results.
+import { HostWorker } from '../hgcm/host-loop.js';
+import { buildRegistry, loadService } from '../hgcm/registry.js';
+import { DispatchRing } from '../hgcm/ring.js';
+import type { Proc } from '../runtime/proc.js';
+import { Sim, randomStrategy, type SimResult, type Strategy } from '../sim/sim.js';
+import { GuestLib } from '../vcpu/guest-lib.js';
+import type { GuestKernel } from '../vcpu/kernel.js';
+import { Session, closeSession } from '../vcpu/vboxguest.js';
+import { deviceLoop } from '../vmmdev/device.js';
+import { commandOps } from '../vmmdev/host-commands.js';
+import { attachDeviceEnv, attachGuestKernel, attachHostEnv, createShared } from './assemble.js';
+import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
+import { enableTsImports } from './worker-url.js';
+
+/** Options of a sim machine. */
+export interface SimMachineOptions {
+  readonly seed: number;
+  /** Default: uniformly random choices from the seed. */
+  readonly strategy?: Strategy;
+  readonly maxSteps?: number;
+}
+
+/** A guest program under sim: a step machine over the guest library of one vCPU. */
+export type SimProgram<T> = (lib: GuestLib, k: GuestKernel) => Proc<T>;
+
+/** A machine whose threads are sim actors. */
+export class SimMachine {
+  readonly sim: Sim;
+  readonly shared: MachineShared;
+  private readonly kernels: GuestKernel[];
+  private readonly logLines: string[] = [];
+
+  private constructor(sim: Sim, shared: MachineShared, kernels: GuestKernel[]) {
+    this.sim = sim;
+    this.shared = shared;
+    this.kernels = kernels;
+  }
+
+  /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
+  static async create(config: MachineConfig, opts: SimMachineOptions): Promise<SimMachine> {
+    const resolved = resolveConfig(config);
+    await enableTsImports();
+    const specs = await buildRegistry(resolved.services, resolved.clientSlots);
+    const shared = createShared(resolved, specs);
+    const sim = new Sim({
+      strategy: opts.strategy ?? randomStrategy(opts.seed),
+      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+    });
+    const kernels: GuestKernel[] = [];
+    const m = new SimMachine(sim, shared, kernels);
+    const log = (line: string): void => void m.logLines.push(`[${sim.clock.now()}] ${line}`);
+    for (let i = 0; i < resolved.vcpus; i++)
+      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`)));
+
+    sim.spawn('device', deviceLoop(attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`))), {
+      daemon: true,
+    });
+    const services = await Promise.all(specs.map((s) => loadService(s.module, s.export)));
+    let completions = 0;
+    for (let w = 0; w < resolved.hostWorkers; w++) {
+      const env = attachHostEnv(shared);
+      const worker = new HostWorker({
+        workerId: w,
+        ring: DispatchRing.attach(shared.ring),
+        clients: env.clients,
+        specs,
+        services,
+        ops: commandOps(env),
+        stats: env.stats,
+        clock: sim.clock,
+        spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
+        setTimer: (ms, fn) => sim.setTimer(ms, fn),
+        log: (l) => log(`host${w}: ${l}`),
+      });
+      sim.spawn(`host${w}`, worker.run(), { daemon: true });
+    }
+    const boot = sim.spawn('boot', m.bootProc());
+    const r = sim.run();
+    if (r.status !== 'done') throw new Error(`sim boot did not finish: ${r.status}`);
+    boot.result();
+    return m;
+  }
+
+  private *bootProc(): Proc<void> {
+    const rc = yield* this.kernels[0]!.initDriver();
+    if (rc < 0) throw new Error(`guest driver init failed: ${rc}`);
+    for (const k of this.kernels) yield* k.initVcpu();
+  }
+
+  /** The guest kernel of a vCPU. */
+  kernel(vcpu: number): GuestKernel {
+    const k = this.kernels[vcpu];
+    if (k === undefined) throw new RangeError(`no vCPU ${vcpu}`);
+    return k;
+  }
+
+  /**
+   * Add a guest program as actor `id` on `vcpu`, in a fresh kernel session (closed when it returns).
+   * Returns a handle whose result() is the program's value after run().
+   */
+  spawn<T>(
+    id: string,
+    vcpu: number,
+    program: SimProgram<T>,
+    opts: { user?: boolean } = {},
+  ): { result: () => T } {
+    const k = this.kernel(vcpu);
+    const session = Session.open(k, opts.user === true);
+    if (typeof session === 'number') throw new Error(`cannot open a session: ${session}`);
+    const lib = new GuestLib(k, session);
+    return this.sim.spawn(id, withSession(k, session, program(lib, k)));
+  }
+
+  /** Run until every program is done. */
+  run(): SimResult {
+    return this.sim.run();
+  }
+
+  /** Post a signal to `vcpu` (call it from a timer or between runs). */
+  signal(vcpu: number): void {
+    attachHostEnv(this.shared).bus.signal(vcpu);
+  }
+
+  logs(): readonly string[] {
+    return this.logLines;
+  }
+}
+
+function* withSession<T>(k: GuestKernel, session: Session, body: Proc<T>): Proc<T> {
+  try {
+    return yield* body;
+  } finally {
+    yield* closeSession(k, session);
+  }
+}
