@@ -1,7 +1,7 @@
 // What a guest program running on a vCPU gets: the high-level calls (connect / call / disconnect through a
 // VBoxGuest session) and the raw level (guest RAM, heaps, the port write, waiting on a request), so a
 // program can also build a request byte by byte from the ABI and submit it.
-import { RT_INDEFINITE_WAIT, type StatusCode } from '../abi/index.js';
+import { RT_INDEFINITE_WAIT, statusName, type StatusCode } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import { HeapError } from '../runtime/errors.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
@@ -9,6 +9,7 @@ import type { Proc } from '../runtime/proc.js';
 import { grPerform } from './gr.js';
 import type { GuestHeap } from './guest-heap.js';
 import { GuestLib, type HgcmCallOptions, type HgcmCallResult, type HgcmParm } from './guest-lib.js';
+import { fastCall, prepareCall, type FastParm } from './hgcm-fast.js';
 import { hgcmWait, type HgcmWaitResult } from './hgcm-wait.js';
 import type { GuestKernel } from './kernel.js';
 import type { Session } from './vboxguest.js';
@@ -88,6 +89,24 @@ export class GuestContext {
       perform: (addr) => this.exec(grPerform(k, gpa(addr))),
       fastAck: () => k.bus.inFastAck(),
     };
+  }
+
+  /**
+   * Build a VMMDevHGCMCall64 for `clientId`/`fn` in the physical heap (buffers as page lists in place)
+   * to perform again and again with `fastCall`. Free it with `g.heap.free(addr)`.
+   */
+  prepareCall(
+    clientId: number,
+    fn: number,
+    parms: readonly FastParm[],
+  ): { addr: GuestAddress; size: number } {
+    const r = this.exec(prepareCall(this.kernel, clientId, fn, parms));
+    if (typeof r === 'number') throw new RangeError(`cannot prepare the call: ${statusName(r)}`);
+    return { addr: r.req.addr, size: r.size };
+  }
+  /** VbglR0HGCMFastCall on a prepared request: perform, wait for DONE (no timeout, no signal); the service's status. */
+  fastCall(addr: number): StatusCode {
+    return this.exec(fastCall(this.kernel, gpa(addr)));
   }
 
   /** Wait for DONE on a request at `addr` (default: forever, not interruptible). */
