@@ -120,11 +120,19 @@ function preprocess(
         break;
       case ParmType.PageList: {
         if (mode.user) return Status.VERR_INVALID_PARAMETER;
-        const infoOff = mem.readU32(info, at + P.pageListOffset);
         const size = mem.readU32(info, at + P.pageListSize);
+        if (size === 0) {
+          parms.push({ type, at, pageList: { infoOff: 0, infoSize: 0 } });
+          break;
+        }
+        if (size > VBGLR0_MAX_HGCM_KERNEL_PARM) return Status.VERR_OUT_OF_RANGE;
+        // The info's offset is relative to the start of the caller's structure; upstream's lower bound
+        // is cParms * 16 (not counting the 40-byte header).
+        const infoOff = mem.readU32(info, at + P.pageListOffset);
         if (
-          infoOff < VBGLIOCHGCMCALL.size + cParms * PARM ||
-          infoOff + HGCMPageListInfo.off.aPages > cbInfo
+          infoOff < cParms * PARM ||
+          cbInfo < HGCMPageListInfo.size ||
+          infoOff > cbInfo - HGCMPageListInfo.size
         ) {
           return Status.VERR_INVALID_PARAMETER;
         }
@@ -132,11 +140,10 @@ function preprocess(
         const cPages = mem.readU16(info, infoOff + HGCMPageListInfo.off.cPages);
         const offFirst = mem.readU16(info, infoOff + HGCMPageListInfo.off.offFirstPage);
         const infoSize = pageListInfoSize(cPages);
-        if (!parmFlagsAreValid(flags) || offFirst >= PAGE_SIZE || infoOff + infoSize > cbInfo) {
+        if (infoOff + infoSize > cbInfo || offFirst >= PAGE_SIZE || cPages !== pagesSpanned(offFirst, size)) {
           return Status.VERR_INVALID_PARAMETER;
         }
-        if (cPages !== pagesSpanned(offFirst, size) && !(size === 0 && cPages === 0))
-          return Status.VERR_INVALID_PARAMETER;
+        if (!parmFlagsAreValid(flags)) return Status.VERR_INVALID_PARAMETER;
         for (let p = 0; p < cPages; p++) {
           const page = mem.readU64(info, infoOff + HGCMPageListInfo.off.aPages + 8 * p);
           // Page addresses must be page aligned and below 2^52 (the guest library's own check).
@@ -225,13 +232,15 @@ function initCall(
         const plain = p.type >= ParmType.LinAddr_Locked ? p.type - 3 : p.type;
         mem.writeU32(req, dst + P.type, plain);
         mem.writeU32(req, dst + P.pointerSize, size);
-        mem.writeU64(req, dst + P.pointerLinearAddr, BigInt(addr));
+        mem.writeU64(req, dst + P.pointerLinearAddr, size === 0 ? 0n : BigInt(addr));
       }
     } else if (p.pageList !== undefined) {
       mem.writeU32(req, dst + P.type, ParmType.PageList);
       mem.writeU32(req, dst + P.pageListSize, mem.readU32(info, p.at + P.pageListSize));
-      mem.writeU32(req, dst + P.pageListOffset, offExtra);
-      mem.copyWithin(gpa(req + offExtra), gpa(info + p.pageList.infoOff), p.pageList.infoSize);
+      // An empty list gets offset 0 (upstream: "will fail on the host", and it does).
+      mem.writeU32(req, dst + P.pageListOffset, p.pageList.infoSize === 0 ? 0 : offExtra);
+      if (p.pageList.infoSize > 0)
+        mem.copyWithin(gpa(req + offExtra), gpa(info + p.pageList.infoOff), p.pageList.infoSize);
       offExtra += p.pageList.infoSize;
     } else {
       // 32/64-bit values: the whole 16-byte parameter as the caller wrote it.
@@ -248,10 +257,13 @@ function copyBack(k: GuestKernel, req: GuestAddress, info: GuestAddress, parms: 
     const src = VMMDevHGCMCall.size + i * PARM;
     if (p.buf !== undefined) {
       const { size, dir, bounce, callerAddr } = p.buf;
-      // LinAddr sizes: the host never changes them, and copying the request's value back keeps them.
+      // The host never changes LinAddr/PageList sizes, but the library copies the size back all the same.
+      const hostSize = mem.readU32(req, src + P.pointerSize);
       if (bounce !== undefined && (dir & ParmDirection.FROM_HOST) !== 0 && size > 0) {
-        mem.copyWithin(gpa(callerAddr), bounce.addr, size);
+        const n = Math.min(hostSize, size);
+        if (n > 0) mem.copyWithin(gpa(callerAddr), bounce.addr, n);
       }
+      mem.writeU32(info, p.at + P.pointerSize, hostSize);
     } else if (p.pageList !== undefined) {
       mem.writeU32(info, p.at + P.pageListSize, mem.readU32(req, src + P.pageListSize));
     } else if (p.type === ParmType.U32) {

@@ -77,9 +77,11 @@ export class Session {
     }
   }
 
-  /** Does the client id belong to this session? */
+  /**
+   * Does the client id match a slot of this session? As upstream, ids are not special-cased: 0 matches a
+   * free slot (the host then refuses client 0) and UINT32_MAX a disconnect in progress.
+   */
   hasClient(k: GuestKernel, clientId: number): boolean {
-    if (clientId === SLOT_FREE || clientId >>> 0 === SLOT_BUSY) return false;
     for (let i = 0; i < VBOXGUEST_SESSION_MAX_CLIENTS; i++) {
       if (k.mem.readU32(this.addr, this.slotOff(i)) === clientId >>> 0) return true;
     }
