@@ -2,6 +2,7 @@
 // ring, run the service's connect / disconnect / call / cancelled, and complete through the device's
 // completion path. One such loop runs per pool worker (a long-lived piscina task) or per sim host actor.
 import { RT_FAILURE, Status, statusName, type StatusCode } from '../abi/index.js';
+import type { FaultTable } from '../runtime/faults.js';
 import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
 import type { StatsBlock } from '../runtime/stats.js';
 import { ClientState, type ClientTable } from './clients.js';
@@ -36,6 +37,10 @@ export interface CommandOps {
   ): Proc<CompletionResult>;
   completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult>;
   completePlain(slot: number, rc: StatusCode): Proc<CompletionResult>;
+  /** Record that pool worker `workerId` now owns the command. */
+  claim(slot: number, workerId: number): void;
+  /** Lose a command: off the list, never written back (the host-drop fault). */
+  drop(slot: number): Proc<boolean>;
   /** The connect request's own u32ClientID (written back when a connect fails). */
   guestClientId(slot: number): number;
   isCancelled(slot: number): boolean;
@@ -51,6 +56,7 @@ export interface HostWorkerDeps {
   readonly ops: CommandOps;
   readonly stats: StatsBlock;
   readonly clock: Clock;
+  readonly faults: FaultTable;
   /** Run a step machine from a timer or callback context (threads: now, to the end; sim: a new actor). */
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
@@ -79,6 +85,9 @@ export class HostWorker {
         continue;
       }
       yield point('host.pick', item.arg);
+      if (item.kind === Work.CONNECT || item.kind === Work.DISCONNECT || item.kind === Work.CALL) {
+        this.d.ops.claim(item.arg, this.d.workerId);
+      }
       switch (item.kind) {
         case Work.CONNECT:
           yield* this.connect(item.arg);
@@ -163,6 +172,12 @@ export class HostWorker {
       // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
       // VERR_HGCM_INVALID_CLIENT_ID, and such calls are never completed; the guest's cancel finds it.
       this.d.log(`host: call ${info.id} for disconnected client ${info.clientId} dropped`);
+      return;
+    }
+    if (this.d.faults.on('host-drop')) {
+      // HOST FAULT: the host loses the call (reset, completion-copy allocation failure): no write, no DONE.
+      this.d.stats.add('host.dropped');
+      yield* ops.drop(slot);
       return;
     }
     const { parms, handle } = ops.openCall(slot);

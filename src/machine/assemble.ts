@@ -4,7 +4,9 @@ import { ClientTable } from '../hgcm/clients.js';
 import { HgcmConnector } from '../hgcm/connector.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
-import type { Clock } from '../runtime/proc.js';
+import { FaultTable } from '../runtime/faults.js';
+import { HookTable } from '../runtime/hooks.js';
+import { wallClock, type Clock, type ThreadExecOptions } from '../runtime/proc.js';
 import { StatsBlock } from '../runtime/stats.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
 import { GuestKernel } from '../vcpu/kernel.js';
@@ -14,6 +16,7 @@ import { CommandTable } from '../vmmdev/commands.js';
 import type { HgcmHostEnv } from '../vmmdev/complete.js';
 import type { DeviceEnv } from '../vmmdev/device-env.js';
 import { SnapshotArena } from '../vmmdev/snapshots.js';
+import { heapAuditor } from './audit.js';
 import type { MachineShared, ResolvedConfig } from './config.js';
 
 /** Create (and format) all of a machine's shared memory on this thread. */
@@ -38,19 +41,42 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     clients: ClientTable.create(config.clientSlots).sab,
     ring: ring.sab,
     stats: new StatsBlock().sab,
+    faults: faultTable(config).sab,
+    hooks: new HookTable().sab,
     services,
+  };
+}
+
+function faultTable(config: ResolvedConfig): FaultTable {
+  const t = new FaultTable();
+  for (const f of config.faults) t.set(f, true);
+  return t;
+}
+
+/** The options of a real-thread executor in this machine: its spin policy and the test hooks. */
+export function threadExec(s: MachineShared): ThreadExecOptions {
+  const hooks = new HookTable(s.hooks);
+  return {
+    clock: wallClock,
+    spin: s.config.spin.short,
+    spinLong: s.config.spin.long,
+    onPoint: hooks.onPoint,
   };
 }
 
 /** The host side (device thread and pool workers). */
 export function attachHostEnv(s: MachineShared): HgcmHostEnv {
+  const mem = GuestMemory.attach(s.ram);
+  const cmds = CommandTable.attach(s.cmds);
   return {
-    mem: GuestMemory.attach(s.ram),
+    mem,
     bus: DeviceBus.attach(s.bus),
-    cmds: CommandTable.attach(s.cmds),
+    cmds,
     snaps: SnapshotArena.attach(s.snaps),
     clients: ClientTable.attach(s.clients),
     stats: new StatsBlock(s.stats),
+    faults: new FaultTable(s.faults),
+    auditor: s.config.audit ? heapAuditor(mem, s.config, cmds) : undefined,
   };
 }
 
@@ -84,5 +110,6 @@ export function attachGuestKernel(
     stats: new StatsBlock(s.stats),
     lib: s.config.guest,
     log,
+    faults: new FaultTable(s.faults),
   });
 }

@@ -4,6 +4,7 @@ import { ALL_HOST_FEATURES } from '../vmmdev/requests/get-host-version.js';
 import type { HostVersion } from '../vmmdev/device-env.js';
 import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/registry.js';
 import { ConfigError } from '../runtime/errors.js';
+import { FAULT_NAMES, faultIndex, type FaultName } from '../runtime/faults.js';
 import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
 
 /** How busy waits are: loads of the wait word before sleeping. */
@@ -45,6 +46,13 @@ export interface MachineConfig {
   readonly snapshotBytes?: number;
   /** Where log lines go (default: dropped; see Machine.logs()). */
   readonly log?: (line: string) => void;
+  /**
+   * Check every host write against the guest heaps (NoWriteAfterFree; counted as audit.writeAfterFree).
+   * Costs a heap walk per completion: for tests and stress runs. Default false.
+   */
+  readonly audit?: boolean;
+  /** Faults (host faults or mutations) switched on from the start; see runtime/faults.ts. */
+  readonly faults?: readonly FaultName[];
 }
 
 /** A config with every default filled in and checked. */
@@ -62,6 +70,8 @@ export interface ResolvedConfig {
   readonly commandSlots: number;
   readonly clientSlots: number;
   readonly snapshotBytes: number;
+  readonly audit: boolean;
+  readonly faults: readonly FaultName[];
 }
 
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
@@ -118,6 +128,8 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
+    audit: c.audit ?? false,
+    faults: (c.faults ?? []).map((f) => FAULT_NAMES[faultIndex(f)]!),
   };
 }
 
@@ -131,5 +143,7 @@ export interface MachineShared {
   readonly clients: SharedArrayBuffer;
   readonly ring: SharedArrayBuffer;
   readonly stats: SharedArrayBuffer;
+  readonly faults: SharedArrayBuffer;
+  readonly hooks: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
 }

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSync, wallClock } from '../runtime/proc.js';
 import { deviceLoop } from '../vmmdev/device.js';
-import { attachDeviceEnv } from './assemble.js';
+import { attachDeviceEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import type { WorkerMessage } from './messages.js';
 
@@ -11,9 +11,5 @@ const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }));
 post({ type: 'ready' });
-runSync(deviceLoop(dev), {
-  clock: wallClock,
-  spin: shared.config.spin.short,
-  spinLong: shared.config.spin.long,
-});
+runSync(deviceLoop(dev), threadExec(shared));
 post({ type: 'stopped' });

@@ -8,6 +8,10 @@ import { Work, DispatchRing } from '../hgcm/ring.js';
 import { ClientTable } from '../hgcm/clients.js';
 import { buildRegistry } from '../hgcm/registry.js';
 import { MachineStateError, WorkerError } from '../runtime/errors.js';
+import { FaultTable, type FaultName } from '../runtime/faults.js';
+import { HookTable } from '../runtime/hooks.js';
+import { runSync } from '../runtime/proc.js';
+import { failOwnedCommands } from '../vmmdev/host-commands.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import type { HeapStats } from '../runtime/shared-heap.js';
 import { StatsBlock, type CounterName } from '../runtime/stats.js';
@@ -17,7 +21,7 @@ import { DeviceBus } from '../vmmdev/bus.js';
 import { DeviceState } from '../vmmdev/bus-layout.js';
 import { CommandTable } from '../vmmdev/commands.js';
 import { SnapshotArena } from '../vmmdev/snapshots.js';
-import { createShared } from './assemble.js';
+import { attachHostEnv, createShared, threadExec } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
 import { isWorkerMessage } from './messages.js';
@@ -64,7 +68,7 @@ export class Machine {
   private readonly shared: MachineShared;
   private readonly device: Worker;
   private readonly pool: Piscina;
-  private readonly serving: Promise<unknown>[];
+  private readonly host: HostPool;
   private readonly vcpus: Vcpu[];
   private readonly bus: DeviceBus;
   private readonly statsBlock: StatsBlock;
@@ -78,7 +82,7 @@ export class Machine {
     shared: MachineShared;
     device: Worker;
     pool: Piscina;
-    serving: Promise<unknown>[];
+    host: HostPool;
     vcpus: Vcpu[];
     logLines: string[];
     onLog: ((line: string) => void) | undefined;
@@ -87,7 +91,7 @@ export class Machine {
     this.shared = p.shared;
     this.device = p.device;
     this.pool = p.pool;
-    this.serving = p.serving;
+    this.host = p.host;
     this.vcpus = p.vcpus;
     this.bus = DeviceBus.attach(p.shared.bus);
     this.statsBlock = new StatsBlock(p.shared.stats);
@@ -137,41 +141,14 @@ export class Machine {
       concurrentTasksPerWorker: 1,
       execArgv: poolExecArgv(),
     });
-    const serving: Promise<unknown>[] = [];
-    const ready: Promise<void>[] = [];
-    for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) {
-      const { port1, port2 } = new MessageChannel();
-      let markReady: () => void = () => undefined;
-      ready.push(new Promise<void>((resolve) => (markReady = resolve)));
-      port1.on('message', (m: unknown) => {
-        if (!isWorkerMessage(m)) return;
-        if (m.type === 'log') log(m.line);
-        else if (m.type === 'ready') markReady();
-      });
-      port1.unref();
-      const task: PoolTask = { shared, workerId, logPort: port2 };
-      const p = pool.run(task, { transferList: [port2] });
-      serving.push(
-        p.then(
-          () => port1.close(),
-          (e: unknown) => {
-            errors.push(
-              new WorkerError(
-                `host worker ${workerId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-              ),
-            );
-            log(`host worker ${workerId} failed: ${String(e)}`);
-            port1.close();
-          },
-        ),
-      );
-    }
+    const host = new HostPool(pool, shared, log);
+    for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) host.serve(workerId);
     // Every host worker has loaded the services (or one failed): then the guest may start.
-    await Promise.race([Promise.all(ready), Promise.all(serving)]);
-    if (errors.length > 0) {
+    const startup = await host.started();
+    if (startup !== undefined) {
       await pool.destroy();
       await device.terminate();
-      throw errors[0]!;
+      throw startup;
     }
 
     const vcpus: Vcpu[] = [];
@@ -185,7 +162,7 @@ export class Machine {
       shared,
       device,
       pool,
-      serving,
+      host,
       vcpus,
       logLines,
       onLog: config.log,
@@ -247,6 +224,16 @@ export class Machine {
     };
   }
 
+  /** Test hooks at interleaving points, shared with every thread (see runtime/hooks.ts). */
+  get hooks(): HookTable {
+    return new HookTable(this.shared.hooks);
+  }
+
+  /** Switch a fault (host fault or mutation) on or off in every thread. */
+  setFault(name: FaultName, on: boolean): void {
+    new FaultTable(this.shared.faults).set(name, on);
+  }
+
   /** Log lines from every thread (the last 10,000). */
   logs(): readonly string[] {
     return this.logLines;
@@ -266,9 +253,10 @@ export class Machine {
       v.api[Comlink.releaseProxy]();
       await v.worker.terminate();
     }
+    this.host.stopping = true;
     const ring = DispatchRing.attach(this.shared.ring);
     for (let i = 0; i < this.config.hostWorkers; i++) ring.push(Work.STOP, 0);
-    await Promise.race([Promise.all(this.serving), delay(5000)]);
+    await Promise.race([this.host.allDone(), delay(5000)]);
     await this.pool.destroy();
     const exited = new Promise((resolve) => this.device.once('exit', resolve));
     this.bus.setState(DeviceState.STOP_REQUESTED);
@@ -280,4 +268,72 @@ export class Machine {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * The host pool's long-lived service loops. A worker that dies (a service crashed its thread) has its
+ * commands failed with VERR_HGCM_INTERNAL, so no guest waits forever, and is replaced.
+ */
+class HostPool {
+  private readonly pool: Piscina;
+  private readonly shared: MachineShared;
+  private readonly log: (line: string) => void;
+  private readonly loops = new Map<number, Promise<void>>();
+  private readonly ready = new Map<number, Promise<void>>();
+  private firstError: Error | undefined;
+  /** Set while the machine stops: a loop ending then is expected. */
+  stopping = false;
+
+  constructor(pool: Piscina, shared: MachineShared, log: (line: string) => void) {
+    this.pool = pool;
+    this.shared = shared;
+    this.log = log;
+  }
+
+  /** Start (or restart) the service loop of pool worker `workerId`. */
+  serve(workerId: number): void {
+    const { port1, port2 } = new MessageChannel();
+    let markReady: () => void = () => undefined;
+    this.ready.set(workerId, new Promise<void>((resolve) => (markReady = resolve)));
+    port1.on('message', (m: unknown) => {
+      if (!isWorkerMessage(m)) return;
+      if (m.type === 'log') this.log(m.line);
+      else if (m.type === 'ready') markReady();
+    });
+    port1.unref();
+    const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };
+    const loop = this.pool.run(task, { transferList: [port2] }).then(
+      () => port1.close(),
+      (e: unknown) => {
+        port1.close();
+        markReady();
+        this.died(workerId, e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+    this.loops.set(workerId, loop);
+  }
+
+  private died(workerId: number, e: Error): void {
+    this.log(`host worker ${workerId} died: ${e.message}`);
+    this.firstError ??= new WorkerError(`host worker ${workerId} failed: ${e.stack ?? e.message}`);
+    if (this.stopping) return;
+    const env = attachHostEnv(this.shared);
+    env.stats.add('host.workerDeaths');
+    const failed = runSync(failOwnedCommands(env, workerId), threadExec(this.shared));
+    this.log(
+      `host worker ${workerId}: ${failed} of its commands failed with VERR_HGCM_INTERNAL; restarting it`,
+    );
+    this.serve(workerId);
+  }
+
+  /** Resolves when every loop has loaded its services; the first failure if one died meanwhile. */
+  async started(): Promise<Error | undefined> {
+    await Promise.all(this.ready.values());
+    return this.firstError;
+  }
+
+  /** Resolves when every loop has ended. */
+  async allDone(): Promise<void> {
+    await Promise.all(this.loops.values());
+  }
 }

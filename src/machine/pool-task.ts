@@ -4,9 +4,9 @@ import type { MessagePort } from 'node:worker_threads';
 import { HostWorker } from '../hgcm/host-loop.js';
 import { loadService } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
-import { runAsync, runSync, wallClock, type ThreadExecOptions } from '../runtime/proc.js';
+import { runAsync, runSync, wallClock } from '../runtime/proc.js';
 import { commandOps } from '../vmmdev/host-commands.js';
-import { attachHostEnv } from './assemble.js';
+import { attachHostEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { enableTsImports } from './worker-url.js';
 
@@ -24,11 +24,7 @@ export default async function serve(task: PoolTask): Promise<number> {
   const env = attachHostEnv(shared);
   await enableTsImports();
   const services = await Promise.all(shared.services.map((s) => loadService(s.module, s.export)));
-  const opts: ThreadExecOptions = {
-    clock: wallClock,
-    spin: shared.config.spin.short,
-    spinLong: shared.config.spin.long,
-  };
+  const opts = threadExec(shared);
   const worker = new HostWorker({
     workerId,
     ring: DispatchRing.attach(shared.ring),
@@ -37,6 +33,7 @@ export default async function serve(task: PoolTask): Promise<number> {
     services,
     ops: commandOps(env),
     stats: env.stats,
+    faults: env.faults,
     clock: wallClock,
     spawn: (proc) => void runSync(proc, opts),
     setTimer: (ms, fn) => void setTimeout(fn, ms),

@@ -70,6 +70,7 @@ export class SimMachine {
         services,
         ops: commandOps(env),
         stats: env.stats,
+        faults: env.faults,
         clock: sim.clock,
         spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
         setTimer: (ms, fn) => sim.setTimer(ms, fn),

@@ -7,7 +7,7 @@ import { RT_FAILURE, statusName } from '../abi/index.js';
 import { runSync, wallClock, type Proc } from '../runtime/proc.js';
 import { GuestContext } from '../vcpu/guest-context.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
-import { attachGuestKernel } from './assemble.js';
+import { attachGuestKernel, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
 import type { WorkerMessage } from './messages.js';
@@ -17,7 +17,7 @@ const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 const k = attachGuestKernel(shared, vcpu, wallClock, (line) =>
   post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
 );
-const opts = { clock: wallClock, spin: shared.config.spin.short, spinLong: shared.config.spin.long };
+const opts = threadExec(shared);
 const exec = <T>(proc: Proc<T>): T => runSync(proc, opts);
 
 /** A guest program: a function of the guest context and its arguments. */

@@ -167,20 +167,61 @@ export class SharedHeap {
     });
   }
 
-  /** Quarantine an allocated payload: it is never handed out again. Returns the block's bytes. */
-  quarantine(off: number): number {
-    return this.locked(() => {
-      const b = this.blockOf(off);
-      const state = this.m.u32(b + 4);
-      if (state === BlockState.QUARANTINED) return 0;
-      if (state !== BlockState.USED) throw new HeapError(`quarantine of a free block at ${off}`);
-      const size = this.m.u32(b);
-      this.m.setU32(b + 4, BlockState.QUARANTINED);
-      this.bump(Ctl.IN_USE_BYTES, -size);
-      this.bump(Ctl.LIVE_BLOCKS, -1);
-      this.bump(Ctl.QUARANTINED_BYTES, size);
-      this.bump(Ctl.QUARANTINED_BLOCKS, 1);
+  /**
+   * Quarantine an allocated payload: it is never handed out again. Returns the block's bytes. With
+   * `leaky` (the quarantine-reuse mutation) the block is freed instead, as a broken quarantine would.
+   */
+  quarantine(off: number, leaky = false): number {
+    return this.locked(() => this.quarantineLocked(this.blockOf(off), leaky));
+  }
+
+  private quarantineLocked(b: number, leaky: boolean): number {
+    const state = this.m.u32(b + 4);
+    if (state === BlockState.QUARANTINED) return 0;
+    if (state !== BlockState.USED) throw new HeapError(`quarantine of a free block at ${b + HDR}`);
+    const size = this.m.u32(b);
+    this.bump(Ctl.IN_USE_BYTES, -size);
+    this.bump(Ctl.LIVE_BLOCKS, -1);
+    if (leaky) {
+      this.bump(Ctl.FREES, 1);
+      this.release(b);
       return size;
+    }
+    this.m.setU32(b + 4, BlockState.QUARANTINED);
+    this.bump(Ctl.QUARANTINED_BYTES, size);
+    this.bump(Ctl.QUARANTINED_BLOCKS, 1);
+    return size;
+  }
+
+  /** Quarantine every allocated block that overlaps [off, off + len). Returns the bytes quarantined. */
+  quarantineRange(off: number, len: number, leaky = false): number {
+    if (len <= 0) return 0;
+    return this.locked(() => {
+      let total = 0;
+      for (let x = this.base + CTL_BYTES; x < this.end && x < off + len; x += this.m.u32(x)) {
+        const size = this.m.u32(x);
+        if (x + size > off && this.m.u32(x + 4) === BlockState.USED) total += this.quarantineLocked(x, leaky);
+      }
+      return total;
+    });
+  }
+
+  /** The block whose bytes (header included) contain `off`, or undefined if `off` is outside the heap's blocks. */
+  containing(off: number): { payload: number; state: number; gen: number; payloadBytes: number } | undefined {
+    if (off < this.base + CTL_BYTES || off >= this.end) return undefined;
+    return this.locked(() => {
+      for (let x = this.base + CTL_BYTES; x < this.end; x += this.m.u32(x)) {
+        const size = this.m.u32(x);
+        if (size < MIN_BLOCK) return undefined;
+        if (off < x + size)
+          return {
+            payload: x + HDR,
+            state: this.m.u32(x + 4),
+            gen: this.m.u32(x + 12),
+            payloadBytes: size - HDR,
+          };
+      }
+      return undefined;
     });
   }
 
@@ -287,6 +328,8 @@ export class SharedHeap {
   /** Return a used block to the free list, merging with free neighbours. */
   private release(b: number): void {
     const m = this.m;
+    // Mark it free first: if a free neighbour absorbs it, its stale header still says so.
+    m.setU32(b + 4, BlockState.FREE);
     let block = b;
     const next = block + m.u32(block);
     if (next < this.end && m.u32(next + 4) === BlockState.FREE) {

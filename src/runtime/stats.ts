@@ -32,6 +32,18 @@ export const COUNTERS = [
   'guest.interrupts',
   'guest.isr',
   'guest.spuriousWakes',
+  'guest.cancel.success',
+  'guest.cancel.notFound',
+  'guest.cancel.notImplemented',
+  'guest.cancel.other',
+  'guest.cancel.fallback',
+  'guest.grace.completed',
+  'guest.grace.expired',
+  'host.dropped',
+  'host.workerDeaths',
+  // oracles
+  'audit.checks',
+  'audit.writeAfterFree',
 ] as const;
 
 /** A counter's name. */

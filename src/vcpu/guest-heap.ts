@@ -43,9 +43,25 @@ export class GuestHeap {
     return this.heap.free(addr);
   }
 
-  /** Never hand this block out again. Returns its size in bytes (header included), 0 if already so. */
-  quarantine(addr: GuestAddress): number {
-    return this.heap.quarantine(addr);
+  /**
+   * Never hand this block out again. Returns its size in bytes (header included), 0 if already so.
+   * `leaky`: the quarantine-reuse mutation (the block is freed instead).
+   */
+  quarantine(addr: GuestAddress, leaky = false): number {
+    return this.heap.quarantine(addr, leaky);
+  }
+
+  /** Quarantine every allocated block overlapping [addr, addr + len); bytes quarantined. */
+  quarantineRange(addr: number, len: number, leaky = false): number {
+    if (addr + len <= this.heap.base || addr >= this.heap.base + this.heap.size) return 0;
+    return this.heap.quarantineRange(addr, len, leaky);
+  }
+
+  /** The block containing `addr` (header included), or undefined outside this heap. */
+  containing(
+    addr: number,
+  ): { payload: number; state: number; gen: number; payloadBytes: number } | undefined {
+    return this.heap.containing(addr);
   }
 
   /** State and generation of the block at `addr`. */

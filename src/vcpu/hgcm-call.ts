@@ -317,22 +317,46 @@ export function* hgcmInternalCall(
   stats.add('guest.calls');
   const fn = mem.readU32(info, VBGLIOCHGCMCALL.off.u32Function);
   const done = yield* doCall(k, a.addr, cbReq, fn, cParms, mode);
-  if (!RT_FAILURE(done.rc)) {
+  if (!RT_FAILURE(done.rc) && !done.freedEarly) {
     yield point('guest.copyBack', a.addr, a.gen);
     copyBack(k, a.addr, info, pre.parms);
   }
   let leakedBytes = 0;
-  if (done.cancel?.leak === true) {
-    leakedBytes += k.heap.quarantine(a.addr);
-    if (k.lib.leakScope === 'strict') for (const b of bounces) leakedBytes += k.heap.quarantine(b.addr);
+  const leaky = k.faults.on('quarantine-reuse');
+  if (done.cancel?.leak === true && !k.faults.on('skip-leak') && !done.freedEarly) {
+    leakedBytes = leakRequest(k, a.addr, pre.parms, bounces, leaky);
     stats.add('guest.leaked');
     stats.add('guest.leakedBytes', leakedBytes);
-  } else {
+  } else if (!done.freedEarly) {
+    // (MUTATION skip-leak lands here too: the request is freed although the host may still write it.)
     yield point('guest.free', a.addr, a.gen);
     k.heap.free(a.addr);
   }
   for (const b of bounces) k.heap.free(b.addr);
   return report(done.rc, { sync: done.sync, cancel: done.cancel, request: a, leakedBytes });
+}
+
+/**
+ * Leak a request on purpose: quarantine it so it is never reused. In strict scope everything it refers
+ * to stays quarantined too (bounce buffers, and the caller's buffers in the heaps); faithful scope leaks
+ * the request block only, as upstream does. Returns the bytes quarantined.
+ */
+function leakRequest(
+  k: GuestKernel,
+  req: GuestAddress,
+  parms: readonly Prepared[],
+  bounces: readonly Allocation[],
+  leaky: boolean,
+): number {
+  let bytes = k.heap.quarantine(req, leaky);
+  if (k.lib.leakScope !== 'strict') return bytes;
+  for (const b of bounces) bytes += k.heap.quarantine(b.addr, leaky);
+  for (const p of parms) {
+    if (p.buf === undefined || p.buf.size === 0 || p.buf.bounce !== undefined) continue;
+    bytes += k.heap.quarantineRange(p.buf.addr, p.buf.size, leaky);
+    bytes += k.data.quarantineRange(p.buf.addr, p.buf.size, leaky);
+  }
+  return bytes;
 }
 
 /**
@@ -346,7 +370,7 @@ export function* doCall(
   fn: number,
   cParms: number,
   mode: Pick<CallMode, 'timeoutMs' | 'interruptible'>,
-): Proc<{ rc: StatusCode; sync: boolean; cancel: CancelOutcome | undefined }> {
+): Proc<{ rc: StatusCode; sync: boolean; cancel: CancelOutcome | undefined; freedEarly: boolean }> {
   const { stats } = k;
   let rc = yield* grPerform(k, req);
   const result = k.mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
@@ -362,20 +386,30 @@ export function* doCall(
         rc = Status.VINF_SUCCESS;
       }
     }
-    return { rc, sync: true, cancel: undefined };
+    return { rc, sync: true, cancel: undefined, freedEarly: false };
   }
   stats.add('guest.async');
   const deadline = mode.timeoutMs >>> 0 === RT_INDEFINITE_WAIT ? Infinity : k.clock.now() + mode.timeoutMs;
   const w = yield* hgcmWait(k, req, deadline, mode.interruptible);
   if (w === 'done') {
     stats.add('guest.completed');
-    return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined };
+    return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined, freedEarly: false };
+  }
+  if (k.faults.on('timeout-as-done')) {
+    // MUTATION: the wait's end is taken for completion; nothing is cancelled.
+    return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined, freedEarly: false };
   }
   const waitRc = w === 'timeout' ? Status.VERR_TIMEOUT : Status.VERR_INTERRUPTED;
   stats.add(w === 'timeout' ? 'guest.timeouts' : 'guest.interrupts');
+  let freedEarly = false;
+  if (k.faults.on('free-before-cancel')) {
+    // MUTATION: the request goes back to the heap while the host may still hold it (ABA on its address).
+    k.heap.free(req);
+    freedEarly = true;
+  }
   const cancel = yield* cancelCall(k, req, waitRc, cbReq, fn, cParms);
   // Leaks are counted by the caller, which quarantines the memory.
   if (cancel.outcome !== 'leaked')
     stats.add(cancel.outcome === 'cancelled' ? 'guest.cancelled' : 'guest.completed');
-  return { rc: cancel.rc, sync: false, cancel };
+  return { rc: cancel.rc, sync: false, cancel, freedEarly };
 }

@@ -55,6 +55,8 @@ function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
       unlock(mutex);
     }
   }
+  // HOST FAULT cancel2-alloc-fail: the guest heap cannot give the cancel request (VERR_NO_MEMORY).
+  if (k.faults.on('cancel2-alloc-fail')) return Status.VERR_NO_MEMORY;
   const a = yield* grAlloc(k, flavor.cancel2Size, RequestType.HGCMCancel2);
   if (typeof a === 'number') return a;
   fill(a.addr);
@@ -66,7 +68,12 @@ function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
 /** The legacy cancel: mark the call cancelled and re-submit its own buffer as VMMDevReq_HGCMCancel. */
 function* legacyCancel(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
   yield point('guest.fallbackSetFlags', req);
-  k.mem.or32(req, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.CANCELLED);
+  if (k.faults.on('plain-flags-store')) {
+    // MUTATION: a plain store of CANCELLED erases a DONE the host set meanwhile.
+    k.mem.writeU32(req, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.CANCELLED);
+  } else {
+    k.mem.or32(req, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.CANCELLED);
+  }
   k.mem.writeU32(req, VMMDevRequestHeader.off.requestType, RequestType.HGCMCancel);
   yield point('guest.fallbackSubmit', req);
   const rc = yield* grPerform(k, req);
@@ -90,10 +97,19 @@ export function* cancelCall(
   let rc2 = yield* sendCancel2(k, req);
   yield point('guest.readCancelRc', req);
   let fallback = false;
+  if (rc2 === Status.VERR_NOT_IMPLEMENTED) k.stats.add('guest.cancel.notImplemented');
   if (rc2 === Status.VERR_NOT_IMPLEMENTED && k.flavor.legacyFallback) {
     fallback = true;
+    k.stats.add('guest.cancel.fallback');
     rc2 = yield* legacyCancel(k, req);
   }
+  k.stats.add(
+    RT_SUCCESS(rc2)
+      ? 'guest.cancel.success'
+      : rc2 === Status.VERR_NOT_FOUND
+        ? 'guest.cancel.notFound'
+        : 'guest.cancel.other',
+  );
   if (RT_SUCCESS(rc2)) {
     // The host promised never to write this request back: it can be freed at once.
     k.mem.or32(req, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.CANCELLED);
@@ -103,11 +119,14 @@ export function* cancelCall(
   // The cancel lost the race with completion (NOT_FOUND) or failed otherwise: wait a bounded time.
   const notFound = rc2 === Status.VERR_NOT_FOUND || rc2 === Status.VERR_SEM_DESTROYED;
   if (!notFound) k.log(`HGCM: cancel of call to fn ${fn} failed: ${statusName(rc2)}`);
-  const grace = notFound ? k.lib.graceNotFoundMs : k.lib.graceOtherMs;
+  let grace = notFound !== k.faults.on('wrong-grace') ? k.lib.graceNotFoundMs : k.lib.graceOtherMs;
+  if (k.faults.on('no-grace')) grace = 0;
   if (yield* graceWait(k, req, grace, k.flavor.graceWait)) {
     // "The call has completed normally after all."
+    k.stats.add('guest.grace.completed');
     return { rc: Status.VINF_SUCCESS, leak: false, cancelRc: rc2, fallback, outcome: 'completed' };
   }
+  k.stats.add('guest.grace.expired');
   yield point('guest.leak', req);
   k.log(k.flavor.leakMessage(cbReq, fn, cParms, statusName(rc2)));
   return { rc: waitRc, leak: true, cancelRc: rc2, fallback, outcome: 'leaked' };

@@ -34,17 +34,21 @@ export function* hgcmWait(
   deadline: number,
   interruptible: boolean,
 ): Proc<HgcmWaitResult> {
-  const { bus } = k;
-  const signal = interruptible ? () => bus.signalPending() : undefined;
+  const { bus, faults } = k;
+  const signal = interruptible && !faults.on('signal-ignored') ? () => bus.signalPending() : undefined;
+  // MUTATION no-recheck-done: sleep only until the next wake, not until DONE (a wake before the sleep is lost).
+  const recheck = !faults.on('no-recheck-done');
   for (;;) {
     yield point('guest.checkDone', req);
     if (requestDone(k, req)) return 'done';
+    // HOST FAULT wait-alloc-fail: VBoxGuest could not allocate the wait record (VERR_INTERRUPTED at once).
+    if (interruptible && k.flavor.name !== 'linux' && faults.on('wait-alloc-fail')) return 'signal';
     // Enlist in the wait list before sleeping; the wait effect re-checks DONE after reading the wake word,
     // so a completion between the check above and the sleep is never missed.
     bus.setWaiting(true);
     yield point('guest.sleep', req);
     const outcome = yield* wait(
-      waitFor(bus.wake, () => requestDone(k, req) || bus.irqPending(), {
+      waitFor(bus.wake, recheck ? () => requestDone(k, req) || bus.irqPending() : () => false, {
         deadline,
         ...(signal ? { signal } : {}),
         hint: 'long',
@@ -113,6 +117,6 @@ export function* isr(k: GuestKernel): Proc<void> {
   }
   if ((events & VmmDevEvent.HGCM) !== 0) {
     yield point('irq.wake');
-    bus.wakeWaiters();
+    if (!k.faults.on('isr-no-wake')) bus.wakeWaiters();
   }
 }

@@ -15,6 +15,7 @@ import {
   type StatusCode,
 } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
+import { NO_FAULTS, type FaultTable } from '../runtime/faults.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
 import type { Clock, Proc } from '../runtime/proc.js';
 import type { StatsBlock } from '../runtime/stats.js';
@@ -37,6 +38,8 @@ export class GuestKernel {
   readonly lib: GuestLibConfig;
   readonly flavor: GuestFlavor;
   readonly log: (message: string) => void;
+  /** Fault switches (host faults and mutations) this vCPU obeys. */
+  readonly faults: FaultTable;
   /** This vCPU's preallocated AcknowledgeEvents request (the ISR's, for flavours that ack by request). */
   ackRequest: GuestAddress | undefined;
 
@@ -49,6 +52,7 @@ export class GuestKernel {
     stats: StatsBlock;
     lib: GuestLibConfig;
     log: (message: string) => void;
+    faults?: FaultTable;
   }) {
     this.mem = o.mem;
     this.bus = o.bus;
@@ -59,6 +63,7 @@ export class GuestKernel {
     this.lib = o.lib;
     this.flavor = FLAVORS[o.lib.flavor];
     this.log = o.log;
+    this.faults = o.faults ?? NO_FAULTS;
     this.ackRequest = undefined;
   }
 

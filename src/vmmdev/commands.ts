@@ -10,6 +10,7 @@
 //   16 + 16*i: slot i, fields F below
 import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
 import { lock, point, unlock, type Proc } from '../runtime/proc.js';
+import type { FaultTable } from '../runtime/faults.js';
 import { lockSync, unlockSync } from '../runtime/sync.js';
 
 const LOCK = 0;
@@ -38,6 +39,10 @@ export const CmdField = {
   SERVICE: 12,
   /** Set once the command has completed (written back or dropped): a second completion is refused. */
   COMPLETED: 13,
+  /** Audit mode: the guest heap generation of the request block at submission. */
+  GEN: 14,
+  /** 1 + the pool worker that took the command (0: none yet), so a dead worker's commands can be failed. */
+  OWNER: 15,
 } as const;
 
 /** Slot states. */
@@ -135,7 +140,7 @@ export class CommandTable {
    * vmmdevR3HgcmFindCommandLocked: the newest listed command at `phys`, or undefined. The caller holds
    * the list lock.
    */
-  findLocked(phys: number): number | undefined {
+  findLocked(phys: number, oldest = false): number | undefined {
     let best: number | undefined;
     let bestSeq = 0;
     for (let i = 0; i < this.capacity; i++) {
@@ -143,7 +148,8 @@ export class CommandTable {
       if (this.get(i, CmdField.PHYS) >>> 0 !== phys >>> 0) continue;
       const seq = this.get(i, CmdField.SEQ);
       // Sequence numbers are compared by signed difference so they may wrap.
-      if (best === undefined || ((seq - bestSeq) | 0) > 0) {
+      const newer = ((seq - bestSeq) | 0) > 0;
+      if (best === undefined || newer !== oldest) {
         best = i;
         bestSeq = seq;
       }
@@ -155,18 +161,20 @@ export class CommandTable {
    * Cancel by address (vmmdevR3HgcmCancel2's locked part): lock, find, mark, unlock. Returns the slot that
    * was marked, or undefined if no listed command has that address.
    */
-  *cancel(phys: number, onMarked?: (slot: number) => void): Proc<number | undefined> {
+  *cancel(phys: number, faults: FaultTable, onMarked?: (slot: number) => void): Proc<number | undefined> {
+    // MUTATION cancel-without-lock: find and mark race the completion's remove-then-check.
+    const locked = !faults.on('cancel-without-lock');
     yield point('device.cancel.lock', phys);
-    yield* lock(this.lockCell);
+    if (locked) yield* lock(this.lockCell);
     yield point('device.cancel.find', phys);
-    const slot = this.findLocked(phys);
+    const slot = this.findLocked(phys, faults.on('cancel-oldest'));
     if (slot !== undefined) {
       yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
       this.set(slot, CmdField.CANCELLED, 1);
       onMarked?.(slot);
     }
     yield point('device.cancel.unlock', phys);
-    unlock(this.lockCell);
+    if (locked) unlock(this.lockCell);
     return slot;
   }
 

@@ -5,6 +5,8 @@
 // commands it finishes itself.
 import {
   HgcmReqFlag,
+  ParmDirection,
+  ParmType,
   RequestType,
   Status,
   VMMDevHGCMConnect,
@@ -16,14 +18,26 @@ import {
 import type { ClientTable } from '../hgcm/clients.js';
 import type { SvcParm } from '../hgcm/service.js';
 import { gpa } from '../runtime/address.js';
+import type { FaultTable } from '../runtime/faults.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
 import { point, type Proc } from '../runtime/proc.js';
 import type { StatsBlock } from '../runtime/stats.js';
 import type { DeviceBus } from './bus.js';
 import { CmdField, type CommandTable } from './commands.js';
 import { copyOut, parseSnapshot, put32 } from './marshal.js';
-import type { ParsedCall } from './parse-call.js';
+import type { ParsedCall, PhysRun } from './parse-call.js';
 import type { SnapshotArena } from './snapshots.js';
+
+/**
+ * An oracle for tests and stress runs: told when a command is listed, asked before the host writes guest
+ * memory for it whether that memory is still the allocation the guest submitted (invariant I1,
+ * NoWriteAfterFree). It observes; it does not prevent the write.
+ */
+export interface HostWriteAuditor {
+  onEnlist(slot: number, phys: number): void;
+  /** False if writing `runs` (guest-physical [phys, len], request included) would touch freed memory. */
+  checkWrite(slot: number, runs: readonly PhysRun[]): boolean;
+}
 
 /** Everything on the host side of the call path, shared by the device thread and the pool workers. */
 export interface HgcmHostEnv {
@@ -33,6 +47,8 @@ export interface HgcmHostEnv {
   readonly snaps: SnapshotArena;
   readonly clients: ClientTable;
   readonly stats: StatsBlock;
+  readonly faults: FaultTable;
+  readonly auditor: HostWriteAuditor | undefined;
 }
 
 /** How a completion ended. */
@@ -67,13 +83,25 @@ export function* completeCommand(
   rc: StatusCode,
   data: CompletionData,
 ): Proc<CompletionOutcome> {
-  const { cmds, mem } = env;
+  const { cmds, mem, faults } = env;
   const phys = cmds.get(slot, CmdField.PHYS) >>> 0;
   const id = cmds.get(slot, CmdField.ID);
-  yield point('host.complete.remove', phys, id);
-  if (!(yield* cmds.remove(slot))) return 'gone';
-  yield point('host.complete.checkCancelled', phys, id);
-  if (cmds.get(slot, CmdField.CANCELLED) === 1) {
+  let cancelled: boolean;
+  if (faults.on('check-before-remove')) {
+    // MUTATION: the mark is read while the command is still findable; a cancel in between is missed.
+    yield point('host.complete.checkCancelled', phys, id);
+    cancelled = cmds.get(slot, CmdField.CANCELLED) === 1;
+    yield point('host.complete.remove', phys, id);
+    if (!(yield* cmds.remove(slot)) && !faults.on('double-complete')) return 'gone';
+  } else {
+    yield point('host.complete.remove', phys, id);
+    // MUTATION double-complete: carry on although the command already left the list.
+    if (!(yield* cmds.remove(slot)) && !faults.on('double-complete')) return 'gone';
+    yield point('host.complete.checkCancelled', phys, id);
+    cancelled = cmds.get(slot, CmdField.CANCELLED) === 1;
+  }
+  // MUTATION host-ignores-cancel: write back regardless of the mark.
+  if (cancelled && !faults.on('host-ignores-cancel')) {
     env.stats.add('host.completedCancelled');
     freeCommand(env, slot);
     return 'cancelled';
@@ -85,6 +113,9 @@ export function* completeCommand(
   const current = mem.contains(phys, VMMDevRequestHeader.size)
     ? mem.readU32(base, VMMDevRequestHeader.off.requestType)
     : RequestType.InvalidRequest;
+  audit(env, slot, phys, data);
+  const doneFirst = faults.on('done-before-results');
+  if (doneFirst) setDone(mem, phys);
   let result = rc;
   if (current === original || current === RequestType.HGCMCancel) {
     if (current === original) {
@@ -104,23 +135,39 @@ export function* completeCommand(
   put32(mem, phys + VMMDevHGCMRequestHeader.off.result, result);
   yield point('host.complete.setDone', phys, id);
   // ORDER: every result byte above is written before DONE; DONE is an atomic OR so the guest's CANCELLED
-  // bit, set the same way, is never lost.
-  const flagsAt = phys + VMMDevHGCMRequestHeader.off.fu32Flags;
-  if (mem.contains(flagsAt, 4)) {
-    if (flagsAt % 4 === 0) mem.or32(base, VMMDevHGCMRequestHeader.off.fu32Flags, HgcmReqFlag.DONE);
-    // A request at a misaligned address cannot use Atomics (x86 would lock the bus); plain RMW instead.
-    else
-      mem.writeU32(
-        base,
-        VMMDevHGCMRequestHeader.off.fu32Flags,
-        mem.readU32(base, VMMDevHGCMRequestHeader.off.fu32Flags) | HgcmReqFlag.DONE,
-      );
-  }
+  // bit, set the same way, is never lost. (MUTATION done-before-results set it at the top instead.)
+  if (!doneFirst) setDone(mem, phys);
   yield point('host.complete.notify', phys, id);
-  if (env.bus.notifyGuest(VmmDevEvent.HGCM)) env.stats.add('device.irqs');
+  // MUTATION irq-no-raise: DONE without the interrupt; waiters only notice at their deadline.
+  if (!faults.on('irq-no-raise') && env.bus.notifyGuest(VmmDevEvent.HGCM)) env.stats.add('device.irqs');
   env.stats.add('host.completed');
   freeCommand(env, slot);
   return 'written';
+}
+
+/** Set VBOX_HGCM_REQ_DONE with an atomic OR (a plain read-modify-write at a misaligned address). */
+function setDone(mem: GuestMemory, phys: number): void {
+  const flagsAt = phys + VMMDevHGCMRequestHeader.off.fu32Flags;
+  if (!mem.contains(flagsAt, 4)) return;
+  const base = gpa(phys);
+  const off = VMMDevHGCMRequestHeader.off.fu32Flags;
+  if (flagsAt % 4 === 0) mem.or32(base, off, HgcmReqFlag.DONE);
+  // A request at a misaligned address cannot use Atomics (x86 would lock the bus); plain RMW instead.
+  else mem.writeU32(base, off, mem.readU32(base, off) | HgcmReqFlag.DONE);
+}
+
+/** Ask the auditor whether the writes completion is about to make land in live memory; count violations. */
+function audit(env: HgcmHostEnv, slot: number, phys: number, data: CompletionData): void {
+  if (env.auditor === undefined) return;
+  const runs: PhysRun[] = [{ phys, len: VMMDevHGCMRequestHeader.size }];
+  if (data.kind === 'call') {
+    for (const p of data.call.parms) {
+      if ((p.dir & ParmDirection.FROM_HOST) !== 0 && p.type !== ParmType.Embedded)
+        for (const r of p.runs) runs.push(r);
+    }
+  }
+  env.stats.add('audit.checks');
+  if (!env.auditor.checkWrite(slot, runs)) env.stats.add('audit.writeAfterFree');
 }
 
 /** vmmdevR3HgcmCmdFree: give back the snapshot, the client's pending-call count and the slot. */

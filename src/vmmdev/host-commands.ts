@@ -1,12 +1,12 @@
 // The device side of the pool's CommandOps: command data out of the shared command table and snapshots,
 // and completion through completeCommand.
-import { VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
+import { Status, VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
 import type { CommandInfo, CommandOps, CompletionResult } from '../hgcm/host-loop.js';
 import type { SvcParm } from '../hgcm/service.js';
 import { ByteView } from '../runtime/bytes.js';
 import type { Proc } from '../runtime/proc.js';
 import { CmdField } from './commands.js';
-import { commandCall, commandSnapshot, completeCommand, type HgcmHostEnv } from './complete.js';
+import { commandCall, commandSnapshot, completeCommand, freeCommand, type HgcmHostEnv } from './complete.js';
 import { hostParms } from './marshal.js';
 import type { ParsedCall } from './parse-call.js';
 
@@ -43,6 +43,14 @@ export function commandOps(env: HgcmHostEnv): CommandOps {
     completePlain(slot: number, rc: StatusCode): Proc<CompletionResult> {
       return completeCommand(env, slot, rc, { kind: 'none' });
     },
+    claim(slot: number, workerId: number): void {
+      cmds.set(slot, CmdField.OWNER, workerId + 1);
+    },
+    *drop(slot: number): Proc<boolean> {
+      if (!(yield* cmds.remove(slot))) return false;
+      freeCommand(env, slot);
+      return true;
+    },
     guestClientId(slot: number): number {
       return new ByteView(commandSnapshot(env, slot)).u32(VMMDevHGCMConnect.off.u32ClientID);
     },
@@ -50,4 +58,17 @@ export function commandOps(env: HgcmHostEnv): CommandOps {
       return cmds.get(slot, CmdField.CANCELLED) === 1;
     },
   };
+}
+
+/**
+ * Complete, with VERR_HGCM_INTERNAL, every listed command a dead pool worker had taken: its calls would
+ * otherwise never complete and their guests would wait forever. Returns how many were failed.
+ */
+export function* failOwnedCommands(env: HgcmHostEnv, workerId: number): Proc<number> {
+  let n = 0;
+  for (const slot of env.cmds.listedSlots()) {
+    if (env.cmds.get(slot, CmdField.OWNER) !== workerId + 1) continue;
+    if ((yield* completeCommand(env, slot, Status.VERR_HGCM_INTERNAL, { kind: 'none' })) === 'written') n++;
+  }
+  return n;
 }

@@ -10,6 +10,8 @@ import { cancelAt } from './hgcm-cancel2.js';
 export function* hgcmCancel(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
   if (req.size < VMMDevHGCMCancel.size) return { rc: Status.VERR_INVALID_PARAMETER };
   yield point('device.oldCancel', req.phys);
+  // MUTATION legacy-cancel-no-mark: report success, mark nothing: the host will still write the call back.
+  if (dev.faults.on('legacy-cancel-no-mark')) return { rc: Status.VINF_SUCCESS };
   const rc = yield* cancelAt(dev, req.phys);
   return { rc: rc === Status.VERR_NOT_FOUND ? Status.VERR_INVALID_PARAMETER : rc };
 }
