@@ -229,6 +229,11 @@ export class Machine {
     return new HookTable(this.shared.hooks);
   }
 
+  /** The fault table's shared memory, for guest programs in tests that switch faults at a precise moment. */
+  get faultsSab(): SharedArrayBuffer {
+    return this.shared.faults;
+  }
+
   /** Switch a fault (host fault or mutation) on or off in every thread. */
   setFault(name: FaultName, on: boolean): void {
     new FaultTable(this.shared.faults).set(name, on);

@@ -64,6 +64,20 @@ export class GuestContext {
     }
   }
 
+  /** A kernel driver's call (no session check; see GuestLib.callKernel). */
+  callKernel(
+    clientId: number,
+    fn: number,
+    parms: readonly HgcmParm[],
+    opts: HgcmCallOptions = {},
+  ): HgcmCallResult {
+    try {
+      return this.exec(this.lib.callKernel(clientId, fn, parms, opts));
+    } finally {
+      this.kernel.bus.consumeSignals();
+    }
+  }
+
   /** Allocate program memory (16-byte aligned); throws HeapError when it is exhausted. */
   alloc(bytes: number): GuestAddress {
     const a = this.kernel.data.alloc(bytes);

@@ -8,6 +8,7 @@ import {
   ParmDirection,
   ParmType,
   RT_INDEFINITE_WAIT,
+  Requestor,
   Status,
   VBGLIOCHGCMCALL,
   VBGLREQHDR,
@@ -19,6 +20,7 @@ import {
 } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
+import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';
 import { ioctlHgcmCall, ioctlHgcmConnect, ioctlHgcmDisconnect, type Session } from './vboxguest.js';
@@ -104,11 +106,43 @@ export class GuestLib {
   }
 
   /** VBGL_IOCTL_HGCM_CALL_64: build the VBGLIOCHGCMCALL in program memory, call, read the results back. */
-  *call(
+  call(
     clientId: number,
     fn: number,
     parms: readonly HgcmParm[],
     opts: HgcmCallOptions = {},
+  ): Proc<HgcmCallResult> {
+    return this.callVia(clientId, fn, parms, opts, (info, cbInfo) =>
+      ioctlHgcmCall(this.k, this.session, info, cbInfo),
+    );
+  }
+
+  /**
+   * A kernel driver's call (VbglR0HGCMCall, as vboxsf makes them): the same structure, straight into the
+   * guest library without the session's client-id check; kernel mode, requestor USR_DRV_OTHER.
+   */
+  callKernel(
+    clientId: number,
+    fn: number,
+    parms: readonly HgcmParm[],
+    opts: HgcmCallOptions = {},
+  ): Proc<HgcmCallResult> {
+    return this.callVia(clientId, fn, parms, opts, (info, cbInfo) =>
+      hgcmInternalCall(this.k, info, cbInfo, {
+        user: false,
+        timeoutMs: this.k.mem.readU32(info, VBGLIOCHGCMCALL.off.cMsTimeout),
+        interruptible: this.k.mem.readU8(info, VBGLIOCHGCMCALL.off.fInterruptible) !== 0,
+        requestor: Requestor.KERNEL | Requestor.USR_DRV_OTHER,
+      }),
+    );
+  }
+
+  private *callVia(
+    clientId: number,
+    fn: number,
+    parms: readonly HgcmParm[],
+    opts: HgcmCallOptions,
+    enter: (info: GuestAddress, cbInfo: number) => Proc<CallReport>,
   ): Proc<HgcmCallResult> {
     const { k } = this;
     const { mem } = k;
@@ -178,7 +212,7 @@ export class GuestLib {
             mem.writeU64(info, at + P.pointerLinearAddr, BigInt(p.addr));
         }
       }
-      const r = yield* ioctlHgcmCall(k, this.session, info, cbInfo);
+      const r = yield* enter(info, cbInfo);
       const ok = r.rc >= 0;
       const out: HgcmParmOut[] = parms.map((p, i) => {
         const at = VBGLIOCHGCMCALL.size + i * PARM;

@@ -36,7 +36,8 @@ export function* hgcmWait(
 ): Proc<HgcmWaitResult> {
   const { bus, faults } = k;
   const signal = interruptible && !faults.on('signal-ignored') ? () => bus.signalPending() : undefined;
-  // MUTATION no-recheck-done: sleep only until the next wake, not until DONE (a wake before the sleep is lost).
+  // MUTATION no-recheck-done: sleep until the next wake-up after the sleep starts, not until DONE: a
+  // completion between the check and the sleep is lost until the deadline.
   const recheck = !faults.on('no-recheck-done');
   for (;;) {
     yield point('guest.checkDone', req);
@@ -47,12 +48,17 @@ export function* hgcmWait(
     // so a completion between the check above and the sleep is never missed.
     bus.setWaiting(true);
     yield point('guest.sleep', req);
+    const woken = bus.wake.load();
     const outcome = yield* wait(
-      waitFor(bus.wake, recheck ? () => requestDone(k, req) || bus.irqPending() : () => false, {
-        deadline,
-        ...(signal ? { signal } : {}),
-        hint: 'long',
-      }),
+      waitFor(
+        bus.wake,
+        recheck ? () => requestDone(k, req) || bus.irqPending() : () => bus.wake.load() !== woken,
+        {
+          deadline,
+          ...(signal ? { signal } : {}),
+          hint: 'long',
+        },
+      ),
     );
     bus.setWaiting(false);
     yield point('guest.wake', req);
