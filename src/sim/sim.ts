@@ -2,7 +2,7 @@
 // scheduler. At every effect (a point or a wait) the scheduler picks which enabled actor runs next;
 // virtual time advances only when every actor is blocked; timers and timeouts fire in virtual time.
 // Same seed, same run: the trace (actor + effect per step) and its hash repeat exactly.
-import { POINTS } from '../runtime/points.js';
+import { POINTS, PointId, type PointName } from '../runtime/points.js';
 import type { Clock, Effect, Proc, WaitOutcome } from '../runtime/proc.js';
 import { Prng } from './prng.js';
 
@@ -50,6 +50,12 @@ interface Actor {
   error: unknown;
 }
 
+interface Hold {
+  readonly actor: (id: string) => boolean;
+  readonly point: number;
+  readonly until: () => boolean;
+}
+
 interface Timer {
   readonly at: number;
   readonly seq: number;
@@ -73,6 +79,7 @@ export class Sim {
   private now = 0;
   private readonly opts: SimOptions;
   private readonly traceSteps: TraceStep[] = [];
+  private readonly holds: Hold[] = [];
   private hashState = 0x811c9dc5;
 
   /** Virtual time in ms. */
@@ -106,6 +113,34 @@ export class Sim {
     };
   }
 
+  /**
+   * A directed prefix: an actor matching `actor` that reaches `point` does not run on until `until()`
+   * holds. This is how a scenario forces one interleaving (say, "completion lands between the guest's
+   * DONE check and its sleep") and lets the scheduler explore around it.
+   */
+  holdAt(actor: string | ((id: string) => boolean), point: PointName, until: () => boolean): void {
+    const match = typeof actor === 'string' ? (id: string) => id === actor : actor;
+    this.holds.push({ actor: match, point: PointId[point], until });
+  }
+
+  /** A daemon with nothing to do: blocked in a wait that cannot end now. */
+  private idle(a: Actor): boolean {
+    return a.started && a.effect?.k === 'wait' && this.waitOutcome(a) === undefined;
+  }
+
+  /** The point an actor is stopped at (its next step passes it), or undefined. */
+  pendingPoint(id: string): PointName | undefined {
+    const e = this.actors.find((a) => a.id === id)?.effect;
+    return e?.k === 'point' ? POINTS[e.id] : undefined;
+  }
+
+  /** Is the actor parked at a hold whose condition is still false? */
+  private held(a: Actor): boolean {
+    const e = a.effect;
+    if (e === undefined || e.k !== 'point') return false;
+    return this.holds.some((h) => h.point === e.id && h.actor(a.id) && !h.until());
+  }
+
   /** Run `fn` at virtual time now + ms. */
   setTimer(ms: number, fn: () => void): void {
     this.timers.push({ at: this.now + Math.max(0, ms), seq: this.timerSeq++, fn });
@@ -124,7 +159,7 @@ export class Sim {
   private enabledIds(): string[] {
     const out: string[] = [];
     for (const a of this.actors) {
-      if (a.done) continue;
+      if (a.done || this.held(a)) continue;
       if (!a.started || a.effect === undefined || a.effect.k === 'point' || this.waitOutcome(a) !== undefined)
         out.push(a.id);
     }
@@ -139,12 +174,16 @@ export class Sim {
     if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now });
   }
 
-  /** Run until every non-daemon actor is done, nothing can move, or the step limit. */
+  /** Run until every non-daemon actor is done and no timer is pending, nothing can move, or the step limit. */
   run(): SimResult {
     const maxSteps = this.opts.maxSteps ?? 1_000_000;
     let step = 0;
     for (;;) {
-      if (this.actors.every((a) => a.done || a.daemon)) return this.finish('done', step);
+      // Done at quiescence: every program finished, no timer pending (a late completion still lands), and
+      // every daemon asleep in a wait it cannot leave (not halfway through a step).
+      if (this.timers.length === 0 && this.actors.every((a) => a.done || (a.daemon && this.idle(a)))) {
+        return this.finish('done', step);
+      }
       const enabled = this.enabledIds();
       if (enabled.length === 0) {
         if (!this.advanceTime()) return this.finish('deadlock', step);
