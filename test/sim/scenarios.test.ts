@@ -30,7 +30,11 @@ function* oneCall(lib: GuestLib, c: Call): Proc<HgcmCallResult & { out: number[]
   const n = c.echoBytes ?? 0;
   const src = n > 0 ? data.alloc(n)!.addr : 0;
   const dst = n > 0 ? data.alloc(n)!.addr : 0;
-  if (n > 0) mem.write(src as never, Uint8Array.from({ length: n }, (_, i) => (i * 5 + 3) & 0xff));
+  if (n > 0)
+    mem.write(
+      src as never,
+      Uint8Array.from({ length: n }, (_, i) => (i * 5 + 3) & 0xff),
+    );
   const opts = { timeoutMs: c.timeoutMs ?? 0xffffffff, interruptible: c.interruptible ?? true };
   const parms =
     n > 0
@@ -40,7 +44,9 @@ function* oneCall(lib: GuestLib, c: Call): Proc<HgcmCallResult & { out: number[]
           { type: 'out', addr: dst, size: n },
         ] as const)
       : ([{ type: 'u32', value: c.ms }] as const);
-  const r = own ? yield* lib.call(client, n > 0 ? 2 : 1, parms, opts) : yield* lib.callKernel(client, 1, parms, opts);
+  const r = own
+    ? yield* lib.call(client, n > 0 ? 2 : 1, parms, opts)
+    : yield* lib.callKernel(client, 1, parms, opts);
   const out = n > 0 ? Array.from(mem.read(dst as never, n)) : [];
   if (own) yield* lib.disconnect(client);
   return { ...r, out };
@@ -125,7 +131,11 @@ describe.each(SEEDS)('sim seed %i', (seed) => {
 
   test('S5b removed before the cancel, DONE within the grace: COMPLETED', async () => {
     const { m, c, host } = await world(seed);
-    m.sim.holdAt(host, 'host.complete.checkCancelled', () => c('device.hgcm.accepted') !== 2 || c('guest.cancel.notFound') >= 1);
+    m.sim.holdAt(
+      host,
+      'host.complete.checkCancelled',
+      () => c('device.hgcm.accepted') !== 2 || c('guest.cancel.notFound') >= 1,
+    );
     const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 10, timeoutMs: 40, echoBytes: 8 }));
     m.run();
     expect(g.result().cancel?.outcome).toBe('completed');
@@ -135,7 +145,11 @@ describe.each(SEEDS)('sim seed %i', (seed) => {
 
   test('S5b DONE after the grace: LEAKED; the late write lands in quarantine', async () => {
     const { m, c, host } = await world(seed);
-    m.sim.holdAt(host, 'host.complete.checkCancelled', () => c('device.hgcm.accepted') !== 2 || c('guest.grace.expired') >= 1);
+    m.sim.holdAt(
+      host,
+      'host.complete.checkCancelled',
+      () => c('device.hgcm.accepted') !== 2 || c('guest.grace.expired') >= 1,
+    );
     const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 10, timeoutMs: 40, echoBytes: 8 }));
     const run = m.run();
     expect(run.status, JSON.stringify(run.trace.slice(-12))).toBe('done');
@@ -148,7 +162,11 @@ describe.each(SEEDS)('sim seed %i', (seed) => {
 
   test('S5c cancel marks before completion removes: CANCELLED', async () => {
     const { m, c, host } = await world(seed);
-    m.sim.holdAt(host, 'host.complete.remove', () => c('device.hgcm.accepted') !== 2 || c('device.cancel.found') >= 1);
+    m.sim.holdAt(
+      host,
+      'host.complete.remove',
+      () => c('device.hgcm.accepted') !== 2 || c('device.cancel.found') >= 1,
+    );
     const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 10, timeoutMs: 40 }));
     m.run();
     expect(g.result().cancel?.outcome).toBe('cancelled');
@@ -159,22 +177,27 @@ describe.each(SEEDS)('sim seed %i', (seed) => {
   test('S6 a signal ends an infinite wait: VERR_INTERRUPTED, CANCELLED', async () => {
     const { m, c } = await world(seed);
     m.sim.setTimer(30, () => m.signal(0));
-    const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 1000, timeoutMs: 0xffffffff, interruptible: true }));
+    const g = m.spawn('g', 0, (lib) =>
+      oneCall(lib, { ms: 1000, timeoutMs: 0xffffffff, interruptible: true }),
+    );
     m.run();
     expect(g.result().rc).toBe(Status.VERR_INTERRUPTED);
     expect(g.result().cancel?.outcome).toBe('cancelled');
     expectClean(c, m);
   });
 
-  test.each(['vbox-7.0', 'linux'] as const)('S7 old host, %s: the legacy fallback cancels', async (flavor) => {
-    const { m, c } = await world(seed, { cancel2: false, guest: { flavor } });
-    const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 500, timeoutMs: 20 }));
-    m.run();
-    expect(g.result().cancel?.outcome).toBe('cancelled');
-    expect(g.result().cancel?.fallback).toBe(true);
-    expect(c('guest.cancel.fallback')).toBe(1);
-    expectClean(c, m);
-  });
+  test.each(['vbox-7.0', 'linux'] as const)(
+    'S7 old host, %s: the legacy fallback cancels',
+    async (flavor) => {
+      const { m, c } = await world(seed, { cancel2: false, guest: { flavor } });
+      const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 500, timeoutMs: 20 }));
+      m.run();
+      expect(g.result().cancel?.outcome).toBe('cancelled');
+      expect(g.result().cancel?.fallback).toBe(true);
+      expect(c('guest.cancel.fallback')).toBe(1);
+      expectClean(c, m);
+    },
+  );
 
   test('S8 the Cancel2 allocation fails: the long grace, COMPLETED', async () => {
     const { m, c } = await world(seed, { faults: ['cancel2-alloc-fail'] });
@@ -195,13 +218,18 @@ describe.each(SEEDS)('sim seed %i', (seed) => {
     expectClean(c, m);
   });
 
-  test.each(['strict', 'faithful'] as const)('S10 slow host beyond the grace, %s scope', async (leakScope) => {
-    const { m, c } = await world(seed, { cancel2: false, guest: { flavor: 'vbox-trunk', leakScope } });
-    const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 5000, timeoutMs: 20, echoBytes: 32 }), { user: true });
-    m.run();
-    expect(g.result().cancel?.outcome).toBe('leaked');
-    expect(c('audit.writeAfterFree')).toBe(leakScope === 'strict' ? 0 : 1);
-  });
+  test.each(['strict', 'faithful'] as const)(
+    'S10 slow host beyond the grace, %s scope',
+    async (leakScope) => {
+      const { m, c } = await world(seed, { cancel2: false, guest: { flavor: 'vbox-trunk', leakScope } });
+      const g = m.spawn('g', 0, (lib) => oneCall(lib, { ms: 5000, timeoutMs: 20, echoBytes: 32 }), {
+        user: true,
+      });
+      m.run();
+      expect(g.result().cancel?.outcome).toBe('leaked');
+      expect(c('audit.writeAfterFree')).toBe(leakScope === 'strict' ? 0 : 1);
+    },
+  );
 
   test('S12 disconnect while a call is queued: dropped, then cancelled', async () => {
     const { m, c, host } = await world(seed);
