@@ -3,6 +3,11 @@
 // and completion path, request-image builders, and expectStatus / expectBytes.
 import { expect } from 'vitest';
 import {
+  HGCM_SERVICE_NAME_MAX,
+  HgcmLocation,
+  VMMDevHGCMCancel2,
+  VMMDevHGCMConnect,
+  VMMDevHGCMDisconnect,
   HGCMFunctionParameter32,
   HGCMFunctionParameter64,
   HGCMPageListInfo,
@@ -136,6 +141,30 @@ export function setPageList(
   for (const [i, page] of p.pages.entries()) v.setU64(off + L.aPages + 8 * i, BigInt(page));
 }
 
+/** A VMMDevHGCMConnect image naming `service` (NUL-terminated, zero-padded); u32ClientID = `clientIdIn`. */
+export function connectImage(service: string | Uint8Array, clientIdIn = 0): ByteView {
+  const v = hgcmImage(RequestType.HGCMConnect, VMMDevHGCMConnect.size);
+  v.setU32(VMMDevHGCMConnect.off.locType, HgcmLocation.LocalHost_Existing);
+  const name = typeof service === 'string' ? new TextEncoder().encode(service) : service;
+  v.bytes.set(name.subarray(0, HGCM_SERVICE_NAME_MAX), VMMDevHGCMConnect.off.locName);
+  v.setU32(VMMDevHGCMConnect.off.u32ClientID, clientIdIn);
+  return v;
+}
+
+/** A VMMDevHGCMDisconnect image. */
+export function disconnectImage(clientId: number): ByteView {
+  const v = hgcmImage(RequestType.HGCMDisconnect, VMMDevHGCMDisconnect.size);
+  v.setU32(VMMDevHGCMDisconnect.off.u32ClientID, clientId);
+  return v;
+}
+
+/** A VMMDevHGCMCancel2 image (a plain request header plus the address). */
+export function cancel2Image(phys: number, size: number = VMMDevHGCMCancel2.size): ByteView {
+  const v = requestImage(RequestType.HGCMCancel2, size);
+  if (size >= VMMDevHGCMCancel2.size) v.setU32(VMMDevHGCMCancel2.off.physReqToCancel, phys);
+  return v;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The harness.
 
@@ -199,6 +228,8 @@ export interface Harness {
   fireTimers(): void;
   /** Let the additions in with a real ReportGuestInfo request (at the end of program memory). */
   reportGuestInfo(version?: number): number;
+  /** Connect to `service` with a request at `addr` and run the host: the new client id (throws on failure). */
+  connect(addr: number, service: string): number;
 }
 
 /** Small machine defaults for unit tests. */
@@ -291,6 +322,14 @@ export async function createHarness(config: MachineConfig = {}): Promise<Harness
       h.write(addr, v);
       h.submit(addr);
       return dev.mem.readI32(gpa(addr), VMMDevRequestHeader.off.rc);
+    },
+    connect(addr, service) {
+      h.write(addr, connectImage(service));
+      h.submit(addr);
+      h.host();
+      const result = dev.mem.readI32(gpa(addr), VMMDevHGCMRequestHeader.off.result);
+      if (result !== Status.VINF_SUCCESS) throw new Error(`connect to ${service}: ${statusName(result)}`);
+      return dev.mem.readU32(gpa(addr), VMMDevHGCMConnect.off.u32ClientID);
     },
   };
   // Start the workers: they take nothing yet and wait on the ring's bell.
