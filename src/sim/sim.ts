@@ -225,8 +225,9 @@ export class Sim {
 
   private finish(status: SimResult['status'], steps: number): SimResult {
     const failed = this.actors.find((a) => a.error !== undefined);
-    if (failed !== undefined && status === 'done') {
-      // An actor threw: surface it (a bug or a broken invariant), with the schedule so far.
+    if (failed !== undefined) {
+      // An actor threw: surface it (a bug or a broken invariant), with the schedule so far. Whatever the
+      // others did next (typically: block forever waiting for it) is a consequence, not the report.
       const err = failed.error instanceof Error ? failed.error : new Error(String(failed.error));
       throw Object.assign(err, { simActor: failed.id, simStep: steps, simHash: this.hash() });
     }
