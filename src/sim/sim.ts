@@ -84,6 +84,8 @@ export class Sim {
 
   /** Add an actor running `proc`. Ids must be unique and stable (they are what a schedule names). */
   spawn<T>(id: string, proc: Proc<T>, opts: { daemon?: boolean } = {}): { result: () => T } {
+    // "timer" names the timer events in the enabled set and the trace; an actor by that name would never run.
+    if (id === 'timer') throw new Error('sim actor id "timer" is reserved for timer events');
     if (this.actors.some((a) => a.id === id)) throw new Error(`duplicate sim actor ${id}`);
     const actor: Actor = {
       id,
