@@ -383,13 +383,11 @@ describe('the mapping to UAPI names', () => {
     expect(Object.keys(REQUEST_TYPES).sort()).toEqual(Object.keys(RequestType).sort());
     expect(Object.keys(PARM_TYPES).sort()).toEqual(Object.keys(ParmType).sort());
   });
-  test(`this run compares against ${source}`, () => {
-    // Says which source the UAPI comparison used; the fixture comparison below runs either way.
-    expect(source).toBe(
-      HEADERS.every((h) => existsSync(h)) && spawnSync('gcc', ['--version']).status === 0
-        ? 'a probe compiled now with gcc'
-        : 'the recorded fixtures',
-    );
+  test(`UAPI source of this run: ${source}`, () => {
+    // Names the source in the report; the fixture comparison below runs either way. Whichever source was
+    // chosen must know every struct of the mapping.
+    const view = probe ?? loadFixture();
+    expect(Object.keys(view.sizes).sort()).toEqual(STRUCTS.map((s) => s.uapi).sort());
   });
 });
 
@@ -465,9 +463,6 @@ describe.skipIf(probe === undefined)(
   'against a probe generated from src/abi and compiled now (gcc, /usr/include/linux)',
   () => {
     compareWith(probe ?? loadFixture(), { complete: true });
-    test('the probe saw every struct of the mapping', () => {
-      expect(Object.keys(probe!.sizes).sort()).toEqual(STRUCTS.map((s) => s.uapi).sort());
-    });
   },
 );
 

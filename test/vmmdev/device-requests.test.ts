@@ -308,6 +308,12 @@ describe('ReportGuestInfo', () => {
     expectStatus(h, A + 0x100, Status.VERR_NOT_SUPPORTED);
   });
 
+  // Upstream's ReportGuestInfo lowers the PCI IRQ on success (vmmdev facts 2: "otherwise lower the IRQ").
+  // The model does not: its IRQ_LINE word stands for both the pin and VMMDevMemory.fHaveEvents, and
+  // lowering it without acknowledging would change when the next notify counts as an edge. How the model
+  // should split the two is a design question.
+  test.todo('a successful report lowers the IRQ pin (and leaves the pending events latched)');
+
   test('any size but 32 is VERR_INVALID_PARAMETER and changes nothing', () => {
     report(0x00010004, 36);
     expectStatus(h, A, Status.VERR_INVALID_PARAMETER);
