@@ -4,22 +4,22 @@
 import { expect } from 'vitest';
 import {
   HGCM_SERVICE_NAME_MAX,
-  HgcmLocation,
-  VMMDevHGCMCancel2,
-  VMMDevHGCMConnect,
-  VMMDevHGCMDisconnect,
   HGCMFunctionParameter32,
   HGCMFunctionParameter64,
+  HgcmLocation,
   HGCMPageListInfo,
   RequestType,
   Status,
+  statusName,
   VMMDEV_REQUEST_HEADER_VERSION,
+  VMMDEV_VERSION,
   VMMDevHGCMCall,
+  VMMDevHGCMCancel2,
+  VMMDevHGCMConnect,
+  VMMDevHGCMDisconnect,
   VMMDevHGCMRequestHeader,
   VMMDevReportGuestInfo,
   VMMDevRequestHeader,
-  VMMDEV_VERSION,
-  statusName,
 } from '../../src/abi/index.js';
 import { HostWorker } from '../../src/hgcm/host-loop.js';
 import { buildRegistry, loadService } from '../../src/hgcm/registry.js';
