@@ -1,5 +1,5 @@
 // VirtualBox / IPRT status codes used on the HGCM and Shared Folders paths; models include/iprt/err.h
-// and include/VBox/err.h (values held against the Linux UAPI copy in test/abi/status-uapi.test.ts).
+// and include/VBox/err.h (values held against the Linux UAPI copy in test/abi/layout-uapi.test.ts).
 
 /**
  * Every status code the project knows, IPRT spelling -> value. Success codes are >= 0 (VINF_*),

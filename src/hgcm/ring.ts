@@ -49,9 +49,13 @@ export class DispatchRing {
     this.bell = words.cell(BELL);
   }
 
-  /** A ring of `capacity` cells (rounded up to a power of two). */
+  /**
+   * A ring of `capacity` cells (rounded up to a power of two, at least 2: with one cell the sequence word
+   * reads the same for "full" and "free for the next position", and a second push would overwrite the
+   * first).
+   */
   static create(capacity: number): DispatchRing {
-    let cap = 1;
+    let cap = 2;
     while (cap < capacity) cap *= 2;
     const words = SharedWords.create(CELLS + CELL_WORDS * cap);
     words.store(CAP, cap);

@@ -41,12 +41,21 @@ export class GuestMemory {
 
   /** True when [addr, addr + len) lies inside RAM. */
   contains(addr: number, len: number): boolean {
-    return Number.isSafeInteger(addr) && addr >= 0 && len >= 0 && addr + len <= this.size;
+    return (
+      Number.isSafeInteger(addr) &&
+      Number.isSafeInteger(len) &&
+      addr >= 0 &&
+      len >= 0 &&
+      addr + len <= this.size
+    );
   }
 
+  // A fractional address or length is no byte range: typed arrays would read `undefined` and DataView
+  // would truncate, so it is refused like an address outside RAM.
   private at(addr: GuestAddress, off: number, len: number): number {
     const a = addr + off;
-    if (!(a >= 0 && a + len <= this.size)) throw new GuestMemoryError('out-of-bounds', a, len, this.size);
+    if (!(Number.isSafeInteger(a) && Number.isSafeInteger(len) && a >= 0 && len >= 0 && a + len <= this.size))
+      throw new GuestMemoryError('out-of-bounds', a, len, this.size);
     return a;
   }
 

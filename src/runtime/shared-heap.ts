@@ -325,7 +325,11 @@ export class SharedHeap {
     if (next < this.end) this.m.setU32(next + 8, this.m.u32(b));
   }
 
-  /** Return a used block to the free list, merging with free neighbours. */
+  /**
+   * Return a used block to the free list, merging with free neighbours. A header swallowed by a merge
+   * loses its state, so a later free() of that pointer is refused as a double free instead of releasing
+   * a block that no longer exists.
+   */
   private release(b: number): void {
     const m = this.m;
     // Mark it free first: if a free neighbour absorbs it, its stale header still says so.
@@ -335,6 +339,7 @@ export class SharedHeap {
     if (next < this.end && m.u32(next + 4) === BlockState.FREE) {
       this.unlinkFree(next);
       m.setU32(block, m.u32(block) + m.u32(next));
+      m.setU32(next + 4, 0);
     }
     const prevSize = m.u32(block + 8);
     if (prevSize !== 0) {
@@ -343,6 +348,7 @@ export class SharedHeap {
       if (m.u32(prev + 4) === BlockState.FREE) {
         this.unlinkFree(prev);
         m.setU32(prev, m.u32(prev) + m.u32(block));
+        m.setU32(block + 4, 0);
         block = prev;
       }
     }

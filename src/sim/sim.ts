@@ -91,6 +91,8 @@ export class Sim {
 
   /** Add an actor running `proc`. Ids must be unique and stable (they are what a schedule names). */
   spawn<T>(id: string, proc: Proc<T>, opts: { daemon?: boolean } = {}): { result: () => T } {
+    // "timer" names the timer events in the enabled set and the trace; an actor by that name would never run.
+    if (id === 'timer') throw new Error('sim actor id "timer" is reserved for timer events');
     if (this.actors.some((a) => a.id === id)) throw new Error(`duplicate sim actor ${id}`);
     const actor: Actor = {
       id,
@@ -264,8 +266,9 @@ export class Sim {
 
   private finish(status: SimResult['status'], steps: number): SimResult {
     const failed = this.actors.find((a) => a.error !== undefined);
-    if (failed !== undefined && status === 'done') {
-      // An actor threw: surface it (a bug or a broken invariant), with the schedule so far.
+    if (failed !== undefined) {
+      // An actor threw: surface it (a bug or a broken invariant), with the schedule so far. Whatever the
+      // others did next (typically: block forever waiting for it) is a consequence, not the report.
       const err = failed.error instanceof Error ? failed.error : new Error(String(failed.error));
       throw Object.assign(err, { simActor: failed.id, simStep: steps, simHash: this.hash() });
     }

@@ -87,9 +87,10 @@ export class RequestScratch {
   }
 }
 
-/** Write a 32-bit header field if the header is in RAM. */
+/** Write header.rc; dropped where there is no RAM (a header that runs past the end of RAM). */
 function writeRc(dev: DeviceEnv, phys: number, rc: number): void {
-  dev.mem.writeI32(gpa(phys), VMMDevRequestHeader.off.rc, rc);
+  if (dev.mem.contains(phys + VMMDevRequestHeader.off.rc, 4))
+    dev.mem.writeI32(gpa(phys), VMMDevRequestHeader.off.rc, rc);
 }
 
 /** vmmdevRequestHandler for one port write. Never throws for anything the guest put in memory. */
@@ -99,15 +100,13 @@ export function* handleRequest(
   phys: number,
   scratch: RequestScratch = new RequestScratch(),
 ): Proc<void> {
-  const { mem } = dev;
   yield point('device.accept', phys);
   dev.stats.add('device.requests');
-  // The header is read once; its validated copy becomes the snapshot's header (no double fetch).
-  if (!mem.contains(phys, VMMDevRequestHeader.size)) {
-    dev.stats.add('device.ignored');
-    return;
-  }
-  const header = mem.read(gpa(phys), VMMDevRequestHeader.size);
+  // The header is read once; its validated copy becomes the snapshot's header (no double fetch). Like
+  // any guest-physical read, bytes with no RAM behind them read as 0xFF: a request wholly outside RAM
+  // fails the version check, one whose header runs past the end may still be handled.
+  const header = new Uint8Array(VMMDevRequestHeader.size);
+  readPhys(dev, phys, header);
   const hv = new ByteView(header);
   const size = hv.u32(VMMDevRequestHeader.off.size);
   const type = hv.u32(VMMDevRequestHeader.off.requestType);
@@ -171,6 +170,13 @@ export function* handleRequest(
   req.view.setI32(VMMDevRequestHeader.off.rc, result.rc);
   writeBack(dev, phys, snap, type);
   if (snapOff >= 0 && result.ownsSnapshot !== true) dev.snaps.free(snapOff);
+}
+
+/** Read guest-physical memory into `dst`; bytes past the end of RAM read as 0xFF (unbacked memory). */
+function readPhys(dev: DeviceEnv, phys: number, dst: Uint8Array): void {
+  const inRam = Math.max(0, Math.min(dst.length, dev.mem.size - phys));
+  if (inRam > 0) dev.mem.readInto(gpa(phys), dst.subarray(0, inRam));
+  dst.fill(0xff, inRam);
 }
 
 /** Copy the request body from guest memory; bytes past the end of RAM read as 0xFF (unbacked memory). */

@@ -200,20 +200,20 @@ function parsePageList(
   if (type === ParmType.ContiguousPageList && cPages !== 1) return INVALID;
   if (type === ParmType.NoBouncePageList && cPages !== Math.ceil((offFirst + cb) / PAGE_SIZE)) return INVALID;
 
-  const pages: number[] = [];
-  for (let i = 0; i < cPages; i++) {
-    // Addresses past 2^53 cannot be guest RAM; they read as unbacked memory.
-    pages.push(bigToSafe(snap.u64(infoOff + HGCMPageListInfo.off.aPages + 8 * i)) ?? Number.MAX_SAFE_INTEGER);
-  }
+  const raw: bigint[] = [];
+  for (let i = 0; i < cPages; i++) raw.push(snap.u64(infoOff + HGCMPageListInfo.off.aPages + 8 * i));
   if (type === ParmType.NoBouncePageList) {
-    // Locked in place: offsets must be consistent and every page real guest RAM.
-    const first = pages[0]! % PAGE_SIZE;
-    if ((first !== 0 && first !== offFirst) || pages.some((p, i) => i > 0 && p % PAGE_SIZE !== 0)) {
+    // Locked in place: offsets must be consistent and every page real guest RAM. Checked on the full
+    // 64-bit addresses: a page-aligned address past 2^53 is no RAM, not a misaligned pointer.
+    const first = Number(raw[0]! & 0xfffn);
+    if ((first !== 0 && first !== offFirst) || raw.some((p, i) => i > 0 && (p & 0xfffn) !== 0n)) {
       return Status.VERR_INVALID_POINTER;
     }
-    if (pages.some((p) => p - (p % PAGE_SIZE) + PAGE_SIZE > ramSize))
+    if (raw.some((p) => (p & ~0xfffn) + BigInt(PAGE_SIZE) > BigInt(ramSize)))
       return Status.VERR_PGM_INVALID_GC_PHYSICAL_ADDRESS;
   }
+  // Addresses past 2^53 cannot be guest RAM; they read as unbacked memory.
+  const pages = raw.map((p) => bigToSafe(p) ?? Number.MAX_SAFE_INTEGER);
 
   // Page 0 is addressed as aPages[0] | offFirstPage; the rest as given (upstream checks neither for RAM).
   const runs: PhysRun[] = [];

@@ -10,9 +10,11 @@ import { addCommand } from './hgcm-common.js';
 /** Call: parameters first (first failing one wins), then the client, then the command table. */
 export function* hgcmCall(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
   if (req.size < VMMDevHGCMCall.size) return { rc: Status.VERR_INVALID_PARAMETER };
-  dev.bus.enableHgcmEvents();
   const call = parseHgcmCall(req.view, req.type, dev.mem.size);
   if (typeof call === 'number') return { rc: call };
+  // Upstream adds the command (switching the HGCM event on) after fetching the parameters and before
+  // HGCMGuestCall's checks, so a call the connector refuses has switched it on, a malformed one has not.
+  dev.bus.enableHgcmEvents();
   const client = dev.hgcm.admitCall(call.clientId);
   if (typeof client === 'number') return { rc: client };
   const slot = yield* addCommand(dev, req, {

@@ -21,11 +21,17 @@ export function serviceName(req: RequestCtx): string | undefined {
 /** Connect: size >= 168; the location type is forced to LocalHost_Existing. */
 export function* hgcmConnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
   if (req.size < VMMDevHGCMConnect.size) return { rc: Status.VERR_INVALID_PARAMETER };
-  const name = serviceName(req);
-  if (name === undefined) return { rc: Status.VERR_INVALID_PARAMETER };
   const guestClientId = req.view.u32(VMMDevHGCMConnect.off.u32ClientID);
   const slot = yield* addCommand(dev, req, { clientSlot: 0, clientId: guestClientId, service: 0, fn: 0 });
   if (slot === undefined) return { rc: Status.VERR_NO_MEMORY };
+  const name = serviceName(req);
+  if (name === undefined) {
+    // iface_hgcmConnect refuses the name after vmmdevR3HgcmAddCommand: the command leaves the list
+    // again, and the HGCM event the first command switched on stays on.
+    yield* dev.cmds.remove(slot);
+    dev.cmds.release(slot);
+    return { rc: Status.VERR_INVALID_PARAMETER };
+  }
 
   const spec = dev.hgcm.resolve(name);
   const client = spec === undefined ? undefined : dev.hgcm.newClient(spec, req.requestor);

@@ -8,12 +8,11 @@ import { completeCommand } from '../complete.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { addCommand } from './hgcm-common.js';
 
-/** Disconnect: size >= 36; client id 0 is refused at once, an unknown id asynchronously. */
+/** Disconnect: size >= 36; client id 0 is refused in the header, an unknown id asynchronously. */
 export function* hgcmDisconnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
   if (req.size < VMMDevHGCMDisconnect.size) return { rc: Status.VERR_INVALID_PARAMETER };
   const clientId = req.view.u32(VMMDevHGCMDisconnect.off.u32ClientID);
-  if (clientId === 0) return { rc: Status.VERR_INVALID_PARAMETER };
-  const client = dev.hgcm.beginDisconnect(clientId);
+  const client = clientId === 0 ? undefined : dev.hgcm.beginDisconnect(clientId);
   const slot = yield* addCommand(dev, req, {
     clientSlot: client?.slot ?? 0,
     clientId,
@@ -24,6 +23,13 @@ export function* hgcmDisconnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerRe
     // Could not queue it: the client stays as it was.
     if (client !== undefined) dev.clients.setState(client.slot, ClientState.CONNECTED);
     return { rc: Status.VERR_NO_MEMORY };
+  }
+  if (clientId === 0) {
+    // HGCMGuestDisconnect refuses id 0 after vmmdevR3HgcmAddCommand: the command leaves the list again,
+    // and the HGCM event the first command switched on stays on.
+    yield* dev.cmds.remove(slot);
+    dev.cmds.release(slot);
+    return { rc: Status.VERR_INVALID_PARAMETER };
   }
   if (client === undefined) {
     yield* completeCommand(dev, slot, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
