@@ -77,6 +77,7 @@ export function attachHostEnv(s: MachineShared): HgcmHostEnv {
     stats: new StatsBlock(s.stats),
     faults: new FaultTable(s.faults),
     auditor: s.config.audit ? heapAuditor(mem, s.config, cmds) : undefined,
+    resultsAfterLegacyCancel: !s.config.upstreamDefects,
   };
 }
 
@@ -87,6 +88,7 @@ export function attachDeviceEnv(s: MachineShared, clock: Clock, log: (line: stri
     ...host,
     hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring)),
     version: s.config.hostVersion,
+    cancelMatch: s.config.upstreamDefects ? 'first' : 'uncancelled',
     clock,
     log,
   };

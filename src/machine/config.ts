@@ -53,6 +53,14 @@ export interface MachineConfig {
   readonly audit?: boolean;
   /** Faults (host faults or mutations) switched on from the start; see runtime/faults.ts. */
   readonly faults?: readonly FaultName[];
+  /**
+   * Reproduce two host-side defects of VirtualBox that the model otherwise fixes (default false):
+   * a cancel hits the newest command at the address even if it was already cancelled, so a reused
+   * address can make a cancel "succeed" for the wrong call (a write after free; see CancelMatch); and a
+   * completion that finds the call rewritten as HGCMCancel (the legacy fallback lost the race) writes
+   * only result and DONE, so the guest takes the call as completed without its output parameters.
+   */
+  readonly upstreamDefects?: boolean;
 }
 
 /** A config with every default filled in and checked. */
@@ -72,6 +80,7 @@ export interface ResolvedConfig {
   readonly snapshotBytes: number;
   readonly audit: boolean;
   readonly faults: readonly FaultName[];
+  readonly upstreamDefects: boolean;
 }
 
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
@@ -129,6 +138,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
     audit: c.audit ?? false,
+    upstreamDefects: c.upstreamDefects ?? false,
     faults: (c.faults ?? []).map((f) => FAULT_NAMES[faultIndex(f)]!),
   };
 }

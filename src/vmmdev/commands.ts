@@ -56,6 +56,17 @@ export const CmdState = {
   REMOVED: 3,
 } as const;
 
+/**
+ * Which listed command a cancel at an address hits. 'first' is upstream's: the newest command at that
+ * address, cancelled or not. That has a race: a cancelled command stays listed until its service
+ * completes it, so once the guest frees its request and a new call B reuses the address, a cancel of B
+ * arriving after B's completion removed it finds the old command, "succeeds", and the guest frees B while
+ * B's completion is still writing it. 'uncancelled' (the default) skips commands already cancelled, so B's
+ * cancel answers VERR_NOT_FOUND and the guest waits for B's DONE. A second cancel of one command then
+ * answers VERR_NOT_FOUND instead of VINF_SUCCESS, which no guest library relies on.
+ */
+export type CancelMatch = 'first' | 'uncancelled';
+
 /** Command kinds (the request type that created them). */
 export type CommandKind = 'connect' | 'disconnect' | 'call';
 
@@ -140,12 +151,13 @@ export class CommandTable {
    * vmmdevR3HgcmFindCommandLocked: the newest listed command at `phys`, or undefined. The caller holds
    * the list lock.
    */
-  findLocked(phys: number, oldest = false): number | undefined {
+  findLocked(phys: number, oldest = false, skipCancelled = false): number | undefined {
     let best: number | undefined;
     let bestSeq = 0;
     for (let i = 0; i < this.capacity; i++) {
       if (this.get(i, CmdField.STATE) !== CmdState.LISTED) continue;
       if (this.get(i, CmdField.PHYS) >>> 0 !== phys >>> 0) continue;
+      if (skipCancelled && this.get(i, CmdField.CANCELLED) === 1) continue;
       const seq = this.get(i, CmdField.SEQ);
       // Sequence numbers are compared by signed difference so they may wrap.
       const newer = ((seq - bestSeq) | 0) > 0;
@@ -161,13 +173,18 @@ export class CommandTable {
    * Cancel by address (vmmdevR3HgcmCancel2's locked part): lock, find, mark, unlock. Returns the slot that
    * was marked, or undefined if no listed command has that address.
    */
-  *cancel(phys: number, faults: FaultTable, onMarked?: (slot: number) => void): Proc<number | undefined> {
+  *cancel(
+    phys: number,
+    faults: FaultTable,
+    match: CancelMatch,
+    onMarked?: (slot: number) => void,
+  ): Proc<number | undefined> {
     // MUTATION cancel-without-lock: find and mark race the completion's remove-then-check.
     const locked = !faults.on('cancel-without-lock');
     yield point('device.cancel.lock', phys);
     if (locked) yield* lock(this.lockCell);
     yield point('device.cancel.find', phys);
-    const slot = this.findLocked(phys, faults.on('cancel-oldest'));
+    const slot = this.findLocked(phys, faults.on('cancel-oldest'), match === 'uncancelled');
     if (slot !== undefined) {
       yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
       this.set(slot, CmdField.CANCELLED, 1);

@@ -49,6 +49,12 @@ export interface HgcmHostEnv {
   readonly stats: StatsBlock;
   readonly faults: FaultTable;
   readonly auditor: HostWriteAuditor | undefined;
+  /**
+   * When completion finds the call rewritten as HGCMCancel (the guest's legacy fallback lost the race),
+   * write the output parameters all the same. Upstream writes only result and DONE, and the guest then
+   * takes the call as completed without its outputs; the model fixes that unless upstreamDefects is set.
+   */
+  readonly resultsAfterLegacyCancel: boolean;
 }
 
 /** How a completion ended. */
@@ -118,7 +124,7 @@ export function* completeCommand(
   if (doneFirst) setDone(mem, phys);
   let result = rc;
   if (current === original || current === RequestType.HGCMCancel) {
-    if (current === original) {
+    if (current === original || env.resultsAfterLegacyCancel) {
       yield point('host.complete.writeParams', phys, id);
       if (data.kind === 'call') {
         yield point('host.complete.writeBuffers', phys, id);

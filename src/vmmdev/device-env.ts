@@ -4,6 +4,7 @@ import type { HgcmConnector } from '../hgcm/connector.js';
 import type { ByteView } from '../runtime/bytes.js';
 import type { Clock, Proc } from '../runtime/proc.js';
 import type { StatusCode } from '../abi/index.js';
+import type { CancelMatch } from './commands.js';
 import type { HgcmHostEnv } from './complete.js';
 
 /** The version GetHostVersion reports (VirtualBox 7.0.14 r161095 by default). */
@@ -19,6 +20,8 @@ export interface DeviceEnv extends HgcmHostEnv {
   readonly hgcm: HgcmConnector;
   readonly version: HostVersion;
   readonly clock: Clock;
+  /** Which command a cancel hits (see CancelMatch). */
+  readonly cancelMatch: CancelMatch;
   log(message: string): void;
 }
 

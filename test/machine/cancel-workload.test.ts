@@ -47,8 +47,8 @@ async function runWorkload(
 function check(reports: WorkloadReport[], stats: ReturnType<Machine['stats']>): void {
   let leakedBytes = 0;
   for (const r of reports) {
-    expect(r.unclassified).toBe(0);
-    expect(r.badEchoes).toBe(0);
+    expect(r.unclassified, JSON.stringify(r)).toBe(0);
+    expect(r.badEchoes, JSON.stringify(r)).toBe(0);
     expect(r.completed + r.cancelled + r.leaked + r.sync).toBe(r.calls);
     leakedBytes += r.leakedBytes;
   }
@@ -59,7 +59,7 @@ function check(reports: WorkloadReport[], stats: ReturnType<Machine['stats']>): 
   // Leaked bytes are exactly what sits in quarantine, and the counter agrees.
   expect(stats.heap.quarantinedBytes + stats.programMemory.quarantinedBytes).toBe(leakedBytes);
   expect(c['guest.leakedBytes']).toBe(leakedBytes);
-  expect(c['audit.writeAfterFree']).toBe(0);
+  expect(c['audit.writeAfterFree'], 'write after free').toBe(0);
   expect(c['audit.checks']).toBeGreaterThan(0);
 }
 

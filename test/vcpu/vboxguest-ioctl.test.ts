@@ -121,12 +121,17 @@ describe('vgdrvIoCtl_HGCMCall checks (no host round trip)', () => {
 
   test.each([
     ['not in the session', (id: number) => id + 1],
-    ['0', () => 0],
-    ['0xFFFFFFFF (a busy slot marker)', () => 0xffffffff],
+    ['0xFFFFFFFF (a busy slot marker) with no disconnect running', () => 0xffffffff],
   ])('a client id %s: VERR_INVALID_HANDLE', async (_name, pick) => {
     const r = await ioctl((id) => ({ clientId: pick(id) }));
     expect(r.rc).toBe(Status.VERR_INVALID_HANDLE);
     expect(r.requestsDuringIoctl).toBe(0);
+  });
+
+  test('client id 0 matches a free slot, as upstream: the host refuses it (VERR_INVALID_PARAMETER)', async () => {
+    const r = await ioctl(() => ({ clientId: 0 }));
+    expect(r.rc).toBe(Status.VERR_INVALID_PARAMETER);
+    expect(r.requestsDuringIoctl).toBe(1);
   });
 
   test("another session's client is not this session's", async () => {

@@ -271,6 +271,7 @@ export async function createHarness(config: MachineConfig = {}): Promise<Harness
       services,
       ops: commandOps(env),
       stats: env.stats,
+      faults: env.faults,
       clock,
       // Completions from timers run to the end at once, as on a pool worker.
       spawn: (proc) => void runSync(proc, exec),

@@ -12,7 +12,7 @@ import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
  */
 export function* cancelAt(dev: DeviceEnv, phys: number): Proc<StatusCode> {
   if (phys === 0 || phys >>> 0 === 0xffffffff) return Status.VERR_INVALID_PARAMETER;
-  const slot = yield* dev.cmds.cancel(phys, dev.faults, (s) => {
+  const slot = yield* dev.cmds.cancel(phys, dev.faults, dev.cancelMatch, (s) => {
     const client = dev.clients.at(dev.cmds.get(s, CmdField.CLIENT_SLOT));
     if (client.id === dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0) dev.hgcm.cancelled(client);
   });
