@@ -180,6 +180,11 @@ export class DeviceBus {
     if (raised) this.deliverIrq();
   }
 
+  /** Lower the IRQ pin without acknowledging anything (ReportGuestInfo does this). */
+  lowerIrq(): void {
+    this.underEventLock((w) => w.store(Bus.IRQ_LINE, 0));
+  }
+
   /** vmmdevR3HgcmAddCommand's first-command hook: switch the HGCM event on once. */
   enableHgcmEvents(): void {
     if (this.words.cell(Bus.HGCM_ENABLED).cas(0, 1) === 0) this.setFilterMask(VmmDevEvent.HGCM, 0);

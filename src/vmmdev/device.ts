@@ -22,11 +22,13 @@ import { hgcmCancel } from './requests/hgcm-cancel.js';
 import { hgcmCancel2 } from './requests/hgcm-cancel2.js';
 import { hgcmConnect } from './requests/hgcm-connect.js';
 import { hgcmDisconnect } from './requests/hgcm-disconnect.js';
+import { idle } from './requests/idle.js';
 import { reportGuestInfo } from './requests/report-guest-info.js';
 
 /** vmmdevReqDispatcher: one line per request type. Anything else is VERR_NOT_IMPLEMENTED. */
 const handlers: ReadonlyMap<number, RequestHandler> = new Map<number, RequestHandler>([
   [RequestType.GetHostVersion, getHostVersion],
+  [RequestType.Idle, idle],
   [RequestType.AcknowledgeEvents, acknowledgeEvents],
   [RequestType.CtlGuestFilterMask, ctlGuestFilterMask],
   [RequestType.ReportGuestInfo, reportGuestInfo],

@@ -56,7 +56,7 @@ export interface ParsedCall {
   readonly fn: number;
   readonly is64: boolean;
   readonly parms: readonly ParsedParm[];
-  /** Total buffer bytes. */
+  /** Bytes of host buffers (PTR parameters) the call needs. */
   readonly dataBytes: number;
 }
 
@@ -82,10 +82,14 @@ export function parseHgcmCall(snap: ByteView, requestType: number, ramSize: numb
     const off = VMMDevHGCMCall.size + i * parmSize;
     const p = parseParm(snap, off, is64, parmsEnd, ramSize);
     if (typeof p === 'number') return p;
-    dataBytes += p.size;
-    if (dataBytes > VMMDEV_MAX_HGCM_DATA_SIZE) return INVALID;
+    // Host buffers are charged to the request's heap budget (NoBounce lists are used in place).
+    if (p.svcType === SvcParmType.PTR) dataBytes += p.size;
     parms.push(p);
   }
+  // vmmdevR3HgcmInitHostParameters: after every parameter was fetched, the host buffers together must
+  // stay within the per-request budget of 128 MiB, else VERR_NO_MEMORY. (Upstream's budget also counts its
+  // command structure and page arrays, a few bytes per page; the model counts the buffers.)
+  if (dataBytes > VMMDEV_MAX_HGCM_DATA_SIZE) return Status.VERR_NO_MEMORY;
   return {
     clientId: snap.u32(VMMDevHGCMCall.off.u32ClientID),
     fn: snap.u32(VMMDevHGCMCall.off.u32Function),

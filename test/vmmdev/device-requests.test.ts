@@ -309,10 +309,16 @@ describe('ReportGuestInfo', () => {
   });
 
   // Upstream's ReportGuestInfo lowers the PCI IRQ on success (vmmdev facts 2: "otherwise lower the IRQ").
-  // The model does not: its IRQ_LINE word stands for both the pin and VMMDevMemory.fHaveEvents, and
-  // lowering it without acknowledging would change when the next notify counts as an edge. How the model
-  // should split the two is a design question.
-  test.todo('a successful report lowers the IRQ pin (and leaves the pending events latched)');
+  test('a successful report lowers the IRQ pin and leaves the pending events latched', () => {
+    report(0x00010004);
+    h.bus.setFilterMask(0x4, 0);
+    h.bus.notifyGuest(0x4);
+    expect(h.bus.irqLine).toBe(true);
+    report(0x00010004);
+    expect(h.bus.irqLine).toBe(false);
+    expect(h.bus.pendingEvents & 0x4).toBe(0x4);
+    expect(h.bus.acknowledgeEvents()).toBe(0x4);
+  });
 
   test('any size but 32 is VERR_INVALID_PARAMETER and changes nothing', () => {
     report(0x00010004, 36);

@@ -139,12 +139,22 @@ describe('the call header and the parameter count', () => {
     expectRc(typeFirst, VERR_INVALID_PARAMETER);
   });
 
-  // Upstream charges buffers to the per-request heap budget (<= 128 MiB including the command and page
-  // arrays) in vmmdevR3HgcmInitHostParameters, after every parameter was fetched, and fails with
-  // VERR_NO_MEMORY (vmmdev facts 3e); the model refuses a sum above 128 MiB with VERR_INVALID_PARAMETER
-  // at the parameter that crosses it (NoBounce buffers included). Which status and boundary the model
-  // should use is a design decision, not settled by the facts alone.
-  test.todo('a call whose buffers add up to more than 128 MiB fails like upstream (VERR_NO_MEMORY?)');
+  // Upstream charges host buffers to the per-request heap budget in vmmdevR3HgcmInitHostParameters,
+  // after every parameter was fetched, and fails with VERR_NO_MEMORY (vmmdev facts 3e).
+  test('host buffers adding up to more than 128 MiB: VERR_NO_MEMORY, after the other checks', () => {
+    const v = callImage({ cParms: 3 });
+    setParm(v, 0, { type: ParmType.LinAddr, w4: 100 << 20, w8: 0n });
+    setParm(v, 1, { type: ParmType.LinAddr_In, w4: 40 << 20, w8: 0n });
+    setParm(v, 2, { type: ParmType.U32, w4: 1 });
+    expectRc(v, Status.VERR_NO_MEMORY);
+    // A bad parameter after the one that crosses the budget still wins: checks come first.
+    setParm(v, 2, { type: 0 });
+    expectRc(v, VERR_INVALID_PARAMETER);
+    // Exactly 128 MiB in total is accepted.
+    setParm(v, 1, { type: ParmType.LinAddr_In, w4: 28 << 20, w8: 0n });
+    setParm(v, 2, { type: ParmType.U32, w4: 1 });
+    expect(expectCall(v).dataBytes).toBe(MiB128);
+  });
 });
 
 describe('32- and 64-bit values', () => {

@@ -14,5 +14,9 @@ export function* reportGuestInfo(dev: DeviceEnv, req: RequestCtx): Proc<HandlerR
   if (req.size !== VMMDevReportGuestInfo.size) return { rc: Status.VERR_INVALID_PARAMETER };
   const ok = interfaceVersionIsOk(req.view.u32(VMMDevReportGuestInfo.off.interfaceVersion));
   dev.bus.setAdditionsOk(ok);
-  return { rc: ok ? Status.VINF_SUCCESS : Status.VERR_VERSION_MISMATCH };
+  if (!ok) return { rc: Status.VERR_VERSION_MISMATCH };
+  // Upstream lowers the PCI IRQ on a successful report. Latched events stay latched; the model's line
+  // word is the pin (and fHaveEvents), so the next acknowledge finds them.
+  dev.bus.lowerIrq();
+  return { rc: Status.VINF_SUCCESS };
 }
