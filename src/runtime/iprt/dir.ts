@@ -51,6 +51,17 @@ export function rtDirOpenPath(path: string): { rc: StatusCode; fd: number } {
   return { rc: r.rc, fd: r.value ?? -1 };
 }
 
+/**
+ * The parent of an open directory, as a new fd (the kernel's physical '..'). The one way up this layer
+ * offers; callers decide how far they may climb (the share walker stops at the share root).
+ */
+export function rtDirOpenParent(dirFd: number): { rc: StatusCode; fd: number } {
+  const r = tryFs(() =>
+    fs.openSync(Buffer.concat([procPath(dirFd), Buffer.from('/..')]), C.O_RDONLY | C.O_DIRECTORY),
+  );
+  return { rc: r.rc, fd: r.value ?? -1 };
+}
+
 /** The names in an open directory (without '.' and '..'), as raw bytes: host names need not be UTF-8. */
 export function rtDirReadNames(dirFd: number): { rc: StatusCode; names: Buffer[] } {
   const r = tryFs(() => fs.readdirSync(procPath(dirFd), { encoding: 'buffer' }));

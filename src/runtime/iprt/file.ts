@@ -200,3 +200,32 @@ export function rtFileFlush(fd: number): StatusCode {
 export function rtFileClose(fd: number): StatusCode {
   return tryFs(() => fs.closeSync(fd)).rc;
 }
+
+const COPY_CHUNK = 64 * 1024;
+
+/**
+ * RTFileCopyPart: copy up to `cb` bytes from `src` at `offSrc` to `dst` at `offDst` in chunks; stops early at
+ * the source's end or on a short write. `cb` is how much was copied (also after a failure part-way).
+ */
+export function rtFileCopyPart(
+  src: number,
+  offSrc: bigint,
+  dst: number,
+  offDst: bigint,
+  cb: bigint,
+): { rc: StatusCode; cb: bigint } {
+  const buf = new Uint8Array(Number(cb < BigInt(COPY_CHUNK) ? cb : BigInt(COPY_CHUNK)));
+  let done = 0n;
+  while (done < cb) {
+    const left = cb - done;
+    const chunk = buf.subarray(0, left < BigInt(buf.length) ? Number(left) : buf.length);
+    const r = rtFileReadAt(src, chunk, offSrc + done);
+    if (r.rc !== Status.VINF_SUCCESS) return { rc: r.rc, cb: done };
+    if (r.cb === 0) break;
+    const w = rtFileWriteAt(dst, chunk.subarray(0, r.cb), offDst + done);
+    if (w.rc !== Status.VINF_SUCCESS) return { rc: w.rc, cb: done };
+    done += BigInt(w.cb);
+    if (w.cb < r.cb) break;
+  }
+  return { rc: Status.VINF_SUCCESS, cb: done };
+}

@@ -3,7 +3,14 @@
 // backend of IPRT (Runtime/r3/posix) that the Shared Folders service calls.
 export { checkName, procFdAvailable, procPath, tryFs } from './at.js';
 export type { FsResult } from './at.js';
-export { rtDirCreateAt, rtDirOpenAt, rtDirOpenPath, rtDirReadNames, rtDirRemoveAt } from './dir.js';
+export {
+  rtDirCreateAt,
+  rtDirOpenAt,
+  rtDirOpenParent,
+  rtDirOpenPath,
+  rtDirReadNames,
+  rtDirRemoveAt,
+} from './dir.js';
 export {
   ERRNO_TO_STATUS,
   UNMAPPED_ERRNO_STATUS,
@@ -17,6 +24,7 @@ export {
   RTFOFF_MAX,
   RtFileAction,
   rtFileClose,
+  rtFileCopyPart,
   rtFileFlush,
   rtFileOpenAt,
   rtFileQueryInfo,

@@ -1,0 +1,62 @@
+// SHFL_FN_WRITE: positional (or appending) write from a buffer or a no-bounce page list; models the
+// svcCall case, vbsfWrite and vbsfWritePages (vbsf.cpp).
+//
+// Upstream's bounce-buffer path reports the requested count even when the host wrote less; here the
+// count is always what the host wrote, so a short write is never reported as complete.
+import { ParmDirection, Status } from '../../abi/index.js';
+import type { SvcParmPages, SvcParmPtr, SvcParmU32, SvcParmU64 } from '../../hgcm/service.js';
+import { rtFileQueryInfo, rtFileWrite, rtFileWriteAt, type RtIoResult } from '../../runtime/iprt/index.js';
+import { FileFlag, HandleType } from '../handles.js';
+import { checkHandleValue, defineFn } from '../handler.js';
+
+interface Args {
+  root: number;
+  handle: bigint;
+  offset: SvcParmU64;
+  count: SvcParmU32;
+  buffer: SvcParmPtr | SvcParmPages;
+}
+
+/** WRITE: root, handle, offset (in/out), count (in/out), buffer. */
+export default defineFn({
+  decode(p) {
+    const handle = p.u64(1).u64;
+    const count = p.u32(3);
+    const buffer = p.buffer(4);
+    const rc = checkHandleValue(handle);
+    if (rc !== Status.VINF_SUCCESS) return rc;
+    if (count.u32 > buffer.size)
+      return buffer.type === 3 ? Status.VERR_INVALID_HANDLE : Status.VERR_OUT_OF_RANGE;
+    return { root: p.u32(0).u32, handle, offset: p.u64(2), count, buffer };
+  },
+  handle(a: Args, env) {
+    const want = a.count.u32;
+    a.count.u32 = 0;
+    return env.withHandle(a.handle, a.root, HandleType.FILE, 'write', (h) => {
+      if (want === 0) return Status.VINF_SUCCESS;
+      let data: Uint8Array;
+      if (a.buffer.type === 3) {
+        data = a.buffer.buf.subarray(0, want);
+      } else {
+        if (a.buffer.pages.runs.length === 0) return Status.VERR_INTERNAL_ERROR_3;
+        if ((a.buffer.dir & ParmDirection.TO_HOST) === 0) return Status.VERR_INVALID_PARAMETER;
+        data = new Uint8Array(want);
+        a.buffer.pages.read(0, data);
+      }
+      const off = a.offset.u64;
+      const append = (h.flags & FileFlag.APPEND) !== 0;
+      // O_APPEND writes land at the end whatever the position; IPRT seeks first only on other hosts.
+      const r: RtIoResult = append ? rtFileWrite(h.fd, data) : rtFileWriteAt(h.fd, data, off);
+      if (r.rc !== Status.VINF_SUCCESS) return r.rc;
+      a.count.u32 = r.cb;
+      let end = off + BigInt(r.cb);
+      if (append) {
+        // vbsfWriteCalcPostAppendFilePosition: tell the guest where the end of the file really is.
+        const size = rtFileQueryInfo(h.fd).info?.cbObject;
+        if (size !== undefined && size >= end) end = size;
+      }
+      a.offset.u64 = end;
+      return Status.VINF_SUCCESS;
+    });
+  },
+});
