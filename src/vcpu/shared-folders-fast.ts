@@ -43,19 +43,22 @@ function pagesOf(addr: number, size: number): number {
   return Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
 }
 
-/** Build a VMMDevHGCMCall64 with these parameters, perform it, wait for DONE; values come back in order. */
-export function* sfFastCall(
+/**
+ * Build a VMMDevHGCMCall64 with these parameters in the physical heap (header set as VbglR0GRAlloc does).
+ * The request is not submitted: sfFastCall does that; tests use it to keep requests outstanding.
+ */
+export function* buildFastRequest(
   k: GuestKernel,
   clientId: number,
   fn: number,
   parms: readonly FastParm[],
-): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
+): Proc<{ addr: number; size: number } | StatusCode> {
   const { mem } = k;
   let extra = 0;
   for (const p of parms) if (p.type === 'pages') extra += pageListInfoSize(pagesOf(p.addr, p.size));
   const cbReq = VMMDevHGCMCall.size + parms.length * PARM + extra;
   const a = yield* grAlloc(k, cbReq, RequestType.HGCMCall64);
-  if (typeof a === 'number') return { rc: a, out: [] };
+  if (typeof a === 'number') return a;
   const req = a.addr;
   mem.writeU32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
   mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
@@ -85,19 +88,43 @@ export function* sfFastCall(
       offExtra += pageListInfoSize(cPages);
     }
   }
+  return { addr: req, size: cbReq };
+}
+
+/** The values of a completed request's parameters, in order. */
+export function fastRequestValues(
+  k: GuestKernel,
+  addr: number,
+  parms: readonly FastParm[],
+): (number | bigint)[] {
+  return parms.map((p, i) => {
+    const at = gpa(addr + VMMDevHGCMCall.size + i * PARM);
+    return p.type === 'u64' ? k.mem.readU64(at, P.value64) : k.mem.readU32(at, P.value32);
+  });
+}
+
+/** Build, perform, wait for DONE (never interrupted, never timing out), read back; like VbglR0HGCMFastCall. */
+export function* sfFastCall(
+  k: GuestKernel,
+  clientId: number,
+  fn: number,
+  parms: readonly FastParm[],
+): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
+  const req = yield* buildFastRequest(k, clientId, fn, parms);
+  if (typeof req === 'number') return { rc: req, out: [] };
+  const addr = gpa(req.addr);
   try {
-    const r = yield* doCall(k, req, cbReq, fn, parms.length, {
+    const r = yield* doCall(k, addr, req.size, fn, parms.length, {
       timeoutMs: RT_INDEFINITE_WAIT,
       interruptible: false,
     });
     if (r.rc < 0) return { rc: r.rc, out: [] };
-    const out = parms.map((p, i) => {
-      const at = VMMDevHGCMCall.size + i * PARM;
-      return p.type === 'u64' ? mem.readU64(req, at + P.value64) : mem.readU32(req, at + P.value32);
-    });
-    return { rc: mem.readI32(req, VMMDevHGCMRequestHeader.off.result), out };
+    return {
+      rc: k.mem.readI32(addr, VMMDevHGCMRequestHeader.off.result),
+      out: fastRequestValues(k, req.addr, parms),
+    };
   } finally {
-    k.heap.free(gpa(req));
+    k.heap.free(addr);
   }
 }
 
