@@ -20,7 +20,7 @@ export interface StrArg {
 export type Arg =
   | number
   | bigint
-  | { readonly var: string }
+  | { readonly var: string; readonly xor?: bigint }
   | StrArg
   | { readonly bytes: readonly number[] }
   | { readonly zeros: number }
@@ -48,6 +48,8 @@ export interface MountSpec {
   readonly caseSensitive?: boolean;
   /** Connect and set up the client but do not map. */
   readonly noMap?: boolean;
+  /** More shares this client maps too; their roots are the variables `root@<name>`. */
+  readonly extra?: readonly string[];
 }
 
 /** The script. */
@@ -129,6 +131,14 @@ export function run(
       if (r.rc < 0) throw new Error(`map ${m.share} failed ${r.rc}`);
       root = r.root;
     }
+    for (const share of m.extra ?? []) {
+      const name = strBytes({ str: share });
+      const addr = g.alloc(name.length);
+      g.write(addr, name);
+      const r = g.run(sf.vboxCallMapFolder(g.lib, c.clientId, { addr, size: name.length }, 0x2f, true));
+      g.free(addr);
+      vars.set(`root@${share}`, r.root);
+    }
     roots.push(root);
     vars.set(i === 0 ? 'root' : `root${i}`, root);
   }
@@ -143,7 +153,7 @@ export function run(
       if (typeof a === 'object' && 'var' in a) {
         const v = vars.get(a.var);
         if (v === undefined) throw new Error(`no variable ${a.var}`);
-        return v;
+        return a.xor === undefined ? v : BigInt(v) ^ a.xor;
       }
       return 0;
     };
