@@ -77,3 +77,10 @@ test('round trips: every buffer path, positions, append, truncate, links, listin
   expect(r.listOneByOne).toBe((r.rootNames as string[]).length + 2);
   expect(r.listSmall).toBe((r.rootNames as string[]).length + 2);
 });
+
+test('handles a program leaves open are closed when its session ends (disconnect)', async () => {
+  const fds = (): number => fs.readdirSync('/proc/self/fd').length;
+  const before = fds();
+  expect(await runProgram(rig, 'fsapi.ts', 'leaveOpen', { n: 25 })).toBe(25);
+  expect(fds()).toBe(before);
+});

@@ -120,3 +120,11 @@ export function roundtrips(g: GuestContext, args: { size: number }): Record<stri
   fs.unmount();
   return out;
 }
+
+/** Open files and directories and return without closing anything. */
+export function leaveOpen(g: GuestContext, args: { n: number }): number {
+  const fs = g.sf.mount('share');
+  for (let i = 0; i < args.n; i++) fs.open(`/left-${i}`, O.RDWR | O.CREAT);
+  for (let i = 0; i < args.n; i++) fs.open('/', O.DIRECTORY);
+  return args.n;
+}
