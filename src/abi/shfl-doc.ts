@@ -14,11 +14,16 @@ function parms(f: ShflFunction): string {
   return f.parms.map((p, i) => `${i}: ${p.name} ${TYPE[p.type]} ${p.dir} (${p.doc})`).join('<br>');
 }
 
+/** Markdown-safe table cell text: pipes and asterisks (SHFL_MF_*) are literal. */
+function escape(text: string): string {
+  return text.replace(/[|*]/g, (c) => `\\${c}`);
+}
+
 /** docs/SHFL.md. */
 export function shflTableMarkdown(): string {
   const rows = SHFL_FUNCTIONS.map(
     (f) =>
-      `| ${f.fn} | ${f.name}${f.async ? ' (async)' : ''} | ${f.since} | ${parms(f).replace(/\|/g, '\\|')} | ${CHECK[f.check]} | ${f.doc} |`,
+      `| ${f.fn} | ${f.name}${f.async ? ' (async)' : ''} | ${f.since} | ${escape(parms(f))} | ${CHECK[f.check]} | ${escape(f.doc)} |`,
   );
   return [
     '# Shared Folders functions',
