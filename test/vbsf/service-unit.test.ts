@@ -22,7 +22,17 @@ beforeAll(() => {
   t = tempShare();
   host = new FakeHost([{ name: 'data', hostPath: t.share }]);
 });
-afterAll(() => t.cleanup());
+const scratches: TempShare[] = [];
+/** A further temporary share, removed after the file's tests even if one fails. */
+function scratch(): TempShare {
+  const u = tempShare();
+  scratches.push(u);
+  return u;
+}
+afterAll(() => {
+  t.cleanup();
+  for (const u of scratches) u.cleanup();
+});
 
 function create(client: number, root: number, p: string, flags: number) {
   const parms = ptr(createParms(flags));
@@ -65,7 +75,7 @@ describe('service (unit)', () => {
 
 describe('case sensitivity', () => {
   test('a case-insensitive host share matches names ignoring case, for every client', () => {
-    const u = tempShare();
+    const u = scratch();
     fs.writeFileSync(path.join(u.share, 'Hello.TXT'), 'hi');
     fs.mkdirSync(path.join(u.share, 'Sub'));
     const icase = new FakeHost([{ name: 'ci', hostPath: u.share, caseSensitive: false }]);
@@ -79,10 +89,9 @@ describe('case sensitivity', () => {
     expect(look('/SUB/../HELLO.txt')).toMatchObject({ rc: 0, result: ShflResult.FILE_EXISTS });
     expect(look('/sub')).toMatchObject({ rc: 0, result: ShflResult.FILE_EXISTS });
     expect(look('/nothere')).toMatchObject({ rc: 0, result: ShflResult.FILE_NOT_FOUND });
-    u.cleanup();
   });
   test('a guest mapping case-insensitively gets case correction; others may not differ meanwhile', () => {
-    const u = tempShare();
+    const u = scratch();
     fs.writeFileSync(path.join(u.share, 'Mixed.txt'), 'x');
     const h2 = new FakeHost([{ name: 'cs', hostPath: u.share }]);
     const a = h2.mount('cs', false);
@@ -93,7 +102,6 @@ describe('case sensitivity', () => {
     h2.call(b, ShflFn.SET_UTF8, []);
     const rc = h2.call(b, ShflFn.MAP_FOLDER, [ptr(shflString('cs')), u32(0), u32(0x2f), u32(1)]);
     expect(rc).toBe(Status.VERR_INCOMPATIBLE_CONFIG);
-    u.cleanup();
   });
 });
 
@@ -128,7 +136,7 @@ describe('handle table', () => {
 describe('walker', () => {
   test('links inside the share are followed, out of it refused, loops bounded', async () => {
     const { Scope, resolve, stackOf } = await import('../../src/vbsf/confine.js');
-    const u = tempShare();
+    const u = scratch();
     fs.mkdirSync(path.join(u.share, 'a/b'), { recursive: true });
     fs.writeFileSync(path.join(u.share, 'a/b/f'), 'f');
     fs.symlinkSync('b/f', path.join(u.share, 'a/tof'));
@@ -155,7 +163,6 @@ describe('walker', () => {
     expect(stackOf(scope, fd)).toBeUndefined();
     fs.closeSync(fd);
     scope.close();
-    u.cleanup();
   });
   test('LIST filters match like RTDIRFILTER_WINNT', async () => {
     const { winntMatcher } = await import('../../src/vbsf/dirlist.js');
