@@ -14,7 +14,7 @@ import {
   Status as S,
 } from '../../src/abi/index.js';
 import { ByteView } from '../../src/runtime/bytes.js';
-import { outsideFingerprint, runScript, startRig, str, type Rig } from './helpers/machine.js';
+import { outsideFingerprint, runProgram, runScript, startRig, str, type Rig } from './helpers/machine.js';
 import type { Step, StepResult } from './programs/script.js';
 
 let rig: Rig;
@@ -295,5 +295,21 @@ describe('directory listing', () => {
       .flatMap((x) => parseList(x).map((e) => e.name));
     expect(names).toEqual(['.', '..', 'b', 'd', 'h', 'z']);
     expect(r[7]!.rc).toBe(S.VERR_NO_MORE_FILES);
+  });
+});
+
+describe('handles across pool workers', () => {
+  // A smoke test on real threads: the window it probes is microseconds wide, so it rarely lands inside it;
+  // the deferred close itself is pinned deterministically in service-unit.test.ts ('handle table').
+  test('a close racing reads on another vCPU: the reader never sees a recycled fd', async () => {
+    const sab = new SharedArrayBuffer(16);
+    const [r, closed] = await Promise.all([
+      runProgram<{ reads: number; bad: number; end: number }>(rig, 'race.ts', 'reader', { sab }, 0),
+      runProgram<number>(rig, 'race.ts', 'closer', { sab, opens: 300 }, 1),
+    ]);
+    expect(closed).toBe(0);
+    expect(r.bad).toBe(0);
+    expect(r.reads).toBeGreaterThan(0);
+    expect(r.end).toBe(S.VERR_INVALID_HANDLE);
   });
 });
