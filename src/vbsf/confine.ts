@@ -163,8 +163,9 @@ export function openDirTarget(t: Target): { rc: StatusCode; fd: number } {
   return t.kind === 'dir' ? rtDirOpenAt(t.fd) : rtDirOpenAt(t.dirFd, t.name);
 }
 
-function sameObject(a: FsObjInfo, b: FsObjInfo): boolean {
-  return a.device === b.device && a.inode === b.inode;
+/** Same file system object (device and inode)? */
+export function sameObject(a: FsObjInfo | undefined, b: FsObjInfo | undefined): boolean {
+  return a !== undefined && b !== undefined && a.device === b.device && a.inode === b.inode;
 }
 
 /**

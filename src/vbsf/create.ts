@@ -20,6 +20,7 @@ import {
   rtFileSetSize,
   isDirectory,
   type RtFileActionValue,
+  type RtFileTaken,
 } from '../runtime/iprt/index.js';
 import type { Mapping } from './config.js';
 import { isDirectoryPath, openDirTarget, resolve, statTarget, type Scope } from './confine.js';
@@ -88,7 +89,13 @@ export function createMode(fMode: number, handleIn: bigint): number {
   return mode === 0 ? 0o600 : mode;
 }
 
-const TAKEN_RESULT = { opened: ShflResult.FILE_EXISTS, created: ShflResult.FILE_CREATED } as const;
+/** RTFILEACTION -> SHFLCREATERESULT ("truncated" is reported as replaced, as upstream). */
+const TAKEN_RESULT: Readonly<Record<RtFileTaken, number>> = {
+  opened: ShflResult.FILE_EXISTS,
+  created: ShflResult.FILE_CREATED,
+  replaced: ShflResult.FILE_REPLACED,
+  truncated: ShflResult.FILE_REPLACED,
+};
 
 /** vbsfOpenFile: the file half of the decision table. */
 export function openFile(c: CreateCtx): StatusCode {
@@ -140,8 +147,8 @@ export function openFile(c: CreateCtx): StatusCode {
       return Status.VINF_SUCCESS;
     }
     fd = o.fd;
-    cp.result =
-      o.taken === 'opened' || o.taken === 'created' ? TAKEN_RESULT[o.taken] : ShflResult.FILE_REPLACED;
+    // SAFETY: a successful open always says what it did.
+    cp.result = TAKEN_RESULT[o.taken!];
     const ifExists = flags & ShflCreate.ACT_MASK_IF_EXISTS;
     if (ifExists === ShflCreate.ACT_REPLACE_IF_EXISTS || ifExists === ShflCreate.ACT_OVERWRITE_IF_EXISTS) {
       // The guest's initial size; failure is ignored, as upstream. Sizes a write could not reach are skipped.

@@ -20,7 +20,7 @@ import {
 } from '../runtime/iprt/index.js';
 import { lockSync, unlockSync } from '../runtime/sync.js';
 import type { Mapping } from './config.js';
-import { openDirTarget, resolve, stackOf, statTarget, type Scope } from './confine.js';
+import { openDirTarget, resolve, sameObject, stackOf, statTarget, type Scope } from './confine.js';
 import type { VbsfEnv } from './env.js';
 import type { HandleRef } from './handles.js';
 import { writeObjInfo } from './objinfo.js';
@@ -61,10 +61,6 @@ export function winntMatcher(pattern: string): (name: string) => boolean {
   }
   const rx = new RegExp(`^${re}$`, 'isu');
   return (name) => rx.test(name);
-}
-
-function sameObject(a: FsObjInfo | undefined, b: FsObjInfo | undefined): boolean {
-  return a !== undefined && b !== undefined && a.device === b.device && a.inode === b.inode;
 }
 
 /** Information for one entry; undefined if it vanished since the directory was read. */

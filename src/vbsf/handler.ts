@@ -61,3 +61,27 @@ export function checkHandleValue(h: bigint): StatusCode {
   if (h === SHFL_HANDLE_NIL) return Status.VERR_INVALID_HANDLE;
   return Status.VINF_SUCCESS;
 }
+
+/** READ and WRITE parameters: root, handle, offset, count (in/out), buffer or pages. */
+export interface IoArgs {
+  readonly root: number;
+  readonly handle: bigint;
+  readonly offset: SvcParmU64;
+  readonly count: SvcParmU32;
+  readonly buffer: SvcParmPtr | SvcParmPages;
+}
+
+/**
+ * The checks svcCall makes for READ and WRITE: the handle values, then a count beyond the buffer, which
+ * upstream answers with VERR_INVALID_HANDLE (sic) for a plain buffer and VERR_OUT_OF_RANGE for pages.
+ */
+export function decodeIo(p: Parms): IoArgs | StatusCode {
+  const handle = p.u64(1).u64;
+  const count = p.u32(3);
+  const buffer = p.buffer(4);
+  const rc = checkHandleValue(handle);
+  if (rc !== Status.VINF_SUCCESS) return rc;
+  if (count.u32 > buffer.size)
+    return buffer.type === 3 ? Status.VERR_INVALID_HANDLE : Status.VERR_OUT_OF_RANGE;
+  return { root: p.u32(0).u32, handle, offset: p.u64(2), count, buffer };
+}

@@ -2,14 +2,7 @@
 // (vboxCall*) and Linux's vboxsf_wrappers.c. Every call builds its HGCM parameters from the SHFL table
 // (abi/shfl.ts): values as 32/64-bit parameters, buffers as LinAddr_In / _Out / LinAddr by the table's
 // direction (or as a kernel PageList when asked). Buffers are guest addresses, as upstream's pointers are.
-import {
-  SHFL_HANDLE_NIL,
-  ShflFn,
-  Status,
-  shflFunction,
-  type ShflFnValue,
-  type StatusCode,
-} from '../abi/index.js';
+import { SHFL_HANDLE_NIL, ShflFn, shflFunction, type ShflFnValue, type StatusCode } from '../abi/index.js';
 import type { Proc } from '../runtime/proc.js';
 import type { GuestLib, HgcmCallOptions, HgcmParm } from './guest-lib.js';
 
@@ -361,9 +354,4 @@ export function* vboxCallCopyFilePart(
 /** VbglR0SfSetErrorStyle. */
 export function* vboxCallSetErrorStyle(lib: GuestLib, clientId: number, style: number): Proc<StatusCode> {
   return (yield* sfCall(lib, clientId, ShflFn.SET_ERROR_STYLE, [style, 0])).rc;
-}
-
-/** True when `rc` is a success. */
-export function sfOk(rc: StatusCode): boolean {
-  return rc >= Status.VINF_SUCCESS;
 }

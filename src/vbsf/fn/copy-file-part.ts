@@ -4,6 +4,7 @@
 import { Status } from '../../abi/index.js';
 import type { SvcParmU64 } from '../../hgcm/service.js';
 import { rtFileCopyPart, rtFileQueryInfo } from '../../runtime/iprt/index.js';
+import { sameObject } from '../confine.js';
 import { HandleType } from '../handles.js';
 import { defineFn } from '../handler.js';
 
@@ -48,7 +49,7 @@ export default defineFn({
       env.withHandle(a.handleDst, a.rootDst, HandleType.FILE, 'write', (dst) => {
         const s = rtFileQueryInfo(src.fd).info;
         const d = rtFileQueryInfo(dst.fd).info;
-        const same = s !== undefined && d !== undefined && s.device === d.device && s.inode === d.inode;
+        const same = sameObject(s, d);
         if (same && a.offSrc < a.offDst + want && a.offDst < a.offSrc + want)
           return Status.VERR_INVALID_PARAMETER;
         const r = rtFileCopyPart(src.fd, a.offSrc, dst.fd, a.offDst, want);

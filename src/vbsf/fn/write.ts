@@ -4,32 +4,14 @@
 // Upstream's bounce-buffer path reports the requested count even when the host wrote less; here the
 // count is always what the host wrote, so a short write is never reported as complete.
 import { ParmDirection, Status } from '../../abi/index.js';
-import type { SvcParmPages, SvcParmPtr, SvcParmU32, SvcParmU64 } from '../../hgcm/service.js';
 import { rtFileQueryInfo, rtFileWrite, rtFileWriteAt, type RtIoResult } from '../../runtime/iprt/index.js';
 import { FileFlag, HandleType } from '../handles.js';
-import { checkHandleValue, defineFn } from '../handler.js';
-
-interface Args {
-  root: number;
-  handle: bigint;
-  offset: SvcParmU64;
-  count: SvcParmU32;
-  buffer: SvcParmPtr | SvcParmPages;
-}
+import { decodeIo, defineFn, type IoArgs } from '../handler.js';
 
 /** WRITE: root, handle, offset (in/out), count (in/out), buffer. */
 export default defineFn({
-  decode(p) {
-    const handle = p.u64(1).u64;
-    const count = p.u32(3);
-    const buffer = p.buffer(4);
-    const rc = checkHandleValue(handle);
-    if (rc !== Status.VINF_SUCCESS) return rc;
-    if (count.u32 > buffer.size)
-      return buffer.type === 3 ? Status.VERR_INVALID_HANDLE : Status.VERR_OUT_OF_RANGE;
-    return { root: p.u32(0).u32, handle, offset: p.u64(2), count, buffer };
-  },
-  handle(a: Args, env) {
+  decode: decodeIo,
+  handle(a: IoArgs, env) {
     const want = a.count.u32;
     a.count.u32 = 0;
     return env.withHandle(a.handle, a.root, HandleType.FILE, 'write', (h) => {
