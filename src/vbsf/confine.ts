@@ -31,6 +31,11 @@ import { utf8Text } from './strings.js';
 
 /** Symlinks one resolution may expand (Linux MAXSYMLINKS). */
 export const MAX_SYMLINK_HOPS = 40;
+/**
+ * Directory fds one walk keeps open: deeper levels are closed as the walk descends (and reopened if a link's
+ * '..' climbs back to them), so a guest's very deep path costs a bounded number of process fds.
+ */
+export const WALK_OPEN_LEVELS = 16;
 const SLASH = 0x2f;
 
 /** The fds one call opens below a share root; all closed by `close()`. */
@@ -53,6 +58,15 @@ export class Scope {
   track(fd: number): number {
     this.fds.push(fd);
     return fd;
+  }
+
+  /** Close a tracked fd now. */
+  release(fd: number): void {
+    const i = this.fds.indexOf(fd);
+    if (i > 0) {
+      this.fds.splice(i, 1);
+      rtFileClose(fd);
+    }
   }
 
   close(): void {
@@ -91,10 +105,10 @@ function matchIgnoringCase(dirFd: number, name: Uint8Array): Uint8Array | undefi
  * host's ENOENT / ENOTDIR would be.
  */
 export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOptions): Target | StatusCode {
-  const stack = opts.stack ? [...opts.stack] : [scope.rootFd];
+  const walk = new Levels(scope, opts.stack ?? [scope.rootFd]);
   const queue = [...comps];
   let hops = 0;
-  // Replace the front of the queue by a link's target; false when the target leaves the share.
+  // Replace the front of the queue by a link's target; an absolute target leaves the share.
   const expand = (dirFd: number, name: Uint8Array): StatusCode => {
     if (++hops > MAX_SYMLINK_HOPS) return Status.VERR_TOO_MANY_SYMLINKS;
     const link = rtSymlinkReadAt(dirFd, name);
@@ -107,11 +121,12 @@ export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOp
     let name = queue.shift()!;
     if (isDot(name)) continue;
     if (isDotDot(name)) {
-      if (stack.length === 1) return Status.VERR_INVALID_NAME;
-      stack.pop();
+      if (walk.atRoot) return Status.VERR_INVALID_NAME;
+      const rc = walk.up();
+      if (rc !== Status.VINF_SUCCESS) return rc;
       continue;
     }
-    const top = stack[stack.length - 1]!;
+    const top = walk.fd;
     if (queue.length === 0) {
       // The last component: a name in `top`, unless it is a symlink to follow.
       if (!opts.follow && !opts.icase) return { kind: 'child', dirFd: top, name };
@@ -139,7 +154,7 @@ export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOp
       }
     }
     if (d.rc === Status.VINF_SUCCESS) {
-      stack.push(scope.track(d.fd));
+      walk.down(d.fd);
       continue;
     }
     if (d.rc !== Status.VERR_PATH_NOT_FOUND) return d.rc;
@@ -149,8 +164,66 @@ export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOp
     const rc = expand(top, name);
     if (rc !== Status.VINF_SUCCESS) return rc;
   }
-  const fd = stack[stack.length - 1]!;
-  return { kind: 'dir', fd, isRoot: stack.length === 1 };
+  return { kind: 'dir', fd: walk.fd, isRoot: walk.atRoot };
+}
+
+/** One level of a walk: a directory fd (-1 while closed), and for a closed one its identity. */
+interface Level {
+  fd: number;
+  /** The walk opened it (so it may close it). */
+  readonly own: boolean;
+  id: FsObjInfo | undefined;
+}
+
+/**
+ * The directories a walk stands in, root first. Levels the caller gave (the root, or stackOf's chain) stay
+ * open. Levels the walk opened beyond the last WALK_OPEN_LEVELS are closed, remembering their device and
+ * inode; a '..' that climbs back to one reopens it as the physical parent of the level above and checks it
+ * is the same directory (if the tree changed under the walk, the walk fails rather than go elsewhere).
+ */
+class Levels {
+  private readonly scope: Scope;
+  private readonly levels: Level[];
+
+  constructor(scope: Scope, given: readonly number[]) {
+    this.scope = scope;
+    this.levels = given.map((fd) => ({ fd, own: false, id: undefined }));
+  }
+
+  get atRoot(): boolean {
+    return this.levels.length === 1;
+  }
+  /** The current directory's fd (down() and up() keep it open). */
+  get fd(): number {
+    return this.levels[this.levels.length - 1]!.fd;
+  }
+
+  down(fd: number): void {
+    this.levels.push({ fd: this.scope.track(fd), own: true, id: undefined });
+    const old = this.levels[this.levels.length - 1 - WALK_OPEN_LEVELS];
+    if (old !== undefined && old.own && old.fd >= 0) {
+      old.id = rtFileQueryInfo(old.fd).info;
+      this.scope.release(old.fd);
+      old.fd = -1;
+    }
+  }
+
+  /** Climb one level (the caller checked it is not the root). */
+  up(): StatusCode {
+    const gone = this.levels.pop()!;
+    const top = this.levels[this.levels.length - 1]!;
+    let rc: StatusCode = Status.VINF_SUCCESS;
+    if (top.fd < 0) {
+      const p = rtDirOpenParent(gone.fd);
+      if (p.rc !== Status.VINF_SUCCESS) rc = p.rc;
+      else if (!sameObject(rtFileQueryInfo(p.fd).info, top.id)) {
+        rtFileClose(p.fd);
+        rc = Status.VERR_PATH_NOT_FOUND;
+      } else top.fd = this.scope.track(p.fd);
+    }
+    if (gone.own) this.scope.release(gone.fd);
+    return rc;
+  }
 }
 
 /** stat of what a target names (lstat for a child: resolve already followed what was to be followed). */

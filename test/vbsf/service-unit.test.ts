@@ -164,6 +164,32 @@ describe('walker', () => {
     fs.closeSync(fd);
     scope.close();
   });
+  test('a deep path costs a bounded number of fds, and links climbing back through it still resolve', async () => {
+    const { Scope, WALK_OPEN_LEVELS, resolve } = await import('../../src/vbsf/confine.js');
+    const u = scratch();
+    const depth = 300;
+    const deep = path.join(u.share, ...Array<string>(depth).fill('d'));
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(u.share, ...Array<string>(50).fill('d'), 'x'), 'x');
+    fs.symlinkSync(`${'../'.repeat(depth - 50)}x`, path.join(deep, 'up'));
+    const scope = Scope.open(u.share);
+    if (typeof scope === 'number') throw new Error(`cannot open the share: ${scope}`);
+    const fds = (): number => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const comps = [...Array<Buffer>(depth).fill(Buffer.from('d')), Buffer.from('up')];
+    const t = resolve(scope, comps, { follow: true, icase: false });
+    expect(typeof t === 'object' && t.kind === 'child' && String(t.name)).toBe('x');
+    expect(fds() - before).toBeLessThanOrEqual(WALK_OPEN_LEVELS + 4);
+    // All the way up through the closed levels, and one more: out of the share.
+    fs.symlinkSync(`${'../'.repeat(depth + 1)}sentinel`, path.join(deep, 'out'));
+    const out = [
+      ...Array<Buffer>(depth).fill(Buffer.from('d')),
+      Buffer.from('out'),
+      Buffer.from('secret.txt'),
+    ];
+    expect(resolve(scope, out, { follow: true, icase: false })).toBe(Status.VERR_INVALID_NAME);
+    scope.close();
+  });
   test('LIST filters match like RTDIRFILTER_WINNT', async () => {
     const { winntMatcher } = await import('../../src/vbsf/dirlist.js');
     const m = (p: string, n: string) => winntMatcher(p)(n);
