@@ -5,9 +5,10 @@
 // Upstream checks the path string lexically and then hands the whole host path to open/stat, which follow
 // symlinks in every component: a symlink already in the share (or one a guest made) leads anywhere on the
 // host (vbsf-semantics.md 4.1 S3/S4, the CVE-2016-9602 pattern). Here nothing is ever looked up by a path
-// string: the walk holds an fd per directory, opens the next one with O_DIRECTORY | O_NOFOLLOW through the
+// string: the walk stands in a directory fd, opens the next one with O_DIRECTORY | O_NOFOLLOW through the
 // at-layer, and when it meets a symlink it reads the link's text and continues the walk with it, itself,
-// against the same stack of directory fds. An absolute target, or a '..' that would leave the root, ends
+// against the same stack of directories (at most WALK_OPEN_LEVELS of them open at once; a '..' climbs by
+// the stack, never above its root). An absolute target, or a '..' that would leave the root, ends
 // the walk with VERR_INVALID_NAME (upstream's status for a path that leaves the share). Each step is a
 // fresh fd-relative lookup, so a host process swapping a directory for a symlink between two steps can
 // make a walk fail but never leave the share. Every call is synchronous: nothing awaits between the walk
