@@ -88,8 +88,8 @@ export interface WalkOptions {
   readonly icase: boolean;
   /** Never case-correct the last component (rename targets, filters). */
   readonly preserveLast?: boolean;
-  /** Start below these directory fds instead of the root (stack[0] must be the root). */
-  readonly stack?: readonly number[];
+  /** Start below these directories instead of the root (stack[0] must be the root): see stackOf. */
+  readonly stack?: readonly StartLevel[];
 }
 
 /** The first name in `dirFd` equal to `name` ignoring case (in byte order, for determinism). */
@@ -106,7 +106,7 @@ function matchIgnoringCase(dirFd: number, name: Uint8Array): Uint8Array | undefi
  * host's ENOENT / ENOTDIR would be.
  */
 export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOptions): Target | StatusCode {
-  const walk = new Levels(scope, opts.stack ?? [scope.rootFd]);
+  const walk = new Levels(scope, opts.stack ?? [{ fd: scope.rootFd, id: undefined }]);
   const queue = [...comps];
   let hops = 0;
   // Replace the front of the queue by a link's target; an absolute target leaves the share.
@@ -186,9 +186,9 @@ class Levels {
   private readonly scope: Scope;
   private readonly levels: Level[];
 
-  constructor(scope: Scope, given: readonly number[]) {
+  constructor(scope: Scope, given: readonly StartLevel[]) {
     this.scope = scope;
-    this.levels = given.map((fd) => ({ fd, own: false, id: undefined }));
+    this.levels = given.map((l) => ({ fd: l.fd, own: false, id: l.id }));
   }
 
   get atRoot(): boolean {
@@ -242,24 +242,36 @@ export function sameObject(a: FsObjInfo | undefined, b: FsObjInfo | undefined): 
   return a !== undefined && b !== undefined && a.device === b.device && a.inode === b.inode;
 }
 
+/** A directory a walk may start in: open (fd), or closed (fd -1) with its identity to check on reopening. */
+export interface StartLevel {
+  readonly fd: number;
+  readonly id: FsObjInfo | undefined;
+}
+
 /**
- * The stack of directory fds from the share root down to an open directory (for resolving links found in
- * it), found by climbing its physical parents until the root; undefined if the climb never reaches the root
- * (the directory was moved out of the share by the host since it was opened).
+ * The directories from the share root down to an open directory (to resolve links found in it), found by
+ * climbing its physical parents until the root; undefined if the climb never reaches the root (the
+ * directory was moved out of the share by the host since it was opened). Only the nearest
+ * WALK_OPEN_LEVELS levels stay open; the others are recorded by identity, as a walk's own deep levels are.
  */
-export function stackOf(scope: Scope, dirFd: number): number[] | undefined {
+export function stackOf(scope: Scope, dirFd: number): StartLevel[] | undefined {
   const root = rtFileQueryInfo(scope.rootFd).info;
   if (root === undefined) return undefined;
-  const chain: number[] = [];
+  const chain: StartLevel[] = [];
   let cur = dirFd;
   for (let depth = 0; depth < 4096; depth++) {
     const here = rtFileQueryInfo(cur).info;
     if (here === undefined) return undefined;
-    if (sameObject(here, root)) return [scope.rootFd, ...chain.reverse()];
-    chain.push(cur);
+    if (sameObject(here, root)) {
+      if (cur !== dirFd) scope.release(cur);
+      return [{ fd: scope.rootFd, id: root }, ...chain.reverse()];
+    }
     const up = rtDirOpenParent(cur);
     if (up.rc !== Status.VINF_SUCCESS) return undefined;
     scope.track(up.fd);
+    const keep = chain.length < WALK_OPEN_LEVELS;
+    chain.push({ fd: keep ? cur : -1, id: here });
+    if (!keep && cur !== dirFd) scope.release(cur);
     const parent = rtFileQueryInfo(up.fd).info;
     if (parent === undefined || sameObject(parent, here)) return undefined;
     cur = up.fd;

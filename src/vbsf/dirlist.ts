@@ -20,7 +20,15 @@ import {
 } from '../runtime/iprt/index.js';
 import { lockSync, unlockSync } from '../runtime/sync.js';
 import type { Mapping } from './config.js';
-import { openDirTarget, resolve, sameObject, stackOf, statTarget, type Scope } from './confine.js';
+import {
+  openDirTarget,
+  resolve,
+  sameObject,
+  stackOf,
+  statTarget,
+  type Scope,
+  type StartLevel,
+} from './confine.js';
 import type { VbsfEnv } from './env.js';
 import type { HandleRef } from './handles.js';
 import { writeObjInfo } from './objinfo.js';
@@ -64,7 +72,13 @@ export function winntMatcher(pattern: string): (name: string) => boolean {
 }
 
 /** Information for one entry; undefined if it vanished since the directory was read. */
-function entryInfo(env: VbsfEnv, scope: Scope, dirFd: number, name: Buffer): FsObjInfo | undefined {
+function entryInfo(
+  env: VbsfEnv,
+  scope: Scope,
+  dirFd: number,
+  name: Buffer,
+  stack: () => StartLevel[] | undefined,
+): FsObjInfo | undefined {
   if (name === DOT) return rtFileQueryInfo(dirFd).info;
   if (name === DOTDOT) {
     const here = rtFileQueryInfo(dirFd).info;
@@ -78,9 +92,9 @@ function entryInfo(env: VbsfEnv, scope: Scope, dirFd: number, name: Buffer): FsO
   const l = rtPathQueryInfoAt(dirFd, name);
   if (l.info === undefined || !env.follow || !isSymlink(l.info.mode)) return l.info;
   // A symlink for a client that follows them: describe the target if it is inside the share.
-  const stack = stackOf(scope, dirFd);
-  if (stack === undefined) return l.info;
-  const t = resolve(scope, [name], { follow: true, icase: false, stack });
+  const start = stack();
+  if (start === undefined) return l.info;
+  const t = resolve(scope, [name], { follow: true, icase: false, stack: start });
   return typeof t === 'number' ? l.info : (statTarget(t).info ?? l.info);
 }
 
@@ -146,12 +160,15 @@ function listIn(
     candidates.push({ phase: PHASE.NAME, name: n });
   }
   const utf8 = env.client.utf8;
+  // Found once per call, and only if a symlink entry needs it.
+  let start: StartLevel[] | undefined | null = null;
+  const stack = (): StartLevel[] | undefined => (start === null ? (start = stackOf(scope, dirFd)) : start);
   let used = 0;
   let files = 0;
   for (const c of candidates) {
     const text = utf8Text(c.name);
     if (text === undefined || (match !== undefined && !match(text))) continue;
-    const info = entryInfo(env, scope, dirFd, c.name);
+    const info = entryInfo(env, scope, dirFd, c.name, stack);
     if (info === undefined) continue;
     const enc = utf8 ? c.name : utf16le(text);
     const term = utf8 ? 1 : 2;

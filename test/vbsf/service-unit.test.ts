@@ -190,6 +190,48 @@ describe('walker', () => {
     expect(resolve(scope, out, { follow: true, icase: false })).toBe(Status.VERR_INVALID_NAME);
     scope.close();
   });
+  test('listing a deep directory for a following client describes a link by its target (bounded climb)', async () => {
+    const u = scratch();
+    const depth = 40;
+    const rel = Array<string>(depth).fill('d');
+    fs.mkdirSync(path.join(u.share, ...rel), { recursive: true });
+    fs.writeFileSync(path.join(u.share, 'd', 'x'), 'xyz');
+    fs.symlinkSync(`${'../'.repeat(depth - 1)}x`, path.join(u.share, ...rel, 'l'));
+    fs.symlinkSync(`${'../'.repeat(depth + 1)}sentinel`, path.join(u.share, ...rel, 'out'));
+    const deepHost = new FakeHost([{ name: 'deep', hostPath: u.share }]);
+    const { client, root } = deepHost.mount('deep');
+    const parms = ptr(
+      createParms(ShflCreate.DIRECTORY | ShflCreate.ACT_FAIL_IF_NEW | ShflCreate.ACCESS_READ),
+    );
+    expect(
+      deepHost.call(client, ShflFn.CREATE, [u32(root), ptr(shflString(`/${rel.join('/')}`)), parms]),
+    ).toBe(0);
+    const buf = ptr(4096, 2);
+    const files = u32(0);
+    const args = [
+      u32(root),
+      u64(readCreate(parms.buf).handle),
+      u32(0),
+      u32(4096),
+      ptr(0),
+      buf,
+      u32(0),
+      files,
+    ];
+    expect(deepHost.call(client, ShflFn.LIST, args)).toBe(0);
+    const { ByteView } = await import('../../src/runtime/bytes.js');
+    const v = new ByteView(buf.buf);
+    const seen: Record<string, bigint> = {};
+    for (let i = 0, off = 0; i < (files.type === 1 ? files.u32 : 0); i++) {
+      const size = v.u16(off + 122);
+      seen[Buffer.from(buf.buf.subarray(off + 126, off + 126 + v.u16(off + 124))).toString()] = v.i64(off);
+      off += 126 + size;
+    }
+    // 'l' is described by its target (3 bytes); 'out' leads out of the share, so by the link itself.
+    expect(seen.l).toBe(3n);
+    expect(seen.out).toBe(BigInt(`${'../'.repeat(depth + 1)}sentinel`.length));
+    deepHost.disconnect(client);
+  });
   test('LIST filters match like RTDIRFILTER_WINNT', async () => {
     const { winntMatcher } = await import('../../src/vbsf/dirlist.js');
     const m = (p: string, n: string) => winntMatcher(p)(n);
