@@ -59,18 +59,16 @@ export {
   VBGLREQHDR_VERSION,
   VBOXGUEST_SESSION_MAX_CLIENTS,
 } from './ioctl.js';
+export { SHFL_FN_LAST, SHFL_FUNCTIONS, ShflFn, shflFunction } from './shfl.js';
 export {
   SHFLHANDLE_MAX,
   SHFL_FEATURE_WRITE_UPDATES_OFFSET,
-  SHFL_FN_LAST,
-  SHFL_FUNCTIONS,
   SHFL_HANDLE_NIL,
   SHFL_HANDLE_ROOT,
   SHFL_MAX_MAPPINGS,
   SHFL_ROOT_NIL,
   ShflCreate,
   ShflErrorStyle,
-  ShflFn,
   ShflInfo,
   ShflList,
   ShflLock,
@@ -81,8 +79,7 @@ export {
   ShflRemove,
   ShflRename,
   ShflResult,
-  shflFunction,
-} from './shfl.js';
+} from './shfl-flags.js';
 export type {
   ShflCheckStyle,
   ShflFnName,

@@ -1,3 +1,4 @@
+// A first end-to-end run of the guest file API on a machine with one shared folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
