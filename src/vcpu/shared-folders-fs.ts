@@ -328,10 +328,11 @@ export class SfMount {
     return { totalBytes: v.i64(0), freeBytes: v.i64(8) };
   }
 
-  /** Close every fd and unmap (the connection stays until the program's session ends). */
+  /** Close every fd, unmap, and disconnect this mount's client (sessions and the service hold few). */
   unmount(): void {
     for (const fd of [...this.files.keys()]) this.close(fd);
     this.io.unmap();
+    this.io.disconnect();
   }
 
   private lstatOrUndefined(path: string): SfStat | undefined {

@@ -295,4 +295,8 @@ export class SfIo {
   unmap(): StatusCode {
     return this.exec(sf.vboxCallUnmapFolder(this.lib, this.clientId, this.root));
   }
+
+  disconnect(): StatusCode {
+    return this.exec(sf.vboxDisconnect(this.lib, this.clientId));
+  }
 }
