@@ -148,6 +148,15 @@ describe('mappings', () => {
         { fn: Fn.CREATE, args: [root, { str: '/ten.txt' }, { create: { flags: CF.LOOKUP } }] },
         { fn: Fn.CREATE, args: [root, { str: '/\ud800', utf16: true }, { create: { flags: CF.LOOKUP } }] },
         { fn: Fn.SYMLINK, args: [root, { str: 'l', utf16: true }, { str: 't', utf16: true }, { zeros: 92 }] },
+        {
+          fn: Fn.CREATE,
+          args: [root, { str: '/', utf16: true }, { create: { flags: CF.DIRECTORY | CF.ACT_FAIL_IF_NEW } }],
+          save: { name: 'd', from: 'handle' },
+        },
+        {
+          fn: Fn.LIST,
+          args: [root, { var: 'd' }, 0, 512, { str: '*.txt', utf16: true }, { zeros: 512 }, 0, 0],
+        },
       ],
       [{ share: 'share', utf8: false }],
     );
@@ -157,7 +166,13 @@ describe('mappings', () => {
       S.VERR_INVALID_PARAMETER,
       S.VERR_INVALID_PARAMETER,
       S.VERR_NOT_IMPLEMENTED,
+      0,
+      0,
     ]);
+    // A UTF-16 record: u16Size = length + 2, the name in UTF-16 with its terminator.
+    const rec = new ByteView(r[6]!.bufs[5]!);
+    expect([rec.u16(122), rec.u16(124)]).toEqual([16, 14]);
+    expect(Buffer.from(r[6]!.bufs[5]!.subarray(126, 140)).toString('utf16le')).toBe('ten.txt');
     expect(Buffer.from(r[0]!.bufs[1]!.subarray(4, 14)).toString('utf16le')).toBe('share');
     expect(r[1]!.create).toMatchObject({ result: ShflResult.FILE_EXISTS, size: 10n });
   });
