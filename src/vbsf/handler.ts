@@ -62,6 +62,13 @@ export function checkHandleValue(h: bigint): StatusCode {
   return Status.VINF_SUCCESS;
 }
 
+/** The first two parameters of CLOSE and FLUSH: a root and a handle that passes the dispatch-level checks. */
+export function decodeRootHandle(p: Parms): { root: number; handle: bigint } | StatusCode {
+  const handle = p.u64(1).u64;
+  const rc = checkHandleValue(handle);
+  return rc !== Status.VINF_SUCCESS ? rc : { root: p.u32(0).u32, handle };
+}
+
 /** READ and WRITE parameters: root, handle, offset, count (in/out), buffer or pages. */
 export interface IoArgs {
   readonly root: number;

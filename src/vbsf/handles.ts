@@ -15,7 +15,7 @@
 import { SHFLHANDLE_MAX, SHFL_HANDLE_NIL, Status, type StatusCode } from '../abi/index.js';
 import { AtomicCell } from '../runtime/atomic-cell.js';
 import { rtFileClose } from '../runtime/iprt/index.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
+import { withLock } from '../runtime/sync.js';
 import { H, HANDLE_BASE, HANDLE_BYTES, type VbsfMemory } from './layout.js';
 
 /** SHFL_HF_TYPE_*: what a handle refers to. */
@@ -76,12 +76,7 @@ export class HandleTable {
     Atomics.store(this.mem.words, this.w(index, field), v);
   }
   private locked<T>(fn: () => T): T {
-    lockSync(this.lockCell);
-    try {
-      return fn();
-    } finally {
-      unlockSync(this.lockCell);
-    }
+    return withLock(this.lockCell, fn);
   }
 
   /** Handles open now (all clients). */

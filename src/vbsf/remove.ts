@@ -3,6 +3,8 @@ import { SHFL_HANDLE_NIL, ShflRemove, Status, type StatusCode } from '../abi/ind
 import { rtDirRemoveAt, rtFileDeleteAt, rtSymlinkDeleteAt } from '../runtime/iprt/index.js';
 import { resolve } from './confine.js';
 import type { VbsfEnv } from './env.js';
+import type { Parms } from './handler.js';
+import { shflStringIn } from './strings.js';
 
 /**
  * vbsfRemove: close `toClose` first (unless NIL), then remove `path` on a writable mapping: SYMLINK removes
@@ -33,4 +35,18 @@ export function removePath(
     if ((flags & ShflRemove.FILE) !== 0) return rtFileDeleteAt(t.dirFd, t.name);
     return rtDirRemoveAt(t.dirFd, t.name);
   });
+}
+
+const REMOVE_FLAGS = ShflRemove.FILE | ShflRemove.DIR | ShflRemove.SYMLINK;
+
+/** The checks REMOVE and CLOSE_AND_REMOVE share: a valid path, then flags within SHFL_REMOVE_* (VERR_INVALID_FLAGS). */
+export function decodeRemove(
+  p: Parms,
+  env: VbsfEnv,
+): { root: number; path: Uint8Array; flags: number } | StatusCode {
+  const path = shflStringIn(p.ptr(1).buf, env.client.utf8);
+  if (path === undefined) return Status.VERR_INVALID_PARAMETER;
+  const flags = p.u32(2).u32;
+  if ((flags & ~REMOVE_FLAGS) !== 0) return Status.VERR_INVALID_FLAGS;
+  return { root: p.u32(0).u32, path, flags };
 }
