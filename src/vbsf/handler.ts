@@ -62,7 +62,7 @@ export function checkHandleValue(h: bigint): StatusCode {
   return Status.VINF_SUCCESS;
 }
 
-/** The first two parameters of CLOSE and FLUSH: a root and a handle that passes the dispatch-level checks. */
+/** The first two parameters of CLOSE, FLUSH and LOCK: a root and a handle that passes the dispatch-level checks. */
 export function decodeRootHandle(p: Parms): { root: number; handle: bigint } | StatusCode {
   const handle = p.u64(1).u64;
   const rc = checkHandleValue(handle);

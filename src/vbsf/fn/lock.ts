@@ -4,15 +4,13 @@
 // fcntl locks); SHFL_LOCK_WAIT is dropped because a service call must never block.
 import { ShflLock, Status } from '../../abi/index.js';
 import { HandleType } from '../handles.js';
-import { checkHandleValue, defineFn } from '../handler.js';
+import { decodeRootHandle, defineFn } from '../handler.js';
 
 /** LOCK: root, handle, offset, length, flags. */
 export default defineFn({
   decode(p) {
-    const handle = p.u64(1).u64;
-    const rc = checkHandleValue(handle);
-    if (rc !== Status.VINF_SUCCESS) return rc;
-    return { root: p.u32(0).u32, handle, flags: p.u32(4).u32 & ~ShflLock.WAIT };
+    const r = decodeRootHandle(p);
+    return typeof r === 'number' ? r : { ...r, flags: p.u32(4).u32 & ~ShflLock.WAIT };
   },
   handle(a: { root: number; handle: bigint; flags: number }, env) {
     return env.withHandle(a.handle, a.root, HandleType.FILE, 'read', () => {
