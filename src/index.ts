@@ -8,6 +8,8 @@ export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, resolveConfig } from './machine/con
 export type { MachineConfig, ResolvedConfig, SpinPolicy } from './machine/config.js';
 export { GuestContext } from './vcpu/guest-context.js';
 export { GuestLib } from './vcpu/guest-lib.js';
+export { O } from './vcpu/shared-folders-fs.js';
+export type { SfDirent, SfMountOptions } from './vcpu/shared-folders-fs.js';
 export type { HgcmCallOptions, HgcmCallResult, HgcmParm, HgcmParmOut } from './vcpu/guest-lib.js';
 export type { FastParm } from './vcpu/hgcm-fast.js';
 export type { CancelOutcome } from './vcpu/hgcm-cancel.js';

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // The `hgcm` command line: one subcommand per module.
 import { demo } from './demo.js';
+import { fsxCommand } from './fsx.js';
 
 const commands: Readonly<
   Record<string, { run: (argv: readonly string[]) => Promise<number>; help: string }>
 > = {
   demo: { run: demo, help: 'hgcm demo [vcpus]   start a machine and run a mixed workload (npm start)' },
+  fsx: {
+    run: fsxCommand,
+    help: 'hgcm fsx [--ops N] [--seed S] [--vcpus V]   fsx through the Shared Folders path, one file per vCPU',
+  },
 };
 
 async function mainCli(argv: readonly string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../h
 import { ConfigError } from '../runtime/errors.js';
 import { FAULT_NAMES, faultIndex, type FaultName } from '../runtime/faults.js';
 import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+import { VBSF_SERVICE_NAME, vbsfServiceModule, type SharedFolderConfig } from '../vbsf/index.js';
 
 /** How busy waits are: loads of the wait word before sleeping. */
 export interface SpinPolicy {
@@ -27,6 +28,11 @@ export interface MachineConfig {
   readonly hostWorkers?: number;
   /** Services besides the built-ins. */
   readonly services?: readonly ServiceConfig[];
+  /**
+   * Shared folders: when given (even empty), the "VBoxSharedFolders" service is registered with these
+   * mappings (name -> host directory, writable, symlink creation, case sensitivity, automount).
+   */
+  readonly sharedFolders?: readonly SharedFolderConfig[];
   /** Register the test services "echo", "noop" and "delay" (default true). */
   readonly builtinServices?: boolean;
   /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
@@ -113,13 +119,19 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     throw new ConfigError(`leakScope must be strict or faithful`);
   int('guest.graceNotFoundMs', guest.graceNotFoundMs, 500, 0, 600_000);
   int('guest.graceOtherMs', guest.graceOtherMs, 2000, 0, 600_000);
-  const services = [...(c.builtinServices === false ? [] : builtinServices()), ...(c.services ?? [])].map(
-    (s) => ({
-      ...s,
-      // Plain strings travel to worker threads; URL objects do not.
-      module: s.module instanceof URL ? s.module.href : s.module,
-    }),
-  );
+  const folders: ServiceConfig[] =
+    c.sharedFolders === undefined
+      ? []
+      : [{ name: VBSF_SERVICE_NAME, module: vbsfServiceModule(), config: { mappings: c.sharedFolders } }];
+  const services = [
+    ...(c.builtinServices === false ? [] : builtinServices()),
+    ...(c.services ?? []),
+    ...folders,
+  ].map((s) => ({
+    ...s,
+    // Plain strings travel to worker threads; URL objects do not.
+    module: s.module instanceof URL ? s.module.href : s.module,
+  }));
   return {
     vcpus: int('vcpus', c.vcpus, 2, 1, MAX_VCPUS),
     ramBytes,

@@ -139,6 +139,10 @@ export class Machine {
       maxThreads: resolved.hostWorkers,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
+      // File descriptors belong to the process: a service (Shared Folders) may open one on one pool worker
+      // and close it on another. Node's per-worker tracking would warn about that and, worse, close an fd
+      // number the opening worker no longer owns when that worker exits.
+      trackUnmanagedFds: false,
       execArgv: poolExecArgv(),
     });
     const host = new HostPool(pool, shared, log);
