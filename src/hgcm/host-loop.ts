@@ -37,6 +37,9 @@ export interface CommandOps {
   ): Proc<CompletionResult>;
   completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult>;
   completePlain(slot: number, rc: StatusCode): Proc<CompletionResult>;
+  /** Open the window in which the host reads the call's input; false if the call was cancelled first. */
+  beginCapture(slot: number): Proc<boolean>;
+  endCapture(slot: number): void;
   /** Record that pool worker `workerId` now owns the command. */
   claim(slot: number, workerId: number): void;
   /** Lose a command: off the list, never written back (the host-drop fault). */
@@ -180,7 +183,15 @@ export class HostWorker {
       yield* ops.drop(slot);
       return;
     }
+    // The capture window: a call the guest cancelled before the host got to it is never started (and its
+    // input never read); otherwise its input is copied out of guest memory before any cancel can succeed.
+    yield point('host.isCancelled', info.phys, info.id);
+    if (!(yield* ops.beginCapture(slot))) {
+      yield* ops.completeCall(slot, Status.VERR_CANCELLED, [], undefined);
+      return;
+    }
     const { parms, handle } = ops.openCall(slot);
+    ops.endCapture(slot);
     let completions = 0;
     const svcCall: SvcCall = {
       clientId: info.clientId,
