@@ -2,6 +2,7 @@
 // The `hgcm` command line: one subcommand per module.
 import { demo } from './demo.js';
 import { fsxCommand } from './fsx.js';
+import { trace } from './trace.js';
 
 const commands: Readonly<
   Record<string, { run: (argv: readonly string[]) => Promise<number>; help: string }>
@@ -10,6 +11,10 @@ const commands: Readonly<
   fsx: {
     run: fsxCommand,
     help: 'hgcm fsx [--ops N] [--seed S] [--vcpus V]   fsx through the Shared Folders path, one file per vCPU',
+  },
+  trace: {
+    run: trace,
+    help: 'hgcm trace <write|read|echo|cancel> [--bytes N] [--old-host] [--all] [--points] [--out file.json]   the path of a call, as a tree and a Chrome trace',
   },
 };
 

@@ -4,6 +4,7 @@
 import { RT_FAILURE, Status, statusName, type StatusCode } from '../abi/index.js';
 import type { FaultTable } from '../runtime/faults.js';
 import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
+import type { Tracer } from '../runtime/trace.js';
 import type { StatsBlock } from '../runtime/stats.js';
 import { ClientState, type ClientTable } from './clients.js';
 import type { ServiceSpec } from './registry.js';
@@ -40,6 +41,8 @@ export interface CommandOps {
   /** Open the window in which the host reads the call's input; false if the call was cancelled first. */
   beginCapture(slot: number): Proc<boolean>;
   endCapture(slot: number): void;
+  /** Is the command part of a traced call? */
+  traced(slot: number): boolean;
   /** Record that pool worker `workerId` now owns the command. */
   claim(slot: number, workerId: number): void;
   /** Lose a command: off the list, never written back (the host-drop fault). */
@@ -60,6 +63,7 @@ export interface HostWorkerDeps {
   readonly stats: StatsBlock;
   readonly clock: Clock;
   readonly faults: FaultTable;
+  readonly tracer: Tracer;
   /** Run a step machine from a timer or callback context (threads: now, to the end; sim: a new actor). */
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
@@ -88,8 +92,14 @@ export class HostWorker {
         continue;
       }
       yield point('host.pick', item.arg);
-      if (item.kind === Work.CONNECT || item.kind === Work.DISCONNECT || item.kind === Work.CALL) {
+      const command = item.kind === Work.CONNECT || item.kind === Work.DISCONNECT || item.kind === Work.CALL;
+      if (command) {
         this.d.ops.claim(item.arg, this.d.workerId);
+        this.d.tracer.active = this.d.ops.traced(item.arg);
+        if (this.d.tracer.active) {
+          const info = this.d.ops.info(item.arg);
+          this.d.tracer.begin('hgcmServiceThread', info.phys, info.id);
+        }
       }
       switch (item.kind) {
         case Work.CONNECT:
@@ -109,6 +119,10 @@ export class HostWorker {
           break;
         default:
           this.d.log(`host: unknown work item ${item.kind}`);
+      }
+      if (command) {
+        this.d.tracer.end('hgcmServiceThread', item.kind);
+        this.d.tracer.active = false;
       }
     }
   }
@@ -208,12 +222,14 @@ export class HostWorker {
       },
     };
     yield point('host.sideEffect', info.phys, info.id);
+    this.d.tracer.begin('svcCall', info.fn, info.service);
     const rc = this.guard(
       'call',
       spec,
       () => svc.call(this.contexts[info.service]!, svcCall),
       Status.VERR_INTERNAL_ERROR,
     );
+    this.d.tracer.end('svcCall', info.fn, rc);
     if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) return;
     if (completions++ > 0) {
       this.d.log(`host: ${spec.name} returned ${statusName(rc)} for call ${info.id} it had completed`);
@@ -254,5 +270,6 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
     setTimer: (ms, fn) => d.setTimer(ms, fn),
     log: (m) => d.log(`${spec.name}: ${m}`),
     workerId: d.workerId,
+    trace: d.tracer,
   };
 }

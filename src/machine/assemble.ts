@@ -6,7 +6,9 @@ import { DispatchRing } from '../hgcm/ring.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import { FaultTable } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
-import { wallClock, type Clock, type ThreadExecOptions } from '../runtime/proc.js';
+import { Tracer } from '../runtime/trace.js';
+import { TraceRing } from '../runtime/trace-ring.js';
+import { wallClock, type Clock, type PointEffect, type ThreadExecOptions } from '../runtime/proc.js';
 import { StatsBlock } from '../runtime/stats.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
 import { GuestKernel } from '../vcpu/kernel.js';
@@ -43,8 +45,16 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     stats: new StatsBlock().sab,
     faults: faultTable(config).sab,
     hooks: new HookTable().sab,
+    trace: traceRing(config).sab,
     services,
   };
+}
+
+function traceRing(config: ResolvedConfig): TraceRing {
+  const ring = TraceRing.create(TraceSlot.count(config), config.trace.capacity);
+  ring.sample = config.trace.sample;
+  ring.enabled = config.trace.enabled;
+  return ring;
 }
 
 function faultTable(config: ResolvedConfig): FaultTable {
@@ -53,19 +63,48 @@ function faultTable(config: ResolvedConfig): FaultTable {
   return t;
 }
 
-/** The options of a real-thread executor in this machine: its spin policy and the test hooks. */
-export function threadExec(s: MachineShared): ThreadExecOptions {
+/**
+ * The options of a real-thread executor in this machine: its spin policy, the test hooks, and (when the
+ * thread has a tracer) the points of traced calls into the trace ring as the step log.
+ */
+export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions {
   const hooks = new HookTable(s.hooks);
-  return {
-    clock: wallClock,
-    spin: s.config.spin.short,
-    spinLong: s.config.spin.long,
-    onPoint: hooks.onPoint,
-  };
+  const onPoint =
+    tracer === undefined
+      ? hooks.onPoint
+      : (p: PointEffect): void => {
+          if (tracer.active) tracer.point(p);
+          hooks.onPoint(p);
+        };
+  return { clock: wallClock, spin: s.config.spin.short, spinLong: s.config.spin.long, onPoint };
 }
 
 /** The host side (device thread and pool workers). */
-export function attachHostEnv(s: MachineShared): HgcmHostEnv {
+/** Trace-ring slots: the device, then the vCPUs, then the host workers, then the main thread. */
+export const TraceSlot = {
+  device: 0,
+  vcpu: (i: number): number => 1 + i,
+  host: (s: MachineShared, w: number): number => 1 + s.config.vcpus + w,
+  main: (s: MachineShared): number => 1 + s.config.vcpus + s.config.hostWorkers,
+  count: (c: ResolvedConfig): number => 2 + c.vcpus + c.hostWorkers,
+  /** A slot's thread name, for trace exports. */
+  name: (c: ResolvedConfig, slot: number): string =>
+    slot === 0
+      ? 'device'
+      : slot <= c.vcpus
+        ? `vcpu${slot - 1}`
+        : slot <= c.vcpus + c.hostWorkers
+          ? `host${slot - 1 - c.vcpus}`
+          : 'main',
+} as const;
+
+/** The tracer of ring slot `slot`. */
+export function tracerFor(s: MachineShared, slot: number): Tracer {
+  return new Tracer(TraceRing.attach(s.trace), slot);
+}
+
+/** The host side for the thread at trace slot `slot` (default: the main thread's). */
+export function attachHostEnv(s: MachineShared, slot: number = TraceSlot.main(s)): HgcmHostEnv {
   const mem = GuestMemory.attach(s.ram);
   const cmds = CommandTable.attach(s.cmds);
   return {
@@ -78,12 +117,13 @@ export function attachHostEnv(s: MachineShared): HgcmHostEnv {
     faults: new FaultTable(s.faults),
     auditor: s.config.audit ? heapAuditor(mem, s.config, cmds) : undefined,
     resultsAfterLegacyCancel: !s.config.upstreamDefects,
+    tracer: tracerFor(s, slot),
   };
 }
 
 /** The device's environment. */
 export function attachDeviceEnv(s: MachineShared, clock: Clock, log: (line: string) => void): DeviceEnv {
-  const host = attachHostEnv(s);
+  const host = attachHostEnv(s, TraceSlot.device);
   return {
     ...host,
     hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring)),
@@ -113,5 +153,6 @@ export function attachGuestKernel(
     lib: s.config.guest,
     log,
     faults: new FaultTable(s.faults),
+    tracer: tracerFor(s, TraceSlot.vcpu(vcpu)),
   });
 }

@@ -67,6 +67,8 @@ export interface MachineConfig {
    * only result and DONE, so the guest takes the call as completed without its output parameters.
    */
   readonly upstreamDefects?: boolean;
+  /** Tracing: spans per thread into a shared ring (off by default; see `hgcm trace`). */
+  readonly trace?: { readonly enabled?: boolean; readonly sample?: number; readonly capacity?: number };
 }
 
 /** A config with every default filled in and checked. */
@@ -87,6 +89,7 @@ export interface ResolvedConfig {
   readonly audit: boolean;
   readonly faults: readonly FaultName[];
   readonly upstreamDefects: boolean;
+  readonly trace: { readonly enabled: boolean; readonly sample: number; readonly capacity: number };
 }
 
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
@@ -151,6 +154,11 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
     audit: c.audit ?? false,
     upstreamDefects: c.upstreamDefects ?? false,
+    trace: {
+      enabled: c.trace?.enabled ?? false,
+      sample: int('trace.sample', c.trace?.sample, 1, 1, 1 << 30),
+      capacity: int('trace.capacity', c.trace?.capacity, 4096, 16, 1 << 22),
+    },
     faults: (c.faults ?? []).map((f) => FAULT_NAMES[faultIndex(f)]!),
   };
 }
@@ -167,5 +175,6 @@ export interface MachineShared {
   readonly stats: SharedArrayBuffer;
   readonly faults: SharedArrayBuffer;
   readonly hooks: SharedArrayBuffer;
+  readonly trace: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
 }

@@ -24,6 +24,7 @@ import { SnapshotArena } from '../vmmdev/snapshots.js';
 import { attachHostEnv, createShared, threadExec } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
+import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
 import type { PoolTask } from './pool-task.js';
 import type { VcpuApi } from './vcpu-worker.js';
@@ -226,6 +227,11 @@ export class Machine {
       },
       irqLine: this.bus.irqLine,
     };
+  }
+
+  /** The machine's trace (off unless `trace.enabled` or switched on here). */
+  get trace(): MachineTrace {
+    return new MachineTrace(this.shared);
   }
 
   /** Test hooks at interleaving points, shared with every thread (see runtime/hooks.ts). */

@@ -11,8 +11,9 @@ import type { GuestKernel } from '../vcpu/kernel.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
 import { deviceLoop } from '../vmmdev/device.js';
 import { commandOps } from '../vmmdev/host-commands.js';
-import { attachDeviceEnv, attachGuestKernel, attachHostEnv, createShared } from './assemble.js';
+import { TraceSlot, attachDeviceEnv, attachGuestKernel, attachHostEnv, createShared } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
+import { MachineTrace } from './trace.js';
 import { enableTsImports } from './worker-url.js';
 
 /** Options of a sim machine. */
@@ -61,7 +62,7 @@ export class SimMachine {
     const services = await Promise.all(specs.map((s) => loadService(s.module, s.export)));
     let completions = 0;
     for (let w = 0; w < resolved.hostWorkers; w++) {
-      const env = attachHostEnv(shared);
+      const env = attachHostEnv(shared, TraceSlot.host(shared, w));
       const worker = new HostWorker({
         workerId: w,
         ring: DispatchRing.attach(shared.ring),
@@ -71,6 +72,7 @@ export class SimMachine {
         ops: commandOps(env),
         stats: env.stats,
         faults: env.faults,
+        tracer: env.tracer,
         clock: sim.clock,
         spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
         setTimer: (ms, fn) => sim.setTimer(ms, fn),
@@ -123,6 +125,11 @@ export class SimMachine {
   /** Post a signal to `vcpu` (call it from a timer or between runs). */
   signal(vcpu: number): void {
     attachHostEnv(this.shared).bus.signal(vcpu);
+  }
+
+  /** The machine's trace (recorded in virtual time). */
+  get trace(): MachineTrace {
+    return new MachineTrace(this.shared);
   }
 
   logs(): readonly string[] {

@@ -40,6 +40,7 @@ import symlink from './fn/symlink.js';
 import unmapFolder from './fn/unmap-folder.js';
 import waitForMappingsChanges from './fn/wait-for-mappings-changes.js';
 import write from './fn/write.js';
+import type { SpanName } from '../runtime/trace.js';
 
 // SAFETY: each handler is typed with its own argument type; the table only routes by number.
 type AnyHandler = ShflHandler<object>;
@@ -109,5 +110,20 @@ export function dispatch(env: VbsfEnv, call: SvcCall): StatusCode {
   if (rc !== Status.VINF_SUCCESS) return rc;
   const args = handler.decode(new Parms(call.parms), env);
   if (typeof args === 'number') return args;
-  return handler.handle(args, env, call);
+  const span = SPAN_OF[call.fn];
+  if (span === undefined) return handler.handle(args, env, call);
+  const t = env.ctx.trace;
+  t.begin(span, call.fn);
+  const result = handler.handle(args, env, call);
+  t.end(span, call.fn, result);
+  return result;
 }
+
+/** The vbsf* function each traced SHFL function runs, for tracing. */
+const SPAN_OF: Readonly<Record<number, SpanName>> = {
+  [ShflFn.CREATE]: 'vbsfCreate',
+  [ShflFn.READ]: 'vbsfRead',
+  [ShflFn.WRITE]: 'vbsfWrite',
+  [ShflFn.CLOSE]: 'vbsfClose',
+  [ShflFn.LIST]: 'vbsfDirList',
+};

@@ -284,6 +284,13 @@ export function* hgcmInternalCall(
   cbInfo: number,
   mode: CallMode,
 ): Proc<CallReport> {
+  k.tracer.begin('VbglR0HGCMInternalCall', info);
+  const r = yield* internalCall(k, info, cbInfo, mode);
+  k.tracer.end('VbglR0HGCMInternalCall', info, r.rc);
+  return r;
+}
+
+function* internalCall(k: GuestKernel, info: GuestAddress, cbInfo: number, mode: CallMode): Proc<CallReport> {
   const { mem, stats } = k;
   const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
   const bounces: Allocation[] = [];
@@ -364,6 +371,20 @@ function leakRequest(
  * caller's timeout; if the wait ends first, cancel (hgcm-cancel.ts).
  */
 export function* doCall(
+  k: GuestKernel,
+  req: GuestAddress,
+  cbReq: number,
+  fn: number,
+  cParms: number,
+  mode: Pick<CallMode, 'timeoutMs' | 'interruptible'>,
+): Proc<{ rc: StatusCode; sync: boolean; cancel: CancelOutcome | undefined; freedEarly: boolean }> {
+  k.tracer.begin('vbglR0HGCMInternalDoCall', req, fn);
+  const r = yield* performAndWait(k, req, cbReq, fn, cParms, mode);
+  k.tracer.end('vbglR0HGCMInternalDoCall', req, r.rc);
+  return r;
+}
+
+function* performAndWait(
   k: GuestKernel,
   req: GuestAddress,
   cbReq: number,

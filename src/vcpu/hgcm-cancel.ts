@@ -36,6 +36,13 @@ export interface CancelOutcome {
 
 /** Send an HGCMCancel2 naming `req`, the way the flavour does (preallocated under a mutex, or allocated). */
 function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+  k.tracer.begin('HGCMCancel2', req);
+  const rc = yield* sendCancel2Request(k, req);
+  k.tracer.end('HGCMCancel2', req, rc);
+  return rc;
+}
+
+function* sendCancel2Request(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
   const { mem, flavor } = k;
   const phys = k.heap.physAddr(req);
   const fill = (at: GuestAddress): void => {
@@ -67,6 +74,13 @@ function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
 
 /** The legacy cancel: mark the call cancelled and re-submit its own buffer as VMMDevReq_HGCMCancel. */
 function* legacyCancel(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+  k.tracer.begin('HGCMCancel', req);
+  const rc = yield* legacyCancelRequest(k, req);
+  k.tracer.end('HGCMCancel', req, rc);
+  return rc;
+}
+
+function* legacyCancelRequest(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
   yield point('guest.fallbackSetFlags', req);
   if (k.faults.on('plain-flags-store')) {
     // MUTATION: a plain store of CANCELLED erases a DONE the host set meanwhile.
@@ -86,6 +100,24 @@ function* legacyCancel(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
  * `cParms` are for the leak log line.
  */
 export function* cancelCall(
+  k: GuestKernel,
+  req: GuestAddress,
+  waitRc: StatusCode,
+  cbReq: number,
+  fn: number,
+  cParms: number,
+): Proc<CancelOutcome> {
+  k.tracer.begin('vbglR0HGCMInternalCancel', req, waitRc);
+  const o = yield* cancelAndGrace(k, req, waitRc, cbReq, fn, cParms);
+  k.tracer.end(
+    'vbglR0HGCMInternalCancel',
+    req,
+    o.outcome === 'cancelled' ? 0 : o.outcome === 'completed' ? 1 : 2,
+  );
+  return o;
+}
+
+function* cancelAndGrace(
   k: GuestKernel,
   req: GuestAddress,
   waitRc: StatusCode,
@@ -127,6 +159,7 @@ export function* cancelCall(
     return { rc: Status.VINF_SUCCESS, leak: false, cancelRc: rc2, fallback, outcome: 'completed' };
   }
   k.stats.add('guest.grace.expired');
+  k.tracer.instant('leak', req, cbReq);
   yield point('guest.leak', req);
   k.log(k.flavor.leakMessage(cbReq, fn, cParms, statusName(rc2)));
   return { rc: waitRc, leak: true, cancelRc: rc2, fallback, outcome: 'leaked' };

@@ -45,7 +45,12 @@ export function* sfCall(
     if (a.pagelist === true && a.size > 0) return { type: 'pagelist', addr: a.addr, size: a.size, dir };
     return { type: dir, addr: a.addr, size: a.size };
   });
+  const t = lib.k.tracer;
+  t.enterCall();
+  t.begin('vboxCall', fn);
   const r = yield* lib.call(clientId, fn, parms, opts);
+  t.end('vboxCall', fn, r.rc);
+  t.leaveCall();
   const out = r.parms.map((p) => (p.type === 'buffer' ? p.size : p.value));
   return { rc: r.rc < 0 ? r.rc : r.result, out };
 }

@@ -193,6 +193,13 @@ export function* ioctlHgcmCall(
   info: GuestAddress,
   cbData: number,
 ): Proc<CallReport> {
+  k.tracer.begin('VBoxGuestCommonIOCtl_HGCMCall', info);
+  const r = yield* hgcmCallChecked(k, s, info, cbData);
+  k.tracer.end('VBoxGuestCommonIOCtl_HGCMCall', info, r.rc);
+  return r;
+}
+
+function* hgcmCallChecked(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {
   const fail = (rc: StatusCode): CallReport => ({
     rc,
     sync: true,

@@ -47,6 +47,8 @@ export const CmdField = {
   OWNER: 15,
   /** 1 while the host copies the call's TO_HOST data out of guest memory (see beginCapture). */
   CAPTURING: 16,
+  /** 1 if the call is traced (the vCPU's traced flag at submission). */
+  TRACED: 17,
 } as const;
 
 /** Slot states. */

@@ -54,6 +54,9 @@ export function commandOps(env: HgcmHostEnv): CommandOps {
     endCapture(slot: number): void {
       cmds.endCapture(slot);
     },
+    traced(slot: number): boolean {
+      return cmds.get(slot, CmdField.TRACED) === 1;
+    },
     claim(slot: number, workerId: number): void {
       cmds.set(slot, CmdField.OWNER, workerId + 1);
     },

@@ -272,6 +272,7 @@ export async function createHarness(config: MachineConfig = {}): Promise<Harness
       ops: commandOps(env),
       stats: env.stats,
       faults: env.faults,
+      tracer: env.tracer,
       clock,
       // Completions from timers run to the end at once, as on a pool worker.
       spawn: (proc) => void runSync(proc, exec),

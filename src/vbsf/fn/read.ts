@@ -14,7 +14,8 @@ export default defineFn({
     return env.withHandle(a.handle, a.root, HandleType.FILE, 'read', (h) => {
       if (want === 0) return Status.VINF_SUCCESS;
       if (a.buffer.type === 3) {
-        const r = rtFileReadAt(h.fd, a.buffer.buf.subarray(0, want), a.offset.u64);
+        const dst = a.buffer.buf.subarray(0, want);
+        const r = env.ctx.trace.span('RTFileRead', want, () => rtFileReadAt(h.fd, dst, a.offset.u64));
         a.count.u32 = r.cb;
         return r.rc;
       }
@@ -22,7 +23,7 @@ export default defineFn({
       // A page list the guest did not hand over for writing cannot receive data (upstream would write anyway).
       if ((a.buffer.dir & ParmDirection.FROM_HOST) === 0) return Status.VERR_INVALID_PARAMETER;
       const tmp = new Uint8Array(want);
-      const r = rtFileReadAt(h.fd, tmp, a.offset.u64);
+      const r = env.ctx.trace.span('RTFileRead', want, () => rtFileReadAt(h.fd, tmp, a.offset.u64));
       if (r.cb > 0) a.buffer.pages.write(0, tmp.subarray(0, r.cb));
       a.count.u32 = r.cb;
       return r.rc;

@@ -28,7 +28,9 @@ export default defineFn({
       const off = a.offset.u64;
       const append = (h.flags & FileFlag.APPEND) !== 0;
       // O_APPEND writes land at the end whatever the position; IPRT seeks first only on other hosts.
-      const r: RtIoResult = append ? rtFileWrite(h.fd, data) : rtFileWriteAt(h.fd, data, off);
+      const r: RtIoResult = env.ctx.trace.span('RTFileWrite', data.length, () =>
+        append ? rtFileWrite(h.fd, data) : rtFileWriteAt(h.fd, data, off),
+      );
       if (r.rc !== Status.VINF_SUCCESS) return r.rc;
       a.count.u32 = r.cb;
       let end = off + BigInt(r.cb);

@@ -9,6 +9,7 @@ import type { ServiceContext, SvcCall, SvcParm, SvcParmPtr } from '../../../src/
 import { ByteView } from '../../../src/runtime/bytes.js';
 import type { SharedFolderConfig } from '../../../src/vbsf/index.js';
 import service from '../../../src/vbsf/service.js';
+import { NO_TRACER } from '../../../src/runtime/trace.js';
 
 /** A 32-bit parameter. */
 export const u32 = (v: number): SvcParm => ({ type: 1, u32: v >>> 0 });
@@ -117,6 +118,7 @@ export class FakeHost {
       setTimer: (ms, fn) => void setTimeout(fn, ms),
       log: (m) => this.logs.push(m),
       workerId: 0,
+      trace: NO_TRACER,
     };
     service.setup!(this.ctx);
   }
