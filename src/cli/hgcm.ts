@@ -7,7 +7,10 @@ import { trace } from './trace.js';
 const commands: Readonly<
   Record<string, { run: (argv: readonly string[]) => Promise<number>; help: string }>
 > = {
-  demo: { run: demo, help: 'hgcm demo [vcpus]   start a machine and run a mixed workload (npm start)' },
+  demo: {
+    run: demo,
+    help: 'hgcm demo [--vcpus N] [--ops N] [--trace file.json]   the main job (npm start): a mixed workload, its invariants and its trace',
+  },
   fsx: {
     run: fsxCommand,
     help: 'hgcm fsx [--ops N] [--seed S] [--vcpus V]   fsx through the Shared Folders path, one file per vCPU',

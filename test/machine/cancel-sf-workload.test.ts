@@ -7,49 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Machine } from '../../src/machine/machine.js';
-import { stamp, type WriteRecord } from './programs/sf-workload.js';
+import { explainFile as explain, type WriteRecord } from '../../src/programs/file-history.js';
 
 const program = new URL('./programs/sf-workload.ts', import.meta.url);
-
-/**
- * The file must be explained by the writes: completed writes took effect in program order (each was done
- * before the next was issued); a cancelled or leaked write is indeterminate (it may have taken effect,
- * whole, at any time after it was issued, even after later writes, since its host worker may run it
- * late). So a byte holds the stamp of the last completed write covering it (0 if none), or the stamp of
- * any indeterminate write covering it. Returns the first unexplained byte, or undefined.
- */
-function explain(file: Uint8Array, writes: readonly WriteRecord[]): string | undefined {
-  const size = file.length;
-  let completedEnd = 0;
-  let anyEnd = 0;
-  for (const w of writes) {
-    const end = w.offset + (w.outcome === 'completed' ? w.count : w.length);
-    if (w.outcome === 'completed') completedEnd = Math.max(completedEnd, end);
-    if (w.outcome !== 'failed') anyEnd = Math.max(anyEnd, end);
-  }
-  if (size < completedEnd) return `file is ${size} bytes but completed writes reach ${completedEnd}`;
-  if (size > anyEnd) return `file is ${size} bytes but no write reaches past ${anyEnd}`;
-  for (let p = 0; p < size; p++) {
-    const allowed = new Set<number>();
-    let settled = false;
-    for (let i = writes.length - 1; i >= 0; i--) {
-      const w = writes[i]!;
-      if (w.outcome === 'completed' && !settled && p >= w.offset && p < w.offset + w.count) {
-        allowed.add(stamp(w.id, p - w.offset));
-        settled = true;
-      } else if (
-        (w.outcome === 'cancelled' || w.outcome === 'leaked') &&
-        p >= w.offset &&
-        p < w.offset + w.length
-      ) {
-        allowed.add(stamp(w.id, p - w.offset));
-      }
-    }
-    if (!settled) allowed.add(0);
-    if (!allowed.has(file[p]!)) return `byte ${p} is ${file[p]}, not one of [${[...allowed].join(', ')}]`;
-  }
-  return undefined;
-}
 
 describe('Shared Folders writes under timeouts and signals', () => {
   let share: string;
@@ -73,7 +33,7 @@ describe('Shared Folders writes under timeouts and signals', () => {
     const sync = new SharedArrayBuffer(12);
     const words = new Int32Array(sync);
     const runs = [0, 1].map((vcpu) =>
-      m.run<WriteRecord[]>({
+      m.run<{ writes: WriteRecord[]; leakedBytes: number }>({
         module: program,
         export: 'sfWrites',
         args: {
@@ -107,11 +67,11 @@ describe('Shared Folders writes under timeouts and signals', () => {
     const stats = m.stats();
     let leakedBytes = 0;
     const outcomes = { completed: 0, cancelled: 0, leaked: 0, failed: 0 };
-    for (const [vcpu, writes] of results.entries()) {
+    for (const [vcpu, { writes, leakedBytes: leakedHere }] of results.entries()) {
       expect(writes).toHaveLength(400);
+      leakedBytes += leakedHere;
       for (const w of writes) {
         outcomes[w.outcome]++;
-        leakedBytes += w.leakedBytes;
         if (w.outcome === 'completed') expect(w.count).toBe(w.length);
       }
       const file = new Uint8Array(readFileSync(join(share, `f${vcpu}`)));

@@ -2,25 +2,10 @@
 // offsets with short timeouts (and the test's random signals), every write's bytes stamped with the call
 // that wrote them, and every outcome recorded so the file can be checked afterwards.
 import { Status } from '../../../src/abi/index.js';
+import { stamp, type WriteRecord } from '../../../src/programs/file-history.js';
 import { ShflFn } from '../../../src/abi/shfl.js';
 import { O } from '../../../src/vcpu/shared-folders-fs.js';
 import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-
-/** One WRITE as the guest saw it end. */
-export interface WriteRecord {
-  readonly id: number;
-  readonly offset: number;
-  readonly length: number;
-  /** 'completed' (count reported), or 'cancelled' / 'leaked': indeterminate. */
-  readonly outcome: 'completed' | 'cancelled' | 'leaked' | 'failed';
-  readonly count: number;
-  readonly leakedBytes: number;
-}
-
-/** Byte `i` of write `id`: what attributes every byte of the file to the write that put it there. */
-export function stamp(id: number, i: number): number {
-  return (Math.imul(id + 1, 0x9e3779b1) ^ Math.imul(i + 7, 0x85ebca6b)) >>> 24;
-}
 
 /** `writes` WRITEs to `/<name>` of share `share`, offsets below `span`, timeouts 0..maxTimeoutMs or forever. */
 export function sfWrites(
@@ -36,7 +21,7 @@ export function sfWrites(
     /** Word 0: vCPUs ready for signals; word 1: vCPUs done writing; word 2: 1 once signals stopped. */
     sync: SharedArrayBuffer;
   },
-): WriteRecord[] {
+): { writes: WriteRecord[]; leakedBytes: number } {
   const fs = g.sf.mount(a.share);
   const fd = fs.open(`/${a.name}`, O.RDWR | O.CREAT | O.TRUNC);
   const sync = new Int32Array(a.sync);
@@ -51,6 +36,7 @@ export function sfWrites(
   };
   const buf = g.alloc(a.maxLen);
   const out: WriteRecord[] = [];
+  let leaked = 0;
   for (let id = 0; id < a.writes; id++) {
     const length = 1 + rnd(a.maxLen);
     const offset = rnd(a.span);
@@ -78,7 +64,8 @@ export function sfWrites(
         : r.rc === Status.VINF_SUCCESS && r.result >= 0
           ? 'completed'
           : 'failed';
-    out.push({ id, offset, length, outcome, count, leakedBytes: r.leakedBytes });
+    out.push({ id, offset, length, outcome, count });
+    leaked += r.leakedBytes;
   }
   // Signals are only for the writes: close after the test has stopped sending them.
   Atomics.add(sync, 1, 1);
@@ -87,5 +74,5 @@ export function sfWrites(
   g.free(buf);
   fs.close(fd);
   fs.unmount();
-  return out;
+  return { writes: out, leakedBytes: leaked };
 }
