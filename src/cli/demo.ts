@@ -10,7 +10,9 @@ import { parseArgs } from 'node:util';
 import { Machine, type MachineStats } from '../machine/machine.js';
 import { explainFile } from '../programs/file-history.js';
 import { READY, SIGNALS_STOPPED, type DemoArgs, type DemoReport } from '../programs/demo.js';
-import { formatTree } from '../trace/tree.js';
+import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+import { intOption } from './args.js';
+import { formatTree, type CallNode } from '../trace/tree.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const program = new URL(`../programs/demo${ext}`, import.meta.url);
@@ -100,8 +102,15 @@ async function phase(
     let tree: string | undefined;
     if (tracePath !== undefined) {
       const calls = m.trace.calls();
+      // Prefer a write the host served start to finish (no cancel), so the tree crosses every layer.
+      const writes = calls.filter((c) => c.label === 'VbglR0HGCMCall (fn 6)' && c.children.length > 0);
+      const layers = (c: CallNode): Set<string> =>
+        new Set([c.layer, ...c.children.flatMap((k) => [...layers(k)])]);
+      const labels = (c: CallNode): string[] => [c.label, ...c.children.flatMap(labels)];
       const write =
-        calls.find((c) => c.label === 'VbglR0HGCMCall (fn 6)' && c.children.length > 0) ?? calls[0];
+        writes.find((c) => layers(c).size >= 4 && !labels(c).some((l) => l.includes('Cancel'))) ??
+        writes[0] ??
+        calls[0];
       if (write !== undefined) tree = formatTree(write);
       writeFileSync(tracePath, JSON.stringify(m.trace.chrome({ meta: { job: 'hgcm demo', phase: name } })));
     }
@@ -197,8 +206,8 @@ export async function demo(argv: readonly string[]): Promise<number> {
       trace: { type: 'string' },
     },
   });
-  const vcpus = Number(values.vcpus);
-  const ops = Number(values.ops);
+  const vcpus = intOption('vcpus', values.vcpus, 1, MAX_VCPUS);
+  const ops = intOption('ops', values.ops, 1, 1e7);
   const share = mkdtempSync(join(tmpdir(), 'hgcm-demo-'));
   const tracePath = values.trace ?? join(tmpdir(), `hgcm-demo-trace-${process.pid}.json`);
   console.log(`hgcm-runtime: ${vcpus} vCPUs, a share in ${share}, ${ops} operations per vCPU`);

@@ -6,16 +6,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Machine } from '../machine/machine.js';
+import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+import { intOption, UsageError } from './args.js';
 import type { FsxArgs, FsxReport } from '../programs/fsx.js';
 
 const USAGE =
   'hgcm fsx [--ops N] [--seed S] [--vcpus V] [--len BYTES] [--oplen BYTES] [--io linaddr|pagelist|nobounce|mixed] [--keep]';
 
-function num(v: string | undefined, dflt: number, name: string): number {
-  const n = v === undefined ? dflt : Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`--${name} must be a non-negative integer`);
-  return n;
-}
+const IO_MODES = ['linaddr', 'pagelist', 'nobounce', 'mixed'] as const;
 
 /** Run fsx; returns the process exit code (0: no mismatch). */
 export async function fsxCommand(argv: readonly string[]): Promise<number> {
@@ -36,10 +34,14 @@ export async function fsxCommand(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const ops = num(values.ops, 10_000, 'ops');
-  const seed = num(values.seed, Date.now() % 1_000_000, 'seed');
-  const vcpus = Math.max(1, num(values.vcpus, 2, 'vcpus'));
-  const io = (values.io ?? 'mixed') as FsxArgs['io'];
+  const ops = intOption('ops', values.ops, 0, 1e9, 10_000);
+  const seed = intOption('seed', values.seed, 0, 2 ** 32 - 1, Date.now() % 1_000_000);
+  const vcpus = intOption('vcpus', values.vcpus, 1, MAX_VCPUS, 2);
+  const maxLen = values.len === undefined ? undefined : intOption('len', values.len, 1, 1 << 30);
+  const maxOp = values.oplen === undefined ? undefined : intOption('oplen', values.oplen, 1, 1 << 24);
+  const io = values.io ?? 'mixed';
+  if (!(IO_MODES as readonly string[]).includes(io))
+    throw new UsageError(`--io must be one of ${IO_MODES.join(', ')} (got ${JSON.stringify(io)})`);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'hgcm-fsx-'));
   const share = path.join(base, 'share');
   fs.mkdirSync(share);
@@ -65,9 +67,9 @@ export async function fsxCommand(argv: readonly string[]): Promise<number> {
           file: `/fsx-${vcpu}.bin`,
           ops,
           seed: seed + vcpu,
-          io,
-          ...(values.len === undefined ? {} : { maxLen: num(values.len, 0, 'len') }),
-          ...(values.oplen === undefined ? {} : { maxOp: num(values.oplen, 0, 'oplen') }),
+          io: io as FsxArgs['io'],
+          ...(maxLen === undefined ? {} : { maxLen }),
+          ...(maxOp === undefined ? {} : { maxOp }),
         };
         return machine.run<FsxReport>({ module: program, export: 'fsx', args, vcpu });
       }),

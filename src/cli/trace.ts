@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Machine } from '../machine/machine.js';
+import { intOption } from './args.js';
 import { formatTree } from '../trace/tree.js';
 
 const OPS = ['write', 'read', 'echo', 'cancel'] as const;
@@ -28,7 +29,7 @@ export async function trace(argv: readonly string[]): Promise<number> {
     console.error(`hgcm trace: unknown operation ${op} (one of ${OPS.join(', ')})`);
     return 2;
   }
-  const bytes = Number(values.bytes);
+  const bytes = intOption('bytes', values.bytes, 0, 1 << 24);
   const share = mkdtempSync(join(tmpdir(), 'hgcm-trace-'));
   const m = await Machine.start({
     vcpus: 1,
