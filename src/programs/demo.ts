@@ -7,6 +7,8 @@ import type { GuestContext } from '../vcpu/guest-context.js';
 import type { HgcmCallResult } from '../vcpu/guest-lib.js';
 import { O } from '../vcpu/shared-folders-fs.js';
 import { explainFile, stamped, type WriteRecord } from './file-history.js';
+import { Prng } from '../sim/prng.js';
+import * as sf from '../vcpu/shared-folders.js';
 
 /** Word of DemoArgs.progress the main thread sets once it sends no more signals. */
 export const SIGNALS_STOPPED = 63;
@@ -52,13 +54,8 @@ export function main(g: GuestContext, a: DemoArgs): DemoReport {
   const handle = fs.handleOf(fd);
   const echo = g.connect('echo');
   const delay = g.connect('delay');
-  let x = a.seed >>> 0 || 1;
-  const rnd = (n: number): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
+  const prng = new Prng(a.seed);
+  const rnd = (n: number): number => prng.int(n);
   const buf = g.alloc(a.maxIo);
   const out = g.alloc(a.maxIo);
   const progress = new Int32Array(a.progress);
@@ -97,13 +94,7 @@ export function main(g: GuestContext, a: DemoArgs): DemoReport {
       const res = g.call(
         fs.clientId,
         ShflFn.WRITE,
-        [
-          { type: 'u32', value: fs.root },
-          { type: 'u64', value: handle },
-          { type: 'u64', value: BigInt(offset) },
-          { type: 'u32', value: length },
-          { type: 'in', addr: buf, size: length },
-        ],
+        sf.ioParms(ShflFn.WRITE, fs.root, handle, BigInt(offset), { addr: buf, size: length }),
         { timeoutMs, interruptible: true },
       );
       const o = count(res);
@@ -116,13 +107,7 @@ export function main(g: GuestContext, a: DemoArgs): DemoReport {
       const res = g.call(
         fs.clientId,
         ShflFn.READ,
-        [
-          { type: 'u32', value: fs.root },
-          { type: 'u64', value: handle },
-          { type: 'u64', value: BigInt(offset) },
-          { type: 'u32', value: length },
-          { type: 'out', addr: out, size: length },
-        ],
+        sf.ioParms(ShflFn.READ, fs.root, handle, BigInt(offset), { addr: out, size: length }),
         { timeoutMs, interruptible: true },
       );
       if (count(res) === 'completed') {

@@ -2,7 +2,7 @@
 // trace ring. A guest thread decides at its outermost call whether the call is traced (1 in `sample`),
 // and the decision travels with the request to the device and the host; when tracing is off, every
 // span costs one boolean test.
-import type { PointEffect } from './proc.js';
+import type { PointEffect, Proc } from './proc.js';
 import { RecordKind, type TraceRing } from './trace-ring.js';
 
 /** Span and instant names, by layer. The index is the name's code in the ring. */
@@ -102,6 +102,17 @@ export class Tracer {
 
   end(name: SpanName, a = 0, b = 0): void {
     if (this.active) this.ring!.record(this.slot, RecordKind.END, SPAN_ID[name]!, a, b);
+  }
+
+  /**
+   * Run the step machine `body` as the span `name`: BEGIN with `a`, `b`; END with `a` and `status` of
+   * its result (a status code, or a small outcome number the tree labels).
+   */
+  *spanProc<T>(name: SpanName, a: number, b: number, body: Proc<T>, status: (r: T) => number): Proc<T> {
+    this.begin(name, a, b);
+    const r = yield* body;
+    this.end(name, a, status(r));
+    return r;
   }
 
   instant(name: SpanName, a = 0, b = 0): void {

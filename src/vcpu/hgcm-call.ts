@@ -274,6 +274,8 @@ function copyBack(k: GuestKernel, req: GuestAddress, info: GuestAddress, parms: 
   }
 }
 
+const rcOf = (r: { readonly rc: StatusCode }): number => r.rc;
+
 /**
  * VbglR0HGCMInternalCall on a VBGLIOCHGCMCALL (followed by its parameters, 64-bit layout) at `info`,
  * `cbInfo` bytes long. On success the host's status is in info's Hdr.rc and results are copied back.
@@ -284,10 +286,13 @@ export function* hgcmInternalCall(
   cbInfo: number,
   mode: CallMode,
 ): Proc<CallReport> {
-  k.tracer.begin('VbglR0HGCMInternalCall', info);
-  const r = yield* internalCall(k, info, cbInfo, mode);
-  k.tracer.end('VbglR0HGCMInternalCall', info, r.rc);
-  return r;
+  return yield* k.tracer.spanProc(
+    'VbglR0HGCMInternalCall',
+    info,
+    0,
+    internalCall(k, info, cbInfo, mode),
+    rcOf,
+  );
 }
 
 function* internalCall(k: GuestKernel, info: GuestAddress, cbInfo: number, mode: CallMode): Proc<CallReport> {
@@ -378,10 +383,13 @@ export function* doCall(
   cParms: number,
   mode: Pick<CallMode, 'timeoutMs' | 'interruptible'>,
 ): Proc<{ rc: StatusCode; sync: boolean; cancel: CancelOutcome | undefined; freedEarly: boolean }> {
-  k.tracer.begin('vbglR0HGCMInternalDoCall', req, fn);
-  const r = yield* performAndWait(k, req, cbReq, fn, cParms, mode);
-  k.tracer.end('vbglR0HGCMInternalDoCall', req, r.rc);
-  return r;
+  return yield* k.tracer.spanProc(
+    'vbglR0HGCMInternalDoCall',
+    req,
+    fn,
+    performAndWait(k, req, cbReq, fn, cParms, mode),
+    rcOf,
+  );
 }
 
 function* performAndWait(

@@ -36,10 +36,7 @@ export interface CancelOutcome {
 
 /** Send an HGCMCancel2 naming `req`, the way the flavour does (preallocated under a mutex, or allocated). */
 function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
-  k.tracer.begin('HGCMCancel2', req);
-  const rc = yield* sendCancel2Request(k, req);
-  k.tracer.end('HGCMCancel2', req, rc);
-  return rc;
+  return yield* k.tracer.spanProc('HGCMCancel2', req, 0, sendCancel2Request(k, req), (rc) => rc);
 }
 
 function* sendCancel2Request(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
@@ -74,10 +71,7 @@ function* sendCancel2Request(k: GuestKernel, req: GuestAddress): Proc<StatusCode
 
 /** The legacy cancel: mark the call cancelled and re-submit its own buffer as VMMDevReq_HGCMCancel. */
 function* legacyCancel(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
-  k.tracer.begin('HGCMCancel', req);
-  const rc = yield* legacyCancelRequest(k, req);
-  k.tracer.end('HGCMCancel', req, rc);
-  return rc;
+  return yield* k.tracer.spanProc('HGCMCancel', req, 0, legacyCancelRequest(k, req), (rc) => rc);
 }
 
 function* legacyCancelRequest(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
@@ -107,14 +101,13 @@ export function* cancelCall(
   fn: number,
   cParms: number,
 ): Proc<CancelOutcome> {
-  k.tracer.begin('vbglR0HGCMInternalCancel', req, waitRc);
-  const o = yield* cancelAndGrace(k, req, waitRc, cbReq, fn, cParms);
-  k.tracer.end(
+  return yield* k.tracer.spanProc(
     'vbglR0HGCMInternalCancel',
     req,
-    o.outcome === 'cancelled' ? 0 : o.outcome === 'completed' ? 1 : 2,
+    waitRc,
+    cancelAndGrace(k, req, waitRc, cbReq, fn, cParms),
+    (o) => (o.outcome === 'cancelled' ? 0 : o.outcome === 'completed' ? 1 : 2),
   );
-  return o;
 }
 
 function* cancelAndGrace(

@@ -5,23 +5,17 @@
 // VBOX_HGCM_SVC_PARM_PAGES and reads or writes guest memory in place.
 import {
   HGCMFunctionParameter64,
-  HGCMPageListInfo,
-  PAGE_SIZE,
-  ParmDirection,
   ParmType,
   RT_INDEFINITE_WAIT,
-  RequestType,
   ShflFn,
-  Status,
   VMMDevHGCMCall,
   VMMDevHGCMRequestHeader,
-  pageListInfoSize,
   type StatusCode,
 } from '../abi/index.js';
 import { gpa } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
-import { grAlloc } from './gr.js';
 import { doCall } from './hgcm-call.js';
+import { prepareCall } from './hgcm-fast.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
@@ -37,15 +31,11 @@ export type FastParm =
 
 const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
-const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;
-
-function pagesOf(addr: number, size: number): number {
-  return Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
-}
 
 /**
- * Build a VMMDevHGCMCall64 with these parameters in the physical heap (header set as VbglR0GRAlloc does).
- * The request is not submitted: sfFastCall does that; tests use it to keep requests outstanding.
+ * Build a VMMDevHGCMCall64 with these parameters in the physical heap, buffers as NoBouncePageList (the
+ * builder is VbglR0HGCMFastCall's, prepareCall). The request is not submitted: sfFastCall does that;
+ * tests use it to keep requests outstanding.
  */
 export function* buildFastRequest(
   k: GuestKernel,
@@ -53,42 +43,9 @@ export function* buildFastRequest(
   fn: number,
   parms: readonly FastParm[],
 ): Proc<{ addr: number; size: number } | StatusCode> {
-  const { mem } = k;
-  let extra = 0;
-  for (const p of parms) if (p.type === 'pages') extra += pageListInfoSize(pagesOf(p.addr, p.size));
-  const cbReq = VMMDevHGCMCall.size + parms.length * PARM + extra;
-  const a = yield* grAlloc(k, cbReq, RequestType.HGCMCall64);
-  if (typeof a === 'number') return a;
-  const req = a.addr;
-  mem.writeU32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
-  mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
-  mem.writeU32(req, VMMDevHGCMCall.off.u32ClientID, clientId);
-  mem.writeU32(req, VMMDevHGCMCall.off.u32Function, fn);
-  mem.writeU32(req, VMMDevHGCMCall.off.cParms, parms.length);
-  let offExtra = VMMDevHGCMCall.size + parms.length * PARM;
-  for (const [i, p] of parms.entries()) {
-    const at = VMMDevHGCMCall.size + i * PARM;
-    if (p.type === 'u32') {
-      mem.writeU32(req, at + P.type, ParmType.U32);
-      mem.writeU32(req, at + P.value32, p.value);
-    } else if (p.type === 'u64') {
-      mem.writeU32(req, at + P.type, ParmType.U64);
-      mem.writeU64(req, at + P.value64, p.value);
-    } else {
-      const cPages = pagesOf(p.addr, p.size);
-      mem.writeU32(req, at + P.type, ParmType.NoBouncePageList);
-      mem.writeU32(req, at + P.pageListSize, p.size);
-      mem.writeU32(req, at + P.pageListOffset, offExtra);
-      mem.writeU32(req, offExtra + HGCMPageListInfo.off.flags, DIR[p.dir]);
-      mem.writeU16(req, offExtra + HGCMPageListInfo.off.offFirstPage, p.addr % PAGE_SIZE);
-      mem.writeU16(req, offExtra + HGCMPageListInfo.off.cPages, cPages);
-      const first = p.addr - (p.addr % PAGE_SIZE);
-      for (let pg = 0; pg < cPages; pg++)
-        mem.writeU64(req, offExtra + HGCMPageListInfo.off.aPages + 8 * pg, BigInt(first + pg * PAGE_SIZE));
-      offExtra += pageListInfoSize(cPages);
-    }
-  }
-  return { addr: req, size: cbReq };
+  const generic = parms.map((p) => (p.type === 'pages' ? { type: p.dir, addr: p.addr, size: p.size } : p));
+  const r = yield* prepareCall(k, clientId, fn, generic, ParmType.NoBouncePageList);
+  return typeof r === 'number' ? r : { addr: r.req.addr, size: r.size };
 }
 
 /** The values of a completed request's parameters, in order. */
@@ -128,6 +85,27 @@ export function* sfFastCall(
   }
 }
 
+/** VbglR0SfHostReqReadPgLst / WritePgLst: move `size` bytes between the file at `offset` and guest memory. */
+function* pagesIo(
+  k: GuestKernel,
+  fn: typeof ShflFn.READ | typeof ShflFn.WRITE,
+  clientId: number,
+  root: number,
+  handle: bigint,
+  offset: bigint,
+  addr: number,
+  size: number,
+): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
+  const r = yield* sfFastCall(k, clientId, fn, [
+    { type: 'u32', value: root },
+    { type: 'u64', value: handle },
+    { type: 'u64', value: offset },
+    { type: 'u32', value: size },
+    { type: 'pages', addr, size, dir: fn === ShflFn.READ ? 'out' : 'in' },
+  ]);
+  return { rc: r.rc, count: Number(r.out[3] ?? 0), offset: BigInt(r.out[2] ?? 0n) };
+}
+
 /** VbglR0SfHostReqReadPgLst: read `size` bytes at `offset` straight into guest memory at `addr`. */
 export function* vboxCallReadPages(
   k: GuestKernel,
@@ -138,14 +116,8 @@ export function* vboxCallReadPages(
   addr: number,
   size: number,
 ): Proc<{ rc: StatusCode; count: number }> {
-  const r = yield* sfFastCall(k, clientId, ShflFn.READ, [
-    { type: 'u32', value: root },
-    { type: 'u64', value: handle },
-    { type: 'u64', value: offset },
-    { type: 'u32', value: size },
-    { type: 'pages', addr, size, dir: 'out' },
-  ]);
-  return { rc: r.rc, count: Number(r.out[3] ?? 0) };
+  const r = yield* pagesIo(k, ShflFn.READ, clientId, root, handle, offset, addr, size);
+  return { rc: r.rc, count: r.count };
 }
 
 /** VbglR0SfHostReqWritePgLst: write `size` bytes from guest memory at `addr`. */
@@ -158,12 +130,5 @@ export function* vboxCallWritePages(
   addr: number,
   size: number,
 ): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
-  const r = yield* sfFastCall(k, clientId, ShflFn.WRITE, [
-    { type: 'u32', value: root },
-    { type: 'u64', value: handle },
-    { type: 'u64', value: offset },
-    { type: 'u32', value: size },
-    { type: 'pages', addr, size, dir: 'in' },
-  ]);
-  return { rc: r.rc, count: Number(r.out[3] ?? 0), offset: BigInt(r.out[2] ?? 0n) };
+  return yield* pagesIo(k, ShflFn.WRITE, clientId, root, handle, offset, addr, size);
 }

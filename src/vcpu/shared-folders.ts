@@ -144,6 +144,26 @@ export function* vboxCallRead(
   return { rc: r.rc, count: u32Out(r, 3) };
 }
 
+/**
+ * The five parameters of a READ or WRITE (root, handle, offset, count, buffer as LinAddr), for callers
+ * that make the call themselves with their own timeout and signal policy and want the whole result.
+ */
+export function ioParms(
+  fn: typeof ShflFn.READ | typeof ShflFn.WRITE,
+  root: number,
+  handle: bigint,
+  offset: bigint,
+  buf: SfBuf,
+): HgcmParm[] {
+  return [
+    { type: 'u32', value: root },
+    { type: 'u64', value: handle },
+    { type: 'u64', value: offset },
+    { type: 'u32', value: buf.size },
+    { type: fn === ShflFn.READ ? 'out' : 'in', addr: buf.addr, size: buf.size },
+  ];
+}
+
 /** vboxCallWrite: returns the bytes written and the offset after them (the end of file for append). */
 export function* vboxCallWrite(
   lib: GuestLib,

@@ -193,10 +193,13 @@ export function* ioctlHgcmCall(
   info: GuestAddress,
   cbData: number,
 ): Proc<CallReport> {
-  k.tracer.begin('VBoxGuestCommonIOCtl_HGCMCall', info);
-  const r = yield* hgcmCallChecked(k, s, info, cbData);
-  k.tracer.end('VBoxGuestCommonIOCtl_HGCMCall', info, r.rc);
-  return r;
+  return yield* k.tracer.spanProc(
+    'VBoxGuestCommonIOCtl_HGCMCall',
+    info,
+    0,
+    hgcmCallChecked(k, s, info, cbData),
+    (r) => r.rc,
+  );
 }
 
 function* hgcmCallChecked(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {

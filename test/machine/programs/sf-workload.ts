@@ -6,6 +6,8 @@ import { stamp, type WriteRecord } from '../../../src/programs/file-history.js';
 import { ShflFn } from '../../../src/abi/shfl.js';
 import { O } from '../../../src/vcpu/shared-folders-fs.js';
 import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import { Prng } from '../../../src/sim/prng.js';
+import * as sf from '../../../src/vcpu/shared-folders.js';
 
 /** `writes` WRITEs to `/<name>` of share `share`, offsets below `span`, timeouts 0..maxTimeoutMs or forever. */
 export function sfWrites(
@@ -27,13 +29,8 @@ export function sfWrites(
   const sync = new Int32Array(a.sync);
   Atomics.add(sync, 0, 1);
   const handle = fs.handleOf(fd);
-  let x = a.seed >>> 0 || 1;
-  const rnd = (n: number): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
+  const prng = new Prng(a.seed);
+  const rnd = (n: number): number => prng.int(n);
   const buf = g.alloc(a.maxLen);
   const out: WriteRecord[] = [];
   let leaked = 0;
@@ -48,13 +45,7 @@ export function sfWrites(
     const r = g.call(
       fs.clientId,
       ShflFn.WRITE,
-      [
-        { type: 'u32', value: fs.root },
-        { type: 'u64', value: handle },
-        { type: 'u64', value: BigInt(offset) },
-        { type: 'u32', value: length },
-        { type: 'in', addr: buf, size: length },
-      ],
+      sf.ioParms(ShflFn.WRITE, fs.root, handle, BigInt(offset), { addr: buf, size: length }),
       { timeoutMs, interruptible: true },
     );
     const count = r.parms[3]?.type === 'u32' ? r.parms[3].value : 0;
