@@ -1,9 +1,10 @@
 // The deterministic sim executor: runs the protocol core's step machines on one thread under a seeded
 // scheduler. At every effect (a point or a wait) the scheduler picks which enabled actor runs next;
-// virtual time advances only when every actor is blocked; timers and timeouts fire in virtual time.
-// Same seed, same run: the trace (actor + effect per step) and its hash repeat exactly.
+// virtual time advances only when every actor is blocked (or, in the 'any-order' profile, whenever the
+// scheduler picks the clock); timers and timeouts fire in virtual time. Same seed, same run: the trace
+// (actor + effect per step) and its hash repeat exactly.
 import { POINTS, PointId, type PointName } from '../runtime/points.js';
-import type { Clock, Effect, Proc, WaitOutcome } from '../runtime/proc.js';
+import type { Clock, Effect, Proc, WaitEffect, WaitOutcome } from '../runtime/proc.js';
 import { Prng } from './prng.js';
 
 /** One scheduling decision, as recorded in the trace. */
@@ -13,6 +14,9 @@ export interface TraceStep {
   /** What the actor did when it ran: the effect it had yielded, resolved ("point guest.alloc", "wait ok", ...). */
   readonly what: string;
   readonly at: number;
+  /** For a point: the request address and generation (or command id) it named; 0 otherwise. */
+  readonly addr: number;
+  readonly gen: number;
 }
 
 /** How a sim run ended. */
@@ -38,6 +42,42 @@ export function randomStrategy(seed: number): Strategy {
   return { pick: (enabled) => rng.int(enabled.length) };
 }
 
+/** What an observer learns after every step. */
+export interface StepEvent {
+  readonly step: number;
+  /** The actor that ran, or "timer" / "clock". */
+  readonly actor: string;
+  readonly what: string;
+  /** The effect the actor resumed from (undefined at its start and for timer/clock steps). */
+  readonly passed: Effect | undefined;
+  /** The actor's next pending effect (undefined once it is done). */
+  readonly next: Effect | undefined;
+  readonly at: number;
+}
+
+/** Watches a run step by step (the stress harness's online oracles). */
+export interface SimObserver {
+  /** After every step. */
+  afterStep?(e: StepEvent): void;
+  /** Nothing can run: virtual time is about to advance to `to` on its own (not by a scheduler choice). */
+  beforeAdvance?(to: number): void;
+}
+
+/**
+ * How a blocked actor learns its condition changed. 'poll' (the default): the condition is re-evaluated
+ * at every step, so a waiter wakes as soon as it holds. 'cell': as on real threads, a waiter checks once
+ * when it starts waiting and then sleeps until its cell changes or its deadline passes; a waker that
+ * forgets to bump the cell leaves it asleep (a lost wake-up the harness must see).
+ */
+export type WaitSemantics = 'poll' | 'cell';
+
+/**
+ * When virtual time may advance. 'realistic' (the default): only when every actor is blocked.
+ * 'any-order': also whenever the scheduler picks the pseudo-actor "clock", so a deadline or timer may
+ * pass while other actors could still run (an arbitrarily slow host or vCPU) - the bug-finding profile.
+ */
+export type TimeProfile = 'realistic' | 'any-order';
+
 interface Actor {
   readonly id: string;
   readonly proc: Proc<unknown>;
@@ -48,6 +88,9 @@ interface Actor {
   done: boolean;
   result: unknown;
   error: unknown;
+  /** 'cell' waits: the cell value the sleeper last saw, and the outcome once it has woken. */
+  seen: number;
+  ready: WaitOutcome | undefined;
 }
 
 interface Hold {
@@ -69,7 +112,13 @@ export interface SimOptions {
   readonly maxSteps?: number;
   /** Keep the trace (default true). */
   readonly trace?: boolean;
+  readonly waits?: WaitSemantics;
+  readonly time?: TimeProfile;
+  readonly observer?: SimObserver;
 }
+
+/** Actor ids the sim uses for its own events. */
+const RESERVED = new Set(['timer', 'clock']);
 
 /** A deterministic single-thread world of actors. */
 export class Sim {
@@ -78,6 +127,8 @@ export class Sim {
   private timerSeq = 0;
   private now = 0;
   private readonly opts: SimOptions;
+  private strategy: Strategy;
+  private readonly cellWaits: boolean;
   private readonly traceSteps: TraceStep[] = [];
   private readonly holds: Hold[] = [];
   private hashState = 0x811c9dc5;
@@ -87,12 +138,19 @@ export class Sim {
 
   constructor(opts: SimOptions) {
     this.opts = opts;
+    this.strategy = opts.strategy;
+    this.cellWaits = opts.waits === 'cell';
+  }
+
+  /** Choose with another strategy from the next run() on (say, after a machine has booted). */
+  setStrategy(strategy: Strategy): void {
+    this.strategy = strategy;
   }
 
   /** Add an actor running `proc`. Ids must be unique and stable (they are what a schedule names). */
   spawn<T>(id: string, proc: Proc<T>, opts: { daemon?: boolean } = {}): { result: () => T } {
-    // "timer" names the timer events in the enabled set and the trace; an actor by that name would never run.
-    if (id === 'timer') throw new Error('sim actor id "timer" is reserved for timer events');
+    // "timer" and "clock" name the sim's own events in the enabled set and the trace.
+    if (RESERVED.has(id)) throw new Error(`sim actor id "${id}" is reserved for timer and clock events`);
     if (this.actors.some((a) => a.id === id)) throw new Error(`duplicate sim actor ${id}`);
     const actor: Actor = {
       id,
@@ -103,6 +161,8 @@ export class Sim {
       done: false,
       result: undefined,
       error: undefined,
+      seen: 0,
+      ready: undefined,
     };
     this.actors.push(actor);
     return {
@@ -136,6 +196,31 @@ export class Sim {
     return e?.k === 'point' ? POINTS[e.id] : undefined;
   }
 
+  /** The effect an actor has yielded and not yet passed (undefined before its start and once done). */
+  pendingEffect(id: string): Effect | undefined {
+    return this.actors.find((a) => a.id === id)?.effect;
+  }
+
+  /** Ids of every actor spawned so far, in spawn order. */
+  actorIds(): string[] {
+    return this.actors.map((a) => a.id);
+  }
+
+  /**
+   * 'cell' waits only: actors asleep although their condition holds, that will still be asleep at
+   * time `at` (their deadline is later). Nobody will wake them: a lost wake-up.
+   */
+  lostWakeups(at: number = this.now): string[] {
+    if (!this.cellWaits) return [];
+    const out: string[] = [];
+    for (const a of this.actors) {
+      const e = a.effect;
+      if (a.done || e?.k !== 'wait' || a.ready !== undefined || e.deadline <= at) continue;
+      if (e.cell.load() === a.seen && e.until()) out.push(a.id);
+    }
+    return out;
+  }
+
   /** Is the actor parked at a hold whose condition is still false? */
   private held(a: Actor): boolean {
     const e = a.effect;
@@ -148,14 +233,41 @@ export class Sim {
     this.timers.push({ at: this.now + Math.max(0, ms), seq: this.timerSeq++, fn });
   }
 
-  /** How an actor's pending wait would end now, or undefined if it is blocked. */
-  private waitOutcome(a: Actor): WaitOutcome | undefined {
-    const e = a.effect;
-    if (e === undefined || e.k !== 'wait') return undefined;
+  /** The checks a real thread makes when it (re)starts or wakes from a wait: condition, signal, deadline. */
+  private check(e: WaitEffect): WaitOutcome | undefined {
     if (e.until()) return 'ok';
     if (e.signal !== null && e.signal()) return 'signal';
     if (this.now >= e.deadline) return 'timeout';
     return undefined;
+  }
+
+  /** How an actor's pending wait would end now, or undefined if it is blocked. */
+  private waitOutcome(a: Actor): WaitOutcome | undefined {
+    const e = a.effect;
+    if (e === undefined || e.k !== 'wait') return undefined;
+    if (!this.cellWaits) return this.check(e);
+    if (a.ready === undefined && (e.cell.load() !== a.seen || this.now >= e.deadline)) {
+      // Woken (the cell changed, or the deadline passed): re-read the cell, then re-check.
+      a.seen = e.cell.load();
+      a.ready = this.check(e);
+    }
+    return a.ready;
+  }
+
+  /** A future instant someone waits for (a sleeper's deadline or a timer), or Infinity. */
+  private nextInstant(): number {
+    let next = Infinity;
+    for (const a of this.actors) {
+      if (
+        !a.done &&
+        a.effect?.k === 'wait' &&
+        a.effect.deadline > this.now &&
+        this.waitOutcome(a) === undefined
+      )
+        next = Math.min(next, a.effect.deadline);
+    }
+    for (const t of this.timers) if (t.at > this.now) next = Math.min(next, t.at);
+    return next;
   }
 
   private enabledIds(): string[] {
@@ -166,14 +278,15 @@ export class Sim {
         out.push(a.id);
     }
     if (this.timers.some((t) => t.at <= this.now)) out.push('timer');
+    if (this.opts.time === 'any-order' && out.length > 0 && this.nextInstant() < Infinity) out.push('clock');
     return out;
   }
 
-  private record(actor: string, what: string, step: number): void {
+  private record(actor: string, what: string, step: number, addr = 0, gen = 0): void {
     const s = `${step}|${actor}|${what}`;
     for (let i = 0; i < s.length; i++)
       this.hashState = Math.imul(this.hashState ^ s.charCodeAt(i), 0x01000193) >>> 0;
-    if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now });
+    if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now, addr, gen });
   }
 
   /** Run until every non-daemon actor is done and no timer is pending, nothing can move, or the step limit. */
@@ -188,13 +301,17 @@ export class Sim {
       }
       const enabled = this.enabledIds();
       if (enabled.length === 0) {
-        if (!this.advanceTime()) return this.finish('deadlock', step);
+        const next = this.nextInstant();
+        if (next === Infinity) return this.finish('deadlock', step);
+        this.opts.observer?.beforeAdvance?.(next);
+        this.now = next;
         continue;
       }
       if (step >= maxSteps) return this.finish('step-limit', step);
-      const choice = enabled[this.opts.strategy.pick(enabled, step)];
+      const choice = enabled[this.strategy.pick(enabled, step)];
       if (choice === undefined) throw new Error('strategy picked outside the enabled set');
       if (choice === 'timer') this.fireTimer(step);
+      else if (choice === 'clock') this.advanceClock(step);
       else
         this.stepActor(
           this.actors.find((a) => a.id === choice)!,
@@ -218,13 +335,34 @@ export class Sim {
         best = i;
     }
     const [t] = this.timers.splice(best, 1);
-    this.record('timer', `fire #${t!.seq}`, step);
+    const what = `fire #${t!.seq}`;
+    this.record('timer', what, step);
     t!.fn();
+    this.notify(step, 'timer', what, undefined, undefined);
+  }
+
+  /** 'any-order': the scheduler lets time pass to the next instant someone waits for. */
+  private advanceClock(step: number): void {
+    this.now = this.nextInstant();
+    const what = `advance ${this.now}`;
+    this.record('clock', what, step);
+    this.notify(step, 'clock', what, undefined, undefined);
+  }
+
+  private notify(
+    step: number,
+    actor: string,
+    what: string,
+    passed: Effect | undefined,
+    next: Effect | undefined,
+  ): void {
+    this.opts.observer?.afterStep?.({ step, actor, what, passed, next, at: this.now });
   }
 
   private stepActor(a: Actor, step: number): void {
     let input: WaitOutcome | undefined;
     let what: string;
+    const passed = a.started ? a.effect : undefined;
     if (!a.started) {
       a.started = true;
       what = 'start';
@@ -234,7 +372,9 @@ export class Sim {
       input = this.waitOutcome(a);
       what = `wait ${input ?? '?'}`;
     }
-    this.record(a.id, what, step);
+    const p = passed?.k === 'point' ? passed : undefined;
+    this.record(a.id, what, step, p?.addr ?? 0, p?.gen ?? 0);
+    a.ready = undefined;
     try {
       const r = a.proc.next(input);
       if (r.done === true) {
@@ -243,25 +383,19 @@ export class Sim {
         a.effect = undefined;
       } else {
         a.effect = r.value;
+        if (this.cellWaits && r.value.k === 'wait') {
+          // ORDER: as blockOn does - read the cell, then check once; after that only a change of the
+          // cell (or the deadline) wakes the sleeper.
+          a.seen = r.value.cell.load();
+          a.ready = this.check(r.value);
+        }
       }
     } catch (e) {
       a.done = true;
       a.error = e;
       a.effect = undefined;
     }
-  }
-
-  /** Move virtual time to the next deadline or timer; false if there is none. */
-  private advanceTime(): boolean {
-    let next = Infinity;
-    for (const a of this.actors) {
-      if (!a.done && a.effect?.k === 'wait' && a.effect.deadline > this.now)
-        next = Math.min(next, a.effect.deadline);
-    }
-    for (const t of this.timers) if (t.at > this.now) next = Math.min(next, t.at);
-    if (next === Infinity) return false;
-    this.now = next;
-    return true;
+    this.notify(step, a.id, what, passed, a.effect);
   }
 
   private finish(status: SimResult['status'], steps: number): SimResult {
