@@ -97,6 +97,10 @@ interface Hold {
   readonly actor: (id: string) => boolean;
   readonly point: number;
   readonly until: () => boolean;
+  /** Soft: also let go when nothing else could run (the run would otherwise end). */
+  readonly soft: boolean;
+  /** A soft hold that was let go, or whose condition held once (soft holds are one-shot). */
+  done: boolean;
 }
 
 interface Timer {
@@ -178,11 +182,18 @@ export class Sim {
   /**
    * A directed prefix: an actor matching `actor` that reaches `point` does not run on until `until()`
    * holds. This is how a scenario forces one interleaving (say, "completion lands between the guest's
-   * DONE check and its sleep") and lets the scheduler explore around it.
+   * DONE check and its sleep") and lets the scheduler explore around it. A soft hold is one-shot (gone once
+   * its condition held) and is let go when nothing else could run and no time is left to pass, so a
+   * forced order that cannot happen in a run costs nothing but the attempt.
    */
-  holdAt(actor: string | ((id: string) => boolean), point: PointName, until: () => boolean): void {
+  holdAt(
+    actor: string | ((id: string) => boolean),
+    point: PointName,
+    until: () => boolean,
+    opts: { soft?: boolean } = {},
+  ): void {
     const match = typeof actor === 'string' ? (id: string) => id === actor : actor;
-    this.holds.push({ actor: match, point: PointId[point], until });
+    this.holds.push({ actor: match, point: PointId[point], until, soft: opts.soft ?? false, done: false });
   }
 
   /** A daemon with nothing to do: blocked in a wait that cannot end now. */
@@ -225,7 +236,27 @@ export class Sim {
   private held(a: Actor): boolean {
     const e = a.effect;
     if (e === undefined || e.k !== 'point') return false;
-    return this.holds.some((h) => h.point === e.id && h.actor(a.id) && !h.until());
+    return this.holds.some((h) => {
+      if (h.done || h.point !== e.id || !h.actor(a.id)) return false;
+      if (!h.until()) return true;
+      if (h.soft) h.done = true;
+      return false;
+    });
+  }
+
+  /** Let go of every soft hold that still holds an actor back; false if there was none. */
+  private releaseSoftHolds(): boolean {
+    let any = false;
+    for (const a of this.actors) {
+      if (a.done || !this.held(a)) continue;
+      for (const h of this.holds) {
+        if (h.soft && !h.done && a.effect?.k === 'point' && h.point === a.effect.id && h.actor(a.id)) {
+          h.done = true;
+          any = true;
+        }
+      }
+    }
+    return any;
   }
 
   /** Run `fn` at virtual time now + ms. */
@@ -301,6 +332,8 @@ export class Sim {
       }
       const enabled = this.enabledIds();
       if (enabled.length === 0) {
+        // Soft holds force an order while it can be had; they never turn a run into a deadlock.
+        if (this.nextInstant() === Infinity && this.releaseSoftHolds()) continue;
         const next = this.nextInstant();
         if (next === Infinity) return this.finish('deadlock', step);
         this.opts.observer?.beforeAdvance?.(next);

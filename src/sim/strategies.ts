@@ -91,10 +91,14 @@ export function replayStrategy(decisions: readonly string[]): Strategy {
 }
 
 /**
- * Follow `decisions` where the recorded actor can run, otherwise (and past their end) choose like
- * `fallback`. How a shrinker tries an edited schedule: small edits stay close to the original run.
+ * Follow `decisions` where the recorded actor can run; otherwise (a hole, an actor that cannot run, or
+ * past the end) keep the last actor going if it can, else choose like `fallback`. How a shrinker tries an
+ * edited schedule: small edits stay close to the original run, and holes add no preemptions.
  */
-export function guidedStrategy(decisions: readonly string[], fallback: Strategy = firstStrategy): Strategy {
+export function guidedStrategy(
+  decisions: readonly (string | undefined)[],
+  fallback: Strategy = firstStrategy,
+): Strategy {
   let last: string | undefined;
   return {
     pick(enabled, step) {

@@ -163,3 +163,40 @@ describe('observer and strategies', () => {
     expect(order.join('')).toBe('pprrqq');
   });
 });
+
+describe('soft holds', () => {
+  function held(cond: () => boolean): string {
+    const log: string[] = [];
+    const s = new Sim({ strategy: first });
+    s.holdAt('a', 'host.pick', cond, { soft: true });
+    const tick = (id: string) =>
+      (function* (): Proc<void> {
+        yield point('host.pick');
+        log.push(id);
+      })();
+    s.spawn('a', tick('a'));
+    s.spawn('b', tick('b'));
+    expect(s.run().status).toBe('done');
+    return log.join('');
+  }
+
+  test('hold an actor until the condition holds, then let it go', () => {
+    const order: string[] = [];
+    const sim = new Sim({ strategy: first });
+    sim.holdAt('a', 'host.pick', () => order.includes('b'), { soft: true });
+    for (const id of ['a', 'b'])
+      sim.spawn(
+        id,
+        (function* (): Proc<void> {
+          yield point('host.pick');
+          order.push(id);
+        })(),
+      );
+    sim.run();
+    expect(order.join('')).toBe('ba');
+  });
+
+  test('a condition that never holds is let go when nothing else can run, not a deadlock', () => {
+    expect(held(() => false)).toBe('ba');
+  });
+});
