@@ -184,7 +184,9 @@ export class CommandTable {
     yield point('device.cancel.lock', phys);
     if (locked) yield* lock(this.lockCell);
     yield point('device.cancel.find', phys);
-    const slot = this.findLocked(phys, faults.on('cancel-oldest'), match === 'uncancelled');
+    // MUTATION cancel-oldest: the oldest listed command at the address, cancelled or not.
+    const oldest = faults.on('cancel-oldest');
+    const slot = this.findLocked(phys, oldest, match === 'uncancelled' && !oldest);
     if (slot !== undefined) {
       yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
       this.set(slot, CmdField.CANCELLED, 1);
