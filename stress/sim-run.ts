@@ -4,17 +4,32 @@
 import { SimMachine } from '../src/machine/sim-machine.js';
 import type { FaultName } from '../src/runtime/faults.js';
 import type { Proc } from '../src/runtime/proc.js';
-import type { SimObserver, SimResult, StepEvent, Strategy, TimeProfile, TraceStep } from '../src/sim/sim.js';
+import type {
+  Sim,
+  SimObserver,
+  SimResult,
+  StepEvent,
+  Strategy,
+  TimeProfile,
+  TraceStep,
+} from '../src/sim/sim.js';
 import { DivergenceError, firstStrategy, recording } from '../src/sim/strategies.js';
 import { GuestLib } from '../src/vcpu/guest-lib.js';
 import { Session, closeSession } from '../src/vcpu/vboxguest.js';
 import { outcomeTags } from './coverage.js';
 import { machineConfig } from './machine-config.js';
-import { baseline, finalChecks } from './oracle/final.js';
+import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import { ViolationError, type Violation } from './oracle/invariants.js';
 import { Monitor } from './oracle/monitor.js';
 import { World } from './oracle/world.js';
-import { Ledger, connectShared, disconnectShared, runThread, type Workload } from './workload.js';
+import {
+  Ledger,
+  connectShared,
+  disconnectShared,
+  runThread,
+  type HoldUntil,
+  type Workload,
+} from './workload.js';
 
 /** How to run one workload under the sim. */
 export interface SimRunOptions {
@@ -123,6 +138,10 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
       m.sim.spawn(`g${t}`, inSession(new GuestLib(k, session), w, t, ledger));
     }
     for (const s of w.signals) m.sim.setTimer(s.at, () => world.bus.signal(s.vcpu));
+    for (const h of w.holds) {
+      const match = (id: string): boolean => h.actors.some((p) => id.startsWith(p));
+      m.sim.holdAt(match, h.point, holdCondition(h.until, m.sim, world, base), { soft: true });
+    }
     const main = phase('main', rec.strategy);
     steps = rec.decisions.length;
     trace.push(...all.slice(before));
@@ -178,6 +197,15 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
     divergence,
     logs: m.logs(),
   };
+}
+
+/** A hold's condition as a function of the running machine. */
+function holdCondition(u: HoldUntil, sim: Sim, world: World, base: Baseline): () => boolean {
+  if (u.k === 'counter') {
+    const from = base.counters[u.name] ?? world.counter(u.name);
+    return () => world.counter(u.name) - from >= u.atLeast;
+  }
+  return () => sim.actorIds().some((id) => id.startsWith(u.actor) && sim.pendingPoint(id) === u.point);
 }
 
 /** A thread's program inside its own VBoxGuest session, closed when it returns. */

@@ -3,6 +3,8 @@
 // thread) and on real vCPU threads (stress/threads/program.ts), and records every call in a ledger.
 import { RT_INDEFINITE_WAIT, Status, type StatusCode } from '../src/abi/index.js';
 import type { MachineConfig } from '../src/machine/config.js';
+import type { PointName } from '../src/runtime/points.js';
+import type { CounterName } from '../src/runtime/stats.js';
 import { gpa } from '../src/runtime/address.js';
 import { waitFor, wait, type Proc } from '../src/runtime/proc.js';
 import type { GuestLib, HgcmCallResult, HgcmParm } from '../src/vcpu/guest-lib.js';
@@ -70,6 +72,24 @@ export interface SignalPlan {
   readonly vcpu: number;
 }
 
+/** What a hold waits for. */
+export type HoldUntil =
+  /** An actor whose id starts with `actor` is stopped at `point`. */
+  | { readonly k: 'pending'; readonly actor: string; readonly point: PointName }
+  /** A counter reached `atLeast` (counted from the start of the threads). */
+  | { readonly k: 'counter'; readonly name: CounterName; readonly atLeast: number };
+
+/**
+ * A directed prefix for the sim (cancel-race.md 5.2, "force a directed prefix, then explore around it"):
+ * actors whose id starts with one of `actors` stop at `point` until the condition holds. Soft and one-shot:
+ * let go if nothing else could run. The threads executor ignores holds.
+ */
+export interface HoldPlan {
+  readonly actors: readonly string[];
+  readonly point: PointName;
+  readonly until: HoldUntil;
+}
+
 /** A generated workload: everything one run needs besides the schedule. */
 export interface Workload {
   readonly scenario: string;
@@ -78,6 +98,7 @@ export interface Workload {
   readonly clients: readonly ClientPlan[];
   readonly threads: readonly ThreadPlan[];
   readonly signals: readonly SignalPlan[];
+  readonly holds: readonly HoldPlan[];
   /** 'fail': the run is expected to violate an invariant (faithful leak scope, upstream defects). */
   readonly expect: 'pass' | 'fail';
 }

@@ -53,6 +53,8 @@ export interface Cmd {
   picked: boolean;
   markedAt: Stamp | undefined;
   completion: string | undefined;
+  /** Heap blocks of the FROM_HOST buffers at submission (payload, generation). */
+  readonly buffers: readonly { readonly payload: number; readonly gen: number }[];
   headers: number;
   dones: number;
 }
@@ -230,6 +232,7 @@ export class Monitor implements SimObserver {
           picked: false,
           markedAt: undefined,
           completion: undefined,
+          buffers: isCall(c.get(slot, CmdField.TYPE)) ? this.w.bufferBlocks(slot) : [],
           headers: 0,
           dones: 0,
         };
@@ -399,6 +402,15 @@ export class Monitor implements SimObserver {
         actor,
         `${point} for command ${id} lands in freed or reused memory (request ${hex(cmd.phys)} gen ${cmd.gen})`,
       );
+    if (point === 'host.complete.writeBuffers') {
+      const moved = cmd.buffers.find((b) => !this.w.blockIs(b.payload, b.gen));
+      if (moved !== undefined)
+        this.fail(
+          'I1',
+          actor,
+          `command ${id} writes its output into buffer ${hex(moved.payload)} of gen ${moved.gen}, which was freed (or handed out again)`,
+        );
+    }
     if (req?.leakAt !== undefined && point === 'host.complete.writeHeader') this.tag('leakLateWrite');
     const gone = this.ledger.ops.some(
       (o) => o.k === 'disconnect' && o.rc === 0 && o.clientId === cmd.clientId,

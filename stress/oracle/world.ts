@@ -67,6 +67,32 @@ export class World {
     return undefined;
   }
 
+  /** The heap blocks (payload, generation) a call command's FROM_HOST buffers lie in, as they are now. */
+  bufferBlocks(slot: number): { payload: number; gen: number }[] {
+    const out: { payload: number; gen: number }[] = [];
+    const call = commandCall(this.env as HgcmHostEnv, slot);
+    for (const p of call.parms) {
+      if ((p.dir & ParmDirection.FROM_HOST) === 0 || p.type === ParmType.Embedded) continue;
+      for (const r of p.runs) {
+        if (r.phys < 0 || r.len === 0) continue;
+        // Every block the run touches, not just the first.
+        for (let at = r.phys; at < r.phys + r.len;) {
+          const b = this.block(at);
+          if (b === undefined) break;
+          out.push({ payload: b.payload, gen: b.gen >>> 0 });
+          at = b.payload + b.payloadBytes;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Is the block at payload `payload` still the generation `gen`, and not free? */
+  blockIs(payload: number, gen: number): boolean {
+    const b = this.block(payload);
+    return b !== undefined && b.payload === payload && b.gen >>> 0 === gen && b.state !== BlockState.FREE;
+  }
+
   /**
    * Would the host's writes for command `slot` (its request header and FROM_HOST buffers) land in live or
    * quarantined memory of the generation the guest submitted? (The machine's own auditor's rule, asked at
