@@ -6,6 +6,7 @@ import { DispatchRing } from '../hgcm/ring.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import { FaultTable } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
+import { TraceRing } from '../runtime/trace-ring.js';
 import { wallClock, type Clock, type ThreadExecOptions } from '../runtime/proc.js';
 import { StatsBlock } from '../runtime/stats.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
@@ -43,8 +44,36 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     stats: new StatsBlock().sab,
     faults: faultTable(config).sab,
     hooks: new HookTable().sab,
+    trace:
+      config.traceCapacity > 0 ? TraceRing.create(traceSlots(config), config.traceCapacity).sab : undefined,
     services,
   };
+}
+
+/** A thread's slot in the trace ring: vCPUs, then the device, then pool workers, then any other thread. */
+export type TraceThread =
+  | { readonly k: 'vcpu'; readonly index: number }
+  | { readonly k: 'device' }
+  | { readonly k: 'host'; readonly index: number }
+  | { readonly k: 'other' };
+
+/** Slots a machine's trace ring has. */
+export function traceSlots(c: ResolvedConfig): number {
+  return c.vcpus + c.hostWorkers + 2;
+}
+
+/** The trace ring slot of a thread. */
+export function traceSlot(c: ResolvedConfig, t: TraceThread): number {
+  switch (t.k) {
+    case 'vcpu':
+      return t.index;
+    case 'device':
+      return c.vcpus;
+    case 'host':
+      return c.vcpus + 1 + t.index;
+    default:
+      return c.vcpus + 1 + c.hostWorkers;
+  }
 }
 
 function faultTable(config: ResolvedConfig): FaultTable {
@@ -53,15 +82,23 @@ function faultTable(config: ResolvedConfig): FaultTable {
   return t;
 }
 
-/** The options of a real-thread executor in this machine: its spin policy and the test hooks. */
-export function threadExec(s: MachineShared): ThreadExecOptions {
+/**
+ * The options of a real-thread executor in this machine: its spin policy, the test hooks and, when the
+ * machine traces, the recorder of `thread`'s slot in the trace ring.
+ */
+export function threadExec(s: MachineShared, thread: TraceThread = { k: 'other' }): ThreadExecOptions {
   const hooks = new HookTable(s.hooks);
-  return {
-    clock: wallClock,
-    spin: s.config.spin.short,
-    spinLong: s.config.spin.long,
-    onPoint: hooks.onPoint,
-  };
+  let onPoint = hooks.onPoint;
+  if (s.trace !== undefined) {
+    const record = TraceRing.attach(s.trace).recorder(traceSlot(s.config, thread));
+    const hook = hooks.onPoint;
+    // ORDER: record, then the hook (which may stop the thread): the ring shows where it stopped.
+    onPoint = (p) => {
+      record(p);
+      hook(p);
+    };
+  }
+  return { clock: wallClock, spin: s.config.spin.short, spinLong: s.config.spin.long, onPoint };
 }
 
 /** The host side (device thread and pool workers). */

@@ -54,6 +54,11 @@ export interface MachineConfig {
   /** Faults (host faults or mutations) switched on from the start; see runtime/faults.ts. */
   readonly faults?: readonly FaultName[];
   /**
+   * Record every interleaving point every thread passes in a shared event ring (runtime/trace-ring.ts),
+   * keeping the last `capacity` records per thread (default 4096). Off by default: then it costs nothing.
+   */
+  readonly trace?: boolean | { readonly capacity?: number };
+  /**
    * Reproduce two host-side defects of VirtualBox that the model otherwise fixes (default false):
    * a cancel hits the newest command at the address even if it was already cancelled, so a reused
    * address can make a cancel "succeed" for the wrong call (a write after free; see CancelMatch); and a
@@ -81,6 +86,8 @@ export interface ResolvedConfig {
   readonly audit: boolean;
   readonly faults: readonly FaultName[];
   readonly upstreamDefects: boolean;
+  /** Records kept per thread in the trace ring; 0: no ring. */
+  readonly traceCapacity: number;
 }
 
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
@@ -139,6 +146,10 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
     audit: c.audit ?? false,
     upstreamDefects: c.upstreamDefects ?? false,
+    traceCapacity:
+      c.trace === undefined || c.trace === false
+        ? 0
+        : int('trace.capacity', c.trace === true ? undefined : c.trace.capacity, 4096, 2, 1 << 20),
     faults: (c.faults ?? []).map((f) => FAULT_NAMES[faultIndex(f)]!),
   };
 }
@@ -155,5 +166,7 @@ export interface MachineShared {
   readonly stats: SharedArrayBuffer;
   readonly faults: SharedArrayBuffer;
   readonly hooks: SharedArrayBuffer;
+  /** The trace ring, when config.trace is on. */
+  readonly trace: SharedArrayBuffer | undefined;
   readonly services: readonly ServiceSpec[];
 }

@@ -11,5 +11,5 @@ const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }));
 post({ type: 'ready' });
-runSync(deviceLoop(dev), threadExec(shared));
+runSync(deviceLoop(dev), threadExec(shared, { k: 'device' }));
 post({ type: 'stopped' });

@@ -10,6 +10,7 @@ import { buildRegistry } from '../hgcm/registry.js';
 import { MachineStateError, WorkerError } from '../runtime/errors.js';
 import { FaultTable, type FaultName } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
+import { TraceRing } from '../runtime/trace-ring.js';
 import { runSync } from '../runtime/proc.js';
 import { failOwnedCommands } from '../vmmdev/host-commands.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
@@ -227,6 +228,11 @@ export class Machine {
   /** Test hooks at interleaving points, shared with every thread (see runtime/hooks.ts). */
   get hooks(): HookTable {
     return new HookTable(this.shared.hooks);
+  }
+
+  /** The trace ring (when config.trace is on): every thread's points, merged by sequence number. */
+  get trace(): TraceRing | undefined {
+    return this.shared.trace === undefined ? undefined : TraceRing.attach(this.shared.trace);
   }
 
   /** The fault table's shared memory, for guest programs in tests that switch faults at a precise moment. */

@@ -24,7 +24,7 @@ export default async function serve(task: PoolTask): Promise<number> {
   const env = attachHostEnv(shared);
   await enableTsImports();
   const services = await Promise.all(shared.services.map((s) => loadService(s.module, s.export)));
-  const opts = threadExec(shared);
+  const opts = threadExec(shared, { k: 'host', index: workerId });
   const worker = new HostWorker({
     workerId,
     ring: DispatchRing.attach(shared.ring),

@@ -17,7 +17,7 @@ const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 const k = attachGuestKernel(shared, vcpu, wallClock, (line) =>
   post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
 );
-const opts = threadExec(shared);
+const opts = threadExec(shared, { k: 'vcpu', index: vcpu });
 const exec = <T>(proc: Proc<T>): T => runSync(proc, opts);
 
 /** A guest program: a function of the guest context and its arguments. */
