@@ -41,6 +41,29 @@ export const CLASSES: Readonly<Record<string, string>> = {
   fileInfo: 'a file write was cancelled or leaked (indeterminate)',
 };
 
+/** Classes the threads executor can see (from the ledger and its point log; the rest need the sim's model). */
+export const THREADS_CLASSES: ReadonlySet<string> = new Set([
+  'sync',
+  'completed',
+  'completedData',
+  'cancelled',
+  'completedCancelled',
+  'graceCompleted',
+  'leak',
+  'signal',
+  'signalInfinite',
+  'fallback',
+  'fallbackNotFound',
+  'noFallback',
+  'cancelOther',
+  'waitAllocFail',
+  'hostDrop',
+  'timeoutZero',
+  'infiniteCompleted',
+  'fileOk',
+  'fileInfo',
+]);
+
 /** Tags from the ledger and counters of a finished run (executor-independent). */
 export function outcomeTags(ledger: Ledger, w: Workload, hostDropped: number): Set<string> {
   const tags = new Set<string>();

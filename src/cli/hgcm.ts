@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // The `hgcm` command line: one subcommand per module.
 import { demo } from './demo.js';
+import { stress } from './stress.js';
 
 const commands: Readonly<
   Record<string, { run: (argv: readonly string[]) => Promise<number>; help: string }>
 > = {
   demo: { run: demo, help: 'hgcm demo [vcpus]   start a machine and run a mixed workload (npm start)' },
+  stress: {
+    run: stress,
+    help: 'hgcm stress [run|explore|replay|shrink|mutate] [options]   the cancel-race harness (--help)',
+  },
 };
 
 async function mainCli(argv: readonly string[]): Promise<number> {

@@ -230,6 +230,11 @@ export class Machine {
     return new HookTable(this.shared.hooks);
   }
 
+  /** The machine's shared memory, for god's-eye oracles (the stress harness's offline checks, tests). */
+  get sharedMemory(): MachineShared {
+    return this.shared;
+  }
+
   /** The trace ring (when config.trace is on): every thread's points, merged by sequence number. */
   get trace(): TraceRing | undefined {
     return this.shared.trace === undefined ? undefined : TraceRing.attach(this.shared.trace);

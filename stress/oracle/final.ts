@@ -3,7 +3,6 @@
 // rule from the recorded timeline (I5, sim only) and the file history (I12).
 import { RT_SUCCESS, Status } from '../../src/abi/index.js';
 import type { CounterName } from '../../src/runtime/stats.js';
-import { ClientState } from '../../src/hgcm/clients.js';
 import { CmdField } from '../../src/vmmdev/commands.js';
 import { histFileBytes } from '../services/histfile.js';
 import { payloadByte, type CallRecord, type Ledger, type Workload } from '../workload.js';
@@ -70,13 +69,8 @@ export function finalChecks(i: FinalInput): Violation[] {
   }
   const { world: w, ledger } = i;
   // I14: nothing left on the host but commands it lost on purpose (calls of a client that is gone).
-  for (const s of w.cmds.listedSlots()) {
-    const client = w.clients.at(w.cmds.get(s, CmdField.CLIENT_SLOT));
-    const lost =
-      client.id !== w.cmds.get(s, CmdField.CLIENT_ID) >>> 0 || client.state !== ClientState.CONNECTED;
-    if (!lost)
-      v('I14', `command ${w.cmds.get(s, CmdField.ID)} still pending for a connected client at the end`);
-  }
+  for (const s of w.pendingForLiveClients())
+    v('I14', `command ${w.cmds.get(s, CmdField.ID)} still pending for a connected client at the end`);
   if (w.phys.stats().liveBlocks !== i.base.physLive)
     v('I14', `${w.phys.stats().liveBlocks - i.base.physLive} request blocks neither freed nor quarantined`);
   if (w.data.stats().liveBlocks !== i.base.dataLive)

@@ -141,7 +141,16 @@ export class Monitor implements SimObserver {
     if (ok !== this.cancelOk) {
       this.cancelOk = ok;
       const r = this.actors.get(e.actor)?.req;
-      if (r !== undefined) r.cancelOk = true;
+      if (r !== undefined) {
+        r.cancelOk = true;
+        // A cancel may only succeed for a command the host has not completed: it promises "no write".
+        if (r.doneAt !== undefined)
+          this.fail(
+            'I2',
+            e.actor,
+            `the cancel of ${hex(r.addr)} succeeded although the host had already completed it`,
+          );
+      }
     }
     const bad = this.w.counter('audit.writeAfterFree');
     if (bad !== this.auditBad) {

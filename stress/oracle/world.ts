@@ -1,6 +1,6 @@
 // The oracles' god's-eye view of a machine: guest RAM and heaps, the command table, the device bus,
 // clients and counters, attached from the machine's shared memory (any executor, any thread).
-import { ClientTable } from '../../src/hgcm/clients.js';
+import { ClientState, ClientTable } from '../../src/hgcm/clients.js';
 import { heapAuditor } from '../../src/machine/audit.js';
 import type { MachineShared, ResolvedConfig } from '../../src/machine/config.js';
 import { GuestMemory } from '../../src/runtime/guest-memory.js';
@@ -57,6 +57,19 @@ export class World {
   holds(addr: number, gen: number): boolean {
     const b = this.phys.containing(addr);
     return b !== undefined && b.payload === addr && b.gen >>> 0 === gen >>> 0 && b.state !== BlockState.FREE;
+  }
+
+  /**
+   * Listed commands of clients that are still connected: what the host still owes. (Calls of a client
+   * that is gone may stay listed forever: the host drops them and only a cancel finds them.)
+   */
+  pendingForLiveClients(): number[] {
+    return this.cmds.listedSlots().filter((s) => {
+      const client = this.clients.at(this.cmds.get(s, CmdField.CLIENT_SLOT));
+      return (
+        client.id === this.cmds.get(s, CmdField.CLIENT_ID) >>> 0 && client.state === ClientState.CONNECTED
+      );
+    });
   }
 
   /** The command slot holding command `id`, or undefined once it is released. */
