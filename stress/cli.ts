@@ -99,7 +99,11 @@ async function run(o: Options, out: Out, err: Out): Promise<number> {
     ...(quiet ? {} : { progress: err }),
     ...(pool === undefined
       ? {}
-      : { execute: (spec: RunSpec) => threadsExecute(spec, pool), observable: THREADS_CLASSES }),
+      : {
+          execute: (spec: RunSpec) => threadsExecute(spec, pool),
+          observable: THREADS_CLASSES,
+          coverage: 'union' as const,
+        }),
   };
   out(
     `hgcm stress: ${executor} executor, ${list.length} scenarios, seed ${seedText(seed)}, shard ${opts.shard!.index}/${opts.shard!.count}, strategy ${opts.strategy}, profile ${opts.profile}`,

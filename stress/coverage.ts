@@ -41,7 +41,11 @@ export const CLASSES: Readonly<Record<string, string>> = {
   fileInfo: 'a file write was cancelled or leaked (indeterminate)',
 };
 
-/** Classes the threads executor can see (from the ledger and its point log; the rest need the sim's model). */
+/**
+ * Classes a threads campaign must reach: those it can see (from the ledger and its point log; the rest
+ * need the sim's model) and that real timing reaches within a few iterations. The fallback's lost race
+ * (fallbackNotFound) is visible but needs the host to beat two port round trips: a window for the sim.
+ */
 export const THREADS_CLASSES: ReadonlySet<string> = new Set([
   'sync',
   'completed',
@@ -53,7 +57,6 @@ export const THREADS_CLASSES: ReadonlySet<string> = new Set([
   'signal',
   'signalInfinite',
   'fallback',
-  'fallbackNotFound',
   'noFallback',
   'cancelOther',
   'waitAllocFail',

@@ -223,12 +223,19 @@ export const S7: Scenario = {
         t,
         calls(
           draw(rng, 1, 3, () =>
-            call({ ms: between(rng, 0, 40), timeoutMs: timeout(rng, 20), bytes: chance(rng, 0.5) ? 32 : 0 }),
+            // The echo's completion races the fallback at once (its lost race: fallbackNotFound).
+            chance(rng, 0.3)
+              ? call({ op: 'echo', client: 1, bytes: 32, timeoutMs: between(rng, 0, 1) })
+              : call({
+                  ms: between(rng, 0, 40),
+                  timeoutMs: timeout(rng, 20),
+                  bytes: chance(rng, 0.5) ? 32 : 0,
+                }),
           ),
         ),
       ),
     );
-    return workload('S7', machine(rng, o, { cancel2: false }), [shared('delay')], threads);
+    return workload('S7', machine(rng, o, { cancel2: false }), [shared('delay'), shared('echo')], threads);
   },
 };
 
