@@ -3,7 +3,7 @@
 // that ran last while it could still run; switches forced by that actor blocking or finishing are free.
 // Each run replays the prefix of the previous one up to the deepest choice with an untried alternative.
 
-import type { Strategy } from './sim.js';
+import type { Strategy } from './types.js';
 
 interface Frame {
   readonly enabled: readonly string[];

@@ -3,9 +3,13 @@
 // where it can (what shrinking needs); first and sticky are the plain deterministic choices.
 // Reference: cancel-race.md section 4.3 (PCT: Burckhardt et al., ASPLOS'10; Shuttle's PctScheduler).
 import { Prng } from './prng.js';
-import type { Strategy } from './sim.js';
+import type { Strategy } from './types.js';
 
-export { randomStrategy } from './sim.js';
+/** Uniformly random choice from a seed. */
+export function randomStrategy(seed: number): Strategy {
+  const rng = new Prng(seed);
+  return { pick: (enabled) => rng.int(enabled.length) };
+}
 
 /** Always the first enabled actor (boot, set-up phases). */
 export const firstStrategy: Strategy = { pick: () => 0 };

@@ -13,8 +13,9 @@ import { POINTS, type PointName } from '../../src/runtime/points.js';
 import { BlockState } from '../../src/runtime/shared-heap.js';
 import type { VcpuBus } from '../../src/runtime/vcpu-bus.js';
 import type { Sim, SimObserver, StepEvent } from '../../src/sim/sim.js';
-import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
+import { CmdField } from '../../src/vmmdev/commands.js';
 import type { Ledger, Workload } from '../workload.js';
+import { checkCopyBack, checkListed, hostWrote } from './rules.js';
 import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';
 import type { World } from './world.js';
 
@@ -81,8 +82,8 @@ export class Monitor implements SimObserver {
   /** Every step of every phase, for ledger stamps (a real-time order). */
   tick = 0;
   phase: Phase = 'prelude';
-  private readonly w: World;
-  private readonly ledger: Ledger;
+  readonly w: World;
+  readonly ledger: Ledger;
   private readonly load: Workload;
   private readonly sim: Sim;
   private readonly actors = new Map<string, ActorState>();
@@ -159,7 +160,7 @@ export class Monitor implements SimObserver {
     }
     this.watchFlags(e.actor);
     this.signalTags();
-    if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) this.checkListed(e.actor);
+    if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) checkListed(this, e.actor);
   }
 
   /** Coverage: a signal pending while a thread is in its grace wait, or in a connect / disconnect. */
@@ -306,7 +307,7 @@ export class Monitor implements SimObserver {
         a.phase = 'run';
         break;
       case 'guest.copyBack':
-        this.checkCopyBack(actor, addr, gen);
+        checkCopyBack(this, actor, addr, gen);
         break;
       case 'guest.free': {
         const r = this.live.get(addr);
@@ -350,7 +351,7 @@ export class Monitor implements SimObserver {
       case 'host.complete.writeBuffers':
       case 'host.complete.writeHeader':
       case 'host.complete.setDone':
-        this.hostWrote(actor, point, gen);
+        hostWrote(this, actor, point, gen);
         break;
       case 'irq.wake':
         for (const [id, o] of this.actors)
@@ -382,64 +383,6 @@ export class Monitor implements SimObserver {
       if (e?.k === 'point' && POINTS[e.id] === 'host.complete.remove' && e.gen === id)
         this.tag('cancelAtRemove');
     }
-  }
-
-  /** The host wrote part of command `id`'s results (I1, I2, I3, I13). */
-  private hostWrote(actor: string, point: PointName, id: number): void {
-    const cmd = this.cmds.get(id);
-    if (cmd === undefined) return;
-    if (point === 'host.complete.writeHeader') cmd.headers++;
-    if (point === 'host.complete.setDone') cmd.dones++;
-    if (cmd.headers > 1 || cmd.dones > 1)
-      this.fail('I3', actor, `command ${id} completed (written back) twice`);
-    if (cmd.markedAt !== undefined)
-      this.fail(
-        'I2',
-        actor,
-        `command ${id} was cancelled at ${cmd.markedAt.phase} step ${cmd.markedAt.step}, yet ${point}`,
-      );
-    const req = this.reqAt(cmd.phys, cmd.gen);
-    if (req?.cancelOk === true)
-      this.fail('I2', actor, `the guest was told the cancel of ${hex(cmd.phys)} succeeded, yet ${point}`);
-    const slot = this.w.slotOf(id);
-    if (
-      slot !== undefined &&
-      !this.w.hostWriteOk(slot, point === 'host.complete.writeBuffers' && isCall(cmd.type))
-    )
-      this.fail(
-        'I1',
-        actor,
-        `${point} for command ${id} lands in freed or reused memory (request ${hex(cmd.phys)} gen ${cmd.gen})`,
-      );
-    if (point === 'host.complete.writeBuffers') {
-      const moved = cmd.buffers.find((b) => !this.w.blockIs(b.payload, b.gen));
-      if (moved !== undefined)
-        this.fail(
-          'I1',
-          actor,
-          `command ${id} writes its output into buffer ${hex(moved.payload)} of gen ${moved.gen}, which was freed (or handed out again)`,
-        );
-    }
-    if (req?.leakAt !== undefined && point === 'host.complete.writeHeader') this.tag('leakLateWrite');
-    const gone = this.ledger.ops.some(
-      (o) => o.k === 'disconnect' && o.rc === 0 && o.clientId === cmd.clientId,
-    );
-    if (gone && isCall(cmd.type) && (req === undefined || req.freed || req.cancelOk))
-      this.fail(
-        'I13',
-        actor,
-        `a completion for disconnected client ${cmd.clientId} lands in a call that is over`,
-      );
-  }
-
-  /** The guest copies results back from `addr` (I8: only after the host wrote them, and DONE). */
-  private checkCopyBack(actor: string, addr: number, gen: number): void {
-    const cmd = [...this.cmds.values()].reverse().find((c) => c.phys === addr && c.gen === gen);
-    if (cmd === undefined) return; // answered in the port write: nothing of the host's to wait for
-    if ((this.w.mem.load32(gpa(addr), FLAGS) & HgcmReqFlag.DONE) === 0)
-      this.fail('I4', actor, `call ${hex(addr)} returns as completed but DONE was never set`);
-    if (cmd.headers === 0)
-      this.fail('I8', actor, `results of command ${cmd.id} copied back before the host wrote them`);
   }
 
   /** The newest request record at (addr, gen). */
@@ -474,25 +417,6 @@ export class Monitor implements SimObserver {
         if (a?.phase === 'checked') this.tag('doneBeforeSleep');
       }
       r.flags = f;
-    }
-  }
-
-  /** I9: at most one uncancelled listed command per address, each on a live allocation of its generation. */
-  private checkListed(actor: string): void {
-    const c = this.w.cmds;
-    const seen = new Set<number>();
-    for (let s = 0; s < c.capacity; s++) {
-      if (c.get(s, CmdField.STATE) !== CmdState.LISTED || c.get(s, CmdField.CANCELLED) === 1) continue;
-      const phys = c.get(s, CmdField.PHYS) >>> 0;
-      if (seen.has(phys)) this.fail('I9', actor, `two uncancelled commands pending at ${hex(phys)}`);
-      seen.add(phys);
-      const gen = c.get(s, CmdField.GEN) >>> 0;
-      if (gen !== 0 && !this.w.holds(phys, gen))
-        this.fail(
-          'I9',
-          actor,
-          `command ${c.get(s, CmdField.ID)} pending at ${hex(phys)} whose request (gen ${gen}) was freed`,
-        );
     }
   }
 }
