@@ -1,7 +1,7 @@
 // The machine a stress run builds from a workload: small memory (thousands of machines per campaign), the
 // auditor on, the harness's test services registered beside the built-ins.
 import type { MachineConfig } from '../src/machine/config.js';
-import type { FaultName } from '../src/runtime/faults.js';
+import { FAULT_NAMES, FaultTable, type FaultName } from '../src/runtime/faults.js';
 import type { Workload } from './workload.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -11,8 +11,11 @@ export function stressService(name: 'histfile' | 'sloppy'): string {
   return new URL(`./services/${name}${ext}`, import.meta.url).href;
 }
 
-/** The machine config of a run: the workload's, plus extra faults (mutations under test). */
-export function machineConfig(w: Workload, faults: readonly FaultName[] = []): MachineConfig {
+/**
+ * The machine config of a run. It starts with every fault off: the harness's own set-up (connecting the
+ * shared clients) and tear-down must work; `switchFaults` turns the run's faults on for the threads.
+ */
+export function machineConfig(w: Workload): MachineConfig {
   return {
     vcpus: w.threads.reduce((n, t) => Math.max(n, t.vcpu + 1), 1),
     ramBytes: 1 << 20,
@@ -26,6 +29,18 @@ export function machineConfig(w: Workload, faults: readonly FaultName[] = []): M
       { name: 'histfile', module: stressService('histfile') },
       { name: 'sloppy', module: stressService('sloppy') },
     ],
-    faults: [...(w.config.faults ?? []), ...faults],
+    faults: [],
   };
+}
+
+/** Turn on exactly the workload's faults plus `extra` (mutations under test), or with `off`, none. */
+export function switchFaults(
+  table: SharedArrayBuffer,
+  w: Workload,
+  extra: readonly FaultName[],
+  off = false,
+): void {
+  const on = new Set<string>(off ? [] : [...(w.config.faults ?? []), ...extra]);
+  const t = new FaultTable(table);
+  for (const f of FAULT_NAMES) t.set(f, on.has(f));
 }

@@ -17,7 +17,7 @@ import { DivergenceError, firstStrategy, recording } from '../src/sim/strategies
 import { GuestLib } from '../src/vcpu/guest-lib.js';
 import { Session, closeSession } from '../src/vcpu/vboxguest.js';
 import { outcomeTags } from './coverage.js';
-import { machineConfig } from './machine-config.js';
+import { machineConfig, switchFaults } from './machine-config.js';
 import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import { ViolationError, type Violation } from './oracle/invariants.js';
 import { Monitor } from './oracle/monitor.js';
@@ -78,7 +78,7 @@ class Relay implements SimObserver {
 export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
   const relay = new Relay();
   const trace: TraceStep[] = [];
-  const m = await SimMachine.create(machineConfig(o.workload, o.faults), {
+  const m = await SimMachine.create(machineConfig(o.workload), {
     seed: 0,
     strategy: firstStrategy,
     maxSteps: o.maxSteps ?? 200_000,
@@ -126,7 +126,18 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
   };
   m.sim.spawn('prelude', connectShared(m.kernel(0), w, ledger));
   const pre = phase('prelude', firstStrategy);
-  if (pre !== undefined) {
+  if (pre !== undefined && pre.status !== 'done') {
+    const detail = `the harness's set-up (connecting the shared clients) ended ${pre.status}`;
+    violations.push({
+      inv: 'X1',
+      phase: 'prelude',
+      step: pre.steps,
+      at: m.sim.clock.now(),
+      actor: 'prelude',
+      detail,
+    });
+    status = 'violation';
+  } else if (pre !== undefined) {
     const base = baseline(world);
     // The sim keeps one trace across runs: the main phase's steps follow the prelude's.
     const all = pre.trace;
@@ -137,6 +148,7 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
       if (typeof session === 'number') throw new Error(`stress: no session for thread ${t}`);
       m.sim.spawn(`g${t}`, inSession(new GuestLib(k, session), w, t, ledger));
     }
+    switchFaults(m.shared.faults, w, o.faults ?? []);
     for (const s of w.signals) m.sim.setTimer(s.at, () => world.bus.signal(s.vcpu));
     for (const h of w.holds) {
       const match = (id: string): boolean => h.actors.some((p) => id.startsWith(p));
@@ -149,6 +161,7 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
       status = main.status;
       let ended: SimResult['status'] = main.status;
       if (main.status === 'done') {
+        switchFaults(m.shared.faults, w, [], true);
         m.sim.spawn('teardown', disconnectShared(m.kernel(0), w, ledger));
         ended = phase('teardown', firstStrategy)?.status ?? 'done';
       }

@@ -3,14 +3,14 @@
 // reports a hang (no point recorded by any thread for hangMs while a program still runs) with the log's
 // tail. Afterwards the host is drained and the run is checked offline: the ledger and counters (final.ts)
 // and the order of points (offline.ts). Not replayable step by step; its seed replays the workload.
-import { FAULT_NAMES, type FaultName } from '../src/runtime/faults.js';
+import type { FaultName } from '../src/runtime/faults.js';
 import { Machine } from '../src/machine/machine.js';
 import type { TraceRecord } from '../src/runtime/trace-ring.js';
 import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
 import { resolveRun, type RunSpec } from './run-spec.js';
 import { histFileBytes } from './services/histfile.js';
-import { machineConfig } from './machine-config.js';
+import { machineConfig, switchFaults } from './machine-config.js';
 import { baseline, finalChecks } from './oracle/final.js';
 import type { Violation } from './oracle/invariants.js';
 import { checkLog, logLine, logTags } from './oracle/offline.js';
@@ -56,8 +56,8 @@ export class MachinePool {
     this.runsPerMachine = runsPerMachine;
   }
 
-  /** A machine for this workload, its faults set exactly, its file and pending signals cleared. */
-  async get(w: Workload, faults: readonly FaultName[]): Promise<Machine> {
+  /** A machine for this workload, every fault off, its file cleared. */
+  async get(w: Workload): Promise<Machine> {
     // Every workload fits 4 vCPUs and 2 host workers: fewer distinct machines to start (the OS schedules
     // the threads anyway, so the workload's own worker count matters less here than under the sim).
     const config = { ...machineConfig(w), vcpus: 4, hostWorkers: 2, trace: { capacity: 1 << 13 } };
@@ -72,8 +72,7 @@ export class MachinePool {
       this.machines.set(key, e);
     }
     e.runs++;
-    const on = new Set<string>([...(w.config.faults ?? []), ...faults]);
-    for (const f of FAULT_NAMES) e.m.setFault(f, on.has(f));
+    switchFaults(e.m.sharedMemory.faults, w, [], true);
     const file = e.m.sharedMemory.services.find((s) => s.name === 'histfile')?.shared;
     if (file !== undefined) histFileBytes(file).fill(0);
     return e.m;
@@ -96,18 +95,20 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
   const w = o.workload;
   const t0 = performance.timeOrigin + performance.now();
   const own = pool === undefined ? new MachinePool(1) : undefined;
-  const m = await (pool ?? own!).get(w, o.faults ?? []);
+  const m = await (pool ?? own!).get(w);
   const ring = m.trace!;
   const world = new World(m.sharedMemory);
   const ledger = new Ledger(w.clients.length, () => performance.timeOrigin + performance.now());
   const seq0 = ring.seq;
   const audit0 = world.counter('audit.writeAfterFree');
   let status: 'done' | 'hang' = 'done';
+  let hangTail: string[] | undefined;
   const violations: Violation[] = [];
   try {
     const ids = await m.run<number[]>({ module: program, export: 'prelude', args: { workload: w } });
     ledger.clientIds.splice(0, ids.length, ...ids);
     const base = baseline(world);
+    switchFaults(m.sharedMemory.faults, w, o.faults ?? []);
     const runs = w.threads.map((plan, t) =>
       m.run<ThreadReport>({
         module: program,
@@ -122,6 +123,8 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
     timers.forEach(clearTimeout);
     if (reports === undefined) {
       status = 'hang';
+      // The tail now, before stopping the machine adds its own records.
+      hangTail = tailLines(ring.snapshot(), t0);
       const at = performance.timeOrigin + performance.now();
       const detail = `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`;
       violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor: 'watchdog', detail });
@@ -135,6 +138,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
         if (op.k === 'disconnect' && op.rc === 0 && w.clients[op.client]?.owner === -1)
           ledger.clientIds[op.client] = 0;
       await drain(world, o.drainMs ?? 1000);
+      switchFaults(m.sharedMemory.faults, w, [], true);
       await m.run({
         module: program,
         export: 'teardown',
@@ -171,7 +175,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
     steps: ring.seq - seq0,
     tags,
     ledger,
-    tail: tailLines(log, t0),
+    tail: hangTail ?? tailLines(log, t0),
     ms: performance.timeOrigin + performance.now() - t0,
   };
 }
