@@ -5,17 +5,10 @@
 import type { FaultName } from '../src/runtime/faults.js';
 import type { GuestFlavorName } from '../src/vcpu/flavor.js';
 import { describeViolation, type Violation } from './oracle/invariants.js';
-import {
-  replayCommand,
-  resolveRun,
-  seedText,
-  type ProfileName,
-  type RunSpec,
-  type StrategyName,
-} from './run-spec.js';
+import { replayCommand, seedText, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
 import type { Scenario } from './scenario.js';
 import { scheduleName, scheduleOf, writeSchedule } from './schedule.js';
-import { runSim } from './sim-run.js';
+import { runSpec } from './sim-run.js';
 
 /** How a campaign runs. */
 export interface CampaignOptions {
@@ -95,25 +88,12 @@ export interface CampaignReport {
 
 /** Run one spec under the sim; on failure re-run it with the trace on and write its schedule. */
 export async function simExecute(spec: RunSpec, failuresDir: string | undefined): Promise<RunResult> {
-  const run = resolveRun(spec);
-  const r = await runSim({
-    workload: run.workload,
-    strategy: run.strategy,
-    profile: run.profile,
-    faults: spec.faults,
-    trace: false,
-  });
+  const r = await runSpec(spec);
   if (r.violations.length === 0)
     return { violations: [], steps: r.steps, tags: r.tags, context: [], scheduleFile: undefined };
   // Deterministic: the same spec, traced this time.
-  const again = resolveRun(spec);
-  const t = await runSim({
-    workload: again.workload,
-    strategy: again.strategy,
-    profile: again.profile,
-    faults: spec.faults,
-    trace: true,
-  });
+  const t = await runSpec(spec, true);
+  const again = t.run;
   const tail = t.trace
     .slice(-12)
     .map(

@@ -8,11 +8,11 @@ import { THREADS_CLASSES } from './coverage.js';
 import { explore, minimalRace } from './explore.js';
 import { describeViolation } from './oracle/invariants.js';
 import { MUTATION_PLAN, mutationTable, runMutate, type MutationName } from './mutate.js';
-import { resolveRun, seedText, type RunSpec } from './run-spec.js';
+import { seedText, type RunSpec } from './run-spec.js';
 import { readSchedule, replaySchedule, scheduleName, scheduleOf, writeSchedule } from './schedule.js';
 import { scenarios } from './scenarios/index.js';
 import { shrinkSchedule } from './shrink.js';
-import { runSim } from './sim-run.js';
+import { runSpec } from './sim-run.js';
 import { MachinePool, threadsExecute } from './threads-run.js';
 
 export const USAGE = `usage: hgcm stress [run] [options]       a campaign over the scenario catalogue (default)
@@ -188,14 +188,8 @@ async function replay(o: Options, file: string | undefined, out: Out): Promise<n
     r.context.forEach((l) => out(`  ${l}`));
     return v === undefined ? 0 : 1;
   }
-  const run = resolveRun(spec);
-  const r = await runSim({
-    workload: run.workload,
-    strategy: run.strategy,
-    profile: run.profile,
-    faults: spec.faults,
-    trace: true,
-  });
+  const r = await runSpec(spec, true);
+  const run = r.run;
   out(
     `replayed ${spec.scenario} iteration ${spec.iteration}: ${run.strategyName}, ${run.profile}, ${r.steps} steps`,
   );

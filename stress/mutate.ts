@@ -4,8 +4,8 @@
 // (so the oracle saw the mutation, not some other failure). Runs-to-detection measure the harness's power.
 import { MUTATIONS, type FaultName } from '../src/runtime/faults.js';
 import type { Violation } from './oracle/invariants.js';
-import { resolveRun, replayCommand, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
-import { runSim } from './sim-run.js';
+import { replayCommand, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
+import { runSpec } from './sim-run.js';
 
 /** A mutation's name. */
 export type MutationName = keyof typeof MUTATIONS;
@@ -67,14 +67,7 @@ export interface MutateOptions {
 }
 
 async function fails(spec: RunSpec): Promise<Violation | undefined> {
-  const run = resolveRun(spec);
-  const r = await runSim({
-    workload: run.workload,
-    strategy: run.strategy,
-    profile: run.profile,
-    faults: spec.faults,
-    trace: false,
-  });
+  const r = await runSpec(spec);
   return r.violations[0];
 }
 

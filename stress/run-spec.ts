@@ -47,9 +47,9 @@ export interface ResolvedRun {
 }
 
 /** Resolve a spec: generate the workload and build the strategy (fresh state: call once per run). */
-export function resolveRun(spec: RunSpec, threads = false): ResolvedRun {
+export function resolveRun(spec: RunSpec): ResolvedRun {
   const root = new Prng(runSeed(spec.seed, spec.scenario, spec.iteration));
-  const gen: GenOptions = { flavor: spec.flavor, leakScope: spec.leakScope, threads };
+  const gen: GenOptions = { flavor: spec.flavor, leakScope: spec.leakScope };
   const workload = scenario(spec.scenario).generate(root.split('workload'), gen);
   const pick = root.split('choices');
   const strategyName =

@@ -16,8 +16,6 @@ import {
 export interface GenOptions {
   readonly flavor?: GuestFlavorName;
   readonly leakScope?: 'strict' | 'faithful';
-  /** The threads executor: wall-clock time, so keep hosts and timeouts short. */
-  readonly threads?: boolean;
 }
 
 /** A catalogued scenario. */
@@ -40,6 +38,11 @@ export const FLAVORS: readonly GuestFlavorName[] = ['linux', 'vbox-7.0', 'vbox-t
 /** Uniform integer in [lo, hi]. */
 export function between(rng: Prng, lo: number, hi: number): number {
   return lo + rng.int(hi - lo + 1);
+}
+
+/** 0, 1, ..., n - 1. */
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 /** One of the values. */

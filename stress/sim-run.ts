@@ -22,6 +22,7 @@ import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import { ViolationError, type Violation } from './oracle/invariants.js';
 import { Monitor } from './oracle/monitor.js';
 import { World } from './oracle/world.js';
+import { resolveRun, type ResolvedRun, type RunSpec } from './run-spec.js';
 import {
   Ledger,
   connectShared,
@@ -96,7 +97,7 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
   let steps = 0;
   let divergence: DivergenceError | undefined;
 
-  /** Run one phase; false when it ended in a violation or divergence (recorded). */
+  /** Run one phase; undefined when it ended in a violation or divergence (recorded). */
   const phase = (name: 'prelude' | 'main' | 'teardown', strategy: Strategy): SimResult | undefined => {
     monitor.phase = name;
     m.sim.setStrategy(strategy);
@@ -228,4 +229,17 @@ function* inSession(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc
   } finally {
     yield* closeSession(lib.k, lib.session);
   }
+}
+
+/** Run a spec (its workload, strategy and profile resolved afresh) under the sim. */
+export async function runSpec(spec: RunSpec, trace = false): Promise<SimRunReport & { run: ResolvedRun }> {
+  const run = resolveRun(spec);
+  const r = await runSim({
+    workload: run.workload,
+    strategy: run.strategy,
+    profile: run.profile,
+    faults: spec.faults,
+    trace,
+  });
+  return { ...r, run };
 }

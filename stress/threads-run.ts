@@ -215,7 +215,7 @@ function tailLines(log: readonly TraceRecord[], t0: number): string[] {
 
 /** The campaign's executor for threads: one run, its failure context the log's tail. */
 export async function threadsExecute(spec: RunSpec, pool: MachinePool): Promise<RunResult> {
-  const run = resolveRun(spec, true);
+  const run = resolveRun(spec);
   const r = await runThreads({ workload: run.workload, faults: spec.faults }, pool);
   const context =
     r.violations.length === 0

@@ -2,20 +2,15 @@
 // points (each names its request's address and generation, or its command id), checked against god's-eye
 // reads of shared memory after every step. A broken invariant stops the run at that step (ViolationError).
 // It also tags the scenario classes a run reaches (coverage). Final checks are in final.ts.
-import {
-  HgcmReqFlag,
-  RequestType,
-  VMMDevHGCMRequestHeader,
-  VMMDevRequestHeader,
-} from '../../src/abi/index.js';
-import { gpa } from '../../src/runtime/address.js';
+import { HgcmReqFlag, RequestType, VMMDevRequestHeader } from '../../src/abi/index.js';
+import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
 import { POINTS, type PointName } from '../../src/runtime/points.js';
 import { BlockState } from '../../src/runtime/shared-heap.js';
 import type { VcpuBus } from '../../src/runtime/vcpu-bus.js';
 import type { Sim, SimObserver, StepEvent } from '../../src/sim/sim.js';
 import { CmdField } from '../../src/vmmdev/commands.js';
 import type { Ledger, Workload } from '../workload.js';
-import { checkCopyBack, checkListed, hostWrote } from './rules.js';
+import { FLAGS, checkCopyBack, checkListed, hostWrote, isCall } from './rules.js';
 import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';
 import type { World } from './world.js';
 
@@ -71,8 +66,6 @@ const HGCM_TYPES = new Set<number>([
   RequestType.HGCMCall32,
   RequestType.HGCMCall64,
 ]);
-const isCall = (type: number): boolean => type === RequestType.HGCMCall32 || type === RequestType.HGCMCall64;
-const FLAGS = VMMDevHGCMRequestHeader.off.fu32Flags;
 
 /** Online oracles and coverage tags for one sim run. */
 export class Monitor implements SimObserver {
@@ -419,9 +412,4 @@ export class Monitor implements SimObserver {
       r.flags = f;
     }
   }
-}
-
-/** 0x-prefixed hex. */
-export function hex(n: number): string {
-  return `0x${(n >>> 0).toString(16)}`;
 }

@@ -1,13 +1,16 @@
 // The oracles' rules about the host's writes (I1 at every write step, I2, I3, I13), the guest's copy-back
 // (I8) and the pending list (I9), applied by the monitor as it follows a run.
 import { HgcmReqFlag, RequestType, VMMDevHGCMRequestHeader } from '../../src/abi/index.js';
-import { gpa } from '../../src/runtime/address.js';
+import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
 import type { PointName } from '../../src/runtime/points.js';
 import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
-import { hex, type Monitor } from './monitor.js';
+import type { Monitor } from './monitor.js';
 
-const isCall = (type: number): boolean => type === RequestType.HGCMCall32 || type === RequestType.HGCMCall64;
-const FLAGS = VMMDevHGCMRequestHeader.off.fu32Flags;
+/** Is a request type an HGCM call? */
+export const isCall = (type: number): boolean =>
+  type === RequestType.HGCMCall32 || type === RequestType.HGCMCall64;
+/** Offset of fu32Flags in an HGCM request. */
+export const FLAGS = VMMDevHGCMRequestHeader.off.fu32Flags;
 
 /** The host wrote part of command `id`'s results (I1, I2, I3, I13). */
 export function hostWrote(m: Monitor, actor: string, point: PointName, id: number): void {

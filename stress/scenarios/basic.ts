@@ -9,6 +9,7 @@ import {
   chance,
   machine,
   oneOf,
+  range,
   shared,
   thread,
   timeout,
@@ -17,8 +18,6 @@ import {
   type Scenario,
 } from '../scenario.js';
 import { INFINITE, type CallPlan, type HoldPlan, type SignalPlan } from '../workload.js';
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** `n` calls drawn by `f`. */
 const draw = (rng: Prng, lo: number, hi: number, f: () => CallPlan): CallPlan[] =>

@@ -11,6 +11,7 @@ import {
   chance,
   machine,
   oneOf,
+  range,
   shared,
   thread,
   timeout,
@@ -19,8 +20,6 @@ import {
   type Scenario,
 } from '../scenario.js';
 import { INFINITE, type CallPlan, type HoldPlan, type ThreadStep, type Workload } from '../workload.js';
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** A host slower than the grace on an old host with the trunk guest (no fallback: the 2000 ms-class grace). */
 function slowHost(id: string, rng: Prng, o: GenOptions, expect: 'pass' | 'fail'): Workload {

@@ -46,10 +46,14 @@ test('a host that writes back cancelled calls shows in the log (I2)', async () =
 
 test('a guest that waits forever: the watchdog reports the hang with the log tail', async () => {
   // S15's calls wait forever, uninterruptibly; with no interrupt raised nobody wakes them.
-  const { workload } = resolveRun(
-    { scenario: 'S15', seed: 1, iteration: 0, strategy: 'random', profile: 'realistic', faults: [] },
-    true,
-  );
+  const { workload } = resolveRun({
+    scenario: 'S15',
+    seed: 1,
+    iteration: 0,
+    strategy: 'random',
+    profile: 'realistic',
+    faults: [],
+  });
   const r = await runThreads({ workload, faults: ['irq-no-raise'], hangMs: 1000 });
   expect(r.status).toBe('hang');
   expect(r.violations[0]?.inv).toBe('I6');
