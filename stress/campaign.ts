@@ -47,6 +47,8 @@ export interface RunResult {
   /** Lines to print under a failure (the trace's tail, a hang's log tail). */
   readonly context: readonly string[];
   readonly scheduleFile: string | undefined;
+  /** The command that replays it, when not the sim's default one. */
+  readonly replay?: string;
 }
 
 /** The first failure of a scenario. */
@@ -180,7 +182,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         rep.firstFailure ??= {
           spec,
           violation: v,
-          replay: replayCommand(spec),
+          replay: r.replay ?? replayCommand(spec),
           scheduleFile: r.scheduleFile,
           context: r.context,
         };

@@ -8,7 +8,7 @@ import { Machine } from '../src/machine/machine.js';
 import type { TraceRecord } from '../src/runtime/trace-ring.js';
 import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
-import { resolveRun, type RunSpec } from './run-spec.js';
+import { replayCommand, resolveRun, type RunSpec } from './run-spec.js';
 import { histFileBytes } from './services/histfile.js';
 import { machineConfig, switchFaults } from './machine-config.js';
 import { baseline, finalChecks } from './oracle/final.js';
@@ -125,7 +125,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
       status = 'hang';
       // The tail now, before stopping the machine adds its own records.
       hangTail = tailLines(ring.snapshot(), t0);
-      const at = performance.timeOrigin + performance.now();
+      const at = performance.timeOrigin + performance.now() - t0;
       const detail = `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`;
       violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor: 'watchdog', detail });
     } else {
@@ -148,7 +148,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
       await Promise.all(w.threads.map((t) => m.run({ module: program, export: 'settle', vcpu: t.vcpu })));
       const now = performance.timeOrigin + performance.now();
       const log = ring.snapshot().filter((r) => r.seq >= seq0);
-      violations.push(...checkLog(log, world, now, audit0));
+      violations.push(...checkLog(log, world, { at: now, t0, auditBefore: audit0 }));
       violations.push(
         ...finalChecks({
           world,
@@ -159,7 +159,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
           blocked: [],
           monitor: undefined,
           realistic: false,
-          at: now,
+          at: now - t0,
         }),
       );
     }
@@ -225,5 +225,12 @@ export async function threadsExecute(spec: RunSpec, pool: MachinePool): Promise<
           'log tail:',
           ...r.tail.map((l) => `  ${l}`),
         ];
-  return { violations: r.violations, steps: r.steps, tags: r.tags, context, scheduleFile: undefined };
+  return {
+    violations: r.violations,
+    steps: r.steps,
+    tags: r.tags,
+    context,
+    scheduleFile: undefined,
+    replay: `${replayCommand(spec)} --executor threads`,
+  };
 }

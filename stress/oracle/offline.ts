@@ -7,12 +7,11 @@ import type { World } from './world.js';
 
 const WRITES = new Set(['host.complete.writeBuffers', 'host.complete.writeHeader', 'host.complete.setDone']);
 
-/** Check a run's log; `at` stamps the violations. */
+/** Check a run's log; times are ms since `t0` (`at` for what has no record of its own). */
 export function checkLog(
   log: readonly TraceRecord[],
   world: World,
-  at: number,
-  auditBefore = 0,
+  o: { readonly at: number; readonly t0: number; readonly auditBefore: number },
 ): Violation[] {
   const out: Violation[] = [];
   const v = (inv: InvariantId, detail: string, r?: TraceRecord): void => {
@@ -20,7 +19,7 @@ export function checkLog(
       inv,
       phase: 'main',
       step: r?.seq ?? -1,
-      at: r?.time ?? at,
+      at: Math.round(((r?.time ?? o.at) - o.t0) * 1000) / 1000,
       actor: r === undefined ? 'end' : `slot${r.slot}`,
       detail,
     });
@@ -46,7 +45,7 @@ export function checkLog(
     if (r.point === 'host.complete.writeHeader' && marked.has(r.gen) && marked.get(r.gen)!.seq > r.seq)
       v('I2', `command ${r.gen} was marked cancelled after it had been written back`, marked.get(r.gen));
   }
-  const bad = world.counter('audit.writeAfterFree') - auditBefore;
+  const bad = world.counter('audit.writeAfterFree') - o.auditBefore;
   if (bad > 0) v('I1', `the auditor saw ${bad} host writes into freed guest memory`);
   return out;
 }
