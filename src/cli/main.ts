@@ -2,6 +2,7 @@
 import { UsageError } from './args.js';
 import { demo } from './demo.js';
 import { fsxCommand } from './fsx.js';
+import { stress } from './stress.js';
 import { trace } from './trace.js';
 
 const commands: Readonly<
@@ -14,6 +15,10 @@ const commands: Readonly<
   fsx: {
     run: fsxCommand,
     help: 'hgcm fsx [--ops N] [--seed S] [--vcpus V] [--len BYTES] [--oplen BYTES] [--io linaddr|pagelist|nobounce|mixed] [--keep]   fsx through the Shared Folders path, one file per vCPU',
+  },
+  stress: {
+    run: stress,
+    help: 'hgcm stress [run|explore|replay|shrink|mutate] [options]   the cancel-race harness (hgcm stress --help)',
   },
   trace: {
     run: trace,

@@ -65,21 +65,29 @@ function faultTable(config: ResolvedConfig): FaultTable {
 
 /**
  * The options of a real-thread executor in this machine: its spin policy, the test hooks, and (when the
- * thread has a tracer) the points of traced calls into the trace ring as the step log.
+ * thread has a tracer) its points into the trace ring: those of traced calls, or with `trace.steps` every
+ * point, as the step log.
  */
 export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions {
   const hooks = new HookTable(s.hooks);
+  const hook = hooks.onPoint;
+  const steps = s.config.trace.steps;
+  // ORDER: record, then the hook (which may stop the thread): the ring shows where it stopped.
   const onPoint =
     tracer === undefined
-      ? hooks.onPoint
-      : (p: PointEffect): void => {
-          if (tracer.active) tracer.point(p);
-          hooks.onPoint(p);
-        };
+      ? hook
+      : steps
+        ? (p: PointEffect): void => {
+            tracer.step(p);
+            hook(p);
+          }
+        : (p: PointEffect): void => {
+            tracer.point(p);
+            hook(p);
+          };
   return { clock: wallClock, spin: s.config.spin.short, spinLong: s.config.spin.long, onPoint };
 }
 
-/** The host side (device thread and pool workers). */
 /** Trace-ring slots: the device, then the vCPUs, then the host workers, then the main thread. */
 export const TraceSlot = {
   device: 0,

@@ -67,8 +67,18 @@ export interface MachineConfig {
    * only result and DONE, so the guest takes the call as completed without its output parameters.
    */
   readonly upstreamDefects?: boolean;
-  /** Tracing: spans per thread into a shared ring (off by default; see `hgcm trace`). */
-  readonly trace?: { readonly enabled?: boolean; readonly sample?: number; readonly capacity?: number };
+  /**
+   * The shared trace ring (runtime/trace-ring.ts), keeping the last `capacity` records per thread (default
+   * 4096). `enabled` records the spans of 1 in `sample` guest calls (off by default; see `hgcm trace`,
+   * `Machine.trace`); `steps` records every interleaving point every thread passes, traced call or not
+   * (the stress harness's step log; off by default). With both off a recording site costs one test.
+   */
+  readonly trace?: {
+    readonly enabled?: boolean;
+    readonly sample?: number;
+    readonly capacity?: number;
+    readonly steps?: boolean;
+  };
 }
 
 /** A config with every default filled in and checked. */
@@ -89,7 +99,12 @@ export interface ResolvedConfig {
   readonly audit: boolean;
   readonly faults: readonly FaultName[];
   readonly upstreamDefects: boolean;
-  readonly trace: { readonly enabled: boolean; readonly sample: number; readonly capacity: number };
+  readonly trace: {
+    readonly enabled: boolean;
+    readonly sample: number;
+    readonly capacity: number;
+    readonly steps: boolean;
+  };
 }
 
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
@@ -158,6 +173,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
       enabled: c.trace?.enabled ?? false,
       sample: int('trace.sample', c.trace?.sample, 1, 1, 1 << 30),
       capacity: int('trace.capacity', c.trace?.capacity, 4096, 16, 1 << 22),
+      steps: c.trace?.steps ?? false,
     },
     faults: (c.faults ?? []).map((f) => FAULT_NAMES[faultIndex(f)]!),
   };

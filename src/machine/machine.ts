@@ -239,6 +239,11 @@ export class Machine {
     return new HookTable(this.shared.hooks);
   }
 
+  /** The machine's shared memory, for god's-eye oracles (the stress harness's offline checks, tests). */
+  get sharedMemory(): MachineShared {
+    return this.shared;
+  }
+
   /** The fault table's shared memory, for guest programs in tests that switch faults at a precise moment. */
   get faultsSab(): SharedArrayBuffer {
     return this.shared.faults;

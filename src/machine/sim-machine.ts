@@ -5,7 +5,7 @@ import { HostWorker } from '../hgcm/host-loop.js';
 import { buildRegistry, loadService } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import type { Proc } from '../runtime/proc.js';
-import { Sim, randomStrategy, type SimResult, type Strategy } from '../sim/sim.js';
+import { Sim, randomStrategy, type SimOptions, type SimResult, type Strategy } from '../sim/sim.js';
 import { GuestLib } from '../vcpu/guest-lib.js';
 import type { GuestKernel } from '../vcpu/kernel.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
@@ -22,6 +22,8 @@ export interface SimMachineOptions {
   /** Default: uniformly random choices from the seed. */
   readonly strategy?: Strategy;
   readonly maxSteps?: number;
+  /** The sim's wait semantics, time profile, step observer and trace switch (the stress harness's). */
+  readonly sim?: Pick<SimOptions, 'waits' | 'time' | 'observer' | 'trace'>;
 }
 
 /** A guest program under sim: a step machine over the guest library of one vCPU. */
@@ -47,6 +49,7 @@ export class SimMachine {
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const sim = new Sim({
+      ...opts.sim,
       strategy: opts.strategy ?? randomStrategy(opts.seed),
       ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
     });

@@ -124,6 +124,11 @@ export class Tracer {
     if (this.active) this.ring!.record(this.slot, RecordKind.POINT, p.id, p.addr, p.gen);
   }
 
+  /** Record an interleaving point whether or not a call is traced (the stress harness's step log). */
+  step(p: PointEffect): void {
+    this.ring?.record(this.slot, RecordKind.POINT, p.id, p.addr, p.gen);
+  }
+
   /** Run `fn` inside a span. */
   span<T>(name: SpanName, a: number, fn: () => T): T {
     if (!this.active) return fn();

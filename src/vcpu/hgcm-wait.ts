@@ -51,6 +51,11 @@ function* waitDone(
   // MUTATION no-recheck-done: sleep until the next wake-up after the sleep starts, not until DONE: a
   // completion between the check and the sleep is lost until the deadline.
   const recheck = !faults.on('no-recheck-done');
+  // MUTATION isr-no-wake (second half): sleepers wait for DONE alone, as Linux's wait_event does, so only
+  // the ISR's wake-up reaches a waiter whose DONE came while the interrupt was already raised. (Without
+  // this half the mutant is equivalent: interrupt delivery wakes every vCPU, and a sleeper that sees the
+  // interrupt pending runs the ISR itself.)
+  const irqWakes = !faults.on('isr-no-wake');
   for (;;) {
     yield point('guest.checkDone', req);
     if (requestDone(k, req)) return 'done';
@@ -64,7 +69,9 @@ function* waitDone(
     const outcome = yield* wait(
       waitFor(
         bus.wake,
-        recheck ? () => requestDone(k, req) || bus.irqPending() : () => bus.wake.load() !== woken,
+        recheck
+          ? () => requestDone(k, req) || (irqWakes && bus.irqPending())
+          : () => bus.wake.load() !== woken,
         {
           deadline,
           ...(signal ? { signal } : {}),

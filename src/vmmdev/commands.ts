@@ -190,7 +190,10 @@ export class CommandTable {
     yield point('device.cancel.lock', phys);
     if (locked) yield* lock(this.lockCell);
     yield point('device.cancel.find', phys);
-    let slot = this.findLocked(phys, faults.on('cancel-oldest'), match === 'uncancelled');
+    // MUTATION cancel-oldest: the oldest listed command at the address, cancelled or not.
+    const oldest = faults.on('cancel-oldest');
+    const find = (): number | undefined => this.findLocked(phys, oldest, match === 'uncancelled' && !oldest);
+    let slot = find();
     while (slot !== undefined && this.get(slot, CmdField.CAPTURING) === 1) {
       // The host is reading the call's input from guest memory right now. Upstream copied it at
       // submission, so a guest whose cancel succeeds may reuse its buffers at once; wait for the copy to
@@ -202,7 +205,7 @@ export class CommandTable {
         hint: 'short',
       });
       if (locked) yield* lock(this.lockCell);
-      slot = this.findLocked(phys, faults.on('cancel-oldest'), match === 'uncancelled');
+      slot = find();
     }
     if (slot !== undefined) {
       yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
