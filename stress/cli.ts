@@ -2,11 +2,13 @@
 // the mutation self-test. Exit codes: 0 passed, 1 a check failed (violations, surviving mutants, missing
 // coverage, a replay that did not fail the same way), 2 a bad command line.
 import { writeFileSync } from 'node:fs';
+import { simStepsToChrome, type StepMark } from '../src/sim/chrome.js';
+import type { TraceStep } from '../src/sim/types.js';
 import { Options, UsageError, parseArgs } from './args.js';
 import { formatFailure, formatTable, runCampaign, type CampaignOptions } from './campaign.js';
 import { THREADS_CLASSES } from './coverage.js';
 import { explore, minimalRace } from './explore.js';
-import { describeViolation } from './oracle/invariants.js';
+import { describeViolation, type Violation } from './oracle/invariants.js';
 import { MUTATION_PLAN, mutationTable, runMutate, type MutationName } from './mutate.js';
 import { seedText, type RunSpec } from './run-spec.js';
 import { readSchedule, replaySchedule, scheduleName, scheduleOf, writeSchedule } from './schedule.js';
@@ -25,7 +27,8 @@ options:
   --iterations N   --duration 90s|10m|2h   --shard i/n   --strategy mix|random|pct:1|pct:2|pct:3
   --profile mix|realistic|any-order   --fault a,b   --flavor linux|vbox-7.0|vbox-trunk   --leak strict|faithful
   --json FILE (a JSON report)   --failures DIR (schedule files; default stress-failures)   --quiet
-  explore: --preemptions N (default 2) --max N;  mutate: --budget N (default 2000)`;
+  explore: --preemptions N (default 2) --max N;  mutate: --budget N (default 2000)
+  replay (sim): --chrome FILE   write the replayed steps as a Chrome trace (Perfetto), one lane per actor`;
 
 type Out = (line: string) => void;
 
@@ -143,12 +146,40 @@ async function exploreCmd(o: Options, out: Out, err: Out): Promise<number> {
   return r.violations === 0 && r.exhausted ? 0 : 1;
 }
 
+/** With --chrome, write a replay's steps, its first violation and any divergence as a Chrome trace. */
+function writeChrome(
+  o: Options,
+  out: Out,
+  steps: readonly TraceStep[],
+  v: Violation | undefined,
+  meta: Record<string, unknown>,
+  divergence?: { step: number; message: string },
+): void {
+  const path = o.optional('chrome');
+  if (path === undefined) return;
+  const marks: StepMark[] = [];
+  if (v !== undefined && v.phase === 'main')
+    marks.push({ step: v.step, actor: v.actor, name: `${v.inv} violated`, detail: v.detail });
+  if (divergence !== undefined)
+    marks.push({ step: divergence.step, actor: 'replay', name: 'diverged', detail: divergence.message });
+  writeFileSync(path, JSON.stringify(simStepsToChrome(steps, { marks, meta })));
+  out(`Chrome trace (Perfetto, chrome://tracing): ${path}`);
+}
+
 async function replay(o: Options, file: string | undefined, out: Out): Promise<number> {
   if (file !== undefined) {
     const s = readSchedule(file);
     const r = await replaySchedule(s);
     out(
       `replayed ${r.run.steps} of ${s.decisions.length} recorded steps of ${s.workload.scenario} (${s.strategy}, ${s.profile})`,
+    );
+    writeChrome(
+      o,
+      out,
+      r.run.trace,
+      r.run.violations[0],
+      { schedule: file, scenario: s.workload.scenario },
+      r.divergence,
     );
     if (r.divergence !== undefined) {
       out(`DIVERGED ${r.divergence.message}`);
@@ -193,6 +224,7 @@ async function replay(o: Options, file: string | undefined, out: Out): Promise<n
   out(
     `replayed ${spec.scenario} iteration ${spec.iteration}: ${run.strategyName}, ${run.profile}, ${r.steps} steps`,
   );
+  writeChrome(o, out, r.trace, r.violations[0], { ...spec, seed: `0x${spec.seed.toString(16)}` });
   const v = r.violations[0];
   if (v === undefined) {
     out('the run passed');

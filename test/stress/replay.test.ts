@@ -5,9 +5,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import type { ChromeTrace } from '../../src/trace/chrome.js';
+import { STEP_US } from '../../src/sim/chrome.js';
 import { stressMain } from '../../stress/cli.js';
 import { readSchedule, replaySchedule } from '../../stress/schedule.js';
 import { shrinkSchedule } from '../../stress/shrink.js';
+import { validateChrome } from '../trace/validate.js';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];
@@ -52,10 +55,20 @@ test('a failing run replays from its printed command and from its schedule, at t
   expect(again.code).toBe(1);
   expect(again.out.find((l) => l.startsWith('FAIL '))).toBe(fail);
 
-  // The schedule file: step for step.
-  const byFile = await cli(['replay', file]);
+  // The schedule file: step for step; --chrome writes the replay for Perfetto, the violation marked.
+  const chrome = join(dir, 'replay.json');
+  const byFile = await cli(['replay', file, '--chrome', chrome]);
   expect(byFile.out).toContain('the same failure at the same step, as recorded');
   expect(byFile.code).toBe(0);
+  const t = JSON.parse(readFileSync(chrome, 'utf8')) as ChromeTrace;
+  expect(validateChrome(t)).toBe(1);
+  const mark = t.traceEvents.find((e) => e.ph === 'i' && e.name === 'I2 violated')!;
+  expect(mark.ts).toBe(Number(step) * STEP_US);
+  const lanes = t.traceEvents
+    .filter((e) => e.ph === 'M' && e.name === 'thread_name')
+    .map((e) => e.args!.name);
+  expect(lanes).toEqual(expect.arrayContaining(['device', 'host0']));
+  expect(t.traceEvents.some((e) => e.name === 'point device.cancel.mark')).toBe(true);
 
   // An edited schedule diverges at the first edited step.
   const s = JSON.parse(readFileSync(file, 'utf8')) as { decisions: string[] };
