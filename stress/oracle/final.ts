@@ -6,7 +6,7 @@ import type { CounterName } from '../../src/runtime/stats.js';
 import { CmdField } from '../../src/vmmdev/commands.js';
 import { histFileBytes } from '../services/histfile.js';
 import { payloadByte, type CallRecord, type Ledger, type Workload } from '../workload.js';
-import { checkFileHistory, type FileOp } from './file-history.js';
+import { checkFileHistory, type FileOp } from '../../src/programs/file-history.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { Monitor } from './monitor.js';
 import type { World } from './world.js';
