@@ -39,6 +39,8 @@ export const CLASSES: Readonly<Record<string, string>> = {
   infiniteCompleted: 'a call with an infinite timeout completed',
   fileOk: 'a file write completed',
   fileInfo: 'a file write was cancelled or leaked (indeterminate)',
+  sfWriteOk: 'a Shared Folders WRITE to the real host file completed',
+  sfWriteInfo: 'a Shared Folders WRITE to the real host file was cancelled or leaked (indeterminate)',
 };
 
 /**
@@ -65,6 +67,8 @@ export const THREADS_CLASSES: ReadonlySet<string> = new Set([
   'infiniteCompleted',
   'fileOk',
   'fileInfo',
+  'sfWriteOk',
+  'sfWriteInfo',
 ]);
 
 /** Tags from the ledger and counters of a finished run (executor-independent). */
@@ -101,6 +105,10 @@ export function outcomeTags(ledger: Ledger, w: Workload, hostDropped: number): S
     }
     if (c.plan.op === 'write' && o === 'completed') tags.add('fileOk');
     if (c.plan.op === 'write' && (o === 'cancelled' || o === 'leaked')) tags.add('fileInfo');
+    if (c.plan.op === 'write' && w.clients[c.plan.client]?.service === 'sf') {
+      if (o === 'completed') tags.add('sfWriteOk');
+      if (o === 'cancelled' || o === 'leaked') tags.add('sfWriteInfo');
+    }
   }
   return tags;
 }
