@@ -47,6 +47,8 @@ export const CLASSES: Readonly<Record<string, string>> = {
  * Classes a threads campaign must reach: those it can see (from the ledger and its point log; the rest
  * need the sim's model) and that real timing reaches within a few iterations. The fallback's lost race
  * (fallbackNotFound) is visible but needs the host to beat two port round trips: a window for the sim.
+ * So is a cancelled Shared Folders write (sfWriteInfo): the host writes in microseconds, and fewer than
+ * half of S19's threads runs see one.
  */
 export const THREADS_CLASSES: ReadonlySet<string> = new Set([
   'sync',
@@ -68,7 +70,6 @@ export const THREADS_CLASSES: ReadonlySet<string> = new Set([
   'fileOk',
   'fileInfo',
   'sfWriteOk',
-  'sfWriteInfo',
 ]);
 
 /** Tags from the ledger and counters of a finished run (executor-independent). */

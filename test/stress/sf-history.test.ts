@@ -1,6 +1,7 @@
 // S19: Shared Folders writes to a real host file (a fresh temporary share per run) under timeouts and
 // signals, on both executors; I12 reads the file at the end and checks it with the file-history checker.
 import { afterAll, describe, expect, test } from 'vitest';
+import { runMutate } from '../../stress/mutate.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { runSpec } from '../../stress/sim-run.js';
 import { MachinePool, runThreads } from '../../stress/threads-run.js';
@@ -32,6 +33,23 @@ describe('S19: Shared Folders writes under I12', () => {
     expect(sfWrites).toBeGreaterThan(12);
     expect(tags).toContain('sfWriteOk');
     expect(tags).toContain('sfWriteInfo');
+  });
+
+  test('sim: a host that starts writes cancelled while queued leaves bytes no write wrote (I12)', async () => {
+    // The cancelled write runs on its buffer after the guest freed and reused it.
+    const r = await runMutate({
+      seed: 0x5eed,
+      budget: 60,
+      mutations: ['start-cancelled'],
+      strategy: 'mix',
+      profile: 'mix',
+    });
+    const row = r.rows[0]!;
+    expect(row.baselineFailures).toBe(0);
+    expect(row.violation?.inv).toBe('I12');
+    expect(row.violation?.detail).toMatch(
+      /^shared file: byte \d+ is \d+; the writes that may have been last/,
+    );
   });
 
   test('threads: runs pass on real threads, each on a machine and share of its own', async () => {
