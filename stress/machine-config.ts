@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineConfig } from '../src/machine/config.js';
 import { FAULT_NAMES, FaultTable, type FaultName } from '../src/runtime/faults.js';
-import { SF_FILE, SF_SHARE, initialContent, type Workload } from './workload.js';
+import { SF_FILE, SF_SHARE } from './share.js';
+import { initialContent, type Workload } from './workload.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 

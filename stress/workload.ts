@@ -1,25 +1,17 @@
 // A stress workload as data (clients, guest threads and their calls, signals, the machine config) and the
 // guest step machine that plays one thread of it. The same step machine runs under the sim (an actor per
 // thread) and on real vCPU threads (stress/threads/program.ts), and records every call in a ledger.
-import {
-  RT_INDEFINITE_WAIT,
-  SHFLCREATEPARMS,
-  SHFLSTRING_HEADER_SIZE,
-  ShflCreate,
-  SHFL_HANDLE_NIL,
-  ShflFn,
-  Status,
-  type StatusCode,
-} from '../src/abi/index.js';
+import { RT_INDEFINITE_WAIT, ShflFn, Status, type StatusCode } from '../src/abi/index.js';
 import type { MachineConfig } from '../src/machine/config.js';
 import type { PointName } from '../src/runtime/points.js';
 import type { CounterName } from '../src/runtime/stats.js';
-import { gpa, type GuestAddress } from '../src/runtime/address.js';
+import { gpa } from '../src/runtime/address.js';
 import { waitFor, wait, type Proc } from '../src/runtime/proc.js';
-import { GuestLib, type HgcmCallResult, type HgcmParm } from '../src/vcpu/guest-lib.js';
+import type { GuestLib, HgcmCallResult, HgcmParm } from '../src/vcpu/guest-lib.js';
 import type { GuestKernel } from '../src/vcpu/kernel.js';
-import { SHARED_FOLDERS_SERVICE, ioParms, sfParms } from '../src/vcpu/shared-folders.js';
-import { Session, closeSession, hgcmConnect, hgcmDisconnect } from '../src/vcpu/vboxguest.js';
+import { SHARED_FOLDERS_SERVICE, ioParms } from '../src/vcpu/shared-folders.js';
+import { hgcmConnect, hgcmDisconnect } from '../src/vcpu/vboxguest.js';
+import { openSharedFile, type SfFile } from './share.js';
 
 /** Wait forever (RT_INDEFINITE_WAIT). */
 export const INFINITE = RT_INDEFINITE_WAIT;
@@ -31,10 +23,6 @@ export type ServiceName = 'delay' | 'echo' | 'histfile' | 'sloppy' | 'sf';
 export function serviceName(s: ServiceName): string {
   return s === 'sf' ? SHARED_FOLDERS_SERVICE : s;
 }
-
-/** The share a run's 'sf' clients map (a fresh host directory per run) and the file in it they write. */
-export const SF_SHARE = 'stress';
-export const SF_FILE = 'history';
 
 /** What one call does. */
 export type CallOp =
@@ -129,7 +117,7 @@ export interface Workload {
 }
 
 /**
- * The run's share: the executor makes a fresh host directory holding SF_FILE with `initial` bytes (the
+ * The run's share: the executor makes a fresh host directory holding SF_FILE (share.ts) with `initial` bytes (the
  * payload of tag 0; call tags start at 1) and removes it afterwards. The prelude maps the share and opens
  * the file for every shared 'sf' client.
  */
@@ -140,12 +128,6 @@ export interface SharePlan {
 /** The shared file's content before the run. */
 export function initialContent(share: SharePlan): Uint8Array {
   return Uint8Array.from({ length: share.initial }, (_, i) => payloadByte(0, i));
-}
-
-/** What the prelude opened for an 'sf' client: its root and the shared file's handle. */
-export interface SfFile {
-  readonly root: number;
-  readonly handle: bigint;
 }
 
 /** How a call ended, from the guest's side. */
@@ -224,56 +206,6 @@ export function* connectShared(k: GuestKernel, w: Workload, ledger: Ledger): Pro
     ledger.clientIds[i] = r.clientId;
     if (c.service === 'sf') ledger.sfFiles[i] = yield* openSharedFile(k, r.clientId);
   }
-}
-
-/**
- * As vboxsf at mount, then open: SET_UTF8, MAP_FOLDER the run's share, CREATE SF_FILE for reading and
- * writing (kept if it exists). Kernel calls without a timeout; the handle closes with the client.
- */
-function* openSharedFile(k: GuestKernel, clientId: number): Proc<SfFile> {
-  const session = Session.open(k, false);
-  if (typeof session === 'number') throw new Error(`stress: no session for the share's set-up: ${session}`);
-  const lib = new GuestLib(k, session);
-  const call = function* (fn: number, parms: readonly HgcmParm[]): Proc<HgcmCallResult> {
-    const r = yield* lib.callKernel(clientId, fn, parms);
-    if (r.rc !== Status.VINF_SUCCESS || r.result < 0)
-      throw new Error(`stress: SHFL function ${fn} failed while opening the share: ${r.rc}/${r.result}`);
-    return r;
-  };
-  /** `size` zeroed bytes of program memory. */
-  const alloc = (size: number): GuestAddress => {
-    const a = k.data.alloc(size);
-    if (a === undefined) throw new Error('stress: guest program memory exhausted');
-    k.mem.fill(a.addr, size, 0);
-    return a.addr;
-  };
-  /** A UTF-8 SHFLSTRING (size = length + 1, as vboxsf). */
-  const text = (s: string): { addr: GuestAddress; size: number } => {
-    const body = new TextEncoder().encode(s);
-    const size = SHFLSTRING_HEADER_SIZE + body.length + 1;
-    const addr = alloc(size);
-    k.mem.writeU16(addr, 0, body.length + 1);
-    k.mem.writeU16(addr, 2, body.length);
-    k.mem.write(gpa(addr + SHFLSTRING_HEADER_SIZE), body);
-    return { addr, size };
-  };
-  yield* call(ShflFn.SET_UTF8, []);
-  const name = text(SF_SHARE);
-  const m = yield* call(ShflFn.MAP_FOLDER, sfParms(ShflFn.MAP_FOLDER, [name, 0, 0x2f, 1]));
-  k.data.free(name.addr);
-  const root = m.parms[1]?.type === 'u32' ? m.parms[1].value : -1;
-  const path = text(`/${SF_FILE}`);
-  const cp = { addr: alloc(SHFLCREATEPARMS.size), size: SHFLCREATEPARMS.size };
-  const flags = ShflCreate.ACT_CREATE_IF_NEW | ShflCreate.ACT_OPEN_IF_EXISTS | ShflCreate.ACCESS_READWRITE;
-  k.mem.writeU32(cp.addr, SHFLCREATEPARMS.off.CreateFlags, flags);
-  k.mem.writeU64(cp.addr, SHFLCREATEPARMS.off.Handle, SHFL_HANDLE_NIL);
-  yield* call(ShflFn.CREATE, sfParms(ShflFn.CREATE, [root, path, cp]));
-  const handle = k.mem.readU64(cp.addr, SHFLCREATEPARMS.off.Handle);
-  k.data.free(path.addr);
-  k.data.free(cp.addr);
-  yield* closeSession(k, session);
-  if (handle === SHFL_HANDLE_NIL) throw new Error('stress: CREATE of the shared file returned no handle');
-  return { root, handle };
 }
 
 /** Disconnect the shared clients still connected; run after the threads end. */

@@ -8,9 +8,9 @@ import {
   runThread,
   type CallRecord,
   type ClientOpRecord,
-  type SfFile,
   type Workload,
 } from '../workload.js';
+import type { SfFile } from '../share.js';
 
 /** Wall-clock ms comparable across threads (each worker's performance.now has its own origin). */
 const stamp = (): number => performance.timeOrigin + performance.now();
