@@ -39,12 +39,16 @@ export const CLASSES: Readonly<Record<string, string>> = {
   infiniteCompleted: 'a call with an infinite timeout completed',
   fileOk: 'a file write completed',
   fileInfo: 'a file write was cancelled or leaked (indeterminate)',
+  sfWriteOk: 'a Shared Folders WRITE to the real host file completed',
+  sfWriteInfo: 'a Shared Folders WRITE to the real host file was cancelled or leaked (indeterminate)',
 };
 
 /**
  * Classes a threads campaign must reach: those it can see (from the ledger and its point log; the rest
  * need the sim's model) and that real timing reaches within a few iterations. The fallback's lost race
  * (fallbackNotFound) is visible but needs the host to beat two port round trips: a window for the sim.
+ * So is a cancelled Shared Folders write (sfWriteInfo): the host writes in microseconds, and fewer than
+ * half of S19's threads runs see one.
  */
 export const THREADS_CLASSES: ReadonlySet<string> = new Set([
   'sync',
@@ -65,6 +69,7 @@ export const THREADS_CLASSES: ReadonlySet<string> = new Set([
   'infiniteCompleted',
   'fileOk',
   'fileInfo',
+  'sfWriteOk',
 ]);
 
 /** Tags from the ledger and counters of a finished run (executor-independent). */
@@ -101,6 +106,10 @@ export function outcomeTags(ledger: Ledger, w: Workload, hostDropped: number): S
     }
     if (c.plan.op === 'write' && o === 'completed') tags.add('fileOk');
     if (c.plan.op === 'write' && (o === 'cancelled' || o === 'leaked')) tags.add('fileInfo');
+    if (c.plan.op === 'write' && w.clients[c.plan.client]?.service === 'sf') {
+      if (o === 'completed') tags.add('sfWriteOk');
+      if (o === 'cancelled' || o === 'leaked') tags.add('sfWriteInfo');
+    }
   }
   return tags;
 }

@@ -1,8 +1,12 @@
 // The machine a stress run builds from a workload: small memory (thousands of machines per campaign), the
 // auditor on, the harness's test services registered beside the built-ins.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MachineConfig } from '../src/machine/config.js';
 import { FAULT_NAMES, FaultTable, type FaultName } from '../src/runtime/faults.js';
-import type { Workload } from './workload.js';
+import { SF_FILE, SF_SHARE } from './share.js';
+import { initialContent, type Workload } from './workload.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
@@ -11,11 +15,39 @@ export function stressService(name: 'histfile' | 'sloppy'): string {
   return new URL(`./services/${name}${ext}`, import.meta.url).href;
 }
 
+/** A run's share on the host: a fresh directory holding the shared file. */
+export interface HostShare {
+  readonly dir: string;
+  /** The shared file's host path. */
+  readonly file: string;
+}
+
+/** Make the workload's share (a fresh temporary directory, the file with its initial content), if any. */
+export function createShare(w: Workload): HostShare | undefined {
+  if (w.share === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'hgcm-stress-'));
+  const file = join(dir, SF_FILE);
+  writeFileSync(file, initialContent(w.share));
+  return { dir, file };
+}
+
+/** The shared file's bytes now. */
+export function shareContent(s: HostShare): Uint8Array {
+  return new Uint8Array(readFileSync(s.file));
+}
+
+/** Remove the share's directory. */
+export function removeShare(s: HostShare | undefined): void {
+  if (s !== undefined) rmSync(s.dir, { recursive: true, force: true });
+}
+
 /**
  * The machine config of a run. It starts with every fault off: the harness's own set-up (connecting the
  * shared clients) and tear-down must work; `switchFaults` turns the run's faults on for the threads.
  */
-export function machineConfig(w: Workload): MachineConfig {
+export function machineConfig(w: Workload, share?: HostShare): MachineConfig {
+  if ((w.share === undefined) !== (share === undefined))
+    throw new Error(`stress: the workload ${w.share === undefined ? 'has no' : 'needs a'} share`);
   return {
     vcpus: w.threads.reduce((n, t) => Math.max(n, t.vcpu + 1), 1),
     ramBytes: 1 << 20,
@@ -30,6 +62,9 @@ export function machineConfig(w: Workload): MachineConfig {
       { name: 'sloppy', module: stressService('sloppy') },
     ],
     faults: [],
+    ...(share === undefined
+      ? {}
+      : { sharedFolders: [{ name: SF_SHARE, hostPath: share.dir, writable: true }] }),
   };
 }
 

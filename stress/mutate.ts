@@ -41,6 +41,10 @@ export const MUTATION_PLAN: Readonly<
   'signal-ignored': { scenarios: ['S6'], rule: 'interruptible waits end on a signal' },
   'irq-no-raise': { scenarios: ['S3', 'S2'], rule: 'completion raises the HGCM interrupt' },
   'legacy-cancel-no-mark': { scenarios: ['S7'], rule: 'the legacy cancel marks what it reports cancelled' },
+  'start-cancelled': {
+    scenarios: ['S19'],
+    rule: 'a call cancelled before the host took it is never started',
+  },
 };
 
 /** One mutant's fate. */

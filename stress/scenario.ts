@@ -99,7 +99,7 @@ export function workload(
   config: MachineConfig,
   clients: readonly ClientPlan[],
   threads: readonly ThreadPlan[],
-  extra: Partial<Pick<Workload, 'signals' | 'expect' | 'holds'>> = {},
+  extra: Partial<Pick<Workload, 'signals' | 'expect' | 'holds' | 'share'>> = {},
 ): Workload {
   return {
     scenario: id,
@@ -109,6 +109,7 @@ export function workload(
     signals: extra.signals ?? [],
     holds: extra.holds ?? [],
     expect: extra.expect ?? 'pass',
+    ...(extra.share === undefined ? {} : { share: extra.share }),
   };
 }
 

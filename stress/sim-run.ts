@@ -17,7 +17,14 @@ import { DivergenceError, firstStrategy, recording } from '../src/sim/strategies
 import { GuestLib } from '../src/vcpu/guest-lib.js';
 import { Session, closeSession } from '../src/vcpu/vboxguest.js';
 import { outcomeTags } from './coverage.js';
-import { machineConfig, switchFaults } from './machine-config.js';
+import {
+  createShare,
+  machineConfig,
+  removeShare,
+  shareContent,
+  switchFaults,
+  type HostShare,
+} from './machine-config.js';
 import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import { ViolationError, type Violation } from './oracle/invariants.js';
 import { Monitor } from './oracle/monitor.js';
@@ -75,11 +82,20 @@ class Relay implements SimObserver {
   }
 }
 
-/** Run one workload once. */
+/** Run one workload once (in a fresh host directory of its own if it has a share). */
 export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
+  const share = createShare(o.workload);
+  try {
+    return await simIn(o, share);
+  } finally {
+    removeShare(share);
+  }
+}
+
+async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<SimRunReport> {
   const relay = new Relay();
   const trace: TraceStep[] = [];
-  const m = await SimMachine.create(machineConfig(o.workload), {
+  const m = await SimMachine.create(machineConfig(o.workload, share), {
     seed: 0,
     strategy: firstStrategy,
     maxSteps: o.maxSteps ?? 200_000,
@@ -192,6 +208,7 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
               monitor,
               realistic: o.profile === 'realistic',
               at: m.sim.clock.now(),
+              sharedFile: share === undefined ? undefined : shareContent(share),
             }),
           );
         if (violations.length > 0) status = 'violation';

@@ -10,12 +10,19 @@ import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
 import { replayCommand, resolveRun, type RunSpec } from './run-spec.js';
 import { histFileBytes } from './services/histfile.js';
-import { machineConfig, switchFaults } from './machine-config.js';
+import {
+  createShare,
+  machineConfig,
+  removeShare,
+  shareContent,
+  switchFaults,
+  type HostShare,
+} from './machine-config.js';
 import { baseline, finalChecks } from './oracle/final.js';
 import type { Violation } from './oracle/invariants.js';
 import { checkLog, logLine, logTags } from './oracle/offline.js';
 import { World } from './oracle/world.js';
-import type { ThreadReport } from './threads/program.js';
+import type { PreludeReport, ThreadReport } from './threads/program.js';
 import { Ledger, type Workload } from './workload.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -56,16 +63,20 @@ export class MachinePool {
     this.runsPerMachine = runsPerMachine;
   }
 
-  /** A machine for this workload, every fault off, its file cleared. */
-  async get(w: Workload): Promise<Machine> {
+  /**
+   * A machine for this workload, every fault off, its file cleared. A workload with a share gets a machine
+   * of its own on that share (`share`, a fresh directory per run), not kept: `discard` it afterwards.
+   */
+  async get(w: Workload, share?: HostShare): Promise<Machine> {
     // Every workload fits 4 vCPUs and 2 host workers: fewer distinct machines to start (the OS schedules
     // the threads anyway, so the workload's own worker count matters less here than under the sim).
     const config = {
-      ...machineConfig(w),
+      ...machineConfig(w, share),
       vcpus: 4,
       hostWorkers: 2,
       trace: { capacity: 1 << 13, steps: true },
     };
+    if (share !== undefined) return Machine.start(config);
     const key = JSON.stringify({ ...config, faults: [] });
     let e = this.machines.get(key);
     if (e !== undefined && e.runs >= this.runsPerMachine) {
@@ -83,7 +94,7 @@ export class MachinePool {
     return e.m;
   }
 
-  /** Stop a machine and forget it (after a hang: its vCPUs may never come back). */
+  /** Stop a machine and forget it (after a hang: its vCPUs may never come back; a share's machine). */
   async discard(m: Machine): Promise<void> {
     for (const [k, e] of this.machines) if (e.m === m) this.machines.delete(k);
     await m.stop();
@@ -100,7 +111,15 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
   const w = o.workload;
   const t0 = performance.timeOrigin + performance.now();
   const own = pool === undefined ? new MachinePool(1) : undefined;
-  const m = await (pool ?? own!).get(w);
+  // A share is a fresh host directory per run, so its machine is too (the share is fixed at start).
+  const share = createShare(w);
+  let m: Machine;
+  try {
+    m = await (pool ?? own!).get(w, share);
+  } catch (e) {
+    removeShare(share);
+    throw e;
+  }
   const ring = m.trace.ring;
   const world = new World(m.sharedMemory);
   const ledger = new Ledger(w.clients.length, () => performance.timeOrigin + performance.now());
@@ -110,15 +129,17 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
   let hangTail: string[] | undefined;
   const violations: Violation[] = [];
   try {
-    const ids = await m.run<number[]>({ module: program, export: 'prelude', args: { workload: w } });
+    const pre = await m.run<PreludeReport>({ module: program, export: 'prelude', args: { workload: w } });
+    const ids = pre.clientIds;
     ledger.clientIds.splice(0, ids.length, ...ids);
+    ledger.sfFiles.push(...pre.sfFiles);
     const base = baseline(world);
     switchFaults(m.sharedMemory.faults, w, o.faults ?? []);
     const runs = w.threads.map((plan, t) =>
       m.run<ThreadReport>({
         module: program,
         export: 'thread',
-        args: { workload: w, t, clientIds: ids },
+        args: { workload: w, t, clientIds: ids, sfFiles: pre.sfFiles },
         vcpu: plan.vcpu,
         user: plan.user,
       }),
@@ -165,12 +186,14 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
           monitor: undefined,
           realistic: false,
           at: now - t0,
+          sharedFile: share === undefined ? undefined : shareContent(share),
         }),
       );
     }
   } finally {
-    // A hung machine is not reused.
-    if (own !== undefined || status === 'hang') await (pool ?? own!).discard(m);
+    // A hung machine is not reused, nor one on a share.
+    if (own !== undefined || status === 'hang' || share !== undefined) await (pool ?? own!).discard(m);
+    removeShare(share);
   }
   const log = ring.points().filter((r) => r.seq >= seq0);
   const tags = new Set([...outcomeTags(ledger, w, world.counter('host.dropped')), ...logTags(log)]);

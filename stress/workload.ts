@@ -1,7 +1,7 @@
 // A stress workload as data (clients, guest threads and their calls, signals, the machine config) and the
 // guest step machine that plays one thread of it. The same step machine runs under the sim (an actor per
 // thread) and on real vCPU threads (stress/threads/program.ts), and records every call in a ledger.
-import { RT_INDEFINITE_WAIT, Status, type StatusCode } from '../src/abi/index.js';
+import { RT_INDEFINITE_WAIT, ShflFn, Status, type StatusCode } from '../src/abi/index.js';
 import type { MachineConfig } from '../src/machine/config.js';
 import type { PointName } from '../src/runtime/points.js';
 import type { CounterName } from '../src/runtime/stats.js';
@@ -9,13 +9,20 @@ import { gpa } from '../src/runtime/address.js';
 import { waitFor, wait, type Proc } from '../src/runtime/proc.js';
 import type { GuestLib, HgcmCallResult, HgcmParm } from '../src/vcpu/guest-lib.js';
 import type { GuestKernel } from '../src/vcpu/kernel.js';
+import { SHARED_FOLDERS_SERVICE, ioParms } from '../src/vcpu/shared-folders.js';
 import { hgcmConnect, hgcmDisconnect } from '../src/vcpu/vboxguest.js';
+import { openSharedFile, type SfFile } from './share.js';
 
 /** Wait forever (RT_INDEFINITE_WAIT). */
 export const INFINITE = RT_INDEFINITE_WAIT;
 
-/** Services a workload can use: the built-in test services and the harness's own. */
-export type ServiceName = 'delay' | 'echo' | 'histfile' | 'sloppy';
+/** Services a workload can use: the built-in test services, the harness's own and Shared Folders ('sf'). */
+export type ServiceName = 'delay' | 'echo' | 'histfile' | 'sloppy' | 'sf';
+
+/** The HGCM name of a workload's service. */
+export function serviceName(s: ServiceName): string {
+  return s === 'sf' ? SHARED_FOLDERS_SERVICE : s;
+}
 
 /** What one call does. */
 export type CallOp =
@@ -25,7 +32,11 @@ export type CallOp =
   | 'echo'
   /** echo VALUES [u32, u64]: both come back + 1. */
   | 'values'
-  /** histfile WRITE [ms, offset, in, u32 written]: a file write with a host side effect. */
+  /**
+   * A file write with a host side effect, by the client's service: histfile WRITE [ms, offset, in,
+   * u32 written], or Shared Folders SHFL_FN_WRITE [root, handle, u64 offset, u32 count, in] on the run's
+   * shared file (ms unused: the host writes when a worker picks the call up).
+   */
   | 'write'
   /** A kernel call naming a client that does not exist: refused in the port write (SYNC). */
   | 'badClient';
@@ -101,6 +112,22 @@ export interface Workload {
   readonly holds: readonly HoldPlan[];
   /** 'fail': the run is expected to violate an invariant (faithful leak scope, upstream defects). */
   readonly expect: 'pass' | 'fail';
+  /** A Shared Folders share for the 'sf' clients (absent: none). */
+  readonly share?: SharePlan;
+}
+
+/**
+ * The run's share: the executor makes a fresh host directory holding SF_FILE (share.ts) with `initial` bytes (the
+ * payload of tag 0; call tags start at 1) and removes it afterwards. The prelude maps the share and opens
+ * the file for every shared 'sf' client.
+ */
+export interface SharePlan {
+  readonly initial: number;
+}
+
+/** The shared file's content before the run. */
+export function initialContent(share: SharePlan): Uint8Array {
+  return Uint8Array.from({ length: share.initial }, (_, i) => payloadByte(0, i));
 }
 
 /** How a call ended, from the guest's side. */
@@ -150,6 +177,8 @@ export class Ledger {
   readonly current = new Map<number, CallRecord>();
   /** Client ids by ClientPlan index (0: not connected). */
   readonly clientIds: number[];
+  /** The shared file as each shared 'sf' client opened it, by ClientPlan index. */
+  readonly sfFiles: (SfFile | undefined)[] = [];
   /** A monotonic stamp: sim step counter or wall-clock ms. */
   readonly stamp: () => number;
 
@@ -172,9 +201,10 @@ const BAD_CLIENT = 0x7ffffff0;
 export function* connectShared(k: GuestKernel, w: Workload, ledger: Ledger): Proc<void> {
   for (const [i, c] of w.clients.entries()) {
     if (c.owner !== -1) continue;
-    const r = yield* hgcmConnect(k, c.service, k.driverRequestor);
+    const r = yield* hgcmConnect(k, serviceName(c.service), k.driverRequestor);
     if (r.rc !== Status.VINF_SUCCESS) throw new Error(`stress: connecting ${c.service} failed: ${r.rc}`);
     ledger.clientIds[i] = r.clientId;
+    if (c.service === 'sf') ledger.sfFiles[i] = yield* openSharedFile(k, r.clientId);
   }
 }
 
@@ -202,7 +232,7 @@ export function* runThread(lib: GuestLib, w: Workload, t: number, ledger: Ledger
       let rc: StatusCode;
       let id = ledger.clientIds[s.client]!;
       if (s.k === 'connect') {
-        const r = yield* lib.connect(w.clients[s.client]!.service);
+        const r = yield* lib.connect(serviceName(w.clients[s.client]!.service));
         rc = r.rc;
         id = r.clientId;
         if (rc === Status.VINF_SUCCESS) ledger.clientIds[s.client] = id;
@@ -245,14 +275,23 @@ function* oneCall(
       Uint8Array.from({ length: n }, (_, i) => payloadByte(tag, i)),
     );
   if (dst !== undefined) k.mem.fill(dst.addr, n, 0);
+  // A write on a Shared Folders client is SHFL_FN_WRITE on the file the prelude opened for it.
+  const sfFile = c.op === 'write' ? ledger.sfFiles[c.client] : undefined;
   const parms: HgcmParm[] = [];
-  if (c.op === 'sleep') parms.push({ type: 'u32', value: c.ms });
-  if (c.op === 'write') parms.push({ type: 'u32', value: c.ms }, { type: 'u32', value: c.offset });
-  if (src !== undefined) parms.push({ type: 'in', addr: src.addr, size: n });
-  if (dst !== undefined) parms.push({ type: 'out', addr: dst.addr, size: n });
-  if (c.op === 'values') parms.push({ type: 'u32', value: tag }, { type: 'u64', value: BigInt(tag) << 20n });
-  if (c.op === 'write') parms.push({ type: 'u32', value: 0 });
-  const fn = c.op === 'sleep' && n > 0 ? 2 : SERVICE_FN[c.op];
+  if (sfFile !== undefined) {
+    const buf = { addr: src?.addr ?? 0, size: n };
+    parms.push(...ioParms(ShflFn.WRITE, sfFile.root, sfFile.handle, BigInt(c.offset), buf));
+  } else {
+    if (c.op === 'sleep') parms.push({ type: 'u32', value: c.ms });
+    if (c.op === 'write') parms.push({ type: 'u32', value: c.ms }, { type: 'u32', value: c.offset });
+    if (src !== undefined) parms.push({ type: 'in', addr: src.addr, size: n });
+    if (dst !== undefined) parms.push({ type: 'out', addr: dst.addr, size: n });
+    if (c.op === 'values')
+      parms.push({ type: 'u32', value: tag }, { type: 'u64', value: BigInt(tag) << 20n });
+    if (c.op === 'write') parms.push({ type: 'u32', value: 0 });
+  }
+  // Both writes report the bytes written in parameter 3.
+  const fn = sfFile !== undefined ? ShflFn.WRITE : c.op === 'sleep' && n > 0 ? 2 : SERVICE_FN[c.op];
   const rec: CallRecord = {
     thread: t,
     index,

@@ -200,7 +200,8 @@ export class HostWorker {
     // The capture window: a call the guest cancelled before the host got to it is never started (and its
     // input never read); otherwise its input is copied out of guest memory before any cancel can succeed.
     yield point('host.isCancelled', info.phys, info.id);
-    if (!(yield* ops.beginCapture(slot))) {
+    // MUTATION start-cancelled: the cancelled call runs, on whatever its buffers hold by now.
+    if (!(yield* ops.beginCapture(slot)) && !this.d.faults.on('start-cancelled')) {
       yield* ops.completeCall(slot, Status.VERR_CANCELLED, [], undefined);
       return;
     }

@@ -1,7 +1,99 @@
-// The file-history check for Shared Folders writes (invariant I12, FileHistory): each write stamps its
-// bytes with its own id, so every byte of the final file can be attributed to the write that put it there.
+// The file-history check (invariant I12, FileHistory, Jepsen-style), one for every writer of a file: the
+// demo and its test (Shared Folders writes of one guest program, in program order) and the stress harness
+// (its histfile service, and Shared Folders writes of several guest threads, in real time).
+//
+// Every write is an operation that ended :ok (completed, with the byte count the host reported), :fail
+// (never reached the host) or :info (cancelled or leaked: the host may or may not have written it - a
+// cancel only stops the write-back). Each write's bytes are stamped with its tag (`byteOf`), so every byte
+// of the final file can be attributed. The file must be explained by some order in which each :ok write
+// took effect with exactly its count between its start and its end, each :fail write never, each :info
+// write at most once, after its start and no later than its `landsBy`.
+//
+// The check is per byte: the final value must be the byte of a write that may have been the last to cover
+// that position - an :ok or :info write covering it that no :ok write covering it definitely followed
+// (started after the write's latest landing time) - or, where no :ok write covers it, the initial content
+// (zero past its end: a hole). This also means a completed write is visible unless a write that may have
+// come after it covers it. For a whole file, its size must lie between what the :ok writes reach and what
+// any write may reach.
 
-/** One WRITE as the guest saw it end. */
+/** How a write ended, Jepsen style. */
+export type FileOpStatus = 'ok' | 'fail' | 'info';
+
+/** One write. Times are any real-time order stamps (sim steps, wall-clock ms, program order). */
+export interface FileOp {
+  readonly tag: number;
+  readonly offset: number;
+  /** Bytes the guest asked to write. */
+  readonly len: number;
+  /** For :ok, the bytes the host reported written. */
+  readonly written: number;
+  readonly status: FileOpStatus;
+  readonly start: number;
+  readonly end: number;
+  /**
+   * For :info, the latest time the write may take effect (default `end`: the service checks the cancel
+   * mark before its side effect). Infinity when a host worker may still run it after the guest gave up
+   * (Shared Folders: the host starts the write once it has copied the input, whatever the cancel says).
+   */
+  readonly landsBy?: number;
+}
+
+/** What the checked bytes are. */
+export interface FileCheckOptions {
+  /** The file before the first write (default empty); zero past its end. */
+  readonly initial?: Uint8Array;
+  /** The bytes checked start at this file offset (part of a file, as a read returned it). Default 0. */
+  readonly from?: number;
+  /** The bytes are the whole file: check its size too. Default false. */
+  readonly whole?: boolean;
+}
+
+/** The first position the history cannot explain, or undefined when it is consistent. */
+export function checkFileHistory(
+  ops: readonly FileOp[],
+  content: Uint8Array,
+  byteOf: (tag: number, i: number) => number,
+  o: FileCheckOptions = {},
+): string | undefined {
+  const initial = o.initial ?? new Uint8Array(0);
+  const from = o.from ?? 0;
+  const reach = (op: FileOp): number => (op.status === 'ok' ? op.written : op.len);
+  const live = ops.filter((op) => op.status !== 'fail' && reach(op) > 0);
+  if (o.whole === true) {
+    let okEnd = initial.length;
+    let anyEnd = initial.length;
+    for (const op of live) {
+      if (op.status === 'ok') okEnd = Math.max(okEnd, op.offset + op.written);
+      anyEnd = Math.max(anyEnd, op.offset + reach(op));
+    }
+    if (content.length < okEnd)
+      return `the file is ${content.length} bytes but completed writes reach ${okEnd}`;
+    if (content.length > anyEnd)
+      return `the file is ${content.length} bytes but no write reaches past ${anyEnd}`;
+  }
+  const landsBy = (op: FileOp): number => (op.status === 'ok' ? op.end : (op.landsBy ?? op.end));
+  for (let i = 0; i < content.length; i++) {
+    const p = from + i;
+    const byte = content[i]!;
+    const base = p < initial.length ? initial[p]! : 0;
+    const cover = live.filter((op) => p >= op.offset && p < op.offset + reach(op));
+    if (cover.length === 0) {
+      if (byte !== base) return `byte ${p} is ${byte} but no write covers it (it was ${base})`;
+      continue;
+    }
+    const oks = cover.filter((op) => op.status === 'ok');
+    // A candidate is a write no :ok write covering p definitely came after.
+    const candidates = cover.filter((w) => !oks.some((ok) => ok !== w && ok.start > landsBy(w)));
+    if (oks.length === 0 && byte === base) continue;
+    if (!candidates.some((w) => byteOf(w.tag, p - w.offset) === byte)) {
+      const who = candidates.map((w) => `${w.tag}:${w.status}`).join(', ');
+      return `byte ${p} is ${byte}; the writes that may have been last there (${who || 'none'}) say otherwise`;
+    }
+  }
+  return undefined;
+}
+
+/** One WRITE as a guest program saw it end (the demo's record). */
 export interface WriteRecord {
   readonly id: number;
   readonly offset: number;
@@ -24,12 +116,10 @@ export function stamped(id: number, length: number): Uint8Array {
 }
 
 /**
- * Is `file` explained by `writes` (one writer, in program order)? Completed writes took effect in order,
- * each before the next was issued; a cancelled or leaked write is indeterminate: it took effect whole or
- * not at all, at any time after it was issued (its host worker may run it after later writes). So a byte
- * holds the stamp of the last completed write covering it (0 if none), or of any indeterminate write
- * covering it. Returns the first unexplained byte, or undefined. `from`/`to` limit the check to a range
- * (for reads of part of a file).
+ * Is `file` explained by `writes` (one writer, in program order, bytes by `stamp`)? Each write was issued
+ * after the one before it ended; a cancelled or leaked write may take effect at any time after it was
+ * issued (its host worker may run it after later writes). `from` and `checkSize` as `FileCheckOptions`'
+ * `from` and `whole` (a read of part of a file). Returns the first unexplained byte, or undefined.
  */
 export function explainFile(
   file: Uint8Array,
@@ -37,32 +127,15 @@ export function explainFile(
   from = 0,
   checkSize = true,
 ): string | undefined {
-  if (checkSize) {
-    let completedEnd = 0;
-    let anyEnd = 0;
-    for (const w of writes) {
-      if (w.outcome === 'completed') completedEnd = Math.max(completedEnd, w.offset + w.count);
-      if (w.outcome !== 'failed')
-        anyEnd = Math.max(anyEnd, w.offset + (w.outcome === 'completed' ? w.count : w.length));
-    }
-    if (file.length < completedEnd)
-      return `file is ${file.length} bytes but completed writes reach ${completedEnd}`;
-    if (file.length > anyEnd) return `file is ${file.length} bytes but no write reaches past ${anyEnd}`;
-  }
-  for (let i = 0; i < file.length; i++) {
-    const p = from + i;
-    let settled = false;
-    let ok = false;
-    for (let k = writes.length - 1; k >= 0 && !ok; k--) {
-      const w = writes[k]!;
-      const indeterminate = w.outcome === 'cancelled' || w.outcome === 'leaked';
-      const covers = p >= w.offset && p < w.offset + (w.outcome === 'completed' ? w.count : w.length);
-      if (!covers || w.outcome === 'failed' || (settled && !indeterminate)) continue;
-      if (file[i] === stamp(w.id, p - w.offset)) ok = true;
-      if (w.outcome === 'completed') settled = true;
-    }
-    if (!ok && !settled && file[i] === 0) ok = true;
-    if (!ok) return `byte ${p} is ${file[i]}, which no write explains`;
-  }
-  return undefined;
+  const ops = writes.map((w, k): FileOp => ({
+    tag: w.id,
+    offset: w.offset,
+    len: w.length,
+    written: w.count,
+    status: w.outcome === 'completed' ? 'ok' : w.outcome === 'failed' ? 'fail' : 'info',
+    start: 2 * k,
+    end: 2 * k + 1,
+    landsBy: Infinity,
+  }));
+  return checkFileHistory(ops, file, stamp, { from, whole: checkSize });
 }

@@ -38,6 +38,8 @@ export const MUTATIONS = {
   'signal-ignored': 'vcpu/hgcm-wait: interruptible waits ignore signals',
   'irq-no-raise': 'vmmdev/complete: completion sets DONE but raises no interrupt',
   'legacy-cancel-no-mark': 'vmmdev/requests/hgcm-cancel: the legacy cancel reports success without marking',
+  'start-cancelled':
+    'hgcm/host-loop: a call cancelled before a host worker took it is started anyway, its input read from guest memory the guest may have reused',
 } as const;
 
 /** Every fault name. */

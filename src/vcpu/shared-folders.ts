@@ -26,6 +26,18 @@ export interface SfResult {
   readonly out: readonly (number | bigint)[];
 }
 
+/** The HGCM parameters of SHFL function `fn` for `args` in table order (buffers by the table's direction). */
+export function sfParms(fn: ShflFnValue, args: readonly SfArg[]): HgcmParm[] {
+  const spec = shflFunction(fn);
+  return args.map((a, i): HgcmParm => {
+    if (typeof a === 'number') return { type: 'u32', value: a >>> 0 };
+    if (typeof a === 'bigint') return { type: 'u64', value: BigInt.asUintN(64, a) };
+    const dir = spec?.parms[i]?.dir ?? 'inout';
+    if (a.pagelist === true && a.size > 0) return { type: 'pagelist', addr: a.addr, size: a.size, dir };
+    return { type: dir, addr: a.addr, size: a.size };
+  });
+}
+
 /**
  * Call SHFL function `fn` with `args` in table order. A value of the wrong kind for the table is sent as
  * the kind it is (hostile callers use this to send mismatched types; the host refuses them).
@@ -37,14 +49,7 @@ export function* sfCall(
   args: readonly SfArg[],
   opts: HgcmCallOptions = {},
 ): Proc<SfResult> {
-  const spec = shflFunction(fn);
-  const parms = args.map((a, i): HgcmParm => {
-    if (typeof a === 'number') return { type: 'u32', value: a >>> 0 };
-    if (typeof a === 'bigint') return { type: 'u64', value: BigInt.asUintN(64, a) };
-    const dir = spec?.parms[i]?.dir ?? 'inout';
-    if (a.pagelist === true && a.size > 0) return { type: 'pagelist', addr: a.addr, size: a.size, dir };
-    return { type: dir, addr: a.addr, size: a.size };
-  });
+  const parms = sfParms(fn, args);
   const t = lib.k.tracer;
   t.enterCall();
   t.begin('vboxCall', fn);

@@ -1,12 +1,20 @@
 // The oracles that run once a run is over (either executor): how the run ended (I6, I14), the per-call
 // trichotomy and the leak accounting against counters and heaps (I4), each call's data (I8), the grace
-// rule from the recorded timeline (I5, sim only) and the file history (I12).
+// rule from the recorded timeline (I5, sim only) and the file history (I12: the histfile service's file,
+// and the real host file a run's Shared Folders writes went to).
 import { RT_SUCCESS, Status } from '../../src/abi/index.js';
 import type { CounterName } from '../../src/runtime/stats.js';
 import { CmdField } from '../../src/vmmdev/commands.js';
 import { histFileBytes } from '../services/histfile.js';
-import { payloadByte, type CallRecord, type Ledger, type Workload } from '../workload.js';
-import { checkFileHistory, type FileOp } from './file-history.js';
+import {
+  initialContent,
+  payloadByte,
+  type CallRecord,
+  type Ledger,
+  type ServiceName,
+  type Workload,
+} from '../workload.js';
+import { checkFileHistory, type FileOp } from '../../src/programs/file-history.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { Monitor } from './monitor.js';
 import type { World } from './world.js';
@@ -55,6 +63,8 @@ export interface FinalInput {
   /** Whether virtual time only moved when nothing could run (I5's upper bound needs that). */
   readonly realistic: boolean;
   readonly at: number;
+  /** The shared file's bytes at the end (the workload has a share). */
+  readonly sharedFile?: Uint8Array | undefined;
 }
 
 /** Every violation the end of the run shows (empty: the run passed). */
@@ -155,13 +165,30 @@ function graceRule(i: FinalInput, m: Monitor, v: (inv: InvariantId, d: string, a
   }
 }
 
-/** I12: the histfile service's file against the writes the threads made. */
+/** I12: the histfile service's file, and the share's host file, against the writes the threads made. */
 function fileHistory(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
-  const idx = i.workload.clients.findIndex((c) => c.service === 'histfile');
   const spec = i.world.shared.services.find((s) => s.name === 'histfile');
-  if (idx < 0 || spec?.shared === undefined) return;
+  if (spec?.shared !== undefined) {
+    // histfile polls the cancel mark right before its write: an :info write lands by its end or never.
+    const bad = check(i, 'histfile', histFileBytes(spec.shared), false);
+    if (bad !== undefined) v('I12', `histfile: ${bad}`);
+  }
+  if (i.workload.share !== undefined) {
+    if (i.sharedFile === undefined) {
+      v('I12', 'the shared file was not read at the end');
+      return;
+    }
+    // A Shared Folders write whose cancel succeeded after the host copied its input still lands, maybe
+    // after later writes: an :info write lands any time after its start, or never.
+    const bad = check(i, 'sf', i.sharedFile, true);
+    if (bad !== undefined) v('I12', `shared file: ${bad}`);
+  }
+}
+
+/** The first thing the writes on `service`'s clients cannot explain in `content`, if any. */
+function check(i: FinalInput, service: ServiceName, content: Uint8Array, late: boolean): string | undefined {
   const ops: FileOp[] = i.ledger.calls
-    .filter((c) => c.plan.op === 'write')
+    .filter((c) => c.plan.op === 'write' && i.workload.clients[c.plan.client]?.service === service)
     .map((c) => ({
       tag: c.tag,
       offset: c.plan.offset,
@@ -170,8 +197,10 @@ function fileHistory(i: FinalInput, v: (inv: InvariantId, d: string, a?: string)
       status: c.outcome === 'completed' ? 'ok' : c.outcome === 'sync' ? 'fail' : 'info',
       start: c.start,
       end: c.end,
+      ...(late ? { landsBy: Infinity } : {}),
     }));
-  if (ops.length === 0) return;
-  const bad = checkFileHistory(ops, histFileBytes(spec.shared), payloadByte);
-  if (bad !== undefined) v('I12', bad);
+  if (service === 'histfile')
+    return ops.length === 0 ? undefined : checkFileHistory(ops, content, payloadByte);
+  const initial = initialContent(i.workload.share ?? { initial: 0 });
+  return checkFileHistory(ops, content, payloadByte, { initial, whole: true });
 }

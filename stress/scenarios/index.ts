@@ -1,8 +1,9 @@
-// The scenario catalogue by id (cancel-race.md section 5.2): S1-S15, S17, S18; S10f and U1/U2 are the
-// expected failures (the faithful scope's gap, two upstream defects). S16 is out of scope.
+// The scenario catalogue by id (cancel-race.md section 5.2): S1-S15, S17, S18, and S19 (Shared Folders
+// writes to a real host file, for I12); S10f and U1/U2 are the expected failures (the faithful scope's
+// gap, two upstream defects). S16 is out of scope.
 import type { Scenario } from '../scenario.js';
 import { S1, S2, S3, S4, S5, S6, S7, S8, S9 } from './basic.js';
-import { S10, S10f, S11, S12, S13, S14, S15, S17, S18, U1, U2 } from './more.js';
+import { S10, S10f, S11, S12, S13, S14, S15, S17, S18, S19, U1, U2 } from './more.js';
 
 /** Every scenario, in catalogue order. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   S15,
   S17,
   S18,
+  S19,
   S10f,
   U1,
   U2,

@@ -259,3 +259,33 @@ export const U2: Scenario = {
     return workload('U2', config, [shared('delay')], [thread(0, steps)], { expect: 'fail', holds });
   },
 };
+
+export const S19: Scenario = {
+  id: 'S19',
+  title: 'Shared Folders writes to one real host file under timeouts and signals (I12 on the file)',
+  classes: ['sfWriteOk', 'sfWriteInfo', 'cancelled'],
+  expect: 'pass',
+  generate(rng, o) {
+    // One kernel client (as vboxsf) and one file; the threads' writes overlap each other, the file's
+    // initial content and its end, so late cancelled writes, holes and growth all show in the bytes.
+    const n = between(rng, 1, 2);
+    const threads = range(n).map((t) =>
+      thread(
+        t,
+        calls(
+          range(between(rng, 2, 4)).map(() =>
+            call({
+              op: 'write',
+              offset: between(rng, 0, 2048),
+              bytes: between(rng, 1, 1024),
+              timeoutMs: chance(rng, 0.3) ? INFINITE : timeout(rng, 3),
+            }),
+          ),
+        ),
+      ),
+    );
+    const signals = range(between(rng, 0, 3)).map(() => ({ at: between(rng, 0, 5), vcpu: rng.int(n) }));
+    const share = { initial: oneOf(rng, [0, between(rng, 1, 3072)]) };
+    return workload('S19', machine(rng, o, { hostWorkers: 2 }), [shared('sf')], threads, { signals, share });
+  },
+};

@@ -1,6 +1,7 @@
 // Test service "histfile": one file in service-wide shared memory, written by guest calls, so the stress
-// harness can check the file's history (invariant I12) without a real file system. Stands in for Shared
-// Folders' SHFL_FN_WRITE until that service lands (see stress/README.md, "File history").
+// harness can check the file's history (invariant I12) without a real file system, on a service that polls
+// the cancel mark before its write (S19 checks Shared Folders writes to a real file; stress/README.md,
+// "File history").
 //
 // Function 1 (WRITE): parms [u32 ms, u32 offset, in buffer, u32 written (out)]. After `ms` the service
 // polls isCancelled: a call already cancelled then never touches the file; otherwise the bytes are written

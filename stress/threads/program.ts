@@ -10,15 +10,22 @@ import {
   type ClientOpRecord,
   type Workload,
 } from '../workload.js';
+import type { SfFile } from '../share.js';
 
 /** Wall-clock ms comparable across threads (each worker's performance.now has its own origin). */
 const stamp = (): number => performance.timeOrigin + performance.now();
 
-/** Connect the workload's shared kernel clients; their ids. */
-export function prelude(g: GuestContext, a: { workload: Workload }): number[] {
+/** What the prelude connected: client ids and, for Shared Folders clients, the file they opened. */
+export interface PreludeReport {
+  readonly clientIds: number[];
+  readonly sfFiles: (SfFile | undefined)[];
+}
+
+/** Connect the workload's shared kernel clients (and open the share's file for 'sf' ones). */
+export function prelude(g: GuestContext, a: { workload: Workload }): PreludeReport {
   const ledger = new Ledger(a.workload.clients.length, stamp);
   g.run(connectShared(g.kernel, a.workload, ledger));
-  return ledger.clientIds;
+  return { clientIds: ledger.clientIds, sfFiles: ledger.sfFiles };
 }
 
 /** What one thread did. */
@@ -29,12 +36,10 @@ export interface ThreadReport {
 }
 
 /** Play thread `t`. */
-export function thread(
-  g: GuestContext,
-  a: { workload: Workload; t: number; clientIds: number[] },
-): ThreadReport {
+export function thread(g: GuestContext, a: { workload: Workload; t: number } & PreludeReport): ThreadReport {
   const ledger = new Ledger(a.workload.clients.length, stamp);
   ledger.clientIds.splice(0, a.clientIds.length, ...a.clientIds);
+  ledger.sfFiles.push(...a.sfFiles);
   g.run(runThread(g.lib, a.workload, a.t, ledger));
   return { calls: ledger.calls, ops: ledger.ops, clientIds: ledger.clientIds };
 }
