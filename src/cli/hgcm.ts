@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // The `hgcm` command line: one subcommand per module.
+import { bench } from './bench.js';
 import { demo } from './demo.js';
 
 const commands: Readonly<
   Record<string, { run: (argv: readonly string[]) => Promise<number>; help: string }>
 > = {
   demo: { run: demo, help: 'hgcm demo [vcpus]   start a machine and run a mixed workload (npm start)' },
+  bench: {
+    run: bench,
+    help: 'hgcm bench [suite...] [--quick] [--json] [--compare old.json]   measure the call path (npm run bench)',
+  },
 };
 
 async function mainCli(argv: readonly string[]): Promise<number> {

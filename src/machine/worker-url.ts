@@ -14,12 +14,17 @@ export function moduleUrl(base: string): URL {
 
 /** Start a worker on a module of this folder, built or from source. */
 export function spawnWorker(base: string, options: WorkerOptions = {}): Worker {
-  if (!fromSource) return new Worker(moduleUrl(base), options);
+  return spawnModuleWorker(moduleUrl(base), options);
+}
+
+/**
+ * Start a worker on any module: a .js module directly, a .ts module through ts-boot.mjs (which needs tsx,
+ * so only from source). `workerData` must be an object (or absent): ts-boot's `__entry` is added to it.
+ */
+export function spawnModuleWorker(url: URL, options: WorkerOptions = {}): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
   const data: unknown = options.workerData;
-  const workerData = {
-    ...(typeof data === 'object' && data !== null ? data : {}),
-    __entry: moduleUrl(base).href,
-  };
+  const workerData = { ...(typeof data === 'object' && data !== null ? data : {}), __entry: url.href };
   return new Worker(new URL('./ts-boot.mjs', import.meta.url), { ...options, workerData });
 }
 

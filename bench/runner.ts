@@ -1,0 +1,123 @@
+// The benchmark's model and its runner: suites measure rows; a row is one figure held against a limit
+// (what the machine can do) and against peers (what a user would otherwise reach for), all from one run.
+import os from 'node:os';
+import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/config.js';
+import { BUDGETS, type Budget, type Summary } from './measure.js';
+
+/** Which figure of a row its ratios compare: time per call (lower is better) or a rate (higher is better). */
+export type RowKind = 'latency' | 'rate';
+
+/** One measured figure. */
+export interface Row {
+  /** Stable key, e.g. "limit.doorbell.block"; --compare matches rows by it. */
+  readonly id: string;
+  readonly suite: string;
+  readonly label: string;
+  readonly kind: RowKind;
+  readonly medianUs?: number;
+  readonly p99Us?: number;
+  /** Operations per second (calls, round trips, file operations). */
+  readonly rate?: number;
+  /** Payload megabytes (10^6 bytes) per second, for rows that move data. */
+  readonly mbps?: number;
+  readonly samples?: number;
+  /** Id of the row this one is held against as its limit. */
+  readonly limit?: string;
+  /** Ids of peer rows: the best of them is the reference. */
+  readonly peers?: readonly string[];
+  /** Why the row was not measured (it is still printed). */
+  readonly skipped?: string;
+  readonly note?: string;
+}
+
+/** What a suite gets. */
+export interface SuiteContext {
+  readonly quick: boolean;
+  readonly budget: Budget;
+  /** The runtime's spin policy the machine rows and the "policy" limit rows use. */
+  readonly policy: SpinPolicy;
+  /** Progress lines (stderr). */
+  log(line: string): void;
+}
+
+/** A named group of rows. */
+export interface Suite {
+  readonly name: string;
+  readonly about: string;
+  /** Part of a run that names no suites. */
+  readonly byDefault: boolean;
+  run(ctx: SuiteContext): Promise<Row[]>;
+}
+
+/** Facts about the machine and the run, printed with the table and kept in the JSON. */
+export interface RunInfo {
+  readonly date: string;
+  readonly node: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly loadAvg: readonly number[];
+  readonly quick: boolean;
+  readonly policy: SpinPolicy;
+  readonly suites: readonly string[];
+  readonly command: string;
+}
+
+/** A whole run: what --json writes and --compare reads. */
+export interface RunResult {
+  readonly info: RunInfo;
+  readonly rows: readonly Row[];
+}
+
+/** A row from a tinybench (or hand-timed) summary. `bytes`: payload per call, for an MB/s figure. */
+export function rowOf(
+  base: Omit<Row, 'medianUs' | 'p99Us' | 'rate' | 'samples' | 'mbps'>,
+  s: Summary,
+  bytes = 0,
+): Row {
+  return {
+    ...base,
+    medianUs: s.medianUs,
+    p99Us: s.p99Us,
+    rate: s.rate,
+    samples: s.samples,
+    ...(bytes > 0 ? { mbps: (s.rate * bytes) / 1e6 } : {}),
+  };
+}
+
+/** A row that could not be measured, with the reason. */
+export function skippedRow(base: Omit<Row, 'skipped'>, reason: string): Row {
+  return { ...base, skipped: reason };
+}
+
+/** Run the suites in order, one at a time (never two measurements at once on a 2-core machine). */
+export async function runSuites(
+  suites: readonly Suite[],
+  opts: { quick: boolean; policy?: SpinPolicy; command: string; log?: (line: string) => void },
+): Promise<RunResult> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const ctx: SuiteContext = {
+    quick: opts.quick,
+    budget: opts.quick ? BUDGETS.quick : BUDGETS.full,
+    policy: opts.policy ?? DEFAULT_SPIN,
+    log,
+  };
+  const info: RunInfo = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    quick: opts.quick,
+    policy: ctx.policy,
+    suites: suites.map((s) => s.name),
+    command: opts.command,
+  };
+  const rows: Row[] = [];
+  for (const suite of suites) {
+    const t0 = performance.now();
+    log(`suite ${suite.name}: ${suite.about}`);
+    rows.push(...(await suite.run(ctx)));
+    log(`suite ${suite.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return { info, rows };
+}

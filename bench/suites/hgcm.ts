@@ -1,0 +1,109 @@
+// The hgcm suite: HGCM calls through a real Machine (vCPU, device and pool worker threads): a no-op call
+// by each path, echo calls with 4 KiB and 64 KiB buffers, and calls per second with 1, 2 and 4 vCPUs.
+import { Machine } from '../../src/machine/machine.js';
+import type { Budget, Summary } from '../measure.js';
+import type { CallSpec, ThroughputReport } from '../programs/calls.js';
+import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
+import { settle } from './peers.js';
+
+const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
+/** The peers a call is held against. */
+const PEERS = ['peers.postmessage', 'peers.comlink', 'peers.piscina'] as const;
+
+function latency(m: Machine, spec: CallSpec, budget: Budget): Promise<Summary> {
+  return m.run<Summary>({ module: PROGRAM, export: 'latency', args: { spec, budget }, vcpu: 0 });
+}
+
+/** Calls per second with `vcpus` vCPUs calling at once (each a serial loop), started by one barrier. */
+async function callsPerSecond(m: Machine, spec: CallSpec, vcpus: number, budget: Budget): Promise<Row> {
+  const barrier = new SharedArrayBuffer(4);
+  const reports = await Promise.all(
+    Array.from({ length: vcpus }, (_, vcpu) =>
+      m.run<ThroughputReport>({
+        module: PROGRAM,
+        export: 'throughput',
+        args: { spec, warmupMs: budget.warmupMs, ms: budget.timeMs, barrier, parties: vcpus },
+        vcpu,
+      }),
+    ),
+  );
+  const rate = reports.reduce((sum, r) => sum + (r.calls * 1000) / r.wallMs, 0);
+  // Latency percentiles of the vCPU with the median latency.
+  const mid = [...reports].sort((a, b) => a.summary.medianUs - b.summary.medianUs)[vcpus >> 1]!;
+  return {
+    id: `hgcm.calls.${vcpus}v`,
+    suite: 'hgcm',
+    label: `no-op calls/s, ${vcpus} vCPU${vcpus > 1 ? 's' : ''} (pool)`,
+    kind: 'rate',
+    medianUs: mid.summary.medianUs,
+    p99Us: mid.summary.p99Us,
+    rate,
+    samples: reports.reduce((n, r) => n + r.calls, 0),
+    limit: 'limit.twohop.policy',
+  };
+}
+
+/** The hgcm suite. */
+export const hgcmSuite: Suite = {
+  name: 'hgcm',
+  about: 'HGCM calls through a machine: no-op paths, echo, calls/s by vCPUs',
+  byDefault: true,
+  async run(ctx: SuiteContext): Promise<Row[]> {
+    const m = await Machine.start({ vcpus: 4, hostWorkers: 2, spin: ctx.policy });
+    const rows: Row[] = [];
+    try {
+      await settle();
+      const noop = [
+        ['call', 'pool', 'noop', 'no-op call (pool)'],
+        ['fast', 'pool', 'noop', 'no-op fast call (pool)'],
+      ] as const;
+      for (const [mode, where, service, label] of noop) {
+        ctx.log(`  ${label}`);
+        const s = await latency(m, { mode, service, fn: 1, size: 0 }, ctx.budget);
+        rows.push(
+          rowOf(
+            {
+              id: `hgcm.noop.${mode}.${where}`,
+              suite: 'hgcm',
+              label,
+              kind: 'latency',
+              limit: 'limit.twohop.policy',
+              peers: PEERS,
+            },
+            s,
+          ),
+        );
+      }
+      for (const [name, size] of [
+        ['4k', 4096],
+        ['64k', 65536],
+      ] as const) {
+        ctx.log(`  echo ${name}`);
+        const s = await latency(m, { mode: 'call', service: 'echo', fn: 1, size }, ctx.budget);
+        rows.push(
+          rowOf(
+            {
+              id: `hgcm.echo.${name}`,
+              suite: 'hgcm',
+              label: `echo call ${size >> 10} KiB in + out (pool)`,
+              kind: 'latency',
+              limit: 'limit.twohop.policy',
+              peers: [`peers.comlink.echo.${name}`],
+            },
+            s,
+            size,
+          ),
+        );
+      }
+      for (const vcpus of [1, 2, 4]) {
+        ctx.log(`  calls/s, ${vcpus} vCPUs`);
+        rows.push(
+          await callsPerSecond(m, { mode: 'call', service: 'noop', fn: 1, size: 0 }, vcpus, ctx.budget),
+        );
+      }
+    } finally {
+      await m.stop();
+    }
+    return rows;
+  },
+};
