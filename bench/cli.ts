@@ -15,7 +15,7 @@ export const SUITES: readonly Suite[] = [limitSuite, peersSuite, hgcmSuite, vbsf
 
 /** The command's usage line. */
 export const USAGE =
-  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--spin short,long] [--list]';
+  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long] [--list]';
 
 function parseSpin(v: string | undefined): SpinPolicy | undefined {
   if (v === undefined) return undefined;
@@ -34,6 +34,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
       compare: { type: 'string' },
+      repeat: { type: 'string' },
       spin: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -59,8 +60,11 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       ? undefined
       : (JSON.parse(fs.readFileSync(values.compare, 'utf8')) as RunResult);
   const policy = parseSpin(values.spin);
+  const repeat = Number(values.repeat ?? 1);
+  if (!Number.isSafeInteger(repeat) || repeat < 1) throw new RangeError(`--repeat takes a positive integer`);
   const run = await runSuites(suites, {
     quick: values.quick === true,
+    repeat,
     ...(policy ? { policy } : {}),
     command: ['hgcm bench', ...argv].join(' '),
   });

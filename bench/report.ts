@@ -54,6 +54,12 @@ function shortName(r: Row): string {
   return r.id.split('.').slice(1).join('.');
 }
 
+function noteOf(r: Row): string {
+  const spread =
+    r.spread && `repeats ${fmt(r.spread[0])}–${fmt(r.spread[1])}${r.kind === 'latency' ? ' µs' : ''}`;
+  return [r.note, spread].filter((x) => x !== undefined && x !== '').join('; ');
+}
+
 /** The results table (Markdown). */
 export function table(rows: readonly Row[]): string {
   const byId = byIdOf(rows);
@@ -73,7 +79,7 @@ export function table(rows: readonly Row[]): string {
     out.push(
       `| ${r.label} | ${r.medianUs === undefined ? '' : fmt(r.medianUs)} | ${r.p99Us === undefined ? '' : fmt(r.p99Us)} | ${rateText(r)} | ` +
         `${vsLimit === undefined ? '' : `${vsLimit.toFixed(2)}x ${shortName(lim!)}`} | ` +
-        `${vsPeer === undefined ? '' : `${vsPeer.toFixed(2)}x ${shortName(peer!)}`} | ${r.note ?? ''} |`,
+        `${vsPeer === undefined ? '' : `${vsPeer.toFixed(2)}x ${shortName(peer!)}`} | ${noteOf(r)} |`,
     );
   }
   return out.join('\n');
@@ -210,7 +216,8 @@ export function header(run: RunResult): string {
   const i = run.info;
   return (
     `\`${i.command}\` — ${i.date}, node ${i.node}, ${i.cpus} CPUs (${i.cpuModel}), load ${i.loadAvg.join(' ')}, ` +
-    `spin policy short ${i.policy.short} / long ${i.policy.long}${i.quick ? ', --quick (short budgets: figures are rough)' : ''}`
+    `spin policy short ${i.policy.short} / long ${i.policy.long}` +
+    `${i.repeat > 1 ? `, each figure the median of ${i.repeat} repeats` : ''}${i.quick ? ', --quick (short budgets: figures are rough)' : ''}`
   );
 }
 

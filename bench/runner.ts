@@ -21,6 +21,8 @@ export interface Row {
   /** Payload megabytes (10^6 bytes) per second, for rows that move data. */
   readonly mbps?: number;
   readonly samples?: number;
+  /** With --repeat: the lowest and highest of the repeats' primary figure (median, or rate). */
+  readonly spread?: readonly [number, number];
   /** Id of the row this one is held against as its limit. */
   readonly limit?: string;
   /** Ids of peer rows: the best of them is the reference. */
@@ -57,6 +59,7 @@ export interface RunInfo {
   readonly cpuModel: string;
   readonly loadAvg: readonly number[];
   readonly quick: boolean;
+  readonly repeat: number;
   readonly policy: SpinPolicy;
   readonly suites: readonly string[];
   readonly command: string;
@@ -89,12 +92,48 @@ export function skippedRow(base: Omit<Row, 'skipped'>, reason: string): Row {
   return { ...base, skipped: reason };
 }
 
-/** Run the suites in order, one at a time (never two measurements at once on a 2-core machine). */
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** One row from its repeats: the median of each figure, and the spread of the primary one. */
+export function mergeRepeats(reps: readonly Row[]): Row {
+  const first = reps[0]!;
+  if (reps.length === 1 || first.skipped !== undefined) return first;
+  const pick = (f: 'medianUs' | 'p99Us' | 'rate' | 'mbps'): number | undefined => {
+    const xs = reps.map((r) => r[f]).filter((x): x is number => x !== undefined);
+    return xs.length === reps.length ? medianOf(xs) : undefined;
+  };
+  const primary = reps.map((r) => (first.kind === 'latency' ? r.medianUs : (r.mbps ?? r.rate)) ?? 0);
+  const merged: Row = { ...first, spread: [Math.min(...primary), Math.max(...primary)] };
+  const out: Record<string, unknown> = { ...merged, samples: reps.reduce((n, r) => n + (r.samples ?? 0), 0) };
+  for (const f of ['medianUs', 'p99Us', 'rate', 'mbps'] as const) {
+    const v = pick(f);
+    if (v !== undefined) out[f] = v;
+  }
+  // SAFETY: built from a Row with only its numeric figures replaced.
+  return out as unknown as Row;
+}
+
+/**
+ * Run the suites in order, one at a time (never two measurements at once on a 2-core machine); with
+ * `repeat` > 1 the whole sequence runs again and each row keeps the median of its repeats, so a passing
+ * burst of load on a shared machine moves one repeat, not the result.
+ */
 export async function runSuites(
   suites: readonly Suite[],
-  opts: { quick: boolean; policy?: SpinPolicy; command: string; log?: (line: string) => void },
+  opts: {
+    quick: boolean;
+    repeat?: number;
+    policy?: SpinPolicy;
+    command: string;
+    log?: (line: string) => void;
+  },
 ): Promise<RunResult> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const repeat = opts.repeat ?? 1;
   const ctx: SuiteContext = {
     quick: opts.quick,
     budget: opts.quick ? BUDGETS.quick : BUDGETS.full,
@@ -108,16 +147,23 @@ export async function runSuites(
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100),
     quick: opts.quick,
+    repeat,
     policy: ctx.policy,
     suites: suites.map((s) => s.name),
     command: opts.command,
   };
-  const rows: Row[] = [];
-  for (const suite of suites) {
-    const t0 = performance.now();
-    log(`suite ${suite.name}: ${suite.about}`);
-    rows.push(...(await suite.run(ctx)));
-    log(`suite ${suite.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const byId = new Map<string, Row[]>();
+  for (let rep = 1; rep <= repeat; rep++) {
+    for (const suite of suites) {
+      const t0 = performance.now();
+      log(`suite ${suite.name}${repeat > 1 ? ` (${rep}/${repeat})` : ''}: ${suite.about}`);
+      for (const row of await suite.run(ctx)) {
+        const reps = byId.get(row.id) ?? [];
+        reps.push(row);
+        byId.set(row.id, reps);
+      }
+      log(`suite ${suite.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
   }
-  return { info, rows };
+  return { info, rows: [...byId.values()].map(mergeRepeats) };
 }
