@@ -56,6 +56,8 @@ export const hgcmSuite: Suite = {
       const noop = [
         ['call', 'pool', 'noop', 'no-op call (pool)'],
         ['fast', 'pool', 'noop', 'no-op fast call (pool)'],
+        ['call', 'inline', 'noop-inline', 'no-op call (inline service, completes in the port write)'],
+        ['fast', 'inline', 'noop-inline', 'no-op fast call (inline service, completes in the port write)'],
       ] as const;
       for (const [mode, where, service, label] of noop) {
         ctx.log(`  ${label}`);
@@ -67,7 +69,8 @@ export const hgcmSuite: Suite = {
               suite: 'hgcm',
               label,
               kind: 'latency',
-              limit: 'limit.twohop.policy',
+              // An inline call needs one hop (the port write), a pool call two.
+              limit: where === 'inline' ? 'limit.doorbell.policy' : 'limit.twohop.policy',
               peers: PEERS,
             },
             s,

@@ -2,6 +2,7 @@
 // ring, run the service's connect / disconnect / call / cancelled, and complete through the device's
 // completion path. One such loop runs per pool worker (a long-lived piscina task) or per sim host actor.
 import { RT_FAILURE, Status, statusName, type StatusCode } from '../abi/index.js';
+import { InvariantError } from '../runtime/errors.js';
 import type { FaultTable } from '../runtime/faults.js';
 import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
 import type { StatsBlock } from '../runtime/stats.js';
@@ -52,7 +53,13 @@ export interface HostWorkerDeps {
   readonly ring: DispatchRing;
   readonly clients: ClientTable;
   readonly specs: readonly ServiceSpec[];
-  readonly services: readonly HgcmService[];
+  /** The loaded services, by spec index; undefined for one this worker never runs (see `inline`). */
+  readonly services: readonly (HgcmService | undefined)[];
+  /**
+   * The device thread's runner of inline services (HgcmService.inline): a call must finish before
+   * `serve` returns, so VINF_HGCM_ASYNC_EXECUTE is refused.
+   */
+  readonly inline?: boolean;
   readonly ops: CommandOps;
   readonly stats: StatsBlock;
   readonly clock: Clock;
@@ -72,7 +79,7 @@ export class HostWorker {
   constructor(d: HostWorkerDeps) {
     this.d = d;
     this.contexts = d.specs.map((spec) => makeContext(d, spec));
-    for (const [i, svc] of d.services.entries()) svc.setup?.(this.contexts[i]!);
+    for (const [i, svc] of d.services.entries()) svc?.setup?.(this.contexts[i]!);
   }
 
   /** The worker's loop: returns after a STOP item. */
@@ -84,30 +91,41 @@ export class HostWorker {
         yield waitFor(ring.bell, () => ring.length > 0, { hint: 'long' });
         continue;
       }
-      yield point('host.pick', item.arg);
-      if (item.kind === Work.CONNECT || item.kind === Work.DISCONNECT || item.kind === Work.CALL) {
-        this.d.ops.claim(item.arg, this.d.workerId);
-      }
-      switch (item.kind) {
-        case Work.CONNECT:
-          yield* this.connect(item.arg);
-          break;
-        case Work.DISCONNECT:
-          yield* this.disconnect(item.arg);
-          break;
-        case Work.CALL:
-          yield* this.call(item.arg);
-          break;
-        case Work.CANCELLED:
-          this.cancelled(item.arg, item.arg2);
-          break;
-        case Work.STOP:
-          this.stopped = true;
-          break;
-        default:
-          this.d.log(`host: unknown work item ${item.kind}`);
-      }
+      yield* this.serve(item.kind, item.arg, item.arg2);
     }
+  }
+
+  /** Do one work item (from the ring, or handed over directly by the device for an inline service). */
+  *serve(kind: number, arg: number, arg2: number): Proc<void> {
+    yield point('host.pick', arg);
+    if (kind === Work.CONNECT || kind === Work.DISCONNECT || kind === Work.CALL) {
+      this.d.ops.claim(arg, this.d.workerId);
+    }
+    switch (kind) {
+      case Work.CONNECT:
+        yield* this.connect(arg);
+        break;
+      case Work.DISCONNECT:
+        yield* this.disconnect(arg);
+        break;
+      case Work.CALL:
+        yield* this.call(arg);
+        break;
+      case Work.CANCELLED:
+        this.cancelled(arg, arg2);
+        break;
+      case Work.STOP:
+        this.stopped = true;
+        break;
+      default:
+        this.d.log(`host: unknown work item ${kind}`);
+    }
+  }
+
+  private service(index: number): HgcmService {
+    const svc = this.d.services[index];
+    if (svc === undefined) throw new InvariantError(`host worker ${this.d.workerId} has no service ${index}`);
+    return svc;
   }
 
   /** Run a service callback; a throw is a service bug: logged, counted, turned into a status. */
@@ -127,7 +145,7 @@ export class HostWorker {
     const { ops, clients } = this.d;
     const info = ops.info(slot);
     const spec = this.d.specs[info.service]!;
-    const svc = this.d.services[info.service]!;
+    const svc = this.service(info.service);
     this.d.stats.add('host.connects');
     const client = { clientId: info.clientId, requestor: info.requestor };
     const rc = svc.connect
@@ -152,7 +170,7 @@ export class HostWorker {
     const { ops, clients } = this.d;
     const info = ops.info(slot);
     const spec = this.d.specs[info.service]!;
-    const svc = this.d.services[info.service]!;
+    const svc = this.service(info.service);
     this.d.stats.add('host.disconnects');
     const client = { clientId: info.clientId, requestor: info.requestor };
     if (svc.disconnect)
@@ -165,7 +183,7 @@ export class HostWorker {
     const { ops } = this.d;
     const info = ops.info(slot);
     const spec = this.d.specs[info.service]!;
-    const svc = this.d.services[info.service]!;
+    const svc = this.service(info.service);
     this.d.stats.add('host.calls');
     const clientNow = this.d.clients.at(info.clientSlot);
     if (clientNow.id !== info.clientId || clientNow.state !== ClientState.CONNECTED) {
@@ -203,7 +221,14 @@ export class HostWorker {
       () => svc.call(this.contexts[info.service]!, svcCall),
       Status.VERR_INTERNAL_ERROR,
     );
-    if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) return;
+    if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) {
+      if (this.d.inline !== true || completions > 0) return;
+      // An inline call cannot finish later: nothing runs on the device thread between requests.
+      this.d.log(`host: inline service ${spec.name} returned VINF_HGCM_ASYNC_EXECUTE for call ${info.id}`);
+      completions++;
+      yield* ops.completeCall(slot, Status.VERR_NOT_SUPPORTED, parms, handle);
+      return;
+    }
     if (completions++ > 0) {
       this.d.log(`host: ${spec.name} returned ${statusName(rc)} for call ${info.id} it had completed`);
       return;
@@ -214,7 +239,7 @@ export class HostWorker {
   private cancelled(clientSlot: number, clientId: number): void {
     const c = this.d.clients.at(clientSlot);
     if (c.id !== clientId || c.state !== ClientState.CONNECTED) return;
-    const svc = this.d.services[c.service]!;
+    const svc = this.service(c.service);
     this.d.stats.add('host.cancelNotices');
     if (svc.cancelled) {
       this.guard(

@@ -104,6 +104,14 @@ export interface HgcmService {
   readonly maxCallsPerClient?: number;
   /** Clients allowed at once (acMaxClients); beyond it VERR_HGCM_TOO_MANY_CLIENTS. */
   readonly maxClients?: number;
+  /**
+   * Run calls inline on the device thread, so a call completes (results, DONE, the interrupt) before the
+   * guest's port write returns: no hop to the pool and back. Only for calls that are short and finish
+   * synchronously: `call` must return its final status (VINF_HGCM_ASYNC_EXECUTE fails the call with
+   * VERR_NOT_SUPPORTED) and `ctx.setTimer` throws. While it runs, the device handles no other request.
+   * Connect, disconnect and cancel notices still run in the pool. Default false.
+   */
+  readonly inline?: boolean;
   /** Once, on the thread that creates the machine, before any worker: format `shared`. */
   init?(shared: SharedArrayBuffer | undefined, config: unknown): void;
   /** Once per pool worker (and sim host), before any call. */

@@ -1,12 +1,15 @@
 // Building each layer's environment from the machine's shared memory: the composition root's wiring, used
 // by the worker entries (threads executor) and by the sim machine alike.
 import { ClientTable } from '../hgcm/clients.js';
-import { HgcmConnector } from '../hgcm/connector.js';
+import { HgcmConnector, type InlineHost } from '../hgcm/connector.js';
+import { HostWorker } from '../hgcm/host-loop.js';
+import type { HgcmService } from '../hgcm/service.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import { FaultTable } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
-import { wallClock, type Clock, type ThreadExecOptions } from '../runtime/proc.js';
+import { ConfigError } from '../runtime/errors.js';
+import { wallClock, type Clock, type Proc, type ThreadExecOptions } from '../runtime/proc.js';
 import { StatsBlock } from '../runtime/stats.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
 import { GuestKernel } from '../vcpu/kernel.js';
@@ -15,6 +18,7 @@ import { DeviceBus } from '../vmmdev/bus.js';
 import { CommandTable } from '../vmmdev/commands.js';
 import type { HgcmHostEnv } from '../vmmdev/complete.js';
 import type { DeviceEnv } from '../vmmdev/device-env.js';
+import { commandOps } from '../vmmdev/host-commands.js';
 import { SnapshotArena } from '../vmmdev/snapshots.js';
 import { heapAuditor } from './audit.js';
 import type { MachineShared, ResolvedConfig } from './config.js';
@@ -81,12 +85,54 @@ export function attachHostEnv(s: MachineShared): HgcmHostEnv {
   };
 }
 
-/** The device's environment. */
-export function attachDeviceEnv(s: MachineShared, clock: Clock, log: (line: string) => void): DeviceEnv {
+/** What the device needs to run inline services (HgcmService.inline) itself. */
+export interface DeviceInline {
+  /** The loaded inline services by spec index (undefined for the others). */
+  readonly services: readonly (HgcmService | undefined)[];
+  /** Run a completion a service asks for from inside its call (threads: at once; sim: a new actor). */
+  spawn(proc: Proc<unknown>): void;
+}
+
+/** The device's runner of inline services: a host worker with its own id, no ring loop and no timers. */
+function inlineHost(
+  s: MachineShared,
+  host: HgcmHostEnv,
+  clock: Clock,
+  log: (line: string) => void,
+  inline: DeviceInline,
+): InlineHost | undefined {
+  if (!s.services.some((spec) => spec.inline)) return undefined;
+  return new HostWorker({
+    workerId: s.config.hostWorkers,
+    ring: DispatchRing.attach(s.ring),
+    clients: host.clients,
+    specs: s.services,
+    services: inline.services,
+    ops: commandOps(host),
+    stats: host.stats,
+    faults: host.faults,
+    clock,
+    inline: true,
+    spawn: inline.spawn,
+    setTimer: () => {
+      throw new ConfigError('an inline service has no timers (HgcmService.inline)');
+    },
+    log,
+  });
+}
+
+/** The device's environment (with `inline`, it runs the inline services' calls itself). */
+export function attachDeviceEnv(
+  s: MachineShared,
+  clock: Clock,
+  log: (line: string) => void,
+  inline?: DeviceInline,
+): DeviceEnv {
   const host = attachHostEnv(s);
+  const runner = inline && inlineHost(s, host, clock, log, inline);
   return {
     ...host,
-    hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring)),
+    hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring), runner),
     version: s.config.hostVersion,
     cancelMatch: s.config.upstreamDefects ? 'first' : 'uncancelled',
     clock,

@@ -27,7 +27,7 @@ export interface MachineConfig {
   readonly hostWorkers?: number;
   /** Services besides the built-ins. */
   readonly services?: readonly ServiceConfig[];
-  /** Register the test services "echo", "noop" and "delay" (default true). */
+  /** Register the test services "echo", "noop", "delay", "echo-inline" and "noop-inline" (default true). */
   readonly builtinServices?: boolean;
   /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
   readonly cancel2?: boolean;
@@ -89,9 +89,16 @@ export const DEFAULT_HOST_VERSION: HostVersion = { major: 7, minor: 0, build: 14
 /** The default spin policy (see the benchmark for how it was chosen). */
 export const DEFAULT_SPIN: SpinPolicy = { short: 2000, long: 0 };
 
-/** The built-in test services. */
+/** The built-in test services; "echo-inline" and "noop-inline" run their calls on the device thread. */
 export function builtinServices(): ServiceConfig[] {
-  return (['echo', 'noop', 'delay'] as const).map((name) => ({ name, module: builtinServiceModule(name) }));
+  return [
+    ...(['echo', 'noop', 'delay'] as const).map((name) => ({ name, module: builtinServiceModule(name) })),
+    ...(['echo', 'noop'] as const).map((name) => ({
+      name: `${name}-inline`,
+      module: builtinServiceModule(name),
+      export: 'inline',
+    })),
+  ];
 }
 
 function int(name: string, v: number | undefined, dflt: number, min: number, max: number): number {

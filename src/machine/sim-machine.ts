@@ -2,7 +2,7 @@
 // and services as Machine, as actors on one thread, interleaved by a seeded scheduler in virtual time.
 // Same seed, same trace; a different seed, a different interleaving with the same results.
 import { HostWorker } from '../hgcm/host-loop.js';
-import { buildRegistry, loadService } from '../hgcm/registry.js';
+import { buildRegistry, loadServices } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import type { Proc } from '../runtime/proc.js';
 import { Sim, randomStrategy, type SimResult, type Strategy } from '../sim/sim.js';
@@ -55,11 +55,13 @@ export class SimMachine {
     for (let i = 0; i < resolved.vcpus; i++)
       kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`)));
 
-    sim.spawn('device', deviceLoop(attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`))), {
-      daemon: true,
-    });
-    const services = await Promise.all(specs.map((s) => loadService(s.module, s.export)));
+    const services = await loadServices(specs);
     let completions = 0;
+    const deviceEnv = attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`), {
+      services: services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
+      spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
+    });
+    sim.spawn('device', deviceLoop(deviceEnv), { daemon: true });
     for (let w = 0; w < resolved.hostWorkers; w++) {
       const env = attachHostEnv(shared);
       const worker = new HostWorker({
