@@ -40,7 +40,9 @@ let tsHooks: Promise<void> | undefined;
  * modules; Node 20 does not apply `--import tsx` ESM hooks inside workers). A no-op when built.
  */
 export function enableTsImports(): Promise<void> {
-  if (!fromSource) return Promise.resolve();
+  // Built, or a worker ts-boot.mjs started (it has registered tsx already): nothing to do.
+  if (!fromSource || (globalThis as Record<symbol, unknown>)[Symbol.for('hgcm-runtime.tsx')] === true)
+    return Promise.resolve();
   tsHooks ??= import('tsx/esm/api').then((m) => {
     m.register();
   });
