@@ -5,13 +5,14 @@ import { parseArgs } from 'node:util';
 import type { SpinPolicy } from '../src/machine/config.js';
 import { compare, goalsTable, header, table } from './report.js';
 import { runSuites, type RunResult, type Suite } from './runner.js';
+import { dispatchSuite } from './suites/dispatch.js';
 import { hgcmSuite } from './suites/hgcm.js';
 import { limitSuite } from './suites/limit.js';
 import { peersSuite } from './suites/peers.js';
 import { vbsfSuite } from './suites/vbsf.js';
 
 /** Every suite, in the order a full run takes them (limits and peers before what is held against them). */
-export const SUITES: readonly Suite[] = [limitSuite, peersSuite, hgcmSuite, vbsfSuite];
+export const SUITES: readonly Suite[] = [limitSuite, peersSuite, dispatchSuite, hgcmSuite, vbsfSuite];
 
 /** The command's usage line. */
 export const USAGE =
@@ -72,7 +73,8 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
     console.log(JSON.stringify(run, null, 2));
     return 0;
   }
-  console.log(`${header(run)}\n\n${table(run.rows)}\n\n${goalsTable(run.rows)}`);
+  const goalText = goalsTable(run.rows);
+  console.log(`${header(run)}\n\n${table(run.rows)}${goalText === '' ? '' : `\n\n${goalText}`}`);
   if (old !== undefined)
     console.log(`\nChange against ${values.compare} (${old.info.date}):\n\n${compare(old, run)}`);
   return 0;

@@ -88,6 +88,8 @@ export function table(rows: readonly Row[]): string {
 /** One goal of issue 6: a ratio between two figures of the same run. */
 interface Goal {
   readonly text: string;
+  /** Rows the goal is formed from (prefixes); a run without them leaves the goal out. */
+  readonly needs: readonly string[];
   readonly target: number;
   readonly atLeast: boolean;
   /** The ratio and how it was formed, or undefined when a row is missing or skipped. */
@@ -125,6 +127,7 @@ export function fastestNoop(byId: ReadonlyMap<string, Row>): Row | undefined {
 const GOALS: readonly Goal[] = [
   {
     text: 'no-op call through the pool, median vs a comlink call',
+    needs: ['hgcm.noop.call.pool', 'peers.comlink'],
     target: 1,
     atLeast: false,
     measure: (b) =>
@@ -132,6 +135,7 @@ const GOALS: readonly Goal[] = [
   },
   {
     text: 'fastest no-op path, median vs a comlink call',
+    needs: ['hgcm.noop.', 'peers.comlink'],
     target: 0.25,
     atLeast: false,
     measure: (b) => {
@@ -141,6 +145,7 @@ const GOALS: readonly Goal[] = [
   },
   {
     text: 'fastest no-op path, median vs the raw two-hop round trip (same spin policy)',
+    needs: ['hgcm.noop.', 'limit.twohop.policy'],
     target: 10,
     atLeast: false,
     measure: (b) => {
@@ -150,6 +155,7 @@ const GOALS: readonly Goal[] = [
   },
   {
     text: 'Shared Folders 1 MiB writes vs direct fs.writeSync, MB/s',
+    needs: ['vbsf.write.1m', 'limit.fs.write.1m'],
     target: 0.8,
     atLeast: true,
     measure: (b) =>
@@ -157,12 +163,14 @@ const GOALS: readonly Goal[] = [
   },
   {
     text: 'Shared Folders 1 MiB reads vs direct fs.readSync, MB/s',
+    needs: ['vbsf.read.1m', 'limit.fs.read.1m'],
     target: 0.7,
     atLeast: true,
     measure: (b) => quotient(field(b, 'vbsf.read.1m', 'mbps'), field(b, 'limit.fs.read.1m', 'mbps'), 'MB/s'),
   },
   {
     text: 'Shared Folders 4 KiB writes vs direct fs.writeSync, operations/s',
+    needs: ['vbsf.write.4k', 'limit.fs.write.4k'],
     target: 0.2,
     atLeast: true,
     measure: (b) =>
@@ -170,6 +178,7 @@ const GOALS: readonly Goal[] = [
   },
   {
     text: 'calls/s with 2 vCPUs vs 1 vCPU',
+    needs: ['hgcm.calls.2v', 'hgcm.calls.1v'],
     target: 1.5,
     atLeast: true,
     measure: (b) => quotient(field(b, 'hgcm.calls.2v', 'rate'), field(b, 'hgcm.calls.1v', 'rate'), 'calls/s'),
@@ -188,7 +197,8 @@ export interface GoalResult {
 /** Every goal against this run's rows. */
 export function goals(rows: readonly Row[]): GoalResult[] {
   const byId = byIdOf(rows);
-  return GOALS.map((g) => {
+  const present = (prefix: string): boolean => rows.some((r) => r.id.startsWith(prefix));
+  return GOALS.filter((g) => g.needs.every(present)).map((g) => {
     const m = g.measure(byId);
     return {
       goal: g.text,
@@ -200,10 +210,12 @@ export function goals(rows: readonly Row[]): GoalResult[] {
   });
 }
 
-/** The goals as a Markdown table. */
+/** The goals this run's rows form, as a Markdown table ('' when none). */
 export function goalsTable(rows: readonly Row[]): string {
+  const gs = goals(rows);
+  if (gs.length === 0) return '';
   const out = ['| goal | target | measured | met |', '| --- | ---: | ---: | --- |'];
-  for (const g of goals(rows)) {
+  for (const g of gs) {
     const v = g.value === undefined ? '–' : `${g.value.toFixed(2)}x`;
     const met = g.met === undefined ? 'n/a' : g.met ? 'yes' : 'no';
     out.push(`| ${g.goal} | ${g.target} | ${v} (${g.how}) | ${met} |`);

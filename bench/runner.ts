@@ -117,6 +117,19 @@ export function mergeRepeats(reps: readonly Row[]): Row {
   return out as unknown as Row;
 }
 
+/** A suite that has not finished in `ms` is a hang (a lost wake-up, a dead thread): fail loudly. */
+async function withWatchdog<T>(p: Promise<T>, name: string, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`suite ${name} did not finish in ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([p, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Run the suites in order, one at a time (never two measurements at once on a 2-core machine); with
  * `repeat` > 1 the whole sequence runs again and each row keeps the median of its repeats, so a passing
@@ -157,7 +170,7 @@ export async function runSuites(
     for (const suite of suites) {
       const t0 = performance.now();
       log(`suite ${suite.name}${repeat > 1 ? ` (${rep}/${repeat})` : ''}: ${suite.about}`);
-      for (const row of await suite.run(ctx)) {
+      for (const row of await withWatchdog(suite.run(ctx), suite.name, opts.quick ? 180_000 : 900_000)) {
         const reps = byId.get(row.id) ?? [];
         reps.push(row);
         byId.set(row.id, reps);

@@ -115,7 +115,12 @@ export function throughput(
     const b = new Int32Array(a.barrier);
     Atomics.add(b, 0, 1);
     Atomics.notify(b, 0);
-    for (let n = Atomics.load(b, 0); n < a.parties; n = Atomics.load(b, 0)) Atomics.wait(b, 0, n);
+    const giveUp = performance.now() + 30_000;
+    for (let n = Atomics.load(b, 0); n < a.parties; n = Atomics.load(b, 0)) {
+      // Another vCPU's program failed before the barrier: do not wait for it forever.
+      if (performance.now() > giveUp) throw new Error(`only ${n} of ${a.parties} vCPUs reached the start`);
+      Atomics.wait(b, 0, n, 100);
+    }
     let samples = new Float64Array(1 << 16);
     let n = 0;
     const t0 = performance.now();

@@ -10,21 +10,52 @@ const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
 /** The peers a call is held against. */
 const PEERS = ['peers.postmessage', 'peers.comlink', 'peers.piscina'] as const;
 
+/** A row that has not finished in a minute is a hang: fail with what the machine's shared state says. */
+async function guarded<T>(m: Machine, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const st = m.stats();
+      const counters = Object.entries(st.counters).filter(([, v]) => v !== 0);
+      reject(
+        new Error(
+          `${what}: no result in 60 s; pending commands ${st.host.pendingCommands}, IRQ line ` +
+            `${st.irqLine}, counters ${JSON.stringify(Object.fromEntries(counters))}; ` +
+            `last log lines: ${m.logs().slice(-5).join(' | ')}`,
+        ),
+      );
+    }, 60_000);
+  });
+  try {
+    return await Promise.race([p, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function latency(m: Machine, spec: CallSpec, budget: Budget): Promise<Summary> {
-  return m.run<Summary>({ module: PROGRAM, export: 'latency', args: { spec, budget }, vcpu: 0 });
+  return guarded(
+    m,
+    `${spec.mode} ${spec.service}`,
+    m.run<Summary>({ module: PROGRAM, export: 'latency', args: { spec, budget }, vcpu: 0 }),
+  );
 }
 
 /** Calls per second with `vcpus` vCPUs calling at once (each a serial loop), started by one barrier. */
 async function callsPerSecond(m: Machine, spec: CallSpec, vcpus: number, budget: Budget): Promise<Row> {
   const barrier = new SharedArrayBuffer(4);
-  const reports = await Promise.all(
-    Array.from({ length: vcpus }, (_, vcpu) =>
-      m.run<ThroughputReport>({
-        module: PROGRAM,
-        export: 'throughput',
-        args: { spec, warmupMs: budget.warmupMs, ms: budget.timeMs, barrier, parties: vcpus },
-        vcpu,
-      }),
+  const reports = await guarded(
+    m,
+    `calls/s with ${vcpus} vCPUs`,
+    Promise.all(
+      Array.from({ length: vcpus }, (_, vcpu) =>
+        m.run<ThroughputReport>({
+          module: PROGRAM,
+          export: 'throughput',
+          args: { spec, warmupMs: budget.warmupMs, ms: budget.timeMs, barrier, parties: vcpus },
+          vcpu,
+        }),
+      ),
     ),
   );
   const rate = reports.reduce((sum, r) => sum + (r.calls * 1000) / r.wallMs, 0);
