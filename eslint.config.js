@@ -12,6 +12,7 @@ const layers = {
   vbsf: ['vcpu', 'vmmdev', 'hgcm/host-loop', 'hgcm/connector', 'sim', 'machine'],
   vmmdev: ['vcpu', 'vbsf', 'sim', 'machine'],
   sim: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'machine'],
+  trace: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'sim', 'machine'],
 };
 
 const layerRules = Object.entries(layers).map(([layer, banned]) => ({

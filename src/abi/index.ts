@@ -59,3 +59,48 @@ export {
   VBGLREQHDR_VERSION,
   VBOXGUEST_SESSION_MAX_CLIENTS,
 } from './ioctl.js';
+export { SHFL_FN_LAST, SHFL_FUNCTIONS, ShflFn, shflFunction } from './shfl.js';
+export {
+  SHFLHANDLE_MAX,
+  SHFL_FEATURE_WRITE_UPDATES_OFFSET,
+  SHFL_HANDLE_NIL,
+  SHFL_HANDLE_ROOT,
+  SHFL_MAX_MAPPINGS,
+  SHFL_ROOT_NIL,
+  ShflCreate,
+  ShflErrorStyle,
+  ShflInfo,
+  ShflList,
+  ShflLock,
+  ShflMapInfo,
+  ShflMapInfoQuery,
+  ShflMappingStatus,
+  ShflMappingsFlag,
+  ShflRemove,
+  ShflRename,
+  ShflResult,
+} from './shfl-flags.js';
+export type {
+  ShflCheckStyle,
+  ShflFnName,
+  ShflFnValue,
+  ShflFunction,
+  ShflParm,
+  ShflParmDir,
+  ShflParmType,
+} from './shfl.js';
+export {
+  RtFs,
+  RtFsObjAttrAdd,
+  SHFLCREATEPARMS,
+  SHFLDIRINFO,
+  SHFLDIRINFO_NAME_OFFSET,
+  SHFLFSOBJATTR,
+  SHFLFSOBJINFO,
+  SHFLFSPROPERTIES,
+  SHFLMAPPING,
+  SHFLSTRING,
+  SHFLSTRING_HEADER_SIZE,
+  SHFLVOLINFO,
+  SHFL_MAX_LEN,
+} from './shfl-layout.js';

@@ -5,6 +5,7 @@ import { RT_FAILURE, Status, statusName, type StatusCode } from '../abi/index.js
 import { InvariantError } from '../runtime/errors.js';
 import type { FaultTable } from '../runtime/faults.js';
 import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
+import type { Tracer } from '../runtime/trace.js';
 import type { StatsBlock } from '../runtime/stats.js';
 import { ClientState, type ClientTable } from './clients.js';
 import type { ServiceSpec } from './registry.js';
@@ -38,6 +39,11 @@ export interface CommandOps {
   ): Proc<CompletionResult>;
   completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult>;
   completePlain(slot: number, rc: StatusCode): Proc<CompletionResult>;
+  /** Open the window in which the host reads the call's input; false if the call was cancelled first. */
+  beginCapture(slot: number): Proc<boolean>;
+  endCapture(slot: number): void;
+  /** Is the command part of a traced call? */
+  traced(slot: number): boolean;
   /** Record that pool worker `workerId` now owns the command. */
   claim(slot: number, workerId: number): void;
   /** Lose a command: off the list, never written back (the host-drop fault). */
@@ -64,6 +70,7 @@ export interface HostWorkerDeps {
   readonly stats: StatsBlock;
   readonly clock: Clock;
   readonly faults: FaultTable;
+  readonly tracer: Tracer;
   /** Run a step machine from a timer or callback context (threads: now, to the end; sim: a new actor). */
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
@@ -98,8 +105,14 @@ export class HostWorker {
   /** Do one work item (from the ring, or handed over directly by the device for an inline service). */
   *serve(kind: number, arg: number, arg2: number): Proc<void> {
     yield point('host.pick', arg);
-    if (kind === Work.CONNECT || kind === Work.DISCONNECT || kind === Work.CALL) {
+    const command = kind === Work.CONNECT || kind === Work.DISCONNECT || kind === Work.CALL;
+    if (command) {
       this.d.ops.claim(arg, this.d.workerId);
+      this.d.tracer.active = this.d.ops.traced(arg);
+      if (this.d.tracer.active) {
+        const info = this.d.ops.info(arg);
+        this.d.tracer.begin('hgcmServiceThread', info.phys, info.id);
+      }
     }
     switch (kind) {
       case Work.CONNECT:
@@ -119,6 +132,10 @@ export class HostWorker {
         break;
       default:
         this.d.log(`host: unknown work item ${kind}`);
+    }
+    if (command) {
+      this.d.tracer.end('hgcmServiceThread', kind);
+      this.d.tracer.active = false;
     }
   }
 
@@ -198,7 +215,15 @@ export class HostWorker {
       yield* ops.drop(slot);
       return;
     }
+    // The capture window: a call the guest cancelled before the host got to it is never started (and its
+    // input never read); otherwise its input is copied out of guest memory before any cancel can succeed.
+    yield point('host.isCancelled', info.phys, info.id);
+    if (!(yield* ops.beginCapture(slot))) {
+      yield* ops.completeCall(slot, Status.VERR_CANCELLED, [], undefined);
+      return;
+    }
     const { parms, handle } = ops.openCall(slot);
+    ops.endCapture(slot);
     let completions = 0;
     const svcCall: SvcCall = {
       clientId: info.clientId,
@@ -207,7 +232,8 @@ export class HostWorker {
       requestor: info.requestor,
       isCancelled: () => ops.isCancelled(slot),
       complete: (rc) => {
-        if (completions++ > 0) {
+        // MUTATION double-complete: a second completion goes through too.
+        if (completions++ > 0 && !this.d.faults.on('double-complete')) {
           this.d.log(`host: ${spec.name} completed call ${info.id} twice (${statusName(rc)}); ignored`);
           return;
         }
@@ -215,12 +241,14 @@ export class HostWorker {
       },
     };
     yield point('host.sideEffect', info.phys, info.id);
+    this.d.tracer.begin('svcCall', info.fn, info.service);
     const rc = this.guard(
       'call',
       spec,
       () => svc.call(this.contexts[info.service]!, svcCall),
       Status.VERR_INTERNAL_ERROR,
     );
+    this.d.tracer.end('svcCall', info.fn, rc);
     if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) {
       if (this.d.inline !== true || completions > 0) return;
       // An inline call cannot finish later: nothing runs on the device thread between requests.
@@ -268,5 +296,6 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
     setTimer: (ms, fn) => d.setTimer(ms, fn),
     log: (m) => d.log(`${spec.name}: ${m}`),
     workerId: d.workerId,
+    trace: d.tracer,
   };
 }

@@ -39,9 +39,20 @@ export interface ServiceSpec {
   readonly clientState: SharedArrayBuffer | undefined;
 }
 
+const loaded = new Map<string, Promise<Record<string, unknown>>>();
+
 /** Import a service module and return the service it exports. */
 export async function loadService(module: string, exportName: string): Promise<HgcmService> {
-  const mod = (await import(module)) as Record<string, unknown>;
+  // A module imports once per thread anyway; remembering the promise skips the loader's resolve round
+  // trip, which dominates building a sim machine (the stress harness builds thousands).
+  let p = loaded.get(module);
+  if (p === undefined) {
+    p = import(module) as Promise<Record<string, unknown>>;
+    loaded.set(module, p);
+    // A module that failed to load may be fixed and tried again.
+    p.catch(() => loaded.delete(module));
+  }
+  const mod = await p;
   const svc = mod[exportName];
   if (typeof svc !== 'object' || svc === null || typeof (svc as { call?: unknown }).call !== 'function') {
     throw new ConfigError(`${module} does not export a service as "${exportName}" (an object with call())`);

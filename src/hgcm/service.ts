@@ -3,6 +3,7 @@
 // Built-in services and a library user's own services are modules exporting one of these.
 import type { StatusCode } from '../abi/index.js';
 import type { Clock } from '../runtime/proc.js';
+import type { Tracer } from '../runtime/trace.js';
 
 /** A guest buffer the service reads and writes in place (VBOX_HGCM_SVC_PARM_PAGES, no bounce copy). */
 export interface GuestPages {
@@ -88,6 +89,8 @@ export interface ServiceContext {
   log(message: string): void;
   /** Index of the pool worker (or sim host actor) running this code. */
   readonly workerId: number;
+  /** Spans for tracing (recorded only while the call is traced); see runtime/trace.ts. */
+  readonly trace: Tracer;
 }
 
 /**

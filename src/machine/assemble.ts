@@ -9,7 +9,15 @@ import { GuestMemory } from '../runtime/guest-memory.js';
 import { FaultTable } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
 import { ConfigError } from '../runtime/errors.js';
-import { wallClock, type Clock, type Proc, type ThreadExecOptions } from '../runtime/proc.js';
+import { Tracer } from '../runtime/trace.js';
+import { TraceRing } from '../runtime/trace-ring.js';
+import {
+  wallClock,
+  type Clock,
+  type PointEffect,
+  type Proc,
+  type ThreadExecOptions,
+} from '../runtime/proc.js';
 import { StatsBlock } from '../runtime/stats.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
 import { GuestKernel } from '../vcpu/kernel.js';
@@ -47,8 +55,16 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     stats: new StatsBlock().sab,
     faults: faultTable(config).sab,
     hooks: new HookTable().sab,
+    trace: traceRing(config).sab,
     services,
   };
+}
+
+function traceRing(config: ResolvedConfig): TraceRing {
+  const ring = TraceRing.create(TraceSlot.count(config), config.trace.capacity);
+  ring.sample = config.trace.sample;
+  ring.enabled = config.trace.enabled;
+  return ring;
 }
 
 function faultTable(config: ResolvedConfig): FaultTable {
@@ -57,19 +73,56 @@ function faultTable(config: ResolvedConfig): FaultTable {
   return t;
 }
 
-/** The options of a real-thread executor in this machine: its spin policy and the test hooks. */
-export function threadExec(s: MachineShared): ThreadExecOptions {
+/**
+ * The options of a real-thread executor in this machine: its spin policy, the test hooks, and (when the
+ * thread has a tracer) its points into the trace ring: those of traced calls, or with `trace.steps` every
+ * point, as the step log.
+ */
+export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions {
   const hooks = new HookTable(s.hooks);
-  return {
-    clock: wallClock,
-    spin: s.config.spin.short,
-    spinLong: s.config.spin.long,
-    onPoint: hooks.onPoint,
-  };
+  const hook = hooks.onPoint;
+  const steps = s.config.trace.steps;
+  // ORDER: record, then the hook (which may stop the thread): the ring shows where it stopped.
+  const onPoint =
+    tracer === undefined
+      ? hook
+      : steps
+        ? (p: PointEffect): void => {
+            tracer.step(p);
+            hook(p);
+          }
+        : (p: PointEffect): void => {
+            tracer.point(p);
+            hook(p);
+          };
+  return { clock: wallClock, spin: s.config.spin.short, spinLong: s.config.spin.long, onPoint };
 }
 
-/** The host side (device thread and pool workers). */
-export function attachHostEnv(s: MachineShared): HgcmHostEnv {
+/** Trace-ring slots: the device, then the vCPUs, then the host workers, then the main thread. */
+export const TraceSlot = {
+  device: 0,
+  vcpu: (i: number): number => 1 + i,
+  host: (s: MachineShared, w: number): number => 1 + s.config.vcpus + w,
+  main: (s: MachineShared): number => 1 + s.config.vcpus + s.config.hostWorkers,
+  count: (c: ResolvedConfig): number => 2 + c.vcpus + c.hostWorkers,
+  /** A slot's thread name, for trace exports. */
+  name: (c: ResolvedConfig, slot: number): string =>
+    slot === 0
+      ? 'device'
+      : slot <= c.vcpus
+        ? `vcpu${slot - 1}`
+        : slot <= c.vcpus + c.hostWorkers
+          ? `host${slot - 1 - c.vcpus}`
+          : 'main',
+} as const;
+
+/** The tracer of ring slot `slot`. */
+export function tracerFor(s: MachineShared, slot: number): Tracer {
+  return new Tracer(TraceRing.attach(s.trace), slot);
+}
+
+/** The host side for the thread at trace slot `slot` (default: the main thread's). */
+export function attachHostEnv(s: MachineShared, slot: number = TraceSlot.main(s)): HgcmHostEnv {
   const mem = GuestMemory.attach(s.ram);
   const cmds = CommandTable.attach(s.cmds);
   return {
@@ -82,6 +135,7 @@ export function attachHostEnv(s: MachineShared): HgcmHostEnv {
     faults: new FaultTable(s.faults),
     auditor: s.config.audit ? heapAuditor(mem, s.config, cmds) : undefined,
     resultsAfterLegacyCancel: !s.config.upstreamDefects,
+    tracer: tracerFor(s, slot),
   };
 }
 
@@ -111,6 +165,7 @@ function inlineHost(
     ops: commandOps(host),
     stats: host.stats,
     faults: host.faults,
+    tracer: host.tracer,
     clock,
     inline: true,
     spawn: inline.spawn,
@@ -128,7 +183,7 @@ export function attachDeviceEnv(
   log: (line: string) => void,
   inline?: DeviceInline,
 ): DeviceEnv {
-  const host = attachHostEnv(s);
+  const host = attachHostEnv(s, TraceSlot.device);
   const runner = inline && inlineHost(s, host, clock, log, inline);
   return {
     ...host,
@@ -159,5 +214,6 @@ export function attachGuestKernel(
     lib: s.config.guest,
     log,
     faults: new FaultTable(s.faults),
+    tracer: tracerFor(s, TraceSlot.vcpu(vcpu)),
   });
 }

@@ -6,6 +6,7 @@ import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../h
 import { ConfigError } from '../runtime/errors.js';
 import { FAULT_NAMES, faultIndex, type FaultName } from '../runtime/faults.js';
 import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+import { VBSF_SERVICE_NAME, vbsfServiceModule, type SharedFolderConfig } from '../vbsf/index.js';
 
 /** How busy waits are: loads of the wait word before sleeping. */
 export interface SpinPolicy {
@@ -27,6 +28,11 @@ export interface MachineConfig {
   readonly hostWorkers?: number;
   /** Services besides the built-ins. */
   readonly services?: readonly ServiceConfig[];
+  /**
+   * Shared folders: when given (even empty), the "VBoxSharedFolders" service is registered with these
+   * mappings (name -> host directory, writable, symlink creation, case sensitivity, automount).
+   */
+  readonly sharedFolders?: readonly SharedFolderConfig[];
   /** Register the test services "echo", "noop", "delay", "echo-inline" and "noop-inline" (default true). */
   readonly builtinServices?: boolean;
   /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
@@ -61,6 +67,18 @@ export interface MachineConfig {
    * only result and DONE, so the guest takes the call as completed without its output parameters.
    */
   readonly upstreamDefects?: boolean;
+  /**
+   * The shared trace ring (runtime/trace-ring.ts), keeping the last `capacity` records per thread (default
+   * 4096). `enabled` records the spans of 1 in `sample` guest calls (off by default; see `hgcm trace`,
+   * `Machine.trace`); `steps` records every interleaving point every thread passes, traced call or not
+   * (the stress harness's step log; off by default). With both off a recording site costs one test.
+   */
+  readonly trace?: {
+    readonly enabled?: boolean;
+    readonly sample?: number;
+    readonly capacity?: number;
+    readonly steps?: boolean;
+  };
 }
 
 /** A config with every default filled in and checked. */
@@ -81,6 +99,12 @@ export interface ResolvedConfig {
   readonly audit: boolean;
   readonly faults: readonly FaultName[];
   readonly upstreamDefects: boolean;
+  readonly trace: {
+    readonly enabled: boolean;
+    readonly sample: number;
+    readonly capacity: number;
+    readonly steps: boolean;
+  };
 }
 
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
@@ -120,13 +144,19 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     throw new ConfigError(`leakScope must be strict or faithful`);
   int('guest.graceNotFoundMs', guest.graceNotFoundMs, 500, 0, 600_000);
   int('guest.graceOtherMs', guest.graceOtherMs, 2000, 0, 600_000);
-  const services = [...(c.builtinServices === false ? [] : builtinServices()), ...(c.services ?? [])].map(
-    (s) => ({
-      ...s,
-      // Plain strings travel to worker threads; URL objects do not.
-      module: s.module instanceof URL ? s.module.href : s.module,
-    }),
-  );
+  const folders: ServiceConfig[] =
+    c.sharedFolders === undefined
+      ? []
+      : [{ name: VBSF_SERVICE_NAME, module: vbsfServiceModule(), config: { mappings: c.sharedFolders } }];
+  const services = [
+    ...(c.builtinServices === false ? [] : builtinServices()),
+    ...(c.services ?? []),
+    ...folders,
+  ].map((s) => ({
+    ...s,
+    // Plain strings travel to worker threads; URL objects do not.
+    module: s.module instanceof URL ? s.module.href : s.module,
+  }));
   return {
     vcpus: int('vcpus', c.vcpus, 2, 1, MAX_VCPUS),
     ramBytes,
@@ -146,6 +176,12 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
     audit: c.audit ?? false,
     upstreamDefects: c.upstreamDefects ?? false,
+    trace: {
+      enabled: c.trace?.enabled ?? false,
+      sample: int('trace.sample', c.trace?.sample, 1, 1, 1 << 30),
+      capacity: int('trace.capacity', c.trace?.capacity, 4096, 16, 1 << 22),
+      steps: c.trace?.steps ?? false,
+    },
     faults: (c.faults ?? []).map((f) => FAULT_NAMES[faultIndex(f)]!),
   };
 }
@@ -162,5 +198,6 @@ export interface MachineShared {
   readonly stats: SharedArrayBuffer;
   readonly faults: SharedArrayBuffer;
   readonly hooks: SharedArrayBuffer;
+  readonly trace: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
 }

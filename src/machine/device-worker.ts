@@ -12,13 +12,13 @@ import { enableTsImports } from './worker-url.js';
 
 const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-const opts = threadExec(shared);
 await enableTsImports();
 const services = await loadServices(shared.services, (spec) => spec.inline);
 const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }), {
   services,
   spawn: (proc) => void runSync(proc, opts),
 });
+const opts = threadExec(shared, dev.tracer);
 post({ type: 'ready' });
 runSync(deviceLoop(dev), opts);
 post({ type: 'stopped' });

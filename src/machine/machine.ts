@@ -24,6 +24,7 @@ import { SnapshotArena } from '../vmmdev/snapshots.js';
 import { attachHostEnv, createShared, threadExec } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
+import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
 import type { PoolTask } from './pool-task.js';
 import type { VcpuApi } from './vcpu-worker.js';
@@ -139,6 +140,10 @@ export class Machine {
       maxThreads: resolved.hostWorkers,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
+      // File descriptors belong to the process: a service (Shared Folders) may open one on one pool worker
+      // and close it on another. Node's per-worker tracking would warn about that and, worse, close an fd
+      // number the opening worker no longer owns when that worker exits.
+      trackUnmanagedFds: false,
       execArgv: poolExecArgv(),
     });
     const host = new HostPool(pool, shared, log);
@@ -224,9 +229,19 @@ export class Machine {
     };
   }
 
+  /** The machine's trace (off unless `trace.enabled` or switched on here). */
+  get trace(): MachineTrace {
+    return new MachineTrace(this.shared);
+  }
+
   /** Test hooks at interleaving points, shared with every thread (see runtime/hooks.ts). */
   get hooks(): HookTable {
     return new HookTable(this.shared.hooks);
+  }
+
+  /** The machine's shared memory, for god's-eye oracles (the stress harness's offline checks, tests). */
+  get sharedMemory(): MachineShared {
+    return this.shared;
   }
 
   /** The fault table's shared memory, for guest programs in tests that switch faults at a precise moment. */

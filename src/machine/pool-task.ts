@@ -6,7 +6,7 @@ import { loadServices } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import { runAsync, runSync, wallClock } from '../runtime/proc.js';
 import { commandOps } from '../vmmdev/host-commands.js';
-import { attachHostEnv, threadExec } from './assemble.js';
+import { TraceSlot, attachHostEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { enableTsImports } from './worker-url.js';
 
@@ -21,10 +21,10 @@ export interface PoolTask {
 export default async function serve(task: PoolTask): Promise<number> {
   const { shared, workerId, logPort } = task;
   const log = (line: string): void => logPort.postMessage({ type: 'log', line: `host${workerId}: ${line}` });
-  const env = attachHostEnv(shared);
+  const env = attachHostEnv(shared, TraceSlot.host(shared, workerId));
   await enableTsImports();
   const services = await loadServices(shared.services);
-  const opts = threadExec(shared);
+  const opts = threadExec(shared, env.tracer);
   const worker = new HostWorker({
     workerId,
     ring: DispatchRing.attach(shared.ring),
@@ -34,6 +34,7 @@ export default async function serve(task: PoolTask): Promise<number> {
     ops: commandOps(env),
     stats: env.stats,
     faults: env.faults,
+    tracer: env.tracer,
     clock: wallClock,
     spawn: (proc) => void runSync(proc, opts),
     setTimer: (ms, fn) => void setTimeout(fn, ms),

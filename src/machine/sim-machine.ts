@@ -5,14 +5,15 @@ import { HostWorker } from '../hgcm/host-loop.js';
 import { buildRegistry, loadServices } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import type { Proc } from '../runtime/proc.js';
-import { Sim, randomStrategy, type SimResult, type Strategy } from '../sim/sim.js';
+import { Sim, randomStrategy, type SimOptions, type SimResult, type Strategy } from '../sim/sim.js';
 import { GuestLib } from '../vcpu/guest-lib.js';
 import type { GuestKernel } from '../vcpu/kernel.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
 import { deviceLoop } from '../vmmdev/device.js';
 import { commandOps } from '../vmmdev/host-commands.js';
-import { attachDeviceEnv, attachGuestKernel, attachHostEnv, createShared } from './assemble.js';
+import { TraceSlot, attachDeviceEnv, attachGuestKernel, attachHostEnv, createShared } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
+import { MachineTrace } from './trace.js';
 import { enableTsImports } from './worker-url.js';
 
 /** Options of a sim machine. */
@@ -21,6 +22,8 @@ export interface SimMachineOptions {
   /** Default: uniformly random choices from the seed. */
   readonly strategy?: Strategy;
   readonly maxSteps?: number;
+  /** The sim's wait semantics, time profile, step observer and trace switch (the stress harness's). */
+  readonly sim?: Pick<SimOptions, 'waits' | 'time' | 'observer' | 'trace'>;
 }
 
 /** A guest program under sim: a step machine over the guest library of one vCPU. */
@@ -46,6 +49,7 @@ export class SimMachine {
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const sim = new Sim({
+      ...opts.sim,
       strategy: opts.strategy ?? randomStrategy(opts.seed),
       ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
     });
@@ -63,7 +67,7 @@ export class SimMachine {
     });
     sim.spawn('device', deviceLoop(deviceEnv), { daemon: true });
     for (let w = 0; w < resolved.hostWorkers; w++) {
-      const env = attachHostEnv(shared);
+      const env = attachHostEnv(shared, TraceSlot.host(shared, w));
       const worker = new HostWorker({
         workerId: w,
         ring: DispatchRing.attach(shared.ring),
@@ -73,6 +77,7 @@ export class SimMachine {
         ops: commandOps(env),
         stats: env.stats,
         faults: env.faults,
+        tracer: env.tracer,
         clock: sim.clock,
         spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
         setTimer: (ms, fn) => sim.setTimer(ms, fn),
@@ -125,6 +130,11 @@ export class SimMachine {
   /** Post a signal to `vcpu` (call it from a timer or between runs). */
   signal(vcpu: number): void {
     attachHostEnv(this.shared).bus.signal(vcpu);
+  }
+
+  /** The machine's trace (recorded in virtual time). */
+  get trace(): MachineTrace {
+    return new MachineTrace(this.shared);
   }
 
   logs(): readonly string[] {

@@ -17,7 +17,7 @@ const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 const k = attachGuestKernel(shared, vcpu, wallClock, (line) =>
   post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
 );
-const opts = threadExec(shared);
+const opts = threadExec(shared, k.tracer);
 const exec = <T>(proc: Proc<T>): T => runSync(proc, opts);
 
 /** A guest program: a function of the guest context and its arguments. */
@@ -41,6 +41,7 @@ const api = {
     const mod = (await import(module)) as Record<string, unknown>;
     const fn = mod[exportName];
     if (typeof fn !== 'function') throw new TypeError(`${module} has no function export "${exportName}"`);
+    k.tracer.reset();
     const session = Session.open(k, user);
     if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
     try {

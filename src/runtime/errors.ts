@@ -19,6 +19,20 @@ export class ConfigError extends HgcmError {
   }
 }
 
+/**
+ * ERR_GUEST_FS: a call of the guest file API (vcpu/shared-folders-fs.ts) failed, as a system call would:
+ * `errno` is the Linux errno name the guest reports ('ENOENT'), `rc` the VBox status behind it.
+ */
+export class GuestFsError extends HgcmError {
+  readonly errno: string;
+  readonly rc: number;
+  constructor(op: string, errno: string, rc: number) {
+    super('ERR_GUEST_FS', `${op}: ${errno} (rc=${rc})`);
+    this.errno = errno;
+    this.rc = rc;
+  }
+}
+
 /** ERR_GUEST_MEMORY: an access outside guest RAM, or a misaligned atomic access. */
 export class GuestMemoryError extends HgcmError {
   readonly kind: 'out-of-bounds' | 'misaligned';

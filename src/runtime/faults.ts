@@ -1,7 +1,8 @@
 // Switches that make the implementation misbehave on purpose, in shared memory so every thread sees them.
 // Two kinds: host faults are things a real host does (lose a request, fail an allocation) that scenarios
 // need; mutations break one rule the protocol depends on, so the stress harness can prove it notices.
-// Each is checked at exactly one place in the code, named in its description.
+// Each is checked at one place in the code, named in its description (double-complete and isr-no-wake
+// at two: either check alone keeps the rule, so switching one alone would change nothing).
 
 /** Faults a real system can have; scenarios turn them on. */
 export const HOST_FAULTS = {
@@ -25,12 +26,15 @@ export const MUTATIONS = {
   'no-grace': 'vcpu/hgcm-cancel: no grace wait after a failed cancel',
   'wrong-grace': 'vcpu/hgcm-cancel: 2000 ms after VERR_NOT_FOUND and 500 ms otherwise (swapped)',
   'no-recheck-done': 'vcpu/hgcm-wait: the sleep does not re-check DONE (a completion before it is lost)',
-  'isr-no-wake': 'vcpu/hgcm-wait: the ISR acknowledges events but wakes no waiter',
+  'isr-no-wake':
+    'vcpu/hgcm-wait: the ISR acknowledges events but wakes no waiter, and sleepers wait for DONE alone (as Linux)',
   'timeout-as-done': 'vcpu/hgcm-call: a timed-out wait is reported as a completed call, without cancelling',
-  'double-complete': 'vmmdev/complete: completion also runs for a command no longer on the list',
+  'double-complete':
+    'vmmdev/complete + hgcm/host-loop: a second completion of a call is passed on and runs although the command is no longer on the list',
   'free-before-cancel': 'vcpu/hgcm-call: the request is freed as soon as the wait ends, before the cancel',
   'quarantine-reuse': 'runtime/shared-heap: quarantined blocks go back to the free list',
-  'cancel-oldest': 'vmmdev/commands: cancel marks the oldest command at the address, not the newest',
+  'cancel-oldest':
+    'vmmdev/commands: cancel marks the oldest command at the address (cancelled or not), not the newest uncancelled one',
   'signal-ignored': 'vcpu/hgcm-wait: interruptible waits ignore signals',
   'irq-no-raise': 'vmmdev/complete: completion sets DONE but raises no interrupt',
   'legacy-cancel-no-mark': 'vmmdev/requests/hgcm-cancel: the legacy cancel reports success without marking',

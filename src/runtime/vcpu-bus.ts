@@ -29,4 +29,6 @@ export interface VcpuBus {
   setWaiting(waiting: boolean): void;
   /** The guest ISR's wake_up(): bump the wake word of every vCPU in the HGCM wait list. */
   wakeWaiters(): void;
+  /** Tell the device whether the next request belongs to a traced call (instrumentation, not guest state). */
+  setTraced(on: boolean): void;
 }

@@ -1,42 +1,23 @@
 // The deterministic sim executor: runs the protocol core's step machines on one thread under a seeded
 // scheduler. At every effect (a point or a wait) the scheduler picks which enabled actor runs next;
-// virtual time advances only when every actor is blocked; timers and timeouts fire in virtual time.
-// Same seed, same run: the trace (actor + effect per step) and its hash repeat exactly.
+// virtual time advances only when every actor is blocked (or, in the 'any-order' profile, whenever the
+// scheduler picks the clock); timers and timeouts fire in virtual time. Same seed, same run: the trace
+// (actor + effect per step) and its hash repeat exactly.
 import { POINTS, PointId, type PointName } from '../runtime/points.js';
-import type { Clock, Effect, Proc, WaitOutcome } from '../runtime/proc.js';
-import { Prng } from './prng.js';
+import type { Clock, Effect, Proc, WaitEffect, WaitOutcome } from '../runtime/proc.js';
+import type { SimOptions, SimResult, Strategy, TraceStep } from './types.js';
 
-/** One scheduling decision, as recorded in the trace. */
-export interface TraceStep {
-  readonly step: number;
-  readonly actor: string;
-  /** What the actor did when it ran: the effect it had yielded, resolved ("point guest.alloc", "wait ok", ...). */
-  readonly what: string;
-  readonly at: number;
-}
-
-/** How a sim run ended. */
-export interface SimResult {
-  readonly status: 'done' | 'deadlock' | 'step-limit';
-  readonly steps: number;
-  readonly time: number;
-  readonly trace: readonly TraceStep[];
-  /** FNV-1a over the trace: equal hashes, equal schedules. */
-  readonly hash: string;
-  /** Actors still blocked at the end (for a deadlock report). */
-  readonly blocked: readonly string[];
-}
-
-/** Chooses the next actor among the enabled ones (random, PCT, replay, ...). */
-export interface Strategy {
-  pick(enabled: readonly string[], step: number): number;
-}
-
-/** Uniformly random choice from a seed. */
-export function randomStrategy(seed: number): Strategy {
-  const rng = new Prng(seed);
-  return { pick: (enabled) => rng.int(enabled.length) };
-}
+export type {
+  SimObserver,
+  SimOptions,
+  SimResult,
+  StepEvent,
+  Strategy,
+  TimeProfile,
+  TraceStep,
+  WaitSemantics,
+} from './types.js';
+export { randomStrategy } from './strategies.js';
 
 interface Actor {
   readonly id: string;
@@ -48,12 +29,19 @@ interface Actor {
   done: boolean;
   result: unknown;
   error: unknown;
+  /** 'cell' waits: the cell value the sleeper last saw, and the outcome once it has woken. */
+  seen: number;
+  ready: WaitOutcome | undefined;
 }
 
 interface Hold {
   readonly actor: (id: string) => boolean;
   readonly point: number;
   readonly until: () => boolean;
+  /** Soft: also let go when nothing else could run (the run would otherwise end). */
+  readonly soft: boolean;
+  /** A soft hold that was let go, or whose condition held once (soft holds are one-shot). */
+  done: boolean;
 }
 
 interface Timer {
@@ -62,14 +50,8 @@ interface Timer {
   readonly fn: () => void;
 }
 
-/** Options of a sim. */
-export interface SimOptions {
-  readonly strategy: Strategy;
-  /** Stop (status 'step-limit') after this many steps. */
-  readonly maxSteps?: number;
-  /** Keep the trace (default true). */
-  readonly trace?: boolean;
-}
+/** Actor ids the sim uses for its own events. */
+const RESERVED = new Set(['timer', 'clock']);
 
 /** A deterministic single-thread world of actors. */
 export class Sim {
@@ -78,6 +60,8 @@ export class Sim {
   private timerSeq = 0;
   private now = 0;
   private readonly opts: SimOptions;
+  private strategy: Strategy;
+  private readonly cellWaits: boolean;
   private readonly traceSteps: TraceStep[] = [];
   private readonly holds: Hold[] = [];
   private hashState = 0x811c9dc5;
@@ -87,12 +71,19 @@ export class Sim {
 
   constructor(opts: SimOptions) {
     this.opts = opts;
+    this.strategy = opts.strategy;
+    this.cellWaits = opts.waits === 'cell';
+  }
+
+  /** Choose with another strategy from the next run() on (say, after a machine has booted). */
+  setStrategy(strategy: Strategy): void {
+    this.strategy = strategy;
   }
 
   /** Add an actor running `proc`. Ids must be unique and stable (they are what a schedule names). */
   spawn<T>(id: string, proc: Proc<T>, opts: { daemon?: boolean } = {}): { result: () => T } {
-    // "timer" names the timer events in the enabled set and the trace; an actor by that name would never run.
-    if (id === 'timer') throw new Error('sim actor id "timer" is reserved for timer events');
+    // "timer" and "clock" name the sim's own events in the enabled set and the trace.
+    if (RESERVED.has(id)) throw new Error(`sim actor id "${id}" is reserved for timer and clock events`);
     if (this.actors.some((a) => a.id === id)) throw new Error(`duplicate sim actor ${id}`);
     const actor: Actor = {
       id,
@@ -103,6 +94,8 @@ export class Sim {
       done: false,
       result: undefined,
       error: undefined,
+      seen: 0,
+      ready: undefined,
     };
     this.actors.push(actor);
     return {
@@ -118,11 +111,18 @@ export class Sim {
   /**
    * A directed prefix: an actor matching `actor` that reaches `point` does not run on until `until()`
    * holds. This is how a scenario forces one interleaving (say, "completion lands between the guest's
-   * DONE check and its sleep") and lets the scheduler explore around it.
+   * DONE check and its sleep") and lets the scheduler explore around it. A soft hold is one-shot (gone once
+   * its condition held) and is let go when nothing else could run and no time is left to pass, so a
+   * forced order that cannot happen in a run costs nothing but the attempt.
    */
-  holdAt(actor: string | ((id: string) => boolean), point: PointName, until: () => boolean): void {
+  holdAt(
+    actor: string | ((id: string) => boolean),
+    point: PointName,
+    until: () => boolean,
+    opts: { soft?: boolean } = {},
+  ): void {
     const match = typeof actor === 'string' ? (id: string) => id === actor : actor;
-    this.holds.push({ actor: match, point: PointId[point], until });
+    this.holds.push({ actor: match, point: PointId[point], until, soft: opts.soft ?? false, done: false });
   }
 
   /** A daemon with nothing to do: blocked in a wait that cannot end now. */
@@ -136,11 +136,56 @@ export class Sim {
     return e?.k === 'point' ? POINTS[e.id] : undefined;
   }
 
+  /** The effect an actor has yielded and not yet passed (undefined before its start and once done). */
+  pendingEffect(id: string): Effect | undefined {
+    return this.actors.find((a) => a.id === id)?.effect;
+  }
+
+  /** Ids of every actor spawned so far, in spawn order. */
+  actorIds(): string[] {
+    return this.actors.map((a) => a.id);
+  }
+
+  /**
+   * 'cell' waits only: actors asleep although their condition holds, that will still be asleep at
+   * time `at` (their deadline is later). Nobody will wake them: a lost wake-up.
+   */
+  lostWakeups(at: number = this.now): string[] {
+    if (!this.cellWaits) return [];
+    const out: string[] = [];
+    for (const a of this.actors) {
+      const e = a.effect;
+      if (a.done || e?.k !== 'wait' || a.ready !== undefined || e.deadline <= at) continue;
+      if (e.cell.load() === a.seen && e.until()) out.push(a.id);
+    }
+    return out;
+  }
+
   /** Is the actor parked at a hold whose condition is still false? */
   private held(a: Actor): boolean {
     const e = a.effect;
     if (e === undefined || e.k !== 'point') return false;
-    return this.holds.some((h) => h.point === e.id && h.actor(a.id) && !h.until());
+    return this.holds.some((h) => {
+      if (h.done || h.point !== e.id || !h.actor(a.id)) return false;
+      if (!h.until()) return true;
+      if (h.soft) h.done = true;
+      return false;
+    });
+  }
+
+  /** Let go of every soft hold that still holds an actor back; false if there was none. */
+  private releaseSoftHolds(): boolean {
+    let any = false;
+    for (const a of this.actors) {
+      if (a.done || !this.held(a)) continue;
+      for (const h of this.holds) {
+        if (h.soft && !h.done && a.effect?.k === 'point' && h.point === a.effect.id && h.actor(a.id)) {
+          h.done = true;
+          any = true;
+        }
+      }
+    }
+    return any;
   }
 
   /** Run `fn` at virtual time now + ms. */
@@ -148,14 +193,41 @@ export class Sim {
     this.timers.push({ at: this.now + Math.max(0, ms), seq: this.timerSeq++, fn });
   }
 
-  /** How an actor's pending wait would end now, or undefined if it is blocked. */
-  private waitOutcome(a: Actor): WaitOutcome | undefined {
-    const e = a.effect;
-    if (e === undefined || e.k !== 'wait') return undefined;
+  /** The checks a real thread makes when it (re)starts or wakes from a wait: condition, signal, deadline. */
+  private check(e: WaitEffect): WaitOutcome | undefined {
     if (e.until()) return 'ok';
     if (e.signal !== null && e.signal()) return 'signal';
     if (this.now >= e.deadline) return 'timeout';
     return undefined;
+  }
+
+  /** How an actor's pending wait would end now, or undefined if it is blocked. */
+  private waitOutcome(a: Actor): WaitOutcome | undefined {
+    const e = a.effect;
+    if (e === undefined || e.k !== 'wait') return undefined;
+    if (!this.cellWaits) return this.check(e);
+    if (a.ready === undefined && (e.cell.load() !== a.seen || this.now >= e.deadline)) {
+      // Woken (the cell changed, or the deadline passed): re-read the cell, then re-check.
+      a.seen = e.cell.load();
+      a.ready = this.check(e);
+    }
+    return a.ready;
+  }
+
+  /** A future instant someone waits for (a sleeper's deadline or a timer), or Infinity. */
+  private nextInstant(): number {
+    let next = Infinity;
+    for (const a of this.actors) {
+      if (
+        !a.done &&
+        a.effect?.k === 'wait' &&
+        a.effect.deadline > this.now &&
+        this.waitOutcome(a) === undefined
+      )
+        next = Math.min(next, a.effect.deadline);
+    }
+    for (const t of this.timers) if (t.at > this.now) next = Math.min(next, t.at);
+    return next;
   }
 
   private enabledIds(): string[] {
@@ -166,14 +238,15 @@ export class Sim {
         out.push(a.id);
     }
     if (this.timers.some((t) => t.at <= this.now)) out.push('timer');
+    if (this.opts.time === 'any-order' && out.length > 0 && this.nextInstant() < Infinity) out.push('clock');
     return out;
   }
 
-  private record(actor: string, what: string, step: number): void {
+  private record(actor: string, what: string, step: number, addr = 0, gen = 0): void {
     const s = `${step}|${actor}|${what}`;
     for (let i = 0; i < s.length; i++)
       this.hashState = Math.imul(this.hashState ^ s.charCodeAt(i), 0x01000193) >>> 0;
-    if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now });
+    if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now, addr, gen });
   }
 
   /** Run until every non-daemon actor is done and no timer is pending, nothing can move, or the step limit. */
@@ -188,13 +261,19 @@ export class Sim {
       }
       const enabled = this.enabledIds();
       if (enabled.length === 0) {
-        if (!this.advanceTime()) return this.finish('deadlock', step);
+        // Soft holds force an order while it can be had; they never turn a run into a deadlock.
+        if (this.nextInstant() === Infinity && this.releaseSoftHolds()) continue;
+        const next = this.nextInstant();
+        if (next === Infinity) return this.finish('deadlock', step);
+        this.opts.observer?.beforeAdvance?.(next);
+        this.now = next;
         continue;
       }
       if (step >= maxSteps) return this.finish('step-limit', step);
-      const choice = enabled[this.opts.strategy.pick(enabled, step)];
+      const choice = enabled[this.strategy.pick(enabled, step)];
       if (choice === undefined) throw new Error('strategy picked outside the enabled set');
       if (choice === 'timer') this.fireTimer(step);
+      else if (choice === 'clock') this.advanceClock(step);
       else
         this.stepActor(
           this.actors.find((a) => a.id === choice)!,
@@ -218,13 +297,34 @@ export class Sim {
         best = i;
     }
     const [t] = this.timers.splice(best, 1);
-    this.record('timer', `fire #${t!.seq}`, step);
+    const what = `fire #${t!.seq}`;
+    this.record('timer', what, step);
     t!.fn();
+    this.notify(step, 'timer', what, undefined, undefined);
+  }
+
+  /** 'any-order': the scheduler lets time pass to the next instant someone waits for. */
+  private advanceClock(step: number): void {
+    this.now = this.nextInstant();
+    const what = `advance ${this.now}`;
+    this.record('clock', what, step);
+    this.notify(step, 'clock', what, undefined, undefined);
+  }
+
+  private notify(
+    step: number,
+    actor: string,
+    what: string,
+    passed: Effect | undefined,
+    next: Effect | undefined,
+  ): void {
+    this.opts.observer?.afterStep?.({ step, actor, what, passed, next, at: this.now });
   }
 
   private stepActor(a: Actor, step: number): void {
     let input: WaitOutcome | undefined;
     let what: string;
+    const passed = a.started ? a.effect : undefined;
     if (!a.started) {
       a.started = true;
       what = 'start';
@@ -234,7 +334,9 @@ export class Sim {
       input = this.waitOutcome(a);
       what = `wait ${input ?? '?'}`;
     }
-    this.record(a.id, what, step);
+    const p = passed?.k === 'point' ? passed : undefined;
+    this.record(a.id, what, step, p?.addr ?? 0, p?.gen ?? 0);
+    a.ready = undefined;
     try {
       const r = a.proc.next(input);
       if (r.done === true) {
@@ -243,25 +345,19 @@ export class Sim {
         a.effect = undefined;
       } else {
         a.effect = r.value;
+        if (this.cellWaits && r.value.k === 'wait') {
+          // ORDER: as blockOn does - read the cell, then check once; after that only a change of the
+          // cell (or the deadline) wakes the sleeper.
+          a.seen = r.value.cell.load();
+          a.ready = this.check(r.value);
+        }
       }
     } catch (e) {
       a.done = true;
       a.error = e;
       a.effect = undefined;
     }
-  }
-
-  /** Move virtual time to the next deadline or timer; false if there is none. */
-  private advanceTime(): boolean {
-    let next = Infinity;
-    for (const a of this.actors) {
-      if (!a.done && a.effect?.k === 'wait' && a.effect.deadline > this.now)
-        next = Math.min(next, a.effect.deadline);
-    }
-    for (const t of this.timers) if (t.at > this.now) next = Math.min(next, t.at);
-    if (next === Infinity) return false;
-    this.now = next;
-    return true;
+    this.notify(step, a.id, what, passed, a.effect);
   }
 
   private finish(status: SimResult['status'], steps: number): SimResult {

@@ -28,9 +28,13 @@ export function* grAlloc(
   if (!Number.isInteger(size) || size < VMMDevRequestHeader.size || size > VMMDEV_MAX_VMMDEVREQ_SIZE) {
     return Status.VERR_INVALID_PARAMETER;
   }
+  k.tracer.begin('VbglR0GRAlloc', size);
   const a = k.heap.alloc(size);
   yield point('guest.alloc', a?.addr ?? 0, a?.gen ?? 0);
-  if (a === undefined) return Status.VERR_NO_MEMORY;
+  if (a === undefined) {
+    k.tracer.end('VbglR0GRAlloc', size);
+    return Status.VERR_NO_MEMORY;
+  }
   const { mem } = k;
   const H = VMMDevRequestHeader.off;
   mem.fill(a.addr, size, REQUEST_FILL);
@@ -41,6 +45,7 @@ export function* grAlloc(
   mem.writeU32(a.addr, H.reserved1, 0);
   mem.writeU32(a.addr, H.fRequestor, requestor);
   yield point('guest.fill', a.addr, a.gen);
+  k.tracer.end('VbglR0GRAlloc', size);
   return a;
 }
 
@@ -51,10 +56,14 @@ export function* grAlloc(
 export function* grPerform(k: GuestKernel, addr: GuestAddress): Proc<StatusCode> {
   const phys = k.heap.physAddr(addr);
   if (phys === 0 || phys >= 0x100000000) return Status.VERR_VBGL_INVALID_ADDR;
+  k.tracer.begin('VbglR0GRPerform', phys);
+  k.bus.setTraced(k.tracer.active);
   yield point('guest.portWrite', phys);
   yield* k.bus.outRequest(phys);
   yield point('guest.readRc', phys);
-  return k.mem.readI32(addr, VMMDevRequestHeader.off.rc);
+  const rc = k.mem.readI32(addr, VMMDevRequestHeader.off.rc);
+  k.tracer.end('VbglR0GRPerform', phys, rc);
+  return rc;
 }
 
 /** VbglR0GRFree. */

@@ -12,6 +12,7 @@ import { GuestLib, type HgcmCallOptions, type HgcmCallResult, type HgcmParm } fr
 import { fastCall, prepareCall, type FastParm } from './hgcm-fast.js';
 import { hgcmWait, type HgcmWaitResult } from './hgcm-wait.js';
 import type { GuestKernel } from './kernel.js';
+import { SharedFolders } from './shared-folders-fs.js';
 import type { Session } from './vboxguest.js';
 
 /** The guest's view of one vCPU, for programs. */
@@ -19,6 +20,7 @@ export class GuestContext {
   readonly kernel: GuestKernel;
   readonly lib: GuestLib;
   private readonly exec: <T>(proc: Proc<T>) => T;
+  private folders: SharedFolders | undefined;
 
   constructor(kernel: GuestKernel, session: Session, exec: <T>(proc: Proc<T>) => T) {
     this.kernel = kernel;
@@ -45,6 +47,12 @@ export class GuestContext {
   /** The VBoxGuest session this program runs in. */
   get session(): Session {
     return this.lib.session;
+  }
+
+  /** Shared folders: `g.sf.mount('name')` gives a POSIX-like file API on a mapped share. */
+  get sf(): SharedFolders {
+    this.folders ??= new SharedFolders(this.lib, this.exec);
+    return this.folders;
   }
 
   /** Connect to a host service by name. */

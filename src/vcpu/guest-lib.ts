@@ -96,13 +96,25 @@ export class GuestLib {
   }
 
   /** VBGL_IOCTL_HGCM_CONNECT. */
-  connect(service: string): Proc<{ rc: StatusCode; clientId: number }> {
-    return ioctlHgcmConnect(this.k, this.session, service);
+  *connect(service: string): Proc<{ rc: StatusCode; clientId: number }> {
+    const t = this.k.tracer;
+    t.enterCall();
+    t.begin('VbglR0HGCMCall', 0);
+    const r = yield* ioctlHgcmConnect(this.k, this.session, service);
+    t.end('VbglR0HGCMCall', 0, r.rc);
+    t.leaveCall();
+    return r;
   }
 
   /** VBGL_IOCTL_HGCM_DISCONNECT. */
-  disconnect(clientId: number): Proc<StatusCode> {
-    return ioctlHgcmDisconnect(this.k, this.session, clientId);
+  *disconnect(clientId: number): Proc<StatusCode> {
+    const t = this.k.tracer;
+    t.enterCall();
+    t.begin('VbglR0HGCMCall', 0, clientId);
+    const rc = yield* ioctlHgcmDisconnect(this.k, this.session, clientId);
+    t.end('VbglR0HGCMCall', 0, rc);
+    t.leaveCall();
+    return rc;
   }
 
   /** VBGL_IOCTL_HGCM_CALL_64: build the VBGLIOCHGCMCALL in program memory, call, read the results back. */
@@ -212,7 +224,11 @@ export class GuestLib {
             mem.writeU64(info, at + P.pointerLinearAddr, BigInt(p.addr));
         }
       }
+      k.tracer.enterCall();
+      k.tracer.begin('VbglR0HGCMCall', fn, clientId);
       const r = yield* enter(info, cbInfo);
+      k.tracer.end('VbglR0HGCMCall', fn, r.rc);
+      k.tracer.leaveCall();
       const ok = r.rc >= 0;
       const out: HgcmParmOut[] = parms.map((p, i) => {
         const at = VBGLIOCHGCMCALL.size + i * PARM;

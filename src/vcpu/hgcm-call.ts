@@ -274,6 +274,8 @@ function copyBack(k: GuestKernel, req: GuestAddress, info: GuestAddress, parms: 
   }
 }
 
+const rcOf = (r: { readonly rc: StatusCode }): number => r.rc;
+
 /**
  * VbglR0HGCMInternalCall on a VBGLIOCHGCMCALL (followed by its parameters, 64-bit layout) at `info`,
  * `cbInfo` bytes long. On success the host's status is in info's Hdr.rc and results are copied back.
@@ -284,6 +286,16 @@ export function* hgcmInternalCall(
   cbInfo: number,
   mode: CallMode,
 ): Proc<CallReport> {
+  return yield* k.tracer.spanProc(
+    'VbglR0HGCMInternalCall',
+    info,
+    0,
+    internalCall(k, info, cbInfo, mode),
+    rcOf,
+  );
+}
+
+function* internalCall(k: GuestKernel, info: GuestAddress, cbInfo: number, mode: CallMode): Proc<CallReport> {
   const { mem, stats } = k;
   const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
   const bounces: Allocation[] = [];
@@ -364,6 +376,23 @@ function leakRequest(
  * caller's timeout; if the wait ends first, cancel (hgcm-cancel.ts).
  */
 export function* doCall(
+  k: GuestKernel,
+  req: GuestAddress,
+  cbReq: number,
+  fn: number,
+  cParms: number,
+  mode: Pick<CallMode, 'timeoutMs' | 'interruptible'>,
+): Proc<{ rc: StatusCode; sync: boolean; cancel: CancelOutcome | undefined; freedEarly: boolean }> {
+  return yield* k.tracer.spanProc(
+    'vbglR0HGCMInternalDoCall',
+    req,
+    fn,
+    performAndWait(k, req, cbReq, fn, cParms, mode),
+    rcOf,
+  );
+}
+
+function* performAndWait(
   k: GuestKernel,
   req: GuestAddress,
   cbReq: number,

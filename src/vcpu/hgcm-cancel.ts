@@ -36,6 +36,10 @@ export interface CancelOutcome {
 
 /** Send an HGCMCancel2 naming `req`, the way the flavour does (preallocated under a mutex, or allocated). */
 function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+  return yield* k.tracer.spanProc('HGCMCancel2', req, 0, sendCancel2Request(k, req), (rc) => rc);
+}
+
+function* sendCancel2Request(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
   const { mem, flavor } = k;
   const phys = k.heap.physAddr(req);
   const fill = (at: GuestAddress): void => {
@@ -67,6 +71,10 @@ function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
 
 /** The legacy cancel: mark the call cancelled and re-submit its own buffer as VMMDevReq_HGCMCancel. */
 function* legacyCancel(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+  return yield* k.tracer.spanProc('HGCMCancel', req, 0, legacyCancelRequest(k, req), (rc) => rc);
+}
+
+function* legacyCancelRequest(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
   yield point('guest.fallbackSetFlags', req);
   if (k.faults.on('plain-flags-store')) {
     // MUTATION: a plain store of CANCELLED erases a DONE the host set meanwhile.
@@ -86,6 +94,23 @@ function* legacyCancel(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
  * `cParms` are for the leak log line.
  */
 export function* cancelCall(
+  k: GuestKernel,
+  req: GuestAddress,
+  waitRc: StatusCode,
+  cbReq: number,
+  fn: number,
+  cParms: number,
+): Proc<CancelOutcome> {
+  return yield* k.tracer.spanProc(
+    'vbglR0HGCMInternalCancel',
+    req,
+    waitRc,
+    cancelAndGrace(k, req, waitRc, cbReq, fn, cParms),
+    (o) => (o.outcome === 'cancelled' ? 0 : o.outcome === 'completed' ? 1 : 2),
+  );
+}
+
+function* cancelAndGrace(
   k: GuestKernel,
   req: GuestAddress,
   waitRc: StatusCode,
@@ -127,6 +152,7 @@ export function* cancelCall(
     return { rc: Status.VINF_SUCCESS, leak: false, cancelRc: rc2, fallback, outcome: 'completed' };
   }
   k.stats.add('guest.grace.expired');
+  k.tracer.instant('leak', req, cbReq);
   yield point('guest.leak', req);
   k.log(k.flavor.leakMessage(cbReq, fn, cParms, statusName(rc2)));
   return { rc: waitRc, leak: true, cancelRc: rc2, fallback, outcome: 'leaked' };

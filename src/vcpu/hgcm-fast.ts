@@ -35,29 +35,38 @@ const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
 const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;
 
-function pages(addr: number, size: number): number {
-  return size === 0 ? 1 : Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
+/** Pages a buffer spans; a page list of PageList type names at least one, as the host requires. */
+function pages(addr: number, size: number, type: PageListType): number {
+  const n = Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
+  return type === ParmType.NoBouncePageList ? n : Math.max(1, n);
 }
 
+/** How a pre-built request passes buffers: PageList, or the 7.x NoBouncePageList (exact page count). */
+export type PageListType = typeof ParmType.PageList | typeof ParmType.NoBouncePageList;
+
 /**
- * Build a VMMDevHGCMCall64 in the physical heap for `clientId`/`fn`. Buffers become PageList parameters
- * with the HGCMPageListInfo after the parameter array. Free it with `k.heap.free(req.addr)`.
+ * Build a VMMDevHGCMCall64 in the physical heap for `clientId`/`fn`. Buffers become page-list parameters
+ * (`pageList`, PageList by default) with the HGCMPageListInfo after the parameter array. The request is
+ * not submitted. Free it with `k.heap.free(req.addr)`.
  */
 export function* prepareCall(
   k: GuestKernel,
   clientId: number,
   fn: number,
   parms: readonly FastParm[],
+  pageList: PageListType = ParmType.PageList,
 ): Proc<{ req: Allocation; size: number } | StatusCode> {
   if (parms.length > VMMDEV_MAX_HGCM_PARMS) return Status.VERR_INVALID_PARAMETER;
   let extra = 0;
   for (const p of parms)
-    if (p.type !== 'u32' && p.type !== 'u64') extra += pageListInfoSize(pages(p.addr, p.size));
+    if (p.type !== 'u32' && p.type !== 'u64') extra += pageListInfoSize(pages(p.addr, p.size, pageList));
   const size = VMMDevHGCMCall.size + parms.length * PARM + extra;
   const a = yield* grAlloc(k, size, RequestType.HGCMCall64);
   if (typeof a === 'number') return a;
   const { mem } = k;
   const req = a.addr;
+  mem.writeU32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
+  mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
   mem.writeU32(req, VMMDevHGCMCall.off.u32ClientID, clientId);
   mem.writeU32(req, VMMDevHGCMCall.off.u32Function, fn);
   mem.writeU32(req, VMMDevHGCMCall.off.cParms, parms.length);
@@ -72,8 +81,8 @@ export function* prepareCall(
       mem.writeU32(req, at + P.type, ParmType.U64);
       mem.writeU64(req, at + P.value64, p.value);
     } else {
-      const n = pages(p.addr, p.size);
-      mem.writeU32(req, at + P.type, ParmType.PageList);
+      const n = pages(p.addr, p.size, pageList);
+      mem.writeU32(req, at + P.type, pageList);
       mem.writeU32(req, at + P.pageListSize, p.size);
       mem.writeU32(req, at + P.pageListOffset, off);
       mem.writeU32(req, off + HGCMPageListInfo.off.flags, DIR[p.type]);

@@ -34,11 +34,28 @@ export function* hgcmWait(
   deadline: number,
   interruptible: boolean,
 ): Proc<HgcmWaitResult> {
+  k.tracer.begin('vgdrvHgcmAsyncWaitCallback', req);
+  const r = yield* waitDone(k, req, deadline, interruptible);
+  k.tracer.end('vgdrvHgcmAsyncWaitCallback', req, r === 'done' ? 0 : r === 'timeout' ? 1 : 2);
+  return r;
+}
+
+function* waitDone(
+  k: GuestKernel,
+  req: GuestAddress,
+  deadline: number,
+  interruptible: boolean,
+): Proc<HgcmWaitResult> {
   const { bus, faults } = k;
   const signal = interruptible && !faults.on('signal-ignored') ? () => bus.signalPending() : undefined;
   // MUTATION no-recheck-done: sleep until the next wake-up after the sleep starts, not until DONE: a
   // completion between the check and the sleep is lost until the deadline.
   const recheck = !faults.on('no-recheck-done');
+  // MUTATION isr-no-wake (second half): sleepers wait for DONE alone, as Linux's wait_event does, so only
+  // the ISR's wake-up reaches a waiter whose DONE came while the interrupt was already raised. (Without
+  // this half the mutant is equivalent: interrupt delivery wakes every vCPU, and a sleeper that sees the
+  // interrupt pending runs the ISR itself.)
+  const irqWakes = !faults.on('isr-no-wake');
   for (;;) {
     yield point('guest.checkDone', req);
     if (requestDone(k, req)) return 'done';
@@ -52,7 +69,9 @@ export function* hgcmWait(
     const outcome = yield* wait(
       waitFor(
         bus.wake,
-        recheck ? () => requestDone(k, req) || bus.irqPending() : () => bus.wake.load() !== woken,
+        recheck
+          ? () => requestDone(k, req) || (irqWakes && bus.irqPending())
+          : () => bus.wake.load() !== woken,
         {
           deadline,
           ...(signal ? { signal } : {}),
@@ -61,6 +80,7 @@ export function* hgcmWait(
       ),
     );
     bus.setWaiting(false);
+    k.tracer.instant('wake', req);
     yield point('guest.wake', req);
     if (bus.irqPending()) yield* isr(k);
     if (requestDone(k, req)) return 'done';
@@ -80,6 +100,13 @@ export function* graceWait(
   ms: number,
   mode: 'irq' | 'poll',
 ): Proc<boolean> {
+  k.tracer.begin('graceWait', req, ms);
+  const done = yield* graceLoop(k, req, ms, mode);
+  k.tracer.end('graceWait', req, done ? 1 : 0);
+  return done;
+}
+
+function* graceLoop(k: GuestKernel, req: GuestAddress, ms: number, mode: 'irq' | 'poll'): Proc<boolean> {
   const end = k.clock.now() + ms;
   for (;;) {
     yield point('guest.graceCheck', req);
@@ -105,8 +132,14 @@ export function* graceWait(
  * VMMDEV_EVENT_HGCM wake every waiter. A failed acknowledge wakes nobody (Linux returns IRQ_NONE).
  */
 export function* isr(k: GuestKernel): Proc<void> {
+  if (!k.bus.irqPending()) return;
+  k.tracer.begin('VGDrvCommonISR');
+  yield* acknowledgeAndWake(k);
+  k.tracer.end('VGDrvCommonISR');
+}
+
+function* acknowledgeAndWake(k: GuestKernel): Proc<void> {
   const { bus } = k;
-  if (!bus.irqPending()) return;
   k.stats.add('guest.isr');
   yield point('irq.ack');
   let events: number;

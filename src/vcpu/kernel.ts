@@ -16,6 +16,7 @@ import {
 } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import { NO_FAULTS, type FaultTable } from '../runtime/faults.js';
+import { NO_TRACER, type Tracer } from '../runtime/trace.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
 import type { Clock, Proc } from '../runtime/proc.js';
 import type { StatsBlock } from '../runtime/stats.js';
@@ -40,6 +41,8 @@ export class GuestKernel {
   readonly log: (message: string) => void;
   /** Fault switches (host faults and mutations) this vCPU obeys. */
   readonly faults: FaultTable;
+  /** This vCPU's tracer. */
+  readonly tracer: Tracer;
   /** This vCPU's preallocated AcknowledgeEvents request (the ISR's, for flavours that ack by request). */
   ackRequest: GuestAddress | undefined;
 
@@ -53,6 +56,7 @@ export class GuestKernel {
     lib: GuestLibConfig;
     log: (message: string) => void;
     faults?: FaultTable;
+    tracer?: Tracer;
   }) {
     this.mem = o.mem;
     this.bus = o.bus;
@@ -64,6 +68,7 @@ export class GuestKernel {
     this.flavor = FLAVORS[o.lib.flavor];
     this.log = o.log;
     this.faults = o.faults ?? NO_FAULTS;
+    this.tracer = o.tracer ?? NO_TRACER;
     this.ackRequest = undefined;
   }
 

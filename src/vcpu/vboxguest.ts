@@ -193,6 +193,16 @@ export function* ioctlHgcmCall(
   info: GuestAddress,
   cbData: number,
 ): Proc<CallReport> {
+  return yield* k.tracer.spanProc(
+    'VBoxGuestCommonIOCtl_HGCMCall',
+    info,
+    0,
+    hgcmCallChecked(k, s, info, cbData),
+    (r) => r.rc,
+  );
+}
+
+function* hgcmCallChecked(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {
   const fail = (rc: StatusCode): CallReport => ({
     rc,
     sync: true,

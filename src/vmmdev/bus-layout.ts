@@ -23,7 +23,8 @@
 //        +3 WAKE            the vCPU sleeps here; port acks, IRQ delivery and signals bump it
 //        +4 SIGNAL          pending signal count
 //        +5 WAITING         guest threads on this vCPU waiting for an HGCM completion (the wait list)
-//        +6..15             reserved
+//        +6 TRACED          1 if the vCPU's current call is traced (tracing instrumentation)
+//        +7..15             reserved
 
 /** Bus header word indices. */
 export const Bus = {
@@ -52,6 +53,7 @@ export const VcpuSlot = {
   WAKE: 3,
   SIGNAL: 4,
   WAITING: 5,
+  TRACED: 6,
 } as const;
 
 /** DEVICE_STATE values. */

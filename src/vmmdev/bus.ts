@@ -206,6 +206,11 @@ export class DeviceBus {
     this.wakes[vcpu]!.bump();
   }
 
+  /** Does the request vCPU i is writing belong to a traced call? */
+  traced(vcpu: number): boolean {
+    return this.words.load(vcpuWord(vcpu, VcpuSlot.TRACED)) === 1;
+  }
+
   /** Wake cell of vCPU i. */
   wake(vcpu: number): AtomicCell {
     const w = this.wakes[vcpu];
@@ -263,6 +268,10 @@ class VcpuPorts implements VcpuBus {
 
   setWaiting(waiting: boolean): void {
     this.words.add(vcpuWord(this.vcpu, VcpuSlot.WAITING), waiting ? 1 : -1);
+  }
+
+  setTraced(on: boolean): void {
+    this.words.store(vcpuWord(this.vcpu, VcpuSlot.TRACED), on ? 1 : 0);
   }
 
   wakeWaiters(): void {

@@ -9,7 +9,7 @@
 //   word 0 LOCK   1 SEQ (enlist counter)   2 LISTED   3 CAPACITY   4 NEXT_ID   5 CURSOR
 //   16 + 16*i: slot i, fields F below
 import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
-import { lock, point, unlock, type Proc } from '../runtime/proc.js';
+import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
 import type { FaultTable } from '../runtime/faults.js';
 import { lockSync, unlockSync } from '../runtime/sync.js';
 
@@ -19,8 +19,10 @@ const LISTED = 2;
 const CAPACITY = 3;
 const NEXT_ID = 4;
 const ALLOC_LOCK = 6;
+/** Bumped when a command's capture window closes; a cancel waiting for it sleeps here. */
+const CAPTURE_BELL = 7;
 const SLOTS = 16;
-const SLOT_WORDS = 16;
+const SLOT_WORDS = 32;
 
 /** Fields of a command slot. */
 export const CmdField = {
@@ -43,6 +45,10 @@ export const CmdField = {
   GEN: 14,
   /** 1 + the pool worker that took the command (0: none yet), so a dead worker's commands can be failed. */
   OWNER: 15,
+  /** 1 while the host copies the call's TO_HOST data out of guest memory (see beginCapture). */
+  CAPTURING: 16,
+  /** 1 if the call is traced (the vCPU's traced flag at submission). */
+  TRACED: 17,
 } as const;
 
 /** Slot states. */
@@ -184,7 +190,23 @@ export class CommandTable {
     yield point('device.cancel.lock', phys);
     if (locked) yield* lock(this.lockCell);
     yield point('device.cancel.find', phys);
-    const slot = this.findLocked(phys, faults.on('cancel-oldest'), match === 'uncancelled');
+    // MUTATION cancel-oldest: the oldest listed command at the address, cancelled or not.
+    const oldest = faults.on('cancel-oldest');
+    const find = (): number | undefined => this.findLocked(phys, oldest, match === 'uncancelled' && !oldest);
+    let slot = find();
+    while (slot !== undefined && this.get(slot, CmdField.CAPTURING) === 1) {
+      // The host is reading the call's input from guest memory right now. Upstream copied it at
+      // submission, so a guest whose cancel succeeds may reuse its buffers at once; wait for the copy to
+      // finish (it is short and never blocks) rather than let the host read reused memory.
+      const bell = this.words.cell(CAPTURE_BELL);
+      const seen = bell.load();
+      if (locked) unlock(this.lockCell);
+      yield waitFor(bell, () => bell.load() !== seen || this.get(slot!, CmdField.CAPTURING) !== 1, {
+        hint: 'short',
+      });
+      if (locked) yield* lock(this.lockCell);
+      slot = find();
+    }
     if (slot !== undefined) {
       yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
       this.set(slot, CmdField.CANCELLED, 1);
@@ -193,6 +215,25 @@ export class CommandTable {
     yield point('device.cancel.unlock', phys);
     if (locked) unlock(this.lockCell);
     return slot;
+  }
+
+  /**
+   * Open the capture window of a call: under the list lock, refuse if the call is off the list or
+   * cancelled (the service never starts work a cancel got to first), else mark it CAPTURING so a cancel
+   * waits until the host has copied the call's input out of guest memory.
+   */
+  *beginCapture(slot: number): Proc<boolean> {
+    yield* lock(this.lockCell);
+    const ok = this.get(slot, CmdField.STATE) === CmdState.LISTED && this.get(slot, CmdField.CANCELLED) === 0;
+    if (ok) this.set(slot, CmdField.CAPTURING, 1);
+    unlock(this.lockCell);
+    return ok;
+  }
+
+  /** Close the capture window; a cancel waiting for it goes on. */
+  endCapture(slot: number): void {
+    this.set(slot, CmdField.CAPTURING, 0);
+    this.words.cell(CAPTURE_BELL).bump();
   }
 
   /** vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed. */

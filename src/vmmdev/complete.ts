@@ -19,6 +19,7 @@ import type { ClientTable } from '../hgcm/clients.js';
 import type { SvcParm } from '../hgcm/service.js';
 import { gpa } from '../runtime/address.js';
 import type { FaultTable } from '../runtime/faults.js';
+import type { Tracer } from '../runtime/trace.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
 import { point, type Proc } from '../runtime/proc.js';
 import type { StatsBlock } from '../runtime/stats.js';
@@ -55,6 +56,8 @@ export interface HgcmHostEnv {
    * takes the call as completed without its outputs; the model fixes that unless upstreamDefects is set.
    */
   readonly resultsAfterLegacyCancel: boolean;
+  /** This thread's tracer. */
+  readonly tracer: Tracer;
 }
 
 /** How a completion ended. */
@@ -84,6 +87,23 @@ export function commandCall(env: HgcmHostEnv, slot: number): ParsedCall {
 
 /** Complete command `slot` with status `rc` (hgcmCompletedWorker). */
 export function* completeCommand(
+  env: HgcmHostEnv,
+  slot: number,
+  rc: StatusCode,
+  data: CompletionData,
+): Proc<CompletionOutcome> {
+  const t = env.tracer;
+  const was = t.active;
+  t.active = was || env.cmds.get(slot, CmdField.TRACED) === 1;
+  const id = env.cmds.get(slot, CmdField.ID);
+  t.begin('hgcmCompletedWorker', env.cmds.get(slot, CmdField.PHYS), id);
+  const outcome = yield* completeLocked(env, slot, rc, data);
+  t.end('hgcmCompletedWorker', outcome === 'written' ? 0 : outcome === 'cancelled' ? 1 : 2, id);
+  t.active = was;
+  return outcome;
+}
+
+function* completeLocked(
   env: HgcmHostEnv,
   slot: number,
   rc: StatusCode,
@@ -143,9 +163,13 @@ export function* completeCommand(
   // ORDER: every result byte above is written before DONE; DONE is an atomic OR so the guest's CANCELLED
   // bit, set the same way, is never lost. (MUTATION done-before-results set it at the top instead.)
   if (!doneFirst) setDone(mem, phys);
+  env.tracer.instant('DONE', phys, id);
   yield point('host.complete.notify', phys, id);
   // MUTATION irq-no-raise: DONE without the interrupt; waiters only notice at their deadline.
-  if (!faults.on('irq-no-raise') && env.bus.notifyGuest(VmmDevEvent.HGCM)) env.stats.add('device.irqs');
+  if (!faults.on('irq-no-raise') && env.bus.notifyGuest(VmmDevEvent.HGCM)) {
+    env.stats.add('device.irqs');
+    env.tracer.instant('IRQ', phys, id);
+  }
   env.stats.add('host.completed');
   freeCommand(env, slot);
   return 'written';

@@ -70,7 +70,11 @@ export function* deviceLoop(dev: DeviceEnv): Proc<void> {
     for (let vcpu = 0; vcpu < bus.vcpus; vcpu++) {
       const pw = bus.pendingPortWrite(vcpu);
       if (pw === undefined) continue;
+      dev.tracer.active = bus.traced(vcpu);
+      dev.tracer.begin('vmmdevRequestHandler', pw.phys, vcpu);
       yield* handleRequest(dev, vcpu, pw.phys, scratch);
+      dev.tracer.end('vmmdevRequestHandler', pw.phys, vcpu);
+      dev.tracer.active = false;
       bus.ackPortWrite(vcpu, pw.seq);
     }
     if (bus.stopRequested) break;
@@ -159,7 +163,9 @@ export function* handleRequest(
     dev.stats.add('device.unknownType');
     result = { rc: Status.VERR_NOT_IMPLEMENTED };
   } else {
+    dev.tracer.begin('vmmdevReqHandler', type, phys);
     result = yield* handler(dev, req);
+    dev.tracer.end('vmmdevReqHandler', type, result.rc);
   }
   if (hgcm)
     dev.stats.add(

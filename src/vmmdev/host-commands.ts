@@ -35,13 +35,27 @@ export function commandOps(env: HgcmHostEnv): CommandOps {
       parms: readonly SvcParm[],
       handle: unknown,
     ): Proc<CompletionResult> {
-      return completeCommand(env, slot, rc, { kind: 'call', call: handle as ParsedCall, parms });
+      // SAFETY: `handle` is what openCall returned for this slot, or undefined when the call never started.
+      const data =
+        handle === undefined
+          ? ({ kind: 'none' } as const)
+          : { kind: 'call' as const, call: handle as ParsedCall, parms };
+      return completeCommand(env, slot, rc, data);
     },
     completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult> {
       return completeCommand(env, slot, rc, { kind: 'connect', clientId });
     },
     completePlain(slot: number, rc: StatusCode): Proc<CompletionResult> {
       return completeCommand(env, slot, rc, { kind: 'none' });
+    },
+    beginCapture(slot: number): Proc<boolean> {
+      return cmds.beginCapture(slot);
+    },
+    endCapture(slot: number): void {
+      cmds.endCapture(slot);
+    },
+    traced(slot: number): boolean {
+      return cmds.get(slot, CmdField.TRACED) === 1;
     },
     claim(slot: number, workerId: number): void {
       cmds.set(slot, CmdField.OWNER, workerId + 1);

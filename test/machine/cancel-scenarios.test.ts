@@ -143,15 +143,21 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
   ] as const)('S4 timeout, cancel %s: CANCELLED, the later completion writes nothing', async (_, point) => {
     const m = await start();
     const before = m.stats().counters;
-    const run = call(m, { arm: [point], ms: 0, echoBytes: 64, timeoutMs: 30, thenEcho: true });
+    // The guest times out and cancels while the host is held; then the host goes on, and the guest (held
+    // once its cancel succeeded) only goes on to reuse the memory and end its session after that.
+    const run = call(m, { arm: [point, 'guest.free'], ms: 0, echoBytes: 64, timeoutMs: 30, thenEcho: true });
     await m.hooks.arrived(point);
-    // The guest times out and cancels while the host is held; then the host goes on (before the program
-    // ends and its session disconnects the client).
     await until(
       () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
       'the cancel',
     );
     m.hooks.release(point);
+    await until(
+      () => m.stats().counters['host.completedCancelled'] > before['host.completedCancelled'],
+      'the dropped completion',
+    );
+    await m.hooks.arrived('guest.free');
+    m.hooks.release('guest.free');
     const r = await run;
     expect(r.rc).toBe(Status.VERR_TIMEOUT);
     expect(r.outcome).toBe('cancelled');
@@ -191,13 +197,17 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
   test('S5b completion removed the command before the cancel, DONE during the grace: COMPLETED', async () => {
     const m = await start();
     const before = m.stats().counters;
+    // The guest is held after its timeout until completion has taken the command off the list, so its
+    // cancel finds nothing however the threads are scheduled.
     const run = call(m, {
-      arm: ['guest.graceCheck', 'host.complete.checkCancelled'],
+      arm: ['guest.cancel2', 'guest.graceCheck', 'host.complete.checkCancelled'],
       ms: 10,
       echoBytes: 16,
       timeoutMs: 40,
     });
     await m.hooks.arrived('host.complete.checkCancelled');
+    await m.hooks.arrived('guest.cancel2');
+    m.hooks.release('guest.cancel2');
     await m.hooks.arrived('guest.graceCheck');
     m.hooks.release('host.complete.checkCancelled');
     await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
@@ -214,8 +224,15 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
   test('S5b, DONE after the grace: LEAKED, quarantined, and the late write lands in quarantine', async () => {
     const m = await start();
     const before = m.stats().counters;
-    const run = call(m, { arm: ['host.complete.checkCancelled'], ms: 10, echoBytes: 16, timeoutMs: 40 });
+    const run = call(m, {
+      arm: ['guest.cancel2', 'host.complete.checkCancelled'],
+      ms: 10,
+      echoBytes: 16,
+      timeoutMs: 40,
+    });
     await m.hooks.arrived('host.complete.checkCancelled');
+    await m.hooks.arrived('guest.cancel2');
+    m.hooks.release('guest.cancel2');
     const r = await run;
     expect(r.rc).toBe(Status.VERR_TIMEOUT);
     expect(r.outcome).toBe('leaked');
@@ -230,7 +247,8 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
       () => m.stats().counters['host.completed'] > before['host.completed'] + 2,
       'the late completion',
     );
-    expect(m.logs().some((l) => l.includes('Leaking'))).toBe(true);
+    // Log lines travel on their own port, unordered with the program's result: wait for it.
+    await until(() => m.logs().some((l) => l.includes('Leaking')), 'the leak log line');
     await expectQuiet(m);
   });
 
@@ -286,10 +304,12 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
     const before = m.stats().counters;
     const run = call(
       m,
-      { arm: ['guest.graceCheck', 'host.complete.checkCancelled'], ms: 10, timeoutMs: 40 },
+      { arm: ['guest.cancel2', 'guest.graceCheck', 'host.complete.checkCancelled'], ms: 10, timeoutMs: 40 },
       1,
     );
     await m.hooks.arrived('host.complete.checkCancelled');
+    await m.hooks.arrived('guest.cancel2');
+    m.hooks.release('guest.cancel2');
     await m.hooks.arrived('guest.graceCheck');
     m.signal(1);
     m.hooks.release('guest.graceCheck');
@@ -445,17 +465,14 @@ describe('S12-S13: disconnects and many cancels', () => {
   test('S12 disconnect while the service holds the call: the service completes it, as upstream', async () => {
     const m = await start();
     const share = new SharedArrayBuffer(4);
-    const run = m.run<CallReport>({
-      module: program,
-      export: 'oneCall',
-      args: { ms: 150, timeoutMs: 5000, share },
-      vcpu: 0,
-    });
-    await until(() => new Int32Array(share)[0] !== 0, 'the client id');
-    await new Promise((r) => setTimeout(r, 30));
+    // The call is held inside the host (past the client check, before the service runs) while the
+    // client is disconnected from another vCPU.
+    const run = call(m, { arm: ['host.sideEffect'], ms: 20, timeoutMs: 5000, share });
+    await m.hooks.arrived('host.sideEffect');
     expect(
       await m.run<number>({ module: program, export: 'disconnectShared', args: { share }, vcpu: 1 }),
     ).toBe(0);
+    m.hooks.release('host.sideEffect');
     const r = await run;
     expect(r.rc).toBe(Status.VINF_SUCCESS);
     expect(r.outcome).toBeUndefined();

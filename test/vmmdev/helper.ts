@@ -20,6 +20,8 @@ import {
   VMMDevHGCMRequestHeader,
   VMMDevReportGuestInfo,
   VMMDevRequestHeader,
+  ParmType,
+  VmmDevEvent,
 } from '../../src/abi/index.js';
 import { HostWorker } from '../../src/hgcm/host-loop.js';
 import { buildRegistry, loadService } from '../../src/hgcm/registry.js';
@@ -28,6 +30,7 @@ import { attachDeviceEnv, attachHostEnv, createShared } from '../../src/machine/
 import { resolveConfig, type MachineConfig, type MachineShared } from '../../src/machine/config.js';
 import { gpa } from '../../src/runtime/address.js';
 import { ByteView } from '../../src/runtime/bytes.js';
+import { Bus } from '../../src/vmmdev/bus-layout.js';
 import type { GuestMemory } from '../../src/runtime/guest-memory.js';
 import {
   runSync,
@@ -272,6 +275,7 @@ export async function createHarness(config: MachineConfig = {}): Promise<Harness
       ops: commandOps(env),
       stats: env.stats,
       faults: env.faults,
+      tracer: env.tracer,
       clock,
       // Completions from timers run to the end at once, as on a pool worker.
       spawn: (proc) => void runSync(proc, exec),
@@ -370,4 +374,23 @@ export function expectBytes(
 ): void {
   const want = bytes instanceof ByteView ? bytes.bytes : Uint8Array.from(bytes);
   expect(h.mem.read(gpa(addr), want.length), `guest bytes at 0x${addr.toString(16)}`).toEqual(want);
+}
+
+/** The image as it should be after the device wrote `rc` into the header and nothing else. */
+export function withRc(image: ByteView, rc: number): Uint8Array {
+  const out = new ByteView(image.bytes.slice());
+  out.setI32(VMMDevRequestHeader.off.rc, rc);
+  return out.bytes;
+}
+
+/** A call to `clientId` (a delay SLEEP of `ms`): stays pending until its timer fires. */
+export function sleepCall(clientId: number, ms: number): ByteView {
+  const v = callImage({ clientId, fn: 1, cParms: 1 });
+  setParm(v, 0, { type: ParmType.U32, w4: ms });
+  return v;
+}
+
+/** HGCM requests are accepted and the HGCM event is in the guest's filter mask. */
+export function hgcmEnabled(h: Harness): boolean {
+  return h.bus.words.load(Bus.HGCM_ENABLED) === 1 && (h.bus.filterMask & VmmDevEvent.HGCM) !== 0;
 }

@@ -30,6 +30,7 @@ export function* addCommand(dev: DeviceEnv, req: RequestCtx, f: CommandFields): 
   c.set(slot, CmdField.CLIENT_ID, f.clientId);
   c.set(slot, CmdField.SERVICE, f.service);
   c.set(slot, CmdField.FUNCTION, f.fn);
+  c.set(slot, CmdField.TRACED, dev.tracer.active ? 1 : 0);
   dev.auditor?.onEnlist(slot, req.phys);
   dev.bus.enableHgcmEvents();
   yield point('device.enlist', req.phys, c.get(slot, CmdField.ID));

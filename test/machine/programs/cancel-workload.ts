@@ -2,6 +2,7 @@
 // seeded stream, each outcome recorded.
 import { Status } from '../../../src/abi/index.js';
 import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import { Prng } from '../../../src/sim/prng.js';
 
 /** Per-outcome totals of one vCPU's run. */
 export interface WorkloadReport {
@@ -27,13 +28,8 @@ export function workload(
 ): WorkloadReport {
   const c = g.connect('delay');
   if (c.rc !== Status.VINF_SUCCESS) throw new Error(`connect ${c.rc}`);
-  let x = a.seed >>> 0 || 1;
-  const rnd = (n: number): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
+  const prng = new Prng(a.seed);
+  const rnd = (n: number): number => prng.int(n);
   const r = {
     calls: 0,
     completed: 0,

@@ -48,3 +48,17 @@ export function delayCall(
 export function connectMissing(g: GuestContext): { rc: number; clientId: number } {
   return g.connect('NoSuchService');
 }
+
+/** Call the crash service's function `fn` (timeout `timeoutMs`), then function 3 on a new client. */
+export function crashCalls(
+  g: GuestContext,
+  a: { fn: number; timeoutMs: number },
+): { rc: number; result: number; after: number } {
+  const c = g.connect('crash');
+  const r = g.call(c.clientId, a.fn, [], { timeoutMs: a.timeoutMs });
+  g.disconnect(c.clientId);
+  const d = g.connect('crash');
+  const after = g.call(d.clientId, 3, []);
+  g.disconnect(d.clientId);
+  return { rc: r.rc, result: r.result, after: after.result };
+}

@@ -1,0 +1,145 @@
+// Tracing: spans named after the upstream functions a call crosses, recorded per thread into the shared
+// trace ring. A guest thread decides at its outermost call whether the call is traced (1 in `sample`),
+// and the decision travels with the request to the device and the host; when tracing is off, every
+// span costs one boolean test.
+import type { PointEffect, Proc } from './proc.js';
+import { RecordKind, type TraceRing } from './trace-ring.js';
+
+/** Span and instant names, by layer. The index is the name's code in the ring. */
+export const SPANS = [
+  // guest: Shared Folders wrappers and the file API (arg a: SHFL function)
+  'vboxCall',
+  // guest: VBoxGuest and VbglR0
+  'VbglR0HGCMCall',
+  'VBoxGuestCommonIOCtl_HGCMCall',
+  'VbglR0HGCMInternalCall',
+  'vbglR0HGCMInternalDoCall',
+  'VbglR0GRAlloc',
+  'VbglR0GRPerform',
+  'vgdrvHgcmAsyncWaitCallback',
+  'VGDrvCommonISR',
+  'vbglR0HGCMInternalCancel',
+  'HGCMCancel2',
+  'HGCMCancel',
+  'graceWait',
+  'leak',
+  'wake',
+  // device
+  'vmmdevRequestHandler',
+  'vmmdevReqHandler',
+  // host HGCM
+  'hgcmServiceThread',
+  'svcCall',
+  'hgcmCompletedWorker',
+  'DONE',
+  'IRQ',
+  // Shared Folders service and IPRT (arg a: bytes, where it applies)
+  'vbsfCreate',
+  'vbsfRead',
+  'vbsfWrite',
+  'vbsfClose',
+  'vbsfDirList',
+  'RTFileOpen',
+  'RTFileRead',
+  'RTFileWrite',
+  'RTFileClose',
+] as const;
+
+/** A span's name. */
+export type SpanName = (typeof SPANS)[number];
+
+const SPAN_ID: Readonly<Record<string, number>> = Object.fromEntries(SPANS.map((n, i) => [n, i]));
+
+/** The code of a span name. */
+export function spanId(name: SpanName): number {
+  return SPAN_ID[name]!;
+}
+
+/** What a layer traces through: one per thread. */
+export class Tracer {
+  private readonly ring: TraceRing | undefined;
+  /** The ring slot of this thread. */
+  readonly slot: number;
+  /** Record spans now (this thread works on a traced call). */
+  active = false;
+  private depth = 0;
+  private calls = 0;
+
+  constructor(ring: TraceRing | undefined, slot: number) {
+    this.ring = ring;
+    this.slot = slot;
+  }
+
+  /** Is recording possible at all (a ring, enabled)? */
+  get enabled(): boolean {
+    return this.ring !== undefined && this.ring.enabled;
+  }
+
+  /**
+   * A guest thread enters a call. At the outermost level, decide whether it is traced (every
+   * `sample`-th call while the ring is enabled). Pair with `leaveCall`.
+   */
+  enterCall(): void {
+    if (this.depth++ > 0) return;
+    const ring = this.ring;
+    this.active = ring !== undefined && ring.enabled && this.calls++ % ring.sample === 0;
+  }
+
+  /** Forget any call left open (a program that threw mid-call): the next call decides afresh. */
+  reset(): void {
+    this.depth = 0;
+    this.active = false;
+  }
+
+  /** The guest thread leaves a call; at the outermost level tracing for it stops. */
+  leaveCall(): void {
+    if (--this.depth === 0) this.active = false;
+  }
+
+  begin(name: SpanName, a = 0, b = 0): void {
+    if (this.active) this.ring!.record(this.slot, RecordKind.BEGIN, SPAN_ID[name]!, a, b);
+  }
+
+  end(name: SpanName, a = 0, b = 0): void {
+    if (this.active) this.ring!.record(this.slot, RecordKind.END, SPAN_ID[name]!, a, b);
+  }
+
+  /**
+   * Run the step machine `body` as the span `name`: BEGIN with `a`, `b`; END with `a` and `status` of
+   * its result (a status code, or a small outcome number the tree labels).
+   */
+  *spanProc<T>(name: SpanName, a: number, b: number, body: Proc<T>, status: (r: T) => number): Proc<T> {
+    this.begin(name, a, b);
+    const r = yield* body;
+    this.end(name, a, status(r));
+    return r;
+  }
+
+  instant(name: SpanName, a = 0, b = 0): void {
+    if (this.active) this.ring!.record(this.slot, RecordKind.INSTANT, SPAN_ID[name]!, a, b);
+  }
+
+  /** Record an interleaving point (used as the step log). */
+  point(p: PointEffect): void {
+    if (this.active) this.ring!.record(this.slot, RecordKind.POINT, p.id, p.addr, p.gen);
+  }
+
+  /** Record an interleaving point whether or not a call is traced (the stress harness's step log). */
+  step(p: PointEffect): void {
+    this.ring?.record(this.slot, RecordKind.POINT, p.id, p.addr, p.gen);
+  }
+
+  /** Run `fn` inside a span. */
+  span<T>(name: SpanName, a: number, fn: () => T): T {
+    if (!this.active) return fn();
+    this.begin(name, a);
+    try {
+      return fn();
+    } finally {
+      this.end(name, a);
+    }
+  }
+}
+
+/** A tracer that never records (for code running without a machine). */
+export const NO_TRACER = new Tracer(undefined, 0);

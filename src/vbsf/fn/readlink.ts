@@ -1,0 +1,40 @@
+// SHFL_FN_READLINK: read a symlink's target; models the svcCall case and vbsfReadLink (vbsf.cpp): the raw
+// host text, UTF-8 whatever the client's encoding, NUL-terminated, host slashes turned into the client's
+// delimiter, no length returned.
+import { Status } from '../../abi/index.js';
+import type { SvcParmPtr } from '../../hgcm/service.js';
+import { rtSymlinkReadAt } from '../../runtime/iprt/index.js';
+import { resolve } from '../confine.js';
+import { defineFn } from '../handler.js';
+import { shflStringInOrNull } from '../strings.js';
+
+const SLASH = 0x2f;
+
+/** READLINK: root, path (may be empty: then VERR_INVALID_PARAMETER inside), buffer (out). */
+export default defineFn({
+  decode(p, env) {
+    const path = shflStringInOrNull(p.ptr(1).buf, env.client.utf8);
+    if (path === undefined) return Status.VERR_INVALID_PARAMETER;
+    return { root: p.u32(0).u32, path, buffer: p.ptr(2) };
+  },
+  handle(a: { root: number; path: Uint8Array | null; buffer: SvcParmPtr }, env) {
+    if (a.path === null || a.buffer.size === 0) return Status.VERR_INVALID_PARAMETER;
+    const path = a.path;
+    const m = env.pathMapping(a.root);
+    if (typeof m === 'number') return m;
+    const gp = env.guestPath(path);
+    if (typeof gp === 'number') return gp;
+    return env.withScope(m, (scope) => {
+      const t = resolve(scope, gp.comps, { follow: false, icase: env.icase(m) });
+      if (typeof t === 'number') return t;
+      if (t.kind === 'dir') return Status.VERR_NOT_SYMLINK;
+      const r = rtSymlinkReadAt(t.dirFd, t.name);
+      if (r.target === undefined) return r.rc;
+      if (r.target.length + 1 > a.buffer.buf.length) return Status.VERR_BUFFER_OVERFLOW;
+      const delimiter = env.client.delimiter || SLASH;
+      a.buffer.buf.set(r.target.map((b) => (b === SLASH ? delimiter : b)));
+      a.buffer.buf[r.target.length] = 0;
+      return Status.VINF_SUCCESS;
+    });
+  },
+});

@@ -1,0 +1,89 @@
+// The service's shared memory (HgcmService.sharedBytes): the state upstream keeps in globals of the one
+// service thread (g_FolderMapping counters, the handle table of shflhandle.cpp, the mapping-change
+// waiters) lives here, so every pool worker sees the same state; formatted once by init().
+//
+//   word 0    MAGIC        'VBSF' once formatted
+//   word 1    TABLE_LOCK   handle table lock (sealed: never held across I/O)
+//   word 2    LAST_INDEX   where the next handle allocation starts scanning (shflhandle.cpp's lastHandleIndex)
+//   word 3    OPEN         handles in use
+//   word 4    VERSION      folder mappings version (g_uFolderMappingsVersion)
+//   word 5    MAP_LOCK     guards the per-mapping counters below
+//   word 6    WAIT_LOCK    guards the waiter slots
+//   word 7    WAITERS      waiter slots in use (at most 64)
+//   word 16 + 2*r          mapping r: MAPPINGS (cMappings over all clients), GUEST_CS (fGuestCaseSensitive)
+//   word 160 + 4*i         waiter i: STATE, CLIENT, SEQ
+//   byte 2048 + 1024*h     handle entry h (handles.ts)
+import { SHFLHANDLE_MAX, SHFL_MAX_MAPPINGS } from '../abi/index.js';
+
+/** 'VBSF' little-endian. */
+export const VBSF_MAGIC = 0x46534256;
+
+/** Header words. */
+export const H = {
+  MAGIC: 0,
+  TABLE_LOCK: 1,
+  LAST_INDEX: 2,
+  OPEN: 3,
+  VERSION: 4,
+  MAP_LOCK: 5,
+  WAIT_LOCK: 6,
+  WAITERS: 7,
+} as const;
+
+/** First word of the per-mapping counters; two words per root. */
+export const MAPPING_BASE = 16;
+/** Per-mapping words. */
+export const M = { MAPPINGS: 0, GUEST_CS: 1 } as const;
+
+/** Mapping-change waiters at once (vbsfMappingsWaitForChanges's limit). */
+export const MAX_WAITERS = 64;
+/** First word of the waiter slots; four words each. */
+export const WAITER_BASE = MAPPING_BASE + 2 * SHFL_MAX_MAPPINGS + 16;
+/** Waiter words. */
+export const W = { STATE: 0, CLIENT: 1, SEQ: 2 } as const;
+
+/** Byte offset of handle entry 0. */
+export const HANDLE_BASE = 2048;
+/** Bytes per handle entry. */
+export const HANDLE_BYTES = 1024;
+
+/** Total shared bytes. */
+export const VBSF_SHARED_BYTES = HANDLE_BASE + HANDLE_BYTES * SHFLHANDLE_MAX;
+
+if (WAITER_BASE + 4 * MAX_WAITERS > HANDLE_BASE / 4) throw new Error('vbsf layout: header overflows');
+
+/** Views over the service's shared memory. */
+export class VbsfMemory {
+  readonly sab: SharedArrayBuffer;
+  /** Every word of the block (Atomics only). */
+  readonly words: Int32Array;
+  /** Every byte (plain access, only under the lock that owns the bytes). */
+  readonly bytes: Uint8Array;
+
+  constructor(sab: SharedArrayBuffer) {
+    if (sab.byteLength < VBSF_SHARED_BYTES) throw new RangeError('vbsf shared memory too small');
+    this.sab = sab;
+    this.words = new Int32Array(sab);
+    this.bytes = new Uint8Array(sab);
+  }
+
+  /** Format a fresh block (init, on the thread that creates the machine). */
+  static format(sab: SharedArrayBuffer, mappings: number): VbsfMemory {
+    const m = new VbsfMemory(sab);
+    m.bytes.fill(0);
+    Atomics.store(m.words, H.LAST_INDEX, 1);
+    // Each mapping added at load bumps the version once (vbsfMappingsAdd wakes the waiters).
+    Atomics.store(m.words, H.VERSION, mappings);
+    Atomics.store(m.words, H.MAGIC, VBSF_MAGIC);
+    return m;
+  }
+
+  /** A block formatted by init(); throws if it was not. */
+  static attach(sab: SharedArrayBuffer | undefined): VbsfMemory {
+    if (sab === undefined) throw new RangeError('vbsf service has no shared memory');
+    const m = new VbsfMemory(sab);
+    if (Atomics.load(m.words, H.MAGIC) !== VBSF_MAGIC)
+      throw new RangeError('vbsf shared memory not formatted');
+    return m;
+  }
+}

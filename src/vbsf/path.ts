@@ -1,0 +1,94 @@
+// Guest path -> the share-relative components the walker resolves; models the lexical part of
+// vbsfPathGuestToHost (vbsfpath.cpp): leading delimiters stripped, the client's delimiter is the separator,
+// a host slash inside a component is refused, '.' and '..' are normalised against the share root and a
+// path that climbs above it is VERR_INVALID_NAME. Unlike upstream no host path string is ever built: the
+// components go to confine.ts, which looks them up one at a time below an open directory.
+import { Status, type StatusCode } from '../abi/index.js';
+
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const DOT = 0x2e;
+const STAR = 0x2a;
+const QUESTION = 0x3f;
+
+/** A normalised share-relative path: no empty, '.' or '..' components. */
+export interface GuestPath {
+  readonly comps: readonly Uint8Array[];
+  /** The last component has '*' or '?' (only LIST's filter gives them meaning). */
+  readonly wildcard: boolean;
+}
+
+function isDot(c: Uint8Array): boolean {
+  return c.length === 1 && c[0] === DOT;
+}
+function isDotDot(c: Uint8Array): boolean {
+  return c.length === 2 && c[0] === DOT && c[1] === DOT;
+}
+
+/** Split on `sep`, dropping empty parts. */
+function split(bytes: Uint8Array, sep: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === sep) {
+      if (i > start) out.push(bytes.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Parse a guest path (UTF-8 bytes, already validated: no NUL) for a client whose delimiter is `delimiter`
+ * ('/' or '\\'; 0 before any MAP_FOLDER, treated as '/').
+ */
+export function parseGuestPath(path: Uint8Array, delimiter: number): GuestPath | StatusCode {
+  const sep = delimiter === BACKSLASH ? BACKSLASH : SLASH;
+  const out: Uint8Array[] = [];
+  for (const c of split(path, sep)) {
+    // With '\\' as the delimiter a '/' would be a host separator inside one guest name.
+    if (sep === BACKSLASH && c.includes(SLASH)) return Status.VERR_INVALID_NAME;
+    if (isDot(c)) continue;
+    if (isDotDot(c)) {
+      if (out.length === 0) return Status.VERR_INVALID_NAME;
+      out.pop();
+      continue;
+    }
+    out.push(c);
+  }
+  const last = out[out.length - 1];
+  const wildcard = last !== undefined && (last.includes(STAR) || last.includes(QUESTION));
+  return { comps: out, wildcard };
+}
+
+/**
+ * A symlink target as the host stores it: the client's delimiter becomes '/', nothing is stripped or
+ * normalised (the text is opaque to the service, which never follows a link out of the share anyway).
+ * With '\\' clients a '/' in the text is refused like in a path (VERR_INVALID_NAME).
+ */
+export function symlinkTarget(text: Uint8Array, delimiter: number): Uint8Array | StatusCode {
+  if (text.length === 0) return Status.VERR_INVALID_NAME;
+  if (delimiter !== BACKSLASH) return text;
+  if (text.includes(SLASH)) return Status.VERR_INVALID_NAME;
+  return text.map((b) => (b === BACKSLASH ? SLASH : b));
+}
+
+/** Join components with '/' (for storing a LIST filter). */
+export function joinComps(comps: readonly Uint8Array[]): Uint8Array {
+  const total = comps.reduce((n, c) => n + c.length, 0) + Math.max(0, comps.length - 1);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const [i, c] of comps.entries()) {
+    if (i > 0) out[at++] = SLASH;
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Inverse of joinComps. */
+export function splitComps(bytes: Uint8Array): Uint8Array[] {
+  return split(bytes, SLASH);
+}
+
+export { isDot, isDotDot };

@@ -1,0 +1,76 @@
+// The "VBoxSharedFolders" HGCM service on real host directories; models VBoxSharedFoldersSvc.cpp: the
+// limits set at load, svcConnect, svcDisconnect and svcCall. Every call runs synchronously on the pool
+// worker that picked it up (only WAIT_FOR_MAPPINGS_CHANGES completes later); the state all workers share
+// is in `sharedBytes` and the clients' slots, formatted by init().
+import { Status } from '../abi/index.js';
+import { defineService, type ServiceContext } from '../hgcm/service.js';
+import { ConfigError } from '../runtime/errors.js';
+import { procFdAvailable, setIprtLog } from '../runtime/iprt/index.js';
+import { CLIENT_STATE_BYTES, ClientData } from './client.js';
+import { parseVbsfConfig } from './config.js';
+import { dispatch } from './dispatch.js';
+import { VbsfEnv, type VbsfWorker } from './env.js';
+import { HandleTable } from './handles.js';
+import { VBSF_SHARED_BYTES, VbsfMemory } from './layout.js';
+import { MappingState } from './mappings.js';
+import { MappingWaits } from './waits.js';
+
+/** Pending calls per client: upstream's kernel category (64K; root 16K, user 1K). */
+export const VBSF_MAX_CALLS_PER_CLIENT = 0x10000;
+/** Clients at once: SHFL_MAX_MAPPINGS + 2, upstream's per-category limit. */
+export const VBSF_MAX_CLIENTS = 66;
+
+const workers = new WeakMap<ServiceContext, VbsfWorker>();
+
+/** This worker's view of the service, built on first use (setup normally). */
+function worker(ctx: ServiceContext): VbsfWorker {
+  let w = workers.get(ctx);
+  if (w === undefined) {
+    const mem = VbsfMemory.attach(ctx.shared);
+    w = {
+      mem,
+      handles: new HandleTable(mem),
+      maps: new MappingState(mem, parseVbsfConfig(ctx.config)),
+      waits: new MappingWaits(mem),
+    };
+    workers.set(ctx, w);
+  }
+  return w;
+}
+
+function clientOf(ctx: ServiceContext, clientId: number): ClientData {
+  return new ClientData(ctx.clientState(clientId));
+}
+
+/** The Shared Folders service. Its config is a VbsfConfig (MachineConfig.sharedFolders builds it). */
+export default defineService({
+  sharedBytes: VBSF_SHARED_BYTES,
+  clientStateBytes: CLIENT_STATE_BYTES,
+  maxCallsPerClient: VBSF_MAX_CALLS_PER_CLIENT,
+  maxClients: VBSF_MAX_CLIENTS,
+  init(shared, config) {
+    if (!procFdAvailable()) throw new ConfigError('VBoxSharedFolders needs /proc/self/fd (a Linux host)');
+    const mappings = parseVbsfConfig(config);
+    if (shared === undefined) throw new ConfigError('VBoxSharedFolders got no shared memory');
+    VbsfMemory.format(shared, mappings.length);
+  },
+  setup(ctx) {
+    setIprtLog((line) => ctx.log(line));
+    worker(ctx);
+  },
+  connect(ctx, client) {
+    clientOf(ctx, client.clientId).reset();
+    return Status.VINF_SUCCESS;
+  },
+  disconnect(ctx, client) {
+    // svcDisconnect: end the client's mapping waits, close its handles, undo its maps.
+    const w = worker(ctx);
+    const data = clientOf(ctx, client.clientId);
+    w.waits.cancelClient(data, client.clientId);
+    w.handles.closeAll(client.clientId);
+    w.maps.unmapAll(data);
+  },
+  call(ctx, call) {
+    return dispatch(new VbsfEnv(ctx, worker(ctx), call.clientId, clientOf(ctx, call.clientId)), call);
+  },
+});

@@ -1,0 +1,134 @@
+// Shared Folders requests built in place and submitted straight to the port, with no-bounce page lists;
+// models the 7.x additions' host requests (VbglR0SfHostReqReadPgLst / WritePgLst in
+// VBoxGuestR0LibSharedFolders.h) sent through VbglR0HGCMFastCall (vgdrvIoCtl_HGCMFastCall): no ioctl
+// checks, no bounce buffers, a non-interruptible wait without timeout. The host sees such buffers as
+// VBOX_HGCM_SVC_PARM_PAGES and reads or writes guest memory in place.
+import {
+  HGCMFunctionParameter64,
+  ParmType,
+  RT_INDEFINITE_WAIT,
+  ShflFn,
+  VMMDevHGCMCall,
+  VMMDevHGCMRequestHeader,
+  type StatusCode,
+} from '../abi/index.js';
+import { gpa } from '../runtime/address.js';
+import type { Proc } from '../runtime/proc.js';
+import { doCall } from './hgcm-call.js';
+import { prepareCall } from './hgcm-fast.js';
+import type { GuestKernel } from './kernel.js';
+
+/** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
+export type FastParm =
+  | { readonly type: 'u32'; readonly value: number }
+  | { readonly type: 'u64'; readonly value: bigint }
+  | {
+      readonly type: 'pages';
+      readonly addr: number;
+      readonly size: number;
+      readonly dir: 'in' | 'out' | 'inout';
+    };
+
+const P = HGCMFunctionParameter64.off;
+const PARM = HGCMFunctionParameter64.size;
+
+/**
+ * Build a VMMDevHGCMCall64 with these parameters in the physical heap, buffers as NoBouncePageList (the
+ * builder is VbglR0HGCMFastCall's, prepareCall). The request is not submitted: sfFastCall does that;
+ * tests use it to keep requests outstanding.
+ */
+export function* buildFastRequest(
+  k: GuestKernel,
+  clientId: number,
+  fn: number,
+  parms: readonly FastParm[],
+): Proc<{ addr: number; size: number } | StatusCode> {
+  const generic = parms.map((p) => (p.type === 'pages' ? { type: p.dir, addr: p.addr, size: p.size } : p));
+  const r = yield* prepareCall(k, clientId, fn, generic, ParmType.NoBouncePageList);
+  return typeof r === 'number' ? r : { addr: r.req.addr, size: r.size };
+}
+
+/** The values of a completed request's parameters, in order. */
+export function fastRequestValues(
+  k: GuestKernel,
+  addr: number,
+  parms: readonly FastParm[],
+): (number | bigint)[] {
+  return parms.map((p, i) => {
+    const at = gpa(addr + VMMDevHGCMCall.size + i * PARM);
+    return p.type === 'u64' ? k.mem.readU64(at, P.value64) : k.mem.readU32(at, P.value32);
+  });
+}
+
+/** Build, perform, wait for DONE (never interrupted, never timing out), read back; like VbglR0HGCMFastCall. */
+export function* sfFastCall(
+  k: GuestKernel,
+  clientId: number,
+  fn: number,
+  parms: readonly FastParm[],
+): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
+  const req = yield* buildFastRequest(k, clientId, fn, parms);
+  if (typeof req === 'number') return { rc: req, out: [] };
+  const addr = gpa(req.addr);
+  try {
+    const r = yield* doCall(k, addr, req.size, fn, parms.length, {
+      timeoutMs: RT_INDEFINITE_WAIT,
+      interruptible: false,
+    });
+    if (r.rc < 0) return { rc: r.rc, out: [] };
+    return {
+      rc: k.mem.readI32(addr, VMMDevHGCMRequestHeader.off.result),
+      out: fastRequestValues(k, req.addr, parms),
+    };
+  } finally {
+    k.heap.free(addr);
+  }
+}
+
+/** VbglR0SfHostReqReadPgLst / WritePgLst: move `size` bytes between the file at `offset` and guest memory. */
+function* pagesIo(
+  k: GuestKernel,
+  fn: typeof ShflFn.READ | typeof ShflFn.WRITE,
+  clientId: number,
+  root: number,
+  handle: bigint,
+  offset: bigint,
+  addr: number,
+  size: number,
+): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
+  const r = yield* sfFastCall(k, clientId, fn, [
+    { type: 'u32', value: root },
+    { type: 'u64', value: handle },
+    { type: 'u64', value: offset },
+    { type: 'u32', value: size },
+    { type: 'pages', addr, size, dir: fn === ShflFn.READ ? 'out' : 'in' },
+  ]);
+  return { rc: r.rc, count: Number(r.out[3] ?? 0), offset: BigInt(r.out[2] ?? 0n) };
+}
+
+/** VbglR0SfHostReqReadPgLst: read `size` bytes at `offset` straight into guest memory at `addr`. */
+export function* vboxCallReadPages(
+  k: GuestKernel,
+  clientId: number,
+  root: number,
+  handle: bigint,
+  offset: bigint,
+  addr: number,
+  size: number,
+): Proc<{ rc: StatusCode; count: number }> {
+  const r = yield* pagesIo(k, ShflFn.READ, clientId, root, handle, offset, addr, size);
+  return { rc: r.rc, count: r.count };
+}
+
+/** VbglR0SfHostReqWritePgLst: write `size` bytes from guest memory at `addr`. */
+export function* vboxCallWritePages(
+  k: GuestKernel,
+  clientId: number,
+  root: number,
+  handle: bigint,
+  offset: bigint,
+  addr: number,
+  size: number,
+): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
+  return yield* pagesIo(k, ShflFn.WRITE, clientId, root, handle, offset, addr, size);
+}

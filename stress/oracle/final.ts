@@ -1,0 +1,177 @@
+// The oracles that run once a run is over (either executor): how the run ended (I6, I14), the per-call
+// trichotomy and the leak accounting against counters and heaps (I4), each call's data (I8), the grace
+// rule from the recorded timeline (I5, sim only) and the file history (I12).
+import { RT_SUCCESS, Status } from '../../src/abi/index.js';
+import type { CounterName } from '../../src/runtime/stats.js';
+import { CmdField } from '../../src/vmmdev/commands.js';
+import { histFileBytes } from '../services/histfile.js';
+import { payloadByte, type CallRecord, type Ledger, type Workload } from '../workload.js';
+import { checkFileHistory, type FileOp } from './file-history.js';
+import type { InvariantId, Violation } from './invariants.js';
+import type { Monitor } from './monitor.js';
+import type { World } from './world.js';
+
+/** Counters and heap figures taken when the threads start, to compare the end against. */
+export interface Baseline {
+  readonly counters: Readonly<Record<string, number>>;
+  readonly physLive: number;
+  readonly dataLive: number;
+  readonly quarantined: number;
+}
+
+const ACCOUNTED: readonly CounterName[] = [
+  'guest.calls',
+  'guest.sync',
+  'guest.completed',
+  'guest.cancelled',
+  'guest.leaked',
+  'guest.leakedBytes',
+];
+
+/** Take the baseline now. */
+export function baseline(w: World): Baseline {
+  const counters: Record<string, number> = {};
+  for (const c of ACCOUNTED) counters[c] = w.counter(c);
+  return {
+    counters,
+    physLive: w.phys.stats().liveBlocks,
+    dataLive: w.data.stats().liveBlocks,
+    quarantined: w.phys.stats().quarantinedBytes + w.data.stats().quarantinedBytes,
+  };
+}
+
+/** What the final checks need. */
+export interface FinalInput {
+  readonly world: World;
+  readonly ledger: Ledger;
+  readonly workload: Workload;
+  readonly base: Baseline;
+  /** How the run ended; 'hang' is the threads watchdog's verdict. */
+  readonly status: 'done' | 'deadlock' | 'step-limit' | 'hang';
+  /** Guest actors or threads that never returned, with what they were doing. */
+  readonly blocked: readonly string[];
+  /** The sim's model (undefined under threads: the timeline checks need virtual time). */
+  readonly monitor: Monitor | undefined;
+  /** Whether virtual time only moved when nothing could run (I5's upper bound needs that). */
+  readonly realistic: boolean;
+  readonly at: number;
+}
+
+/** Every violation the end of the run shows (empty: the run passed). */
+export function finalChecks(i: FinalInput): Violation[] {
+  const out: Violation[] = [];
+  const v = (inv: InvariantId, detail: string, actor = 'end'): void => {
+    out.push({ inv, phase: 'end', step: -1, at: i.at, actor, detail });
+  };
+  if (i.status !== 'done') {
+    v('I6', `the run ended ${i.status}: ${i.blocked.join('; ') || 'nothing'} never returned`);
+    return out;
+  }
+  const { world: w, ledger } = i;
+  // I14: nothing left on the host but commands it lost on purpose (calls of a client that is gone).
+  for (const s of w.pendingForLiveClients())
+    v('I14', `command ${w.cmds.get(s, CmdField.ID)} still pending for a connected client at the end`);
+  if (w.phys.stats().liveBlocks !== i.base.physLive)
+    v('I14', `${w.phys.stats().liveBlocks - i.base.physLive} request blocks neither freed nor quarantined`);
+  if (w.data.stats().liveBlocks !== i.base.dataLive)
+    v('I14', `${w.data.stats().liveBlocks - i.base.dataLive} program buffers neither freed nor quarantined`);
+  accounting(i, v);
+  for (const c of ledger.calls) {
+    if (c.outcome === 'completed' && c.dataOk === false)
+      v('I8', `call ${c.tag} (${c.plan.op}) completed with outputs that are not its own`, `g${c.thread}`);
+    if (c.writtenAfterCancel)
+      v('I2', `call ${c.tag} was cancelled but its output buffer was written`, `g${c.thread}`);
+  }
+  if (i.monitor !== undefined) graceRule(i, i.monitor, v);
+  fileHistory(i, v);
+  return out;
+}
+
+/** I4: one outcome per call; counters, ledger and quarantine agree. */
+function accounting(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
+  const { world: w, ledger, base } = i;
+  const d = (c: CounterName): number => (w.counter(c) - (base.counters[c] ?? 0)) >>> 0;
+  const submitted = ledger.calls.filter((c) => c.request !== undefined);
+  const sum = d('guest.sync') + d('guest.completed') + d('guest.cancelled') + d('guest.leaked');
+  if (sum !== d('guest.calls'))
+    v('I4', `${d('guest.calls')} calls submitted but ${sum} ended as sync, completed, cancelled or leaked`);
+  if (submitted.length !== d('guest.calls'))
+    v('I4', `the threads made ${submitted.length} calls, the guest library counted ${d('guest.calls')}`);
+  const by = (o: string): CallRecord[] => submitted.filter((c) => c.outcome === o);
+  if (by('leaked').length !== d('guest.leaked'))
+    v('I4', `${by('leaked').length} calls returned leaked, the library counted ${d('guest.leaked')}`);
+  const leakedBytes = ledger.calls.reduce((a, c) => a + c.leakedBytes, 0);
+  const quarantined = w.phys.stats().quarantinedBytes + w.data.stats().quarantinedBytes - base.quarantined;
+  if (leakedBytes !== d('guest.leakedBytes') || leakedBytes !== quarantined)
+    v(
+      'I4',
+      `leaked bytes: calls ${leakedBytes}, counter ${d('guest.leakedBytes')}, quarantined ${quarantined}`,
+    );
+  for (const c of submitted) {
+    const who = `g${c.thread}`;
+    if (c.outcome === 'cancelled' && !(c.cancelRc !== undefined && RT_SUCCESS(c.cancelRc)))
+      v('I4', `call ${c.tag} returned cancelled without a successful cancel`, who);
+    if (c.outcome === 'leaked' && (c.cancelRc === undefined || RT_SUCCESS(c.cancelRc)))
+      v('I4', `call ${c.tag} leaked although its cancel succeeded`, who);
+    if (c.outcome === 'completed' && c.rc !== Status.VINF_SUCCESS)
+      v('I4', `call ${c.tag} completed with rc ${c.rc}`, who);
+  }
+}
+
+/** I5: leak exactly when the cancel failed and DONE missed the grace that rc calls for (sim timeline). */
+function graceRule(i: FinalInput, m: Monitor, v: (inv: InvariantId, d: string, a?: string) => void): void {
+  const cfg = i.world.config.guest;
+  for (const c of i.ledger.calls) {
+    if (c.request === undefined || c.cancelRc === undefined || RT_SUCCESS(c.cancelRc)) continue;
+    const r = m.reqAt(c.request.addr, c.request.gen);
+    if (r?.graceStart === undefined) continue;
+    const notFound = c.cancelRc === Status.VERR_NOT_FOUND || c.cancelRc === Status.VERR_SEM_DESTROYED;
+    const grace = notFound ? cfg.graceNotFoundMs : cfg.graceOtherMs;
+    const end = r.graceStart.at + grace;
+    const who = `g${c.thread}`;
+    if (c.outcome === 'leaked') {
+      const at = r.leakAt?.at ?? -1;
+      if (at < end)
+        v(
+          'I5',
+          `call ${c.tag} leaked ${at - r.graceStart.at} ms into a ${grace} ms grace (cancel rc ${c.cancelRc})`,
+          who,
+        );
+      else if (i.realistic && at > end)
+        v(
+          'I5',
+          `call ${c.tag} leaked ${at - r.graceStart.at} ms into a ${grace} ms grace: it waited too long`,
+          who,
+        );
+    } else if (i.realistic && c.outcome === 'completed' && r.doneAt !== undefined && r.doneAt.at > end) {
+      // (With 'any-order' time the clock may jump past the grace while the guest sleeps; it then checks
+      // DONE before the deadline, as wait_event_timeout does, and may legitimately see a late DONE.)
+      v(
+        'I5',
+        `call ${c.tag}: DONE came ${r.doneAt.at - r.graceStart.at} ms after a ${grace} ms grace began, yet it was not leaked`,
+        who,
+      );
+    }
+  }
+}
+
+/** I12: the histfile service's file against the writes the threads made. */
+function fileHistory(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
+  const idx = i.workload.clients.findIndex((c) => c.service === 'histfile');
+  const spec = i.world.shared.services.find((s) => s.name === 'histfile');
+  if (idx < 0 || spec?.shared === undefined) return;
+  const ops: FileOp[] = i.ledger.calls
+    .filter((c) => c.plan.op === 'write')
+    .map((c) => ({
+      tag: c.tag,
+      offset: c.plan.offset,
+      len: c.plan.bytes,
+      written: c.written,
+      status: c.outcome === 'completed' ? 'ok' : c.outcome === 'sync' ? 'fail' : 'info',
+      start: c.start,
+      end: c.end,
+    }));
+  if (ops.length === 0) return;
+  const bad = checkFileHistory(ops, histFileBytes(spec.shared), payloadByte);
+  if (bad !== undefined) v('I12', bad);
+}

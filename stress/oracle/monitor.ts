@@ -1,0 +1,415 @@
+// The sim executor's online oracles: a model of every request and command built from the step machines'
+// points (each names its request's address and generation, or its command id), checked against god's-eye
+// reads of shared memory after every step. A broken invariant stops the run at that step (ViolationError).
+// It also tags the scenario classes a run reaches (coverage). Final checks are in final.ts.
+import { HgcmReqFlag, RequestType, VMMDevRequestHeader } from '../../src/abi/index.js';
+import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
+import { POINTS, type PointName } from '../../src/runtime/points.js';
+import { BlockState } from '../../src/runtime/shared-heap.js';
+import type { VcpuBus } from '../../src/runtime/vcpu-bus.js';
+import type { Sim, SimObserver, StepEvent } from '../../src/sim/sim.js';
+import { CmdField } from '../../src/vmmdev/commands.js';
+import type { Ledger, Workload } from '../workload.js';
+import { FLAGS, checkCopyBack, checkListed, hostWrote, isCall } from './rules.js';
+import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';
+import type { World } from './world.js';
+
+/** When something happened: the phase, its step, virtual time. */
+export interface Stamp {
+  readonly phase: Phase;
+  readonly step: number;
+  readonly at: number;
+}
+
+/** A guest request (one allocation generation) as the oracles follow it. */
+export interface Req {
+  readonly addr: number;
+  readonly gen: number;
+  readonly type: number;
+  readonly actor: string;
+  /** fu32Flags as last seen (tracked from the port write until the request is freed or leaked). */
+  flags: number;
+  tracking: boolean;
+  doneAt: Stamp | undefined;
+  cancelAt: Stamp | undefined;
+  /** The guest was told its cancel succeeded. */
+  cancelOk: boolean;
+  graceStart: Stamp | undefined;
+  leakAt: Stamp | undefined;
+  freed: boolean;
+}
+
+/** A host command as the oracles follow it. */
+export interface Cmd {
+  readonly id: number;
+  readonly phys: number;
+  readonly gen: number;
+  readonly type: number;
+  readonly clientId: number;
+  picked: boolean;
+  markedAt: Stamp | undefined;
+  completion: string | undefined;
+  /** Heap blocks of the FROM_HOST buffers at submission (payload, generation). */
+  readonly buffers: readonly { readonly payload: number; readonly gen: number }[];
+  headers: number;
+  dones: number;
+}
+
+interface ActorState {
+  req: Req | undefined;
+  phase: 'run' | 'checked' | 'wait' | 'cancel' | 'grace';
+}
+
+const HGCM_TYPES = new Set<number>([
+  RequestType.HGCMConnect,
+  RequestType.HGCMDisconnect,
+  RequestType.HGCMCall32,
+  RequestType.HGCMCall64,
+]);
+
+/** Online oracles and coverage tags for one sim run. */
+export class Monitor implements SimObserver {
+  readonly tags = new Set<string>();
+  readonly reqs: Req[] = [];
+  readonly cmds = new Map<number, Cmd>();
+  /** Every step of every phase, for ledger stamps (a real-time order). */
+  tick = 0;
+  phase: Phase = 'prelude';
+  readonly w: World;
+  readonly ledger: Ledger;
+  private readonly load: Workload;
+  private readonly sim: Sim;
+  private readonly actors = new Map<string, ActorState>();
+  private readonly live = new Map<number, Req>();
+  private readonly ports: VcpuBus[];
+  private cancelOk: number;
+  private auditBad: number;
+  private step = 0;
+
+  constructor(world: World, ledger: Ledger, workload: Workload, sim: Sim) {
+    this.w = world;
+    this.ledger = ledger;
+    this.load = workload;
+    this.sim = sim;
+    this.ports = Array.from({ length: world.bus.vcpus }, (_, v) => world.bus.vcpuBus(v));
+    this.cancelOk = world.counter('guest.cancel.success');
+    this.auditBad = world.counter('audit.writeAfterFree');
+  }
+
+  /** The guest thread an actor plays (actors "g<t>"), or undefined. */
+  thread(actor: string): number | undefined {
+    return actor.startsWith('g') ? Number(actor.slice(1)) : undefined;
+  }
+
+  private stamp(): Stamp {
+    return { phase: this.phase, step: this.step, at: this.sim.clock.now() };
+  }
+
+  /** Record a violation and stop the run. */
+  fail(inv: InvariantId, actor: string, detail: string): never {
+    const v: Violation = { inv, phase: this.phase, step: this.step, at: this.sim.clock.now(), actor, detail };
+    throw new ViolationError(v);
+  }
+
+  tag(name: string): void {
+    this.tags.add(name);
+  }
+
+  private actor(id: string): ActorState {
+    let a = this.actors.get(id);
+    if (a === undefined) {
+      a = { req: undefined, phase: 'run' };
+      this.actors.set(id, a);
+    }
+    return a;
+  }
+
+  afterStep(e: StepEvent): void {
+    this.tick++;
+    this.step = e.step;
+    const p = e.passed?.k === 'point' ? e.passed : undefined;
+    if (p !== undefined) this.passed(e.actor, POINTS[p.id]!, p.addr, p.gen);
+    const n = e.next?.k === 'point' ? e.next : undefined;
+    if (n !== undefined) this.arrived(e.actor, POINTS[n.id]!, n.addr, n.gen);
+    const ok = this.w.counter('guest.cancel.success');
+    if (ok !== this.cancelOk) {
+      this.cancelOk = ok;
+      const r = this.actors.get(e.actor)?.req;
+      if (r !== undefined) {
+        r.cancelOk = true;
+        // A cancel may only succeed for a command the host has not completed: it promises "no write".
+        if (r.doneAt !== undefined)
+          this.fail(
+            'I2',
+            e.actor,
+            `the cancel of ${hex(r.addr)} succeeded although the host had already completed it`,
+          );
+      }
+    }
+    const bad = this.w.counter('audit.writeAfterFree');
+    if (bad !== this.auditBad) {
+      this.auditBad = bad;
+      this.fail('I1', e.actor, 'the auditor saw a host write into freed guest memory');
+    }
+    this.watchFlags(e.actor);
+    this.signalTags();
+    if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) checkListed(this, e.actor);
+  }
+
+  /** Coverage: a signal pending while a thread is in its grace wait, or in a connect / disconnect. */
+  private signalTags(): void {
+    for (const [id, a] of this.actors) {
+      if (a.phase !== 'grace' && a.phase !== 'wait') continue;
+      const t = this.thread(id);
+      const vcpu = t === undefined ? undefined : this.load.threads[t]?.vcpu;
+      if (vcpu === undefined || !this.ports[vcpu]!.signalPending()) continue;
+      if (a.phase === 'grace') this.tag('signalInGrace');
+      else if (a.req !== undefined && !isCall(a.req.type)) this.tag('signalDuringConnect');
+    }
+  }
+
+  /** Nothing can run and time must pass: nobody may sleep through a wake-up meant for it. */
+  beforeAdvance(to: number): void {
+    this.checkSleepers(to, 'before virtual time passes');
+  }
+
+  /** Lost wake-ups (I7) and ignored signals (I6) among the sleepers, as time moves to `to`. */
+  checkSleepers(to: number, when: string): void {
+    const lost = this.sim.lostWakeups(to);
+    if (lost.length > 0)
+      this.fail('I7', lost[0]!, `asleep with its wait condition true ${when} (lost wake-up)`);
+    for (const [id, a] of this.actors) {
+      if (a.phase !== 'wait' || a.req === undefined || !isCall(a.req.type)) continue;
+      if ((this.w.mem.load32(gpa(a.req.addr), FLAGS) & HgcmReqFlag.DONE) !== 0)
+        this.fail('I7', id, `DONE is set but the waiter still sleeps ${when} (lost wake-up)`);
+      const t = this.thread(id);
+      const call = t === undefined ? undefined : this.ledger.current.get(t);
+      const vcpu = t === undefined ? undefined : this.load.threads[t]?.vcpu;
+      if (call?.plan.interruptible === true && vcpu !== undefined && this.ports[vcpu]!.signalPending())
+        this.fail('I6', id, `a signal is pending but the interruptible wait goes on ${when}`);
+    }
+  }
+
+  private arrived(actor: string, point: PointName, addr: number, gen: number): void {
+    const a = this.actor(actor);
+    switch (point) {
+      case 'guest.fill': {
+        const type = this.w.mem.readU32(gpa(addr), VMMDevRequestHeader.off.requestType);
+        const r: Req = {
+          addr,
+          gen,
+          type,
+          actor,
+          flags: 0,
+          tracking: false,
+          doneAt: undefined,
+          cancelAt: undefined,
+          cancelOk: false,
+          graceStart: undefined,
+          leakAt: undefined,
+          freed: false,
+        };
+        this.reqs.push(r);
+        this.live.set(addr, r);
+        if (HGCM_TYPES.has(type)) {
+          a.req = r;
+          a.phase = 'run';
+        }
+        if (isCall(type) && this.w.cmds.findLocked(addr) !== undefined) this.tag('abaReuse');
+        if (
+          isCall(type) &&
+          [...this.live.values()].filter((o) => o.tracking && o.actor !== actor).length >= 2
+        )
+          this.tag('heapContention');
+        break;
+      }
+      case 'device.enlist': {
+        const slot = this.w.slotOf(gen)!;
+        const c = this.w.cmds;
+        const cmd: Cmd = {
+          id: gen,
+          phys: addr,
+          gen: c.get(slot, CmdField.GEN) >>> 0,
+          type: c.get(slot, CmdField.TYPE),
+          clientId: c.get(slot, CmdField.CLIENT_ID) >>> 0,
+          picked: false,
+          markedAt: undefined,
+          completion: undefined,
+          buffers: isCall(c.get(slot, CmdField.TYPE)) ? this.w.bufferBlocks(slot) : [],
+          headers: 0,
+          dones: 0,
+        };
+        this.cmds.set(gen, cmd);
+        if (cmd.type === RequestType.HGCMDisconnect) {
+          for (const s of c.listedSlots())
+            if (isCall(c.get(s, CmdField.TYPE)) && c.get(s, CmdField.CLIENT_ID) >>> 0 === cmd.clientId)
+              this.tag('disconnectPending');
+        }
+        break;
+      }
+      case 'guest.graceCheck':
+        if (a.req !== undefined && a.req.graceStart === undefined) a.req.graceStart = this.stamp();
+        a.phase = 'grace';
+        break;
+      case 'guest.leak':
+        if (a.req !== undefined) a.req.leakAt = this.stamp();
+        break;
+      case 'host.complete.notify':
+        if (this.w.bus.irqLine) this.tag('coalescedIrq');
+        break;
+      default:
+    }
+  }
+
+  private passed(actor: string, point: PointName, addr: number, gen: number): void {
+    const a = this.actor(actor);
+    const req = a.req;
+    switch (point) {
+      case 'guest.portWrite':
+        if (req !== undefined && req.addr === addr && !req.tracking) {
+          req.tracking = true;
+          req.flags = this.w.mem.load32(gpa(addr), FLAGS) >>> 0;
+        }
+        break;
+      case 'guest.checkDone':
+        a.phase = 'checked';
+        break;
+      case 'guest.sleep':
+        a.phase = 'wait';
+        break;
+      case 'guest.wake':
+        a.phase = 'run';
+        break;
+      case 'guest.cancel2':
+        a.phase = 'cancel';
+        if (req !== undefined) req.cancelAt = this.stamp();
+        if (req !== undefined && req.doneAt !== undefined) this.tag('doneBeforeCancel');
+        if ([...this.actors.values()].filter((o) => o.phase === 'cancel').length >= 2)
+          this.tag('concurrentCancels');
+        break;
+      case 'guest.leak':
+        if (req !== undefined && req.addr === addr) {
+          req.tracking = false;
+          if (this.w.phys.info(gpa(addr))?.state !== BlockState.QUARANTINED)
+            this.fail(
+              'I4',
+              actor,
+              `request ${hex(addr)} leaked but not quarantined (it can be handed out again)`,
+            );
+        }
+        a.phase = 'run';
+        break;
+      case 'guest.copyBack':
+        checkCopyBack(this, actor, addr, gen);
+        break;
+      case 'guest.free': {
+        const r = this.live.get(addr);
+        if (r !== undefined && r.gen === gen) {
+          if (r.leakAt !== undefined)
+            this.fail('I4', actor, `request ${hex(addr)} freed after its cancel failed and DONE never came`);
+          r.freed = true;
+          r.tracking = false;
+        }
+        a.phase = 'run';
+        break;
+      }
+      case 'device.cancel.mark':
+        this.marked(actor, addr, gen);
+        break;
+      case 'host.pick': {
+        const id = this.w.cmds.get(addr, CmdField.ID);
+        const cmd = this.cmds.get(id);
+        if (cmd !== undefined) cmd.picked = true;
+        break;
+      }
+      case 'host.complete.remove': {
+        const cmd = this.cmds.get(gen);
+        if (cmd !== undefined) cmd.completion = actor;
+        break;
+      }
+      case 'host.complete.checkCancelled':
+        if (this.cmds.get(gen)?.markedAt !== undefined) this.tag('completedCancelled');
+        break;
+      case 'host.complete.readReq': {
+        // Past the cancelled check: a cancelled command reaching this point is about to be written back.
+        const cmd = this.cmds.get(gen);
+        if (cmd?.markedAt !== undefined)
+          this.fail(
+            'I2',
+            actor,
+            `command ${gen} was cancelled at ${cmd.markedAt.phase} step ${cmd.markedAt.step}, yet completion goes on to write it back`,
+          );
+        break;
+      }
+      case 'host.complete.writeBuffers':
+      case 'host.complete.writeHeader':
+      case 'host.complete.setDone':
+        hostWrote(this, actor, point, gen);
+        break;
+      case 'irq.wake':
+        for (const [id, o] of this.actors)
+          if (id !== actor && o.phase === 'wait' && this.thread(id) !== undefined) this.tag('isrWakesOther');
+        break;
+      default:
+    }
+  }
+
+  /** The device marked command `id` cancelled for a guest cancelling `phys` (I11). */
+  private marked(actor: string, phys: number, id: number): void {
+    const cmd = this.cmds.get(id);
+    if (cmd === undefined) return;
+    cmd.markedAt = this.stamp();
+    if (!cmd.picked) this.tag('cancelWhileQueued');
+    else if (cmd.completion === undefined) this.tag('cancelWhileRunning');
+    for (const [gid, g] of this.actors) {
+      if (g.phase !== 'cancel' || g.req?.addr !== phys) continue;
+      if (g.req.gen !== cmd.gen)
+        this.fail(
+          'I11',
+          actor,
+          `${gid} cancels ${hex(phys)} gen ${g.req.gen}; the device marked command ${id} of gen ${cmd.gen}`,
+        );
+    }
+    // S5c: the command's completion is already at its remove step (cancel wins the lock by a hair).
+    for (const x of this.sim.actorIds()) {
+      const e = this.sim.pendingEffect(x);
+      if (e?.k === 'point' && POINTS[e.id] === 'host.complete.remove' && e.gen === id)
+        this.tag('cancelAtRemove');
+    }
+  }
+
+  /** The newest request record at (addr, gen). */
+  reqAt(addr: number, gen: number): Req | undefined {
+    for (let i = this.reqs.length - 1; i >= 0; i--) {
+      const r = this.reqs[i]!;
+      if (r.addr === addr && r.gen === gen) return r;
+    }
+    return undefined;
+  }
+
+  /** Flags of every tracked request only ever gain bits (I10); note when DONE appears. */
+  private watchFlags(actor: string): void {
+    for (const r of this.live.values()) {
+      if (!r.tracking) continue;
+      const f = this.w.mem.load32(gpa(r.addr), FLAGS) >>> 0;
+      if (f === r.flags) continue;
+      // Some frees have no point of their own (connect and disconnect requests): a changed word may just
+      // be a new owner's. Only a request still holding its allocation is judged.
+      if (!this.w.holds(r.addr, r.gen)) {
+        r.tracking = false;
+        r.freed = true;
+        continue;
+      }
+      if ((f & r.flags) !== r.flags)
+        this.fail('I10', actor, `flags of ${hex(r.addr)} went ${hex(r.flags)} -> ${hex(f)} (a bit cleared)`);
+      if ((f & HgcmReqFlag.DONE) !== 0 && r.doneAt === undefined) {
+        r.doneAt = this.stamp();
+        if (r.cancelOk)
+          this.fail('I2', actor, `DONE set on ${hex(r.addr)} after the guest was told its cancel succeeded`);
+        const a = this.actors.get(r.actor);
+        if (a?.phase === 'checked') this.tag('doneBeforeSleep');
+      }
+      r.flags = f;
+    }
+  }
+}

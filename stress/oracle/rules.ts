@@ -1,0 +1,83 @@
+// The oracles' rules about the host's writes (I1 at every write step, I2, I3, I13), the guest's copy-back
+// (I8) and the pending list (I9), applied by the monitor as it follows a run.
+import { HgcmReqFlag, RequestType, VMMDevHGCMRequestHeader } from '../../src/abi/index.js';
+import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
+import type { PointName } from '../../src/runtime/points.js';
+import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
+import type { Monitor } from './monitor.js';
+
+/** Is a request type an HGCM call? */
+export const isCall = (type: number): boolean =>
+  type === RequestType.HGCMCall32 || type === RequestType.HGCMCall64;
+/** Offset of fu32Flags in an HGCM request. */
+export const FLAGS = VMMDevHGCMRequestHeader.off.fu32Flags;
+
+/** The host wrote part of command `id`'s results (I1, I2, I3, I13). */
+export function hostWrote(m: Monitor, actor: string, point: PointName, id: number): void {
+  const cmd = m.cmds.get(id);
+  if (cmd === undefined) return;
+  if (point === 'host.complete.writeHeader') cmd.headers++;
+  if (point === 'host.complete.setDone') cmd.dones++;
+  if (cmd.headers > 1 || cmd.dones > 1) m.fail('I3', actor, `command ${id} completed (written back) twice`);
+  if (cmd.markedAt !== undefined)
+    m.fail(
+      'I2',
+      actor,
+      `command ${id} was cancelled at ${cmd.markedAt.phase} step ${cmd.markedAt.step}, yet ${point}`,
+    );
+  const req = m.reqAt(cmd.phys, cmd.gen);
+  if (req?.cancelOk === true)
+    m.fail('I2', actor, `the guest was told the cancel of ${hex(cmd.phys)} succeeded, yet ${point}`);
+  const slot = m.w.slotOf(id);
+  if (
+    slot !== undefined &&
+    !m.w.hostWriteOk(slot, point === 'host.complete.writeBuffers' && isCall(cmd.type))
+  )
+    m.fail(
+      'I1',
+      actor,
+      `${point} for command ${id} lands in freed or reused memory (request ${hex(cmd.phys)} gen ${cmd.gen})`,
+    );
+  if (point === 'host.complete.writeBuffers') {
+    const moved = cmd.buffers.find((b) => !m.w.blockIs(b.payload, b.gen));
+    if (moved !== undefined)
+      m.fail(
+        'I1',
+        actor,
+        `command ${id} writes its output into buffer ${hex(moved.payload)} of gen ${moved.gen}, which was freed (or handed out again)`,
+      );
+  }
+  if (req?.leakAt !== undefined && point === 'host.complete.writeHeader') m.tag('leakLateWrite');
+  const gone = m.ledger.ops.some((o) => o.k === 'disconnect' && o.rc === 0 && o.clientId === cmd.clientId);
+  if (gone && isCall(cmd.type) && (req === undefined || req.freed || req.cancelOk))
+    m.fail('I13', actor, `a completion for disconnected client ${cmd.clientId} lands in a call that is over`);
+}
+
+/** The guest copies results back from `addr` (I8: only after the host wrote them, and DONE). */
+export function checkCopyBack(m: Monitor, actor: string, addr: number, gen: number): void {
+  const cmd = [...m.cmds.values()].reverse().find((c) => c.phys === addr && c.gen === gen);
+  if (cmd === undefined) return; // answered in the port write: nothing of the host's to wait for
+  if ((m.w.mem.load32(gpa(addr), FLAGS) & HgcmReqFlag.DONE) === 0)
+    m.fail('I4', actor, `call ${hex(addr)} returns as completed but DONE was never set`);
+  if (cmd.headers === 0)
+    m.fail('I8', actor, `results of command ${cmd.id} copied back before the host wrote them`);
+}
+
+/** I9: at most one uncancelled listed command per address, each on a live allocation of its generation. */
+export function checkListed(m: Monitor, actor: string): void {
+  const c = m.w.cmds;
+  const seen = new Set<number>();
+  for (let s = 0; s < c.capacity; s++) {
+    if (c.get(s, CmdField.STATE) !== CmdState.LISTED || c.get(s, CmdField.CANCELLED) === 1) continue;
+    const phys = c.get(s, CmdField.PHYS) >>> 0;
+    if (seen.has(phys)) m.fail('I9', actor, `two uncancelled commands pending at ${hex(phys)}`);
+    seen.add(phys);
+    const gen = c.get(s, CmdField.GEN) >>> 0;
+    if (gen !== 0 && !m.w.holds(phys, gen))
+      m.fail(
+        'I9',
+        actor,
+        `command ${c.get(s, CmdField.ID)} pending at ${hex(phys)} whose request (gen ${gen}) was freed`,
+      );
+  }
+}

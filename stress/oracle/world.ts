@@ -1,0 +1,124 @@
+// The oracles' god's-eye view of a machine: guest RAM and heaps, the command table, the device bus,
+// clients and counters, attached from the machine's shared memory (any executor, any thread).
+import { ClientState, ClientTable } from '../../src/hgcm/clients.js';
+import { heapAuditor } from '../../src/machine/audit.js';
+import type { MachineShared, ResolvedConfig } from '../../src/machine/config.js';
+import { GuestMemory } from '../../src/runtime/guest-memory.js';
+import { StatsBlock, type CounterName } from '../../src/runtime/stats.js';
+import { GuestHeap } from '../../src/vcpu/guest-heap.js';
+import { guestMap } from '../../src/vcpu/layout.js';
+import { DeviceBus } from '../../src/vmmdev/bus.js';
+import { CmdField, CommandTable } from '../../src/vmmdev/commands.js';
+import { commandCall, type HgcmHostEnv, type HostWriteAuditor } from '../../src/vmmdev/complete.js';
+import type { PhysRun } from '../../src/vmmdev/parse-call.js';
+import { SnapshotArena } from '../../src/vmmdev/snapshots.js';
+import { ParmDirection, ParmType } from '../../src/abi/index.js';
+import { BlockState } from '../../src/runtime/shared-heap.js';
+
+/** Read-only handles on one machine's shared state. */
+export class World {
+  readonly config: ResolvedConfig;
+  readonly shared: MachineShared;
+  readonly mem: GuestMemory;
+  readonly phys: GuestHeap;
+  readonly data: GuestHeap;
+  readonly cmds: CommandTable;
+  readonly bus: DeviceBus;
+  readonly clients: ClientTable;
+  readonly stats: StatsBlock;
+  private readonly auditor: HostWriteAuditor;
+  private readonly env: Pick<HgcmHostEnv, 'mem' | 'cmds' | 'snaps'>;
+
+  constructor(shared: MachineShared) {
+    this.shared = shared;
+    this.config = shared.config;
+    this.mem = GuestMemory.attach(shared.ram);
+    const map = guestMap(shared.config.ramBytes, shared.config.heapBytes);
+    this.phys = GuestHeap.attach('phys', this.mem, map.heapBase);
+    this.data = GuestHeap.attach('data', this.mem, map.memBase);
+    this.cmds = CommandTable.attach(shared.cmds);
+    this.bus = DeviceBus.attach(shared.bus);
+    this.clients = ClientTable.attach(shared.clients);
+    this.stats = new StatsBlock(shared.stats);
+    this.auditor = heapAuditor(this.mem, shared.config, this.cmds);
+    this.env = { mem: this.mem, cmds: this.cmds, snaps: SnapshotArena.attach(shared.snaps) };
+  }
+
+  counter(name: CounterName): number {
+    return this.stats.get(name);
+  }
+
+  /** The heap block holding guest-physical `addr`, in either heap. */
+  block(addr: number): { payload: number; state: number; gen: number; payloadBytes: number } | undefined {
+    return this.phys.containing(addr) ?? this.data.containing(addr);
+  }
+
+  /** Is the allocation (addr, gen) still live or quarantined (not freed, not reused)? */
+  holds(addr: number, gen: number): boolean {
+    const b = this.phys.containing(addr);
+    return b !== undefined && b.payload === addr && b.gen >>> 0 === gen >>> 0 && b.state !== BlockState.FREE;
+  }
+
+  /**
+   * Listed commands of clients that are still connected: what the host still owes. (Calls of a client
+   * that is gone may stay listed forever: the host drops them and only a cancel finds them.)
+   */
+  pendingForLiveClients(): number[] {
+    return this.cmds.listedSlots().filter((s) => {
+      const client = this.clients.at(this.cmds.get(s, CmdField.CLIENT_SLOT));
+      return (
+        client.id === this.cmds.get(s, CmdField.CLIENT_ID) >>> 0 && client.state === ClientState.CONNECTED
+      );
+    });
+  }
+
+  /** The command slot holding command `id`, or undefined once it is released. */
+  slotOf(id: number): number | undefined {
+    for (let i = 0; i < this.cmds.capacity; i++) {
+      if (this.cmds.get(i, CmdField.STATE) !== 0 && this.cmds.get(i, CmdField.ID) === id) return i;
+    }
+    return undefined;
+  }
+
+  /** The heap blocks (payload, generation) a call command's FROM_HOST buffers lie in, as they are now. */
+  bufferBlocks(slot: number): { payload: number; gen: number }[] {
+    const out: { payload: number; gen: number }[] = [];
+    const call = commandCall(this.env as HgcmHostEnv, slot);
+    for (const p of call.parms) {
+      if ((p.dir & ParmDirection.FROM_HOST) === 0 || p.type === ParmType.Embedded) continue;
+      for (const r of p.runs) {
+        if (r.phys < 0 || r.len === 0) continue;
+        // Every block the run touches, not just the first.
+        for (let at = r.phys; at < r.phys + r.len;) {
+          const b = this.block(at);
+          if (b === undefined) break;
+          out.push({ payload: b.payload, gen: b.gen >>> 0 });
+          at = b.payload + b.payloadBytes;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Is the block at payload `payload` still the generation `gen`, and not free? */
+  blockIs(payload: number, gen: number): boolean {
+    const b = this.block(payload);
+    return b !== undefined && b.payload === payload && b.gen >>> 0 === gen && b.state !== BlockState.FREE;
+  }
+
+  /**
+   * Would the host's writes for command `slot` (its request header and FROM_HOST buffers) land in live or
+   * quarantined memory of the generation the guest submitted? (The machine's own auditor's rule, asked at
+   * the very step the host writes rather than once before.)
+   */
+  hostWriteOk(slot: number, withBuffers: boolean): boolean {
+    const phys = this.cmds.get(slot, CmdField.PHYS) >>> 0;
+    const runs: PhysRun[] = [{ phys, len: 32 }];
+    if (withBuffers && this.cmds.get(slot, CmdField.SNAP_LEN) > 0) {
+      const call = commandCall(this.env as HgcmHostEnv, slot);
+      for (const p of call.parms)
+        if ((p.dir & ParmDirection.FROM_HOST) !== 0 && p.type !== ParmType.Embedded) runs.push(...p.runs);
+    }
+    return this.auditor.checkWrite(slot, runs);
+  }
+}

@@ -1,0 +1,245 @@
+// One stress run under the sim executor: build the machine, connect the shared clients (prelude), play the
+// workload's threads under the chosen strategy with the online oracles watching every step (main), then
+// disconnect (teardown) and run the final checks. The main phase's decisions are the run's schedule.
+import { SimMachine } from '../src/machine/sim-machine.js';
+import type { FaultName } from '../src/runtime/faults.js';
+import type { Proc } from '../src/runtime/proc.js';
+import type {
+  Sim,
+  SimObserver,
+  SimResult,
+  StepEvent,
+  Strategy,
+  TimeProfile,
+  TraceStep,
+} from '../src/sim/sim.js';
+import { DivergenceError, firstStrategy, recording } from '../src/sim/strategies.js';
+import { GuestLib } from '../src/vcpu/guest-lib.js';
+import { Session, closeSession } from '../src/vcpu/vboxguest.js';
+import { outcomeTags } from './coverage.js';
+import { machineConfig, switchFaults } from './machine-config.js';
+import { baseline, finalChecks, type Baseline } from './oracle/final.js';
+import { ViolationError, type Violation } from './oracle/invariants.js';
+import { Monitor } from './oracle/monitor.js';
+import { World } from './oracle/world.js';
+import { resolveRun, type ResolvedRun, type RunSpec } from './run-spec.js';
+import {
+  Ledger,
+  connectShared,
+  disconnectShared,
+  runThread,
+  type HoldUntil,
+  type Workload,
+} from './workload.js';
+
+/** How to run one workload under the sim. */
+export interface SimRunOptions {
+  readonly workload: Workload;
+  /** Chooses the main phase's steps (wrap it with `recording` yourself, or read `decisions`). */
+  readonly strategy: Strategy;
+  readonly profile: TimeProfile;
+  /** Mutations (or host faults) switched on besides the workload's own. */
+  readonly faults?: readonly FaultName[];
+  /** Main-phase steps before the run counts as not ending (I6). */
+  readonly maxSteps?: number;
+  /** Keep the main phase's trace (replay compares it; off saves memory in long campaigns). */
+  readonly trace?: boolean;
+}
+
+/** What one sim run found. */
+export interface SimRunReport {
+  /** Empty when the run passed. Online violations stop the run, so there is at most one of those. */
+  readonly violations: readonly Violation[];
+  readonly status: SimResult['status'] | 'violation' | 'diverged';
+  /** Main-phase steps taken. */
+  readonly steps: number;
+  /** The actor chosen at each main-phase step: the schedule. */
+  readonly decisions: readonly string[];
+  readonly trace: readonly TraceStep[];
+  readonly tags: ReadonlySet<string>;
+  readonly ledger: Ledger;
+  readonly time: number;
+  /** Set when a replay met a state its schedule did not record. */
+  readonly divergence: DivergenceError | undefined;
+  readonly logs: readonly string[];
+}
+
+/** Forwards sim events to the monitor once it exists (the sim is built before the world it watches). */
+class Relay implements SimObserver {
+  target: SimObserver | undefined;
+  afterStep(e: StepEvent): void {
+    this.target?.afterStep?.(e);
+  }
+  beforeAdvance(to: number): void {
+    this.target?.beforeAdvance?.(to);
+  }
+}
+
+/** Run one workload once. */
+export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
+  const relay = new Relay();
+  const trace: TraceStep[] = [];
+  const m = await SimMachine.create(machineConfig(o.workload), {
+    seed: 0,
+    strategy: firstStrategy,
+    maxSteps: o.maxSteps ?? 200_000,
+    sim: { waits: 'cell', time: o.profile, observer: relay, trace: o.trace ?? true },
+  });
+  const world = new World(m.shared);
+  // Ledger stamps are the monitor's step count across phases: a real-time order for the history oracle.
+  const ledger: Ledger = new Ledger(o.workload.clients.length, (): number => monitor.tick);
+  const monitor: Monitor = new Monitor(world, ledger, o.workload, m.sim);
+  relay.target = monitor;
+  const w = o.workload;
+  const violations: Violation[] = [];
+  const rec = recording(o.strategy);
+  let status: SimRunReport['status'] = 'done';
+  let steps = 0;
+  let divergence: DivergenceError | undefined;
+
+  /** Run one phase; undefined when it ended in a violation or divergence (recorded). */
+  const phase = (name: 'prelude' | 'main' | 'teardown', strategy: Strategy): SimResult | undefined => {
+    monitor.phase = name;
+    m.sim.setStrategy(strategy);
+    try {
+      return m.sim.run();
+    } catch (e) {
+      if (e instanceof ViolationError) {
+        violations.push(e.violation);
+        status = 'violation';
+      } else if (e instanceof DivergenceError) {
+        divergence = e;
+        status = 'diverged';
+      } else {
+        const err = e as Error & { simActor?: string; simStep?: number };
+        violations.push({
+          inv: 'X1',
+          phase: name,
+          step: err.simStep ?? -1,
+          at: m.sim.clock.now(),
+          actor: err.simActor ?? '?',
+          detail: `${err.name}: ${err.message}`,
+        });
+        status = 'violation';
+      }
+      return undefined;
+    }
+  };
+  m.sim.spawn('prelude', connectShared(m.kernel(0), w, ledger));
+  const pre = phase('prelude', firstStrategy);
+  if (pre !== undefined && pre.status !== 'done') {
+    const detail = `the harness's set-up (connecting the shared clients) ended ${pre.status}`;
+    violations.push({
+      inv: 'X1',
+      phase: 'prelude',
+      step: pre.steps,
+      at: m.sim.clock.now(),
+      actor: 'prelude',
+      detail,
+    });
+    status = 'violation';
+  } else if (pre !== undefined) {
+    const base = baseline(world);
+    // The sim keeps one trace across runs: the main phase's steps follow the prelude's.
+    const all = pre.trace;
+    const before = all.length;
+    for (const [t, plan] of w.threads.entries()) {
+      const k = m.kernel(plan.vcpu);
+      const session = Session.open(k, plan.user);
+      if (typeof session === 'number') throw new Error(`stress: no session for thread ${t}`);
+      m.sim.spawn(`g${t}`, inSession(new GuestLib(k, session), w, t, ledger));
+    }
+    switchFaults(m.shared.faults, w, o.faults ?? []);
+    for (const s of w.signals) m.sim.setTimer(s.at, () => world.bus.signal(s.vcpu));
+    for (const h of w.holds) {
+      const match = (id: string): boolean => h.actors.some((p) => id.startsWith(p));
+      m.sim.holdAt(match, h.point, holdCondition(h.until, m.sim, world, base), { soft: true });
+    }
+    const main = phase('main', rec.strategy);
+    steps = rec.decisions.length;
+    trace.push(...all.slice(before));
+    if (main !== undefined) {
+      status = main.status;
+      let ended: SimResult['status'] = main.status;
+      if (main.status === 'done') {
+        switchFaults(m.shared.faults, w, [], true);
+        m.sim.spawn('teardown', disconnectShared(m.kernel(0), w, ledger));
+        ended = phase('teardown', firstStrategy)?.status ?? 'done';
+      }
+      // The teardown phase may have recorded a violation (the closure sets status).
+      if ((status as SimRunReport['status']) !== 'violation') {
+        if (main.status !== 'done') {
+          // A run that could not end: say why if it is a lost wake-up or an ignored signal.
+          try {
+            monitor.checkSleepers(
+              Infinity,
+              `when the run ${main.status === 'deadlock' ? 'deadlocked' : 'stopped'}`,
+            );
+          } catch (e) {
+            if (!(e instanceof ViolationError)) throw e;
+            violations.push(e.violation);
+          }
+        }
+        if (violations.length === 0)
+          violations.push(
+            ...finalChecks({
+              world,
+              ledger,
+              workload: w,
+              base,
+              status: ended,
+              blocked: main.blocked.map((id) => `${id} at ${m.sim.pendingPoint(id) ?? 'a wait'}`),
+              monitor,
+              realistic: o.profile === 'realistic',
+              at: m.sim.clock.now(),
+            }),
+          );
+        if (violations.length > 0) status = 'violation';
+      }
+    }
+  }
+  const tags = new Set([...monitor.tags, ...outcomeTags(ledger, w, world.counter('host.dropped'))]);
+  return {
+    violations,
+    status,
+    steps,
+    decisions: rec.decisions,
+    trace,
+    tags,
+    ledger,
+    time: m.sim.clock.now(),
+    divergence,
+    logs: m.logs(),
+  };
+}
+
+/** A hold's condition as a function of the running machine. */
+function holdCondition(u: HoldUntil, sim: Sim, world: World, base: Baseline): () => boolean {
+  if (u.k === 'counter') {
+    const from = base.counters[u.name] ?? world.counter(u.name);
+    return () => world.counter(u.name) - from >= u.atLeast;
+  }
+  return () => sim.actorIds().some((id) => id.startsWith(u.actor) && sim.pendingPoint(id) === u.point);
+}
+
+/** A thread's program inside its own VBoxGuest session, closed when it returns. */
+function* inSession(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc<void> {
+  try {
+    yield* runThread(lib, w, t, ledger);
+  } finally {
+    yield* closeSession(lib.k, lib.session);
+  }
+}
+
+/** Run a spec (its workload, strategy and profile resolved afresh) under the sim. */
+export async function runSpec(spec: RunSpec, trace = false): Promise<SimRunReport & { run: ResolvedRun }> {
+  const run = resolveRun(spec);
+  const r = await runSim({
+    workload: run.workload,
+    strategy: run.strategy,
+    profile: run.profile,
+    faults: spec.faults,
+    trace,
+  });
+  return { ...r, run };
+}

@@ -1,0 +1,325 @@
+// A stress workload as data (clients, guest threads and their calls, signals, the machine config) and the
+// guest step machine that plays one thread of it. The same step machine runs under the sim (an actor per
+// thread) and on real vCPU threads (stress/threads/program.ts), and records every call in a ledger.
+import { RT_INDEFINITE_WAIT, Status, type StatusCode } from '../src/abi/index.js';
+import type { MachineConfig } from '../src/machine/config.js';
+import type { PointName } from '../src/runtime/points.js';
+import type { CounterName } from '../src/runtime/stats.js';
+import { gpa } from '../src/runtime/address.js';
+import { waitFor, wait, type Proc } from '../src/runtime/proc.js';
+import type { GuestLib, HgcmCallResult, HgcmParm } from '../src/vcpu/guest-lib.js';
+import type { GuestKernel } from '../src/vcpu/kernel.js';
+import { hgcmConnect, hgcmDisconnect } from '../src/vcpu/vboxguest.js';
+
+/** Wait forever (RT_INDEFINITE_WAIT). */
+export const INFINITE = RT_INDEFINITE_WAIT;
+
+/** Services a workload can use: the built-in test services and the harness's own. */
+export type ServiceName = 'delay' | 'echo' | 'histfile' | 'sloppy';
+
+/** What one call does. */
+export type CallOp =
+  /** delay SLEEP [ms]; with bytes > 0 delay SLEEP_ECHO [ms, in, out]. */
+  | 'sleep'
+  /** echo ECHO [in, out], answered inside the host worker. */
+  | 'echo'
+  /** echo VALUES [u32, u64]: both come back + 1. */
+  | 'values'
+  /** histfile WRITE [ms, offset, in, u32 written]: a file write with a host side effect. */
+  | 'write'
+  /** A kernel call naming a client that does not exist: refused in the port write (SYNC). */
+  | 'badClient';
+
+/** One guest call. */
+export interface CallPlan {
+  readonly op: CallOp;
+  /** Index into Workload.clients. */
+  readonly client: number;
+  /** Host latency in ms (sleep, write). */
+  readonly ms: number;
+  /** Buffer bytes (sleep with echo, echo, write). */
+  readonly bytes: number;
+  /** File offset (write). */
+  readonly offset: number;
+  readonly timeoutMs: number;
+  readonly interruptible: boolean;
+}
+
+/** One thing a guest thread does. */
+export type ThreadStep =
+  | { readonly k: 'connect'; readonly client: number }
+  | { readonly k: 'disconnect'; readonly client: number }
+  | { readonly k: 'call'; readonly call: CallPlan }
+  /** Sleep `ms` (virtual or wall). */
+  | { readonly k: 'pause'; readonly ms: number };
+
+/** A client: `owner` -1 is a kernel client connected before the threads start (shared, like vboxsf's). */
+export interface ClientPlan {
+  readonly service: ServiceName;
+  readonly owner: number;
+}
+
+/** A guest thread, on its own vCPU; `user`: a user session (bounce buffers, always interruptible). */
+export interface ThreadPlan {
+  readonly vcpu: number;
+  readonly user: boolean;
+  readonly steps: readonly ThreadStep[];
+}
+
+/** Post a signal to a vCPU at a time (ms after the threads start). */
+export interface SignalPlan {
+  readonly at: number;
+  readonly vcpu: number;
+}
+
+/** What a hold waits for. */
+export type HoldUntil =
+  /** An actor whose id starts with `actor` is stopped at `point`. */
+  | { readonly k: 'pending'; readonly actor: string; readonly point: PointName }
+  /** A counter reached `atLeast` (counted from the start of the threads). */
+  | { readonly k: 'counter'; readonly name: CounterName; readonly atLeast: number };
+
+/**
+ * A directed prefix for the sim (cancel-race.md 5.2, "force a directed prefix, then explore around it"):
+ * actors whose id starts with one of `actors` stop at `point` until the condition holds. Soft and one-shot:
+ * let go if nothing else could run. The threads executor ignores holds.
+ */
+export interface HoldPlan {
+  readonly actors: readonly string[];
+  readonly point: PointName;
+  readonly until: HoldUntil;
+}
+
+/** A generated workload: everything one run needs besides the schedule. */
+export interface Workload {
+  readonly scenario: string;
+  /** Serializable machine config (flavor, leak scope, old host, faults, workers, grace...). */
+  readonly config: MachineConfig;
+  readonly clients: readonly ClientPlan[];
+  readonly threads: readonly ThreadPlan[];
+  readonly signals: readonly SignalPlan[];
+  readonly holds: readonly HoldPlan[];
+  /** 'fail': the run is expected to violate an invariant (faithful leak scope, upstream defects). */
+  readonly expect: 'pass' | 'fail';
+}
+
+/** How a call ended, from the guest's side. */
+export type CallOutcome = 'sync' | 'completed' | 'cancelled' | 'leaked';
+
+/** One call as the ledger keeps it. */
+export interface CallRecord {
+  readonly thread: number;
+  readonly index: number;
+  /** Unique per run: stamps the call's payload. */
+  readonly tag: number;
+  readonly plan: CallPlan;
+  readonly clientId: number;
+  readonly start: number;
+  end: number;
+  outcome: CallOutcome | undefined;
+  rc: number;
+  result: number;
+  cancelRc: number | undefined;
+  fallback: boolean;
+  request: { readonly addr: number; readonly gen: number } | undefined;
+  leakedBytes: number;
+  /** For completed calls: did the outputs match (echo bytes, values + 1, bytes written)? null: nothing to check. */
+  dataOk: boolean | null;
+  /** A cancelled call whose output buffer changed (the host wrote a call it had promised not to). */
+  writtenAfterCancel: boolean;
+  /** write: bytes the host reported written. */
+  written: number;
+}
+
+/** A connect or disconnect as the ledger keeps it. */
+export interface ClientOpRecord {
+  readonly thread: number;
+  readonly k: 'connect' | 'disconnect';
+  readonly client: number;
+  readonly clientId: number;
+  readonly rc: StatusCode;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Everything the threads of one run did, in the order they did it (a real-time order stamp per entry). */
+export class Ledger {
+  readonly calls: CallRecord[] = [];
+  readonly ops: ClientOpRecord[] = [];
+  /** The call each thread is in now (the sim's oracles read it between steps). */
+  readonly current = new Map<number, CallRecord>();
+  /** Client ids by ClientPlan index (0: not connected). */
+  readonly clientIds: number[];
+  /** A monotonic stamp: sim step counter or wall-clock ms. */
+  readonly stamp: () => number;
+
+  constructor(clients: number, stamp: () => number) {
+    this.clientIds = new Array<number>(clients).fill(0);
+    this.stamp = stamp;
+  }
+}
+
+/** The byte at offset `i` of the payload of call `tag` (so every byte a host writes can be attributed). */
+export function payloadByte(tag: number, i: number): number {
+  return (Math.imul(tag, 131) + i * 7 + 13) & 0xff;
+}
+
+const SERVICE_FN: Readonly<Record<CallOp, number>> = { sleep: 1, echo: 1, values: 2, write: 1, badClient: 1 };
+/** A client id no host hands out (the client table's ids stay far below it). */
+const BAD_CLIENT = 0x7ffffff0;
+
+/** Connect the shared kernel clients (owner -1); run before the threads start. */
+export function* connectShared(k: GuestKernel, w: Workload, ledger: Ledger): Proc<void> {
+  for (const [i, c] of w.clients.entries()) {
+    if (c.owner !== -1) continue;
+    const r = yield* hgcmConnect(k, c.service, k.driverRequestor);
+    if (r.rc !== Status.VINF_SUCCESS) throw new Error(`stress: connecting ${c.service} failed: ${r.rc}`);
+    ledger.clientIds[i] = r.clientId;
+  }
+}
+
+/** Disconnect the shared clients still connected; run after the threads end. */
+export function* disconnectShared(k: GuestKernel, w: Workload, ledger: Ledger): Proc<void> {
+  for (const [i, c] of w.clients.entries()) {
+    const id = ledger.clientIds[i]!;
+    if (c.owner !== -1 || id === 0) continue;
+    yield* hgcmDisconnect(k, id, k.driverRequestor);
+    ledger.clientIds[i] = 0;
+  }
+}
+
+/** Play thread `t` of the workload through `lib` (the thread's session). */
+export function* runThread(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc<void> {
+  const plan = w.threads[t]!;
+  const k = lib.k;
+  let index = 0;
+  for (const s of plan.steps) {
+    if (s.k === 'pause') {
+      const cell = k.bus.wake;
+      yield* wait(waitFor(cell, () => false, { deadline: k.clock.now() + s.ms }));
+    } else if (s.k === 'connect' || s.k === 'disconnect') {
+      const start = ledger.stamp();
+      let rc: StatusCode;
+      let id = ledger.clientIds[s.client]!;
+      if (s.k === 'connect') {
+        const r = yield* lib.connect(w.clients[s.client]!.service);
+        rc = r.rc;
+        id = r.clientId;
+        if (rc === Status.VINF_SUCCESS) ledger.clientIds[s.client] = id;
+      } else {
+        // A shared kernel client is disconnected the kernel's way; a session's through the ioctl.
+        rc =
+          w.clients[s.client]!.owner === -1
+            ? yield* hgcmDisconnect(k, id, k.driverRequestor)
+            : yield* lib.disconnect(id);
+        if (rc === Status.VINF_SUCCESS) ledger.clientIds[s.client] = 0;
+      }
+      ledger.ops.push({ thread: t, k: s.k, client: s.client, clientId: id, rc, start, end: ledger.stamp() });
+      // Connect and disconnect are never interrupted; a signal that came meanwhile is delivered now.
+      k.bus.consumeSignals();
+    } else {
+      yield* oneCall(lib, w, t, index++, s.call, ledger);
+    }
+  }
+}
+
+function* oneCall(
+  lib: GuestLib,
+  w: Workload,
+  t: number,
+  index: number,
+  c: CallPlan,
+  ledger: Ledger,
+): Proc<void> {
+  const k = lib.k;
+  const tag = t * 4096 + index + 1;
+  const clientId = c.op === 'badClient' ? BAD_CLIENT : ledger.clientIds[c.client]!;
+  const n = c.op === 'sleep' || c.op === 'echo' || c.op === 'write' ? c.bytes : 0;
+  const src = n > 0 ? k.data.alloc(n) : undefined;
+  const dst = n > 0 && c.op !== 'write' ? k.data.alloc(n) : undefined;
+  if (n > 0 && (src === undefined || (c.op !== 'write' && dst === undefined)))
+    throw new Error('stress: guest program memory exhausted');
+  if (src !== undefined)
+    k.mem.write(
+      src.addr,
+      Uint8Array.from({ length: n }, (_, i) => payloadByte(tag, i)),
+    );
+  if (dst !== undefined) k.mem.fill(dst.addr, n, 0);
+  const parms: HgcmParm[] = [];
+  if (c.op === 'sleep') parms.push({ type: 'u32', value: c.ms });
+  if (c.op === 'write') parms.push({ type: 'u32', value: c.ms }, { type: 'u32', value: c.offset });
+  if (src !== undefined) parms.push({ type: 'in', addr: src.addr, size: n });
+  if (dst !== undefined) parms.push({ type: 'out', addr: dst.addr, size: n });
+  if (c.op === 'values') parms.push({ type: 'u32', value: tag }, { type: 'u64', value: BigInt(tag) << 20n });
+  if (c.op === 'write') parms.push({ type: 'u32', value: 0 });
+  const fn = c.op === 'sleep' && n > 0 ? 2 : SERVICE_FN[c.op];
+  const rec: CallRecord = {
+    thread: t,
+    index,
+    tag,
+    plan: c,
+    clientId,
+    start: ledger.stamp(),
+    end: 0,
+    outcome: undefined,
+    rc: 0,
+    result: 0,
+    cancelRc: undefined,
+    fallback: false,
+    request: undefined,
+    leakedBytes: 0,
+    dataOk: null,
+    writtenAfterCancel: false,
+    written: 0,
+  };
+  ledger.calls.push(rec);
+  ledger.current.set(t, rec);
+  const opts = { timeoutMs: c.timeoutMs, interruptible: c.interruptible };
+  // Session clients go through the ioctl; shared kernel clients the way a kernel driver calls.
+  const kernelCall = c.op === 'badClient' || w.clients[c.client]?.owner === -1;
+  const r: HgcmCallResult = kernelCall
+    ? yield* lib.callKernel(clientId, fn, parms, opts)
+    : yield* lib.call(clientId, fn, parms, opts);
+  k.bus.consumeSignals();
+  rec.end = ledger.stamp();
+  rec.rc = r.rc;
+  rec.result = r.result;
+  rec.request = r.request;
+  rec.leakedBytes = r.leakedBytes;
+  rec.cancelRc = r.cancel?.cancelRc;
+  rec.fallback = r.cancel?.fallback ?? false;
+  rec.outcome = r.sync ? 'sync' : (r.cancel?.outcome ?? 'completed');
+  if (rec.outcome === 'completed') rec.dataOk = checkOutputs(k, c, tag, r, dst?.addr);
+  if (rec.outcome === 'cancelled' && dst !== undefined)
+    rec.writtenAfterCancel = k.mem.read(dst.addr, n).some((b) => b !== 0);
+  if (c.op === 'write' && r.parms[3]?.type === 'u32')
+    rec.written = rec.outcome === 'completed' ? r.parms[3].value : 0;
+  ledger.current.delete(t);
+  // A leaked call's buffers may be quarantined (strict scope): free() then leaves them alone.
+  if (src !== undefined) k.data.free(src.addr);
+  if (dst !== undefined) k.data.free(dst.addr);
+}
+
+/** Did a completed call bring back what the host produced for this very call? */
+function checkOutputs(
+  k: GuestKernel,
+  c: CallPlan,
+  tag: number,
+  r: HgcmCallResult,
+  dst: number | undefined,
+): boolean | null {
+  if (r.rc !== Status.VINF_SUCCESS || r.result !== Status.VINF_SUCCESS) return null;
+  if (c.op === 'values') {
+    const [a, b] = r.parms;
+    return (
+      a?.type === 'u32' && a.value === tag + 1 && b?.type === 'u64' && b.value === (BigInt(tag) << 20n) + 1n
+    );
+  }
+  if (c.op === 'write') {
+    const p = r.parms[3];
+    return p?.type === 'u32' && p.value === c.bytes;
+  }
+  if (dst === undefined) return null;
+  const out = k.mem.read(gpa(dst), c.bytes);
+  return out.every((b, i) => b === payloadByte(tag, i));
+}

@@ -1,0 +1,36 @@
+// The main job, small: it runs both phases, every invariant check passes, and its trace file is a valid
+// Chrome trace with spans properly nested per thread.
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, vi } from 'vitest';
+import { demo } from '../../src/cli/demo.js';
+import { validateChrome } from '../trace/validate.js';
+
+test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
+  const trace = join(tmpdir(), `hgcm-demo-test-${process.pid}.json`);
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  try {
+    const code = await demo(['--ops', '300', '--trace', trace]);
+    const out = lines.join('\n');
+    expect(code, out).toBe(0);
+    expect(out).toContain('== current host');
+    expect(out).toContain('== old host (no HGCMCancel2)');
+    expect(out).toContain('All invariant checks passed.');
+    expect(out).not.toContain('FAIL');
+    expect(out).toMatch(/legacy fallbacks\)/);
+    expect(out).toContain('The path of one traced call');
+    const t = JSON.parse(readFileSync(trace, 'utf8'));
+    expect(validateChrome(t)).toBeGreaterThanOrEqual(3);
+    const threads = new Set(
+      t.traceEvents
+        .filter((e: { ph: string }) => e.ph === 'M')
+        .map((e: { args: { name: string } }) => e.args.name),
+    );
+    expect(threads).toEqual(new Set(['hgcm-runtime', 'device', 'vcpu0', 'vcpu1', 'host0', 'host1']));
+  } finally {
+    log.mockRestore();
+    rmSync(trace, { force: true });
+  }
+});

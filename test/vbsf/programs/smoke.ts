@@ -1,0 +1,15 @@
+// Guest program: a first walk through the guest file API on a real share.
+import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import { O } from '../../../src/vcpu/shared-folders-fs.js';
+
+export function basics(g: GuestContext, args: { share: string }): unknown {
+  const fs = g.sf.mount(args.share);
+  const fd = fs.open('/a.txt', O.RDWR | O.CREAT);
+  const n = fs.write(fd, new TextEncoder().encode('hello host'));
+  const back = new TextDecoder().decode(fs.pread(fd, 100, 0));
+  const st = fs.fstat(fd);
+  fs.close(fd);
+  fs.mkdir('/dir');
+  const names = fs.readdir('/');
+  return { n, back, size: st.size, names };
+}
