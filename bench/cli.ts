@@ -2,7 +2,7 @@
 // its best peer, then the goals as ratios from the same run; --json for machines, --compare for change.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { SpinPolicy } from '../src/machine/config.js';
+import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/config.js';
 import { compare, goalsTable, header, table } from './report.js';
 import { runSuites, type RunResult, type Suite } from './runner.js';
 import { dispatchSuite } from './suites/dispatch.js';
@@ -16,14 +16,15 @@ export const SUITES: readonly Suite[] = [limitSuite, peersSuite, dispatchSuite, 
 
 /** The command's usage line. */
 export const USAGE =
-  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long] [--list]';
+  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long[,idle[,spinners]]] [--list]';
 
 function parseSpin(v: string | undefined): SpinPolicy | undefined {
   if (v === undefined) return undefined;
-  const [short, long] = v.split(',').map(Number);
-  if (!Number.isSafeInteger(short) || !Number.isSafeInteger(long) || short! < 0 || long! < 0)
-    throw new RangeError(`--spin takes two non-negative integers, "short,long": ${v}`);
-  return { short: short!, long: long! };
+  const [short, long, idle = DEFAULT_SPIN.idle, spinners = DEFAULT_SPIN.spinners] = v.split(',').map(Number);
+  const ok = (n: number | undefined): boolean => Number.isSafeInteger(n) && n! >= 0;
+  if (!ok(short) || !ok(long) || !ok(idle) || !ok(spinners))
+    throw new RangeError(`--spin takes non-negative integers "short,long[,idle[,spinners]]": ${v}`);
+  return { short: short!, long: long!, idle, spinners };
 }
 
 /** Parse, run, print. Returns the process exit code. */

@@ -18,7 +18,7 @@ export const dispatchSuite: Suite = {
       budget: ctx.budget,
       threads: 2,
       // The device waits for a completion like a guest does (short); an idle pool task is long.
-      spin: { device: ctx.policy.short, pool: ctx.policy.long },
+      spin: { device: ctx.policy.long, pool: ctx.policy.idle },
     };
     const w = spawnModuleWorker(WORKER, { workerData: job });
     const r = await new Promise<DispatchResult>((resolve, reject) => {

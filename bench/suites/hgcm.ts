@@ -90,6 +90,11 @@ export const hgcmSuite: Suite = {
         ['call', 'inline', 'noop-inline', 'no-op call (inline service, completes in the port write)'],
         ['fast', 'inline', 'noop-inline', 'no-op fast call (inline service, completes in the port write)'],
       ] as const;
+      // Warm every thread's code (device, pool workers, guest) before the first row: the first calls after
+      // a start run in the interpreter and would be charged to whichever row came first.
+      ctx.log('  warm-up');
+      for (const [mode, , service] of noop)
+        await latency(m, { mode, service, fn: 1, size: 0 }, { timeMs: ctx.quick ? 100 : 300, warmupMs: 0 });
       for (const [mode, where, service, label] of noop) {
         ctx.log(`  ${label}`);
         const s = await latency(m, { mode, service, fn: 1, size: 0 }, ctx.budget);
@@ -107,6 +112,33 @@ export const hgcmSuite: Suite = {
             s,
           ),
         );
+      }
+      // Tracing: the same pool call with every call traced, and with 1 in 64; the cost is the difference
+      // from the untraced row above (tracing off is one boolean test per layer).
+      const off = rows.find((r) => r.id === 'hgcm.noop.call.pool')!;
+      for (const sample of [64, 1]) {
+        const label = `no-op call (pool), tracing ${sample === 1 ? 'every call' : `1 in ${sample} calls`}`;
+        ctx.log(`  ${label}`);
+        m.trace.set(true, sample);
+        const s = await latency(m, { mode: 'call', service: 'noop', fn: 1, size: 0 }, ctx.budget);
+        m.trace.set(false);
+        const traced = m.trace.records().length;
+        m.trace.clear();
+        const cost = s.medianUs - off.medianUs!;
+        rows.push({
+          ...rowOf(
+            {
+              id: `hgcm.noop.call.pool.trace${sample}`,
+              suite: 'hgcm',
+              label,
+              kind: 'latency',
+              limit: 'limit.twohop.policy',
+              peers: PEERS,
+            },
+            s,
+          ),
+          note: `tracing costs ${cost >= 0 ? '+' : ''}${cost.toFixed(2)} µs per call (median vs untraced); ${traced} records kept`,
+        });
       }
       for (const [name, size] of [
         ['4k', 4096],

@@ -22,8 +22,8 @@ export interface RawSpins {
 /** The raw doorbells' spins under a runtime policy (see the wait sites named in RawSpins). */
 export function rawSpins(p: SpinPolicy): RawSpins {
   return {
-    oneHop: { guest: p.short, host: p.long },
-    twoHop: { guest: p.long, dev: p.long, pool: p.long },
+    oneHop: { guest: p.short, host: p.idle },
+    twoHop: { guest: p.long, dev: p.idle, pool: p.idle },
   };
 }
 
@@ -49,16 +49,20 @@ export async function rawRoundTrip(
   hops: 1 | 2,
   spins: { guest: number; dev: number; pool: number },
   budget: Budget,
+  spinners = 0,
 ): Promise<Summary> {
   const sab = new SharedArrayBuffer(Word.SIZE * 4);
   const hosts =
     hops === 1
-      ? [start({ role: 'host', sab, spin: spins.dev })]
-      : [start({ role: 'dev', sab, spin: spins.dev }), start({ role: 'pool', sab, spin: spins.pool })];
+      ? [start({ role: 'host', sab, spin: spins.dev, spinners })]
+      : [
+          start({ role: 'dev', sab, spin: spins.dev, spinners }),
+          start({ role: 'pool', sab, spin: spins.pool, spinners }),
+        ];
   await Promise.all(hosts.map(online));
   // Let start-up work (module loading, JIT threads) die down before timing.
   await new Promise((r) => setTimeout(r, 150));
-  const g = start({ role: 'guest', sab, spin: spins.guest, hops, budget });
+  const g = start({ role: 'guest', sab, spin: spins.guest, spinners, hops, budget });
   const summary = new Promise<Summary>((resolve, reject) => {
     g.once('message', (m: Summary) => resolve(m));
     g.once('error', reject);
@@ -134,8 +138,9 @@ function fsRows(budget: Budget, quick: boolean): Row[] {
   return rows;
 }
 
-function spinNote(s: { guest: number; dev: number; pool?: number }): string {
-  return `spins: guest ${s.guest}, device ${s.dev}${s.pool === undefined ? '' : `, pool ${s.pool}`}`;
+function spinNote(s: { guest: number; dev: number; pool?: number }, spinners: number): string {
+  const pool = s.pool === undefined ? '' : `, pool ${s.pool}`;
+  return `spins: guest ${s.guest}, device ${s.dev}${pool}${spinners > 0 ? `; at most ${spinners} spinning` : ''}`;
 }
 
 /** The limit suite. */
@@ -157,7 +162,8 @@ export const limitSuite: Suite = {
     ] as const;
     for (const [key, what, one, two] of variants) {
       ctx.log(`  doorbell ${what}`);
-      const s1 = await rawRoundTrip(1, one, ctx.budget);
+      const spinners = key === 'policy' ? ctx.policy.spinners : 0;
+      const s1 = await rawRoundTrip(1, one, ctx.budget, spinners);
       rows.push(
         rowOf(
           {
@@ -165,12 +171,12 @@ export const limitSuite: Suite = {
             suite: 'limit',
             label: `doorbell round trip, ${what}`,
             kind: 'latency',
-            note: spinNote({ guest: one.guest, dev: one.dev }),
+            note: spinNote({ guest: one.guest, dev: one.dev }, spinners),
           },
           s1,
         ),
       );
-      const s2 = await rawRoundTrip(2, two, ctx.budget);
+      const s2 = await rawRoundTrip(2, two, ctx.budget, spinners);
       rows.push(
         rowOf(
           {
@@ -178,7 +184,7 @@ export const limitSuite: Suite = {
             suite: 'limit',
             label: `two-hop round trip, ${what}`,
             kind: 'latency',
-            note: spinNote(two),
+            note: spinNote(two, spinners),
           },
           s2,
         ),

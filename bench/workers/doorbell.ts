@@ -9,17 +9,33 @@ import { Word, type DoorbellJob } from './protocol.js';
 /** The value the guest rings to end the run; every relay passes it on and returns. */
 const STOP = -1;
 
-/** Wait until a[i] != old: `spins` loads first, then Atomics.wait. Returns the new value. */
+/**
+ * Wait until a[i] != old: `spins` loads first (when the gate lets this thread spin, as the runtime's
+ * SpinGate does), then Atomics.wait. Returns the new value.
+ */
 function waitChange(a: Int32Array, i: number, old: number, spins: number): number {
-  for (let k = 0; k < spins; k++) {
-    const v = Atomics.load(a, i);
-    if (v !== old) return v;
+  if (spins > 0 && enterGate(a)) {
+    try {
+      for (let k = 0; k < spins; k++) {
+        const v = Atomics.load(a, i);
+        if (v !== old) return v;
+      }
+    } finally {
+      if (job.spinners > 0) Atomics.sub(a, Word.GATE, 1);
+    }
   }
   for (;;) {
     Atomics.wait(a, i, old);
     const v = Atomics.load(a, i);
     if (v !== old) return v;
   }
+}
+
+function enterGate(a: Int32Array): boolean {
+  if (job.spinners === 0) return true;
+  if (Atomics.add(a, Word.GATE, 1) < job.spinners) return true;
+  Atomics.sub(a, Word.GATE, 1);
+  return false;
 }
 
 function ring(a: Int32Array, i: number, v: number): void {

@@ -95,7 +95,7 @@ export class HostWorker {
     while (!this.stopped) {
       const item = ring.pop();
       if (item === undefined) {
-        yield waitFor(ring.bell, () => ring.length > 0, { hint: 'long' });
+        yield waitFor(ring.bell, () => ring.length > 0, { hint: 'idle' });
         continue;
       }
       yield* this.serve(item.kind, item.arg, item.arg2);

@@ -19,6 +19,8 @@ import {
   type ThreadExecOptions,
 } from '../runtime/proc.js';
 import { StatsBlock } from '../runtime/stats.js';
+import { AtomicCell } from '../runtime/atomic-cell.js';
+import { SpinGate } from '../runtime/spin-gate.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
 import { GuestKernel } from '../vcpu/kernel.js';
 import { guestMap } from '../vcpu/layout.js';
@@ -56,6 +58,7 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     faults: faultTable(config).sab,
     hooks: new HookTable().sab,
     trace: traceRing(config).sab,
+    spinGate: new SharedArrayBuffer(4),
     services,
   };
 }
@@ -95,7 +98,10 @@ export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions
             tracer.point(p);
             hook(p);
           };
-  return { clock: wallClock, spin: s.config.spin.short, spinLong: s.config.spin.long, onPoint };
+  const { short, long, idle, spinners } = s.config.spin;
+  const gate =
+    spinners > 0 ? new SpinGate(new AtomicCell(new Int32Array(s.spinGate), 0), spinners) : undefined;
+  return { clock: wallClock, spin: short, spinLong: long, spinIdle: idle, onPoint, gate };
 }
 
 /** Trace-ring slots: the device, then the vCPUs, then the host workers, then the main thread. */

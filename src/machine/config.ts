@@ -1,4 +1,5 @@
 // Machine configuration, its defaults and validation, and the bundle of shared memory every thread gets.
+import os from 'node:os';
 import { type GuestLibConfig, DEFAULT_GUEST_LIB, FLAVORS } from '../vcpu/flavor.js';
 import { ALL_HOST_FEATURES } from '../vmmdev/requests/get-host-version.js';
 import type { HostVersion } from '../vmmdev/device-env.js';
@@ -12,8 +13,15 @@ import { VBSF_SERVICE_NAME, vbsfServiceModule, type SharedFolderConfig } from '.
 export interface SpinPolicy {
   /** For waits expected to end within microseconds (a port write's answer, a lock). */
   readonly short: number;
-  /** For everything else (a call's completion, an idle device or pool worker). */
+  /** For a call's completion (the guest waiting for DONE). */
   readonly long: number;
+  /** For a thread waiting for work: the idle device (doorbell), an idle pool worker (ring). */
+  readonly idle: number;
+  /**
+   * Threads of the machine that may spin at once; the others park at once (0: no limit). On N cores a
+   * spinner must never hold the core the thread it waits for needs, so the default is N - 1 (at least 1).
+   */
+  readonly spinners: number;
 }
 
 /** Everything a Machine can be configured with. All fields are optional. */
@@ -111,7 +119,12 @@ export interface ResolvedConfig {
 export const DEFAULT_HOST_VERSION: HostVersion = { major: 7, minor: 0, build: 14, revision: 161095 };
 
 /** The default spin policy (see the benchmark for how it was chosen). */
-export const DEFAULT_SPIN: SpinPolicy = { short: 2000, long: 0 };
+export const DEFAULT_SPIN: SpinPolicy = {
+  short: 2000,
+  long: 0,
+  idle: 0,
+  spinners: Math.max(1, os.availableParallelism() - 1),
+};
 
 /** The built-in test services; "echo-inline" and "noop-inline" run their calls on the device thread. */
 export function builtinServices(): ServiceConfig[] {
@@ -170,6 +183,8 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     spin: {
       short: int('spin.short', c.spin?.short, DEFAULT_SPIN.short, 0, 10_000_000),
       long: int('spin.long', c.spin?.long, DEFAULT_SPIN.long, 0, 10_000_000),
+      idle: int('spin.idle', c.spin?.idle, DEFAULT_SPIN.idle, 0, 10_000_000),
+      spinners: int('spin.spinners', c.spin?.spinners, DEFAULT_SPIN.spinners, 0, 1024),
     },
     commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
@@ -199,5 +214,7 @@ export interface MachineShared {
   readonly faults: SharedArrayBuffer;
   readonly hooks: SharedArrayBuffer;
   readonly trace: SharedArrayBuffer;
+  /** One word: the threads spinning now (runtime/spin-gate.ts). */
+  readonly spinGate: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
 }

@@ -79,7 +79,7 @@ export function* deviceLoop(dev: DeviceEnv): Proc<void> {
     }
     if (bus.stopRequested) break;
     yield point('device.doorbell');
-    yield waitFor(bus.doorbell, () => bus.doorbell.load() !== seen, { hint: 'long' });
+    yield waitFor(bus.doorbell, () => bus.doorbell.load() !== seen, { hint: 'idle' });
   }
   bus.setState(DeviceState.STOPPED);
 }
