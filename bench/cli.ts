@@ -9,14 +9,22 @@ import { dispatchSuite } from './suites/dispatch.js';
 import { hgcmSuite } from './suites/hgcm.js';
 import { limitSuite } from './suites/limit.js';
 import { peersSuite } from './suites/peers.js';
+import { policySuite } from './suites/policy.js';
 import { vbsfSuite } from './suites/vbsf.js';
 
 /** Every suite, in the order a full run takes them (limits and peers before what is held against them). */
-export const SUITES: readonly Suite[] = [limitSuite, peersSuite, dispatchSuite, hgcmSuite, vbsfSuite];
+export const SUITES: readonly Suite[] = [
+  limitSuite,
+  peersSuite,
+  dispatchSuite,
+  hgcmSuite,
+  vbsfSuite,
+  policySuite,
+];
 
 /** The command's usage line. */
 export const USAGE =
-  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long[,idle[,spinners]]] [--list]';
+  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long[,idle[,spinners]]] [--device thread|emt] [--list]';
 
 function parseSpin(v: string | undefined): SpinPolicy | undefined {
   if (v === undefined) return undefined;
@@ -38,6 +46,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       compare: { type: 'string' },
       repeat: { type: 'string' },
       spin: { type: 'string' },
+      device: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -62,12 +71,16 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       ? undefined
       : (JSON.parse(fs.readFileSync(values.compare, 'utf8')) as RunResult);
   const policy = parseSpin(values.spin);
+  const device = values.device ?? 'thread';
+  if (device !== 'thread' && device !== 'emt')
+    throw new RangeError(`--device takes thread or emt: ${device}`);
   const repeat = Number(values.repeat ?? 1);
   if (!Number.isSafeInteger(repeat) || repeat < 1) throw new RangeError(`--repeat takes a positive integer`);
   const run = await runSuites(suites, {
     quick: values.quick === true,
     repeat,
     ...(policy ? { policy } : {}),
+    device,
     command: ['hgcm bench', ...argv].join(' '),
   });
   if (values.json === true) {

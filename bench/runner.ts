@@ -38,6 +38,8 @@ export interface SuiteContext {
   readonly budget: Budget;
   /** The runtime's spin policy the machine rows and the "policy" limit rows use. */
   readonly policy: SpinPolicy;
+  /** Where the machines handle port writes (MachineConfig.device). */
+  readonly device: 'thread' | 'emt';
   /** Progress lines (stderr). */
   log(line: string): void;
 }
@@ -61,6 +63,8 @@ export interface RunInfo {
   readonly quick: boolean;
   readonly repeat: number;
   readonly policy: SpinPolicy;
+  /** Absent in runs from before the option. */
+  readonly device?: 'thread' | 'emt';
   readonly suites: readonly string[];
   readonly command: string;
 }
@@ -141,6 +145,7 @@ export async function runSuites(
     quick: boolean;
     repeat?: number;
     policy?: SpinPolicy;
+    device?: 'thread' | 'emt';
     command: string;
     log?: (line: string) => void;
   },
@@ -151,6 +156,7 @@ export async function runSuites(
     quick: opts.quick,
     budget: opts.quick ? BUDGETS.quick : BUDGETS.full,
     policy: opts.policy ?? DEFAULT_SPIN,
+    device: opts.device ?? 'thread',
     log,
   };
   const info: RunInfo = {
@@ -162,6 +168,7 @@ export async function runSuites(
     quick: opts.quick,
     repeat,
     policy: ctx.policy,
+    device: ctx.device,
     suites: suites.map((s) => s.name),
     command: opts.command,
   };

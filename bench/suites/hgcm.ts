@@ -80,7 +80,7 @@ export const hgcmSuite: Suite = {
   about: 'HGCM calls through a machine: no-op paths, echo, calls/s by vCPUs',
   byDefault: true,
   async run(ctx: SuiteContext): Promise<Row[]> {
-    const m = await Machine.start({ vcpus: 4, hostWorkers: 2, spin: ctx.policy });
+    const m = await Machine.start({ vcpus: 4, hostWorkers: 2, spin: ctx.policy, device: ctx.device });
     const rows: Row[] = [];
     try {
       await settle();

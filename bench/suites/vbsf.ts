@@ -40,6 +40,7 @@ export const vbsfSuite: Suite = {
       vcpus: 1,
       hostWorkers: 2,
       spin: ctx.policy,
+      device: ctx.device,
       ramBytes: 128 << 20,
       sharedFolders: [{ name: SHARE, hostPath: dir, writable: true }],
     });

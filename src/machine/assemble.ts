@@ -28,6 +28,7 @@ import { DeviceBus } from '../vmmdev/bus.js';
 import { CommandTable } from '../vmmdev/commands.js';
 import type { HgcmHostEnv } from '../vmmdev/complete.js';
 import type { DeviceEnv } from '../vmmdev/device-env.js';
+import { emtPortWrites } from '../vmmdev/device.js';
 import { commandOps } from '../vmmdev/host-commands.js';
 import { SnapshotArena } from '../vmmdev/snapshots.js';
 import { heapAuditor } from './audit.js';
@@ -182,14 +183,18 @@ function inlineHost(
   });
 }
 
-/** The device's environment (with `inline`, it runs the inline services' calls itself). */
+/**
+ * The device's environment (with `inline`, it runs the inline services' calls itself). A vCPU handling its
+ * own port writes (device 'emt') passes its kernel's tracer: the requests are recorded on its lane.
+ */
 export function attachDeviceEnv(
   s: MachineShared,
   clock: Clock,
   log: (line: string) => void,
   inline?: DeviceInline,
+  tracer?: Tracer,
 ): DeviceEnv {
-  const host = attachHostEnv(s, TraceSlot.device);
+  const host = { ...attachHostEnv(s, TraceSlot.device), ...(tracer ? { tracer } : {}) };
   const runner = inline && inlineHost(s, host, clock, log, inline);
   return {
     ...host,
@@ -207,12 +212,18 @@ export function attachGuestKernel(
   vcpu: number,
   clock: Clock,
   log: (line: string) => void,
+  emt?: EmtDevice,
 ): GuestKernel {
   const mem = GuestMemory.attach(s.ram);
   const map = guestMap(s.config.ramBytes, s.config.heapBytes);
+  const tracer = tracerFor(s, TraceSlot.vcpu(vcpu));
+  const handler =
+    emt === undefined
+      ? undefined
+      : emtPortWrites(attachDeviceEnv(s, clock, (l) => log(`device: ${l}`), emt.inline, tracer));
   return new GuestKernel({
     mem,
-    bus: DeviceBus.attach(s.bus).vcpuBus(vcpu),
+    bus: DeviceBus.attach(s.bus).vcpuBus(vcpu, handler),
     heap: GuestHeap.attach('phys', mem, map.heapBase),
     data: GuestHeap.attach('data', mem, map.memBase),
     clock,
@@ -220,6 +231,11 @@ export function attachGuestKernel(
     lib: s.config.guest,
     log,
     faults: new FaultTable(s.faults),
-    tracer: tracerFor(s, TraceSlot.vcpu(vcpu)),
+    tracer,
   });
+}
+
+/** What a vCPU that handles its own port writes (device 'emt') needs: the inline services, loaded. */
+export interface EmtDevice {
+  readonly inline: DeviceInline;
 }

@@ -56,15 +56,17 @@ export class SimMachine {
     const kernels: GuestKernel[] = [];
     const m = new SimMachine(sim, shared, kernels);
     const log = (line: string): void => void m.logLines.push(`[${sim.clock.now()}] ${line}`);
-    for (let i = 0; i < resolved.vcpus; i++)
-      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`)));
-
     const services = await loadServices(specs);
     let completions = 0;
-    const deviceEnv = attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`), {
+    const inline = {
       services: services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
-      spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
-    });
+      spawn: (proc: Proc<unknown>) => void sim.spawn(`complete#${completions++}`, proc),
+    };
+    // Device 'emt': each vCPU actor runs the request handler itself when it writes the port.
+    const emt = resolved.device === 'emt' ? { inline } : undefined;
+    for (let i = 0; i < resolved.vcpus; i++)
+      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`), emt));
+    const deviceEnv = attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`), inline);
     sim.spawn('device', deviceLoop(deviceEnv), { daemon: true });
     for (let w = 0; w < resolved.hostWorkers; w++) {
       const env = attachHostEnv(shared, TraceSlot.host(shared, w));

@@ -89,8 +89,11 @@ function* inlineEchoes(lib: GuestLib, n: number): Proc<string[]> {
 }
 
 describe('inline services under sim', () => {
-  test('the device actor runs the service and completes every call', async () => {
-    const sm = await SimMachine.create({ vcpus: 2, hostWorkers: 1 }, { seed: 5 });
+  test.each([
+    ['thread', 'the device actor'],
+    ['emt', 'the calling vCPU'],
+  ] as const)('device %s: %s runs the service and completes every call', async (device, _who) => {
+    const sm = await SimMachine.create({ vcpus: 2, hostWorkers: 1, device }, { seed: 5 });
     const a = sm.spawn('guest0', 0, (lib) => inlineEchoes(lib, 5));
     const b = sm.spawn('guest1', 1, (lib) => inlineEchoes(lib, 5));
     const r = sm.run();
@@ -98,9 +101,10 @@ describe('inline services under sim', () => {
     const expected = Array.from({ length: 5 }, (_, i) => `0/0/${(i * 7 + 63) & 0xff}`);
     expect(a.result()).toEqual(expected);
     expect(b.result()).toEqual(expected);
-    // Every call's completion ran on the device actor, never on a pool actor.
+    // Every call's completion ran where port writes are handled, never on a pool actor.
     const completions = r.trace.filter((t) => t.what === 'point host.complete.setDone');
-    expect(completions.filter((t) => t.actor === 'device')).toHaveLength(10);
-    expect(completions.filter((t) => t.actor !== 'device')).toHaveLength(4); // the connects and disconnects
+    const handlers = device === 'thread' ? ['device'] : ['guest0', 'guest1'];
+    expect(completions.filter((t) => handlers.includes(t.actor))).toHaveLength(10);
+    expect(completions.filter((t) => !handlers.includes(t.actor))).toHaveLength(4); // connects, disconnects
   });
 });
