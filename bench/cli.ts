@@ -71,7 +71,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       ? undefined
       : (JSON.parse(fs.readFileSync(values.compare, 'utf8')) as RunResult);
   const policy = parseSpin(values.spin);
-  const device = values.device ?? 'thread';
+  const device = values.device ?? 'emt';
   if (device !== 'thread' && device !== 'emt')
     throw new RangeError(`--device takes thread or emt: ${device}`);
   const repeat = Number(values.repeat ?? 1);

@@ -156,7 +156,7 @@ export async function runSuites(
     quick: opts.quick,
     budget: opts.quick ? BUDGETS.quick : BUDGETS.full,
     policy: opts.policy ?? DEFAULT_SPIN,
-    device: opts.device ?? 'thread',
+    device: opts.device ?? 'emt',
     log,
   };
   const info: RunInfo = {
