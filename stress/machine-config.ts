@@ -56,6 +56,8 @@ export function machineConfig(w: Workload, share?: HostShare): MachineConfig {
     commandSlots: 64,
     clientSlots: 32,
     audit: true,
+    // The device as its own actor (thread): more interleavings than port writes handled in the vCPU.
+    device: 'thread',
     ...w.config,
     services: [
       { name: 'histfile', module: stressService('histfile') },

@@ -1,5 +1,6 @@
 // The `hgcm` command line: one subcommand per module; `mainCli` is the whole of it, less the process.
 import { UsageError } from './args.js';
+import { bench } from './bench.js';
 import { demo } from './demo.js';
 import { fsxCommand } from './fsx.js';
 import { stress } from './stress.js';
@@ -11,6 +12,10 @@ const commands: Readonly<
   demo: {
     run: demo,
     help: 'hgcm demo [--vcpus N] [--ops N] [--trace file.json]   the main job (npm start): a mixed workload, its invariants and its trace',
+  },
+  bench: {
+    run: bench,
+    help: "hgcm bench [suite...] [--quick] [--json] [--repeat N] [--compare old.json]   measure the call path against the machine's limits and peers (npm run bench)",
   },
   fsx: {
     run: fsxCommand,

@@ -3,9 +3,15 @@
 // work to the host pool. Runs on the device thread; never blocks.
 import { Status, type StatusCode } from '../abi/index.js';
 import { InvariantError } from '../runtime/errors.js';
+import type { Proc } from '../runtime/proc.js';
 import { ClientState, type ClientInfo, type ClientTable } from './clients.js';
 import type { ServiceSpec } from './registry.js';
 import { Work, type DispatchRing } from './ring.js';
+
+/** Runs the calls of inline services on the device thread (a HostWorker there; see HgcmService.inline). */
+export interface InlineHost {
+  serve(kind: number, arg: number, arg2: number): Proc<void>;
+}
 
 /** The device's view of host HGCM. */
 export class HgcmConnector {
@@ -13,12 +19,14 @@ export class HgcmConnector {
   readonly clients: ClientTable;
   readonly ring: DispatchRing;
   private readonly byName: ReadonlyMap<string, ServiceSpec>;
+  private readonly inline: InlineHost | undefined;
 
-  constructor(specs: readonly ServiceSpec[], clients: ClientTable, ring: DispatchRing) {
+  constructor(specs: readonly ServiceSpec[], clients: ClientTable, ring: DispatchRing, inline?: InlineHost) {
     this.specs = specs;
     this.clients = clients;
     this.ring = ring;
     this.byName = new Map(specs.map((s) => [s.name, s]));
+    this.inline = inline;
   }
 
   /** HGCMService::ResolveService: exact (strcmp) match. */
@@ -63,6 +71,18 @@ export class HgcmConnector {
   post(kind: number, cmdSlot: number): void {
     if (!this.ring.push(kind, cmdSlot))
       throw new InvariantError('dispatch ring full: sized below the command table');
+  }
+
+  /**
+   * Hand a listed call to its service: run it here and now if the service is inline (it is complete when
+   * this returns), else post it to the pool.
+   */
+  *dispatchCall(cmdSlot: number, service: number): Proc<void> {
+    if (this.inline !== undefined && this.specs[service]?.inline === true) {
+      yield* this.inline.serve(Work.CALL, cmdSlot, 0);
+    } else {
+      this.post(Work.CALL, cmdSlot);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@
 // ring, run the service's connect / disconnect / call / cancelled, and complete through the device's
 // completion path. One such loop runs per pool worker (a long-lived piscina task) or per sim host actor.
 import { RT_FAILURE, Status, statusName, type StatusCode } from '../abi/index.js';
+import { InvariantError } from '../runtime/errors.js';
 import type { FaultTable } from '../runtime/faults.js';
 import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
 import type { Tracer } from '../runtime/trace.js';
@@ -58,7 +59,13 @@ export interface HostWorkerDeps {
   readonly ring: DispatchRing;
   readonly clients: ClientTable;
   readonly specs: readonly ServiceSpec[];
-  readonly services: readonly HgcmService[];
+  /** The loaded services, by spec index; undefined for one this worker never runs (see `inline`). */
+  readonly services: readonly (HgcmService | undefined)[];
+  /**
+   * The device thread's runner of inline services (HgcmService.inline): a call must finish before
+   * `serve` returns, so VINF_HGCM_ASYNC_EXECUTE is refused.
+   */
+  readonly inline?: boolean;
   readonly ops: CommandOps;
   readonly stats: StatsBlock;
   readonly clock: Clock;
@@ -79,7 +86,7 @@ export class HostWorker {
   constructor(d: HostWorkerDeps) {
     this.d = d;
     this.contexts = d.specs.map((spec) => makeContext(d, spec));
-    for (const [i, svc] of d.services.entries()) svc.setup?.(this.contexts[i]!);
+    for (const [i, svc] of d.services.entries()) svc?.setup?.(this.contexts[i]!);
   }
 
   /** The worker's loop: returns after a STOP item. */
@@ -88,43 +95,54 @@ export class HostWorker {
     while (!this.stopped) {
       const item = ring.pop();
       if (item === undefined) {
-        yield waitFor(ring.bell, () => ring.length > 0, { hint: 'long' });
+        yield waitFor(ring.bell, () => ring.length > 0, { hint: 'idle' });
         continue;
       }
-      yield point('host.pick', item.arg);
-      const command = item.kind === Work.CONNECT || item.kind === Work.DISCONNECT || item.kind === Work.CALL;
-      if (command) {
-        this.d.ops.claim(item.arg, this.d.workerId);
-        this.d.tracer.active = this.d.ops.traced(item.arg);
-        if (this.d.tracer.active) {
-          const info = this.d.ops.info(item.arg);
-          this.d.tracer.begin('hgcmServiceThread', info.phys, info.id);
-        }
-      }
-      switch (item.kind) {
-        case Work.CONNECT:
-          yield* this.connect(item.arg);
-          break;
-        case Work.DISCONNECT:
-          yield* this.disconnect(item.arg);
-          break;
-        case Work.CALL:
-          yield* this.call(item.arg);
-          break;
-        case Work.CANCELLED:
-          this.cancelled(item.arg, item.arg2);
-          break;
-        case Work.STOP:
-          this.stopped = true;
-          break;
-        default:
-          this.d.log(`host: unknown work item ${item.kind}`);
-      }
-      if (command) {
-        this.d.tracer.end('hgcmServiceThread', item.kind);
-        this.d.tracer.active = false;
+      yield* this.serve(item.kind, item.arg, item.arg2);
+    }
+  }
+
+  /** Do one work item (from the ring, or handed over directly by the device for an inline service). */
+  *serve(kind: number, arg: number, arg2: number): Proc<void> {
+    yield point('host.pick', arg);
+    const command = kind === Work.CONNECT || kind === Work.DISCONNECT || kind === Work.CALL;
+    if (command) {
+      this.d.ops.claim(arg, this.d.workerId);
+      this.d.tracer.active = this.d.ops.traced(arg);
+      if (this.d.tracer.active) {
+        const info = this.d.ops.info(arg);
+        this.d.tracer.begin('hgcmServiceThread', info.phys, info.id);
       }
     }
+    switch (kind) {
+      case Work.CONNECT:
+        yield* this.connect(arg);
+        break;
+      case Work.DISCONNECT:
+        yield* this.disconnect(arg);
+        break;
+      case Work.CALL:
+        yield* this.call(arg);
+        break;
+      case Work.CANCELLED:
+        this.cancelled(arg, arg2);
+        break;
+      case Work.STOP:
+        this.stopped = true;
+        break;
+      default:
+        this.d.log(`host: unknown work item ${kind}`);
+    }
+    if (command) {
+      this.d.tracer.end('hgcmServiceThread', kind);
+      this.d.tracer.active = false;
+    }
+  }
+
+  private service(index: number): HgcmService {
+    const svc = this.d.services[index];
+    if (svc === undefined) throw new InvariantError(`host worker ${this.d.workerId} has no service ${index}`);
+    return svc;
   }
 
   /** Run a service callback; a throw is a service bug: logged, counted, turned into a status. */
@@ -144,7 +162,7 @@ export class HostWorker {
     const { ops, clients } = this.d;
     const info = ops.info(slot);
     const spec = this.d.specs[info.service]!;
-    const svc = this.d.services[info.service]!;
+    const svc = this.service(info.service);
     this.d.stats.add('host.connects');
     const client = { clientId: info.clientId, requestor: info.requestor };
     const rc = svc.connect
@@ -169,7 +187,7 @@ export class HostWorker {
     const { ops, clients } = this.d;
     const info = ops.info(slot);
     const spec = this.d.specs[info.service]!;
-    const svc = this.d.services[info.service]!;
+    const svc = this.service(info.service);
     this.d.stats.add('host.disconnects');
     const client = { clientId: info.clientId, requestor: info.requestor };
     if (svc.disconnect)
@@ -182,7 +200,7 @@ export class HostWorker {
     const { ops } = this.d;
     const info = ops.info(slot);
     const spec = this.d.specs[info.service]!;
-    const svc = this.d.services[info.service]!;
+    const svc = this.service(info.service);
     this.d.stats.add('host.calls');
     const clientNow = this.d.clients.at(info.clientSlot);
     if (clientNow.id !== info.clientId || clientNow.state !== ClientState.CONNECTED) {
@@ -232,7 +250,14 @@ export class HostWorker {
       Status.VERR_INTERNAL_ERROR,
     );
     this.d.tracer.end('svcCall', info.fn, rc);
-    if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) return;
+    if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) {
+      if (this.d.inline !== true || completions > 0) return;
+      // An inline call cannot finish later: nothing runs on the device thread between requests.
+      this.d.log(`host: inline service ${spec.name} returned VINF_HGCM_ASYNC_EXECUTE for call ${info.id}`);
+      completions++;
+      yield* ops.completeCall(slot, Status.VERR_NOT_SUPPORTED, parms, handle);
+      return;
+    }
     if (completions++ > 0) {
       this.d.log(`host: ${spec.name} returned ${statusName(rc)} for call ${info.id} it had completed`);
       return;
@@ -243,7 +268,7 @@ export class HostWorker {
   private cancelled(clientSlot: number, clientId: number): void {
     const c = this.d.clients.at(clientSlot);
     if (c.id !== clientId || c.state !== ClientState.CONNECTED) return;
-    const svc = this.d.services[c.service]!;
+    const svc = this.service(c.service);
     this.d.stats.add('host.cancelNotices');
     if (svc.cancelled) {
       this.guard(

@@ -30,6 +30,8 @@ export interface ServiceSpec {
   readonly config: unknown;
   readonly maxClients: number;
   readonly maxCallsPerClient: number;
+  /** Calls run on the device thread (HgcmService.inline). */
+  readonly inline: boolean;
   readonly clientStateBytes: number;
   /** ServiceContext.shared, or undefined. */
   readonly shared: SharedArrayBuffer | undefined;
@@ -56,6 +58,17 @@ export async function loadService(module: string, exportName: string): Promise<H
     throw new ConfigError(`${module} does not export a service as "${exportName}" (an object with call())`);
   }
   return svc as HgcmService;
+}
+
+/**
+ * Load the services `which` selects, by spec index (undefined for the rest): pool workers load every
+ * service, the device only the inline ones.
+ */
+export function loadServices(
+  specs: readonly ServiceSpec[],
+  which: (spec: ServiceSpec) => boolean = () => true,
+): Promise<(HgcmService | undefined)[]> {
+  return Promise.all(specs.map((s) => (which(s) ? loadService(s.module, s.export) : undefined)));
 }
 
 function moduleHref(m: string | URL): string {
@@ -97,6 +110,7 @@ export async function buildRegistry(
       config: c.config,
       maxClients: svc.maxClients ?? DEFAULT_MAX_CLIENTS,
       maxCallsPerClient: svc.maxCallsPerClient ?? DEFAULT_MAX_CALLS_PER_CLIENT,
+      inline: svc.inline === true,
       clientStateBytes,
       shared,
       clientState: clientStateBytes > 0 ? new SharedArrayBuffer(clientStateBytes * clientSlots) : undefined,

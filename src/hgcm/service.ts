@@ -5,14 +5,33 @@ import type { StatusCode } from '../abi/index.js';
 import type { Clock } from '../runtime/proc.js';
 import type { Tracer } from '../runtime/trace.js';
 
-/** A guest buffer the service reads and writes in place (VBOX_HGCM_SVC_PARM_PAGES, no bounce copy). */
+/**
+ * A guest buffer handed over as a page list (VBOX_HGCM_SVC_PARM_PAGES, no bounce copy). The service reads
+ * guest memory in place; what it writes is staged and lands in guest memory at completion, and never for a
+ * call the guest cancelled (a cancelled call's buffer may already hold something else).
+ */
 export interface GuestPages {
   /** Bytes described. */
   readonly size: number;
   /** Copy `dst.length` bytes from offset `off` of the buffer. */
   read(off: number, dst: Uint8Array): void;
-  /** Copy `src` into the buffer at offset `off`. Only for buffers with FROM_HOST direction. */
+  /**
+   * Zero-copy views over guest memory of [off, off + len), in order, for host I/O straight from guest RAM
+   * (a write(2) of the guest's data); undefined when part of the range is not plain RAM (then use read).
+   * The guest may change the bytes while they are used, as with DMA.
+   */
+  views(off: number, len: number): readonly Uint8Array[] | undefined;
+  /**
+   * Stage `src` for the buffer at offset `off`: copied into guest memory when the call completes (unless
+   * cancelled). `src` is kept, not copied: leave it alone until then. Only for FROM_HOST buffers; a later
+   * staged write over the same bytes wins.
+   */
   write(off: number, src: Uint8Array): void;
+  /**
+   * A host buffer of `len` bytes to fill and stage with write(), reused across calls on this thread (its
+   * old contents are not cleared: stage only what was filled). It goes back when the call completes.
+   */
+  scratch(len: number): Uint8Array;
   /** Contiguous guest-physical runs [address, length] making up the buffer, in order. */
   readonly runs: readonly (readonly [number, number])[];
 }
@@ -107,6 +126,14 @@ export interface HgcmService {
   readonly maxCallsPerClient?: number;
   /** Clients allowed at once (acMaxClients); beyond it VERR_HGCM_TOO_MANY_CLIENTS. */
   readonly maxClients?: number;
+  /**
+   * Run calls inline on the device thread, so a call completes (results, DONE, the interrupt) before the
+   * guest's port write returns: no hop to the pool and back. Only for calls that are short and finish
+   * synchronously: `call` must return its final status (VINF_HGCM_ASYNC_EXECUTE fails the call with
+   * VERR_NOT_SUPPORTED) and `ctx.setTimer` throws. While it runs, the device handles no other request.
+   * Connect, disconnect and cancel notices still run in the pool. Default false.
+   */
+  readonly inline?: boolean;
   /** Once, on the thread that creates the machine, before any worker: format `shared`. */
   init?(shared: SharedArrayBuffer | undefined, config: unknown): void;
   /** Once per pool worker (and sim host), before any call. */

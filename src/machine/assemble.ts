@@ -1,15 +1,26 @@
 // Building each layer's environment from the machine's shared memory: the composition root's wiring, used
 // by the worker entries (threads executor) and by the sim machine alike.
 import { ClientTable } from '../hgcm/clients.js';
-import { HgcmConnector } from '../hgcm/connector.js';
+import { HgcmConnector, type InlineHost } from '../hgcm/connector.js';
+import { HostWorker } from '../hgcm/host-loop.js';
+import type { HgcmService } from '../hgcm/service.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import { FaultTable } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
+import { ConfigError } from '../runtime/errors.js';
 import { Tracer } from '../runtime/trace.js';
 import { TraceRing } from '../runtime/trace-ring.js';
-import { wallClock, type Clock, type PointEffect, type ThreadExecOptions } from '../runtime/proc.js';
+import {
+  wallClock,
+  type Clock,
+  type PointEffect,
+  type Proc,
+  type ThreadExecOptions,
+} from '../runtime/proc.js';
 import { StatsBlock } from '../runtime/stats.js';
+import { AtomicCell } from '../runtime/atomic-cell.js';
+import { SpinGate } from '../runtime/spin-gate.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
 import { GuestKernel } from '../vcpu/kernel.js';
 import { guestMap } from '../vcpu/layout.js';
@@ -17,6 +28,8 @@ import { DeviceBus } from '../vmmdev/bus.js';
 import { CommandTable } from '../vmmdev/commands.js';
 import type { HgcmHostEnv } from '../vmmdev/complete.js';
 import type { DeviceEnv } from '../vmmdev/device-env.js';
+import { emtPortWrites } from '../vmmdev/device.js';
+import { commandOps } from '../vmmdev/host-commands.js';
 import { SnapshotArena } from '../vmmdev/snapshots.js';
 import { heapAuditor } from './audit.js';
 import type { MachineShared, ResolvedConfig } from './config.js';
@@ -46,6 +59,7 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     faults: faultTable(config).sab,
     hooks: new HookTable().sab,
     trace: traceRing(config).sab,
+    spinGate: new SharedArrayBuffer(4),
     services,
   };
 }
@@ -85,7 +99,10 @@ export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions
             tracer.point(p);
             hook(p);
           };
-  return { clock: wallClock, spin: s.config.spin.short, spinLong: s.config.spin.long, onPoint };
+  const { short, long, idle, spinners } = s.config.spin;
+  const gate =
+    spinners > 0 ? new SpinGate(new AtomicCell(new Int32Array(s.spinGate), 0), spinners) : undefined;
+  return { clock: wallClock, spin: short, spinLong: long, spinIdle: idle, onPoint, gate };
 }
 
 /** Trace-ring slots: the device, then the vCPUs, then the host workers, then the main thread. */
@@ -129,12 +146,59 @@ export function attachHostEnv(s: MachineShared, slot: number = TraceSlot.main(s)
   };
 }
 
-/** The device's environment. */
-export function attachDeviceEnv(s: MachineShared, clock: Clock, log: (line: string) => void): DeviceEnv {
-  const host = attachHostEnv(s, TraceSlot.device);
+/** What the device needs to run inline services (HgcmService.inline) itself. */
+export interface DeviceInline {
+  /** The loaded inline services by spec index (undefined for the others). */
+  readonly services: readonly (HgcmService | undefined)[];
+  /** Run a completion a service asks for from inside its call (threads: at once; sim: a new actor). */
+  spawn(proc: Proc<unknown>): void;
+}
+
+/** The device's runner of inline services: a host worker with its own id, no ring loop and no timers. */
+function inlineHost(
+  s: MachineShared,
+  host: HgcmHostEnv,
+  clock: Clock,
+  log: (line: string) => void,
+  inline: DeviceInline,
+): InlineHost | undefined {
+  if (!s.services.some((spec) => spec.inline)) return undefined;
+  return new HostWorker({
+    workerId: s.config.hostWorkers,
+    ring: DispatchRing.attach(s.ring),
+    clients: host.clients,
+    specs: s.services,
+    services: inline.services,
+    ops: commandOps(host),
+    stats: host.stats,
+    faults: host.faults,
+    tracer: host.tracer,
+    clock,
+    inline: true,
+    spawn: inline.spawn,
+    setTimer: () => {
+      throw new ConfigError('an inline service has no timers (HgcmService.inline)');
+    },
+    log,
+  });
+}
+
+/**
+ * The device's environment (with `inline`, it runs the inline services' calls itself). A vCPU handling its
+ * own port writes (device 'emt') passes its kernel's tracer: the requests are recorded on its lane.
+ */
+export function attachDeviceEnv(
+  s: MachineShared,
+  clock: Clock,
+  log: (line: string) => void,
+  inline?: DeviceInline,
+  tracer?: Tracer,
+): DeviceEnv {
+  const host = { ...attachHostEnv(s, TraceSlot.device), ...(tracer ? { tracer } : {}) };
+  const runner = inline && inlineHost(s, host, clock, log, inline);
   return {
     ...host,
-    hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring)),
+    hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring), runner),
     version: s.config.hostVersion,
     cancelMatch: s.config.upstreamDefects ? 'first' : 'uncancelled',
     clock,
@@ -148,12 +212,18 @@ export function attachGuestKernel(
   vcpu: number,
   clock: Clock,
   log: (line: string) => void,
+  emt?: EmtDevice,
 ): GuestKernel {
   const mem = GuestMemory.attach(s.ram);
   const map = guestMap(s.config.ramBytes, s.config.heapBytes);
+  const tracer = tracerFor(s, TraceSlot.vcpu(vcpu));
+  const handler =
+    emt === undefined
+      ? undefined
+      : emtPortWrites(attachDeviceEnv(s, clock, (l) => log(`device: ${l}`), emt.inline, tracer));
   return new GuestKernel({
     mem,
-    bus: DeviceBus.attach(s.bus).vcpuBus(vcpu),
+    bus: DeviceBus.attach(s.bus).vcpuBus(vcpu, handler),
     heap: GuestHeap.attach('phys', mem, map.heapBase),
     data: GuestHeap.attach('data', mem, map.memBase),
     clock,
@@ -161,6 +231,11 @@ export function attachGuestKernel(
     lib: s.config.guest,
     log,
     faults: new FaultTable(s.faults),
-    tracer: tracerFor(s, TraceSlot.vcpu(vcpu)),
+    tracer,
   });
+}
+
+/** What a vCPU that handles its own port writes (device 'emt') needs: the inline services, loaded. */
+export interface EmtDevice {
+  readonly inline: DeviceInline;
 }

@@ -1,4 +1,5 @@
 // Machine configuration, its defaults and validation, and the bundle of shared memory every thread gets.
+import os from 'node:os';
 import { type GuestLibConfig, DEFAULT_GUEST_LIB, FLAVORS } from '../vcpu/flavor.js';
 import { ALL_HOST_FEATURES } from '../vmmdev/requests/get-host-version.js';
 import type { HostVersion } from '../vmmdev/device-env.js';
@@ -12,8 +13,15 @@ import { VBSF_SERVICE_NAME, vbsfServiceModule, type SharedFolderConfig } from '.
 export interface SpinPolicy {
   /** For waits expected to end within microseconds (a port write's answer, a lock). */
   readonly short: number;
-  /** For everything else (a call's completion, an idle device or pool worker). */
+  /** For a call's completion (the guest waiting for DONE). */
   readonly long: number;
+  /** For a thread waiting for work: the idle device (doorbell), an idle pool worker (ring). */
+  readonly idle: number;
+  /**
+   * Threads of the machine that may spin at once; the others park at once (0: no limit). On N cores a
+   * spinner must never hold the core the thread it waits for needs, so the default is N - 1 (at least 1).
+   */
+  readonly spinners: number;
 }
 
 /** Everything a Machine can be configured with. All fields are optional. */
@@ -33,7 +41,7 @@ export interface MachineConfig {
    * mappings (name -> host directory, writable, symlink creation, case sensitivity, automount).
    */
   readonly sharedFolders?: readonly SharedFolderConfig[];
-  /** Register the test services "echo", "noop" and "delay" (default true). */
+  /** Register the test services "echo", "noop", "delay", "echo-inline" and "noop-inline" (default true). */
   readonly builtinServices?: boolean;
   /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
   readonly cancel2?: boolean;
@@ -44,6 +52,13 @@ export interface MachineConfig {
   /** Guest library: flavour, leak scope, grace lengths. */
   readonly guest?: Partial<GuestLibConfig>;
   readonly spin?: Partial<SpinPolicy>;
+  /**
+   * Where port writes are handled: 'emt' (default), on the vCPU's own thread under the device's request
+   * lock, as upstream's EMT handles its `out`; or 'thread', by the VMMDev worker the vCPU rings (one
+   * thread hop and usually one wake-up more per request; `hgcm bench --device thread` measures both). The
+   * stress harness pins 'thread': the device as an actor of its own gives the scheduler more to explore.
+   */
+  readonly device?: 'thread' | 'emt';
   /** Pending HGCM commands the host holds at once (default 1024). */
   readonly commandSlots?: number;
   /** HGCM clients at once (default 4096). */
@@ -93,6 +108,7 @@ export interface ResolvedConfig {
   readonly hostVersion: HostVersion;
   readonly guest: GuestLibConfig;
   readonly spin: SpinPolicy;
+  readonly device: 'thread' | 'emt';
   readonly commandSlots: number;
   readonly clientSlots: number;
   readonly snapshotBytes: number;
@@ -111,11 +127,23 @@ export interface ResolvedConfig {
 export const DEFAULT_HOST_VERSION: HostVersion = { major: 7, minor: 0, build: 14, revision: 161095 };
 
 /** The default spin policy (see the benchmark for how it was chosen). */
-export const DEFAULT_SPIN: SpinPolicy = { short: 2000, long: 0 };
+export const DEFAULT_SPIN: SpinPolicy = {
+  short: 2000,
+  long: 0,
+  idle: 0,
+  spinners: Math.max(1, os.availableParallelism() - 1),
+};
 
-/** The built-in test services. */
+/** The built-in test services; "echo-inline" and "noop-inline" run their calls on the device thread. */
 export function builtinServices(): ServiceConfig[] {
-  return (['echo', 'noop', 'delay'] as const).map((name) => ({ name, module: builtinServiceModule(name) }));
+  return [
+    ...(['echo', 'noop', 'delay'] as const).map((name) => ({ name, module: builtinServiceModule(name) })),
+    ...(['echo', 'noop'] as const).map((name) => ({
+      name: `${name}-inline`,
+      module: builtinServiceModule(name),
+      export: 'inline',
+    })),
+  ];
 }
 
 function int(name: string, v: number | undefined, dflt: number, min: number, max: number): number {
@@ -163,7 +191,10 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     spin: {
       short: int('spin.short', c.spin?.short, DEFAULT_SPIN.short, 0, 10_000_000),
       long: int('spin.long', c.spin?.long, DEFAULT_SPIN.long, 0, 10_000_000),
+      idle: int('spin.idle', c.spin?.idle, DEFAULT_SPIN.idle, 0, 10_000_000),
+      spinners: int('spin.spinners', c.spin?.spinners, DEFAULT_SPIN.spinners, 0, 1024),
     },
+    device: deviceMode(c.device),
     commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
@@ -192,5 +223,13 @@ export interface MachineShared {
   readonly faults: SharedArrayBuffer;
   readonly hooks: SharedArrayBuffer;
   readonly trace: SharedArrayBuffer;
+  /** One word: the threads spinning now (runtime/spin-gate.ts). */
+  readonly spinGate: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
+}
+
+function deviceMode(v: unknown): 'thread' | 'emt' {
+  if (v === undefined) return 'emt';
+  if (v === 'thread' || v === 'emt') return v;
+  throw new ConfigError(`device must be 'thread' or 'emt', got ${String(v)}`);
 }

@@ -1,15 +1,24 @@
 // Worker entry of the VMMDev device thread: attach to the machine's memory and run the device loop
-// (blocking in Atomics.wait on the doorbell) until the machine asks it to stop.
+// (blocking in Atomics.wait on the doorbell) until the machine asks it to stop. Inline services are loaded
+// here too: their calls run on this thread.
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadServices } from '../hgcm/registry.js';
 import { runSync, wallClock } from '../runtime/proc.js';
 import { deviceLoop } from '../vmmdev/device.js';
 import { attachDeviceEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import type { WorkerMessage } from './messages.js';
+import { enableTsImports } from './worker-url.js';
 
 const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }));
+await enableTsImports();
+const services = await loadServices(shared.services, (spec) => spec.inline);
+const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }), {
+  services,
+  spawn: (proc) => void runSync(proc, opts),
+});
+const opts = threadExec(shared, dev.tracer);
 post({ type: 'ready' });
-runSync(deviceLoop(dev), threadExec(shared, dev.tracer));
+runSync(deviceLoop(dev), opts);
 post({ type: 'stopped' });

@@ -2,7 +2,7 @@
 // until a STOP item arrives, waiting with Atomics.waitAsync so that service timers keep firing.
 import type { MessagePort } from 'node:worker_threads';
 import { HostWorker } from '../hgcm/host-loop.js';
-import { loadService } from '../hgcm/registry.js';
+import { loadServices } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import { runAsync, runSync, wallClock } from '../runtime/proc.js';
 import { commandOps } from '../vmmdev/host-commands.js';
@@ -23,7 +23,7 @@ export default async function serve(task: PoolTask): Promise<number> {
   const log = (line: string): void => logPort.postMessage({ type: 'log', line: `host${workerId}: ${line}` });
   const env = attachHostEnv(shared, TraceSlot.host(shared, workerId));
   await enableTsImports();
-  const services = await Promise.all(shared.services.map((s) => loadService(s.module, s.export)));
+  const services = await loadServices(shared.services);
   const opts = threadExec(shared, env.tracer);
   const worker = new HostWorker({
     workerId,

@@ -2,7 +2,7 @@
 // and services as Machine, as actors on one thread, interleaved by a seeded scheduler in virtual time.
 // Same seed, same trace; a different seed, a different interleaving with the same results.
 import { HostWorker } from '../hgcm/host-loop.js';
-import { buildRegistry, loadService } from '../hgcm/registry.js';
+import { buildRegistry, loadServices } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import type { Proc } from '../runtime/proc.js';
 import { Sim, randomStrategy, type SimOptions, type SimResult, type Strategy } from '../sim/sim.js';
@@ -56,14 +56,18 @@ export class SimMachine {
     const kernels: GuestKernel[] = [];
     const m = new SimMachine(sim, shared, kernels);
     const log = (line: string): void => void m.logLines.push(`[${sim.clock.now()}] ${line}`);
-    for (let i = 0; i < resolved.vcpus; i++)
-      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`)));
-
-    sim.spawn('device', deviceLoop(attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`))), {
-      daemon: true,
-    });
-    const services = await Promise.all(specs.map((s) => loadService(s.module, s.export)));
+    const services = await loadServices(specs);
     let completions = 0;
+    const inline = {
+      services: services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
+      spawn: (proc: Proc<unknown>) => void sim.spawn(`complete#${completions++}`, proc),
+    };
+    // Device 'emt': each vCPU actor runs the request handler itself when it writes the port.
+    const emt = resolved.device === 'emt' ? { inline } : undefined;
+    for (let i = 0; i < resolved.vcpus; i++)
+      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`), emt));
+    const deviceEnv = attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`), inline);
+    sim.spawn('device', deviceLoop(deviceEnv), { daemon: true });
     for (let w = 0; w < resolved.hostWorkers; w++) {
       const env = attachHostEnv(shared, TraceSlot.host(shared, w));
       const worker = new HostWorker({

@@ -4,20 +4,33 @@
 import * as Comlink from 'comlink';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RT_FAILURE, statusName } from '../abi/index.js';
-import { runSync, wallClock, type Proc } from '../runtime/proc.js';
+import { loadServices } from '../hgcm/registry.js';
+import { runSync, wallClock, type Proc, type ThreadExecOptions } from '../runtime/proc.js';
 import { GuestContext } from '../vcpu/guest-context.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
-import { attachGuestKernel, threadExec } from './assemble.js';
+import { attachGuestKernel, threadExec, type EmtDevice } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
 import type { WorkerMessage } from './messages.js';
+import { enableTsImports } from './worker-url.js';
 
 const { shared, vcpu } = workerData as { shared: MachineShared; vcpu: number };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-const k = attachGuestKernel(shared, vcpu, wallClock, (line) =>
-  post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
+// Device 'emt': this thread handles its own port writes, so it runs the inline services' calls too.
+let emt: EmtDevice | undefined;
+if (shared.config.device === 'emt') {
+  await enableTsImports();
+  const services = await loadServices(shared.services, (spec) => spec.inline);
+  emt = { inline: { services, spawn: (proc) => void runSync(proc, opts) } };
+}
+const k = attachGuestKernel(
+  shared,
+  vcpu,
+  wallClock,
+  (line) => post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
+  emt,
 );
-const opts = threadExec(shared, k.tracer);
+const opts: ThreadExecOptions = threadExec(shared, k.tracer);
 const exec = <T>(proc: Proc<T>): T => runSync(proc, opts);
 
 /** A guest program: a function of the guest context and its arguments. */

@@ -14,12 +14,17 @@ export function moduleUrl(base: string): URL {
 
 /** Start a worker on a module of this folder, built or from source. */
 export function spawnWorker(base: string, options: WorkerOptions = {}): Worker {
-  if (!fromSource) return new Worker(moduleUrl(base), options);
+  return spawnModuleWorker(moduleUrl(base), options);
+}
+
+/**
+ * Start a worker on any module: a .js module directly, a .ts module through ts-boot.mjs (which needs tsx,
+ * so only from source). `workerData` must be an object (or absent): ts-boot's `__entry` is added to it.
+ */
+export function spawnModuleWorker(url: URL, options: WorkerOptions = {}): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
   const data: unknown = options.workerData;
-  const workerData = {
-    ...(typeof data === 'object' && data !== null ? data : {}),
-    __entry: moduleUrl(base).href,
-  };
+  const workerData = { ...(typeof data === 'object' && data !== null ? data : {}), __entry: url.href };
   return new Worker(new URL('./ts-boot.mjs', import.meta.url), { ...options, workerData });
 }
 
@@ -35,7 +40,9 @@ let tsHooks: Promise<void> | undefined;
  * modules; Node 20 does not apply `--import tsx` ESM hooks inside workers). A no-op when built.
  */
 export function enableTsImports(): Promise<void> {
-  if (!fromSource) return Promise.resolve();
+  // Built, or a worker ts-boot.mjs started (it has registered tsx already): nothing to do.
+  if (!fromSource || (globalThis as Record<symbol, unknown>)[Symbol.for('hgcm-runtime.tsx')] === true)
+    return Promise.resolve();
   tsHooks ??= import('tsx/esm/api').then((m) => {
     m.register();
   });

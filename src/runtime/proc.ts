@@ -26,9 +26,16 @@ export interface WaitEffect {
   readonly deadline: number;
   /** For interruptible waits: is a signal pending? */
   readonly signal: (() => boolean) | null;
-  /** 'short' when the answer is expected within microseconds: the executor may spin before sleeping. */
-  readonly hint: 'short' | 'long';
+  /** What kind of wait this is, for the executor's spin policy (WaitHint). */
+  readonly hint: WaitHint;
 }
+
+/**
+ * How soon a wait expects its answer: 'short' within microseconds (a port write's answer, a lock), 'long'
+ * a call's completion, 'idle' a thread waiting for work (the device's doorbell, a pool worker's ring).
+ * The threads executor spins a budget per kind before sleeping; the sim ignores it.
+ */
+export type WaitHint = 'short' | 'long' | 'idle';
 
 /** What an effect can yield. */
 export type Effect = PointEffect | WaitEffect;
@@ -51,7 +58,7 @@ export function point(name: PointName, addr = 0, gen = 0): PointEffect {
 export function waitFor(
   cell: AtomicCell,
   until: () => boolean,
-  opts: { deadline?: number; signal?: () => boolean; hint?: 'short' | 'long' } = {},
+  opts: { deadline?: number; signal?: () => boolean; hint?: WaitHint } = {},
 ): WaitEffect {
   return {
     k: 'wait',
@@ -89,13 +96,40 @@ export interface ThreadExecOptions {
   readonly spin: number;
   /** Loads before sleeping for 'long' waits. */
   readonly spinLong: number;
+  /** Loads before sleeping for 'idle' waits (default 0). */
+  readonly spinIdle?: number;
   /** Called at every point (tests' hooks, tracing). */
   readonly onPoint?: ((p: PointEffect) => void) | undefined;
+  /** Who may spin right now (runtime/spin-gate.ts); without one, every wait spins its budget. */
+  readonly gate?: SpinLimiter | undefined;
+}
+
+/** A machine-wide limit on threads spinning at once. */
+export interface SpinLimiter {
+  /** Take a spinning slot; false (and nothing taken) when the limit is reached. */
+  tryEnter(): boolean;
+  exit(): void;
+}
+
+/**
+ * The spin half of spin-then-park: load the wait word up to the hint's budget (when the gate lets this
+ * thread spin at all); true if it changed from `seen`, so the caller re-checks instead of sleeping.
+ */
+function spinUntilChanged(e: WaitEffect, opts: ThreadExecOptions, seen: number): boolean {
+  const spin = e.hint === 'short' ? opts.spin : e.hint === 'idle' ? (opts.spinIdle ?? 0) : opts.spinLong;
+  if (spin === 0) return false;
+  const gate = opts.gate;
+  if (gate !== undefined && !gate.tryEnter()) return false;
+  try {
+    for (let i = 0; i < spin; i++) if (e.cell.load() !== seen) return true;
+    return false;
+  } finally {
+    gate?.exit();
+  }
 }
 
 /** Real-thread wait: spin a bounded number of loads, then Atomics.wait; re-check after every wake. */
 export function blockOn(e: WaitEffect, opts: ThreadExecOptions): WaitOutcome {
-  const spin = e.hint === 'short' ? opts.spin : opts.spinLong;
   for (;;) {
     // ORDER: read the word before testing the condition; a waker changes state, then the word, so a
     // change between our test and our sleep makes Atomics.wait return at once (no lost wake-up).
@@ -104,14 +138,8 @@ export function blockOn(e: WaitEffect, opts: ThreadExecOptions): WaitOutcome {
     if (e.signal !== null && e.signal()) return 'signal';
     const now = opts.clock.now();
     if (now >= e.deadline) return 'timeout';
-    let changed = false;
-    for (let i = 0; i < spin; i++) {
-      if (e.cell.load() !== seen) {
-        changed = true;
-        break;
-      }
-    }
-    if (!changed) e.cell.wait(seen, e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now));
+    if (spinUntilChanged(e, opts, seen)) continue;
+    e.cell.wait(seen, e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now));
   }
 }
 
@@ -133,21 +161,13 @@ export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
 
 /** Async wait: like blockOn, but sleeps with Atomics.waitAsync so the thread's event loop keeps running. */
 export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Promise<WaitOutcome> {
-  const spin = e.hint === 'short' ? opts.spin : opts.spinLong;
   for (;;) {
     const seen = e.cell.load();
     if (e.until()) return 'ok';
     if (e.signal !== null && e.signal()) return 'signal';
     const now = opts.clock.now();
     if (now >= e.deadline) return 'timeout';
-    let changed = false;
-    for (let i = 0; i < spin; i++) {
-      if (e.cell.load() !== seen) {
-        changed = true;
-        break;
-      }
-    }
-    if (changed) continue;
+    if (spinUntilChanged(e, opts, seen)) continue;
     const timeout = e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now);
     const w = Atomics.waitAsync(e.cell.i32, e.cell.index, seen, timeout);
     if (w.async) await w.value;

@@ -15,7 +15,8 @@
 //        12 CONTROL         bumped by the main thread when a control message waits for the device
 //        13 FEATURES        VMMDEV_HVF_* the host reports
 //        14 CANCEL2         1 if the host implements HGCMCancel2 (0: an "old host", VERR_NOT_IMPLEMENTED)
-//        15                 reserved
+//        15 REQUEST_LOCK    the device's lock over request handling when vCPUs handle their own port writes
+//                           (device 'emt': PDM's device critsect, taken by the EMT that did the `out`)
 //   16 + 16*i: vCPU i block
 //        +0 PORT_ADDR       physical address written by the port write
 //        +1 PORT_SEQ        incremented by the vCPU after PORT_ADDR: a port write is pending while != PORT_ACK
@@ -43,6 +44,7 @@ export const Bus = {
   CONTROL: 12,
   FEATURES: 13,
   CANCEL2: 14,
+  REQUEST_LOCK: 15,
 } as const;
 
 /** Offsets inside a vCPU block. */

@@ -16,6 +16,9 @@ export interface BusOptions {
   readonly cancel2: boolean;
 }
 
+/** A port write handled on the writing vCPU's thread: the device's request handler under its lock. */
+export type PortWriteHandler = (vcpu: number, phys: number) => Proc<void>;
+
 /**
  * VMMDev's state in shared memory. Owned by the device thread; host pool workers use it to raise events
  * on completion; vCPUs reach it only through `vcpuBus()`.
@@ -89,6 +92,11 @@ export class DeviceBus {
     // ORDER: the vCPU stores PORT_ADDR before incrementing PORT_SEQ, and never writes it again before our
     // ack, so the address read after the sequence is the one that goes with it.
     return { seq, phys: this.words.load(vcpuWord(vcpu, VcpuSlot.PORT_ADDR)) >>> 0 };
+  }
+
+  /** The lock request handlers take when vCPUs handle their own port writes (device 'emt'). */
+  get requestLock(): AtomicCell {
+    return this.words.cell(Bus.REQUEST_LOCK);
   }
 
   /** Finish a port write: the vCPU's `outl` returns. */
@@ -195,9 +203,12 @@ export class DeviceBus {
     for (const w of this.wakes) w.bump();
   }
 
-  /** The port/IRQ API for vCPU i. */
-  vcpuBus(vcpu: number): VcpuBus {
-    return new VcpuPorts(this, vcpu);
+  /**
+   * The port/IRQ API for vCPU i. With `handle`, a port write runs the device's request handler on the
+   * vCPU's own thread (as an EMT does the `out` upstream) instead of ringing the device thread.
+   */
+  vcpuBus(vcpu: number, handle?: PortWriteHandler): VcpuBus {
+    return new VcpuPorts(this, vcpu, handle);
   }
 
   /** Machine.signal(vcpu): post a signal to the thread running on that vCPU. */
@@ -228,8 +239,9 @@ class VcpuPorts implements VcpuBus {
   private readonly words: SharedWords;
   private readonly portAck: number;
   private readonly signals: AtomicCell;
+  private readonly handle: PortWriteHandler | undefined;
 
-  constructor(bus: DeviceBus, vcpu: number) {
+  constructor(bus: DeviceBus, vcpu: number, handle: PortWriteHandler | undefined) {
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= bus.vcpus) throw new RangeError(`no vCPU ${vcpu}`);
     this.bus = bus;
     this.words = bus.words;
@@ -238,9 +250,14 @@ class VcpuPorts implements VcpuBus {
     this.wake = bus.wake(vcpu);
     this.portAck = vcpuWord(vcpu, VcpuSlot.PORT_ACK);
     this.signals = bus.words.cell(vcpuWord(vcpu, VcpuSlot.SIGNAL));
+    this.handle = handle;
   }
 
   *outRequest(phys: number): Proc<void> {
+    if (this.handle !== undefined) {
+      yield* this.handle(this.vcpu, phys);
+      return;
+    }
     const w = this.words;
     w.store(vcpuWord(this.vcpu, VcpuSlot.PORT_ADDR), phys | 0);
     // ORDER: address first, then the sequence number, then the doorbell (see DeviceBus.pendingPortWrite).

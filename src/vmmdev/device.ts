@@ -11,7 +11,8 @@ import {
 } from '../abi/index.js';
 import { gpa } from '../runtime/address.js';
 import { ByteView } from '../runtime/bytes.js';
-import { point, waitFor, type Proc } from '../runtime/proc.js';
+import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
+import type { PortWriteHandler } from './bus.js';
 import { DeviceState } from './bus-layout.js';
 import type { DeviceEnv, HandlerResult, RequestCtx, RequestHandler } from './device-env.js';
 import { acknowledgeEvents } from './requests/acknowledge-events.js';
@@ -70,18 +71,43 @@ export function* deviceLoop(dev: DeviceEnv): Proc<void> {
     for (let vcpu = 0; vcpu < bus.vcpus; vcpu++) {
       const pw = bus.pendingPortWrite(vcpu);
       if (pw === undefined) continue;
-      dev.tracer.active = bus.traced(vcpu);
-      dev.tracer.begin('vmmdevRequestHandler', pw.phys, vcpu);
-      yield* handleRequest(dev, vcpu, pw.phys, scratch);
-      dev.tracer.end('vmmdevRequestHandler', pw.phys, vcpu);
-      dev.tracer.active = false;
+      yield* tracedRequest(dev, vcpu, pw.phys, scratch);
       bus.ackPortWrite(vcpu, pw.seq);
     }
     if (bus.stopRequested) break;
     yield point('device.doorbell');
-    yield waitFor(bus.doorbell, () => bus.doorbell.load() !== seen, { hint: 'long' });
+    yield waitFor(bus.doorbell, () => bus.doorbell.load() !== seen, { hint: 'idle' });
   }
   bus.setState(DeviceState.STOPPED);
+}
+
+/** vmmdevRequestHandler under its trace span (traced when the vCPU's current call is). */
+function* tracedRequest(dev: DeviceEnv, vcpu: number, phys: number, scratch: RequestScratch): Proc<void> {
+  const t = dev.tracer;
+  const was = t.active;
+  t.active = was || dev.bus.traced(vcpu);
+  t.begin('vmmdevRequestHandler', phys, vcpu);
+  yield* handleRequest(dev, vcpu, phys, scratch);
+  t.end('vmmdevRequestHandler', phys, vcpu);
+  t.active = was;
+}
+
+/**
+ * The port write handled on the writing vCPU's thread (device 'emt'): vmmdevRequestHandler runs on the
+ * EMT that did the `out`, under the device's lock, as upstream runs it under PDM's device critsect. No
+ * device thread, no doorbell, no wake-up: the request is handled when the port write returns.
+ */
+export function emtPortWrites(dev: DeviceEnv): PortWriteHandler {
+  const scratch = new RequestScratch();
+  const lockCell = dev.bus.requestLock;
+  return function* (vcpu: number, phys: number): Proc<void> {
+    yield* lock(lockCell);
+    try {
+      yield* tracedRequest(dev, vcpu, phys, scratch);
+    } finally {
+      unlock(lockCell);
+    }
+  };
 }
 
 /** A reusable host buffer for requests that do not become commands. */

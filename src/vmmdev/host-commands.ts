@@ -6,8 +6,15 @@ import type { SvcParm } from '../hgcm/service.js';
 import { ByteView } from '../runtime/bytes.js';
 import type { Proc } from '../runtime/proc.js';
 import { CmdField } from './commands.js';
-import { commandCall, commandSnapshot, completeCommand, freeCommand, type HgcmHostEnv } from './complete.js';
-import { hostParms } from './marshal.js';
+import {
+  commandCall,
+  commandSnapshot,
+  completeCommand,
+  freeCommand,
+  type CompletionData,
+  type HgcmHostEnv,
+} from './complete.js';
+import { hostParms, releaseParms } from './marshal.js';
 import type { ParsedCall } from './parse-call.js';
 
 /** CommandOps over a host environment. */
@@ -40,7 +47,7 @@ export function commandOps(env: HgcmHostEnv): CommandOps {
         handle === undefined
           ? ({ kind: 'none' } as const)
           : { kind: 'call' as const, call: handle as ParsedCall, parms };
-      return completeCommand(env, slot, rc, data);
+      return completeReleasing(env, slot, rc, data, parms);
     },
     completeConnect(slot: number, rc: StatusCode, clientId: number): Proc<CompletionResult> {
       return completeCommand(env, slot, rc, { kind: 'connect', clientId });
@@ -85,4 +92,19 @@ export function* failOwnedCommands(env: HgcmHostEnv, workerId: number): Proc<num
     if ((yield* completeCommand(env, slot, Status.VERR_HGCM_INTERNAL, { kind: 'none' })) === 'written') n++;
   }
   return n;
+}
+
+/** Complete a call, then give back what its parameters borrowed, whatever the outcome. */
+function* completeReleasing(
+  env: HgcmHostEnv,
+  slot: number,
+  rc: StatusCode,
+  data: CompletionData,
+  parms: readonly SvcParm[],
+): Proc<CompletionResult> {
+  try {
+    return yield* completeCommand(env, slot, rc, data);
+  } finally {
+    releaseParms(parms);
+  }
 }

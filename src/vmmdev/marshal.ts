@@ -7,6 +7,7 @@ import { gpa } from '../runtime/address.js';
 import { ByteView } from '../runtime/bytes.js';
 import { InvariantError } from '../runtime/errors.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
+import { threadHostBuffers } from './host-buffers.js';
 import { parseHgcmCall, type ParsedCall, type ParsedParm, type PhysRun } from './parse-call.js';
 
 /** Read guest-physical memory; bytes with no RAM behind them read as 0xFF (PGM's unbacked reads). */
@@ -54,13 +55,18 @@ export function scatterRuns(mem: GuestMemory, runs: readonly PhysRun[], off: num
   });
 }
 
-/** PAGES access to a guest buffer. */
+/**
+ * PAGES access to a guest buffer: reads in place (copies or zero-copy views), writes staged until
+ * completion (applyStaged), scratch buffers from this thread's HostBuffers.
+ */
 class RunPages implements GuestPages {
   readonly size: number;
   readonly runs: readonly (readonly [number, number])[];
   private readonly mem: GuestMemory;
   private readonly physRuns: readonly PhysRun[];
   private readonly writable: boolean;
+  private staged: { off: number; src: Uint8Array }[] | undefined;
+  private scratches: Uint8Array[] | undefined;
 
   constructor(mem: GuestMemory, p: ParsedParm) {
     this.mem = mem;
@@ -73,11 +79,42 @@ class RunPages implements GuestPages {
     checkRange(off, dst.length, this.size);
     gatherRuns(this.mem, this.physRuns, off, dst);
   }
+  views(off: number, len: number): readonly Uint8Array[] | undefined {
+    checkRange(off, len, this.size);
+    const out: Uint8Array[] = [];
+    let plain = true;
+    eachChunk(this.physRuns, off, len, (phys, chunkOff, _at, n) => {
+      if (phys < 0 || !this.mem.contains(phys + chunkOff, n)) plain = false;
+      else if (plain) out.push(this.mem.view(gpa(phys + chunkOff), n));
+    });
+    return plain ? out : undefined;
+  }
   write(off: number, src: Uint8Array): void {
     checkRange(off, src.length, this.size);
     if (!this.writable) throw new RangeError('write to a page list without FROM_HOST direction');
-    scatterRuns(this.mem, this.physRuns, off, src);
+    (this.staged ??= []).push({ off, src });
   }
+  scratch(len: number): Uint8Array {
+    checkRange(0, len, this.size);
+    const buf = threadHostBuffers.acquire(len, false);
+    (this.scratches ??= []).push(buf);
+    return buf;
+  }
+  /** Completion of an uncancelled call: copy the staged writes into guest memory, in order. */
+  applyStaged(): void {
+    for (const w of this.staged ?? []) scatterRuns(this.mem, this.physRuns, w.off, w.src);
+    this.staged = undefined;
+  }
+  /** The call is over (completed or cancelled): give the scratch buffers back. */
+  release(): void {
+    for (const b of this.scratches ?? []) threadHostBuffers.release(b);
+    this.scratches = undefined;
+  }
+}
+
+/** The call is over, whatever its outcome: give back what its PAGES parameters borrowed. */
+export function releaseParms(parms: readonly SvcParm[]): void {
+  for (const p of parms) if (p.type === SvcParmType.PAGES && p.pages instanceof RunPages) p.pages.release();
 }
 
 function checkRange(off: number, len: number, size: number): void {
@@ -156,6 +193,7 @@ export function copyOut(mem: GuestMemory, phys: number, call: ParsedCall, parms:
         break;
       }
       case SvcParmType.PAGES:
+        if (h.pages instanceof RunPages) h.pages.applyStaged();
         if (p.sizeFieldOff !== undefined) put32(mem, phys + p.sizeFieldOff, Math.min(h.size, p.size));
         break;
     }

@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { AtomicCell, SharedWords } from '../../src/runtime/atomic-cell.js';
 import { POINTS, PointId } from '../../src/runtime/points.js';
+import { SpinGate } from '../../src/runtime/spin-gate.js';
 import {
   blockOn,
   blockOnAsync,
@@ -221,6 +222,73 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
       ),
     ).toBe('ok');
     expect(c.sleeps).toHaveLength(1);
+  });
+
+  test("'idle' waits use spinIdle", () => {
+    const c = new ScriptedCell();
+    let done = false;
+    c.changeAfterLoads = 20;
+    c.onChange = () => {
+      done = true;
+    };
+    expect(
+      blockOn(
+        waitFor(c, () => done, { hint: 'idle' }),
+        { ...opts({ spin: 0, spinLong: 0 }), spinIdle: 100 },
+      ),
+    ).toBe('ok');
+    expect(c.sleeps).toEqual([]);
+  });
+
+  test('a wait the spin gate turns away sleeps at once, and a spinner gives its slot back', () => {
+    const word = cell();
+    const gate = new SpinGate(word, 1);
+    const c = new ScriptedCell();
+    let done = false;
+    c.changeAfterLoads = 20;
+    c.onChange = () => {
+      done = true;
+    };
+    c.onSleep.push(() => {
+      done = true;
+      c.bump();
+    });
+    // Another thread holds the only slot: this wait may not spin although the word would change in time.
+    expect(gate.tryEnter()).toBe(true);
+    expect(
+      blockOn(
+        waitFor(c, () => done, { hint: 'short' }),
+        { ...opts({ spin: 100 }), gate },
+      ),
+    ).toBe('ok');
+    expect(c.sleeps).toHaveLength(1);
+    expect(word.load()).toBe(1);
+    gate.exit();
+    // The slot is free: the next wait spins, sees the change and gives the slot back.
+    const d = new ScriptedCell();
+    let done2 = false;
+    d.changeAfterLoads = 20;
+    d.onChange = () => {
+      done2 = true;
+    };
+    expect(
+      blockOn(
+        waitFor(d, () => done2, { hint: 'short' }),
+        { ...opts({ spin: 100 }), gate },
+      ),
+    ).toBe('ok');
+    expect(d.sleeps).toEqual([]);
+    expect(word.load()).toBe(0);
+  });
+
+  test('the spin gate never lets more than its limit in', () => {
+    const word = cell();
+    const gate = new SpinGate(word, 2);
+    expect([gate.tryEnter(), gate.tryEnter(), gate.tryEnter()]).toEqual([true, true, false]);
+    expect(word.load()).toBe(2);
+    gate.exit();
+    expect(gate.tryEnter()).toBe(true);
+    expect(word.load()).toBe(2);
   });
 
   test('a spin that sees no change ends in a sleep', () => {

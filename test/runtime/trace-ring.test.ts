@@ -83,7 +83,13 @@ describe('trace ring', () => {
 
   test('with trace.steps a machine records every thread in its own slot; without, no points', async () => {
     const program = new URL('../machine/programs/basic.ts', import.meta.url);
-    const m = await Machine.start({ vcpus: 1, hostWorkers: 1, trace: { capacity: 256, steps: true } });
+    // The device thread handles the port writes here, so each of the three threads has points of its own.
+    const m = await Machine.start({
+      vcpus: 1,
+      hostWorkers: 1,
+      device: 'thread',
+      trace: { capacity: 256, steps: true },
+    });
     try {
       await m.run({ module: program, export: 'echoOnce', args: { size: 64 } });
       const recs = m.trace.ring.points();

@@ -75,10 +75,18 @@ function pages(bytes: Uint8Array, dir: number): SvcParm {
       check(off, dst.length);
       dst.set(mem.subarray(off, off + dst.length));
     },
+    views: (off, len) => {
+      check(off, len);
+      return [mem.subarray(off, off + len)];
+    },
     write: (off, src) => {
       check(off, src.length);
       if ((dir & ParmDirection.FROM_HOST) === 0) throw new RangeError('write to a to-host page list');
       mem.set(src, off);
+    },
+    scratch: (len) => {
+      check(0, len);
+      return new Uint8Array(len);
     },
   };
   return { type: 4, size: mem.length, pages: p, dir };

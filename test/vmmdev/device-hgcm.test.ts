@@ -37,6 +37,7 @@ import {
   hgcmImage,
   parmOff,
   requestImage,
+  setPageList,
   setParm,
   type Harness,
   withRc,
@@ -325,6 +326,54 @@ describe('HGCMCancel2', () => {
     expectStatus(h, C, Status.VINF_SUCCESS, 'result');
     expectStatus(h, C, ASYNC);
     expect(h.stats.get('host.completedCancelled')).toBe(1);
+  });
+
+  describe('what a service writes lands at completion, never for a cancelled call', () => {
+    const B = 0x30000; // the out buffer, one page
+    function fillCall(kind: 'pages' | 'linaddr', byte: number): ByteView {
+      const v = callImage({ clientId: client, fn: 3, cParms: 3, extra: 16 });
+      setParm(v, 0, { type: ParmType.U32, w4: 10 });
+      setParm(v, 1, { type: ParmType.U32, w4: byte });
+      if (kind === 'pages') {
+        setParm(v, 2, { type: ParmType.NoBouncePageList, w4: 4096, w8: extraOff(3) });
+        setPageList(v, extraOff(3), { flags: ParmDirection.FROM_HOST, offFirst: 0, cPages: 1, pages: [B] });
+      } else {
+        setParm(v, 2, { type: ParmType.LinAddr_Out, w4: 4096, w8: B });
+      }
+      return v;
+    }
+    const zeros = new Uint8Array(4096);
+
+    test.each(['pages', 'linaddr'] as const)(
+      '%s: filled in the call, in guest memory only at completion',
+      (kind) => {
+        h.write(B, zeros);
+        h.write(C, fillCall(kind, 0xa5));
+        h.submit(C);
+        h.host();
+        expect(h.cmds.listed).toBe(1);
+        expectBytes(h, B, zeros);
+        h.clock.t = 10;
+        h.fireTimers();
+        expect(flagsAt(h, C) & HgcmReqFlag.DONE).toBe(HgcmReqFlag.DONE);
+        expectStatus(h, C, Status.VINF_SUCCESS, 'result');
+        expectBytes(h, B, new Uint8Array(4096).fill(0xa5));
+      },
+    );
+
+    test.each(['pages', 'linaddr'] as const)('%s: a cancelled call never writes its buffer', (kind) => {
+      h.write(B, zeros);
+      h.write(C, fillCall(kind, 0x5a));
+      h.submit(C);
+      h.host();
+      cancel2(C);
+      expectStatus(h, A, Status.VINF_SUCCESS);
+      h.clock.t = 10;
+      h.fireTimers();
+      expect(h.cmds.listed).toBe(0);
+      expect(h.stats.get('host.completedCancelled')).toBe(1);
+      expectBytes(h, B, zeros);
+    });
   });
 
   test('two commands at one address: the newest is marked', () => {

@@ -4,11 +4,13 @@
 // delay with the given status (default VINF_SUCCESS); a call the guest cancelled meanwhile completes with
 // VERR_CANCELLED (and its completion is never written back).
 // Function 2 (SLEEP_ECHO): parms [u32 milliseconds, in buffer, out buffer]: SLEEP, then copy in to out.
+// Function 3 (FILL_SLEEP): parms [u32 milliseconds, u32 byte, out buffer or page list]: fill the buffer with
+// the byte at once, then SLEEP; what a cancelled call filled must never reach guest memory.
 import { Status } from '../../abi/index.js';
 import { defineService } from '../service.js';
 
 /** Delay function numbers. */
-export const DelayFn = { SLEEP: 1, SLEEP_ECHO: 2 } as const;
+export const DelayFn = { SLEEP: 1, SLEEP_ECHO: 2, FILL_SLEEP: 3 } as const;
 
 export default defineService({
   call(ctx, call) {
@@ -30,6 +32,18 @@ export default defineService({
         dst.size = n;
         call.complete(call.isCancelled() ? Status.VERR_CANCELLED : Status.VINF_SUCCESS);
       });
+      return Status.VINF_HGCM_ASYNC_EXECUTE;
+    }
+    if (call.fn === DelayFn.FILL_SLEEP) {
+      const v = call.parms[1];
+      const dst = call.parms[2];
+      if (v?.type !== 1) return Status.VERR_INVALID_PARAMETER;
+      if (dst?.type === 3) dst.buf.fill(v.u32 & 0xff);
+      else if (dst?.type === 4) dst.pages.write(0, dst.pages.scratch(dst.size).fill(v.u32 & 0xff));
+      else return Status.VERR_INVALID_PARAMETER;
+      ctx.setTimer(ms.u32, () =>
+        call.complete(call.isCancelled() ? Status.VERR_CANCELLED : Status.VINF_SUCCESS),
+      );
       return Status.VINF_HGCM_ASYNC_EXECUTE;
     }
     return Status.VERR_NOT_IMPLEMENTED;

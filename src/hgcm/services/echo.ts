@@ -5,6 +5,7 @@
 // bytes (as many as fit); a single in/out buffer is left as it came (the host copy goes back unchanged).
 // Function 2 (VALUES): every 32-bit parm += 1, every 64-bit parm += 1.
 // Function 3 (FILL): parms [u32 byte, out buffer]: the buffer is filled with the byte.
+// The "inline" export is the same service run on the device thread ("echo-inline"; HgcmService.inline).
 import { Status } from '../../abi/index.js';
 import { defineService, type SvcParm } from '../service.js';
 
@@ -15,7 +16,7 @@ function bytesOf(p: SvcParm | undefined): Uint8Array | undefined {
   return p?.type === 3 ? p.buf : undefined;
 }
 
-export default defineService({
+const echo = defineService({
   call(_ctx, call) {
     switch (call.fn) {
       case EchoFn.ECHO: {
@@ -49,3 +50,8 @@ export default defineService({
     }
   },
 });
+
+export default echo;
+
+/** The same service, its calls completed on the device thread before the port write returns. */
+export const inline = defineService({ ...echo, inline: true });

@@ -155,6 +155,20 @@ export function rtFileWriteAt(fd: number, src: Uint8Array, off: bigint): RtIoRes
   return { rc: r.rc, cb: r.value ?? 0 };
 }
 
+/**
+ * RTFileSgWriteAt: one pwritev of `bufs` at `off` (the host writing a page list straight from guest RAM).
+ * The count is what the host wrote; limits as rtFileWriteAt.
+ */
+export function rtFileSgWriteAt(fd: number, bufs: readonly Uint8Array[], off: bigint): RtIoResult {
+  if (off < 0n || off > RTFOFF_MAX) return { rc: Status.VERR_INVALID_PARAMETER, cb: 0 };
+  let len = 0;
+  for (const b of bufs) len += b.length;
+  if (len === 0) return { rc: Status.VINF_SUCCESS, cb: 0 };
+  if (off + BigInt(len) > MAX_WRITE_OFFSET) return { rc: Status.VERR_FILE_TOO_BIG, cb: 0 };
+  const r = tryFs(() => fs.writevSync(fd, bufs as Uint8Array[], Number(off)));
+  return { rc: r.rc, cb: r.value ?? 0 };
+}
+
 /** RTFileWrite: one write at the current position (where O_APPEND writes always land: the end). */
 export function rtFileWrite(fd: number, src: Uint8Array): RtIoResult {
   if (src.length === 0) return { rc: Status.VINF_SUCCESS, cb: 0 };

@@ -32,6 +32,7 @@ export {
   rtFileSetMode,
   rtFileSetSize,
   rtFileSetTimes,
+  rtFileSgWriteAt,
   rtFileWrite,
   rtFileWriteAt,
 } from './file.js';

@@ -22,7 +22,8 @@ export default defineFn({
       if (a.buffer.pages.runs.length === 0) return Status.VERR_INTERNAL_ERROR_3;
       // A page list the guest did not hand over for writing cannot receive data (upstream would write anyway).
       if ((a.buffer.dir & ParmDirection.FROM_HOST) === 0) return Status.VERR_INVALID_PARAMETER;
-      const tmp = new Uint8Array(want);
+      // Read into a host buffer; its bytes land in guest memory at completion, never for a cancelled call.
+      const tmp = a.buffer.pages.scratch(want);
       const r = env.ctx.trace.span('RTFileRead', want, () => rtFileReadAt(h.fd, tmp, a.offset.u64));
       if (r.cb > 0) a.buffer.pages.write(0, tmp.subarray(0, r.cb));
       a.count.u32 = r.cb;

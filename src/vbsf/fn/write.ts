@@ -4,7 +4,14 @@
 // Upstream's bounce-buffer path reports the requested count even when the host wrote less; here the
 // count is always what the host wrote, so a short write is never reported as complete.
 import { ParmDirection, Status } from '../../abi/index.js';
-import { rtFileQueryInfo, rtFileWrite, rtFileWriteAt, type RtIoResult } from '../../runtime/iprt/index.js';
+import type { GuestPages } from '../../hgcm/service.js';
+import {
+  rtFileQueryInfo,
+  rtFileSgWriteAt,
+  rtFileWrite,
+  rtFileWriteAt,
+  type RtIoResult,
+} from '../../runtime/iprt/index.js';
 import { FileFlag, HandleType } from '../handles.js';
 import { decodeIo, defineFn, type IoArgs } from '../handler.js';
 
@@ -16,20 +23,26 @@ export default defineFn({
     a.count.u32 = 0;
     return env.withHandle(a.handle, a.root, HandleType.FILE, 'write', (h) => {
       if (want === 0) return Status.VINF_SUCCESS;
-      let data: Uint8Array;
+      let data: Uint8Array | readonly Uint8Array[];
       if (a.buffer.type === 3) {
         data = a.buffer.buf.subarray(0, want);
       } else {
         if (a.buffer.pages.runs.length === 0) return Status.VERR_INTERNAL_ERROR_3;
         if ((a.buffer.dir & ParmDirection.TO_HOST) === 0) return Status.VERR_INVALID_PARAMETER;
-        data = new Uint8Array(want);
-        a.buffer.pages.read(0, data);
+        // vbsfWritePages: straight from guest RAM (RTFileSgWriteAt), copied only where it is not plain RAM.
+        data = a.buffer.pages.views(0, want) ?? copyOf(a.buffer.pages, want);
       }
       const off = a.offset.u64;
       const append = (h.flags & FileFlag.APPEND) !== 0;
       // O_APPEND writes land at the end whatever the position; IPRT seeks first only on other hosts.
-      const r: RtIoResult = env.ctx.trace.span('RTFileWrite', data.length, () =>
-        append ? rtFileWrite(h.fd, data) : rtFileWriteAt(h.fd, data, off),
+      const r: RtIoResult = env.ctx.trace.span('RTFileWrite', want, () =>
+        data instanceof Uint8Array
+          ? append
+            ? rtFileWrite(h.fd, data)
+            : rtFileWriteAt(h.fd, data, off)
+          : append
+            ? rtFileWrite(h.fd, concat(data, want))
+            : rtFileSgWriteAt(h.fd, data, off),
       );
       if (r.rc !== Status.VINF_SUCCESS) return r.rc;
       a.count.u32 = r.cb;
@@ -44,3 +57,21 @@ export default defineFn({
     });
   },
 });
+
+function copyOf(pages: GuestPages, n: number): Uint8Array {
+  const data = new Uint8Array(n);
+  pages.read(0, data);
+  return data;
+}
+
+/** One buffer of views (an appending write: IPRT has no positionless gather write). */
+function concat(views: readonly Uint8Array[], n: number): Uint8Array {
+  if (views.length === 1) return views[0]!;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const v of views) {
+    out.set(v, at);
+    at += v.length;
+  }
+  return out;
+}

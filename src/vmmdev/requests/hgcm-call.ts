@@ -1,7 +1,6 @@
 // VMMDevReq_HGCMCall32/64 (62/63); models vmmdevReqHandler_HGCMCall and vmmdevR3HgcmCall: validate the
 // snapshot, admit the call for its client, list it and hand it to the pool.
 import { Status, VMMDevHGCMCall } from '../../abi/index.js';
-import { Work } from '../../hgcm/ring.js';
 import type { Proc } from '../../runtime/proc.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { parseHgcmCall } from '../parse-call.js';
@@ -27,6 +26,8 @@ export function* hgcmCall(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> 
     dev.clients.endCall(client.slot);
     return { rc: Status.VERR_NO_MEMORY };
   }
-  dev.hgcm.post(Work.CALL, slot);
+  // An inline service completes the call here, before the port write returns; the guest still reads
+  // VINF_HGCM_ASYNC_EXECUTE, then finds DONE already set (as after a fast completion upstream).
+  yield* dev.hgcm.dispatchCall(slot, client.service);
   return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
 }

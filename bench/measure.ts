@@ -1,0 +1,74 @@
+// One measured figure with tinybench, on whatever thread runs it (main, a raw worker, a vCPU): the task is
+// timed call by call, and the summary (median, p99, rate) is plain data that crosses threads.
+import { Bench } from 'tinybench';
+
+/** How long to measure one task. */
+export interface Budget {
+  /** Time budget of the measured phase (ms). */
+  readonly timeMs: number;
+  /** Warm-up time (ms): JIT, caches, threads that have just started. */
+  readonly warmupMs: number;
+  /** At least this many measured calls. */
+  readonly minIterations?: number;
+}
+
+/** What one task measured. Latencies are per call of the task function. */
+export interface Summary {
+  readonly medianUs: number;
+  readonly p99Us: number;
+  /** Calls per second: calls / summed call time (a serial rate). */
+  readonly rate: number;
+  readonly samples: number;
+}
+
+/** The full budget, and the --quick one. */
+export const BUDGETS = {
+  full: { timeMs: 1500, warmupMs: 300 },
+  quick: { timeMs: 150, warmupMs: 50 },
+} as const satisfies Record<string, Budget>;
+
+function bench(budget: Budget): Bench {
+  return new Bench({
+    time: budget.timeMs,
+    warmupTime: budget.warmupMs,
+    iterations: budget.minIterations ?? 64,
+    // The ~40 ns performance.now() pair is subtracted: it matters only for sub-microsecond rows.
+    subtractTimerOverhead: true,
+    throws: true,
+  });
+}
+
+function summarize(b: Bench): Summary {
+  const task = b.tasks[0]!;
+  const r = task.result;
+  if (r.state !== 'completed') throw new Error(`benchmark task ${task.name} ended ${r.state}`);
+  return {
+    medianUs: r.latency.p50 * 1000,
+    p99Us: r.latency.p99 * 1000,
+    rate: r.latency.mean > 0 ? 1000 / r.latency.mean : 0,
+    samples: r.latency.samplesCount,
+  };
+}
+
+/** Measure a synchronous function (blocking round trips on worker threads). */
+export function measureSync(fn: () => unknown, budget: Budget): Summary {
+  const b = bench(budget).add('task', fn);
+  b.runSync();
+  return summarize(b);
+}
+
+/** Measure an asynchronous function (round trips that await an event loop). */
+export async function measureAsync(fn: () => Promise<unknown>, budget: Budget): Promise<Summary> {
+  const b = bench(budget).add('task', fn);
+  await b.run();
+  return summarize(b);
+}
+
+/** Summarise per-call samples (ms) taken by hand, e.g. by a deadline-bounded loop on several threads. */
+export function summarizeSamples(samplesMs: Float64Array, n: number): Summary {
+  const s = samplesMs.slice(0, n).sort();
+  let sum = 0;
+  for (const v of s) sum += v;
+  const q = (p: number): number => (n === 0 ? 0 : s[Math.min(n - 1, Math.floor(p * n))]!);
+  return { medianUs: q(0.5) * 1000, p99Us: q(0.99) * 1000, rate: sum > 0 ? (n * 1000) / sum : 0, samples: n };
+}

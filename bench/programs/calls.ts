@@ -1,0 +1,145 @@
+// Guest programs for the hgcm suite, run on a vCPU: time one kind of HGCM call with tinybench (latency
+// rows), or make calls until a deadline after a start barrier shared with the other vCPUs (calls/s rows).
+import { Status } from '../../src/abi/index.js';
+import { gpa } from '../../src/runtime/address.js';
+import type { GuestContext } from '../../src/vcpu/guest-context.js';
+import { measureSync, summarizeSamples, type Budget, type Summary } from '../measure.js';
+
+/** Which call a program makes. */
+export interface CallSpec {
+  /** 'call': VBGL_IOCTL_HGCM_CALL through the session (g.call); 'fast': a pre-built request (g.fastCall). */
+  readonly mode: 'call' | 'fast';
+  readonly service: string;
+  readonly fn: number;
+  /** Bytes of an in buffer and an out buffer (0: no parameters). */
+  readonly size: number;
+}
+
+/** A prepared caller: make one call; check the last one. */
+interface Caller {
+  call(): void;
+  check(): void;
+  close(): void;
+}
+
+function caller(g: GuestContext, spec: CallSpec): Caller {
+  const c = g.connect(spec.service);
+  if (c.rc !== Status.VINF_SUCCESS) throw new Error(`connect ${spec.service}: rc ${c.rc}`);
+  const size = spec.size;
+  const inBuf = size > 0 ? g.alloc(size) : 0;
+  const outBuf = size > 0 ? g.alloc(size) : 0;
+  if (size > 0)
+    g.write(
+      inBuf,
+      new Uint8Array(size).map((_, i) => i * 7),
+    );
+  let call: () => number;
+  let prepared = 0;
+  if (spec.mode === 'fast') {
+    const parms =
+      size > 0
+        ? ([
+            { type: 'in', addr: inBuf, size },
+            { type: 'out', addr: outBuf, size },
+          ] as const)
+        : [];
+    prepared = g.prepareCall(c.clientId, spec.fn, parms).addr;
+    call = () => g.fastCall(prepared);
+  } else {
+    const parms =
+      size > 0
+        ? ([
+            { type: 'in', addr: inBuf, size },
+            { type: 'out', addr: outBuf, size },
+          ] as const)
+        : [];
+    call = () => {
+      const r = g.call(c.clientId, spec.fn, parms);
+      return r.rc < 0 ? r.rc : r.result;
+    };
+  }
+  let last: number = Status.VINF_SUCCESS;
+  return {
+    call() {
+      last = call();
+    },
+    check() {
+      if (last !== Status.VINF_SUCCESS) throw new Error(`${spec.service} call failed: ${last}`);
+      if (
+        size > 0 &&
+        Buffer.compare(Buffer.from(g.read(inBuf, size)), Buffer.from(g.read(outBuf, size))) !== 0
+      )
+        throw new Error(`${spec.service}: the out buffer does not match the in buffer`);
+    },
+    close() {
+      if (prepared !== 0) g.heap.free(gpa(prepared));
+      if (size > 0) {
+        g.free(inBuf);
+        g.free(outBuf);
+      }
+      g.disconnect(c.clientId);
+    },
+  };
+}
+
+/** Latency of one kind of call, timed call by call with tinybench. */
+export function latency(g: GuestContext, a: { spec: CallSpec; budget: Budget }): Summary {
+  const c = caller(g, a.spec);
+  try {
+    const s = measureSync(() => c.call(), a.budget);
+    c.check();
+    return s;
+  } finally {
+    c.close();
+  }
+}
+
+/** What a deadline-bounded run reports from one vCPU. */
+export interface ThroughputReport {
+  readonly calls: number;
+  readonly wallMs: number;
+  readonly summary: Summary;
+}
+
+/**
+ * Warm up, meet the other vCPUs at the barrier (word 0 counts arrivals), then make calls for `ms`,
+ * timing each one.
+ */
+export function throughput(
+  g: GuestContext,
+  a: { spec: CallSpec; warmupMs: number; ms: number; barrier: SharedArrayBuffer; parties: number },
+): ThroughputReport {
+  const c = caller(g, a.spec);
+  try {
+    for (const end = performance.now() + a.warmupMs; performance.now() < end;) c.call();
+    const b = new Int32Array(a.barrier);
+    Atomics.add(b, 0, 1);
+    Atomics.notify(b, 0);
+    const giveUp = performance.now() + 30_000;
+    for (let n = Atomics.load(b, 0); n < a.parties; n = Atomics.load(b, 0)) {
+      // Another vCPU's program failed before the barrier: do not wait for it forever.
+      if (performance.now() > giveUp) throw new Error(`only ${n} of ${a.parties} vCPUs reached the start`);
+      Atomics.wait(b, 0, n, 100);
+    }
+    let samples = new Float64Array(1 << 16);
+    let n = 0;
+    const t0 = performance.now();
+    const end = t0 + a.ms;
+    for (let t = t0; t < end;) {
+      c.call();
+      const t1 = performance.now();
+      if (n === samples.length) {
+        const more = new Float64Array(n * 2);
+        more.set(samples);
+        samples = more;
+      }
+      samples[n++] = t1 - t;
+      t = t1;
+    }
+    const wallMs = performance.now() - t0;
+    c.check();
+    return { calls: n, wallMs, summary: summarizeSamples(samples, n) };
+  } finally {
+    c.close();
+  }
+}

@@ -1,0 +1,259 @@
+// The benchmark's output: a Markdown table of every row beside its limit and its best peer, the goals of
+// issue 6 as ratios from the same run, and the change per row against an earlier run's JSON.
+import type { Row, RunResult } from './runner.js';
+
+const fmt = (v: number): string =>
+  v >= 1000
+    ? Math.round(v).toLocaleString('en')
+    : v >= 100
+      ? v.toFixed(0)
+      : v >= 10
+        ? v.toFixed(1)
+        : v.toFixed(2);
+
+function rateText(r: Row): string {
+  if (r.rate === undefined) return '';
+  const ops = r.rate >= 1e6 ? `${(r.rate / 1e6).toFixed(2)} M/s` : `${fmt(r.rate / 1000)} k/s`;
+  return r.mbps === undefined ? ops : `${fmt(r.mbps)} MB/s (${ops})`;
+}
+
+/**
+ * The ratio of a row to a reference row: for latency rows time over time (lower is better), for rate
+ * rows rate over rate (higher is better; MB/s when both move data).
+ */
+export function ratio(r: Row, ref: Row): number | undefined {
+  if (r.skipped !== undefined || ref.skipped !== undefined) return undefined;
+  if (r.kind === 'latency') {
+    return r.medianUs !== undefined && ref.medianUs ? r.medianUs / ref.medianUs : undefined;
+  }
+  if (r.mbps !== undefined && ref.mbps !== undefined && ref.mbps > 0) return r.mbps / ref.mbps;
+  return r.rate !== undefined && ref.rate ? r.rate / ref.rate : undefined;
+}
+
+/** The best of a row's peers measured in this run (lowest median, or highest rate). */
+export function bestPeer(r: Row, byId: ReadonlyMap<string, Row>): Row | undefined {
+  let best: Row | undefined;
+  for (const id of r.peers ?? []) {
+    const p = byId.get(id);
+    if (p === undefined || p.skipped !== undefined) continue;
+    const better =
+      best === undefined ||
+      (r.kind === 'latency'
+        ? (p.medianUs ?? Infinity) < (best.medianUs ?? Infinity)
+        : (p.rate ?? 0) > (best.rate ?? 0));
+    if (better) best = p;
+  }
+  return best;
+}
+
+function byIdOf(rows: readonly Row[]): Map<string, Row> {
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+function shortName(r: Row): string {
+  return r.id.split('.').slice(1).join('.');
+}
+
+function noteOf(r: Row): string {
+  const spread =
+    r.spread && `repeats ${fmt(r.spread[0])}–${fmt(r.spread[1])}${r.kind === 'latency' ? ' µs' : ''}`;
+  return [r.note, spread].filter((x) => x !== undefined && x !== '').join('; ');
+}
+
+/** The results table (Markdown). */
+export function table(rows: readonly Row[]): string {
+  const byId = byIdOf(rows);
+  const out = [
+    '| row | median µs | p99 µs | rate | vs limit | vs best peer | note |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    if (r.skipped !== undefined) {
+      out.push(`| ${r.label} | – | – | – | – | – | not measured: ${r.skipped} |`);
+      continue;
+    }
+    const lim = r.limit === undefined ? undefined : byId.get(r.limit);
+    const vsLimit = lim && ratio(r, lim);
+    const peer = bestPeer(r, byId);
+    const vsPeer = peer && ratio(r, peer);
+    out.push(
+      `| ${r.label} | ${r.medianUs === undefined ? '' : fmt(r.medianUs)} | ${r.p99Us === undefined ? '' : fmt(r.p99Us)} | ${rateText(r)} | ` +
+        `${vsLimit === undefined ? '' : `${vsLimit.toFixed(2)}x ${shortName(lim!)}`} | ` +
+        `${vsPeer === undefined ? '' : `${vsPeer.toFixed(2)}x ${shortName(peer!)}`} | ${noteOf(r)} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** One goal of issue 6: a ratio between two figures of the same run. */
+interface Goal {
+  readonly text: string;
+  /** Rows the goal is formed from (prefixes); a run without them leaves the goal out. */
+  readonly needs: readonly string[];
+  readonly target: number;
+  readonly atLeast: boolean;
+  /** The ratio and how it was formed, or undefined when a row is missing or skipped. */
+  measure(byId: ReadonlyMap<string, Row>): { value: number; how: string } | undefined;
+}
+
+function median(byId: ReadonlyMap<string, Row>, id: string): number | undefined {
+  const r = byId.get(id);
+  return r?.skipped === undefined ? r?.medianUs : undefined;
+}
+
+function field(byId: ReadonlyMap<string, Row>, id: string, f: 'rate' | 'mbps'): number | undefined {
+  const r = byId.get(id);
+  return r?.skipped === undefined ? r?.[f] : undefined;
+}
+
+function quotient(
+  a: number | undefined,
+  b: number | undefined,
+  how: string,
+): { value: number; how: string } | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : { value: a / b, how };
+}
+
+/** The fastest no-op HGCM path measured, by median. */
+export function fastestNoop(byId: ReadonlyMap<string, Row>): Row | undefined {
+  let best: Row | undefined;
+  for (const r of byId.values()) {
+    if (!r.id.startsWith('hgcm.noop.') || r.skipped !== undefined || r.medianUs === undefined) continue;
+    if (best === undefined || r.medianUs < best.medianUs!) best = r;
+  }
+  return best;
+}
+
+const GOALS: readonly Goal[] = [
+  {
+    text: 'no-op call through the pool, median vs a comlink call',
+    needs: ['hgcm.noop.call.pool', 'peers.comlink'],
+    target: 1,
+    atLeast: false,
+    measure: (b) =>
+      quotient(median(b, 'hgcm.noop.call.pool'), median(b, 'peers.comlink'), 'call (pool) / comlink'),
+  },
+  {
+    text: 'fastest no-op path, median vs a comlink call',
+    needs: ['hgcm.noop.', 'peers.comlink'],
+    target: 0.25,
+    atLeast: false,
+    measure: (b) => {
+      const f = fastestNoop(b);
+      return f && quotient(f.medianUs, median(b, 'peers.comlink'), `${shortName(f)} / comlink`);
+    },
+  },
+  {
+    text: 'fastest no-op path, median vs the raw two-hop round trip (same spin policy)',
+    needs: ['hgcm.noop.', 'limit.twohop.policy'],
+    target: 10,
+    atLeast: false,
+    measure: (b) => {
+      const f = fastestNoop(b);
+      return f && quotient(f.medianUs, median(b, 'limit.twohop.policy'), `${shortName(f)} / twohop.policy`);
+    },
+  },
+  {
+    text: 'Shared Folders 1 MiB writes vs direct fs.writeSync, MB/s',
+    needs: ['vbsf.write.1m', 'limit.fs.write.1m'],
+    target: 0.8,
+    atLeast: true,
+    measure: (b) =>
+      quotient(field(b, 'vbsf.write.1m', 'mbps'), field(b, 'limit.fs.write.1m', 'mbps'), 'MB/s'),
+  },
+  {
+    text: 'Shared Folders 1 MiB reads vs direct fs.readSync, MB/s',
+    needs: ['vbsf.read.1m', 'limit.fs.read.1m'],
+    target: 0.7,
+    atLeast: true,
+    measure: (b) => quotient(field(b, 'vbsf.read.1m', 'mbps'), field(b, 'limit.fs.read.1m', 'mbps'), 'MB/s'),
+  },
+  {
+    text: 'Shared Folders 4 KiB writes vs direct fs.writeSync, operations/s',
+    needs: ['vbsf.write.4k', 'limit.fs.write.4k'],
+    target: 0.2,
+    atLeast: true,
+    measure: (b) =>
+      quotient(field(b, 'vbsf.write.4k', 'rate'), field(b, 'limit.fs.write.4k', 'rate'), 'ops/s'),
+  },
+  {
+    text: 'calls/s with 2 vCPUs vs 1 vCPU',
+    needs: ['hgcm.calls.2v', 'hgcm.calls.1v'],
+    target: 1.5,
+    atLeast: true,
+    measure: (b) => quotient(field(b, 'hgcm.calls.2v', 'rate'), field(b, 'hgcm.calls.1v', 'rate'), 'calls/s'),
+  },
+];
+
+/** A goal's outcome. */
+export interface GoalResult {
+  readonly goal: string;
+  readonly target: string;
+  readonly value: number | undefined;
+  readonly how: string;
+  readonly met: boolean | undefined;
+}
+
+/** Every goal against this run's rows. */
+export function goals(rows: readonly Row[]): GoalResult[] {
+  const byId = byIdOf(rows);
+  const present = (prefix: string): boolean => rows.some((r) => r.id.startsWith(prefix));
+  return GOALS.filter((g) => g.needs.every(present)).map((g) => {
+    const m = g.measure(byId);
+    return {
+      goal: g.text,
+      target: `${g.atLeast ? '≥' : '≤'} ${g.target}x`,
+      value: m?.value,
+      how: m?.how ?? 'not measured in this run',
+      met: m === undefined ? undefined : g.atLeast ? m.value >= g.target : m.value <= g.target,
+    };
+  });
+}
+
+/** The goals this run's rows form, as a Markdown table ('' when none). */
+export function goalsTable(rows: readonly Row[]): string {
+  const gs = goals(rows);
+  if (gs.length === 0) return '';
+  const out = ['| goal | target | measured | met |', '| --- | ---: | ---: | --- |'];
+  for (const g of gs) {
+    const v = g.value === undefined ? '–' : `${g.value.toFixed(2)}x`;
+    const met = g.met === undefined ? 'n/a' : g.met ? 'yes' : 'no';
+    out.push(`| ${g.goal} | ${g.target} | ${v} (${g.how}) | ${met} |`);
+  }
+  return out.join('\n');
+}
+
+/** The run's header: machine, node, policy, command. */
+export function header(run: RunResult): string {
+  const i = run.info;
+  return (
+    `\`${i.command}\` — ${i.date}, node ${i.node}, ${i.cpus} CPUs (${i.cpuModel}), load ${i.loadAvg.join(' ')}, ` +
+    `spin policy short ${i.policy.short} / long ${i.policy.long} / idle ${i.policy.idle ?? 0} / ${i.policy.spinners ?? 0} spinning at most, device ${i.device ?? 'thread'}` +
+    `${i.repeat > 1 ? `, each figure the median of ${i.repeat} repeats` : ''}${i.quick ? ', --quick (short budgets: figures are rough)' : ''}`
+  );
+}
+
+/** The change per row against an earlier run: medians for latency rows, rates for rate rows. */
+export function compare(old: RunResult, now: RunResult): string {
+  const before = byIdOf(old.rows);
+  const out = ['| row | before | after | change |', '| --- | ---: | ---: | ---: |'];
+  for (const r of now.rows) {
+    const o = before.get(r.id);
+    if (o === undefined || o.skipped !== undefined || r.skipped !== undefined) {
+      out.push(`| ${r.label} | ${o === undefined ? 'absent' : '–'} | ${r.skipped ? '–' : ''} | |`);
+      continue;
+    }
+    const lat = r.kind === 'latency';
+    const a = lat ? o.medianUs : (o.mbps ?? o.rate);
+    const b = lat ? r.medianUs : (r.mbps ?? r.rate);
+    if (a === undefined || b === undefined || a === 0) continue;
+    const unit = lat ? ' µs' : r.mbps !== undefined ? ' MB/s' : '/s';
+    const change = ((b - a) / a) * 100;
+    // Better is lower for latency, higher for rates.
+    const better = lat ? change < 0 : change > 0;
+    out.push(
+      `| ${r.label} | ${fmt(a)}${unit} | ${fmt(b)}${unit} | ${change >= 0 ? '+' : ''}${change.toFixed(1)}% ${Math.abs(change) < 1 ? '' : better ? '(better)' : '(worse)'} |`,
+    );
+  }
+  return out.join('\n');
+}

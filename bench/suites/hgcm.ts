@@ -1,0 +1,175 @@
+// The hgcm suite: HGCM calls through a real Machine (vCPU, device and pool worker threads): a no-op call
+// by each path, echo calls with 4 KiB and 64 KiB buffers, and calls per second with 1, 2 and 4 vCPUs.
+import { Machine } from '../../src/machine/machine.js';
+import type { Budget, Summary } from '../measure.js';
+import type { CallSpec, ThroughputReport } from '../programs/calls.js';
+import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
+import { settle } from './peers.js';
+
+const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
+/** The peers a call is held against. */
+const PEERS = ['peers.postmessage', 'peers.comlink', 'peers.piscina'] as const;
+
+/** A row that has not finished in a minute is a hang: fail with what the machine's shared state says. */
+async function guarded<T>(m: Machine, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const st = m.stats();
+      const counters = Object.entries(st.counters).filter(([, v]) => v !== 0);
+      reject(
+        new Error(
+          `${what}: no result in 60 s; pending commands ${st.host.pendingCommands}, IRQ line ` +
+            `${st.irqLine}, counters ${JSON.stringify(Object.fromEntries(counters))}; ` +
+            `last log lines: ${m.logs().slice(-5).join(' | ')}`,
+        ),
+      );
+    }, 60_000);
+  });
+  try {
+    return await Promise.race([p, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function latency(m: Machine, spec: CallSpec, budget: Budget): Promise<Summary> {
+  return guarded(
+    m,
+    `${spec.mode} ${spec.service}`,
+    m.run<Summary>({ module: PROGRAM, export: 'latency', args: { spec, budget }, vcpu: 0 }),
+  );
+}
+
+/** Calls per second with `vcpus` vCPUs calling at once (each a serial loop), started by one barrier. */
+async function callsPerSecond(m: Machine, spec: CallSpec, vcpus: number, budget: Budget): Promise<Row> {
+  const barrier = new SharedArrayBuffer(4);
+  const reports = await guarded(
+    m,
+    `calls/s with ${vcpus} vCPUs`,
+    Promise.all(
+      Array.from({ length: vcpus }, (_, vcpu) =>
+        m.run<ThroughputReport>({
+          module: PROGRAM,
+          export: 'throughput',
+          args: { spec, warmupMs: budget.warmupMs, ms: budget.timeMs, barrier, parties: vcpus },
+          vcpu,
+        }),
+      ),
+    ),
+  );
+  const rate = reports.reduce((sum, r) => sum + (r.calls * 1000) / r.wallMs, 0);
+  // Latency percentiles of the vCPU with the median latency.
+  const mid = [...reports].sort((a, b) => a.summary.medianUs - b.summary.medianUs)[vcpus >> 1]!;
+  return {
+    id: `hgcm.calls.${vcpus}v`,
+    suite: 'hgcm',
+    label: `no-op calls/s, ${vcpus} vCPU${vcpus > 1 ? 's' : ''} (pool)`,
+    kind: 'rate',
+    medianUs: mid.summary.medianUs,
+    p99Us: mid.summary.p99Us,
+    rate,
+    samples: reports.reduce((n, r) => n + r.calls, 0),
+    limit: 'limit.twohop.policy',
+  };
+}
+
+/** The hgcm suite. */
+export const hgcmSuite: Suite = {
+  name: 'hgcm',
+  about: 'HGCM calls through a machine: no-op paths, echo, calls/s by vCPUs',
+  byDefault: true,
+  async run(ctx: SuiteContext): Promise<Row[]> {
+    const m = await Machine.start({ vcpus: 4, hostWorkers: 2, spin: ctx.policy, device: ctx.device });
+    const rows: Row[] = [];
+    try {
+      await settle();
+      const noop = [
+        ['call', 'pool', 'noop', 'no-op call (pool)'],
+        ['fast', 'pool', 'noop', 'no-op fast call (pool)'],
+        ['call', 'inline', 'noop-inline', 'no-op call (inline service, completes in the port write)'],
+        ['fast', 'inline', 'noop-inline', 'no-op fast call (inline service, completes in the port write)'],
+      ] as const;
+      // Warm every thread's code (device, pool workers, guest) before the first row: the first calls after
+      // a start run in the interpreter and would be charged to whichever row came first.
+      ctx.log('  warm-up');
+      for (const [mode, , service] of noop)
+        await latency(m, { mode, service, fn: 1, size: 0 }, { timeMs: ctx.quick ? 100 : 300, warmupMs: 0 });
+      for (const [mode, where, service, label] of noop) {
+        ctx.log(`  ${label}`);
+        const s = await latency(m, { mode, service, fn: 1, size: 0 }, ctx.budget);
+        rows.push(
+          rowOf(
+            {
+              id: `hgcm.noop.${mode}.${where}`,
+              suite: 'hgcm',
+              label,
+              kind: 'latency',
+              // An inline call needs one hop (the port write), a pool call two.
+              limit: where === 'inline' ? 'limit.doorbell.policy' : 'limit.twohop.policy',
+              peers: PEERS,
+            },
+            s,
+          ),
+        );
+      }
+      // Tracing: the same pool call with every call traced, and with 1 in 64; the cost is the difference
+      // from the untraced row above (tracing off is one boolean test per layer).
+      const off = rows.find((r) => r.id === 'hgcm.noop.call.pool')!;
+      for (const sample of [64, 1]) {
+        const label = `no-op call (pool), tracing ${sample === 1 ? 'every call' : `1 in ${sample} calls`}`;
+        ctx.log(`  ${label}`);
+        m.trace.set(true, sample);
+        const s = await latency(m, { mode: 'call', service: 'noop', fn: 1, size: 0 }, ctx.budget);
+        m.trace.set(false);
+        const traced = m.trace.records().length;
+        m.trace.clear();
+        const cost = s.medianUs - off.medianUs!;
+        rows.push({
+          ...rowOf(
+            {
+              id: `hgcm.noop.call.pool.trace${sample}`,
+              suite: 'hgcm',
+              label,
+              kind: 'latency',
+              limit: 'limit.twohop.policy',
+              peers: PEERS,
+            },
+            s,
+          ),
+          note: `tracing costs ${cost >= 0 ? '+' : ''}${cost.toFixed(2)} µs per call (median vs untraced); ${traced} records kept`,
+        });
+      }
+      for (const [name, size] of [
+        ['4k', 4096],
+        ['64k', 65536],
+      ] as const) {
+        ctx.log(`  echo ${name}`);
+        const s = await latency(m, { mode: 'call', service: 'echo', fn: 1, size }, ctx.budget);
+        rows.push(
+          rowOf(
+            {
+              id: `hgcm.echo.${name}`,
+              suite: 'hgcm',
+              label: `echo call ${size >> 10} KiB in + out (pool)`,
+              kind: 'latency',
+              limit: 'limit.twohop.policy',
+              peers: [`peers.comlink.echo.${name}`],
+            },
+            s,
+            size,
+          ),
+        );
+      }
+      for (const vcpus of [1, 2, 4]) {
+        ctx.log(`  calls/s, ${vcpus} vCPUs`);
+        rows.push(
+          await callsPerSecond(m, { mode: 'call', service: 'noop', fn: 1, size: 0 }, vcpus, ctx.budget),
+        );
+      }
+    } finally {
+      await m.stop();
+    }
+    return rows;
+  },
+};
