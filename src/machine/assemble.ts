@@ -1,5 +1,6 @@
 // Building each layer's environment from the machine's shared memory: the composition root's wiring, used
 // by the worker entries (threads executor) and by the sim machine alike.
+import os from 'node:os';
 import { ClientTable } from '../hgcm/clients.js';
 import { HgcmConnector, type InlineHost } from '../hgcm/connector.js';
 import { HostWorker } from '../hgcm/host-loop.js';
@@ -59,7 +60,7 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     faults: faultTable(config).sab,
     hooks: new HookTable().sab,
     trace: traceRing(config).sab,
-    spinGate: new SharedArrayBuffer(4),
+    spinGate: new SharedArrayBuffer(8),
     services,
   };
 }
@@ -100,8 +101,9 @@ export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions
             hook(p);
           };
   const { short, long, idle, spinners } = s.config.spin;
-  const gate =
-    spinners > 0 ? new SpinGate(new AtomicCell(new Int32Array(s.spinGate), 0), spinners) : undefined;
+  const words = new Int32Array(s.spinGate);
+  const cells = { spinners: new AtomicCell(words, 0), active: new AtomicCell(words, 1) };
+  const gate = spinners > 0 ? new SpinGate(cells, spinners, os.availableParallelism()) : undefined;
   return { clock: wallClock, spin: short, spinLong: long, spinIdle: idle, onPoint, gate };
 }
 

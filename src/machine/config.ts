@@ -126,10 +126,16 @@ export interface ResolvedConfig {
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
 export const DEFAULT_HOST_VERSION: HostVersion = { major: 7, minor: 0, build: 14, revision: 161095 };
 
-/** The default spin policy (see the benchmark for how it was chosen). */
+/**
+ * The default spin policy, measured with `hgcm bench policy` and the hgcm suite on 2-core machines: a
+ * guest waiting for DONE spins (up to ~100 us) when a core is free for it, which saves the wake-up that is
+ * half of a pool call; idle device and pool threads park at once (spinning there as well starved the
+ * working threads); at most cores - 1 threads spin, and none while the machine's working threads already
+ * fill the cores (runtime/spin-gate.ts).
+ */
 export const DEFAULT_SPIN: SpinPolicy = {
   short: 2000,
-  long: 0,
+  long: 20_000,
   idle: 0,
   spinners: Math.max(1, os.availableParallelism() - 1),
 };
@@ -223,7 +229,7 @@ export interface MachineShared {
   readonly faults: SharedArrayBuffer;
   readonly hooks: SharedArrayBuffer;
   readonly trace: SharedArrayBuffer;
-  /** One word: the threads spinning now (runtime/spin-gate.ts). */
+  /** Two words: the threads spinning now, the threads working now (runtime/spin-gate.ts). */
   readonly spinGate: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
 }

@@ -3,7 +3,7 @@
 // here too: their calls run on this thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadServices } from '../hgcm/registry.js';
-import { runSync, wallClock } from '../runtime/proc.js';
+import { asMachineWork, runSync, wallClock } from '../runtime/proc.js';
 import { deviceLoop } from '../vmmdev/device.js';
 import { attachDeviceEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
@@ -20,5 +20,5 @@ const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', lin
 });
 const opts = threadExec(shared, dev.tracer);
 post({ type: 'ready' });
-runSync(deviceLoop(dev), opts);
+asMachineWork(opts, () => runSync(deviceLoop(dev), opts));
 post({ type: 'stopped' });

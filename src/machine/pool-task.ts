@@ -4,7 +4,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { HostWorker } from '../hgcm/host-loop.js';
 import { loadServices } from '../hgcm/registry.js';
 import { DispatchRing } from '../hgcm/ring.js';
-import { runAsync, runSync, wallClock } from '../runtime/proc.js';
+import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/proc.js';
 import { commandOps } from '../vmmdev/host-commands.js';
 import { TraceSlot, attachHostEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
@@ -41,7 +41,7 @@ export default async function serve(task: PoolTask): Promise<number> {
     log,
   });
   logPort.postMessage({ type: 'ready' });
-  await runAsync(worker.run(), opts);
+  await asMachineWorkAsync(opts, () => runAsync(worker.run(), opts));
   logPort.close();
   return workerId;
 }

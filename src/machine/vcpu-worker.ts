@@ -5,7 +5,13 @@ import * as Comlink from 'comlink';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RT_FAILURE, statusName } from '../abi/index.js';
 import { loadServices } from '../hgcm/registry.js';
-import { runSync, wallClock, type Proc, type ThreadExecOptions } from '../runtime/proc.js';
+import {
+  asMachineWorkAsync,
+  runSync,
+  wallClock,
+  type Proc,
+  type ThreadExecOptions,
+} from '../runtime/proc.js';
 import { GuestContext } from '../vcpu/guest-context.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
 import { attachGuestKernel, threadExec, type EmtDevice } from './assemble.js';
@@ -59,7 +65,8 @@ const api = {
     if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
     try {
       // SAFETY: checked to be a function; programs take (GuestContext, args).
-      return await (fn as Program)(new GuestContext(k, session, exec), args);
+      const g = new GuestContext(k, session, exec);
+      return await asMachineWorkAsync(opts, async () => (fn as Program)(g, args));
     } finally {
       exec(closeSession(k, session));
       k.bus.consumeSignals();

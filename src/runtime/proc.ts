@@ -104,11 +104,39 @@ export interface ThreadExecOptions {
   readonly gate?: SpinLimiter | undefined;
 }
 
-/** A machine-wide limit on threads spinning at once. */
+/** A machine-wide say over who spins (runtime/spin-gate.ts). */
 export interface SpinLimiter {
-  /** Take a spinning slot; false (and nothing taken) when the limit is reached. */
+  /** Take a spinning slot; false (and nothing taken) when this thread should sleep at once. */
   tryEnter(): boolean;
   exit(): void;
+  /** Checked while spinning: false when the spin should stop (another thread needs the core). */
+  worthSpinning(): boolean;
+  /** Around Atomics.wait: this thread stops and starts needing a core. */
+  park(): void;
+  unpark(): void;
+  /** Around a thread's work for the machine (a guest program, the device loop, a pool worker's loop). */
+  enterThread(): void;
+  exitThread(): void;
+}
+
+/** Run `fn` as work of the machine on this thread (counted by the spin gate, if any). */
+export function asMachineWork<T>(opts: ThreadExecOptions, fn: () => T): T {
+  opts.gate?.enterThread();
+  try {
+    return fn();
+  } finally {
+    opts.gate?.exitThread();
+  }
+}
+
+/** asMachineWork for asynchronous work (a pool worker's loop). */
+export async function asMachineWorkAsync<T>(opts: ThreadExecOptions, fn: () => Promise<T>): Promise<T> {
+  opts.gate?.enterThread();
+  try {
+    return await fn();
+  } finally {
+    opts.gate?.exitThread();
+  }
 }
 
 /**
@@ -121,10 +149,23 @@ function spinUntilChanged(e: WaitEffect, opts: ThreadExecOptions, seen: number):
   const gate = opts.gate;
   if (gate !== undefined && !gate.tryEnter()) return false;
   try {
-    for (let i = 0; i < spin; i++) if (e.cell.load() !== seen) return true;
+    for (let i = 0; i < spin; i++) {
+      if (e.cell.load() !== seen) return true;
+      if ((i & 255) === 255 && gate !== undefined && !gate.worthSpinning()) return false;
+    }
     return false;
   } finally {
     gate?.exit();
+  }
+}
+
+/** Atomics.wait, with the gate told this thread is parked meanwhile. */
+function park(e: WaitEffect, opts: ThreadExecOptions, seen: number, timeout: number): void {
+  opts.gate?.park();
+  try {
+    e.cell.wait(seen, timeout);
+  } finally {
+    opts.gate?.unpark();
   }
 }
 
@@ -139,7 +180,7 @@ export function blockOn(e: WaitEffect, opts: ThreadExecOptions): WaitOutcome {
     const now = opts.clock.now();
     if (now >= e.deadline) return 'timeout';
     if (spinUntilChanged(e, opts, seen)) continue;
-    e.cell.wait(seen, e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now));
+    park(e, opts, seen, e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now));
   }
 }
 
@@ -170,7 +211,13 @@ export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Prom
     if (spinUntilChanged(e, opts, seen)) continue;
     const timeout = e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now);
     const w = Atomics.waitAsync(e.cell.i32, e.cell.index, seen, timeout);
-    if (w.async) await w.value;
+    if (!w.async) continue;
+    opts.gate?.park();
+    try {
+      await w.value;
+    } finally {
+      opts.gate?.unpark();
+    }
   }
 }
 

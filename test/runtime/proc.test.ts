@@ -242,7 +242,8 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
 
   test('a wait the spin gate turns away sleeps at once, and a spinner gives its slot back', () => {
     const word = cell();
-    const gate = new SpinGate(word, 1);
+    const active = cell();
+    const gate = new SpinGate({ spinners: word, active }, 1, 2);
     const c = new ScriptedCell();
     let done = false;
     c.changeAfterLoads = 20;
@@ -250,6 +251,8 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
       done = true;
     };
     c.onSleep.push(() => {
+      // Parked: the gate no longer counts this thread as needing a core.
+      expect(active.load()).toBe(-1);
       done = true;
       c.bump();
     });
@@ -279,11 +282,38 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
     ).toBe('ok');
     expect(d.sleeps).toEqual([]);
     expect(word.load()).toBe(0);
+    expect(active.load()).toBe(0);
+  });
+
+  test('no spinning while more threads work than there are cores', () => {
+    const active = cell();
+    const gate = new SpinGate({ spinners: cell(), active }, 4, 2);
+    active.store(3); // three threads of the machine at work on two cores
+    const c = new ScriptedCell();
+    let done = false;
+    c.changeAfterLoads = 20;
+    c.onChange = () => {
+      done = true;
+    };
+    c.onSleep.push(() => {
+      done = true;
+      c.bump();
+    });
+    expect(
+      blockOn(
+        waitFor(c, () => done, { hint: 'short' }),
+        { ...opts({ spin: 100 }), gate },
+      ),
+    ).toBe('ok');
+    expect(c.sleeps).toHaveLength(1);
+    expect(active.load()).toBe(3);
+    active.store(1);
+    expect(gate.tryEnter()).toBe(true);
   });
 
   test('the spin gate never lets more than its limit in', () => {
     const word = cell();
-    const gate = new SpinGate(word, 2);
+    const gate = new SpinGate({ spinners: word, active: cell() }, 2, 2);
     expect([gate.tryEnter(), gate.tryEnter(), gate.tryEnter()]).toEqual([true, true, false]);
     expect(word.load()).toBe(2);
     gate.exit();
