@@ -42,8 +42,20 @@ describe('hgcm bench --quick', () => {
       if (r.limit !== undefined) expect(byId.has(r.limit), `${r.id} -> ${r.limit}`).toBe(true);
       for (const p of r.peers ?? []) expect(byId.has(p), `${r.id} -> ${p}`).toBe(true);
     }
-    // Until the Shared Folders service is merged its rows are present and say why they were not measured.
-    for (const sf of SF_ROWS) expect(byId.get(sf.id)?.skipped ?? 'measured').toBeTruthy();
+    // The Shared Folders rows went through the service on a real share.
+    for (const sf of SF_ROWS) {
+      const r = byId.get(sf.id);
+      expect(r?.skipped, sf.id).toBeUndefined();
+      expect(r?.rate, sf.id).toBeGreaterThan(0);
+      if (sf.id !== 'vbsf.files') expect(r?.mbps, sf.id).toBeGreaterThan(0);
+    }
+    // Tracing rows say what tracing cost, and kept records when on.
+    for (const sample of [64, 1]) {
+      const r = byId.get(`hgcm.noop.call.pool.trace${sample}`);
+      expect(r?.note, `trace${sample}`).toMatch(
+        /^tracing costs [+-]\d+\.\d\d µs per call .*; [1-9]\d* records kept$/,
+      );
+    }
 
     const t = table(run.rows);
     expect(t.split('\n')).toHaveLength(run.rows.length + 2);

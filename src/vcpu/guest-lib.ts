@@ -3,7 +3,6 @@
 // the driver takes it from there). GuestContext runs these on a real vCPU; sim programs yield* them.
 import {
   HGCMFunctionParameter64,
-  HGCMPageListInfo,
   PAGE_SIZE,
   ParmDirection,
   ParmType,
@@ -23,6 +22,7 @@ import type { Proc } from '../runtime/proc.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';
+import { writePageListInfo } from './page-list.js';
 import { ioctlHgcmCall, ioctlHgcmConnect, ioctlHgcmDisconnect, type Session } from './vboxguest.js';
 
 /** A parameter as a guest program passes it. Buffers are guest addresses (from `GuestContext.mem`). */
@@ -204,18 +204,7 @@ export class GuestLib {
             mem.writeU32(info, at + P.type, ParmType.PageList);
             mem.writeU32(info, at + P.pageListSize, p.size);
             mem.writeU32(info, at + P.pageListOffset, offExtra);
-            mem.writeU32(info, offExtra + HGCMPageListInfo.off.flags, DIR[p.dir]);
-            mem.writeU16(info, offExtra + HGCMPageListInfo.off.offFirstPage, p.addr % PAGE_SIZE);
-            mem.writeU16(info, offExtra + HGCMPageListInfo.off.cPages, cPages);
-            const first = p.addr - (p.addr % PAGE_SIZE);
-            for (let pg = 0; pg < cPages; pg++) {
-              mem.writeU64(
-                info,
-                offExtra + HGCMPageListInfo.off.aPages + 8 * pg,
-                BigInt(first + pg * PAGE_SIZE),
-              );
-            }
-            offExtra += pageListInfoSize(cPages);
+            offExtra += writePageListInfo(mem, info, offExtra, DIR[p.dir], p.addr, cPages);
             break;
           }
           default:

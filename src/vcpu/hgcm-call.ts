@@ -34,6 +34,7 @@ import type { Allocation } from './guest-heap.js';
 import { cancelCall, type CancelOutcome } from './hgcm-cancel.js';
 import { hgcmWait } from './hgcm-wait.js';
 import type { GuestKernel } from './kernel.js';
+import { writePageListInfo } from './page-list.js';
 
 const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
@@ -219,14 +220,7 @@ function initCall(
         mem.writeU32(req, dst + P.type, ParmType.PageList);
         mem.writeU32(req, dst + P.pageListSize, size);
         mem.writeU32(req, dst + P.pageListOffset, offExtra);
-        mem.writeU32(req, offExtra + HGCMPageListInfo.off.flags, dir);
-        mem.writeU16(req, offExtra + HGCMPageListInfo.off.offFirstPage, addr % PAGE_SIZE);
-        mem.writeU16(req, offExtra + HGCMPageListInfo.off.cPages, cPages);
-        const first = addr - (addr % PAGE_SIZE);
-        for (let pg = 0; pg < cPages; pg++) {
-          mem.writeU64(req, offExtra + HGCMPageListInfo.off.aPages + 8 * pg, BigInt(first + pg * PAGE_SIZE));
-        }
-        offExtra += pageListInfoSize(cPages);
+        offExtra += writePageListInfo(mem, req, offExtra, dir, addr, cPages);
       } else {
         // No page-list support (or an empty buffer): plain LinAddr types; Locked ones become plain.
         const plain = p.type >= ParmType.LinAddr_Locked ? p.type - 3 : p.type;

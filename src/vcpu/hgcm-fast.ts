@@ -4,7 +4,6 @@
 // No per-call allocation, no ioctl copy: the fastest way through the call path.
 import {
   HGCMFunctionParameter64,
-  HGCMPageListInfo,
   HgcmReqFlag,
   PAGE_SIZE,
   ParmDirection,
@@ -23,6 +22,7 @@ import type { Proc } from '../runtime/proc.js';
 import { grAlloc, grPerform } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { hgcmWait } from './hgcm-wait.js';
+import { writePageListInfo } from './page-list.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a pre-built request: values, or a buffer in guest memory passed as a page list. */
@@ -85,13 +85,7 @@ export function* prepareCall(
       mem.writeU32(req, at + P.type, pageList);
       mem.writeU32(req, at + P.pageListSize, p.size);
       mem.writeU32(req, at + P.pageListOffset, off);
-      mem.writeU32(req, off + HGCMPageListInfo.off.flags, DIR[p.type]);
-      mem.writeU16(req, off + HGCMPageListInfo.off.offFirstPage, p.addr % PAGE_SIZE);
-      mem.writeU16(req, off + HGCMPageListInfo.off.cPages, n);
-      const first = p.addr - (p.addr % PAGE_SIZE);
-      for (let pg = 0; pg < n; pg++)
-        mem.writeU64(req, off + HGCMPageListInfo.off.aPages + 8 * pg, BigInt(first + pg * PAGE_SIZE));
-      off += pageListInfoSize(n);
+      off += writePageListInfo(mem, req, off, DIR[p.type], p.addr, n);
     }
   }
   return { req: a, size };

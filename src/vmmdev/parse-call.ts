@@ -204,23 +204,28 @@ function parsePageList(
   if (type === ParmType.ContiguousPageList && cPages !== 1) return INVALID;
   if (type === ParmType.NoBouncePageList && cPages !== Math.ceil((offFirst + cb) / PAGE_SIZE)) return INVALID;
 
-  const raw: bigint[] = [];
-  for (let i = 0; i < cPages; i++) raw.push(snap.u64(infoOff + HGCMPageListInfo.off.aPages + 8 * i));
+  // Each 64-bit entry as two 32-bit halves (a 1 MiB buffer has 256 pages: no BigInt per page). Addresses
+  // past 2^53 cannot be guest RAM; they read as unbacked memory.
+  const pages = new Array<number>(cPages);
+  let misaligned = false;
+  let outsideRam = false;
+  for (let i = 0, at = infoOff + HGCMPageListInfo.off.aPages; i < cPages; i++, at += 8) {
+    const lo = snap.u32(at);
+    const hi = snap.u32(at + 4);
+    const low12 = lo % PAGE_SIZE;
+    if (i === 0 ? low12 !== 0 && low12 !== offFirst : low12 !== 0) misaligned = true;
+    if (hi !== 0 || lo - low12 + PAGE_SIZE > ramSize) outsideRam = true;
+    pages[i] = hi > MAX_SAFE_HIGH ? Number.MAX_SAFE_INTEGER : hi * 2 ** 32 + lo;
+  }
   if (type === ParmType.NoBouncePageList) {
     // Locked in place: offsets must be consistent and every page real guest RAM. Checked on the full
     // 64-bit addresses: a page-aligned address past 2^53 is no RAM, not a misaligned pointer.
-    const first = Number(raw[0]! & 0xfffn);
-    if ((first !== 0 && first !== offFirst) || raw.some((p, i) => i > 0 && (p & 0xfffn) !== 0n)) {
-      return Status.VERR_INVALID_POINTER;
-    }
-    if (raw.some((p) => (p & ~0xfffn) + BigInt(PAGE_SIZE) > BigInt(ramSize)))
-      return Status.VERR_PGM_INVALID_GC_PHYSICAL_ADDRESS;
+    if (misaligned) return Status.VERR_INVALID_POINTER;
+    if (outsideRam) return Status.VERR_PGM_INVALID_GC_PHYSICAL_ADDRESS;
   }
-  // Addresses past 2^53 cannot be guest RAM; they read as unbacked memory.
-  const pages = raw.map((p) => bigToSafe(p) ?? Number.MAX_SAFE_INTEGER);
 
   // Page 0 is addressed as aPages[0] | offFirstPage; the rest as given (upstream checks neither for RAM).
-  const runs: PhysRun[] = [];
+  const runs: MutableRun[] = [];
   const firstPhys = orLow12(pages[0]!, offFirst);
   if (type === ParmType.ContiguousPageList) {
     if (cb > 0) pushRun(runs, firstPhys, cb);
@@ -251,7 +256,7 @@ function orLow12(page: number, low: number): number {
  * failures are upstream.
  */
 function translateLinear(linear: number | undefined, cb: number, ramSize: number): PhysRun[] {
-  const runs: PhysRun[] = [];
+  const runs: MutableRun[] = [];
   if (cb === 0) return runs;
   if (linear === undefined) {
     runs.push({ phys: -1, len: cb });
@@ -268,14 +273,23 @@ function translateLinear(linear: number | undefined, cb: number, ramSize: number
   return runs;
 }
 
+/** A run while its list is built. */
+interface MutableRun {
+  phys: number;
+  len: number;
+}
+
+/** The largest high half of a 64-bit address below 2^53. */
+const MAX_SAFE_HIGH = 0x1fffff;
+
 /** Append a run, merging with the previous one when contiguous (or both NIL). */
-function pushRun(runs: PhysRun[], phys: number, len: number): void {
+function pushRun(runs: MutableRun[], phys: number, len: number): void {
   const last = runs[runs.length - 1];
   if (
     last !== undefined &&
     ((phys === -1 && last.phys === -1) || (phys !== -1 && last.phys !== -1 && last.phys + last.len === phys))
   ) {
-    runs[runs.length - 1] = { phys: last.phys, len: last.len + len };
+    last.len += len;
   } else {
     runs.push({ phys, len });
   }
