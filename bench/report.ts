@@ -126,6 +126,18 @@ export function fastestNoop(byId: ReadonlyMap<string, Row>): Row | undefined {
   return best;
 }
 
+/** A goal "row a's figure is at least `target` times row b's". */
+function ratioGoal(text: string, a: string, b: string, key: 'mbps' | 'rate', target: number): Goal {
+  const unit = key === 'mbps' ? 'MB/s' : a.startsWith('hgcm.calls') ? 'calls/s' : 'ops/s';
+  return {
+    text,
+    needs: [a, b],
+    target,
+    atLeast: true,
+    measure: (rows) => quotient(field(rows, a, key), field(rows, b, key), unit),
+  };
+}
+
 const GOALS: readonly Goal[] = [
   {
     text: 'no-op call through the pool, median vs a comlink call',
@@ -155,36 +167,28 @@ const GOALS: readonly Goal[] = [
       return f && quotient(f.medianUs, median(b, 'limit.twohop.policy'), `${shortName(f)} / twohop.policy`);
     },
   },
-  {
-    text: 'Shared Folders 1 MiB writes vs direct fs.writeSync, MB/s',
-    needs: ['vbsf.write.1m', 'limit.fs.write.1m'],
-    target: 0.8,
-    atLeast: true,
-    measure: (b) =>
-      quotient(field(b, 'vbsf.write.1m', 'mbps'), field(b, 'limit.fs.write.1m', 'mbps'), 'MB/s'),
-  },
-  {
-    text: 'Shared Folders 1 MiB reads vs direct fs.readSync, MB/s',
-    needs: ['vbsf.read.1m', 'limit.fs.read.1m'],
-    target: 0.7,
-    atLeast: true,
-    measure: (b) => quotient(field(b, 'vbsf.read.1m', 'mbps'), field(b, 'limit.fs.read.1m', 'mbps'), 'MB/s'),
-  },
-  {
-    text: 'Shared Folders 4 KiB writes vs direct fs.writeSync, operations/s',
-    needs: ['vbsf.write.4k', 'limit.fs.write.4k'],
-    target: 0.2,
-    atLeast: true,
-    measure: (b) =>
-      quotient(field(b, 'vbsf.write.4k', 'rate'), field(b, 'limit.fs.write.4k', 'rate'), 'ops/s'),
-  },
-  {
-    text: 'calls/s with 2 vCPUs vs 1 vCPU',
-    needs: ['hgcm.calls.2v', 'hgcm.calls.1v'],
-    target: 1.5,
-    atLeast: true,
-    measure: (b) => quotient(field(b, 'hgcm.calls.2v', 'rate'), field(b, 'hgcm.calls.1v', 'rate'), 'calls/s'),
-  },
+  ratioGoal(
+    'Shared Folders 1 MiB writes vs direct fs.writeSync, MB/s',
+    'vbsf.write.1m',
+    'limit.fs.write.1m',
+    'mbps',
+    0.8,
+  ),
+  ratioGoal(
+    'Shared Folders 1 MiB reads vs direct fs.readSync, MB/s',
+    'vbsf.read.1m',
+    'limit.fs.read.1m',
+    'mbps',
+    0.7,
+  ),
+  ratioGoal(
+    'Shared Folders 4 KiB writes vs direct fs.writeSync, operations/s',
+    'vbsf.write.4k',
+    'limit.fs.write.4k',
+    'rate',
+    0.2,
+  ),
+  ratioGoal('calls/s with 2 vCPUs vs 1 vCPU', 'hgcm.calls.2v', 'hgcm.calls.1v', 'rate', 1.5),
 ];
 
 /** A goal's outcome. */

@@ -33,26 +33,19 @@ function caller(g: GuestContext, spec: CallSpec): Caller {
       inBuf,
       new Uint8Array(size).map((_, i) => i * 7),
     );
+  const parms =
+    size > 0
+      ? ([
+          { type: 'in', addr: inBuf, size },
+          { type: 'out', addr: outBuf, size },
+        ] as const)
+      : [];
   let call: () => number;
   let prepared = 0;
   if (spec.mode === 'fast') {
-    const parms =
-      size > 0
-        ? ([
-            { type: 'in', addr: inBuf, size },
-            { type: 'out', addr: outBuf, size },
-          ] as const)
-        : [];
     prepared = g.prepareCall(c.clientId, spec.fn, parms).addr;
     call = () => g.fastCall(prepared);
   } else {
-    const parms =
-      size > 0
-        ? ([
-            { type: 'in', addr: inBuf, size },
-            { type: 'out', addr: outBuf, size },
-          ] as const)
-        : [];
     call = () => {
       const r = g.call(c.clientId, spec.fn, parms);
       return r.rc < 0 ? r.rc : r.result;

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { ClientTable } from '../hgcm/clients.js';
 import { HgcmConnector, type InlineHost } from '../hgcm/connector.js';
-import { HostWorker } from '../hgcm/host-loop.js';
+import { HostWorker, type HostWorkerDeps } from '../hgcm/host-loop.js';
 import type { HgcmService } from '../hgcm/service.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
@@ -240,4 +240,37 @@ export function attachGuestKernel(
 /** What a vCPU that handles its own port writes (device 'emt') needs: the inline services, loaded. */
 export interface EmtDevice {
   readonly inline: DeviceInline;
+}
+
+/** What a host worker needs from its executor: the clock, completions off the loop, timers, a log. */
+export interface HostWorkerRuntime {
+  readonly clock: Clock;
+  spawn(proc: Proc<unknown>): void;
+  setTimer(ms: number, fn: () => void): void;
+  log(line: string): void;
+}
+
+/** Host worker `w` of the machine (a pool task's loop, a sim actor, a test's pump), on `env`. */
+export function hostWorker(
+  s: MachineShared,
+  w: number,
+  env: HgcmHostEnv,
+  services: HostWorkerDeps['services'],
+  rt: HostWorkerRuntime,
+): HostWorker {
+  return new HostWorker({
+    workerId: w,
+    ring: DispatchRing.attach(s.ring),
+    clients: env.clients,
+    specs: s.services,
+    services,
+    ops: commandOps(env),
+    stats: env.stats,
+    faults: env.faults,
+    tracer: env.tracer,
+    clock: rt.clock,
+    spawn: (proc) => rt.spawn(proc),
+    setTimer: (ms, fn) => rt.setTimer(ms, fn),
+    log: (line) => rt.log(line),
+  });
 }

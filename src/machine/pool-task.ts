@@ -1,12 +1,9 @@
 // The host pool's task: one long-lived HGCM service loop per piscina worker. It serves the dispatch ring
 // until a STOP item arrives, waiting with Atomics.waitAsync so that service timers keep firing.
 import type { MessagePort } from 'node:worker_threads';
-import { HostWorker } from '../hgcm/host-loop.js';
 import { loadServices } from '../hgcm/registry.js';
-import { DispatchRing } from '../hgcm/ring.js';
 import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/proc.js';
-import { commandOps } from '../vmmdev/host-commands.js';
-import { TraceSlot, attachHostEnv, threadExec } from './assemble.js';
+import { TraceSlot, attachHostEnv, hostWorker, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { enableTsImports } from './worker-url.js';
 
@@ -25,16 +22,7 @@ export default async function serve(task: PoolTask): Promise<number> {
   await enableTsImports();
   const services = await loadServices(shared.services);
   const opts = threadExec(shared, env.tracer);
-  const worker = new HostWorker({
-    workerId,
-    ring: DispatchRing.attach(shared.ring),
-    clients: env.clients,
-    specs: shared.services,
-    services,
-    ops: commandOps(env),
-    stats: env.stats,
-    faults: env.faults,
-    tracer: env.tracer,
+  const worker = hostWorker(shared, workerId, env, services, {
     clock: wallClock,
     spawn: (proc) => void runSync(proc, opts),
     setTimer: (ms, fn) => void setTimeout(fn, ms),

@@ -1,17 +1,21 @@
 // A whole machine under the deterministic sim executor: the same guest library, device, HGCM host loop
 // and services as Machine, as actors on one thread, interleaved by a seeded scheduler in virtual time.
 // Same seed, same trace; a different seed, a different interleaving with the same results.
-import { HostWorker } from '../hgcm/host-loop.js';
 import { buildRegistry, loadServices } from '../hgcm/registry.js';
-import { DispatchRing } from '../hgcm/ring.js';
 import type { Proc } from '../runtime/proc.js';
 import { Sim, randomStrategy, type SimOptions, type SimResult, type Strategy } from '../sim/sim.js';
 import { GuestLib } from '../vcpu/guest-lib.js';
 import type { GuestKernel } from '../vcpu/kernel.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
 import { deviceLoop } from '../vmmdev/device.js';
-import { commandOps } from '../vmmdev/host-commands.js';
-import { TraceSlot, attachDeviceEnv, attachGuestKernel, attachHostEnv, createShared } from './assemble.js';
+import {
+  TraceSlot,
+  attachDeviceEnv,
+  attachGuestKernel,
+  attachHostEnv,
+  createShared,
+  hostWorker,
+} from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
 import { MachineTrace } from './trace.js';
 import { enableTsImports } from './worker-url.js';
@@ -70,16 +74,7 @@ export class SimMachine {
     sim.spawn('device', deviceLoop(deviceEnv), { daemon: true });
     for (let w = 0; w < resolved.hostWorkers; w++) {
       const env = attachHostEnv(shared, TraceSlot.host(shared, w));
-      const worker = new HostWorker({
-        workerId: w,
-        ring: DispatchRing.attach(shared.ring),
-        clients: env.clients,
-        specs,
-        services,
-        ops: commandOps(env),
-        stats: env.stats,
-        faults: env.faults,
-        tracer: env.tracer,
+      const worker = hostWorker(shared, w, env, services, {
         clock: sim.clock,
         spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
         setTimer: (ms, fn) => sim.setTimer(ms, fn),

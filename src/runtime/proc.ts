@@ -169,18 +169,31 @@ function park(e: WaitEffect, opts: ThreadExecOptions, seen: number, timeout: num
   }
 }
 
+/**
+ * One round of a real-thread wait up to its sleep: the outcome if the wait is over; else, after the spin,
+ * the word's value to sleep on and the timeout (ms), or undefined when the spin saw a change.
+ */
+function waitRound(
+  e: WaitEffect,
+  opts: ThreadExecOptions,
+): WaitOutcome | { seen: number; timeout: number } | undefined {
+  // ORDER: read the word before testing the condition; a waker changes state, then the word, so a
+  // change between our test and our sleep makes the sleep return at once (no lost wake-up).
+  const seen = e.cell.load();
+  if (e.until()) return 'ok';
+  if (e.signal !== null && e.signal()) return 'signal';
+  const now = opts.clock.now();
+  if (now >= e.deadline) return 'timeout';
+  if (spinUntilChanged(e, opts, seen)) return undefined;
+  return { seen, timeout: e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now) };
+}
+
 /** Real-thread wait: spin a bounded number of loads, then Atomics.wait; re-check after every wake. */
 export function blockOn(e: WaitEffect, opts: ThreadExecOptions): WaitOutcome {
   for (;;) {
-    // ORDER: read the word before testing the condition; a waker changes state, then the word, so a
-    // change between our test and our sleep makes Atomics.wait return at once (no lost wake-up).
-    const seen = e.cell.load();
-    if (e.until()) return 'ok';
-    if (e.signal !== null && e.signal()) return 'signal';
-    const now = opts.clock.now();
-    if (now >= e.deadline) return 'timeout';
-    if (spinUntilChanged(e, opts, seen)) continue;
-    park(e, opts, seen, e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now));
+    const r = waitRound(e, opts);
+    if (typeof r === 'string') return r;
+    if (r !== undefined) park(e, opts, r.seen, r.timeout);
   }
 }
 
@@ -203,14 +216,10 @@ export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
 /** Async wait: like blockOn, but sleeps with Atomics.waitAsync so the thread's event loop keeps running. */
 export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Promise<WaitOutcome> {
   for (;;) {
-    const seen = e.cell.load();
-    if (e.until()) return 'ok';
-    if (e.signal !== null && e.signal()) return 'signal';
-    const now = opts.clock.now();
-    if (now >= e.deadline) return 'timeout';
-    if (spinUntilChanged(e, opts, seen)) continue;
-    const timeout = e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now);
-    const w = Atomics.waitAsync(e.cell.i32, e.cell.index, seen, timeout);
+    const r = waitRound(e, opts);
+    if (typeof r === 'string') return r;
+    if (r === undefined) continue;
+    const w = Atomics.waitAsync(e.cell.i32, e.cell.index, r.seen, r.timeout);
     if (!w.async) continue;
     opts.gate?.park();
     try {

@@ -23,10 +23,8 @@ import {
   ParmType,
   VmmDevEvent,
 } from '../../src/abi/index.js';
-import { HostWorker } from '../../src/hgcm/host-loop.js';
 import { buildRegistry, loadService } from '../../src/hgcm/registry.js';
-import { DispatchRing } from '../../src/hgcm/ring.js';
-import { attachDeviceEnv, attachHostEnv, createShared } from '../../src/machine/assemble.js';
+import { attachDeviceEnv, attachHostEnv, createShared, hostWorker } from '../../src/machine/assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from '../../src/machine/config.js';
 import { gpa } from '../../src/runtime/address.js';
 import { ByteView } from '../../src/runtime/bytes.js';
@@ -45,7 +43,6 @@ import type { DeviceBus } from '../../src/vmmdev/bus.js';
 import type { CommandTable } from '../../src/vmmdev/commands.js';
 import type { DeviceEnv } from '../../src/vmmdev/device-env.js';
 import { handleRequest } from '../../src/vmmdev/device.js';
-import { commandOps } from '../../src/vmmdev/host-commands.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Request images (host-side bytes; write them into guest RAM with Harness.write).
@@ -266,16 +263,7 @@ export async function createHarness(config: MachineConfig = {}): Promise<Harness
   const pumps: Pump[] = [];
   for (let w = 0; w < resolved.hostWorkers; w++) {
     const env = attachHostEnv(shared);
-    const worker = new HostWorker({
-      workerId: w,
-      ring: DispatchRing.attach(shared.ring),
-      clients: env.clients,
-      specs,
-      services,
-      ops: commandOps(env),
-      stats: env.stats,
-      faults: env.faults,
-      tracer: env.tracer,
+    const worker = hostWorker(shared, w, env, services, {
       clock,
       // Completions from timers run to the end at once, as on a pool worker.
       spawn: (proc) => void runSync(proc, exec),
