@@ -67,5 +67,8 @@ describe('hgcm bench --quick', () => {
     );
     expect(goalsTable(run.rows)).toContain('| goal |');
     expect(compare(run, run)).toContain('+0.0%');
-  });
+    // Four suites start three machines and a dozen raw workers; alone this takes ~15 s, beside another
+    // test file on a 2-core CI machine up to four times that. A hang is caught by the bench's own
+    // per-suite watchdog first.
+  }, 240_000);
 });
