@@ -1,4 +1,7 @@
 // Smoke run of `hgcm bench --quick --json` on a reduced set of suites: the report's shape, never its times.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { bench } from '../src/cli/bench.js';
 import { compare, goals, goalsTable, table } from './report.js';
@@ -14,7 +17,17 @@ describe('hgcm bench --quick', () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((s: unknown) => void out.push(String(s)));
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const code = await bench(['--quick', '--json', 'limit', 'peers', 'hgcm', 'vbsf']);
+    const traceFile = path.join(os.tmpdir(), `hgcm-bench-test-${process.pid}.json`);
+    const code = await bench(['--quick', '--json', '--trace', traceFile, 'limit', 'peers', 'hgcm', 'vbsf']);
+    // The traced calls as a Chrome trace: complete spans on a vCPU's lane and a host worker's.
+    const trace = JSON.parse(fs.readFileSync(traceFile, 'utf8')) as {
+      traceEvents: { ph: string; name: string; args?: { name?: string } }[];
+    };
+    fs.rmSync(traceFile);
+    const lanes = trace.traceEvents.filter((e) => e.ph === 'M').map((e) => e.args?.name);
+    expect(lanes).toContain('vcpu0');
+    expect(lanes.some((l) => /^host\d$/.test(l ?? ''))).toBe(true);
+    expect(trace.traceEvents.some((e) => e.name === 'svcCall noop fn 1')).toBe(true);
     expect(code).toBe(0);
     const run = JSON.parse(out.join('\n')) as RunResult;
     expect(run.info.quick).toBe(true);

@@ -24,7 +24,7 @@ export const SUITES: readonly Suite[] = [
 
 /** The command's usage line. */
 export const USAGE =
-  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long[,idle[,spinners]]] [--device thread|emt] [--list]';
+  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long[,idle[,spinners]]] [--device thread|emt] [--trace file.json] [--list]';
 
 function parseSpin(v: string | undefined): SpinPolicy | undefined {
   if (v === undefined) return undefined;
@@ -47,6 +47,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       repeat: { type: 'string' },
       spin: { type: 'string' },
       device: { type: 'string' },
+      trace: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -81,6 +82,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
     repeat,
     ...(policy ? { policy } : {}),
     device,
+    ...(values.trace === undefined ? {} : { traceFile: values.trace }),
     command: ['hgcm bench', ...argv].join(' '),
   });
   if (values.json === true) {

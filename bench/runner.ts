@@ -40,6 +40,8 @@ export interface SuiteContext {
   readonly policy: SpinPolicy;
   /** Where the machines handle port writes (MachineConfig.device). */
   readonly device: 'thread' | 'emt';
+  /** Where to write the Chrome trace of the traced pool calls (the hgcm suite's tracing rows), if set. */
+  readonly traceFile?: string | undefined;
   /** Progress lines (stderr). */
   log(line: string): void;
 }
@@ -146,6 +148,7 @@ export async function runSuites(
     repeat?: number;
     policy?: SpinPolicy;
     device?: 'thread' | 'emt';
+    traceFile?: string;
     command: string;
     log?: (line: string) => void;
   },
@@ -157,6 +160,7 @@ export async function runSuites(
     budget: opts.quick ? BUDGETS.quick : BUDGETS.full,
     policy: opts.policy ?? DEFAULT_SPIN,
     device: opts.device ?? 'emt',
+    traceFile: opts.traceFile,
     log,
   };
   const info: RunInfo = {

@@ -1,5 +1,6 @@
 // The hgcm suite: HGCM calls through a real Machine (vCPU, device and pool worker threads): a no-op call
 // by each path, echo calls with 4 KiB and 64 KiB buffers, and calls per second with 1, 2 and 4 vCPUs.
+import fs from 'node:fs';
 import { Machine } from '../../src/machine/machine.js';
 import type { Budget, Summary } from '../measure.js';
 import type { CallSpec, ThroughputReport } from '../programs/calls.js';
@@ -98,6 +99,12 @@ async function tracingRows(m: Machine, ctx: SuiteContext): Promise<Row[]> {
       const s = await latency(m, spec, budget);
       m.trace.set(false);
       got.get(sample)!.push({ s, records: m.trace.records().length });
+      // The last round of every-call tracing is the run's trace file (Perfetto, chrome://tracing).
+      if (ctx.traceFile !== undefined && sample === 1 && r === rounds - 1) {
+        const meta = { job: 'hgcm bench', row: 'no-op call (pool), tracing every call' };
+        fs.writeFileSync(ctx.traceFile, JSON.stringify(m.trace.chrome({ meta })));
+        ctx.log(`  Chrome trace of the traced calls: ${ctx.traceFile}`);
+      }
       m.trace.clear();
     }
   }

@@ -29,8 +29,15 @@ export function rawSpins(p: SpinPolicy): RawSpins {
 
 const DOORBELL = new URL('../workers/doorbell.ts', import.meta.url);
 
-function start(job: DoorbellJob): Worker {
-  return spawnModuleWorker(DOORBELL, { workerData: job });
+/** A started raw worker and its end, listened for from the start (a relay may exit before anyone asks). */
+interface Started {
+  readonly w: Worker;
+  readonly exited: Promise<void>;
+}
+
+function start(job: DoorbellJob): Started {
+  const w = spawnModuleWorker(DOORBELL, { workerData: job });
+  return { w, exited: new Promise((resolve) => w.once('exit', () => resolve())) };
 }
 
 function online(w: Worker): Promise<void> {
@@ -38,10 +45,6 @@ function online(w: Worker): Promise<void> {
     w.once('online', () => resolve());
     w.once('error', reject);
   });
-}
-
-function exited(w: Worker): Promise<void> {
-  return new Promise((resolve) => w.once('exit', () => resolve()));
 }
 
 /** One raw round trip figure: the host-side workers first (settled), then the timing guest. */
@@ -59,16 +62,17 @@ export async function rawRoundTrip(
           start({ role: 'dev', sab, spin: spins.dev, spinners }),
           start({ role: 'pool', sab, spin: spins.pool, spinners }),
         ];
-  await Promise.all(hosts.map(online));
+  await Promise.all(hosts.map((h) => online(h.w)));
   // Let start-up work (module loading, JIT threads) die down before timing.
   await new Promise((r) => setTimeout(r, 150));
   const g = start({ role: 'guest', sab, spin: spins.guest, spinners, hops, budget });
   const summary = new Promise<Summary>((resolve, reject) => {
-    g.once('message', (m: Summary) => resolve(m));
-    g.once('error', reject);
+    g.w.once('message', (m: Summary) => resolve(m));
+    g.w.once('error', reject);
   });
   const s = await summary;
-  await Promise.all([g, ...hosts].map(exited));
+  // The guest rang STOP before posting its figures, so the relays may have exited already.
+  await Promise.all([g, ...hosts].map((h) => h.exited));
   return s;
 }
 

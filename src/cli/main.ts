@@ -15,7 +15,7 @@ const commands: Readonly<
   },
   bench: {
     run: bench,
-    help: "hgcm bench [suite...] [--quick] [--json] [--repeat N] [--compare old.json]   measure the call path against the machine's limits and peers (npm run bench)",
+    help: "hgcm bench [suite...] [--quick] [--json] [--repeat N] [--compare old.json] [--spin S] [--device D] [--trace F]   measure the call path against the machine's limits and peers (npm run bench)",
   },
   fsx: {
     run: fsxCommand,
