@@ -68,6 +68,24 @@ class ScriptedCell extends AtomicCell {
   }
 }
 
+/**
+ * A wake word that changes after `loads` loads of a spinner, or at once when the waiter goes to sleep
+ * (which then returns); `done` tells whether it changed.
+ */
+function changingCell(loads = 20): { c: ScriptedCell; done: () => boolean } {
+  const c = new ScriptedCell();
+  let changed = false;
+  c.changeAfterLoads = loads;
+  c.onChange = () => {
+    changed = true;
+  };
+  c.onSleep.push(() => {
+    changed = true;
+    c.bump();
+  });
+  return { c, done: () => changed };
+}
+
 describe('effects', () => {
   test('points name a request and map to stable ids', () => {
     const p = point('guest.cancel2', 0x3000, 7);
@@ -205,22 +223,8 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
   });
 
   test("'long' waits use spinLong: with 0 they sleep at once", () => {
-    const c = new ScriptedCell();
-    let done = false;
-    c.changeAfterLoads = 20;
-    c.onChange = () => {
-      done = true;
-    };
-    c.onSleep.push(() => {
-      done = true;
-      c.bump();
-    });
-    expect(
-      blockOn(
-        waitFor(c, () => done, { hint: 'long' }),
-        opts({ spin: 100, spinLong: 0 }),
-      ),
-    ).toBe('ok');
+    const { c, done } = changingCell();
+    expect(blockOn(waitFor(c, done, { hint: 'long' }), opts({ spin: 100, spinLong: 0 }))).toBe('ok');
     expect(c.sleeps).toHaveLength(1);
   });
 
@@ -268,18 +272,8 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
     expect(word.load()).toBe(1);
     gate.exit();
     // The slot is free: the next wait spins, sees the change and gives the slot back.
-    const d = new ScriptedCell();
-    let done2 = false;
-    d.changeAfterLoads = 20;
-    d.onChange = () => {
-      done2 = true;
-    };
-    expect(
-      blockOn(
-        waitFor(d, () => done2, { hint: 'short' }),
-        { ...opts({ spin: 100 }), gate },
-      ),
-    ).toBe('ok');
+    const { c: d, done: done2 } = changingCell();
+    expect(blockOn(waitFor(d, done2, { hint: 'short' }), { ...opts({ spin: 100 }), gate })).toBe('ok');
     expect(d.sleeps).toEqual([]);
     expect(word.load()).toBe(0);
     expect(active.load()).toBe(0);
@@ -289,22 +283,8 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
     const active = cell();
     const gate = new SpinGate({ spinners: cell(), active }, 4, 2);
     active.store(3); // three threads of the machine at work on two cores
-    const c = new ScriptedCell();
-    let done = false;
-    c.changeAfterLoads = 20;
-    c.onChange = () => {
-      done = true;
-    };
-    c.onSleep.push(() => {
-      done = true;
-      c.bump();
-    });
-    expect(
-      blockOn(
-        waitFor(c, () => done, { hint: 'short' }),
-        { ...opts({ spin: 100 }), gate },
-      ),
-    ).toBe('ok');
+    const { c, done } = changingCell();
+    expect(blockOn(waitFor(c, done, { hint: 'short' }), { ...opts({ spin: 100 }), gate })).toBe('ok');
     expect(c.sleeps).toHaveLength(1);
     expect(active.load()).toBe(3);
     active.store(1);
