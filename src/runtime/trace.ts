@@ -43,6 +43,8 @@ export const SPANS = [
   'RTFileRead',
   'RTFileWrite',
   'RTFileClose',
+  // guest, appended (ids are positions): VbglR0HGCMFastCall, the 7.x no-bounce path (arg a: function)
+  'VbglR0HGCMFastCall',
 ] as const;
 
 /** A span's name. */

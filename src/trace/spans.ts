@@ -62,6 +62,8 @@ export function labelOf(s: Span, ctx: SpanContext): string {
       return `vboxCall${camel(shflNames[s.a] ?? String(s.a))}`;
     case 'VbglR0HGCMCall':
       return s.a === 0 ? 'VbglR0HGCMConnect/Disconnect' : `VbglR0HGCMCall (fn ${s.a})`;
+    case 'VbglR0HGCMFastCall':
+      return `VbglR0HGCMFastCall (fn ${s.a})`;
     case 'VbglR0GRAlloc':
       return `VbglR0GRAlloc (${s.a} bytes)`;
     case 'VbglR0GRPerform':

@@ -96,6 +96,30 @@ export function* prepareCall(
  * Returns the device's rc if it refused the call, else the service's result.
  */
 export function* fastCall(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+  const fn = k.mem.readU32(req, VMMDevHGCMCall.off.u32Function);
+  return yield* tracedFastCall(k, fn, fastCallBody(k, req), (rc) => rc);
+}
+
+/**
+ * A fast call as a call of its own for the tracer (sampled like every guest call): the span
+ * VbglR0HGCMFastCall around `body`, the request's rc or status at its end.
+ */
+export function* tracedFastCall<T>(
+  k: GuestKernel,
+  fn: number,
+  body: Proc<T>,
+  status: (r: T) => number,
+): Proc<T> {
+  const t = k.tracer;
+  t.enterCall();
+  try {
+    return yield* t.spanProc('VbglR0HGCMFastCall', fn, 0, body, status);
+  } finally {
+    t.leaveCall();
+  }
+}
+
+function* fastCallBody(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
   const { mem } = k;
   mem.writeU32(req, VMMDevRequestHeader.off.requestType, RequestType.HGCMCall64);
   mem.writeI32(req, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);

@@ -15,7 +15,7 @@ import {
 import { gpa } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
 import { doCall } from './hgcm-call.js';
-import { prepareCall } from './hgcm-fast.js';
+import { prepareCall, tracedFastCall } from './hgcm-fast.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
@@ -62,6 +62,15 @@ export function fastRequestValues(
 
 /** Build, perform, wait for DONE (never interrupted, never timing out), read back; like VbglR0HGCMFastCall. */
 export function* sfFastCall(
+  k: GuestKernel,
+  clientId: number,
+  fn: number,
+  parms: readonly FastParm[],
+): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
+  return yield* tracedFastCall(k, fn, sfFastCallBody(k, clientId, fn, parms), (r) => r.rc);
+}
+
+function* sfFastCallBody(
   k: GuestKernel,
   clientId: number,
   fn: number,

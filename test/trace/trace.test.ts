@@ -37,6 +37,26 @@ describe('tracing', () => {
     expect(m.trace.records()).toEqual([]);
   });
 
+  test('a fast call (the no-bounce page-list write) is a traced call of its own', async () => {
+    m.trace.clear();
+    m.trace.set(true, 1);
+    const fast = new URL('./programs/fast.ts', import.meta.url);
+    expect(await m.run({ module: fast, export: 'fastWrite', args: { share: 'share', bytes: 4096 } })).toBe(
+      4096,
+    );
+    m.trace.set(false);
+    const call = m.trace.calls().find((c) => c.label === 'VbglR0HGCMFastCall (fn 6)');
+    expect(call).toBeDefined();
+    const path = labels(call!);
+    for (const step of ['VbglR0GRPerform', 'svcCall SHFL_FN_WRITE', 'RTFileWrite (4096 bytes)', 'DONE'])
+      expect(
+        path.some((l) => l.startsWith(step)),
+        step,
+      ).toBe(true);
+    // No ioctl layer on this path.
+    expect(path.some((l) => l.startsWith('VBoxGuestCommonIOCtl_HGCMCall'))).toBe(false);
+  });
+
   test('a Shared Folders write: the whole path, guest to IPRT and back, as one tree', async () => {
     m.trace.clear();
     m.trace.set(true, 1);
