@@ -1,7 +1,7 @@
 // The benchmark's model and its runner: suites measure rows; a row is one figure held against a limit
 // (what the machine can do) and against peers (what a user would otherwise reach for), all from one run.
 import os from 'node:os';
-import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/config.js';
+import { DEFAULT_SPIN, type DevicePlacement, type SpinPolicy } from '../src/machine/config.js';
 import { BUDGETS, type Budget, type Summary } from './measure.js';
 
 /** Which figure of a row its ratios compare: time per call (lower is better) or a rate (higher is better). */
@@ -39,7 +39,7 @@ export interface SuiteContext {
   /** The runtime's spin policy the machine rows and the "policy" limit rows use. */
   readonly policy: SpinPolicy;
   /** Where the machines handle port writes (MachineConfig.device). */
-  readonly device: 'thread' | 'emt';
+  readonly device: DevicePlacement;
   /** Where to write the Chrome trace of the traced pool calls (the hgcm suite's tracing rows), if set. */
   readonly traceFile?: string | undefined;
   /** Progress lines (stderr). */
@@ -66,7 +66,7 @@ export interface RunInfo {
   readonly repeat: number;
   readonly policy: SpinPolicy;
   /** Absent in runs from before the option. */
-  readonly device?: 'thread' | 'emt';
+  readonly device?: DevicePlacement;
   readonly suites: readonly string[];
   readonly command: string;
 }
@@ -123,11 +123,11 @@ export function mergeRepeats(reps: readonly Row[]): Row {
   return out as unknown as Row;
 }
 
-/** A suite that has not finished in `ms` is a hang (a lost wake-up, a dead thread): fail loudly. */
-async function withWatchdog<T>(p: Promise<T>, name: string, ms: number): Promise<T> {
+/** `p`, or an error saying `hang()` when it has not settled in `ms` (a lost wake-up, a dead thread). */
+export async function withWatchdog<T>(p: Promise<T>, ms: number, hang: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`suite ${name} did not finish in ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new Error(hang())), ms);
   });
   try {
     return await Promise.race([p, expired]);
@@ -147,7 +147,7 @@ export async function runSuites(
     quick: boolean;
     repeat?: number;
     policy?: SpinPolicy;
-    device?: 'thread' | 'emt';
+    device?: DevicePlacement;
     traceFile?: string;
     command: string;
     log?: (line: string) => void;
@@ -181,7 +181,13 @@ export async function runSuites(
     for (const suite of suites) {
       const t0 = performance.now();
       log(`suite ${suite.name}${repeat > 1 ? ` (${rep}/${repeat})` : ''}: ${suite.about}`);
-      for (const row of await withWatchdog(suite.run(ctx), suite.name, opts.quick ? 180_000 : 900_000)) {
+      const ms = opts.quick ? 180_000 : 900_000;
+      const suiteRows = await withWatchdog(
+        suite.run(ctx),
+        ms,
+        () => `suite ${suite.name} did not finish in ${ms / 1000} s`,
+      );
+      for (const row of suiteRows) {
         const reps = byId.get(row.id) ?? [];
         reps.push(row);
         byId.set(row.id, reps);

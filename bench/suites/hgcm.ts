@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { Machine } from '../../src/machine/machine.js';
 import type { Budget, Summary } from '../measure.js';
 import type { CallSpec, ThroughputReport } from '../programs/calls.js';
-import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
+import { rowOf, withWatchdog, type Row, type Suite, type SuiteContext } from '../runner.js';
 import { settle } from './peers.js';
 
 const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
@@ -12,26 +12,16 @@ const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
 const PEERS = ['peers.postmessage', 'peers.comlink', 'peers.piscina'] as const;
 
 /** A row that has not finished in a minute is a hang: fail with what the machine's shared state says. */
-async function guarded<T>(m: Machine, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const st = m.stats();
-      const counters = Object.entries(st.counters).filter(([, v]) => v !== 0);
-      reject(
-        new Error(
-          `${what}: no result in 60 s; pending commands ${st.host.pendingCommands}, IRQ line ` +
-            `${st.irqLine}, counters ${JSON.stringify(Object.fromEntries(counters))}; ` +
-            `last log lines: ${m.logs().slice(-5).join(' | ')}`,
-        ),
-      );
-    }, 60_000);
+function guarded<T>(m: Machine, what: string, p: Promise<T>): Promise<T> {
+  return withWatchdog(p, 60_000, () => {
+    const st = m.stats();
+    const counters = Object.entries(st.counters).filter(([, v]) => v !== 0);
+    return (
+      `${what}: no result in 60 s; pending commands ${st.host.pendingCommands}, IRQ line ` +
+      `${st.irqLine}, counters ${JSON.stringify(Object.fromEntries(counters))}; ` +
+      `last log lines: ${m.logs().slice(-5).join(' | ')}`
+    );
   });
-  try {
-    return await Promise.race([p, hang]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function latency(m: Machine, spec: CallSpec, budget: Budget): Promise<Summary> {

@@ -3,6 +3,8 @@
 // pool worker that answers the guest (two hops, what an HGCM call needs). Every wait spins a given number
 // of loads, then sleeps in Atomics.wait; the guest times each round trip with tinybench.
 import { parentPort, workerData } from 'node:worker_threads';
+import { AtomicCell } from '../../src/runtime/atomic-cell.js';
+import { SpinGate } from '../../src/runtime/spin-gate.js';
 import { measureSync, type Budget, type Summary } from '../measure.js';
 import { Word, type DoorbellJob } from './protocol.js';
 
@@ -14,14 +16,14 @@ const STOP = -1;
  * SpinGate does), then Atomics.wait. Returns the new value.
  */
 function waitChange(a: Int32Array, i: number, old: number, spins: number): number {
-  if (spins > 0 && enterGate(a)) {
+  if (spins > 0 && (gate === undefined || gate.tryEnter())) {
     try {
       for (let k = 0; k < spins; k++) {
         const v = Atomics.load(a, i);
         if (v !== old) return v;
       }
     } finally {
-      if (job.spinners > 0) Atomics.sub(a, Word.GATE, 1);
+      gate?.exit();
     }
   }
   for (;;) {
@@ -29,13 +31,6 @@ function waitChange(a: Int32Array, i: number, old: number, spins: number): numbe
     const v = Atomics.load(a, i);
     if (v !== old) return v;
   }
-}
-
-function enterGate(a: Int32Array): boolean {
-  if (job.spinners === 0) return true;
-  if (Atomics.add(a, Word.GATE, 1) < job.spinners) return true;
-  Atomics.sub(a, Word.GATE, 1);
-  return false;
 }
 
 function ring(a: Int32Array, i: number, v: number): void {
@@ -68,6 +63,15 @@ function guest(a: Int32Array, spin: number, budget: Budget): Summary {
 
 const job = workerData as DoorbellJob;
 const a = new Int32Array(job.sab);
+// The runtime's gate on spinners alone: the raw relays count no working threads (that word stays 0).
+const gate =
+  job.spinners > 0
+    ? new SpinGate(
+        { spinners: new AtomicCell(a, Word.GATE), active: new AtomicCell(a, Word.GATE + 1) },
+        job.spinners,
+        Infinity,
+      )
+    : undefined;
 switch (job.role) {
   case 'host':
     relay(a, Word.REQ, Word.REP, job.spin);

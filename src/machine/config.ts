@@ -24,6 +24,9 @@ export interface SpinPolicy {
   readonly spinners: number;
 }
 
+/** Where port writes are handled (MachineConfig.device). */
+export type DevicePlacement = 'thread' | 'emt';
+
 /** Everything a Machine can be configured with. All fields are optional. */
 export interface MachineConfig {
   /** vCPU worker threads (default 2). */
@@ -58,7 +61,7 @@ export interface MachineConfig {
    * thread hop and usually one wake-up more per request; `hgcm bench --device thread` measures both). The
    * stress harness pins 'thread': the device as an actor of its own gives the scheduler more to explore.
    */
-  readonly device?: 'thread' | 'emt';
+  readonly device?: DevicePlacement;
   /** Pending HGCM commands the host holds at once (default 1024). */
   readonly commandSlots?: number;
   /** HGCM clients at once (default 4096). */
@@ -108,7 +111,7 @@ export interface ResolvedConfig {
   readonly hostVersion: HostVersion;
   readonly guest: GuestLibConfig;
   readonly spin: SpinPolicy;
-  readonly device: 'thread' | 'emt';
+  readonly device: DevicePlacement;
   readonly commandSlots: number;
   readonly clientSlots: number;
   readonly snapshotBytes: number;
@@ -234,7 +237,7 @@ export interface MachineShared {
   readonly services: readonly ServiceSpec[];
 }
 
-function deviceMode(v: unknown): 'thread' | 'emt' {
+function deviceMode(v: unknown): DevicePlacement {
   if (v === undefined) return 'emt';
   if (v === 'thread' || v === 'emt') return v;
   throw new ConfigError(`device must be 'thread' or 'emt', got ${String(v)}`);

@@ -14,13 +14,12 @@ export class HostBuffers {
   private readonly free = new Map<number, Uint8Array[]>();
   private keptBytes = 0;
 
-  /** A buffer of `size` bytes: zeroed when `zero`, else with whatever an earlier call left in it. */
-  acquire(size: number, zero: boolean): Uint8Array {
+  /** A buffer of `size` bytes, holding whatever an earlier call left in it. */
+  acquire(size: number): Uint8Array {
     const list = this.free.get(size);
     const buf = list?.pop();
     if (buf === undefined) return new Uint8Array(size);
     this.keptBytes -= size;
-    if (zero) buf.fill(0);
     return buf;
   }
 

@@ -96,7 +96,7 @@ class RunPages implements GuestPages {
   }
   scratch(len: number): Uint8Array {
     checkRange(0, len, this.size);
-    const buf = threadHostBuffers.acquire(len, false);
+    const buf = threadHostBuffers.acquire(len);
     (this.scratches ??= []).push(buf);
     return buf;
   }

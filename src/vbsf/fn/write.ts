@@ -41,7 +41,7 @@ export default defineFn({
             ? rtFileWrite(h.fd, data)
             : rtFileWriteAt(h.fd, data, off)
           : append
-            ? rtFileWrite(h.fd, concat(data, want))
+            ? rtFileWrite(h.fd, data.length === 1 ? data[0]! : Buffer.concat(data, want))
             : rtFileSgWriteAt(h.fd, data, off),
       );
       if (r.rc !== Status.VINF_SUCCESS) return r.rc;
@@ -62,16 +62,4 @@ function copyOf(pages: GuestPages, n: number): Uint8Array {
   const data = new Uint8Array(n);
   pages.read(0, data);
   return data;
-}
-
-/** One buffer of views (an appending write: IPRT has no positionless gather write). */
-function concat(views: readonly Uint8Array[], n: number): Uint8Array {
-  if (views.length === 1) return views[0]!;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const v of views) {
-    out.set(v, at);
-    at += v.length;
-  }
-  return out;
 }
