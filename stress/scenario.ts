@@ -79,6 +79,28 @@ export function thread(t: number, steps: readonly ThreadStep[], user = false): T
   return { vcpu: t, user, steps };
 }
 
+/** Between `lo` and `hi` items (calls, signals; the count drawn first), each drawn by `f`. */
+export function draw<T>(rng: Prng, lo: number, hi: number, f: () => T): T[] {
+  return range(between(rng, lo, hi)).map(() => f());
+}
+
+/**
+ * Between `lo` and `hi` guest threads (the count drawn first), thread t making the calls `make(t)` draws,
+ * then, with `user`, drawing whether it runs as a user caller.
+ */
+export function callThreads(
+  rng: Prng,
+  lo: number,
+  hi: number,
+  make: (t: number) => readonly CallPlan[],
+  user?: () => boolean,
+): ThreadPlan[] {
+  return range(between(rng, lo, hi)).map((t) => {
+    const steps = calls(make(t));
+    return thread(t, steps, user?.() ?? false);
+  });
+}
+
 /** A machine config: the flavour (pinned or drawn), strict scope unless pinned, the harness's graces. */
 export function machine(rng: Prng, o: GenOptions, c: MachineConfig = {}): MachineConfig {
   return {

@@ -16,12 +16,10 @@ import {
   workload,
   type GenOptions,
   type Scenario,
+  callThreads,
+  draw,
 } from '../scenario.js';
 import { INFINITE, type CallPlan, type HoldPlan, type SignalPlan } from '../workload.js';
-
-/** `n` calls drawn by `f`. */
-const draw = (rng: Prng, lo: number, hi: number, f: () => CallPlan): CallPlan[] =>
-  range(between(rng, lo, hi)).map(() => f());
 
 export const S1: Scenario = {
   id: 'S1',
@@ -29,16 +27,9 @@ export const S1: Scenario = {
   classes: ['sync', 'completed'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(
-        t,
-        calls(
-          draw(rng, 2, 4, () =>
-            chance(rng, 0.5)
-              ? call({ op: 'badClient' })
-              : call({ ms: between(rng, 0, 5), interruptible: false }),
-          ),
-        ),
+    const threads = callThreads(rng, 1, 2, () =>
+      draw(rng, 2, 4, () =>
+        chance(rng, 0.5) ? call({ op: 'badClient' }) : call({ ms: between(rng, 0, 5), interruptible: false }),
       ),
     );
     return workload('S1', machine(rng, o), [shared('delay')], threads);
@@ -51,14 +42,9 @@ export const S2: Scenario = {
   classes: ['doneBeforeSleep', 'completed'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(
-        t,
-        calls(
-          draw(rng, 2, 3, () =>
-            call({ ms: 0, timeoutMs: chance(rng, 0.7) ? INFINITE : 200, interruptible: chance(rng, 0.3) }),
-          ),
-        ),
+    const threads = callThreads(rng, 1, 2, () =>
+      draw(rng, 2, 3, () =>
+        call({ ms: 0, timeoutMs: chance(rng, 0.7) ? INFINITE : 200, interruptible: chance(rng, 0.3) }),
       ),
     );
     // Often forced: the completion runs while the guest is between its DONE check and its sleep.
@@ -107,16 +93,15 @@ export const S4: Scenario = {
   classes: ['cancelled', 'cancelWhileQueued', 'cancelWhileRunning', 'completedCancelled'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(
-        t,
-        calls(
-          draw(rng, 1, 3, () =>
-            call({ ms: between(rng, 20, 60), timeoutMs: timeout(rng, 15), bytes: chance(rng, 0.5) ? 64 : 0 }),
-          ),
+    const threads = callThreads(
+      rng,
+      1,
+      2,
+      () =>
+        draw(rng, 1, 3, () =>
+          call({ ms: between(rng, 20, 60), timeoutMs: timeout(rng, 15), bytes: chance(rng, 0.5) ? 64 : 0 }),
         ),
-        chance(rng, 0.3),
-      ),
+      () => chance(rng, 0.3),
     );
     return workload('S4', machine(rng, o, { hostWorkers: 1 }), [shared('delay')], threads);
   },
@@ -138,9 +123,7 @@ export const S5: Scenario = {
   classes: ['doneBeforeCancel', 'graceCompleted', 'leak', 'cancelAtRemove'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(t, calls(draw(rng, 1, 3, () => raceCall(rng)))),
-    );
+    const threads = callThreads(rng, 1, 2, () => draw(rng, 1, 3, () => raceCall(rng)));
     return workload('S5', machine(rng, o), [shared('delay'), shared('echo')], threads, {
       holds: raceHolds(rng),
     });
@@ -174,7 +157,7 @@ function raceHolds(rng: Prng): HoldPlan[] {
 
 /** Signals at random moments to random vCPUs. */
 function signals(rng: Prng, vcpus: number, lo: number, hi: number, until: number): SignalPlan[] {
-  return range(between(rng, lo, hi)).map(() => ({ at: between(rng, 0, until), vcpu: rng.int(vcpus) }));
+  return draw(rng, lo, hi, () => ({ at: between(rng, 0, until), vcpu: rng.int(vcpus) }));
 }
 
 export const S6: Scenario = {
@@ -217,21 +200,16 @@ export const S7: Scenario = {
   classes: ['fallback', 'fallbackNotFound', 'noFallback'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(
-        t,
-        calls(
-          draw(rng, 1, 3, () =>
-            // The echo's completion races the fallback at once (its lost race: fallbackNotFound).
-            chance(rng, 0.3)
-              ? call({ op: 'echo', client: 1, bytes: 32, timeoutMs: between(rng, 0, 1) })
-              : call({
-                  ms: between(rng, 0, 40),
-                  timeoutMs: timeout(rng, 20),
-                  bytes: chance(rng, 0.5) ? 32 : 0,
-                }),
-          ),
-        ),
+    const threads = callThreads(rng, 1, 2, () =>
+      draw(rng, 1, 3, () =>
+        // The echo's completion races the fallback at once (its lost race: fallbackNotFound).
+        chance(rng, 0.3)
+          ? call({ op: 'echo', client: 1, bytes: 32, timeoutMs: between(rng, 0, 1) })
+          : call({
+              ms: between(rng, 0, 40),
+              timeoutMs: timeout(rng, 20),
+              bytes: chance(rng, 0.5) ? 32 : 0,
+            }),
       ),
     );
     return workload('S7', machine(rng, o, { cancel2: false }), [shared('delay'), shared('echo')], threads);
@@ -246,16 +224,11 @@ export const S8: Scenario = {
   generate(rng, o) {
     const fault = chance(rng, 0.5) ? 'cancel2-alloc-fail' : 'wait-alloc-fail';
     const flavor = o.flavor ?? oneOf(rng, ['vbox-7.0', 'vbox-trunk'] as const);
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(
-        t,
-        calls(
-          draw(rng, 1, 3, () =>
-            fault === 'wait-alloc-fail'
-              ? call({ ms: between(rng, 0, 30), timeoutMs: chance(rng, 0.5) ? INFINITE : 50 })
-              : call({ ms: between(rng, 5, 90), timeoutMs: timeout(rng, 20) }),
-          ),
-        ),
+    const threads = callThreads(rng, 1, 2, () =>
+      draw(rng, 1, 3, () =>
+        fault === 'wait-alloc-fail'
+          ? call({ ms: between(rng, 0, 30), timeoutMs: chance(rng, 0.5) ? INFINITE : 50 })
+          : call({ ms: between(rng, 5, 90), timeoutMs: timeout(rng, 20) }),
       ),
     );
     return workload('S8', machine(rng, { ...o, flavor }, { faults: [fault] }), [shared('delay')], threads);
@@ -268,14 +241,12 @@ export const S9: Scenario = {
   classes: ['hostDrop', 'leak'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(
-        t,
-        calls(
-          draw(rng, 1, 2, () => call({ ms: between(rng, 0, 20), timeoutMs: timeout(rng, 20), bytes: 32 })),
-        ),
-        chance(rng, 0.3),
-      ),
+    const threads = callThreads(
+      rng,
+      1,
+      2,
+      () => draw(rng, 1, 2, () => call({ ms: between(rng, 0, 20), timeoutMs: timeout(rng, 20), bytes: 32 })),
+      () => chance(rng, 0.3),
     );
     return workload('S9', machine(rng, o, { faults: ['host-drop'] }), [shared('delay')], threads);
   },

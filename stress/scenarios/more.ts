@@ -18,6 +18,8 @@ import {
   workload,
   type GenOptions,
   type Scenario,
+  callThreads,
+  draw,
 } from '../scenario.js';
 import { INFINITE, type CallPlan, type HoldPlan, type ThreadStep, type Workload } from '../workload.js';
 
@@ -90,11 +92,7 @@ export const S12: Scenario = {
     const threads = range(n).map((t) =>
       thread(
         t,
-        calls(
-          range(between(rng, 1, 2)).map(() =>
-            call({ ms: between(rng, 10, 50), timeoutMs: between(rng, 5, 30) }),
-          ),
-        ),
+        calls(draw(rng, 1, 2, () => call({ ms: between(rng, 10, 50), timeoutMs: between(rng, 5, 30) }))),
       ),
     );
     threads.push(
@@ -114,11 +112,8 @@ export const S13: Scenario = {
   expect: 'pass',
   generate(rng, o) {
     const t0 = between(rng, 2, 8);
-    const threads = range(between(rng, 2, 3)).map((t) =>
-      thread(
-        t,
-        calls(range(between(rng, 1, 2)).map(() => call({ ms: between(rng, 40, 100), timeoutMs: t0 }))),
-      ),
+    const threads = callThreads(rng, 2, 3, () =>
+      draw(rng, 1, 2, () => call({ ms: between(rng, 40, 100), timeoutMs: t0 })),
     );
     const flavor = o.flavor ?? (chance(rng, 0.5) ? 'linux' : oneOf(rng, ['vbox-7.0', 'vbox-trunk'] as const));
     return workload('S13', machine(rng, { ...o, flavor }), [shared('delay')], threads);
@@ -135,7 +130,7 @@ export const S14: Scenario = {
       thread(
         t,
         calls(
-          range(between(rng, 2, 4)).map(() => {
+          draw(rng, 2, 4, () => {
             const bytes = between(rng, 16, 1500);
             if (chance(rng, 0.3)) return call({ op: 'echo', client: 1, bytes, interruptible: false });
             return call({
@@ -158,11 +153,8 @@ export const S15: Scenario = {
   classes: ['coalescedIrq', 'isrWakesOther'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 2, 3)).map((t) =>
-      thread(
-        t,
-        calls(range(between(rng, 1, 3)).map(() => call({ ms: between(rng, 0, 2), interruptible: false }))),
-      ),
+    const threads = callThreads(rng, 2, 3, () =>
+      draw(rng, 1, 3, () => call({ ms: between(rng, 0, 2), interruptible: false })),
     );
     return workload('S15', machine(rng, o, { hostWorkers: 2 }), [shared('delay')], threads);
   },
@@ -187,7 +179,7 @@ export const S17: Scenario = {
         true,
       ),
     );
-    const signals = range(between(rng, 2, 4)).map(() => ({ at: between(rng, 0, 5), vcpu: rng.int(n) }));
+    const signals = draw(rng, 2, 4, () => ({ at: between(rng, 0, 5), vcpu: rng.int(n) }));
     return workload('S17', machine(rng, o), clients, threads, { signals });
   },
 };
@@ -198,15 +190,8 @@ export const S18: Scenario = {
   classes: ['timeoutZero', 'infiniteCompleted'],
   expect: 'pass',
   generate(rng, o) {
-    const threads = range(between(rng, 1, 2)).map((t) =>
-      thread(
-        t,
-        calls(
-          range(between(rng, 1, 3)).map(() =>
-            call({ ms: between(rng, 0, 5), timeoutMs: oneOf(rng, [0, 1, INFINITE]) }),
-          ),
-        ),
-      ),
+    const threads = callThreads(rng, 1, 2, () =>
+      draw(rng, 1, 3, () => call({ ms: between(rng, 0, 5), timeoutMs: oneOf(rng, [0, 1, INFINITE]) })),
     );
     return workload('S18', machine(rng, o), [shared('delay')], threads);
   },
@@ -243,9 +228,7 @@ export const U2: Scenario = {
   generate(rng, o) {
     const flavor = o.flavor ?? oneOf(rng, ['linux', 'vbox-7.0'] as const);
     const steps = calls(
-      range(between(rng, 1, 2)).map(() =>
-        call({ ms: between(rng, 0, 10), timeoutMs: between(rng, 0, 10), bytes: 32 }),
-      ),
+      draw(rng, 1, 2, () => call({ ms: between(rng, 0, 10), timeoutMs: between(rng, 0, 10), bytes: 32 })),
     );
     const config = machine(rng, { ...o, flavor }, { cancel2: false, upstreamDefects: true });
     // The completion waits past its remove step until the fallback's cancel came back "not found".
@@ -273,7 +256,7 @@ export const S19: Scenario = {
       thread(
         t,
         calls(
-          range(between(rng, 2, 4)).map(() =>
+          draw(rng, 2, 4, () =>
             call({
               op: 'write',
               offset: between(rng, 0, 2048),
@@ -284,7 +267,7 @@ export const S19: Scenario = {
         ),
       ),
     );
-    const signals = range(between(rng, 0, 3)).map(() => ({ at: between(rng, 0, 5), vcpu: rng.int(n) }));
+    const signals = draw(rng, 0, 3, () => ({ at: between(rng, 0, 5), vcpu: rng.int(n) }));
     const share = { initial: oneOf(rng, [0, between(rng, 1, 3072)]) };
     return workload('S19', machine(rng, o, { hostWorkers: 2 }), [shared('sf')], threads, { signals, share });
   },
