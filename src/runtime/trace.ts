@@ -52,11 +52,6 @@ export type SpanName = (typeof SPANS)[number];
 
 const SPAN_ID: Readonly<Record<string, number>> = Object.fromEntries(SPANS.map((n, i) => [n, i]));
 
-/** The code of a span name. */
-export function spanId(name: SpanName): number {
-  return SPAN_ID[name]!;
-}
-
 /** What a layer traces through: one per thread. */
 export class Tracer {
   private readonly ring: TraceRing | undefined;

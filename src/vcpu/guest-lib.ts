@@ -17,7 +17,7 @@ import {
   pageListInfoSize,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
+import type { GuestAddress } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
@@ -240,16 +240,3 @@ export class GuestLib {
     }
   }
 }
-
-/** A typed-array view helper for programs: write bytes at a guest address. */
-export function writeBytes(k: GuestKernel, addr: number, bytes: Uint8Array): void {
-  k.mem.write(gpa(addr), bytes);
-}
-
-/** Read `len` bytes at a guest address. */
-export function readBytes(k: GuestKernel, addr: number, len: number): Uint8Array {
-  return k.mem.read(gpa(addr), len);
-}
-
-/** Address type re-exported for program authors. */
-export type { GuestAddress };

@@ -2,7 +2,7 @@
 // (vboxCall*) and Linux's vboxsf_wrappers.c. Every call builds its HGCM parameters from the SHFL table
 // (abi/shfl.ts): values as 32/64-bit parameters, buffers as LinAddr_In / _Out / LinAddr by the table's
 // direction (or as a kernel PageList when asked). Buffers are guest addresses, as upstream's pointers are.
-import { SHFL_HANDLE_NIL, ShflFn, shflFunction, type ShflFnValue, type StatusCode } from '../abi/index.js';
+import { ShflFn, shflFunction, type ShflFnValue, type StatusCode } from '../abi/index.js';
 import type { Proc } from '../runtime/proc.js';
 import type { GuestLib, HgcmCallOptions, HgcmParm } from './guest-lib.js';
 
@@ -71,28 +71,6 @@ export function* vboxConnect(lib: GuestLib): Proc<{ rc: StatusCode; clientId: nu
 /** vboxDisconnect. */
 export function* vboxDisconnect(lib: GuestLib, clientId: number): Proc<StatusCode> {
   return yield* lib.disconnect(clientId);
-}
-
-/** vboxCallQueryMappings: fills `mappings` (count * 8 bytes); returns the number of mappings there are. */
-export function* vboxCallQueryMappings(
-  lib: GuestLib,
-  clientId: number,
-  flags: number,
-  count: number,
-  mappings: SfBuf,
-): Proc<{ rc: StatusCode; count: number }> {
-  const r = yield* sfCall(lib, clientId, ShflFn.QUERY_MAPPINGS, [flags, count, mappings]);
-  return { rc: r.rc, count: u32Out(r, 1) };
-}
-
-/** vboxCallQueryMapName: the share name of `root` into a SHFLSTRING. */
-export function* vboxCallQueryMapName(
-  lib: GuestLib,
-  clientId: number,
-  root: number,
-  name: SfBuf,
-): Proc<StatusCode> {
-  return (yield* sfCall(lib, clientId, ShflFn.QUERY_MAP_NAME, [root, name])).rc;
 }
 
 /** vboxCallMapFolder (the legacy form when `caseSensitive` is undefined). */
@@ -182,19 +160,6 @@ export function* vboxCallWrite(
   return { rc: r.rc, count: u32Out(r, 3), offset: u64Out(r, 2) };
 }
 
-/** vboxCallLock. */
-export function* vboxCallLock(
-  lib: GuestLib,
-  clientId: number,
-  root: number,
-  handle: bigint,
-  offset: bigint,
-  length: bigint,
-  flags: number,
-): Proc<StatusCode> {
-  return (yield* sfCall(lib, clientId, ShflFn.LOCK, [root, handle, offset, length, flags])).rc;
-}
-
 /** vboxCallDirInfo: one LIST call into `buf`; `filter` of size 0 means none. */
 export function* vboxCallDirInfo(
   lib: GuestLib,
@@ -231,18 +196,6 @@ export function* vboxCallRemove(
   flags: number,
 ): Proc<StatusCode> {
   return (yield* sfCall(lib, clientId, ShflFn.REMOVE, [root, path, flags])).rc;
-}
-
-/** vboxCallCloseAndRemove (NIL closes nothing). */
-export function* vboxCallCloseAndRemove(
-  lib: GuestLib,
-  clientId: number,
-  root: number,
-  path: SfBuf,
-  flags: number,
-  handle: bigint = SHFL_HANDLE_NIL,
-): Proc<StatusCode> {
-  return (yield* sfCall(lib, clientId, ShflFn.CLOSE_AND_REMOVE, [root, path, flags, handle])).rc;
 }
 
 /** vboxCallRename. */
@@ -300,18 +253,6 @@ export function* vboxCallSymlink(
   return (yield* sfCall(lib, clientId, ShflFn.SYMLINK, [root, path, target, info])).rc;
 }
 
-/** VbglR0SfQueryMapInfo: name and mount point SHFLSTRINGs, flags and the root's version. */
-export function* vboxCallQueryMapInfo(
-  lib: GuestLib,
-  clientId: number,
-  root: number,
-  name: SfBuf,
-  mountPoint: SfBuf,
-): Proc<{ rc: StatusCode; flags: bigint; version: number }> {
-  const r = yield* sfCall(lib, clientId, ShflFn.QUERY_MAP_INFO, [root, name, mountPoint, 0n, 0]);
-  return { rc: r.rc, flags: u64Out(r, 3), version: u32Out(r, 4) };
-}
-
 /** VbglR0SfWaitForMappingsChanges: returns when the mappings differ from `version` (or the wait is cancelled). */
 export function* vboxCallWaitForMappingsChanges(
   lib: GuestLib,
@@ -337,51 +278,4 @@ export function* vboxCallSetFileSize(
   size: bigint,
 ): Proc<StatusCode> {
   return (yield* sfCall(lib, clientId, ShflFn.SET_FILE_SIZE, [root, handle, size])).rc;
-}
-
-/** VbglR0QueryHostFeatures' SHFL part: the feature bits and the last function. */
-export function* vboxCallQueryFeatures(
-  lib: GuestLib,
-  clientId: number,
-): Proc<{ rc: StatusCode; features: bigint; last: number }> {
-  const r = yield* sfCall(lib, clientId, ShflFn.QUERY_FEATURES, [0n, 0]);
-  return { rc: r.rc, features: u64Out(r, 0), last: u32Out(r, 1) };
-}
-
-/** VbglR0SfCopyFile. */
-export function* vboxCallCopyFile(
-  lib: GuestLib,
-  clientId: number,
-  rootSrc: number,
-  src: SfBuf,
-  rootDst: number,
-  dst: SfBuf,
-): Proc<StatusCode> {
-  return (yield* sfCall(lib, clientId, ShflFn.COPY_FILE, [rootSrc, src, rootDst, dst, 0])).rc;
-}
-
-/** VbglR0SfCopyFilePart: returns the bytes copied. */
-export function* vboxCallCopyFilePart(
-  lib: GuestLib,
-  clientId: number,
-  src: { root: number; handle: bigint; offset: bigint },
-  dst: { root: number; handle: bigint; offset: bigint },
-  count: bigint,
-): Proc<{ rc: StatusCode; count: bigint }> {
-  const r = yield* sfCall(lib, clientId, ShflFn.COPY_FILE_PART, [
-    src.root,
-    src.handle,
-    src.offset,
-    dst.root,
-    dst.handle,
-    dst.offset,
-    count,
-    0,
-  ]);
-  return { rc: r.rc, count: u64Out(r, 6) };
-}
-
-/** VbglR0SfSetErrorStyle. */
-export function* vboxCallSetErrorStyle(lib: GuestLib, clientId: number, style: number): Proc<StatusCode> {
-  return (yield* sfCall(lib, clientId, ShflFn.SET_ERROR_STYLE, [style, 0])).rc;
 }

@@ -6,8 +6,9 @@
 // cancelled command is never written back. The lock is a step-machine lock: its holder yields points, so
 // the sim explores every interleaving around it.
 //
-//   word 0 LOCK   1 SEQ (enlist counter)   2 LISTED   3 CAPACITY   4 NEXT_ID   5 CURSOR
-//   16 + 16*i: slot i, fields F below
+//   word 0 LOCK (the list lock)   1 SEQ (enlist counter)   2 LISTED   3 CAPACITY   4 NEXT_ID
+//        6 ALLOC_LOCK (slot reservation)   7 CAPTURE_BELL
+//   16 + 32*i: slot i, fields CmdField below
 import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
 import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
 import type { FaultTable } from '../runtime/faults.js';
@@ -39,16 +40,14 @@ export const CmdField = {
   VCPU: 10,
   ID: 11,
   SERVICE: 12,
-  /** Set once the command has completed (written back or dropped): a second completion is refused. */
-  COMPLETED: 13,
   /** Audit mode: the guest heap generation of the request block at submission. */
-  GEN: 14,
+  GEN: 13,
   /** 1 + the pool worker that took the command (0: none yet), so a dead worker's commands can be failed. */
-  OWNER: 15,
+  OWNER: 14,
   /** 1 while the host copies the call's TO_HOST data out of guest memory (see beginCapture). */
-  CAPTURING: 16,
+  CAPTURING: 15,
   /** 1 if the call is traced (the vCPU's traced flag at submission). */
-  TRACED: 17,
+  TRACED: 16,
 } as const;
 
 /** Slot states. */
@@ -72,9 +71,6 @@ export const CmdState = {
  * answers VERR_NOT_FOUND instead of VINF_SUCCESS, which no guest library relies on.
  */
 export type CancelMatch = 'first' | 'uncancelled';
-
-/** Command kinds (the request type that created them). */
-export type CommandKind = 'connect' | 'disconnect' | 'call';
 
 /** The command table. */
 export class CommandTable {
