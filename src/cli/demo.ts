@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Machine, type MachineStats } from '../machine/machine.js';
 import { explainFile } from '../programs/file-history.js';
+import { Prng } from '../runtime/prng.js';
 import { READY, SIGNALS_STOPPED, type DemoArgs, type DemoReport } from '../programs/demo.js';
 import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
 import { intOption } from './args.js';
@@ -60,7 +61,7 @@ async function phase(
       };
       return m.run<DemoReport>({ module: program, export: 'main', args, vcpu: index });
     });
-    let s = 12345;
+    const prng = new Prng(12345);
     const tty = process.stdout.isTTY === true;
     // For a moment in the middle, the host loses calls (as on a VM reset): their guests leak them.
     let dropped = 'before' as 'before' | 'on' | 'after';
@@ -80,8 +81,8 @@ async function phase(
         Atomics.store(words, SIGNALS_STOPPED, 1);
         Atomics.notify(words, SIGNALS_STOPPED);
       } else {
-        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-        if (Atomics.load(words, READY + (s % vcpus)) === 1) m.signal(s % vcpus);
+        const vcpu = prng.int(vcpus);
+        if (Atomics.load(words, READY + vcpu) === 1) m.signal(vcpu);
       }
       const now = performance.now();
       if (tty || now - lastLine > 2000) {

@@ -7,7 +7,7 @@ import type { GuestContext } from '../vcpu/guest-context.js';
 import type { HgcmCallResult } from '../vcpu/guest-lib.js';
 import { O } from '../vcpu/shared-folders-fs.js';
 import { explainFile, stamped, type WriteRecord } from './file-history.js';
-import { Prng } from '../sim/prng.js';
+import { Prng } from '../runtime/prng.js';
 import * as sf from '../vcpu/shared-folders.js';
 
 /** Word of DemoArgs.progress the main thread sets once it sends no more signals. */

@@ -2,6 +2,7 @@
 // Shared Folders path. A seeded random mix of reads, writes, truncations, extensions, appends, flushes and
 // reopens on one file, every read and every size compared with an in-memory model; buffers travel by all
 // three paths in turn (LinAddr, PageList, no-bounce pages). Runs on a vCPU (Machine.run); one file each.
+import { Prng } from '../runtime/prng.js';
 import type { GuestContext } from '../vcpu/guest-context.js';
 import { O, type SfMount } from '../vcpu/shared-folders-fs.js';
 import type { SfIoMode } from '../vcpu/shared-folders-io.js';
@@ -36,24 +37,12 @@ export interface FsxReport {
   readonly model: Uint8Array;
 }
 
-/** mulberry32: small, seeded, the same sequence everywhere. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const OPS = ['read', 'write', 'truncate', 'extend', 'append', 'reread', 'flush'] as const;
 
 class Fsx {
   private readonly fs: SfMount;
   private readonly a: Required<Omit<FsxArgs, 'io'>>;
-  private readonly rnd: () => number;
+  private readonly rnd: Prng;
   private readonly original: Uint8Array;
   private readonly good: Uint8Array;
   private size = 0;
@@ -65,14 +54,15 @@ class Fsx {
   constructor(fs: SfMount, a: Required<Omit<FsxArgs, 'io'>>) {
     this.fs = fs;
     this.a = a;
-    this.rnd = prng(a.seed);
-    this.original = new Uint8Array(a.maxLen).map(() => Math.floor(this.rnd() * 256));
+    this.rnd = new Prng(a.seed);
+    this.original = new Uint8Array(a.maxLen).map(() => this.int(256));
     this.good = new Uint8Array(a.maxLen);
     this.fd = fs.open(a.file, O.RDWR | O.CREAT | O.TRUNC);
   }
 
+  /** floor(n * uniform[0, 1)): 0 for n = 0, and n may be fractional (maxOp / 4 + 1). */
   private int(n: number): number {
-    return Math.floor(this.rnd() * n);
+    return Math.floor(this.rnd.float() * n);
   }
   private note(line: string): void {
     this.log.push(`${this.opNum} ${line}`);

@@ -5,6 +5,7 @@
 // (actor + effect per step) and its hash repeat exactly.
 import { POINTS, PointId, type PointName } from '../runtime/points.js';
 import type { Clock, Effect, Proc, WaitEffect, WaitOutcome } from '../runtime/proc.js';
+import { fnv1a } from '../runtime/prng.js';
 import type { SimOptions, SimResult, Strategy, TraceStep } from './types.js';
 
 export type {
@@ -243,9 +244,7 @@ export class Sim {
   }
 
   private record(actor: string, what: string, step: number, addr = 0, gen = 0): void {
-    const s = `${step}|${actor}|${what}`;
-    for (let i = 0; i < s.length; i++)
-      this.hashState = Math.imul(this.hashState ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    this.hashState = fnv1a(`${step}|${actor}|${what}`, this.hashState);
     if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now, addr, gen });
   }
 

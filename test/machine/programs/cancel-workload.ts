@@ -2,7 +2,7 @@
 // seeded stream, each outcome recorded.
 import { Status } from '../../../src/abi/index.js';
 import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { Prng } from '../../../src/sim/prng.js';
+import { Prng } from '../../../src/runtime/prng.js';
 
 /** Per-outcome totals of one vCPU's run. */
 export interface WorkloadReport {

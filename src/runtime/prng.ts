@@ -1,6 +1,7 @@
-// Seeded pseudo-random numbers for the sim (splitmix32 seeding xoshiro128**): same seed, same stream.
-// Streams are split per purpose (schedule, workload, faults, ...) so that changing one parameter does
-// not reshuffle unrelated choices.
+// The project's one seeded pseudo-random generator (splitmix32 seeding xoshiro128**): same seed, same
+// stream, on any thread. The sim's schedules, the stress workloads and the guest programs' data (fsx, the
+// demo) draw from it; streams are split per purpose (schedule, workload, faults, ...) so that changing one
+// parameter does not reshuffle unrelated choices.
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -60,12 +61,16 @@ export class Prng {
 
   /** An independent stream derived from this one and a label. */
   split(label: string): Prng {
-    let h = this.next();
-    for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
-    return new Prng(h);
+    return new Prng(fnv1a(label, this.next()));
   }
 }
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** FNV-1a over the UTF-16 code units of `text`, continuing from `h`: a stable 32-bit hash of a label. */
+export function fnv1a(text: string, h = 0x811c9dc5): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
