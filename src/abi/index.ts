@@ -46,6 +46,7 @@ export {
   VMMDevHGCMDisconnect,
   VMMDevHGCMRequestHeader,
   pageListInfoSize,
+  pagesSpanned,
   parmFlagsAreValid,
 } from './hgcm.js';
 export type { ParmTypeValue, SvcParmTypeValue } from './hgcm.js';

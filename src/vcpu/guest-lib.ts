@@ -3,7 +3,6 @@
 // the driver takes it from there). GuestContext runs these on a real vCPU; sim programs yield* them.
 import {
   HGCMFunctionParameter64,
-  PAGE_SIZE,
   ParmDirection,
   ParmType,
   RT_INDEFINITE_WAIT,
@@ -15,6 +14,7 @@ import {
   VBGLREQHDR_VERSION,
   VMMDEV_MAX_HGCM_PARMS,
   pageListInfoSize,
+  pagesSpanned,
   type StatusCode,
 } from '../abi/index.js';
 import type { GuestAddress } from '../runtime/address.js';
@@ -22,7 +22,7 @@ import type { Proc } from '../runtime/proc.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';
-import { writePageListInfo } from './page-list.js';
+import { writePageListInfo, writeParm } from './parms.js';
 import { ioctlHgcmCall, ioctlHgcmConnect, ioctlHgcmDisconnect, type Session } from './vboxguest.js';
 
 /** A parameter as a guest program passes it. Buffers are guest addresses (from `GuestContext.mem`). */
@@ -80,10 +80,6 @@ const LOCKED = {
   out: ParmType.LinAddr_Locked_Out,
   inout: ParmType.LinAddr_Locked,
 } as const;
-
-function spanned(addr: number, size: number): number {
-  return size === 0 ? 0 : Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
-}
 
 /** Guest-side HGCM through one session. */
 export class GuestLib {
@@ -169,7 +165,7 @@ export class GuestLib {
     });
     if (parms.length > VMMDEV_MAX_HGCM_PARMS) return none(Status.VERR_INVALID_PARAMETER);
     let extra = 0;
-    for (const p of parms) if (p.type === 'pagelist') extra += pageListInfoSize(spanned(p.addr, p.size));
+    for (const p of parms) if (p.type === 'pagelist') extra += pageListInfoSize(pagesSpanned(p.addr, p.size));
     const cbInfo = VBGLIOCHGCMCALL.size + parms.length * PARM + extra;
     const a = k.data.alloc(cbInfo);
     if (a === undefined) return none(Status.VERR_NO_MEMORY);
@@ -189,28 +185,30 @@ export class GuestLib {
       let offExtra = VBGLIOCHGCMCALL.size + parms.length * PARM;
       for (const [i, p] of parms.entries()) {
         const at = VBGLIOCHGCMCALL.size + i * PARM;
-        const P = HGCMFunctionParameter64.off;
         switch (p.type) {
           case 'u32':
-            mem.writeU32(info, at + P.type, ParmType.U32);
-            mem.writeU32(info, at + P.value32, p.value);
+            writeParm(mem, info, at, { type: ParmType.U32, value: p.value });
             break;
           case 'u64':
-            mem.writeU32(info, at + P.type, ParmType.U64);
-            mem.writeU64(info, at + P.value64, p.value);
+            writeParm(mem, info, at, { type: ParmType.U64, value: p.value });
             break;
-          case 'pagelist': {
-            const cPages = spanned(p.addr, p.size);
-            mem.writeU32(info, at + P.type, ParmType.PageList);
-            mem.writeU32(info, at + P.pageListSize, p.size);
-            mem.writeU32(info, at + P.pageListOffset, offExtra);
-            offExtra += writePageListInfo(mem, info, offExtra, DIR[p.dir], p.addr, cPages);
+          case 'pagelist':
+            writeParm(mem, info, at, { type: ParmType.PageList, size: p.size, offset: offExtra });
+            offExtra += writePageListInfo(
+              mem,
+              info,
+              offExtra,
+              DIR[p.dir],
+              p.addr,
+              pagesSpanned(p.addr, p.size),
+            );
             break;
-          }
           default:
-            mem.writeU32(info, at + P.type, p.locked === true ? LOCKED[p.type] : LINADDR[p.type]);
-            mem.writeU32(info, at + P.pointerSize, p.size);
-            mem.writeU64(info, at + P.pointerLinearAddr, BigInt(p.addr));
+            writeParm(mem, info, at, {
+              type: p.locked === true ? LOCKED[p.type] : LINADDR[p.type],
+              size: p.size,
+              addr: p.addr,
+            });
         }
       }
       k.tracer.enterCall();

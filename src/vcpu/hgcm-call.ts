@@ -23,6 +23,7 @@ import {
   VMMDevHGCMCall,
   VMMDevHGCMRequestHeader,
   pageListInfoSize,
+  pagesSpanned,
   parmFlagsAreValid,
   type StatusCode,
 } from '../abi/index.js';
@@ -34,7 +35,7 @@ import type { Allocation } from './guest-heap.js';
 import { cancelCall, type CancelOutcome } from './hgcm-cancel.js';
 import { hgcmWait } from './hgcm-wait.js';
 import type { GuestKernel } from './kernel.js';
-import { writePageListInfo } from './page-list.js';
+import { writePageListInfo, writeParm, type PointerParmType } from './parms.js';
 
 const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
@@ -91,10 +92,6 @@ function dirOf(type: number): number {
     default:
       return ParmDirection.BOTH;
   }
-}
-
-function pagesSpanned(addr: number, size: number): number {
-  return size === 0 ? 0 : Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
 }
 
 /** vbglR0HGCMInternalPreprocessCall. Returns the prepared parameters and the extra request bytes. */
@@ -216,26 +213,21 @@ function initCall(
     if (p.buf !== undefined) {
       const { addr, size, dir } = p.buf;
       if (pageLists && size > 0) {
-        const cPages = pagesSpanned(addr, size);
-        mem.writeU32(req, dst + P.type, ParmType.PageList);
-        mem.writeU32(req, dst + P.pageListSize, size);
-        mem.writeU32(req, dst + P.pageListOffset, offExtra);
-        offExtra += writePageListInfo(mem, req, offExtra, dir, addr, cPages);
+        writeParm(mem, req, dst, { type: ParmType.PageList, size, offset: offExtra });
+        offExtra += writePageListInfo(mem, req, offExtra, dir, addr, pagesSpanned(addr, size));
       } else {
         // No page-list support (or an empty buffer): plain LinAddr types; Locked ones become plain.
-        const plain = p.type >= ParmType.LinAddr_Locked ? p.type - 3 : p.type;
-        mem.writeU32(req, dst + P.type, plain);
-        mem.writeU32(req, dst + P.pointerSize, size);
-        mem.writeU64(req, dst + P.pointerLinearAddr, size === 0 ? 0n : BigInt(addr));
+        // SAFETY: p.buf is set only for the six LinAddr types (preprocess), and Locked - 3 is its plain type.
+        const plain = (p.type >= ParmType.LinAddr_Locked ? p.type - 3 : p.type) as PointerParmType;
+        writeParm(mem, req, dst, { type: plain, size, addr: size === 0 ? 0 : addr });
       }
     } else if (p.pageList !== undefined) {
-      mem.writeU32(req, dst + P.type, ParmType.PageList);
-      mem.writeU32(req, dst + P.pageListSize, mem.readU32(info, p.at + P.pageListSize));
       // An empty list gets offset 0 (upstream: "will fail on the host", and it does).
-      mem.writeU32(req, dst + P.pageListOffset, p.pageList.infoSize === 0 ? 0 : offExtra);
-      if (p.pageList.infoSize > 0)
-        mem.copyWithin(gpa(req + offExtra), gpa(info + p.pageList.infoOff), p.pageList.infoSize);
-      offExtra += p.pageList.infoSize;
+      const { infoOff, infoSize } = p.pageList;
+      const size = mem.readU32(info, p.at + P.pageListSize);
+      writeParm(mem, req, dst, { type: ParmType.PageList, size, offset: infoSize === 0 ? 0 : offExtra });
+      if (infoSize > 0) mem.copyWithin(gpa(req + offExtra), gpa(info + infoOff), infoSize);
+      offExtra += infoSize;
     } else {
       // 32/64-bit values: the whole 16-byte parameter as the caller wrote it.
       mem.copyWithin(gpa(req + dst), gpa(info + p.at), PARM);

@@ -5,7 +5,6 @@
 import {
   HGCMFunctionParameter64,
   HgcmReqFlag,
-  PAGE_SIZE,
   ParmDirection,
   ParmType,
   RequestType,
@@ -15,14 +14,15 @@ import {
   VMMDevHGCMRequestHeader,
   VMMDevRequestHeader,
   pageListInfoSize,
+  pagesSpanned,
   type StatusCode,
 } from '../abi/index.js';
-import type { GuestAddress } from '../runtime/address.js';
+import { gpa, type GuestAddress } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
 import { grAlloc, grPerform } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { hgcmWait } from './hgcm-wait.js';
-import { writePageListInfo } from './page-list.js';
+import { writePageListInfo, writeParm } from './parms.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a pre-built request: values, or a buffer in guest memory passed as a page list. */
@@ -31,13 +31,12 @@ export type FastParm =
   | { readonly type: 'u64'; readonly value: bigint }
   | { readonly type: 'in' | 'out' | 'inout'; readonly addr: number; readonly size: number };
 
-const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
 const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;
 
-/** Pages a buffer spans; a page list of PageList type names at least one, as the host requires. */
+/** Pages a buffer's list names: those it spans; a PageList names at least one, as the host requires. */
 function pages(addr: number, size: number, type: PageListType): number {
-  const n = Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
+  const n = pagesSpanned(addr, size);
   return type === ParmType.NoBouncePageList ? n : Math.max(1, n);
 }
 
@@ -73,19 +72,14 @@ export function* prepareCall(
   let off = VMMDevHGCMCall.size + parms.length * PARM;
   for (const [i, p] of parms.entries()) {
     const at = VMMDevHGCMCall.size + i * PARM;
-    mem.fill((req + at) as GuestAddress, PARM, 0);
+    mem.fill(gpa(req + at), PARM, 0);
     if (p.type === 'u32') {
-      mem.writeU32(req, at + P.type, ParmType.U32);
-      mem.writeU32(req, at + P.value32, p.value);
+      writeParm(mem, req, at, { type: ParmType.U32, value: p.value });
     } else if (p.type === 'u64') {
-      mem.writeU32(req, at + P.type, ParmType.U64);
-      mem.writeU64(req, at + P.value64, p.value);
+      writeParm(mem, req, at, { type: ParmType.U64, value: p.value });
     } else {
-      const n = pages(p.addr, p.size, pageList);
-      mem.writeU32(req, at + P.type, pageList);
-      mem.writeU32(req, at + P.pageListSize, p.size);
-      mem.writeU32(req, at + P.pageListOffset, off);
-      off += writePageListInfo(mem, req, off, DIR[p.type], p.addr, n);
+      writeParm(mem, req, at, { type: pageList, size: p.size, offset: off });
+      off += writePageListInfo(mem, req, off, DIR[p.type], p.addr, pages(p.addr, p.size, pageList));
     }
   }
   return { req: a, size };

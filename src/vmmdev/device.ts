@@ -138,7 +138,7 @@ export function* handleRequest(
   // any guest-physical read, bytes with no RAM behind them read as 0xFF: a request wholly outside RAM
   // fails the version check, one whose header runs past the end may still be handled.
   const header = new Uint8Array(VMMDevRequestHeader.size);
-  readPhys(dev, phys, header);
+  dev.mem.readPhys(phys, header);
   const hv = new ByteView(header);
   const size = hv.u32(VMMDevRequestHeader.off.size);
   const type = hv.u32(VMMDevRequestHeader.off.requestType);
@@ -170,7 +170,7 @@ export function* handleRequest(
     snap = scratch.get(size);
   }
   snap.set(header);
-  copyBody(dev, phys, snap);
+  dev.mem.readPhys(phys + header.length, snap.subarray(header.length));
   const req: RequestCtx = {
     vcpu,
     phys,
@@ -206,21 +206,6 @@ export function* handleRequest(
   if (snapOff >= 0 && result.ownsSnapshot !== true) dev.snaps.free(snapOff);
 }
 
-/** Read guest-physical memory into `dst`; bytes past the end of RAM read as 0xFF (unbacked memory). */
-function readPhys(dev: DeviceEnv, phys: number, dst: Uint8Array): void {
-  const inRam = Math.max(0, Math.min(dst.length, dev.mem.size - phys));
-  if (inRam > 0) dev.mem.readInto(gpa(phys), dst.subarray(0, inRam));
-  dst.fill(0xff, inRam);
-}
-
-/** Copy the request body from guest memory; bytes past the end of RAM read as 0xFF (unbacked memory). */
-function copyBody(dev: DeviceEnv, phys: number, snap: Uint8Array): void {
-  const start = VMMDevRequestHeader.size;
-  const inRam = Math.max(0, Math.min(snap.length, dev.mem.size - phys));
-  if (inRam > start) dev.mem.readInto(gpa(phys + start), snap.subarray(start, inRam));
-  if (inRam < snap.length) snap.fill(0xff, Math.max(start, inRam));
-}
-
 /**
  * Write the whole request image back (the part inside RAM). For images with the HGCM header the flags
  * word is skipped: fu32Flags only ever changes by atomic OR (DONE from the host, CANCELLED from the
@@ -228,12 +213,11 @@ function copyBody(dev: DeviceEnv, phys: number, snap: Uint8Array): void {
  * see ARCHITECTURE.md, "Deviations".
  */
 function writeBack(dev: DeviceEnv, phys: number, snap: Uint8Array, type: number): void {
-  const inRam = Math.max(0, Math.min(snap.length, dev.mem.size - phys));
   const flags = VMMDevHGCMRequestHeader.off.fu32Flags;
-  if (hasHgcmHeader(type) && inRam > flags) {
-    dev.mem.write(gpa(phys), snap.subarray(0, flags));
-    if (inRam > flags + 4) dev.mem.write(gpa(phys + flags + 4), snap.subarray(flags + 4, inRam));
-  } else if (inRam > 0) {
-    dev.mem.write(gpa(phys), snap.subarray(0, inRam));
+  if (hasHgcmHeader(type)) {
+    dev.mem.writePhys(phys, snap.subarray(0, flags));
+    dev.mem.writePhys(phys + flags + 4, snap.subarray(flags + 4));
+  } else {
+    dev.mem.writePhys(phys, snap);
   }
 }

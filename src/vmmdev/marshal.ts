@@ -10,19 +10,6 @@ import type { GuestMemory } from '../runtime/guest-memory.js';
 import { threadHostBuffers } from './host-buffers.js';
 import { parseHgcmCall, type ParsedCall, type ParsedParm, type PhysRun } from './parse-call.js';
 
-/** Read guest-physical memory; bytes with no RAM behind them read as 0xFF (PGM's unbacked reads). */
-function readPhys(mem: GuestMemory, phys: number, dst: Uint8Array): void {
-  const inRam = Math.max(0, Math.min(dst.length, mem.size - phys));
-  if (inRam > 0) mem.readInto(gpa(phys), dst.subarray(0, inRam));
-  dst.fill(0xff, inRam);
-}
-
-/** Write guest-physical memory; bytes with no RAM behind them are dropped. */
-function writePhys(mem: GuestMemory, phys: number, src: Uint8Array): void {
-  const inRam = Math.max(0, Math.min(src.length, mem.size - phys));
-  if (inRam > 0) mem.write(gpa(phys), src.subarray(0, inRam));
-}
-
 /** Walk the part [off, off + len) of a run list: fn(run phys (-1 = NIL), byte offset into the run, chunk start, chunk length). */
 function eachChunk(
   runs: readonly PhysRun[],
@@ -44,14 +31,14 @@ function eachChunk(
 export function gatherRuns(mem: GuestMemory, runs: readonly PhysRun[], off: number, dst: Uint8Array): void {
   dst.fill(0);
   eachChunk(runs, off, dst.length, (phys, chunkOff, at, n) => {
-    if (phys >= 0) readPhys(mem, phys + chunkOff, dst.subarray(at, at + n));
+    if (phys >= 0) mem.readPhys(phys + chunkOff, dst.subarray(at, at + n));
   });
 }
 
 /** Copy `src` into the buffer at `off` in guest memory (NIL runs and unbacked bytes are dropped). */
 export function scatterRuns(mem: GuestMemory, runs: readonly PhysRun[], off: number, src: Uint8Array): void {
   eachChunk(runs, off, src.length, (phys, chunkOff, at, n) => {
-    if (phys >= 0) writePhys(mem, phys + chunkOff, src.subarray(at, at + n));
+    if (phys >= 0) mem.writePhys(phys + chunkOff, src.subarray(at, at + n));
   });
 }
 
@@ -186,7 +173,7 @@ export function copyOut(mem: GuestMemory, phys: number, call: ParsedCall, parms:
         const n = Math.max(0, Math.min(h.size >>> 0, p.size, h.buf.length));
         const data = h.buf.subarray(0, n);
         if (p.type === ParmType.Embedded) {
-          writePhys(mem, phys + p.runs[0]!.phys, data);
+          mem.writePhys(phys + p.runs[0]!.phys, data);
         } else {
           scatterRuns(mem, p.runs, 0, data);
         }
