@@ -16,6 +16,7 @@ import { SHFLHANDLE_MAX, SHFL_HANDLE_NIL, Status, type StatusCode } from '../abi
 import { AtomicCell } from '../runtime/atomic-cell.js';
 import { rtFileClose } from '../runtime/iprt/index.js';
 import { withLock } from '../runtime/sync.js';
+import type { SlotTable } from '../runtime/slot-table.js';
 import { H, HANDLE_BASE, HANDLE_BYTES, type VbsfMemory } from './layout.js';
 
 /** SHFL_HF_TYPE_*: what a handle refers to. */
@@ -60,20 +61,19 @@ export interface HandleRef {
 export class HandleTable {
   private readonly mem: VbsfMemory;
   private readonly lockCell: AtomicCell;
+  private readonly entries: SlotTable;
 
   constructor(mem: VbsfMemory) {
     this.mem = mem;
     this.lockCell = new AtomicCell(mem.words, H.TABLE_LOCK);
+    this.entries = mem.slots(HANDLE_BASE / 4, HANDLE_BYTES / 4, SHFLHANDLE_MAX);
   }
 
-  private w(index: number, field: number): number {
-    return (HANDLE_BASE + index * HANDLE_BYTES) / 4 + field;
-  }
   private get(index: number, field: number): number {
-    return Atomics.load(this.mem.words, this.w(index, field));
+    return this.entries.get(index, field);
   }
   private set(index: number, field: number, v: number): void {
-    Atomics.store(this.mem.words, this.w(index, field), v);
+    this.entries.set(index, field, v);
   }
   private locked<T>(fn: () => T): T {
     return withLock(this.lockCell, fn);
@@ -230,20 +230,20 @@ export class HandleTable {
 
   /** The per-entry lock a LIST holds while it reads and moves the cursor (may be held across I/O). */
   entryLock(ref: HandleRef): AtomicCell {
-    return new AtomicCell(this.mem.words, this.w(ref.index, E.LOCK));
+    return this.entries.cell(ref.index, E.LOCK);
   }
 
   /** Listing cursor: phase (0 start, 1 after '.', 2 after '..', 3 after `name`). Under entryLock. */
   cursor(ref: HandleRef): { phase: number; name: Uint8Array } {
     const len = this.get(ref.index, E.CURSOR_LEN);
-    const at = HANDLE_BASE + ref.index * HANDLE_BYTES + CURSOR_OFF;
+    const at = this.entries.byteOffset(ref.index, CURSOR_OFF);
     return { phase: this.get(ref.index, E.CURSOR_PHASE), name: this.mem.bytes.slice(at, at + len) };
   }
 
   /** Move the cursor (name at most CURSOR_MAX bytes). Under entryLock. */
   setCursor(ref: HandleRef, phase: number, name: Uint8Array = new Uint8Array(0)): void {
     const n = Math.min(name.length, CURSOR_MAX);
-    this.mem.bytes.set(name.subarray(0, n), HANDLE_BASE + ref.index * HANDLE_BYTES + CURSOR_OFF);
+    this.mem.bytes.set(name.subarray(0, n), this.entries.byteOffset(ref.index, CURSOR_OFF));
     this.set(ref.index, E.CURSOR_LEN, n);
     this.set(ref.index, E.CURSOR_PHASE, phase);
   }
@@ -251,14 +251,14 @@ export class HandleTable {
   /** The LIST filter bound to a directory handle (a path, components joined by '/'), if any. */
   filter(ref: HandleRef): Uint8Array | undefined {
     if (this.get(ref.index, E.FILTER_BOUND) === 0) return undefined;
-    const at = HANDLE_BASE + ref.index * HANDLE_BYTES + FILTER_OFF;
+    const at = this.entries.byteOffset(ref.index, FILTER_OFF);
     return this.mem.bytes.slice(at, at + this.get(ref.index, E.FILTER_LEN));
   }
 
   /** Bind a filter (false if longer than FILTER_MAX). Under entryLock. */
   bindFilter(ref: HandleRef, filter: Uint8Array): boolean {
     if (filter.length > FILTER_MAX) return false;
-    this.mem.bytes.set(filter, HANDLE_BASE + ref.index * HANDLE_BYTES + FILTER_OFF);
+    this.mem.bytes.set(filter, this.entries.byteOffset(ref.index, FILTER_OFF));
     this.set(ref.index, E.FILTER_LEN, filter.length);
     this.set(ref.index, E.FILTER_BOUND, 1);
     return true;

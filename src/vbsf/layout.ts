@@ -14,6 +14,8 @@
 //   word 160 + 4*i         waiter i: STATE, CLIENT, SEQ
 //   byte 2048 + 1024*h     handle entry h (handles.ts)
 import { SHFLHANDLE_MAX, SHFL_MAX_MAPPINGS } from '../abi/index.js';
+import { SharedWords } from '../runtime/atomic-cell.js';
+import { SlotTable } from '../runtime/slot-table.js';
 
 /** 'VBSF' little-endian. */
 export const VBSF_MAGIC = 0x46534256;
@@ -42,7 +44,7 @@ export const WAITER_BASE = MAPPING_BASE + 2 * SHFL_MAX_MAPPINGS + 16;
 /** Waiter words. */
 export const W = { STATE: 0, CLIENT: 1, SEQ: 2 } as const;
 
-/** Byte offset of handle entry 0. */
+/** Byte offset of handle entry 0 (a multiple of 4). */
 export const HANDLE_BASE = 2048;
 /** Bytes per handle entry. */
 export const HANDLE_BYTES = 1024;
@@ -65,6 +67,11 @@ export class VbsfMemory {
     this.sab = sab;
     this.words = new Int32Array(sab);
     this.bytes = new Uint8Array(sab);
+  }
+
+  /** The table of `capacity` slots of `slotWords` words from word `base` (handles, waiters, mappings). */
+  slots(base: number, slotWords: number, capacity: number): SlotTable {
+    return new SlotTable(new SharedWords(this.sab), base, slotWords, capacity);
   }
 
   /** Format a fresh block (init, on the thread that creates the machine). */

@@ -1,8 +1,9 @@
 // Which shares exist and who mapped them; models vbsfMapFolder, vbsfUnmapFolder and the root lookups of
 // mappings.cpp. The mappings are fixed by the Machine config; the counters live in shared memory so every
 // pool worker agrees on them.
-import { Status, type StatusCode } from '../abi/index.js';
+import { SHFL_MAX_MAPPINGS, Status, type StatusCode } from '../abi/index.js';
 import { AtomicCell } from '../runtime/atomic-cell.js';
+import type { SlotTable } from '../runtime/slot-table.js';
 import { withLock } from '../runtime/sync.js';
 import { MAX_CLIENT_MAPPINGS, type ClientData } from './client.js';
 import type { Mapping } from './config.js';
@@ -16,15 +17,14 @@ export class MappingState {
   readonly list: readonly Mapping[];
   private readonly mem: VbsfMemory;
   private readonly lock: AtomicCell;
+  /** Per root: MAPPINGS, GUEST_CS. */
+  private readonly counters: SlotTable;
 
   constructor(mem: VbsfMemory, list: readonly Mapping[]) {
     this.mem = mem;
     this.list = list;
     this.lock = new AtomicCell(mem.words, H.MAP_LOCK);
-  }
-
-  private w(root: number, field: number): number {
-    return MAPPING_BASE + 2 * root + field;
+    this.counters = mem.slots(MAPPING_BASE, 2, SHFL_MAX_MAPPINGS);
   }
 
   /** vbsfMappingGetByRoot: the mapping with this root id, if any. */
@@ -45,12 +45,12 @@ export class MappingState {
 
   /** Clients mapping `root` now (cMappings). */
   mapCount(root: number): number {
-    return Atomics.load(this.mem.words, this.w(root, M.MAPPINGS));
+    return this.counters.get(root, M.MAPPINGS);
   }
 
   /** fGuestCaseSensitive as the mappers asked for it. */
   guestCaseSensitive(root: number): boolean {
-    return Atomics.load(this.mem.words, this.w(root, M.GUEST_CS)) !== 0;
+    return this.counters.get(root, M.GUEST_CS) !== 0;
   }
 
   /** Paths on this mapping are matched ignoring case (host case-insensitive, or the guest mapped it so). */
@@ -73,8 +73,8 @@ export class MappingState {
       if (count > 0 && this.guestCaseSensitive(m.root) !== caseSensitive)
         return Status.VERR_INCOMPATIBLE_CONFIG;
       client.addMapping(m.root, 1);
-      Atomics.store(this.mem.words, this.w(m.root, M.MAPPINGS), count + 1);
-      Atomics.store(this.mem.words, this.w(m.root, M.GUEST_CS), caseSensitive ? 1 : 0);
+      this.counters.set(m.root, M.MAPPINGS, count + 1);
+      this.counters.set(m.root, M.GUEST_CS, caseSensitive ? 1 : 0);
       return m.root;
     });
   }
@@ -86,7 +86,7 @@ export class MappingState {
       if (client.mappings(root) <= 0) return Status.VERR_INVALID_HANDLE;
       client.addMapping(root, -1);
       const count = this.mapCount(root);
-      if (count > 0) Atomics.store(this.mem.words, this.w(root, M.MAPPINGS), count - 1);
+      if (count > 0) this.counters.set(root, M.MAPPINGS, count - 1);
       return Status.VINF_SUCCESS;
     });
   }

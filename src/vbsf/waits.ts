@@ -10,6 +10,7 @@
 import { Status, type StatusCode } from '../abi/index.js';
 import type { ServiceContext, SvcCall, SvcParmU32 } from '../hgcm/service.js';
 import { AtomicCell } from '../runtime/atomic-cell.js';
+import type { SlotTable } from '../runtime/slot-table.js';
 import { withLock } from '../runtime/sync.js';
 import { ClientFlag, type ClientData } from './client.js';
 import { H, MAX_WAITERS, W, WAITER_BASE, type VbsfMemory } from './layout.js';
@@ -28,22 +29,21 @@ interface LocalWait {
 export class MappingWaits {
   private readonly mem: VbsfMemory;
   private readonly lock: AtomicCell;
+  private readonly slots: SlotTable;
   private readonly local = new Map<number, LocalWait>();
   private polling = false;
 
   constructor(mem: VbsfMemory) {
     this.mem = mem;
     this.lock = new AtomicCell(mem.words, H.WAIT_LOCK);
+    this.slots = mem.slots(WAITER_BASE, 4, MAX_WAITERS);
   }
 
-  private w(slot: number, field: number): number {
-    return WAITER_BASE + 4 * slot + field;
-  }
   private get(slot: number, field: number): number {
-    return Atomics.load(this.mem.words, this.w(slot, field));
+    return this.slots.get(slot, field);
   }
   private set(slot: number, field: number, v: number): void {
-    Atomics.store(this.mem.words, this.w(slot, field), v);
+    this.slots.set(slot, field, v);
   }
 
   /** Mapping waits pending in the whole service. */

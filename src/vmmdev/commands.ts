@@ -6,23 +6,23 @@
 // cancelled command is never written back. The lock is a step-machine lock: its holder yields points, so
 // the sim explores every interleaving around it.
 //
-//   word 0 LOCK (the list lock)   1 SEQ (enlist counter)   2 LISTED   3 CAPACITY   4 NEXT_ID
+//   word 0 LOCK (the list lock)   1 SEQ (enlist counter)   2 LISTED   4 NEXT_ID
 //        6 ALLOC_LOCK (slot reservation)   7 CAPTURE_BELL
 //   16 + 32*i: slot i, fields CmdField below
-import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
+import type { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
 import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
 import type { FaultTable } from '../runtime/faults.js';
+import { SlotTable } from '../runtime/slot-table.js';
 import { lockSync, unlockSync } from '../runtime/sync.js';
 
 const LOCK = 0;
 const SEQ = 1;
 const LISTED = 2;
-const CAPACITY = 3;
 const NEXT_ID = 4;
 const ALLOC_LOCK = 6;
 /** Bumped when a command's capture window closes; a cancel waiting for it sleeps here. */
 const CAPTURE_BELL = 7;
-const SLOTS = 16;
+const HEADER = 16;
 const SLOT_WORDS = 32;
 
 /** Fields of a command slot. */
@@ -74,42 +74,39 @@ export type CancelMatch = 'first' | 'uncancelled';
 
 /** The command table. */
 export class CommandTable {
+  /** The whole block; the header words are named in the diagram above. */
   readonly words: SharedWords;
   readonly capacity: number;
   /** The list lock (step-machine lock). */
   readonly lockCell: AtomicCell;
+  private readonly slots: SlotTable;
 
-  private constructor(words: SharedWords) {
-    this.words = words;
-    this.capacity = words.load(CAPACITY);
-    this.lockCell = words.cell(LOCK);
+  private constructor(slots: SlotTable) {
+    this.slots = slots;
+    this.words = slots.words;
+    this.capacity = slots.capacity;
+    this.lockCell = slots.words.cell(LOCK);
   }
 
   static create(capacity: number): CommandTable {
-    const words = SharedWords.create(SLOTS + SLOT_WORDS * capacity);
-    words.store(CAPACITY, capacity);
-    words.store(NEXT_ID, 1);
-    return new CommandTable(words);
+    const slots = SlotTable.create(HEADER, SLOT_WORDS, capacity);
+    slots.words.store(NEXT_ID, 1);
+    return new CommandTable(slots);
   }
 
   static attach(sab: SharedArrayBuffer): CommandTable {
-    return new CommandTable(new SharedWords(sab));
+    return new CommandTable(SlotTable.attach(sab, HEADER, SLOT_WORDS));
   }
 
   get sab(): SharedArrayBuffer {
-    return this.words.sab;
-  }
-
-  /** Word index of a field. */
-  private w(slot: number, field: number): number {
-    return SLOTS + SLOT_WORDS * slot + field;
+    return this.slots.sab;
   }
 
   get(slot: number, field: number): number {
-    return this.words.load(this.w(slot, field));
+    return this.slots.get(slot, field);
   }
   set(slot: number, field: number, value: number): void {
-    this.words.store(this.w(slot, field), value);
+    this.slots.set(slot, field, value);
   }
 
   /** Commands on the list now. */
@@ -123,10 +120,10 @@ export class CommandTable {
     lockSync(w.cell(ALLOC_LOCK));
     try {
       for (let i = 0; i < this.capacity; i++) {
-        if (w.load(this.w(i, CmdField.STATE)) !== CmdState.FREE) continue;
-        for (let f = 1; f < SLOT_WORDS; f++) w.store(this.w(i, f), 0);
-        w.store(this.w(i, CmdField.ID), w.add(NEXT_ID, 1));
-        w.store(this.w(i, CmdField.STATE), CmdState.RESERVED);
+        if (this.get(i, CmdField.STATE) !== CmdState.FREE) continue;
+        this.slots.clear(i, CmdField.STATE + 1);
+        this.set(i, CmdField.ID, w.add(NEXT_ID, 1));
+        this.set(i, CmdField.STATE, CmdState.RESERVED);
         return i;
       }
       return undefined;
@@ -137,7 +134,7 @@ export class CommandTable {
 
   /** Return a slot that was never listed, or one completion has finished with. */
   release(slot: number): void {
-    this.words.store(this.w(slot, CmdField.STATE), CmdState.FREE);
+    this.set(slot, CmdField.STATE, CmdState.FREE);
   }
 
   /** vmmdevR3HgcmAddCommand: put a reserved command on the list (newest first). */
