@@ -12,7 +12,7 @@ import { gpa, type GuestAddress } from '../src/runtime/address.js';
 import type { Proc } from '../src/runtime/proc.js';
 import { GuestLib, type HgcmCallResult, type HgcmParm } from '../src/vcpu/guest-lib.js';
 import type { GuestKernel } from '../src/vcpu/kernel.js';
-import { sfParms } from '../src/vcpu/shared-folders.js';
+import { sfParms } from '../src/vboxsf/wrappers.js';
 import { Session, closeSession } from '../src/vcpu/vboxguest.js';
 
 /** The share a run's 'sf' clients map (a fresh host directory per run) and the file in it they write. */

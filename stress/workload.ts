@@ -9,7 +9,7 @@ import { gpa } from '../src/runtime/address.js';
 import { waitFor, wait, type Proc } from '../src/runtime/proc.js';
 import type { GuestLib, HgcmCallResult, HgcmParm } from '../src/vcpu/guest-lib.js';
 import type { GuestKernel } from '../src/vcpu/kernel.js';
-import { SHARED_FOLDERS_SERVICE, ioParms } from '../src/vcpu/shared-folders.js';
+import { SHARED_FOLDERS_SERVICE, ioParms } from '../src/vboxsf/wrappers.js';
 import { hgcmConnect, hgcmDisconnect } from '../src/vcpu/vboxguest.js';
 import { openSharedFile, type SfFile } from './share.js';
 

@@ -2,7 +2,7 @@
 // rows), or make calls until a deadline after a start barrier shared with the other vCPUs (calls/s rows).
 import { Status } from '../../src/abi/index.js';
 import { gpa } from '../../src/runtime/address.js';
-import type { GuestContext } from '../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../src/guest/context.js';
 import { measureSync, summarizeSamples, type Budget, type Summary } from '../measure.js';
 
 /** Which call a program makes. */

@@ -12,7 +12,7 @@ import {
   type Proc,
   type ThreadExecOptions,
 } from '../runtime/proc.js';
-import { GuestContext } from '../vcpu/guest-context.js';
+import { GuestContext } from '../guest/context.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
 import { attachGuestKernel, threadExec, type EmtDevice } from './assemble.js';
 import type { MachineShared } from './config.js';

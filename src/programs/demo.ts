@@ -3,12 +3,12 @@
 // signals landing anywhere. It reports every call's outcome so the host side can check the invariants.
 import { Status } from '../abi/index.js';
 import { ShflFn } from '../abi/shfl.js';
-import type { GuestContext } from '../vcpu/guest-context.js';
+import type { GuestContext } from '../guest/context.js';
 import type { HgcmCallResult } from '../vcpu/guest-lib.js';
-import { O } from '../vcpu/shared-folders-fs.js';
+import { O } from '../vboxsf/mount.js';
 import { explainFile, stamped, type WriteRecord } from './file-history.js';
 import { Prng } from '../runtime/prng.js';
-import * as sf from '../vcpu/shared-folders.js';
+import * as sf from '../vboxsf/wrappers.js';
 
 /** Word of DemoArgs.progress the main thread sets once it sends no more signals. */
 export const SIGNALS_STOPPED = 63;

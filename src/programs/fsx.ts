@@ -3,9 +3,9 @@
 // reopens on one file, every read and every size compared with an in-memory model; buffers travel by all
 // three paths in turn (LinAddr, PageList, no-bounce pages). Runs on a vCPU (Machine.run); one file each.
 import { Prng } from '../runtime/prng.js';
-import type { GuestContext } from '../vcpu/guest-context.js';
-import { O, type SfMount } from '../vcpu/shared-folders-fs.js';
-import type { SfIoMode } from '../vcpu/shared-folders-io.js';
+import type { GuestContext } from '../guest/context.js';
+import { O, type SfMount } from '../vboxsf/mount.js';
+import type { SfIoMode } from '../vboxsf/io.js';
 
 /** What to exercise. */
 export interface FsxArgs {

@@ -2,7 +2,7 @@
 // some with timeouts shorter than the delay so they take the cancel path.
 import { Status } from '../abi/index.js';
 import { Prng } from '../runtime/prng.js';
-import type { GuestContext } from '../vcpu/guest-context.js';
+import type { GuestContext } from '../guest/context.js';
 
 /** What the mixed workload asks for. */
 export interface MixedArgs {

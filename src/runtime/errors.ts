@@ -20,7 +20,7 @@ export class ConfigError extends HgcmError {
 }
 
 /**
- * ERR_GUEST_FS: a call of the guest file API (vcpu/shared-folders-fs.ts) failed, as a system call would:
+ * ERR_GUEST_FS: a call of the guest file API (vboxsf/mount.ts) failed, as a system call would:
  * `errno` is the Linux errno name the guest reports ('ENOENT'), `rc` the VBox status behind it.
  */
 export class GuestFsError extends HgcmError {

@@ -6,14 +6,14 @@ import { gpa, type GuestAddress } from '../runtime/address.js';
 import { HeapError } from '../runtime/errors.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
 import type { Proc } from '../runtime/proc.js';
-import { grPerform } from './gr.js';
-import type { GuestHeap } from './guest-heap.js';
-import { GuestLib, type HgcmCallOptions, type HgcmCallResult, type HgcmParm } from './guest-lib.js';
-import { fastCall, prepareCall, type FastParm } from './hgcm-fast.js';
-import { hgcmWait, type HgcmWaitResult } from './hgcm-wait.js';
-import type { GuestKernel } from './kernel.js';
-import { SharedFolders } from './shared-folders-fs.js';
-import type { Session } from './vboxguest.js';
+import { grPerform } from '../vcpu/gr.js';
+import type { GuestHeap } from '../vcpu/guest-heap.js';
+import { GuestLib, type HgcmCallOptions, type HgcmCallResult, type HgcmParm } from '../vcpu/guest-lib.js';
+import { fastCall, prepareCall, type FastParm } from '../vcpu/hgcm-fast.js';
+import { hgcmWait, type HgcmWaitResult } from '../vcpu/hgcm-wait.js';
+import type { GuestKernel } from '../vcpu/kernel.js';
+import { SharedFolders } from '../vboxsf/mount.js';
+import type { Session } from '../vcpu/vboxguest.js';
 
 /** The guest's view of one vCPU, for programs. */
 export class GuestContext {

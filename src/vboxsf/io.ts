@@ -15,9 +15,9 @@ import { gpa } from '../runtime/address.js';
 import { ByteView } from '../runtime/bytes.js';
 import { HeapError } from '../runtime/errors.js';
 import type { Proc } from '../runtime/proc.js';
-import type { GuestLib } from './guest-lib.js';
-import { vboxCallReadPages, vboxCallWritePages } from './shared-folders-fast.js';
-import * as sf from './shared-folders.js';
+import type { GuestLib } from '../vcpu/guest-lib.js';
+import { vboxCallReadPages, vboxCallWritePages } from './host-req.js';
+import * as sf from './wrappers.js';
 
 /** How READ/WRITE buffers travel; 'mixed' rotates through the three, chunk by chunk. */
 export type SfIoMode = 'linaddr' | 'pagelist' | 'nobounce' | 'mixed';

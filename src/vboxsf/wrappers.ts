@@ -4,7 +4,7 @@
 // direction (or as a kernel PageList when asked). Buffers are guest addresses, as upstream's pointers are.
 import { ShflFn, shflFunction, type ShflFnValue, type StatusCode } from '../abi/index.js';
 import type { Proc } from '../runtime/proc.js';
-import type { GuestLib, HgcmCallOptions, HgcmParm } from './guest-lib.js';
+import type { GuestLib, HgcmCallOptions, HgcmParm } from '../vcpu/guest-lib.js';
 
 /** The service guests connect to. */
 export const SHARED_FOLDERS_SERVICE = 'VBoxSharedFolders';

@@ -1,7 +1,7 @@
 // A POSIX-like file API over a mapped shared folder for guest programs; models what Linux vboxsf
 // (fs/vboxsf: file.c, dir.c, utils.c, super.c) turns system calls into: the CREATE flags of open/mkdir,
 // LOOKUP for stat, REMOVE/RENAME flags by type, LIST in 16 KiB buffers, and VBox statuses reported as
-// errno (GuestFsError). Runs the vboxCall* step machines of shared-folders.ts on the calling vCPU.
+// errno (GuestFsError). Runs the vboxCall* step machines of wrappers.ts on the calling vCPU.
 import {
   SHFLDIRINFO,
   SHFLDIRINFO_NAME_OFFSET,
@@ -20,10 +20,10 @@ import {
 import { ByteView } from '../runtime/bytes.js';
 import { GuestFsError } from '../runtime/errors.js';
 import type { Proc } from '../runtime/proc.js';
-import type { GuestLib } from './guest-lib.js';
-import { statusToErrno } from './shared-folders-errno.js';
-import { SfIo, sfStat, type SfIoMode, type SfStat } from './shared-folders-io.js';
-import * as sf from './shared-folders.js';
+import type { GuestLib } from '../vcpu/guest-lib.js';
+import { statusToErrno } from './errno.js';
+import { SfIo, sfStat, type SfIoMode, type SfStat } from './io.js';
+import * as sf from './wrappers.js';
 
 /** open(2) flags (Linux values). */
 export const O = {

@@ -14,12 +14,12 @@ import {
 } from '../abi/index.js';
 import { gpa } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
-import { doCall } from './hgcm-call.js';
-import { prepareCall, tracedFastCall } from './hgcm-fast.js';
-import type { GuestKernel } from './kernel.js';
+import { doCall } from '../vcpu/hgcm-call.js';
+import { prepareCall, tracedFastCall } from '../vcpu/hgcm-fast.js';
+import type { GuestKernel } from '../vcpu/kernel.js';
 
 /** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
-export type FastParm =
+export type SfFastParm =
   | { readonly type: 'u32'; readonly value: number }
   | { readonly type: 'u64'; readonly value: bigint }
   | {
@@ -41,7 +41,7 @@ export function* buildFastRequest(
   k: GuestKernel,
   clientId: number,
   fn: number,
-  parms: readonly FastParm[],
+  parms: readonly SfFastParm[],
 ): Proc<{ addr: number; size: number } | StatusCode> {
   const generic = parms.map((p) => (p.type === 'pages' ? { type: p.dir, addr: p.addr, size: p.size } : p));
   const r = yield* prepareCall(k, clientId, fn, generic, ParmType.NoBouncePageList);
@@ -52,7 +52,7 @@ export function* buildFastRequest(
 export function fastRequestValues(
   k: GuestKernel,
   addr: number,
-  parms: readonly FastParm[],
+  parms: readonly SfFastParm[],
 ): (number | bigint)[] {
   return parms.map((p, i) => {
     const at = gpa(addr + VMMDevHGCMCall.size + i * PARM);
@@ -65,7 +65,7 @@ export function* sfFastCall(
   k: GuestKernel,
   clientId: number,
   fn: number,
-  parms: readonly FastParm[],
+  parms: readonly SfFastParm[],
 ): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
   return yield* tracedFastCall(k, fn, sfFastCallBody(k, clientId, fn, parms), (r) => r.rc);
 }
@@ -74,7 +74,7 @@ function* sfFastCallBody(
   k: GuestKernel,
   clientId: number,
   fn: number,
-  parms: readonly FastParm[],
+  parms: readonly SfFastParm[],
 ): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
   const req = yield* buildFastRequest(k, clientId, fn, parms);
   if (typeof req === 'number') return { rc: req, out: [] };
