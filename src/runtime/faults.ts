@@ -1,8 +1,8 @@
 // Switches that make the implementation misbehave on purpose, in shared memory so every thread sees them.
 // Two kinds: host faults are things a real host does (lose a request, fail an allocation) that scenarios
 // need; mutations break one rule the protocol depends on, so the stress harness can prove it notices.
-// Each is checked at one place in the code, named in its description (double-complete and isr-no-wake
-// at two: either check alone keeps the rule, so switching one alone would change nothing).
+// No protocol text tests a switch: a protocol calls the steps a fault may replace through FaultSteps,
+// and each layer's fault-steps.ts holds the wrong versions, written in terms of the right ones.
 
 /** Faults a real system can have; scenarios turn them on. */
 export const HOST_FAULTS = {
@@ -60,6 +60,9 @@ export function faultIndex(name: string): number {
   return i;
 }
 
+/** The word counting the faults that are on (after one word per fault). */
+const ON_COUNT = FAULT_NAMES.length;
+
 /** The shared fault switches. */
 export class FaultTable {
   readonly sab: SharedArrayBuffer;
@@ -75,8 +78,16 @@ export class FaultTable {
     return Atomics.load(this.words, index[name]!) !== 0;
   }
 
+  /** No fault is on (one atomic load): the protocols run their correct steps. */
+  get none(): boolean {
+    return Atomics.load(this.words, ON_COUNT) === 0;
+  }
+
   set(name: FaultName, on: boolean): void {
-    Atomics.store(this.words, faultIndex(name), on ? 1 : 0);
+    const i = faultIndex(name);
+    // RACE: exchange, so two threads setting the same fault count it once.
+    if (Atomics.exchange(this.words, i, on ? 1 : 0) !== (on ? 1 : 0))
+      Atomics.add(this.words, ON_COUNT, on ? 1 : -1);
   }
 
   /** Faults that are on. */
@@ -87,3 +98,43 @@ export class FaultTable {
 
 /** A table with every fault off, for code that runs without a machine. */
 export const NO_FAULTS = new FaultTable();
+
+/**
+ * What each fault replaces in one protocol's steps: a function of the steps in force without it (the correct
+ * ones, or those another fault already replaced), so a wrong version may call the right one.
+ */
+export type FaultVariants<S> = { readonly [F in FaultName]?: (correct: S) => Partial<S> };
+
+/**
+ * The steps of one protocol a fault may replace: the protocol calls them through `in(faults)`, so its text
+ * holds the correct rule, and while a fault of `variants` is on its wrong steps stand in (faults that
+ * replace the same step wrap one another, in FAULT_NAMES order).
+ */
+export class FaultSteps<S extends object> {
+  private readonly correct: S;
+  private readonly variants: readonly (readonly [FaultName, (correct: S) => Partial<S>])[];
+  /** The steps for the faults last seen on (this thread's copy). */
+  private cached: { readonly key: string; readonly steps: S } | undefined;
+
+  constructor(correct: S, variants: FaultVariants<S>) {
+    this.correct = correct;
+    this.variants = FAULT_NAMES.flatMap((f) => {
+      const replace = variants[f];
+      return replace === undefined ? [] : [[f, replace] as const];
+    });
+  }
+
+  /** The steps in force under `faults`: the correct ones, with the steps of every fault that is on replaced. */
+  in(faults: FaultTable): S {
+    if (faults.none) return this.correct;
+    const on = this.variants.filter(([f]) => faults.on(f));
+    if (on.length === 0) return this.correct;
+    const key = on.map(([f]) => f).join(',');
+    if (this.cached?.key !== key) {
+      let steps = this.correct;
+      for (const [, replace] of on) steps = { ...steps, ...replace(steps) };
+      this.cached = { key, steps };
+    }
+    return this.cached.steps;
+  }
+}

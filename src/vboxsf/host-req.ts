@@ -14,8 +14,9 @@ import {
 } from '../abi/index.js';
 import { gpa } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
+import { tracedCall } from '../runtime/trace.js';
 import { doCall } from '../vcpu/hgcm-call.js';
-import { prepareCall, tracedFastCall } from '../vcpu/hgcm-fast.js';
+import { prepareCall } from '../vcpu/hgcm-fast.js';
 import type { GuestKernel } from '../vcpu/kernel.js';
 
 /** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
@@ -60,39 +61,41 @@ export function fastRequestValues(
   });
 }
 
-/** Build, perform, wait for DONE (never interrupted, never timing out), read back; like VbglR0HGCMFastCall. */
-export function* sfFastCall(
-  k: GuestKernel,
-  clientId: number,
-  fn: number,
-  parms: readonly SfFastParm[],
-): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
-  return yield* tracedFastCall(k, fn, sfFastCallBody(k, clientId, fn, parms), (r) => r.rc);
-}
-
-function* sfFastCallBody(
-  k: GuestKernel,
-  clientId: number,
-  fn: number,
-  parms: readonly SfFastParm[],
-): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
-  const req = yield* buildFastRequest(k, clientId, fn, parms);
-  if (typeof req === 'number') return { rc: req, out: [] };
-  const addr = gpa(req.addr);
-  try {
-    const r = yield* doCall(k, addr, req.size, fn, parms.length, {
-      timeoutMs: RT_INDEFINITE_WAIT,
-      interruptible: false,
-    });
-    if (r.rc < 0) return { rc: r.rc, out: [] };
-    return {
-      rc: k.mem.readI32(addr, VMMDevHGCMRequestHeader.off.result),
-      out: fastRequestValues(k, req.addr, parms),
-    };
-  } finally {
-    k.heap.free(addr);
-  }
-}
+/**
+ * Build, perform, wait for DONE (never interrupted, never timing out), read back; like VbglR0HGCMFastCall,
+ * and traced as one (a call of its own for the tracer).
+ */
+export const sfFastCall = tracedCall(
+  {
+    span: 'VbglR0HGCMFastCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, _clientId, fn) => [fn, 0],
+    status: (r) => r.rc,
+  },
+  function* sfFastCall(
+    k: GuestKernel,
+    clientId: number,
+    fn: number,
+    parms: readonly SfFastParm[],
+  ): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
+    const req = yield* buildFastRequest(k, clientId, fn, parms);
+    if (typeof req === 'number') return { rc: req, out: [] };
+    const addr = gpa(req.addr);
+    try {
+      const r = yield* doCall(k, addr, req.size, fn, parms.length, {
+        timeoutMs: RT_INDEFINITE_WAIT,
+        interruptible: false,
+      });
+      if (r.rc < 0) return { rc: r.rc, out: [] };
+      return {
+        rc: k.mem.readI32(addr, VMMDevHGCMRequestHeader.off.result),
+        out: fastRequestValues(k, req.addr, parms),
+      };
+    } finally {
+      k.heap.free(addr);
+    }
+  },
+);
 
 /** VbglR0SfHostReqReadPgLst / WritePgLst: move `size` bytes between the file at `offset` and guest memory. */
 function* pagesIo(

@@ -4,6 +4,7 @@
 // direction (or as a kernel PageList when asked). Buffers are guest addresses, as upstream's pointers are.
 import { ShflFn, shflFunction, type ShflFnValue, type StatusCode } from '../abi/index.js';
 import type { Proc } from '../runtime/proc.js';
+import { tracedCall } from '../runtime/trace.js';
 import type { GuestLib, HgcmCallOptions, HgcmParm } from '../vcpu/guest-lib.js';
 
 /** The service guests connect to. */
@@ -40,25 +41,28 @@ export function sfParms(fn: ShflFnValue, args: readonly SfArg[]): HgcmParm[] {
 
 /**
  * Call SHFL function `fn` with `args` in table order. A value of the wrong kind for the table is sent as
- * the kind it is (hostile callers use this to send mismatched types; the host refuses them).
+ * the kind it is (hostile callers use this to send mismatched types; the host refuses them). A call of its
+ * own for the tracer, named vboxCall<Function>.
  */
-export function* sfCall(
-  lib: GuestLib,
-  clientId: number,
-  fn: ShflFnValue,
-  args: readonly SfArg[],
-  opts: HgcmCallOptions = {},
-): Proc<SfResult> {
-  const parms = sfParms(fn, args);
-  const t = lib.k.tracer;
-  t.enterCall();
-  t.begin('vboxCall', fn);
-  const r = yield* lib.call(clientId, fn, parms, opts);
-  t.end('vboxCall', fn, r.rc);
-  t.leaveCall();
-  const out = r.parms.map((p) => (p.type === 'buffer' ? p.size : p.value));
-  return { rc: r.rc < 0 ? r.rc : r.result, out };
-}
+export const sfCall = tracedCall(
+  {
+    span: 'vboxCall',
+    tracer: (lib: GuestLib) => lib.k.tracer,
+    begin: (_lib, _clientId, fn) => [fn, 0],
+    status: (r) => r.rc,
+  },
+  function* sfCall(
+    lib: GuestLib,
+    clientId: number,
+    fn: ShflFnValue,
+    args: readonly SfArg[],
+    opts: HgcmCallOptions = {},
+  ): Proc<SfResult> {
+    const r = yield* lib.call(clientId, fn, sfParms(fn, args), opts);
+    const out = r.parms.map((p) => (p.type === 'buffer' ? p.size : p.value));
+    return { rc: r.rc < 0 ? r.rc : r.result, out };
+  },
+);
 
 const u32Out = (r: SfResult, i: number): number => Number(r.out[i] ?? 0);
 const u64Out = (r: SfResult, i: number): bigint => BigInt(r.out[i] ?? 0n);

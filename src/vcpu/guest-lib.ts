@@ -19,6 +19,7 @@ import {
 } from '../abi/index.js';
 import type { GuestAddress } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
+import { tracedCall } from '../runtime/trace.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';
@@ -92,25 +93,13 @@ export class GuestLib {
   }
 
   /** VBGL_IOCTL_HGCM_CONNECT. */
-  *connect(service: string): Proc<{ rc: StatusCode; clientId: number }> {
-    const t = this.k.tracer;
-    t.enterCall();
-    t.begin('VbglR0HGCMCall', 0);
-    const r = yield* ioctlHgcmConnect(this.k, this.session, service);
-    t.end('VbglR0HGCMCall', 0, r.rc);
-    t.leaveCall();
-    return r;
+  connect(service: string): Proc<{ rc: StatusCode; clientId: number }> {
+    return connect(this.k, this.session, service);
   }
 
   /** VBGL_IOCTL_HGCM_DISCONNECT. */
-  *disconnect(clientId: number): Proc<StatusCode> {
-    const t = this.k.tracer;
-    t.enterCall();
-    t.begin('VbglR0HGCMCall', 0, clientId);
-    const rc = yield* ioctlHgcmDisconnect(this.k, this.session, clientId);
-    t.end('VbglR0HGCMCall', 0, rc);
-    t.leaveCall();
-    return rc;
+  disconnect(clientId: number): Proc<StatusCode> {
+    return disconnect(this.k, this.session, clientId);
   }
 
   /** VBGL_IOCTL_HGCM_CALL_64: build the VBGLIOCHGCMCALL in program memory, call, read the results back. */
@@ -120,7 +109,7 @@ export class GuestLib {
     parms: readonly HgcmParm[],
     opts: HgcmCallOptions = {},
   ): Proc<HgcmCallResult> {
-    return this.callVia(clientId, fn, parms, opts, (info, cbInfo) =>
+    return hgcmCall(this.k, clientId, fn, parms, opts, (info, cbInfo) =>
       ioctlHgcmCall(this.k, this.session, info, cbInfo),
     );
   }
@@ -135,7 +124,7 @@ export class GuestLib {
     parms: readonly HgcmParm[],
     opts: HgcmCallOptions = {},
   ): Proc<HgcmCallResult> {
-    return this.callVia(clientId, fn, parms, opts, (info, cbInfo) =>
+    return hgcmCall(this.k, clientId, fn, parms, opts, (info, cbInfo) =>
       hgcmInternalCall(this.k, info, cbInfo, {
         user: false,
         timeoutMs: this.k.mem.readU32(info, VBGLIOCHGCMCALL.off.cMsTimeout),
@@ -144,15 +133,43 @@ export class GuestLib {
       }),
     );
   }
+}
 
-  private *callVia(
+/** An outermost guest call for the tracer: VbglR0HGCMCall, BEGIN with the function (0: connect, disconnect). */
+const connect = tracedCall(
+  { span: 'VbglR0HGCMCall', tracer: (k: GuestKernel) => k.tracer, status: (r) => r.rc },
+  ioctlHgcmConnect,
+);
+
+const disconnect = tracedCall(
+  {
+    span: 'VbglR0HGCMCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, _s, clientId) => [0, clientId],
+    status: (rc) => rc,
+  },
+  ioctlHgcmDisconnect,
+);
+
+/**
+ * VbglR0HGCMCall as a program makes it: build the VBGLIOCHGCMCALL in program memory, `enter` the driver
+ * with it (the session's ioctl, or straight into the library), read the results back.
+ */
+const hgcmCall = tracedCall(
+  {
+    span: 'VbglR0HGCMCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, clientId, fn) => [fn, clientId],
+    status: (r) => r.rc,
+  },
+  function* hgcmCall(
+    k: GuestKernel,
     clientId: number,
     fn: number,
     parms: readonly HgcmParm[],
     opts: HgcmCallOptions,
     enter: (info: GuestAddress, cbInfo: number) => Proc<CallReport>,
   ): Proc<HgcmCallResult> {
-    const { k } = this;
     const { mem } = k;
     const none = (rc: StatusCode): HgcmCallResult => ({
       rc,
@@ -211,11 +228,7 @@ export class GuestLib {
             });
         }
       }
-      k.tracer.enterCall();
-      k.tracer.begin('VbglR0HGCMCall', fn, clientId);
       const r = yield* enter(info, cbInfo);
-      k.tracer.end('VbglR0HGCMCall', fn, r.rc);
-      k.tracer.leaveCall();
       const ok = r.rc >= 0;
       const out: HgcmParmOut[] = parms.map((p, i) => {
         const at = VBGLIOCHGCMCALL.size + i * PARM;
@@ -236,5 +249,5 @@ export class GuestLib {
     } finally {
       k.data.free(info);
     }
-  }
-}
+  },
+);

@@ -4,7 +4,6 @@
 // No per-call allocation, no ioctl copy: the fastest way through the call path.
 import {
   HGCMFunctionParameter64,
-  HgcmReqFlag,
   ParmDirection,
   ParmType,
   RequestType,
@@ -19,7 +18,8 @@ import {
 } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
-import { grAlloc, grPerform } from './gr.js';
+import { tracedCall } from '../runtime/trace.js';
+import { grAlloc, grPerform, requestDone } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { hgcmWait } from './hgcm-wait.js';
 import { writePageListInfo, writeParm } from './parms.js';
@@ -87,53 +87,33 @@ export function* prepareCall(
 
 /**
  * VbglR0HGCMFastCall: (re)arm and perform a prepared request, wait for DONE without timeout or signal.
- * Returns the device's rc if it refused the call, else the service's result.
+ * Returns the device's rc if it refused the call, else the service's result. A call of its own for the
+ * tracer (sampled like every guest call).
  */
-export function* fastCall(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
-  const fn = k.mem.readU32(req, VMMDevHGCMCall.off.u32Function);
-  return yield* tracedFastCall(k, fn, fastCallBody(k, req), (rc) => rc);
-}
-
-/**
- * A fast call as a call of its own for the tracer (sampled like every guest call): the span
- * VbglR0HGCMFastCall around `body`, the request's rc or status at its end.
- */
-export function* tracedFastCall<T>(
-  k: GuestKernel,
-  fn: number,
-  body: Proc<T>,
-  status: (r: T) => number,
-): Proc<T> {
-  const t = k.tracer;
-  t.enterCall();
-  try {
-    // begin/end here rather than Tracer.spanProc: one generator frame less for every point of the call.
-    t.begin('VbglR0HGCMFastCall', fn);
-    const r = yield* body;
-    t.end('VbglR0HGCMFastCall', fn, status(r));
-    return r;
-  } finally {
-    t.leaveCall();
-  }
-}
-
-function* fastCallBody(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
-  const { mem } = k;
-  mem.writeU32(req, VMMDevRequestHeader.off.requestType, RequestType.HGCMCall64);
-  mem.writeI32(req, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);
-  mem.store32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
-  mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
-  k.stats.add('guest.calls');
-  const rc = yield* grPerform(k, req);
-  if (rc !== Status.VINF_HGCM_ASYNC_EXECUTE) {
-    k.stats.add('guest.sync');
-    return rc < 0 ? rc : mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
-  }
-  k.stats.add('guest.async');
-  yield* hgcmWait(k, req, Infinity, false);
-  k.stats.add('guest.completed');
-  // DONE was seen: every result byte was written before it (the host ORs DONE last).
-  if ((mem.load32(req, VMMDevHGCMRequestHeader.off.fu32Flags) & HgcmReqFlag.DONE) === 0)
-    return Status.VERR_INTERNAL_ERROR;
-  return mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
-}
+export const fastCall = tracedCall(
+  {
+    span: 'VbglR0HGCMFastCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (k, req) => [k.mem.readU32(req, VMMDevHGCMCall.off.u32Function), 0],
+    status: (rc) => rc,
+  },
+  function* fastCall(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+    const { mem } = k;
+    mem.writeU32(req, VMMDevRequestHeader.off.requestType, RequestType.HGCMCall64);
+    mem.writeI32(req, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);
+    mem.store32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
+    mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
+    k.stats.add('guest.calls');
+    const rc = yield* grPerform(k, req);
+    if (rc !== Status.VINF_HGCM_ASYNC_EXECUTE) {
+      k.stats.add('guest.sync');
+      return rc < 0 ? rc : mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
+    }
+    k.stats.add('guest.async');
+    yield* hgcmWait(k, req, Infinity, false);
+    k.stats.add('guest.completed');
+    // DONE was seen: every result byte was written before it (the host ORs DONE last).
+    if (!requestDone(k, req)) return Status.VERR_INTERNAL_ERROR;
+    return mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
+  },
+);

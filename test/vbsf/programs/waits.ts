@@ -9,7 +9,7 @@ import {
   sfFastCall,
   type SfFastParm,
 } from '../../../src/vboxsf/host-req.js';
-import { requestDone } from '../../../src/vcpu/hgcm-wait.js';
+import { requestDone } from '../../../src/vcpu/gr.js';
 import * as sf from '../../../src/vboxsf/wrappers.js';
 
 function mount(g: GuestContext, share: string): { client: number; root: number } {
