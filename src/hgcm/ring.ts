@@ -30,6 +30,9 @@ export const Work = {
   STOP: 5,
 } as const;
 
+/** A kind of work item. */
+export type WorkKind = (typeof Work)[keyof typeof Work];
+
 /** One entry. */
 export interface WorkItem {
   readonly kind: number;

@@ -2,8 +2,7 @@
 // by the worker entries (threads executor) and by the sim machine alike.
 import os from 'node:os';
 import { ClientTable } from '../hgcm/clients.js';
-import { HgcmConnector, type InlineHost } from '../hgcm/connector.js';
-import { HostWorker, type HostWorkerDeps } from '../hgcm/host-loop.js';
+import { HgcmConnector } from '../hgcm/connector.js';
 import type { HgcmService } from '../hgcm/service.js';
 import { DispatchRing } from '../hgcm/ring.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
@@ -27,11 +26,12 @@ import { GuestKernel } from '../vcpu/kernel.js';
 import { guestMap } from '../vcpu/layout.js';
 import { DeviceBus } from '../vmmdev/bus.js';
 import { CommandTable } from '../vmmdev/commands.js';
-import type { HgcmHostEnv } from '../vmmdev/complete.js';
 import type { DeviceEnv } from '../vmmdev/device-env.js';
 import { emtPortWrites } from '../vmmdev/device.js';
-import { commandOps } from '../vmmdev/host-commands.js';
 import { SnapshotArena } from '../vmmdev/snapshots.js';
+import type { HostEnv } from '../host/complete.js';
+import { hostPort } from '../host/port.js';
+import { HostWorker, type HostWorkerDeps } from '../host/worker.js';
 import { heapAuditor } from './audit.js';
 import type { MachineShared, ResolvedConfig } from './config.js';
 
@@ -131,7 +131,7 @@ export function tracerFor(s: MachineShared, slot: number): Tracer {
 }
 
 /** The host side for the thread at trace slot `slot` (default: the main thread's). */
-export function attachHostEnv(s: MachineShared, slot: number = TraceSlot.main(s)): HgcmHostEnv {
+export function attachHostEnv(s: MachineShared, slot: number = TraceSlot.main(s)): HostEnv {
   const mem = GuestMemory.attach(s.ram);
   const cmds = CommandTable.attach(s.cmds);
   return {
@@ -157,24 +157,20 @@ export interface DeviceInline {
 }
 
 /** The device's runner of inline services: a host worker with its own id, no ring loop and no timers. */
-function inlineHost(
+function inlineWorker(
   s: MachineShared,
-  host: HgcmHostEnv,
+  env: HostEnv,
   clock: Clock,
   log: (line: string) => void,
   inline: DeviceInline,
-): InlineHost | undefined {
+): HostWorker | undefined {
   if (!s.services.some((spec) => spec.inline)) return undefined;
   return new HostWorker({
     workerId: s.config.hostWorkers,
+    env,
     ring: DispatchRing.attach(s.ring),
-    clients: host.clients,
     specs: s.services,
     services: inline.services,
-    ops: commandOps(host),
-    stats: host.stats,
-    faults: host.faults,
-    tracer: host.tracer,
     clock,
     inline: true,
     spawn: inline.spawn,
@@ -196,11 +192,12 @@ export function attachDeviceEnv(
   inline?: DeviceInline,
   tracer?: Tracer,
 ): DeviceEnv {
-  const host = { ...attachHostEnv(s, TraceSlot.device), ...(tracer ? { tracer } : {}) };
-  const runner = inline && inlineHost(s, host, clock, log, inline);
+  const env = { ...attachHostEnv(s, TraceSlot.device), ...(tracer ? { tracer } : {}) };
+  const runner = inline && inlineWorker(s, env, clock, log, inline);
   return {
-    ...host,
-    hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring), runner),
+    ...env,
+    hgcm: new HgcmConnector(s.services, env.clients),
+    host: hostPort(env, DispatchRing.attach(s.ring), s.services, runner),
     version: s.config.hostVersion,
     cancelMatch: s.config.upstreamDefects ? 'first' : 'uncancelled',
     clock,
@@ -254,20 +251,16 @@ export interface HostWorkerRuntime {
 export function hostWorker(
   s: MachineShared,
   w: number,
-  env: HgcmHostEnv,
+  env: HostEnv,
   services: HostWorkerDeps['services'],
   rt: HostWorkerRuntime,
 ): HostWorker {
   return new HostWorker({
     workerId: w,
+    env,
     ring: DispatchRing.attach(s.ring),
-    clients: env.clients,
     specs: s.services,
     services,
-    ops: commandOps(env),
-    stats: env.stats,
-    faults: env.faults,
-    tracer: env.tracer,
     clock: rt.clock,
     spawn: (proc) => rt.spawn(proc),
     setTimer: (ms, fn) => rt.setTimer(ms, fn),

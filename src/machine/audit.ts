@@ -8,7 +8,7 @@ import { BlockState } from '../runtime/shared-heap.js';
 import { GuestHeap } from '../vcpu/guest-heap.js';
 import { guestMap } from '../vcpu/layout.js';
 import { CmdField, type CommandTable } from '../vmmdev/commands.js';
-import type { HostWriteAuditor } from '../vmmdev/complete.js';
+import type { HostWriteAuditor } from '../vmmdev/device-env.js';
 import type { PhysRun } from '../vmmdev/parse-call.js';
 import type { ResolvedConfig } from './config.js';
 

@@ -11,7 +11,7 @@ import { MachineStateError, WorkerError } from '../runtime/errors.js';
 import { FaultTable, type FaultName } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
 import { runSync } from '../runtime/proc.js';
-import { failOwnedCommands } from '../vmmdev/host-commands.js';
+import { failOwnedCommands } from '../host/port.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import type { HeapStats } from '../runtime/shared-heap.js';
 import { StatsBlock, type CounterName } from '../runtime/stats.js';

@@ -11,9 +11,10 @@
 //   16 + 32*i: slot i, fields CmdField below
 import type { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
 import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
-import type { FaultTable } from '../runtime/faults.js';
+import { FaultSteps, type FaultTable } from '../runtime/faults.js';
 import { SlotTable } from '../runtime/slot-table.js';
 import { lockSync, unlockSync } from '../runtime/sync.js';
+import { LIST_FAULTS } from './fault-steps.js';
 
 const LOCK = 0;
 const SEQ = 1;
@@ -48,6 +49,9 @@ export const CmdField = {
   CAPTURING: 15,
   /** 1 if the call is traced (the vCPU's traced flag at submission). */
   TRACED: 16,
+  /** Calls: the arena offset and bytes of the parameters as the device parsed them (command.ts); 0 none. */
+  CALL_OFF: 17,
+  CALL_LEN: 18,
 } as const;
 
 /** Slot states. */
@@ -148,9 +152,9 @@ export class CommandTable {
 
   /**
    * vmmdevR3HgcmFindCommandLocked: the newest listed command at `phys`, or undefined. The caller holds
-   * the list lock.
+   * the list lock. (`oldest`: the cancel-oldest mutation's order; the protocol never asks for it.)
    */
-  findLocked(phys: number, oldest = false, skipCancelled = false): number | undefined {
+  findLocked(phys: number, skipCancelled = false, oldest = false): number | undefined {
     let best: number | undefined;
     let bestSeq = 0;
     for (let i = 0; i < this.capacity; i++) {
@@ -178,27 +182,23 @@ export class CommandTable {
     match: CancelMatch,
     onMarked?: (slot: number) => void,
   ): Proc<number | undefined> {
-    // MUTATION cancel-without-lock: find and mark race the completion's remove-then-check.
-    const locked = !faults.on('cancel-without-lock');
+    const s = LIST.in(faults);
     yield point('device.cancel.lock', phys);
-    if (locked) yield* lock(this.lockCell);
+    yield* s.lockList(this);
     yield point('device.cancel.find', phys);
-    // MUTATION cancel-oldest: the oldest listed command at the address, cancelled or not.
-    const oldest = faults.on('cancel-oldest');
-    const find = (): number | undefined => this.findLocked(phys, oldest, match === 'uncancelled' && !oldest);
-    let slot = find();
+    let slot = s.find(this, phys, match);
     while (slot !== undefined && this.get(slot, CmdField.CAPTURING) === 1) {
       // The host is reading the call's input from guest memory right now. Upstream copied it at
       // submission, so a guest whose cancel succeeds may reuse its buffers at once; wait for the copy to
       // finish (it is short and never blocks) rather than let the host read reused memory.
       const bell = this.words.cell(CAPTURE_BELL);
       const seen = bell.load();
-      if (locked) unlock(this.lockCell);
+      s.unlockList(this);
       yield waitFor(bell, () => bell.load() !== seen || this.get(slot!, CmdField.CAPTURING) !== 1, {
         hint: 'short',
       });
-      if (locked) yield* lock(this.lockCell);
-      slot = find();
+      yield* s.lockList(this);
+      slot = s.find(this, phys, match);
     }
     if (slot !== undefined) {
       yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
@@ -206,7 +206,7 @@ export class CommandTable {
       onMarked?.(slot);
     }
     yield point('device.cancel.unlock', phys);
-    if (locked) unlock(this.lockCell);
+    s.unlockList(this);
     return slot;
   }
 
@@ -229,6 +229,11 @@ export class CommandTable {
     this.words.cell(CAPTURE_BELL).bump();
   }
 
+  /** Has the guest's cancel marked the command? (Completion reads it only once the command is off the list.) */
+  isCancelled(slot: number): boolean {
+    return this.get(slot, CmdField.CANCELLED) === 1;
+  }
+
   /** vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed. */
   *remove(slot: number): Proc<boolean> {
     yield* lock(this.lockCell);
@@ -248,3 +253,26 @@ export class CommandTable {
     return out;
   }
 }
+
+/** Take the list lock (a step-machine lock: its holder yields points). */
+function* lockList(t: CommandTable): Proc<void> {
+  yield* lock(t.lockCell);
+}
+
+function unlockList(t: CommandTable): void {
+  unlock(t.lockCell);
+}
+
+/** The command a cancel at `phys` hits: the newest listed one, skipping those already cancelled unless 'first'. */
+function find(t: CommandTable, phys: number, match: CancelMatch): number | undefined {
+  return t.findLocked(phys, match === 'uncancelled');
+}
+
+/** The steps of a cancel that faults replace (their wrong versions: fault-steps.ts). */
+export interface ListSteps {
+  readonly lockList: typeof lockList;
+  readonly unlockList: typeof unlockList;
+  readonly find: typeof find;
+}
+
+const LIST = new FaultSteps<ListSteps>({ lockList, unlockList, find }, LIST_FAULTS);

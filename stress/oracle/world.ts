@@ -9,8 +9,9 @@ import { GuestHeap } from '../../src/vcpu/guest-heap.js';
 import { guestMap } from '../../src/vcpu/layout.js';
 import { DeviceBus } from '../../src/vmmdev/bus.js';
 import { CmdField, CommandTable } from '../../src/vmmdev/commands.js';
-import { commandCall, type HgcmHostEnv, type HostWriteAuditor } from '../../src/vmmdev/complete.js';
-import type { PhysRun } from '../../src/vmmdev/parse-call.js';
+import { readCommand } from '../../src/vmmdev/command.js';
+import type { HostWriteAuditor } from '../../src/vmmdev/device-env.js';
+import type { ParsedParm, PhysRun } from '../../src/vmmdev/parse-call.js';
 import { SnapshotArena } from '../../src/vmmdev/snapshots.js';
 import { ParmDirection, ParmType } from '../../src/abi/index.js';
 import { BlockState } from '../../src/runtime/shared-heap.js';
@@ -27,7 +28,7 @@ export class World {
   readonly clients: ClientTable;
   readonly stats: StatsBlock;
   private readonly auditor: HostWriteAuditor;
-  private readonly env: Pick<HgcmHostEnv, 'mem' | 'cmds' | 'snaps'>;
+  private readonly env: { readonly cmds: CommandTable; readonly snaps: SnapshotArena };
 
   constructor(shared: MachineShared) {
     this.shared = shared;
@@ -41,7 +42,7 @@ export class World {
     this.clients = ClientTable.attach(shared.clients);
     this.stats = new StatsBlock(shared.stats);
     this.auditor = heapAuditor(this.mem, shared.config, this.cmds);
-    this.env = { mem: this.mem, cmds: this.cmds, snaps: SnapshotArena.attach(shared.snaps) };
+    this.env = { cmds: this.cmds, snaps: SnapshotArena.attach(shared.snaps) };
   }
 
   counter(name: CounterName): number {
@@ -83,8 +84,7 @@ export class World {
   /** The heap blocks (payload, generation) a call command's FROM_HOST buffers lie in, as they are now. */
   bufferBlocks(slot: number): { payload: number; gen: number }[] {
     const out: { payload: number; gen: number }[] = [];
-    const call = commandCall(this.env as HgcmHostEnv, slot);
-    for (const p of call.parms) {
+    for (const p of this.parmsOf(slot)) {
       if ((p.dir & ParmDirection.FROM_HOST) === 0 || p.type === ParmType.Embedded) continue;
       for (const r of p.runs) {
         if (r.phys < 0 || r.len === 0) continue;
@@ -98,6 +98,11 @@ export class World {
       }
     }
     return out;
+  }
+
+  /** A call command's parameters as the device stored them (none for connect and disconnect). */
+  private parmsOf(slot: number): readonly ParsedParm[] {
+    return readCommand(this.env.cmds, this.env.snaps, slot).call?.parms ?? [];
   }
 
   /** Is the block at payload `payload` still the generation `gen`, and not free? */
@@ -115,8 +120,7 @@ export class World {
     const phys = this.cmds.get(slot, CmdField.PHYS) >>> 0;
     const runs: PhysRun[] = [{ phys, len: 32 }];
     if (withBuffers && this.cmds.get(slot, CmdField.SNAP_LEN) > 0) {
-      const call = commandCall(this.env as HgcmHostEnv, slot);
-      for (const p of call.parms)
+      for (const p of this.parmsOf(slot))
         if ((p.dir & ParmDirection.FROM_HOST) !== 0 && p.type !== ParmType.Embedded) runs.push(...p.runs);
     }
     return this.auditor.checkWrite(slot, runs);

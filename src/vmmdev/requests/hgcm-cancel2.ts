@@ -14,7 +14,7 @@ export function* cancelAt(dev: DeviceEnv, phys: number): Proc<StatusCode> {
   if (phys === 0 || phys >>> 0 === 0xffffffff) return Status.VERR_INVALID_PARAMETER;
   const slot = yield* dev.cmds.cancel(phys, dev.faults, dev.cancelMatch, (s) => {
     const client = dev.clients.at(dev.cmds.get(s, CmdField.CLIENT_SLOT));
-    if (client.id === dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0) dev.hgcm.cancelled(client);
+    if (client.id === dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0) dev.host.cancelled(client);
   });
   dev.stats.add(slot === undefined ? 'device.cancel.notFound' : 'device.cancel.found');
   return slot === undefined ? Status.VERR_NOT_FOUND : Status.VINF_SUCCESS;

@@ -1,8 +1,10 @@
 // What the HGCM request handlers share: turning an accepted request into a listed command
-// (vmmdevR3HgcmCmdAlloc + vmmdevR3HgcmAddCommand).
+// (vmmdevR3HgcmCmdAlloc + vmmdevR3HgcmAddCommand). Runs on the thread handling the port write.
 import { point, type Proc } from '../../runtime/proc.js';
 import { CmdField } from '../commands.js';
+import { storeCall } from '../command.js';
 import type { DeviceEnv, RequestCtx } from '../device-env.js';
+import type { ParsedCall } from '../parse-call.js';
 
 /** Fields a handler sets on a new command. */
 export interface CommandFields {
@@ -13,14 +15,23 @@ export interface CommandFields {
 }
 
 /**
- * Reserve a command slot for the request, fill it and put it on the pending list (newest first). The
- * command owns the request's snapshot from here on. Undefined when the table is full (VERR_NO_MEMORY:
- * upstream's heap budget).
+ * Reserve a command slot for the request, fill it (a call's parsed parameters too) and put it on the
+ * pending list (newest first). The command owns the request's snapshot from here on. Undefined when the
+ * table or the snapshot arena is full (VERR_NO_MEMORY: upstream's heap budget).
  */
-export function* addCommand(dev: DeviceEnv, req: RequestCtx, f: CommandFields): Proc<number | undefined> {
+export function* addCommand(
+  dev: DeviceEnv,
+  req: RequestCtx,
+  f: CommandFields,
+  call?: ParsedCall,
+): Proc<number | undefined> {
   const slot = dev.cmds.reserve();
   if (slot === undefined) return undefined;
   const c = dev.cmds;
+  if (call !== undefined && !storeCall(c, dev.snaps, slot, call)) {
+    c.release(slot);
+    return undefined;
+  }
   c.set(slot, CmdField.PHYS, req.phys);
   c.set(slot, CmdField.TYPE, req.type);
   c.set(slot, CmdField.SNAP_OFF, req.snapOff);

@@ -4,7 +4,6 @@ import { HGCM_SERVICE_NAME_MAX, Status, VMMDevHGCMConnect } from '../../abi/inde
 import { Work } from '../../hgcm/ring.js';
 import type { Proc } from '../../runtime/proc.js';
 import { CmdField } from '../commands.js';
-import { completeCommand } from '../complete.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { addCommand } from './hgcm-common.js';
 
@@ -37,13 +36,13 @@ export function* hgcmConnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResul
   const client = spec === undefined ? undefined : dev.hgcm.newClient(spec, req.requestor);
   if (spec === undefined || client === undefined) {
     const rc = spec === undefined ? Status.VERR_HGCM_SERVICE_NOT_FOUND : Status.VERR_HGCM_TOO_MANY_CLIENTS;
-    yield* completeCommand(dev, slot, rc, { kind: 'connect', clientId: guestClientId });
+    yield* dev.host.complete(slot, rc, guestClientId);
     return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
   }
-  // ORDER: the command carries its client before the pool can see it (post publishes it).
+  // ORDER: the command carries its client before the host can see it (dispatch publishes it).
   dev.cmds.set(slot, CmdField.CLIENT_SLOT, client.slot);
   dev.cmds.set(slot, CmdField.CLIENT_ID, client.id);
   dev.cmds.set(slot, CmdField.SERVICE, spec.index);
-  dev.hgcm.post(Work.CONNECT, slot);
+  yield* dev.host.dispatch(Work.CONNECT, slot);
   return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
 }

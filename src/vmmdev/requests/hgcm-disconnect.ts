@@ -4,7 +4,6 @@ import { Status, VMMDevHGCMDisconnect } from '../../abi/index.js';
 import { ClientState } from '../../hgcm/clients.js';
 import { Work } from '../../hgcm/ring.js';
 import type { Proc } from '../../runtime/proc.js';
-import { completeCommand } from '../complete.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { addCommand } from './hgcm-common.js';
 
@@ -32,9 +31,9 @@ export function* hgcmDisconnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerRe
     return { rc: Status.VERR_INVALID_PARAMETER };
   }
   if (client === undefined) {
-    yield* completeCommand(dev, slot, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
+    yield* dev.host.complete(slot, Status.VERR_HGCM_INVALID_CLIENT_ID);
   } else {
-    dev.hgcm.post(Work.DISCONNECT, slot);
+    yield* dev.host.dispatch(Work.DISCONNECT, slot);
   }
   return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
 }

@@ -1,14 +1,13 @@
 // Guest parameters <-> service parameters (cf. vmmdevR3HgcmInitHostParameters and
 // vmmdevR3HgcmCompleteCallRequest): host buffers are filled from guest memory for TO_HOST directions and
 // copied back at completion for FROM_HOST ones; NoBouncePageList becomes PAGES, accessed in place.
-import { ParmDirection, ParmType, SvcParmType } from '../abi/index.js';
+// Runs on a host worker thread (for an inline service, the thread handling the port write).
+import { HgcmReqFlag, ParmDirection, ParmType, SvcParmType, VMMDevHGCMRequestHeader } from '../abi/index.js';
 import type { GuestPages, SvcParm } from '../hgcm/service.js';
 import { gpa } from '../runtime/address.js';
-import { ByteView } from '../runtime/bytes.js';
-import { InvariantError } from '../runtime/errors.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
-import { threadHostBuffers } from './host-buffers.js';
-import { parseHgcmCall, type ParsedCall, type ParsedParm, type PhysRun } from './parse-call.js';
+import type { ParsedCall, ParsedParm, PhysRun } from '../vmmdev/parse-call.js';
+import { threadHostBuffers } from './buffers.js';
 
 /** Walk the part [off, off + len) of a run list: fn(run phys (-1 = NIL), byte offset into the run, chunk start, chunk length). */
 function eachChunk(
@@ -110,13 +109,6 @@ function checkRange(off: number, len: number, size: number): void {
   }
 }
 
-/** Re-parse a validated snapshot. */
-export function parseSnapshot(snapshot: Uint8Array, requestType: number, ramSize: number): ParsedCall {
-  const call = parseHgcmCall(new ByteView(snapshot), requestType, ramSize);
-  if (typeof call === 'number') throw new InvariantError(`accepted HGCM call no longer parses (rc=${call})`);
-  return call;
-}
-
 /** The service's view of a call's parameters (copy-in at dispatch). */
 export function hostParms(mem: GuestMemory, call: ParsedCall, snapshot: Uint8Array): SvcParm[] {
   return call.parms.map((p): SvcParm => {
@@ -146,6 +138,17 @@ export function hostParms(mem: GuestMemory, call: ParsedCall, snapshot: Uint8Arr
 /** Write a 32-bit value into guest memory if it lies in RAM (a write to unbacked memory is dropped). */
 export function put32(mem: GuestMemory, addr: number, v: number): void {
   if (mem.contains(addr, 4)) mem.writeU32(gpa(addr), 0, v);
+}
+
+/** Set VBOX_HGCM_REQ_DONE with an atomic OR (a plain read-modify-write at a misaligned address). */
+export function setDone(mem: GuestMemory, phys: number): void {
+  const flagsAt = phys + VMMDevHGCMRequestHeader.off.fu32Flags;
+  if (!mem.contains(flagsAt, 4)) return;
+  const base = gpa(phys);
+  const off = VMMDevHGCMRequestHeader.off.fu32Flags;
+  if (flagsAt % 4 === 0) mem.or32(base, off, HgcmReqFlag.DONE);
+  // A request at a misaligned address cannot use Atomics (x86 would lock the bus); plain RMW instead.
+  else mem.writeU32(base, off, mem.readU32(base, off) | HgcmReqFlag.DONE);
 }
 
 /**

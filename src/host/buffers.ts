@@ -1,6 +1,7 @@
 // Host buffers a thread lends services for staging page-list results (GuestPages.scratch), kept for
 // reuse: a call of the same size as an earlier one on this thread allocates nothing. A buffer goes back
 // when its call is over; one that never does (a service kept it) is simply left to the garbage collector.
+// Each host worker thread (and each thread that serves inline services) has its own.
 
 /** Buffers larger than this are never kept (a rare huge call should not pin its memory). */
 const MAX_KEPT_BYTES = 4 << 20;

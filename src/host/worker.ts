@@ -1,0 +1,216 @@
+// A host worker's service loop (cf. hgcmServiceThread in HGCM.cpp): take work from the dispatch ring, run
+// the service's connect / disconnect / call / cancelled, and complete the command. One such loop runs per
+// pool worker (a long-lived piscina task) or per sim host actor; the same worker, without its loop, serves
+// inline services' calls on the thread handling the port write (HostPort.dispatch).
+import { RT_FAILURE, Status, VMMDevHGCMConnect } from '../abi/index.js';
+import { ClientState } from '../hgcm/clients.js';
+import type { ServiceSpec } from '../hgcm/registry.js';
+import { Work, type DispatchRing } from '../hgcm/ring.js';
+import type { HgcmService, ServiceContext } from '../hgcm/service.js';
+import { ByteView } from '../runtime/bytes.js';
+import { InvariantError } from '../runtime/errors.js';
+import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
+import { traced } from '../runtime/trace.js';
+import { CmdField } from '../vmmdev/commands.js';
+import { readCommand, type HgcmCommand } from '../vmmdev/command.js';
+import { HostCall, type CallHost } from './call.js';
+import { hgcmCompletedWorker, type HostEnv } from './complete.js';
+
+/** What a host worker runs on. */
+export interface HostWorkerDeps {
+  readonly workerId: number;
+  readonly env: HostEnv;
+  readonly ring: DispatchRing;
+  readonly specs: readonly ServiceSpec[];
+  /** The loaded services, by spec index; undefined for one this worker never runs (see `inline`). */
+  readonly services: readonly (HgcmService | undefined)[];
+  /**
+   * The port-writing thread's runner of inline services (HgcmService.inline): a call must finish before
+   * `serve` returns, so VINF_HGCM_ASYNC_EXECUTE is refused.
+   */
+  readonly inline?: boolean;
+  readonly clock: Clock;
+  /** Run a step machine from a timer or callback context (threads: now, to the end; sim: a new actor). */
+  spawn(proc: Proc<unknown>): void;
+  setTimer(ms: number, fn: () => void): void;
+  log(message: string): void;
+}
+
+/** A host worker: contexts for every service, and the loop. */
+export class HostWorker {
+  readonly d: HostWorkerDeps;
+  private readonly contexts: ServiceContext[];
+  private stopped = false;
+
+  constructor(d: HostWorkerDeps) {
+    this.d = d;
+    this.contexts = d.specs.map((spec) => makeContext(d, spec));
+    for (const [i, svc] of d.services.entries()) svc?.setup?.(this.contexts[i]!);
+  }
+
+  /** The worker's loop: returns after a STOP item. */
+  *run(): Proc<void> {
+    const { ring } = this.d;
+    while (!this.stopped) {
+      const item = ring.pop();
+      if (item === undefined) {
+        yield waitFor(ring.bell, () => ring.length > 0, { hint: 'idle' });
+        continue;
+      }
+      yield* this.serve(item.kind, item.arg, item.arg2);
+    }
+  }
+
+  /** Do one work item (from the ring, or handed over by the device for an inline service). */
+  *serve(kind: number, arg: number, arg2: number): Proc<void> {
+    yield point('host.pick', arg);
+    switch (kind) {
+      case Work.CONNECT:
+      case Work.DISCONNECT:
+      case Work.CALL: {
+        // The worker owns the command from here on, so a dead worker's commands can be failed.
+        this.d.env.cmds.set(arg, CmdField.OWNER, this.d.workerId + 1);
+        yield* serveCommand(this, kind, readCommand(this.d.env.cmds, this.d.env.snaps, arg));
+        break;
+      }
+      case Work.CANCELLED:
+        this.cancelled(arg, arg2);
+        break;
+      case Work.STOP:
+        this.stopped = true;
+        break;
+      default:
+        this.d.log(`host: unknown work item ${kind}`);
+    }
+  }
+
+  /** The service of spec `index`, its context here, and this worker's runtime: what a call needs. */
+  callHost(index: number): CallHost {
+    const d = this.d;
+    const spec = d.specs[index]!;
+    return {
+      env: d.env,
+      service: this.service(index),
+      ctx: this.contexts[index]!,
+      name: spec.name,
+      inline: d.inline === true,
+      spawn: (proc) => d.spawn(proc),
+      log: (m) => d.log(m),
+      guard: (what, fn, onThrow) => this.guard(what, spec, fn, onThrow),
+    };
+  }
+
+  private service(index: number): HgcmService {
+    const svc = this.d.services[index];
+    if (svc === undefined) throw new InvariantError(`host worker ${this.d.workerId} has no service ${index}`);
+    return svc;
+  }
+
+  /** Run a service callback; a throw is a service bug: logged, counted, turned into a status. */
+  private guard<T>(what: string, spec: ServiceSpec, fn: () => T, onThrow: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      this.d.env.stats.add('host.serviceErrors');
+      this.d.log(
+        `host: ${spec.name}.${what} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
+      return onThrow;
+    }
+  }
+
+  /** SVC_MSG_CONNECT: pfnConnect; the client becomes usable by the guest only if it succeeds. */
+  *connect(cmd: HgcmCommand): Proc<void> {
+    const { env } = this.d;
+    const h = this.callHost(cmd.service);
+    env.stats.add('host.connects');
+    const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
+    const { service } = h;
+    const rc = service.connect
+      ? h.guard('connect', () => service.connect!(h.ctx, client), Status.VERR_INTERNAL_ERROR)
+      : Status.VINF_SUCCESS;
+    if (RT_FAILURE(rc)) {
+      env.clients.free(cmd.clientSlot);
+      // A refused connect writes back the guest's own u32ClientID.
+      const guestClientId = new ByteView(cmd.snapshot).u32(VMMDevHGCMConnect.off.u32ClientID);
+      yield* hgcmCompletedWorker(env, cmd, rc, { kind: 'connect', clientId: guestClientId });
+      return;
+    }
+    // makeAccessibleToGuest: only now may guest calls name this client.
+    env.clients.setState(cmd.clientSlot, ClientState.CONNECTED);
+    yield* hgcmCompletedWorker(env, cmd, rc, { kind: 'connect', clientId: cmd.clientId });
+  }
+
+  /** SVC_MSG_DISCONNECT: pfnDisconnect, then the client's slot is free. */
+  *disconnect(cmd: HgcmCommand): Proc<void> {
+    const { env } = this.d;
+    const h = this.callHost(cmd.service);
+    env.stats.add('host.disconnects');
+    const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
+    const { service } = h;
+    if (service.disconnect) h.guard('disconnect', () => service.disconnect!(h.ctx, client), undefined);
+    env.clients.free(cmd.clientSlot);
+    yield* hgcmCompletedWorker(env, cmd, Status.VINF_SUCCESS, { kind: 'none' });
+  }
+
+  /** SVC_MSG_GUESTCALL for a client that is still there (HostCall from here on). */
+  *call(cmd: HgcmCommand): Proc<void> {
+    const { env } = this.d;
+    env.stats.add('host.calls');
+    const client = env.clients.at(cmd.clientSlot);
+    if (client.id !== cmd.clientId || client.state !== ClientState.CONNECTED) {
+      // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
+      // VERR_HGCM_INVALID_CLIENT_ID, and such calls are never completed; the guest's cancel finds it.
+      this.d.log(`host: call ${cmd.id} for disconnected client ${cmd.clientId} dropped`);
+      return;
+    }
+    yield* new HostCall(this.callHost(cmd.service), cmd).serve();
+  }
+
+  /** SVC_MSG_CANCELLED (pfnCancelled): advisory; the service polls isCancelled to learn which call. */
+  private cancelled(clientSlot: number, clientId: number): void {
+    const { env } = this.d;
+    const c = env.clients.at(clientSlot);
+    if (c.id !== clientId || c.state !== ClientState.CONNECTED) return;
+    const h = this.callHost(c.service);
+    env.stats.add('host.cancelNotices');
+    const { service } = h;
+    if (service.cancelled)
+      h.guard('cancelled', () => service.cancelled!(h.ctx, { clientId, requestor: c.requestor }), undefined);
+  }
+}
+
+/** hgcmServiceThread's handling of one command, traced when its call is. */
+const serveCommand = traced(
+  {
+    span: 'hgcmServiceThread',
+    tracer: (w: HostWorker) => w.d.env.tracer,
+    begin: (_w, _kind, cmd) => [cmd.phys, cmd.id],
+    joins: (_w, _kind, cmd) => cmd.traced,
+  },
+  function* hgcmServiceThread(w: HostWorker, kind: number, cmd: HgcmCommand): Proc<void> {
+    if (kind === Work.CONNECT) yield* w.connect(cmd);
+    else if (kind === Work.DISCONNECT) yield* w.disconnect(cmd);
+    else yield* w.call(cmd);
+  },
+);
+
+function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
+  const bytes = spec.clientStateBytes;
+  const states = spec.clientState ? new Uint8Array(spec.clientState) : undefined;
+  return {
+    name: spec.name,
+    config: spec.config,
+    shared: spec.shared,
+    clientState(clientId: number): Uint8Array {
+      if (states === undefined) return new Uint8Array(0);
+      const slot = clientId % d.env.clients.capacity;
+      return states.subarray(slot * bytes, (slot + 1) * bytes);
+    },
+    clock: d.clock,
+    setTimer: (ms, fn) => d.setTimer(ms, fn),
+    log: (m) => d.log(`${spec.name}: ${m}`),
+    workerId: d.workerId,
+    trace: d.env.tracer,
+  };
+}
