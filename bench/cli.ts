@@ -2,7 +2,7 @@
 // its best peer, then the goals as ratios from the same run; --json for machines, --compare for change.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/config.js';
+import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/index.js';
 import { compare, goalsTable, header, table } from './report.js';
 import { runSuites, type RunResult, type Suite } from './runner.js';
 import { dispatchSuite } from './suites/dispatch.js';

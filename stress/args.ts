@@ -1,6 +1,6 @@
 // Command-line options of `hgcm stress`: parsed once into typed values, with errors a user can act on.
-import { FAULT_NAMES, type FaultName } from '../src/runtime/faults.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
+import { FAULT_NAMES, type FaultName } from '../src/runtime/index.js';
+import type { GuestFlavorName } from '../src/vcpu/index.js';
 import type { ProfileName, StrategyName } from './run-spec.js';
 
 /** Raised for a bad command line (exit code 2). */

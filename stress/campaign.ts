@@ -2,8 +2,8 @@
 // once per iteration, so a time-boxed campaign covers all of them), with per-scenario totals, coverage
 // against the catalogue, the first failure of each scenario written as a schedule file, and a progress
 // line. `--shard i/n` takes the iterations congruent to i mod n: shards need no coordination.
-import type { FaultName } from '../src/runtime/faults.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
+import type { FaultName } from '../src/runtime/index.js';
+import type { GuestFlavorName } from '../src/vcpu/index.js';
 import { describeViolation, type Violation } from './oracle/invariants.js';
 import { replayCommand, seedText, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
 import type { Scenario } from './scenario.js';

@@ -2,8 +2,7 @@
 // the mutation self-test. Exit codes: 0 passed, 1 a check failed (violations, surviving mutants, missing
 // coverage, a replay that did not fail the same way), 2 a bad command line.
 import { writeFileSync } from 'node:fs';
-import { simStepsToChrome, type StepMark } from '../src/sim/chrome.js';
-import type { TraceStep } from '../src/sim/types.js';
+import { simStepsToChrome, type StepMark, type TraceStep } from '../src/sim/index.js';
 import { Options, UsageError, parseArgs } from './args.js';
 import { formatFailure, formatTable, runCampaign, type CampaignOptions } from './campaign.js';
 import { THREADS_CLASSES } from './coverage.js';

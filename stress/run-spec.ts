@@ -1,11 +1,9 @@
 // What names one run exactly: scenario, campaign seed, iteration, strategy, time profile, faults and
 // pinned knobs. Everything else (the workload, the schedule's random stream, PCT's change points) is
 // derived from these with split PRNG streams, so `--seed S --iteration I` replays a run by itself.
-import type { FaultName } from '../src/runtime/faults.js';
-import { Prng, fnv1a } from '../src/runtime/prng.js';
-import { randomStrategy, type Strategy, type TimeProfile } from '../src/sim/sim.js';
-import { pctStrategy } from '../src/sim/strategies.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
+import { type FaultName, fnv1a, Prng } from '../src/runtime/index.js';
+import { pctStrategy, randomStrategy, type Strategy, type TimeProfile } from '../src/sim/index.js';
+import type { GuestFlavorName } from '../src/vcpu/index.js';
 import type { GenOptions } from './scenario.js';
 import { scenario } from './scenarios/index.js';
 import type { Workload } from './workload.js';

@@ -1,7 +1,7 @@
 // The hgcm suite: HGCM calls through a real Machine (vCPU, device and pool worker threads): a no-op call
 // by each path, echo calls with 4 KiB and 64 KiB buffers, and calls per second with 1, 2 and 4 vCPUs.
 import fs from 'node:fs';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/machine/index.js';
 import type { Budget, Summary } from '../measure.js';
 import type { CallSpec, ThroughputReport } from '../programs/calls.js';
 import { rowOf, withWatchdog, type Row, type Suite, type SuiteContext } from '../runner.js';

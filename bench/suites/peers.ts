@@ -3,8 +3,7 @@
 import * as Comlink from 'comlink';
 import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { nodeEndpoint } from '../../src/machine/endpoint.js';
-import { poolExecArgv, spawnModuleWorker } from '../../src/machine/worker-url.js';
+import { nodeEndpoint, poolExecArgv, spawnModuleWorker } from '../../src/machine/index.js';
 import { measureAsync } from '../measure.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
 

@@ -3,8 +3,8 @@
 // tinybench, one item at a time and 16 in flight, and posts the summaries.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { DispatchRing, Work } from '../../src/hgcm/ring.js';
-import { poolExecArgv } from '../../src/machine/worker-url.js';
+import { DispatchRing, Work } from '../../src/hgcm/index.js';
+import { poolExecArgv } from '../../src/machine/index.js';
 import { measureAsync, measureSync, type Budget, type Summary } from '../measure.js';
 
 /** What the dispatch worker is told. */

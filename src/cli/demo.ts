@@ -7,13 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Machine, type MachineStats } from '../machine/machine.js';
-import { explainFile } from '../programs/file-history.js';
-import { Prng } from '../runtime/prng.js';
-import { READY, SIGNALS_STOPPED, type DemoArgs, type DemoReport } from '../programs/demo.js';
-import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+import { MAX_VCPUS, Machine, type MachineStats } from '../machine/index.js';
+import { type DemoArgs, type DemoReport, explainFile, READY, SIGNALS_STOPPED } from '../programs/index.js';
+import { Prng } from '../runtime/index.js';
 import { intOption } from './args.js';
-import { formatTree, type CallNode } from '../trace/tree.js';
+import { type CallNode, formatTree } from '../trace/index.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const program = new URL(`../programs/demo${ext}`, import.meta.url);

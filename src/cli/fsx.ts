@@ -5,10 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Machine } from '../machine/machine.js';
-import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+import { MAX_VCPUS, Machine } from '../machine/index.js';
 import { intOption, UsageError } from './args.js';
-import type { FsxArgs, FsxReport } from '../programs/fsx.js';
+import type { FsxArgs, FsxReport } from '../programs/index.js';
 
 const USAGE =
   'hgcm fsx [--ops N] [--seed S] [--vcpus V] [--len BYTES] [--oplen BYTES] [--io linaddr|pagelist|nobounce|mixed] [--keep]';

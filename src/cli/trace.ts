@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Machine } from '../machine/machine.js';
+import { Machine } from '../machine/index.js';
 import { intOption } from './args.js';
-import { formatTree } from '../trace/tree.js';
+import { formatTree } from '../trace/index.js';
 
 const OPS = ['write', 'read', 'echo', 'cancel'] as const;
 

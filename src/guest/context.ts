@@ -2,18 +2,23 @@
 // VBoxGuest session) and the raw level (guest RAM, heaps, the port write, waiting on a request), so a
 // program can also build a request byte by byte from the ABI and submit it.
 import { RT_INDEFINITE_WAIT, statusName, type StatusCode } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { HeapError } from '../runtime/errors.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
-import type { Proc } from '../runtime/proc.js';
-import { grPerform } from '../vcpu/gr.js';
-import type { GuestHeap } from '../vcpu/guest-heap.js';
-import { GuestLib, type HgcmCallOptions, type HgcmCallResult, type HgcmParm } from '../vcpu/guest-lib.js';
-import { fastCall, prepareCall, type FastParm } from '../vcpu/hgcm-fast.js';
-import { hgcmWait, type HgcmWaitResult } from '../vcpu/hgcm-wait.js';
-import type { GuestKernel } from '../vcpu/kernel.js';
-import { SharedFolders } from '../vboxsf/mount.js';
-import type { Session } from '../vcpu/vboxguest.js';
+import { gpa, type GuestAddress, type GuestMemory, HeapError, type Proc } from '../runtime/index.js';
+import {
+  fastCall,
+  type FastParm,
+  grPerform,
+  type GuestHeap,
+  type GuestKernel,
+  GuestLib,
+  type HgcmCallOptions,
+  type HgcmCallResult,
+  type HgcmParm,
+  hgcmWait,
+  type HgcmWaitResult,
+  prepareCall,
+  type Session,
+} from '../vcpu/index.js';
+import { SharedFolders } from '../vboxsf/index.js';
 
 /** The guest's view of one vCPU, for programs. */
 export class GuestContext {

@@ -5,9 +5,7 @@
 //
 //   word 0 LOCK   1 NEXT_ID   2 LIVE   16..16+MAX_SERVICES: live clients per service
 //   128 + 8*i: slot i = ID, STATE, SERVICE, PENDING, REQUESTOR
-import type { SharedWords } from '../runtime/atomic-cell.js';
-import { SlotTable } from '../runtime/slot-table.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
+import { lockSync, type SharedWords, SlotTable, unlockSync } from '../runtime/index.js';
 
 const LOCK = 0;
 const NEXT_ID = 1;

@@ -1,7 +1,7 @@
 // The service registry (cf. HGCMService::LoadService / ResolveService in HGCM.cpp): what services a machine
 // has, where their modules are, their limits and shared memory. Built on the main thread, handed to the
 // device and the pool as plain data; each thread imports the modules itself.
-import { ConfigError } from '../runtime/errors.js';
+import { ConfigError } from '../runtime/index.js';
 import { MAX_SERVICES } from './clients.js';
 import type { HgcmService } from './service.js';
 

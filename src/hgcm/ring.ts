@@ -5,8 +5,7 @@
 //        1 TAIL   next position to fill
 //   16 + 4*i: cell i = SEQ, KIND, ARG, ARG2 (cells: a power of two)
 // Positions are int32 counters compared by signed difference, so they may wrap.
-import type { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
-import { SlotTable } from '../runtime/slot-table.js';
+import { type AtomicCell, type SharedWords, SlotTable } from '../runtime/index.js';
 
 const HEAD = 0;
 const TAIL = 1;

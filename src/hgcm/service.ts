@@ -2,8 +2,7 @@
 // include/VBox/hgcmsvc.h: pfnConnect, pfnDisconnect, pfnCall, pfnCancelled, pfnCallComplete).
 // Built-in services and a library user's own services are modules exporting one of these.
 import type { StatusCode } from '../abi/index.js';
-import type { Clock } from '../runtime/proc.js';
-import type { Tracer } from '../runtime/trace.js';
+import type { Clock, Tracer } from '../runtime/index.js';
 
 /**
  * A guest buffer handed over as a page list (VBOX_HGCM_SVC_PARM_PAGES, no bounce copy). The service reads

@@ -5,10 +5,9 @@
 // Runs on a host worker thread (for an inline service, the thread handling the port write); a service that
 // completes later does so from a timer or callback on the same thread.
 import { Status, statusName, type StatusCode } from '../abi/index.js';
-import type { HgcmService, ServiceContext, SvcCall, SvcParm } from '../hgcm/service.js';
-import { FaultSteps } from '../runtime/faults.js';
-import { point, type Proc } from '../runtime/proc.js';
-import type { HgcmCommand } from '../vmmdev/command.js';
+import type { HgcmService, ServiceContext, SvcCall, SvcParm } from '../hgcm/index.js';
+import { FaultSteps, point, type Proc } from '../runtime/index.js';
+import type { HgcmCommand } from '../vmmdev/index.js';
 import { hgcmCompletedWorker, type CompletionOutcome, type HostEnv } from './complete.js';
 import { CALL_FAULTS } from './fault-steps.js';
 import { hostParms, releaseParms } from './marshal.js';

@@ -15,14 +15,9 @@ import {
   VmmDevEvent,
   type StatusCode,
 } from '../abi/index.js';
-import type { SvcParm } from '../hgcm/service.js';
-import { gpa } from '../runtime/address.js';
-import { FaultSteps } from '../runtime/faults.js';
-import { point, type Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
-import { freeCommand, type HgcmCommand } from '../vmmdev/command.js';
-import type { HostShared } from '../vmmdev/device-env.js';
-import type { PhysRun } from '../vmmdev/parse-call.js';
+import type { SvcParm } from '../hgcm/index.js';
+import { FaultSteps, gpa, point, type Proc, traced } from '../runtime/index.js';
+import { freeCommand, type HgcmCommand, type HostShared, type PhysRun } from '../vmmdev/index.js';
 import { COMPLETION_FAULTS } from './fault-steps.js';
 import { copyOut, put32, setDone } from './marshal.js';
 

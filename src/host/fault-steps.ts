@@ -2,9 +2,8 @@
 // of the correct steps it is handed, so the protocol files (complete.ts, call.ts) hold only the rules.
 // Those files import this one, so it imports only types from them (a value import would be a cycle).
 // Runs wherever those steps run: a host worker thread, or the thread handling a port write.
-import type { FaultVariants } from '../runtime/faults.js';
-import { point } from '../runtime/proc.js';
-import { freeCommand } from '../vmmdev/command.js';
+import { type FaultVariants, point } from '../runtime/index.js';
+import { freeCommand } from '../vmmdev/index.js';
 import type { CallSteps } from './call.js';
 import type { CompletionSteps } from './complete.js';
 import { setDone } from './marshal.js';

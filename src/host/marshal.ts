@@ -3,10 +3,9 @@
 // copied back at completion for FROM_HOST ones; NoBouncePageList becomes PAGES, accessed in place.
 // Runs on a host worker thread (for an inline service, the thread handling the port write).
 import { HgcmReqFlag, ParmDirection, ParmType, SvcParmType, VMMDevHGCMRequestHeader } from '../abi/index.js';
-import type { GuestPages, SvcParm } from '../hgcm/service.js';
-import { gpa } from '../runtime/address.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
-import type { ParsedCall, ParsedParm, PhysRun } from '../vmmdev/parse-call.js';
+import type { GuestPages, SvcParm } from '../hgcm/index.js';
+import { gpa, type GuestMemory } from '../runtime/index.js';
+import type { ParsedCall, ParsedParm, PhysRun } from '../vmmdev/index.js';
 import { threadHostBuffers } from './buffers.js';
 
 /** Walk the part [off, off + len) of a run list: fn(run phys (-1 = NIL), byte offset into the run, chunk start, chunk length). */

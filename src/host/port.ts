@@ -3,14 +3,9 @@
 // very thread; cancel notices go onto the ring; a command the device answers itself is completed here.
 // Runs on the thread handling a port write. Also the failing of a dead pool worker's commands (main thread).
 import { Status, type StatusCode } from '../abi/index.js';
-import type { ClientInfo } from '../hgcm/clients.js';
-import type { ServiceSpec } from '../hgcm/registry.js';
-import { Work, type DispatchRing, type WorkKind } from '../hgcm/ring.js';
-import { InvariantError } from '../runtime/errors.js';
-import type { Proc } from '../runtime/proc.js';
-import { readCommand } from '../vmmdev/command.js';
-import { CmdField } from '../vmmdev/commands.js';
-import type { HostPort } from '../vmmdev/device-env.js';
+import { type ClientInfo, type DispatchRing, type ServiceSpec, Work, type WorkKind } from '../hgcm/index.js';
+import { InvariantError, type Proc } from '../runtime/index.js';
+import { CmdField, type HostPort, readCommand } from '../vmmdev/index.js';
 import { hgcmCompletedWorker, type HostEnv } from './complete.js';
 import type { HostWorker } from './worker.js';
 

@@ -3,16 +3,16 @@
 // pool worker (a long-lived piscina task) or per sim host actor; the same worker, without its loop, serves
 // inline services' calls on the thread handling the port write (HostPort.dispatch).
 import { RT_FAILURE, Status, VMMDevHGCMConnect } from '../abi/index.js';
-import { ClientState } from '../hgcm/clients.js';
-import type { ServiceSpec } from '../hgcm/registry.js';
-import { Work, type DispatchRing } from '../hgcm/ring.js';
-import type { HgcmService, ServiceContext } from '../hgcm/service.js';
-import { ByteView } from '../runtime/bytes.js';
-import { InvariantError } from '../runtime/errors.js';
-import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
-import { CmdField } from '../vmmdev/commands.js';
-import { readCommand, type HgcmCommand } from '../vmmdev/command.js';
+import {
+  ClientState,
+  type DispatchRing,
+  type HgcmService,
+  type ServiceContext,
+  type ServiceSpec,
+  Work,
+} from '../hgcm/index.js';
+import { ByteView, type Clock, InvariantError, point, type Proc, traced, waitFor } from '../runtime/index.js';
+import { CmdField, type HgcmCommand, readCommand } from '../vmmdev/index.js';
 import { HostCall, type CallHost } from './call.js';
 import { hgcmCompletedWorker, type HostEnv } from './complete.js';
 

@@ -1,37 +1,26 @@
 // Building each layer's environment from the machine's shared memory: the composition root's wiring, used
 // by the worker entries (threads executor) and by the sim machine alike.
 import os from 'node:os';
-import { ClientTable } from '../hgcm/clients.js';
-import { HgcmConnector } from '../hgcm/connector.js';
-import type { HgcmService } from '../hgcm/service.js';
-import { DispatchRing } from '../hgcm/ring.js';
-import { GuestMemory } from '../runtime/guest-memory.js';
-import { FaultTable } from '../runtime/faults.js';
-import { HookTable } from '../runtime/hooks.js';
-import { ConfigError } from '../runtime/errors.js';
-import { Tracer } from '../runtime/trace.js';
-import { TraceRing } from '../runtime/trace-ring.js';
+import { ClientTable, DispatchRing, HgcmConnector, type HgcmService } from '../hgcm/index.js';
 import {
-  wallClock,
+  AtomicCell,
   type Clock,
+  ConfigError,
+  FaultTable,
+  GuestMemory,
+  HookTable,
   type PointEffect,
   type Proc,
+  SpinGate,
+  StatsBlock,
   type ThreadExecOptions,
-} from '../runtime/proc.js';
-import { StatsBlock } from '../runtime/stats.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
-import { SpinGate } from '../runtime/spin-gate.js';
-import { GuestHeap } from '../vcpu/guest-heap.js';
-import { GuestKernel } from '../vcpu/kernel.js';
-import { guestMap } from '../vcpu/layout.js';
-import { DeviceBus } from '../vmmdev/bus.js';
-import { CommandTable } from '../vmmdev/commands.js';
-import type { DeviceEnv } from '../vmmdev/device-env.js';
-import { emtPortWrites } from '../vmmdev/device.js';
-import { SnapshotArena } from '../vmmdev/snapshots.js';
-import type { HostEnv } from '../host/complete.js';
-import { hostPort } from '../host/port.js';
-import { HostWorker, type HostWorkerDeps } from '../host/worker.js';
+  Tracer,
+  TraceRing,
+  wallClock,
+} from '../runtime/index.js';
+import { GuestHeap, GuestKernel, guestMap } from '../vcpu/index.js';
+import { CommandTable, DeviceBus, type DeviceEnv, emtPortWrites, SnapshotArena } from '../vmmdev/index.js';
+import { type HostEnv, hostPort, HostWorker, type HostWorkerDeps } from '../host/index.js';
 import { heapAuditor } from './audit.js';
 import type { MachineShared, ResolvedConfig } from './config.js';
 

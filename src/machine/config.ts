@@ -1,12 +1,9 @@
 // Machine configuration, its defaults and validation, and the bundle of shared memory every thread gets.
 import os from 'node:os';
-import { type GuestLibConfig, DEFAULT_GUEST_LIB, FLAVORS } from '../vcpu/flavor.js';
-import { ALL_HOST_FEATURES } from '../vmmdev/requests/get-host-version.js';
-import type { HostVersion } from '../vmmdev/device-env.js';
-import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/registry.js';
-import { ConfigError } from '../runtime/errors.js';
-import { FAULT_NAMES, faultIndex, type FaultName } from '../runtime/faults.js';
-import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
+import { DEFAULT_GUEST_LIB, FLAVORS, type GuestLibConfig } from '../vcpu/index.js';
+import { ALL_HOST_FEATURES, type HostVersion, MAX_VCPUS } from '../vmmdev/index.js';
+import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/index.js';
+import { ConfigError, FAULT_NAMES, faultIndex, type FaultName } from '../runtime/index.js';
 import { VBSF_SERVICE_NAME, vbsfServiceModule, type SharedFolderConfig } from '../vbsf/index.js';
 
 /** How busy waits are: loads of the wait word before sleeping. */

@@ -4,23 +4,22 @@
 import * as Comlink from 'comlink';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { Work, DispatchRing } from '../hgcm/ring.js';
-import { ClientTable } from '../hgcm/clients.js';
-import { buildRegistry } from '../hgcm/registry.js';
-import { MachineStateError, WorkerError } from '../runtime/errors.js';
-import { FaultTable, type FaultName } from '../runtime/faults.js';
-import { HookTable } from '../runtime/hooks.js';
-import { runSync } from '../runtime/proc.js';
-import { failOwnedCommands } from '../host/port.js';
-import { GuestMemory } from '../runtime/guest-memory.js';
-import type { HeapStats } from '../runtime/shared-heap.js';
-import { StatsBlock, type CounterName } from '../runtime/stats.js';
-import { GuestHeap } from '../vcpu/guest-heap.js';
-import { guestMap } from '../vcpu/layout.js';
-import { DeviceBus } from '../vmmdev/bus.js';
-import { DeviceState } from '../vmmdev/bus-layout.js';
-import { CommandTable } from '../vmmdev/commands.js';
-import { SnapshotArena } from '../vmmdev/snapshots.js';
+import { buildRegistry, ClientTable, DispatchRing, Work } from '../hgcm/index.js';
+import {
+  type CounterName,
+  type FaultName,
+  FaultTable,
+  GuestMemory,
+  type HeapStats,
+  HookTable,
+  MachineStateError,
+  runSync,
+  StatsBlock,
+  WorkerError,
+} from '../runtime/index.js';
+import { failOwnedCommands } from '../host/index.js';
+import { GuestHeap, guestMap } from '../vcpu/index.js';
+import { CommandTable, DeviceBus, DeviceState, SnapshotArena } from '../vmmdev/index.js';
 import { attachHostEnv, createShared, threadExec } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';

@@ -1,8 +1,8 @@
 // The host pool's task: one long-lived HGCM service loop per piscina worker. It serves the dispatch ring
 // until a STOP item arrives, waiting with Atomics.waitAsync so that service timers keep firing.
 import type { MessagePort } from 'node:worker_threads';
-import { loadServices } from '../hgcm/registry.js';
-import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/proc.js';
+import { loadServices } from '../hgcm/index.js';
+import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/index.js';
 import { TraceSlot, attachHostEnv, hostWorker, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { enableTsImports } from './worker-url.js';

@@ -1,13 +1,11 @@
 // A whole machine under the deterministic sim executor: the same guest library, device, HGCM host loop
 // and services as Machine, as actors on one thread, interleaved by a seeded scheduler in virtual time.
 // Same seed, same trace; a different seed, a different interleaving with the same results.
-import { buildRegistry, loadServices } from '../hgcm/registry.js';
-import type { Proc } from '../runtime/proc.js';
-import { Sim, randomStrategy, type SimOptions, type SimResult, type Strategy } from '../sim/sim.js';
-import { GuestLib } from '../vcpu/guest-lib.js';
-import type { GuestKernel } from '../vcpu/kernel.js';
-import { Session, closeSession } from '../vcpu/vboxguest.js';
-import { deviceLoop } from '../vmmdev/device.js';
+import { buildRegistry, loadServices } from '../hgcm/index.js';
+import type { Proc } from '../runtime/index.js';
+import { randomStrategy, Sim, type SimOptions, type SimResult, type Strategy } from '../sim/index.js';
+import { closeSession, type GuestKernel, GuestLib, Session } from '../vcpu/index.js';
+import { deviceLoop } from '../vmmdev/index.js';
 import {
   TraceSlot,
   attachDeviceEnv,

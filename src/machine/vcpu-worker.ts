@@ -4,16 +4,16 @@
 import * as Comlink from 'comlink';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RT_FAILURE, statusName } from '../abi/index.js';
-import { loadServices } from '../hgcm/registry.js';
+import { loadServices } from '../hgcm/index.js';
 import {
   asMachineWorkAsync,
-  runSync,
-  wallClock,
   type Proc,
+  runSync,
   type ThreadExecOptions,
-} from '../runtime/proc.js';
-import { GuestContext } from '../guest/context.js';
-import { Session, closeSession } from '../vcpu/vboxguest.js';
+  wallClock,
+} from '../runtime/index.js';
+import { GuestContext } from '../guest/index.js';
+import { closeSession, Session } from '../vcpu/index.js';
 import { attachGuestKernel, threadExec, type EmtDevice } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { nodeEndpoint } from './endpoint.js';

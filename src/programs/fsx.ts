@@ -2,10 +2,9 @@
 // Shared Folders path. A seeded random mix of reads, writes, truncations, extensions, appends, flushes and
 // reopens on one file, every read and every size compared with an in-memory model; buffers travel by all
 // three paths in turn (LinAddr, PageList, no-bounce pages). Runs on a vCPU (Machine.run); one file each.
-import { Prng } from '../runtime/prng.js';
-import type { GuestContext } from '../guest/context.js';
-import { O, type SfMount } from '../vboxsf/mount.js';
-import type { SfIoMode } from '../vboxsf/io.js';
+import { Prng } from '../runtime/index.js';
+import type { GuestContext } from '../guest/index.js';
+import { O, type SfIoMode, type SfMount } from '../vboxsf/index.js';
 
 /** What to exercise. */
 export interface FsxArgs {

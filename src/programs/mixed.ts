@@ -1,8 +1,8 @@
 // A guest program for demos and benchmarks: a mix of echo calls (checked byte for byte) and delay calls,
 // some with timeouts shorter than the delay so they take the cancel path.
 import { Status } from '../abi/index.js';
-import { Prng } from '../runtime/prng.js';
-import type { GuestContext } from '../guest/context.js';
+import { Prng } from '../runtime/index.js';
+import type { GuestContext } from '../guest/index.js';
 
 /** What the mixed workload asks for. */
 export interface MixedArgs {

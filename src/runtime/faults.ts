@@ -7,7 +7,7 @@
 /** Faults a real system can have; scenarios turn them on. */
 export const HOST_FAULTS = {
   /** The host loses a call: removed from the pending list, never completed (VM reset, allocation failure). */
-  'host-drop': 'hgcm/host-loop: a call is taken off the list and never completed',
+  'host-drop': 'host/call: a call is taken off the list and never completed',
   /** VbglR0GRAlloc of the Cancel2 request fails (VERR_NO_MEMORY), as on a full guest heap. */
   'cancel2-alloc-fail': 'vcpu/hgcm-cancel: the cancel request cannot be allocated',
   /** An interruptible wait cannot allocate its wait record and returns VERR_INTERRUPTED at once (VBoxGuest). */
@@ -17,10 +17,10 @@ export const HOST_FAULTS = {
 /** Mutations: each breaks one rule; the harness must catch every one. */
 export const MUTATIONS = {
   'skip-leak': 'vcpu/hgcm-call: a request whose cancel failed and whose DONE never came is freed, not leaked',
-  'host-ignores-cancel': 'vmmdev/complete: completion writes back a cancelled command',
-  'check-before-remove': 'vmmdev/complete: the cancel mark is read before the command leaves the list',
+  'host-ignores-cancel': 'host/complete: completion writes back a cancelled command',
+  'check-before-remove': 'host/complete: the cancel mark is read before the command leaves the list',
   'cancel-without-lock': 'vmmdev/commands: cancel finds and marks without the list lock',
-  'done-before-results': 'vmmdev/complete: DONE is set before parameters and result are written',
+  'done-before-results': 'host/complete: DONE is set before parameters and result are written',
   'plain-flags-store':
     'vcpu/hgcm-cancel: the legacy fallback stores CANCELLED with a plain write, losing DONE',
   'no-grace': 'vcpu/hgcm-cancel: no grace wait after a failed cancel',
@@ -30,16 +30,17 @@ export const MUTATIONS = {
     'vcpu/hgcm-wait: the ISR acknowledges events but wakes no waiter, and sleepers wait for DONE alone (as Linux)',
   'timeout-as-done': 'vcpu/hgcm-call: a timed-out wait is reported as a completed call, without cancelling',
   'double-complete':
-    'vmmdev/complete + hgcm/host-loop: a second completion of a call is passed on and runs although the command is no longer on the list',
+    'host/complete + host/call: a second completion of a call is passed on and runs although the command is no longer on the list',
   'free-before-cancel': 'vcpu/hgcm-call: the request is freed as soon as the wait ends, before the cancel',
-  'quarantine-reuse': 'runtime/shared-heap: quarantined blocks go back to the free list',
+  'quarantine-reuse':
+    "vcpu/hgcm-call: quarantined blocks go back to the free list (the heap's broken quarantine)",
   'cancel-oldest':
     'vmmdev/commands: cancel marks the oldest command at the address (cancelled or not), not the newest uncancelled one',
   'signal-ignored': 'vcpu/hgcm-wait: interruptible waits ignore signals',
-  'irq-no-raise': 'vmmdev/complete: completion sets DONE but raises no interrupt',
+  'irq-no-raise': 'host/complete: completion sets DONE but raises no interrupt',
   'legacy-cancel-no-mark': 'vmmdev/requests/hgcm-cancel: the legacy cancel reports success without marking',
   'start-cancelled':
-    'hgcm/host-loop: a call cancelled before a host worker took it is started anyway, its input read from guest memory the guest may have reused',
+    'host/call: a call cancelled before a host worker took it is started anyway, its input read from guest memory the guest may have reused',
 } as const;
 
 /** Every fault name. */

@@ -3,9 +3,17 @@
 // virtual time advances only when every actor is blocked (or, in the 'any-order' profile, whenever the
 // scheduler picks the clock); timers and timeouts fire in virtual time. Same seed, same run: the trace
 // (actor + effect per step) and its hash repeat exactly.
-import { POINTS, PointId, type PointName } from '../runtime/points.js';
-import type { Clock, Effect, Proc, WaitEffect, WaitOutcome } from '../runtime/proc.js';
-import { fnv1a } from '../runtime/prng.js';
+import {
+  type Clock,
+  type Effect,
+  fnv1a,
+  PointId,
+  type PointName,
+  POINTS,
+  type Proc,
+  type WaitEffect,
+  type WaitOutcome,
+} from '../runtime/index.js';
 import type { SimOptions, SimResult, Strategy, TraceStep } from './types.js';
 
 export type {

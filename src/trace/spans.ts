@@ -1,9 +1,7 @@
 // From ring records to spans: per-thread begin/end nesting, and how each span is named and layered for
 // people (the upstream function names the seed note follows a write(2) through).
 import { RequestType, ShflFn } from '../abi/index.js';
-import { POINTS } from '../runtime/points.js';
-import { SPANS, type SpanName } from '../runtime/trace.js';
-import { RecordKind, type TraceRecord } from '../runtime/trace-ring.js';
+import { POINTS, RecordKind, type SpanName, SPANS, type TraceRecord } from '../runtime/index.js';
 
 /** One span on one thread, with what nests inside it on that thread. */
 export interface Span {

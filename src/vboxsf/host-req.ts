@@ -12,12 +12,8 @@ import {
   VMMDevHGCMRequestHeader,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa } from '../runtime/address.js';
-import type { Proc } from '../runtime/proc.js';
-import { tracedCall } from '../runtime/trace.js';
-import { doCall } from '../vcpu/hgcm-call.js';
-import { prepareCall } from '../vcpu/hgcm-fast.js';
-import type { GuestKernel } from '../vcpu/kernel.js';
+import { gpa, type Proc, tracedCall } from '../runtime/index.js';
+import { doCall, type GuestKernel, prepareCall } from '../vcpu/index.js';
 
 /** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
 export type SfFastParm =

@@ -11,11 +11,8 @@ import {
   Status,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa } from '../runtime/address.js';
-import { ByteView } from '../runtime/bytes.js';
-import { HeapError } from '../runtime/errors.js';
-import type { Proc } from '../runtime/proc.js';
-import type { GuestLib } from '../vcpu/guest-lib.js';
+import { ByteView, gpa, HeapError, type Proc } from '../runtime/index.js';
+import type { GuestLib } from '../vcpu/index.js';
 import { vboxCallReadPages, vboxCallWritePages } from './host-req.js';
 import * as sf from './wrappers.js';
 

@@ -17,10 +17,8 @@ import {
   Status,
   type StatusCode,
 } from '../abi/index.js';
-import { ByteView } from '../runtime/bytes.js';
-import { GuestFsError } from '../runtime/errors.js';
-import type { Proc } from '../runtime/proc.js';
-import type { GuestLib } from '../vcpu/guest-lib.js';
+import { ByteView, GuestFsError, type Proc } from '../runtime/index.js';
+import type { GuestLib } from '../vcpu/index.js';
 import { statusToErrno } from './errno.js';
 import { SfIo, sfStat, type SfIoMode, type SfStat } from './io.js';
 import * as sf from './wrappers.js';

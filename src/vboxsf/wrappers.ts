@@ -3,9 +3,8 @@
 // (abi/shfl.ts): values as 32/64-bit parameters, buffers as LinAddr_In / _Out / LinAddr by the table's
 // direction (or as a kernel PageList when asked). Buffers are guest addresses, as upstream's pointers are.
 import { ShflFn, shflFunction, type ShflFnValue, type StatusCode } from '../abi/index.js';
-import type { Proc } from '../runtime/proc.js';
-import { tracedCall } from '../runtime/trace.js';
-import type { GuestLib, HgcmCallOptions, HgcmParm } from '../vcpu/guest-lib.js';
+import { type Proc, tracedCall } from '../runtime/index.js';
+import type { GuestLib, HgcmCallOptions, HgcmParm } from '../vcpu/index.js';
 
 /** The service guests connect to. */
 export const SHARED_FOLDERS_SERVICE = 'VBoxSharedFolders';

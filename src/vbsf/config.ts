@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SHFL_MAX_LEN, SHFL_MAX_MAPPINGS } from '../abi/index.js';
-import { ConfigError } from '../runtime/errors.js';
+import { ConfigError } from '../runtime/index.js';
 
 /** One shared folder as a Machine is configured with it (MachineConfig.sharedFolders). */
 export interface SharedFolderConfig {

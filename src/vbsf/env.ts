@@ -2,7 +2,7 @@
 // path or handle operation starts with; models vbsfBuildFullPath's root lookup and vbsfCheckHandleAccess
 // (vbsf.cpp).
 import { Status, type StatusCode } from '../abi/index.js';
-import type { ServiceContext } from '../hgcm/service.js';
+import type { ServiceContext } from '../hgcm/service-api.js';
 import type { ClientData } from './client.js';
 import type { Mapping } from './config.js';
 import { Scope } from './confine.js';

@@ -13,10 +13,8 @@
 //                9 CURSOR_PHASE  10 CURSOR_LEN  11 FILTER_BOUND  12 FILTER_LEN
 //   entry bytes: 64..319 the listing cursor (a name), 320..1023 a bound LIST filter (a path)
 import { SHFLHANDLE_MAX, SHFL_HANDLE_NIL, Status, type StatusCode } from '../abi/index.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
+import { AtomicCell, type SlotTable, withLock } from '../runtime/index.js';
 import { rtFileClose } from '../runtime/iprt/index.js';
-import { withLock } from '../runtime/sync.js';
-import type { SlotTable } from '../runtime/slot-table.js';
 import { H, HANDLE_BASE, HANDLE_BYTES, type VbsfMemory } from './layout.js';
 
 /** SHFL_HF_TYPE_*: what a handle refers to. */

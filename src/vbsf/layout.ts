@@ -14,8 +14,7 @@
 //   word 160 + 4*i         waiter i: STATE, CLIENT, SEQ
 //   byte 2048 + 1024*h     handle entry h (handles.ts)
 import { SHFLHANDLE_MAX, SHFL_MAX_MAPPINGS } from '../abi/index.js';
-import { SharedWords } from '../runtime/atomic-cell.js';
-import { SlotTable } from '../runtime/slot-table.js';
+import { SharedWords, SlotTable } from '../runtime/index.js';
 
 /** 'VBSF' little-endian. */
 export const VBSF_MAGIC = 0x46534256;

@@ -2,9 +2,7 @@
 // mappings.cpp. The mappings are fixed by the Machine config; the counters live in shared memory so every
 // pool worker agrees on them.
 import { SHFL_MAX_MAPPINGS, Status, type StatusCode } from '../abi/index.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
-import type { SlotTable } from '../runtime/slot-table.js';
-import { withLock } from '../runtime/sync.js';
+import { AtomicCell, type SlotTable, withLock } from '../runtime/index.js';
 import { MAX_CLIENT_MAPPINGS, type ClientData } from './client.js';
 import type { Mapping } from './config.js';
 import { H, M, MAPPING_BASE, type VbsfMemory } from './layout.js';

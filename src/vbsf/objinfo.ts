@@ -9,7 +9,7 @@ import {
   SHFLFSPROPERTIES,
   SHFLVOLINFO,
 } from '../abi/index.js';
-import { ByteView } from '../runtime/bytes.js';
+import { ByteView } from '../runtime/index.js';
 import type { FsObjInfo, FsSizes } from '../runtime/iprt/index.js';
 
 const I = SHFLFSOBJINFO.off;

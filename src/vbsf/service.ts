@@ -3,8 +3,8 @@
 // worker that picked it up (only WAIT_FOR_MAPPINGS_CHANGES completes later); the state all workers share
 // is in `sharedBytes` and the clients' slots, formatted by init().
 import { Status } from '../abi/index.js';
-import { defineService, type ServiceContext } from '../hgcm/service.js';
-import { ConfigError } from '../runtime/errors.js';
+import { defineService, type ServiceContext } from '../hgcm/service-api.js';
+import { ConfigError } from '../runtime/index.js';
 import { procFdAvailable, setIprtLog } from '../runtime/iprt/index.js';
 import { CLIENT_STATE_BYTES, ClientData } from './client.js';
 import { parseVbsfConfig } from './config.js';

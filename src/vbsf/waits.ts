@@ -8,10 +8,8 @@
 // and completes the marked ones, and those the guest itself cancelled. The mappings never change after
 // start (the host cannot add or remove shares at run time here), so a wait otherwise lasts until cancelled.
 import { Status, type StatusCode } from '../abi/index.js';
-import type { ServiceContext, SvcCall, SvcParmU32 } from '../hgcm/service.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
-import type { SlotTable } from '../runtime/slot-table.js';
-import { withLock } from '../runtime/sync.js';
+import type { ServiceContext, SvcCall, SvcParmU32 } from '../hgcm/service-api.js';
+import { AtomicCell, type SlotTable, withLock } from '../runtime/index.js';
 import { ClientFlag, type ClientData } from './client.js';
 import { H, MAX_WAITERS, W, WAITER_BASE, type VbsfMemory } from './layout.js';
 

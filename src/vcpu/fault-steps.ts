@@ -3,7 +3,7 @@
 // hgcm-cancel.ts) hold only the rules. Those files import this one, so it imports only types from them
 // (a value import would be a cycle). Runs wherever those steps run: the calling vCPU.
 import { Status, VMMDevHGCMRequestHeader, HgcmReqFlag } from '../abi/index.js';
-import type { FaultVariants } from '../runtime/faults.js';
+import type { FaultVariants } from '../runtime/index.js';
 import type { CallSteps } from './hgcm-call.js';
 import type { CancelSteps } from './hgcm-cancel.js';
 import { requestDone } from './gr.js';

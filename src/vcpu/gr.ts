@@ -10,9 +10,7 @@ import {
   VMMDevRequestHeader,
   type StatusCode,
 } from '../abi/index.js';
-import type { GuestAddress } from '../runtime/address.js';
-import { point, type Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
+import { type GuestAddress, point, type Proc, traced } from '../runtime/index.js';
 import type { Allocation } from './guest-heap.js';
 import type { GuestKernel } from './kernel.js';
 

@@ -17,9 +17,7 @@ import {
   pagesSpanned,
   type StatusCode,
 } from '../abi/index.js';
-import type { GuestAddress } from '../runtime/address.js';
-import type { Proc } from '../runtime/proc.js';
-import { tracedCall } from '../runtime/trace.js';
+import { type GuestAddress, type Proc, tracedCall } from '../runtime/index.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';

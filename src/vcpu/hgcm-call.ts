@@ -15,10 +15,7 @@ import {
   VMMDevHGCMRequestHeader,
   type StatusCode,
 } from '../abi/index.js';
-import type { GuestAddress } from '../runtime/address.js';
-import { FaultSteps } from '../runtime/faults.js';
-import { point, type Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
+import { FaultSteps, type GuestAddress, point, type Proc, traced } from '../runtime/index.js';
 import { CALL_FAULTS } from './fault-steps.js';
 import { grAlloc, grPerform } from './gr.js';
 import type { Allocation } from './guest-heap.js';

@@ -15,10 +15,7 @@ import {
   statusName,
   type StatusCode,
 } from '../abi/index.js';
-import type { GuestAddress } from '../runtime/address.js';
-import { FaultSteps } from '../runtime/faults.js';
-import { lock, point, unlock, type Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
+import { FaultSteps, type GuestAddress, lock, point, type Proc, traced, unlock } from '../runtime/index.js';
 import { CANCEL_FAULTS } from './fault-steps.js';
 import { grAlloc, grFree, grPerform } from './gr.js';
 import type { Allocation } from './guest-heap.js';

@@ -16,9 +16,7 @@ import {
   pagesSpanned,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import type { Proc } from '../runtime/proc.js';
-import { tracedCall } from '../runtime/trace.js';
+import { gpa, type GuestAddress, type Proc, tracedCall } from '../runtime/index.js';
 import { grAlloc, grPerform, requestDone } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { hgcmWait } from './hgcm-wait.js';

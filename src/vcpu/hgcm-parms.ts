@@ -22,8 +22,7 @@ import {
   parmFlagsAreValid,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { bigToSafe } from '../runtime/bytes.js';
+import { bigToSafe, gpa, type GuestAddress } from '../runtime/index.js';
 import type { Allocation } from './guest-heap.js';
 import type { GuestKernel } from './kernel.js';
 import { writePageListInfo, writeParm, type PointerParmType } from './parms.js';

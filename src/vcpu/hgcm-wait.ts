@@ -5,10 +5,16 @@
 // first runs the ISR, which acknowledges the events and wakes every HGCM waiter to re-check DONE.
 // Runs on the waiting vCPU.
 import { RequestType, VMMDevEvents, VmmDevEvent, RT_SUCCESS } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { FaultSteps } from '../runtime/faults.js';
-import { point, wait, waitFor, type Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
+import {
+  FaultSteps,
+  gpa,
+  type GuestAddress,
+  point,
+  type Proc,
+  traced,
+  wait,
+  waitFor,
+} from '../runtime/index.js';
 import { WAIT_FAULTS } from './fault-steps.js';
 import { grPerform, requestDone } from './gr.js';
 import type { GuestKernel } from './kernel.js';

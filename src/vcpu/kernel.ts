@@ -14,13 +14,19 @@ import {
   RT_FAILURE,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { NO_FAULTS, type FaultTable } from '../runtime/faults.js';
-import { NO_TRACER, type Tracer } from '../runtime/trace.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
-import type { Clock, Proc } from '../runtime/proc.js';
-import type { StatsBlock } from '../runtime/stats.js';
-import type { VcpuBus } from '../runtime/vcpu-bus.js';
+import {
+  type Clock,
+  type FaultTable,
+  gpa,
+  type GuestAddress,
+  type GuestMemory,
+  NO_FAULTS,
+  NO_TRACER,
+  type Proc,
+  type StatsBlock,
+  type Tracer,
+  type VcpuBus,
+} from '../runtime/index.js';
 import { FLAVORS, type GuestFlavor, type GuestLibConfig } from './flavor.js';
 import { grAlloc, grFree, grPerform } from './gr.js';
 import type { GuestHeap } from './guest-heap.js';

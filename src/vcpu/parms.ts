@@ -8,8 +8,7 @@ import {
   ParmType,
   pageListInfoSize,
 } from '../abi/index.js';
-import type { GuestAddress } from '../runtime/address.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
+import type { GuestAddress, GuestMemory } from '../runtime/index.js';
 
 const P = HGCMFunctionParameter64.off;
 const TWO_32 = 2 ** 32;

@@ -20,10 +20,7 @@ import {
   HGCMFunctionParameter64,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
-import type { Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
+import { gpa, type GuestAddress, lockSync, type Proc, traced, unlockSync } from '../runtime/index.js';
 import { grAlloc, grPerform } from './gr.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import { hgcmWait } from './hgcm-wait.js';

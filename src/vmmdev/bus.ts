@@ -1,10 +1,15 @@
 // The device bus: VMMDev's shared state, the event/IRQ logic (vmmdevNotifyGuestWorker, vmmdevMaybeSetIRQ,
 // vmmdevFastRequestIrqAck, VMMDevCtlSetGuestFilterMask) and the port API handed to vCPUs; models VMMDev.cpp.
 import { VmmDevEvent } from '../abi/index.js';
-import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
-import { waitFor, type Proc } from '../runtime/proc.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
-import type { VcpuBus } from '../runtime/vcpu-bus.js';
+import {
+  AtomicCell,
+  lockSync,
+  type Proc,
+  SharedWords,
+  unlockSync,
+  type VcpuBus,
+  waitFor,
+} from '../runtime/index.js';
 import { BUS_MAGIC, Bus, DeviceState, MAX_VCPUS, VcpuSlot, busWords, vcpuWord } from './bus-layout.js';
 
 /** Options for a new bus. */

@@ -8,8 +8,8 @@
 //   then 3 words per run: PHYS_LO PHYS_HI LEN (NIL: both halves 0xFFFFFFFF)
 //   SIZE_FIELD is the offset + 1 of the size field completion updates, or 0 for none.
 import { RequestType, type ParmTypeValue, type SvcParmTypeValue } from '../abi/index.js';
-import type { ClientTable } from '../hgcm/clients.js';
-import { ByteView } from '../runtime/bytes.js';
+import type { ClientTable } from '../hgcm/index.js';
+import { ByteView } from '../runtime/index.js';
 import { CmdField, type CommandTable } from './commands.js';
 import type { ParsedCall, ParsedParm, PhysRun } from './parse-call.js';
 import type { SnapshotArena } from './snapshots.js';

@@ -9,11 +9,20 @@
 //   word 0 LOCK (the list lock)   1 SEQ (enlist counter)   2 LISTED   4 NEXT_ID
 //        6 ALLOC_LOCK (slot reservation)   7 CAPTURE_BELL
 //   16 + 32*i: slot i, fields CmdField below
-import type { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
-import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
-import { FaultSteps, type FaultTable } from '../runtime/faults.js';
-import { SlotTable } from '../runtime/slot-table.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
+import {
+  type AtomicCell,
+  FaultSteps,
+  type FaultTable,
+  lock,
+  lockSync,
+  point,
+  type Proc,
+  type SharedWords,
+  SlotTable,
+  unlock,
+  unlockSync,
+  waitFor,
+} from '../runtime/index.js';
 import { LIST_FAULTS } from './fault-steps.js';
 
 const LOCK = 0;

@@ -2,15 +2,8 @@
 // attach too), the connector, and the one way to the host half of a call (HostPort). Runs on the thread
 // handling a port write: the vCPU that wrote it (device 'emt') or the device thread.
 import type { StatusCode } from '../abi/index.js';
-import type { ClientInfo, ClientTable } from '../hgcm/clients.js';
-import type { HgcmConnector } from '../hgcm/connector.js';
-import type { WorkKind } from '../hgcm/ring.js';
-import type { ByteView } from '../runtime/bytes.js';
-import type { FaultTable } from '../runtime/faults.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
-import type { Clock, Proc } from '../runtime/proc.js';
-import type { StatsBlock } from '../runtime/stats.js';
-import type { Tracer } from '../runtime/trace.js';
+import type { ClientInfo, ClientTable, HgcmConnector, WorkKind } from '../hgcm/index.js';
+import type { ByteView, Clock, FaultTable, GuestMemory, Proc, StatsBlock, Tracer } from '../runtime/index.js';
 import type { DeviceBus } from './bus.js';
 import type { CancelMatch, CommandTable } from './commands.js';
 import type { PhysRun } from './parse-call.js';

@@ -9,10 +9,7 @@ import {
   VMMDevHGCMRequestHeader,
   VMMDevRequestHeader,
 } from '../abi/index.js';
-import { gpa } from '../runtime/address.js';
-import { ByteView } from '../runtime/bytes.js';
-import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
-import { traced } from '../runtime/trace.js';
+import { ByteView, gpa, lock, point, type Proc, traced, unlock, waitFor } from '../runtime/index.js';
 import type { PortWriteHandler } from './bus.js';
 import { DeviceState } from './bus-layout.js';
 import type { DeviceEnv, HandlerResult, RequestCtx, RequestHandler } from './device-env.js';

@@ -3,7 +3,7 @@
 // hold only the rules. Those files import this one, so it imports only types from them (a value import
 // would be a cycle). Runs on the thread handling the port write.
 import { Status } from '../abi/index.js';
-import type { FaultVariants } from '../runtime/faults.js';
+import type { FaultVariants } from '../runtime/index.js';
 import type { ListSteps } from './commands.js';
 import type { LegacyCancelSteps } from './requests/hgcm-cancel.js';
 

@@ -19,7 +19,7 @@ import {
   type StatusCode,
   type SvcParmTypeValue,
 } from '../abi/index.js';
-import { bigToSafe, type ByteView } from '../runtime/bytes.js';
+import { bigToSafe, type ByteView } from '../runtime/index.js';
 
 /**
  * A run of guest-physical memory. `phys` is -1 for NIL (an untranslatable page: reads zero, writes

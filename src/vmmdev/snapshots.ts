@@ -1,8 +1,6 @@
 // Host copies of guest requests ("the full request is copied into a host buffer"), kept in a shared arena
 // so that whichever pool worker completes a call reads the same validated bytes the device accepted.
-import { ByteView } from '../runtime/bytes.js';
-import { sabHeapBacking } from '../runtime/heap-backing.js';
-import { SharedHeap } from '../runtime/shared-heap.js';
+import { ByteView, sabHeapBacking, SharedHeap } from '../runtime/index.js';
 
 /** The snapshot arena. */
 export class SnapshotArena {

@@ -3,12 +3,16 @@
 // reads of shared memory after every step. A broken invariant stops the run at that step (ViolationError).
 // It also tags the scenario classes a run reaches (coverage). Final checks are in final.ts.
 import { HgcmReqFlag, RequestType, VMMDevRequestHeader } from '../../src/abi/index.js';
-import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
-import { POINTS, type PointName } from '../../src/runtime/points.js';
-import { BlockState } from '../../src/runtime/shared-heap.js';
-import type { VcpuBus } from '../../src/runtime/vcpu-bus.js';
-import type { Sim, SimObserver, StepEvent } from '../../src/sim/sim.js';
-import { CmdField } from '../../src/vmmdev/commands.js';
+import {
+  BlockState,
+  gpa,
+  hexAddr as hex,
+  type PointName,
+  POINTS,
+  type VcpuBus,
+} from '../../src/runtime/index.js';
+import type { Sim, SimObserver, StepEvent } from '../../src/sim/index.js';
+import { CmdField } from '../../src/vmmdev/index.js';
 import type { Ledger, Workload } from '../workload.js';
 import { FLAGS, checkCopyBack, checkListed, hostWrote, isCall } from './rules.js';
 import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';

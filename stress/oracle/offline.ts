@@ -1,7 +1,7 @@
 // The threads executor's offline oracles over the trace ring (every point every thread passed, in one
 // global order): what the order of points alone can prove - a cancelled command written back (I2), a
 // command completed twice (I3), the auditor's write after free (I1) - and the classes the log shows.
-import type { PointRecord } from '../../src/runtime/trace-ring.js';
+import type { PointRecord } from '../../src/runtime/index.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { World } from './world.js';
 

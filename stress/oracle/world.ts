@@ -1,20 +1,20 @@
 // The oracles' god's-eye view of a machine: guest RAM and heaps, the command table, the device bus,
 // clients and counters, attached from the machine's shared memory (any executor, any thread).
-import { ClientState, ClientTable } from '../../src/hgcm/clients.js';
-import { heapAuditor } from '../../src/machine/audit.js';
-import type { MachineShared, ResolvedConfig } from '../../src/machine/config.js';
-import { GuestMemory } from '../../src/runtime/guest-memory.js';
-import { StatsBlock, type CounterName } from '../../src/runtime/stats.js';
-import { GuestHeap } from '../../src/vcpu/guest-heap.js';
-import { guestMap } from '../../src/vcpu/layout.js';
-import { DeviceBus } from '../../src/vmmdev/bus.js';
-import { CmdField, CommandTable } from '../../src/vmmdev/commands.js';
-import { readCommand } from '../../src/vmmdev/command.js';
-import type { HostWriteAuditor } from '../../src/vmmdev/device-env.js';
-import type { ParsedParm, PhysRun } from '../../src/vmmdev/parse-call.js';
-import { SnapshotArena } from '../../src/vmmdev/snapshots.js';
+import { ClientState, ClientTable } from '../../src/hgcm/index.js';
+import { heapAuditor, type MachineShared, type ResolvedConfig } from '../../src/machine/index.js';
+import { BlockState, type CounterName, GuestMemory, StatsBlock } from '../../src/runtime/index.js';
+import { GuestHeap, guestMap } from '../../src/vcpu/index.js';
+import {
+  CmdField,
+  CommandTable,
+  DeviceBus,
+  type HostWriteAuditor,
+  type ParsedParm,
+  type PhysRun,
+  readCommand,
+  SnapshotArena,
+} from '../../src/vmmdev/index.js';
 import { ParmDirection, ParmType } from '../../src/abi/index.js';
-import { BlockState } from '../../src/runtime/shared-heap.js';
 
 /** Read-only handles on one machine's shared state. */
 export class World {

@@ -1,7 +1,7 @@
 // SHFL_FN_CREATE: look up, open or create a file or directory; models the svcCall case and vbsfCreate
 // (vbsf.cpp): the order of the decision table's steps is here, its outcomes in ../create.ts.
 import { SHFLCREATEPARMS, SHFL_HANDLE_NIL, ShflCreate, ShflResult, Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
 import { isDirectory } from '../../runtime/iprt/index.js';
 import { resolve, statTarget } from '../confine.js';
 import { lookup, openDir, openFile, type CreateCtx } from '../create.js';

@@ -1,6 +1,6 @@
 // SHFL_FN_LIST: list a directory handle, resumably; models the svcCall case (see ../dirlist.ts).
 import { Status } from '../../abi/index.js';
-import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service.js';
+import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service-api.js';
 import { MIN_LIST_BYTES, listDirectory } from '../dirlist.js';
 import { HandleType } from '../handles.js';
 import { defineFn } from '../handler.js';

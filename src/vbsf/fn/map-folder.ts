@@ -5,7 +5,7 @@
 // (vbsf-semantics.md 4.1 S1, fixed upstream in 2026), and logged the name before any check. Here the retry
 // only re-runs the full validator with the length two bytes shorter, and nothing is logged.
 import { Status } from '../../abi/index.js';
-import type { SvcParmU32 } from '../../hgcm/service.js';
+import type { SvcParmU32 } from '../../hgcm/service-api.js';
 import { defineFn } from '../handler.js';
 import { shflStringIn, utf8Text } from '../strings.js';
 

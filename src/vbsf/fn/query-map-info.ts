@@ -4,7 +4,7 @@
 // Upstream sets SHFL_MIF_HOST_ICASE when the host is case-*sensitive* and SHFL_MIF_GUEST_ICASE when the
 // guest mapped case-*sensitively* (the flags are named for the opposite); here they mean what they say.
 import { ShflMapInfo, ShflMapInfoQuery, Status } from '../../abi/index.js';
-import type { SvcParmPtr, SvcParmU32, SvcParmU64 } from '../../hgcm/service.js';
+import type { SvcParmPtr, SvcParmU32, SvcParmU64 } from '../../hgcm/service-api.js';
 import { defineFn } from '../handler.js';
 import { shflStringValidOut, shflStringWrite } from '../strings.js';
 

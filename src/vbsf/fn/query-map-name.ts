@@ -1,6 +1,6 @@
 // SHFL_FN_QUERY_MAP_NAME: a root's share name; models the svcCall case and vbsfMappingsQueryName.
 import { Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
 import { defineFn } from '../handler.js';
 import { shflStringValidOut, shflStringWrite } from '../strings.js';
 

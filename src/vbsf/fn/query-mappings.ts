@@ -1,7 +1,7 @@
 // SHFL_FN_QUERY_MAPPINGS: list the roots; models the svcCall case and vbsfMappingsQuery (mappings.cpp).
 import { SHFLMAPPING, ShflMappingStatus, ShflMappingsFlag, Status } from '../../abi/index.js';
-import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service.js';
-import { ByteView } from '../../runtime/bytes.js';
+import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service-api.js';
+import { ByteView } from '../../runtime/index.js';
 import { ClientFlag } from '../client.js';
 import { defineFn } from '../handler.js';
 

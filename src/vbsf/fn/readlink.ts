@@ -2,7 +2,7 @@
 // host text, UTF-8 whatever the client's encoding, NUL-terminated, host slashes turned into the client's
 // delimiter, no length returned.
 import { Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
 import { rtSymlinkReadAt } from '../../runtime/iprt/index.js';
 import { resolve } from '../confine.js';
 import { defineFn } from '../handler.js';

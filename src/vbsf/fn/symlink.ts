@@ -5,7 +5,7 @@
 // the mapping must also be writable (7.0 checks only the symlink setting), and a '\\' client's target
 // gets its delimiters turned into '/' (7.0 leaves them: "@todo ... slash conversion").
 import { SHFLFSOBJINFO, Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
 import { rtPathQueryInfoAt, rtSymlinkCreateAt } from '../../runtime/iprt/index.js';
 import { resolve } from '../confine.js';
 import { defineFn } from '../handler.js';

@@ -1,6 +1,6 @@
 // SHFL_FN_WAIT_FOR_MAPPINGS_CHANGES: wait until the mappings change; models the svcCall case and
 // vbsfMappingsWaitForChanges (see ../waits.ts for how a wait is held across pool workers).
-import type { SvcParmU32 } from '../../hgcm/service.js';
+import type { SvcParmU32 } from '../../hgcm/service-api.js';
 import { defineFn } from '../handler.js';
 
 /** WAIT_FOR_MAPPINGS_CHANGES: version (in: last seen; out: current). Completes asynchronously. */

@@ -2,8 +2,8 @@
 // snapshot once, admit the call for its client, list it with its parsed parameters and hand it to the host
 // half. Runs on the thread handling the port write.
 import { Status, VMMDevHGCMCall } from '../../abi/index.js';
-import { Work } from '../../hgcm/ring.js';
-import type { Proc } from '../../runtime/proc.js';
+import { Work } from '../../hgcm/index.js';
+import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { parseHgcmCall } from '../parse-call.js';
 import { addCommand } from './hgcm-common.js';

@@ -2,8 +2,7 @@
 // The guest re-submits the call's own buffer with its type changed to HGCMCancel, so the address to
 // cancel is this request's own; "not found" is reported as VERR_INVALID_PARAMETER.
 import { Status, VMMDevHGCMCancel } from '../../abi/index.js';
-import { FaultSteps } from '../../runtime/faults.js';
-import { point, type Proc } from '../../runtime/proc.js';
+import { FaultSteps, point, type Proc } from '../../runtime/index.js';
 import { LEGACY_CANCEL_FAULTS } from '../fault-steps.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { cancelAt } from './hgcm-cancel2.js';

@@ -2,7 +2,7 @@
 // (config cancel2: false) does not know this request type and answers VERR_NOT_IMPLEMENTED, which is
 // what sends the guest library to the legacy fallback.
 import { Status, VMMDevHGCMCancel2, type StatusCode } from '../../abi/index.js';
-import type { Proc } from '../../runtime/proc.js';
+import type { Proc } from '../../runtime/index.js';
 import { CmdField } from '../commands.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 

@@ -1,6 +1,6 @@
 // What the HGCM request handlers share: turning an accepted request into a listed command
 // (vmmdevR3HgcmCmdAlloc + vmmdevR3HgcmAddCommand). Runs on the thread handling the port write.
-import { point, type Proc } from '../../runtime/proc.js';
+import { point, type Proc } from '../../runtime/index.js';
 import { CmdField } from '../commands.js';
 import { storeCall } from '../command.js';
 import type { DeviceEnv, RequestCtx } from '../device-env.js';

@@ -1,8 +1,8 @@
 // VMMDevReq_HGCMConnect (60); models vmmdevReqHandler_HGCMConnect, vmmdevR3HgcmConnect and the host's
 // connect on the main HGCM thread (service lookup and client limit answer asynchronously, in `result`).
 import { HGCM_SERVICE_NAME_MAX, Status, VMMDevHGCMConnect } from '../../abi/index.js';
-import { Work } from '../../hgcm/ring.js';
-import type { Proc } from '../../runtime/proc.js';
+import { Work } from '../../hgcm/index.js';
+import type { Proc } from '../../runtime/index.js';
 import { CmdField } from '../commands.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { addCommand } from './hgcm-common.js';

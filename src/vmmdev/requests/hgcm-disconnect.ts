@@ -1,9 +1,8 @@
 // VMMDevReq_HGCMDisconnect (61); models vmmdevReqHandler_HGCMDisconnect, vmmdevR3HgcmDisconnect and
 // HGCMService::DisconnectClient (handle deleted first, then the service told).
 import { Status, VMMDevHGCMDisconnect } from '../../abi/index.js';
-import { ClientState } from '../../hgcm/clients.js';
-import { Work } from '../../hgcm/ring.js';
-import type { Proc } from '../../runtime/proc.js';
+import { ClientState, Work } from '../../hgcm/index.js';
+import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { addCommand } from './hgcm-common.js';
 
