@@ -3,6 +3,5 @@
 export { HostCall } from './call.js';
 export { hgcmCompletedWorker } from './complete.js';
 export type { CompletionOutcome, CompletionResults, HostEnv } from './complete.js';
-export { failOwnedCommands, hostPort } from './port.js';
-export { HostWorker } from './worker.js';
+export { HostWorker, failOwnedCommands, hostPort } from './worker.js';
 export type { HostWorkerDeps } from './worker.js';

@@ -1,18 +1,21 @@
 // A host worker's service loop (cf. hgcmServiceThread in HGCM.cpp): take work from the dispatch ring, run
 // the service's connect / disconnect / call / cancelled, and complete the command. One such loop runs per
-// pool worker (a long-lived piscina task) or per sim host actor; the same worker, without its loop, serves
-// inline services' calls on the thread handling the port write (HostPort.dispatch).
-import { RT_FAILURE, Status, VMMDevHGCMConnect } from '../abi/index.js';
+// pool worker (a long-lived piscina task) or per sim host actor. Also the device's way here (its HostPort):
+// a listed command goes onto the ring, or, for an inline service's call, to a worker without a loop on the
+// thread handling the port write; and the failing of a dead pool worker's commands (main thread).
+import { RT_FAILURE, Status, VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
 import {
+  type ClientInfo,
   ClientState,
   type DispatchRing,
   type HgcmService,
   type ServiceContext,
   type ServiceSpec,
   Work,
+  type WorkKind,
 } from '../hgcm/index.js';
 import { ByteView, type Clock, InvariantError, point, type Proc, traced, waitFor } from '../runtime/index.js';
-import { CmdField, type HgcmCommand, readCommand } from '../vmmdev/index.js';
+import { CmdField, type HgcmCommand, type HostPort, readCommand } from '../vmmdev/index.js';
 import { HostCall, type CallHost } from './call.js';
 import { hgcmCompletedWorker, type HostEnv } from './complete.js';
 
@@ -40,12 +43,28 @@ export interface HostWorkerDeps {
 export class HostWorker {
   readonly d: HostWorkerDeps;
   private readonly contexts: ServiceContext[];
+  /** What a command of each service needs here (undefined for a service this worker does not run). */
+  private readonly hosts: (CallHost | undefined)[];
   private stopped = false;
 
   constructor(d: HostWorkerDeps) {
     this.d = d;
     this.contexts = d.specs.map((spec) => makeContext(d, spec));
     for (const [i, svc] of d.services.entries()) svc?.setup?.(this.contexts[i]!);
+    this.hosts = d.specs.map((spec, i) => {
+      const service = d.services[i];
+      if (service === undefined) return undefined;
+      return {
+        env: d.env,
+        service,
+        ctx: this.contexts[i]!,
+        name: spec.name,
+        inline: d.inline === true,
+        spawn: (proc) => d.spawn(proc),
+        log: (m) => d.log(m),
+        guard: (what, fn, onThrow) => this.guard(what, spec, fn, onThrow),
+      } satisfies CallHost;
+    });
   }
 
   /** The worker's loop: returns after a STOP item. */
@@ -84,26 +103,11 @@ export class HostWorker {
     }
   }
 
-  /** The service of spec `index`, its context here, and this worker's runtime: what a call needs. */
+  /** The service of spec `index`, its context here, and this worker's runtime: what a command needs. */
   callHost(index: number): CallHost {
-    const d = this.d;
-    const spec = d.specs[index]!;
-    return {
-      env: d.env,
-      service: this.service(index),
-      ctx: this.contexts[index]!,
-      name: spec.name,
-      inline: d.inline === true,
-      spawn: (proc) => d.spawn(proc),
-      log: (m) => d.log(m),
-      guard: (what, fn, onThrow) => this.guard(what, spec, fn, onThrow),
-    };
-  }
-
-  private service(index: number): HgcmService {
-    const svc = this.d.services[index];
-    if (svc === undefined) throw new InvariantError(`host worker ${this.d.workerId} has no service ${index}`);
-    return svc;
+    const h = this.hosts[index];
+    if (h === undefined) throw new InvariantError(`host worker ${this.d.workerId} has no service ${index}`);
+    return h;
   }
 
   /** Run a service callback; a throw is a service bug: logged, counted, turned into a status. */
@@ -213,4 +217,54 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
     workerId: d.workerId,
     trace: d.env.tracer,
   };
+}
+
+/**
+ * The HostPort of a device on `env`: `ring` to the pool, `inline` (a HostWorker with `inline: true`) for
+ * the calls of inline services. The ring holds every command twice over plus the workers' STOP items, so a
+ * push of a command cannot fail; cancel notices take only its first half.
+ */
+export function hostPort(
+  env: HostEnv,
+  ring: DispatchRing,
+  specs: readonly ServiceSpec[],
+  inline: HostWorker | undefined,
+): HostPort {
+  return {
+    *dispatch(kind: WorkKind, slot: number): Proc<void> {
+      if (
+        kind === Work.CALL &&
+        inline !== undefined &&
+        specs[env.cmds.get(slot, CmdField.SERVICE)]?.inline === true
+      ) {
+        yield* inline.serve(kind, slot, 0);
+        return;
+      }
+      if (!ring.push(kind, slot))
+        throw new InvariantError('dispatch ring full: sized below the command table');
+    },
+    cancelled(client: ClientInfo): void {
+      if (ring.length < ring.capacity / 2) ring.push(Work.CANCELLED, client.slot, client.id);
+    },
+    *complete(slot: number, rc: StatusCode, clientId?: number): Proc<void> {
+      const results =
+        clientId === undefined ? ({ kind: 'none' } as const) : { kind: 'connect' as const, clientId };
+      yield* hgcmCompletedWorker(env, readCommand(env.cmds, env.snaps, slot), rc, results);
+    },
+  };
+}
+
+/**
+ * Complete, with VERR_HGCM_INTERNAL, every listed command a dead pool worker had taken: its calls would
+ * otherwise never complete and their guests would wait forever. Returns how many were failed.
+ */
+export function* failOwnedCommands(env: HostEnv, workerId: number): Proc<number> {
+  let n = 0;
+  for (const slot of env.cmds.listedSlots()) {
+    if (env.cmds.get(slot, CmdField.OWNER) !== workerId + 1) continue;
+    const cmd = readCommand(env.cmds, env.snaps, slot);
+    if ((yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INTERNAL, { kind: 'none' })) === 'written')
+      n++;
+  }
+  return n;
 }

@@ -21,7 +21,7 @@ import { type GuestAddress, type Proc, tracedCall } from '../runtime/index.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';
-import { writePageListInfo, writeParm } from './parms.js';
+import { writePageListInfo, writeParm } from './hgcm-parms.js';
 import { ioctlHgcmCall, ioctlHgcmConnect, ioctlHgcmDisconnect, type Session } from './vboxguest.js';
 
 /** A parameter as a guest program passes it. Buffers are guest addresses (from `GuestContext.mem`). */

@@ -81,7 +81,12 @@ export const hgcmInternalCall = traced(
     const pre = preprocess(k, info, cbInfo, cParms, mode.user, bounces);
     if (typeof pre === 'number') return failed(pre, k, bounces);
     const cbReq = VMMDevHGCMCall.size + cParms * PARM + pre.extra;
-    const a = yield* grAlloc(k, cbReq, RequestType.HGCMCall64, requestorOf(mode));
+    // A user caller that did not say who it is gets USERMODE | USR_NOT_GIVEN.
+    const requestor =
+      mode.user && (mode.requestor & Requestor.USERMODE) === 0
+        ? Requestor.USERMODE | Requestor.USR_NOT_GIVEN
+        : mode.requestor;
+    const a = yield* grAlloc(k, cbReq, RequestType.HGCMCall64, requestor);
     if (typeof a === 'number') return failed(a, k, bounces);
     initCall(k, a.addr, info, cParms, pre.parms);
     k.stats.add('guest.calls');
@@ -97,13 +102,6 @@ export const hgcmInternalCall = traced(
 function failed(rc: StatusCode, k?: GuestKernel, bounces: readonly Allocation[] = []): CallReport {
   for (const b of bounces) k!.heap.free(b.addr);
   return { rc, sync: false, cancel: undefined, request: undefined, leakedBytes: 0 };
-}
-
-/** A user caller that did not say who it is gets USERMODE | USR_NOT_GIVEN. */
-function requestorOf(mode: CallMode): number {
-  return mode.user && (mode.requestor & Requestor.USERMODE) === 0
-    ? Requestor.USERMODE | Requestor.USR_NOT_GIVEN
-    : mode.requestor;
 }
 
 /**

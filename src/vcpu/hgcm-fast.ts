@@ -20,7 +20,7 @@ import { gpa, type GuestAddress, type Proc, tracedCall } from '../runtime/index.
 import { grAlloc, grPerform, requestDone } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { hgcmWait } from './hgcm-wait.js';
-import { writePageListInfo, writeParm } from './parms.js';
+import { writePageListInfo, writeParm } from './hgcm-parms.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a pre-built request: values, or a buffer in guest memory passed as a page list. */

@@ -1,7 +1,8 @@
-// VBOXHGCMCMD: a listed command as the host takes it over (VMMDevHGCM.cpp keeps the parsed guest
-// parameters in the command, so completion never parses the request again). The device validates a call
-// once and stores its parsed parameters in the snapshot arena beside the request's copy; the host reads
-// them back as a typed call. Written on the thread handling the port write, read on a host worker thread.
+// VBOXHGCMCMD: a listed command as the host takes it over. The device copies each HGCM request into a
+// shared arena once ("the full request is copied into a host buffer"), validates that copy, and for a call
+// stores the parsed parameters beside it (VMMDevHGCM.cpp keeps them in the command, so completion never
+// parses the request again); whichever host worker takes the command reads the same bytes and a typed
+// call back. Written on the thread handling the port write, read on a host worker thread.
 //
 //   call record, 32-bit words:  0 cParms   1 is64   2 dataBytes   3 runs in all
 //   4 + 11*i: parameter i = TYPE OFF SVC_TYPE VALUE32 VALUE64_LO VALUE64_HI SIZE DIR SIZE_FIELD FIRST_RUN RUNS
@@ -9,10 +10,55 @@
 //   SIZE_FIELD is the offset + 1 of the size field completion updates, or 0 for none.
 import { RequestType, type ParmTypeValue, type SvcParmTypeValue } from '../abi/index.js';
 import type { ClientTable } from '../hgcm/index.js';
-import { ByteView } from '../runtime/index.js';
+import { ByteView, SharedHeap, sabHeapBacking } from '../runtime/index.js';
 import { CmdField, type CommandTable } from './commands.js';
 import type { ParsedCall, ParsedParm, PhysRun } from './parse-call.js';
-import type { SnapshotArena } from './snapshots.js';
+
+/** The snapshot arena. */
+export class SnapshotArena {
+  readonly sab: SharedArrayBuffer;
+  private readonly heap: SharedHeap;
+  private readonly u8: Uint8Array;
+
+  private constructor(sab: SharedArrayBuffer, heap: SharedHeap) {
+    this.sab = sab;
+    this.heap = heap;
+    this.u8 = new Uint8Array(sab);
+  }
+
+  /** A new arena of `bytes` (rounded up to 16). */
+  static create(bytes: number): SnapshotArena {
+    const size = Math.ceil(bytes / 16) * 16 + 64;
+    const sab = new SharedArrayBuffer(size);
+    return new SnapshotArena(sab, SharedHeap.format(sabHeapBacking(sab), 0, size));
+  }
+
+  static attach(sab: SharedArrayBuffer): SnapshotArena {
+    return new SnapshotArena(sab, SharedHeap.attach(sabHeapBacking(sab), 0));
+  }
+
+  /** Room for `len` bytes, or undefined (the host's heap budget is exhausted: VERR_NO_MEMORY). */
+  alloc(len: number): number | undefined {
+    return this.heap.alloc(len)?.off;
+  }
+
+  free(off: number): void {
+    this.heap.free(off);
+  }
+
+  /** The bytes of a snapshot (a view; valid until freed). */
+  bytes(off: number, len: number): Uint8Array {
+    return this.u8.subarray(off, off + len);
+  }
+
+  view(off: number, len: number): ByteView {
+    return new ByteView(this.bytes(off, len));
+  }
+
+  get inUseBytes(): number {
+    return this.heap.stats().inUseBytes;
+  }
+}
 
 /** A listed command, as the device stored it. */
 export interface HgcmCommand {
@@ -41,18 +87,13 @@ const RUN_WORDS = 3;
 const NIL = 0xffffffff;
 const TWO_32 = 2 ** 32;
 
-/** Bytes of the record of `call`. */
-function recordBytes(call: ParsedCall): number {
-  const runs = call.parms.reduce((n, p) => n + p.runs.length, 0);
-  return 4 * (HEAD + PARM_WORDS * call.parms.length + RUN_WORDS * runs);
-}
-
 /**
  * Store a call's parsed parameters for command `slot` (the device, before it lists the command). False
  * when the arena has no room (the caller refuses the call with VERR_NO_MEMORY, as for the snapshot).
  */
 export function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number, call: ParsedCall): boolean {
-  const len = recordBytes(call);
+  const runs = call.parms.reduce((n, p) => n + p.runs.length, 0);
+  const len = 4 * (HEAD + PARM_WORDS * call.parms.length + RUN_WORDS * runs);
   const off = snaps.alloc(len);
   if (off === undefined) return false;
   const v = snaps.view(off, len);
@@ -60,7 +101,7 @@ export function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number
   v.setU32(0, call.parms.length);
   v.setU32(4, call.is64 ? 1 : 0);
   v.setU32(8, call.dataBytes);
-  v.setU32(12, len / 4 - HEAD - PARM_WORDS * call.parms.length);
+  v.setU32(12, runs);
   const runsAt = 4 * (HEAD + PARM_WORDS * call.parms.length);
   for (const [i, p] of call.parms.entries()) {
     const w = [

@@ -7,7 +7,7 @@ import type { ByteView, Clock, FaultTable, GuestMemory, Proc, StatsBlock, Tracer
 import type { DeviceBus } from './bus.js';
 import type { CancelMatch, CommandTable } from './commands.js';
 import type { PhysRun } from './parse-call.js';
-import type { SnapshotArena } from './snapshots.js';
+import type { SnapshotArena } from './command.js';
 
 /** The version GetHostVersion reports (VirtualBox 7.0.14 r161095 by default). */
 export interface HostVersion {

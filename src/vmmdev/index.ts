@@ -19,7 +19,7 @@ export { CmdField, CmdState, CommandTable } from './commands.js';
 export type { CancelMatch } from './commands.js';
 export { freeCommand, readCommand } from './command.js';
 export type { HgcmCommand } from './command.js';
-export { SnapshotArena } from './snapshots.js';
+export { SnapshotArena } from './command.js';
 export { parseHgcmCall } from './parse-call.js';
 export type { ParsedCall, ParsedParm, PhysRun } from './parse-call.js';
 export { ALL_HOST_FEATURES } from './requests/get-host-version.js';
