@@ -1,5 +1,5 @@
 // HGCM request layouts, parameter types and flags; models include/VBox/VMMDev.h,
-// include/VBox/VMMDevCoreTypes.h and include/VBox/hgcmsvc.h.
+// include/VBox/VMMDevCoreTypes.h and include/VBox/hgcmsvc.h. Data and pure functions, used on every thread.
 import { defineStruct } from './layout.js';
 import { PAGE_SIZE } from './vmmdev.js';
 

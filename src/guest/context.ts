@@ -1,6 +1,6 @@
 // What a guest program running on a vCPU gets: the high-level calls (connect / call / disconnect through a
 // VBoxGuest session) and the raw level (guest RAM, heaps, the port write, waiting on a request), so a
-// program can also build a request byte by byte from the ABI and submit it.
+// program can also build a request byte by byte from the ABI and submit it. Runs on its vCPU.
 import { RT_INDEFINITE_WAIT, statusName, type StatusCode } from '../abi/index.js';
 import { gpa, type GuestAddress, type GuestMemory, HeapError, type Proc } from '../runtime/index.js';
 import {

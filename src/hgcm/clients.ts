@@ -1,7 +1,7 @@
 // HGCM clients in shared memory (cf. HGCMClient and hgcmObjGenerateHandle in HGCMObjects.cpp): ids are
 // handed out from a global counter, increasing from 1 within 1..0x7FFFFFFF, and the slot of a client is
-// its id modulo the capacity, so a lookup is one probe. The device thread allocates and deletes; pool
-// workers finish connects and disconnects and count pending calls.
+// its id modulo the capacity, so a lookup is one probe. The thread handling a port write (a vCPU or the
+// device thread) allocates and deletes; host workers finish connects and disconnects and count pending calls.
 //
 //   word 0 LOCK   1 NEXT_ID   2 LIVE   16..16+MAX_SERVICES: live clients per service
 //   128 + 8*i: slot i = ID, STATE, SERVICE, PENDING, REQUESTOR

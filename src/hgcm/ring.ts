@@ -1,5 +1,6 @@
 // The dispatch ring: a bounded multi-producer multi-consumer queue in shared memory (Vyukov's design:
-// one sequence word per cell) carrying work from the device thread to the host pool workers.
+// one sequence word per cell) carrying work from the thread handling a port write (a vCPU, or the device
+// thread) to the host workers.
 //
 //   word 0 HEAD   next position to consume      word 2 BELL   bumped after every push; idle workers sleep here
 //        1 TAIL   next position to fill

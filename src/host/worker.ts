@@ -3,6 +3,7 @@
 // pool worker (a long-lived piscina task) or per sim host actor. Also the device's way here (its HostPort):
 // a listed command goes onto the ring, or, for an inline service's call, to a worker without a loop on the
 // thread handling the port write; and the failing of a dead pool worker's commands (main thread).
+// Runs on a host worker thread, the HostPort on the thread handling a port write.
 import { RT_FAILURE, Status, VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
 import {
   type ClientInfo,

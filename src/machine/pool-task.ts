@@ -1,5 +1,6 @@
 // The host pool's task: one long-lived HGCM service loop per piscina worker. It serves the dispatch ring
 // until a STOP item arrives, waiting with Atomics.waitAsync so that service timers keep firing.
+// Runs on a host pool worker (piscina).
 import type { MessagePort } from 'node:worker_threads';
 import { loadServices } from '../hgcm/index.js';
 import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/index.js';

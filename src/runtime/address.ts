@@ -1,5 +1,6 @@
 // Guest-physical addresses as a branded number: raw numbers from the guest become addresses only through
 // gpa(), which checks them (cf. vm-memory address.rs); GuestMemory takes an address and an offset.
+// Used on every thread.
 
 /** A guest-physical (= guest-linear, identity-mapped) address. Build with `gpa()`. */
 export type GuestAddress = number & { readonly __brand: 'GuestAddress' };

@@ -1,5 +1,6 @@
 // Guest RAM: the only code that touches the guest's SharedArrayBuffer (cf. vm-memory GuestMemory / Bytes).
 // Every access is bounds-checked and little-endian; atomics are at 4-byte aligned named addresses.
+// Used on every thread (each attaches its own GuestMemory over the one buffer).
 import type { FieldSpec, Struct } from '../abi/index.js';
 import type { GuestAddress } from './address.js';
 import { AtomicCell } from './atomic-cell.js';

@@ -2,6 +2,7 @@
 // pending commands, the dispatch ring's cells, the Shared Folders handles, waiters and mapping counters).
 // A table owns the words of its slots; the words before slot 0 are its owner's header, named in the
 // owner's layout diagram. Every access is an Atomics operation (sequentially consistent).
+// Used on every thread.
 import { AtomicCell, SharedWords } from './atomic-cell.js';
 
 /** `capacity` slots of `slotWords` words each, from word `base` of a shared block. */

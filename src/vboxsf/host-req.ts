@@ -2,7 +2,7 @@
 // models the 7.x additions' host requests (VbglR0SfHostReqReadPgLst / WritePgLst in
 // VBoxGuestR0LibSharedFolders.h) sent through VbglR0HGCMFastCall (vgdrvIoCtl_HGCMFastCall): no ioctl
 // checks, no bounce buffers, a non-interruptible wait without timeout. The host sees such buffers as
-// VBOX_HGCM_SVC_PARM_PAGES and reads or writes guest memory in place.
+// VBOX_HGCM_SVC_PARM_PAGES and reads or writes guest memory in place. Runs on the calling vCPU.
 import {
   HGCMFunctionParameter64,
   ParmType,

@@ -1,7 +1,7 @@
 // The guest-memory side of Shared Folders calls for the file API: SHFLSTRINGs, SHFLCREATEPARMS and I/O
 // buffers placed in program memory, I/O split into chunks and sent the way the mount asks (LinAddr,
 // a kernel PageList, or a no-bounce page list through a fast call); models the buffer handling of Linux
-// vboxsf (utils.c, file.c) around VBoxGuestR0LibSharedFolders.c.
+// vboxsf (utils.c, file.c) around VBoxGuestR0LibSharedFolders.c. Runs on the calling vCPU.
 import {
   SHFLCREATEPARMS,
   SHFLFSOBJINFO,

@@ -2,6 +2,7 @@
 // (vboxCall*) and Linux's vboxsf_wrappers.c. Every call builds its HGCM parameters from the SHFL table
 // (abi/shfl.ts): values as 32/64-bit parameters, buffers as LinAddr_In / _Out / LinAddr by the table's
 // direction (or as a kernel PageList when asked). Buffers are guest addresses, as upstream's pointers are.
+// Runs on the calling vCPU.
 import { ShflFn, shflFunction, type ShflFnValue, type StatusCode } from '../abi/index.js';
 import { type Proc, tracedCall } from '../runtime/index.js';
 import type { GuestLib, HgcmCallOptions, HgcmParm } from '../vcpu/index.js';

@@ -1,6 +1,6 @@
 // The one flat table from SHFL function number to handler, and the parameter checks every call gets first;
 // models the switch of svcCall (VBoxSharedFoldersSvc.cpp). To add a function: a row in abi/shfl.ts, a
-// handler in fn/<name>.ts (copy fn/close.ts), and one line here.
+// handler in fn/<name>.ts (copy fn/close.ts), and one line here. Runs on a host worker thread.
 import {
   SHFL_FUNCTIONS,
   ShflFn,

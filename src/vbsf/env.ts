@@ -1,6 +1,6 @@
 // What a SHFL function handler works with: the calling client, the shared tables, and the checks every
 // path or handle operation starts with; models vbsfBuildFullPath's root lookup and vbsfCheckHandleAccess
-// (vbsf.cpp).
+// (vbsf.cpp). Runs on a host worker thread.
 import { Status, type StatusCode } from '../abi/index.js';
 import type { ServiceContext } from '../hgcm/service-api.js';
 import type { ClientData } from './client.js';

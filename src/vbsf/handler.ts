@@ -1,5 +1,6 @@
 // The shape of a SHFL function handler (one per file in fn/) and the typed view of its parameters after
 // dispatch checked their count and types against the SHFL table; models the per-case blocks of svcCall.
+// Runs on a host worker thread.
 import { SHFL_HANDLE_NIL, SHFL_HANDLE_ROOT, Status, type StatusCode } from '../abi/index.js';
 import type {
   SvcCall,

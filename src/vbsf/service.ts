@@ -1,7 +1,7 @@
 // The "VBoxSharedFolders" HGCM service on real host directories; models VBoxSharedFoldersSvc.cpp: the
 // limits set at load, svcConnect, svcDisconnect and svcCall. Every call runs synchronously on the pool
 // worker that picked it up (only WAIT_FOR_MAPPINGS_CHANGES completes later); the state all workers share
-// is in `sharedBytes` and the clients' slots, formatted by init().
+// is in `sharedBytes` and the clients' slots, formatted by init(). Runs on a host worker thread.
 import { Status } from '../abi/index.js';
 import { defineService, type ServiceContext } from '../hgcm/service-api.js';
 import { ConfigError } from '../runtime/index.js';

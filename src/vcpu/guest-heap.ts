@@ -1,6 +1,7 @@
 // Guest allocators over guest RAM: VbglR0PhysHeap (requests, bounce buffers; models
 // VBoxGuestR0LibPhysHeap.cpp) and the memory programs keep their buffers in. Both can quarantine a block:
 // a leaked request (and, in strict leak scope, what it references) is never handed out again.
+// Runs on a vCPU (the main thread formats the heaps once).
 import {
   type FreeResult,
   gpa,

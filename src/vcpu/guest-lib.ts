@@ -1,6 +1,7 @@
 // The guest API programs use, as step machines: connect, call and disconnect through a VBoxGuest session,
 // the way a guest program does through /dev/vboxguest (it builds a VBGLIOCHGCMCALL in its own memory and
 // the driver takes it from there). GuestContext runs these on a real vCPU; sim programs yield* them.
+// Runs on the calling vCPU.
 import {
   HGCMFunctionParameter64,
   ParmDirection,

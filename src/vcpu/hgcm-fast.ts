@@ -1,7 +1,7 @@
 // Pre-built HGCM requests and the fast call; models VbglR0HGCMFastCall (VBoxGuestR0LibHGCM.cpp) and the
 // IDC fast-call path of VBoxGuest: a kernel caller keeps its own VMMDevHGCMCall64 (buffers described by
 // page lists in place), performs it directly and waits, non-interruptibly and without a timeout, for DONE.
-// No per-call allocation, no ioctl copy: the fastest way through the call path.
+// No per-call allocation, no ioctl copy: the fastest way through the call path. Runs on the calling vCPU.
 import {
   HGCMFunctionParameter64,
   ParmDirection,

@@ -1,6 +1,7 @@
 // The guest kernel a vCPU runs the guest library in: its memory, its port to the device, the heaps,
 // the library's configuration, and the driver's one-time initialisation (cf. vbg_core_init /
 // VBoxGuest's vgdrvInitDevExt: report the guest, read the host version, allocate fixed requests).
+// Runs on its vCPU.
 import {
   RequestType,
   Requestor,

@@ -1,6 +1,7 @@
 // The VBoxGuest driver's HGCM ioctls and sessions; models vgdrvIoCtl_HGCMConnect, vgdrvIoCtl_HGCMDisconnect,
 // vgdrvIoCtl_HGCMCallInner (VBoxGuest.cpp) and VbglR0HGCMInternalConnect/Disconnect. A session is one open
 // of the device: its 64 client-id slots live in guest RAM so any vCPU running the session's threads sees them.
+// Runs on the calling vCPU.
 import {
   HGCMServiceLocation,
   HGCM_SERVICE_NAME_MAX,

@@ -1,5 +1,7 @@
 // The device bus: VMMDev's shared state, the event/IRQ logic (vmmdevNotifyGuestWorker, vmmdevMaybeSetIRQ,
 // vmmdevFastRequestIrqAck, VMMDevCtlSetGuestFilterMask) and the port API handed to vCPUs; models VMMDev.cpp.
+// The device side runs on the thread handling a port write and, raising the HGCM event, on host workers;
+// a VcpuBus runs on its vCPU.
 import { VmmDevEvent } from '../abi/index.js';
 import {
   AtomicCell,

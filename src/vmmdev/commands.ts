@@ -1,5 +1,5 @@
 // The pending HGCM command list (cf. listHGCMCmd and VBOXHGCMCMD in VMMDevHGCM.cpp), in shared memory so
-// the device thread (enlist, cancel) and the pool workers (completion) meet under one lock.
+// the thread handling a port write (enlist, cancel) and the host workers (completion) meet under one lock.
 //
 // Upstream's rule, kept here in one place: cancel = lock, find (first match by guest-physical address,
 // newest first), mark cancelled, unlock; completion = lock, remove, unlock, THEN check the mark, and a

@@ -1,6 +1,7 @@
-// The VMMDev device thread: wait on the doorbell, handle every pending port write, acknowledge it.
-// Models vmmdevRequestHandler (header checks, the additions gate, the one copy of the request, write-back)
-// and vmmdevReqDispatcher (one handler per request type, in requests/).
+// VMMDev's request handling; models vmmdevRequestHandler (header checks, the additions gate, the one copy
+// of the request, write-back) and vmmdevReqDispatcher (one handler per request type, in requests/). Runs on
+// the thread handling a port write: the vCPU that wrote it, under the device's request lock (device
+// 'emt', as an EMT runs its `out`), or the device thread, which waits on the doorbell (device 'thread').
 import {
   RequestType,
   Status,

@@ -1,6 +1,7 @@
 // Files on node:fs the IPRT way; models RTFileOpenEx, RTFileReadAt, RTFileWriteAt, RTFileWrite,
 // RTFileSetSize, RTFileQueryInfo, RTFileSetTimes, RTFileSetMode, RTFileFlush and RTFileClose
 // (Runtime/r3/posix/fileio-posix.cpp). Offsets and sizes are BigInt; every failure is a status, never a throw.
+// Runs on a host worker thread (the Shared Folders service calls it).
 import * as fs from 'node:fs';
 import { Status, type StatusCode } from '../../abi/index.js';
 import { atCall, tryFs } from './at.js';
