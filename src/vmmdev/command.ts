@@ -1,8 +1,9 @@
-// VBOXHGCMCMD: a listed command as the host takes it over. The device copies each HGCM request into a
-// shared arena once ("the full request is copied into a host buffer"), validates that copy, and for a call
-// stores the parsed parameters beside it (VMMDevHGCM.cpp keeps them in the command, so completion never
-// parses the request again); whichever host worker takes the command reads the same bytes and a typed
-// call back. Written on the thread handling the port write, read on a host worker thread.
+// VBOXHGCMCMD: a command from its listing by the device to its release by the host. The device copies each
+// HGCM request into a shared arena once ("the full request is copied into a host buffer"), validates that
+// copy, stores a call's parsed parameters beside it (VMMDevHGCM.cpp keeps them in the command, so completion
+// never parses the request again) and lists the command (vmmdevR3HgcmCmdAlloc + vmmdevR3HgcmAddCommand);
+// whichever host worker takes it reads the same bytes and a typed call back, and frees it
+// (vmmdevR3HgcmCmdFree). Written on the thread handling the port write, read on a host worker thread.
 //
 //   call record, 32-bit words:  0 cParms   1 is64   2 dataBytes   3 runs in all
 //   4 + 11*i: parameter i = TYPE OFF SVC_TYPE VALUE32 VALUE64_LO VALUE64_HI SIZE DIR SIZE_FIELD FIRST_RUN RUNS
@@ -10,8 +11,9 @@
 //   SIZE_FIELD is the offset + 1 of the size field completion updates, or 0 for none.
 import { RequestType, type ParmTypeValue, type SvcParmTypeValue } from '../abi/index.js';
 import type { ClientTable } from '../hgcm/index.js';
-import { ByteView, SharedHeap, sabHeapBacking } from '../runtime/index.js';
+import { ByteView, SharedHeap, point, sabHeapBacking, type Proc } from '../runtime/index.js';
 import { CmdField, type CommandTable } from './commands.js';
+import type { DeviceEnv, RequestCtx } from './device-env.js';
 import type { ParsedCall, ParsedParm, PhysRun } from './parse-call.js';
 
 /** The snapshot arena. */
@@ -91,7 +93,7 @@ const TWO_32 = 2 ** 32;
  * Store a call's parsed parameters for command `slot` (the device, before it lists the command). False
  * when the arena has no room (the caller refuses the call with VERR_NO_MEMORY, as for the snapshot).
  */
-export function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number, call: ParsedCall): boolean {
+function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number, call: ParsedCall): boolean {
   const runs = call.parms.reduce((n, p) => n + p.runs.length, 0);
   const len = 4 * (HEAD + PARM_WORDS * call.parms.length + RUN_WORDS * runs);
   const off = snaps.alloc(len);
@@ -128,6 +130,49 @@ export function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number
   cmds.set(slot, CmdField.CALL_OFF, off);
   cmds.set(slot, CmdField.CALL_LEN, len);
   return true;
+}
+
+/** Fields a handler sets on a new command. */
+export interface CommandFields {
+  readonly clientSlot: number;
+  readonly clientId: number;
+  readonly service: number;
+  readonly fn: number;
+}
+
+/**
+ * Reserve a command slot for the request, fill it (a call's parsed parameters too) and put it on the
+ * pending list (newest first). The command owns the request's snapshot from here on. Undefined when the
+ * table or the snapshot arena is full (VERR_NO_MEMORY: upstream's heap budget).
+ */
+export function* addCommand(
+  dev: DeviceEnv,
+  req: RequestCtx,
+  f: CommandFields,
+  call?: ParsedCall,
+): Proc<number | undefined> {
+  const slot = dev.cmds.reserve();
+  if (slot === undefined) return undefined;
+  const c = dev.cmds;
+  if (call !== undefined && !storeCall(c, dev.snaps, slot, call)) {
+    c.release(slot);
+    return undefined;
+  }
+  c.set(slot, CmdField.PHYS, req.phys);
+  c.set(slot, CmdField.TYPE, req.type);
+  c.set(slot, CmdField.SNAP_OFF, req.snapOff);
+  c.set(slot, CmdField.SNAP_LEN, req.size);
+  c.set(slot, CmdField.VCPU, req.vcpu);
+  c.set(slot, CmdField.CLIENT_SLOT, f.clientSlot);
+  c.set(slot, CmdField.CLIENT_ID, f.clientId);
+  c.set(slot, CmdField.SERVICE, f.service);
+  c.set(slot, CmdField.FUNCTION, f.fn);
+  c.set(slot, CmdField.TRACED, dev.tracer.active ? 1 : 0);
+  dev.auditor?.onEnlist(slot, req.phys);
+  dev.bus.enableHgcmEvents();
+  yield point('device.enlist', req.phys, c.get(slot, CmdField.ID));
+  yield* c.enlist(slot);
+  return slot;
 }
 
 /** The command in `slot`, typed (the host, when it takes the command over). */

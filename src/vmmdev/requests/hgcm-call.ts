@@ -6,7 +6,7 @@ import { Work } from '../../hgcm/index.js';
 import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { parseHgcmCall } from '../parse-call.js';
-import { addCommand } from './hgcm-common.js';
+import { addCommand } from '../command.js';
 
 /** Call: parameters first (first failing one wins), then the client, then the command table. */
 export function* hgcmCall(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {

@@ -5,7 +5,7 @@ import { Work } from '../../hgcm/index.js';
 import type { Proc } from '../../runtime/index.js';
 import { CmdField } from '../commands.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
-import { addCommand } from './hgcm-common.js';
+import { addCommand } from '../command.js';
 
 /** The NUL-terminated service name in the location, or undefined if there is no NUL in 128 bytes. */
 export function serviceName(req: RequestCtx): string | undefined {

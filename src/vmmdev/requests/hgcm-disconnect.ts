@@ -4,7 +4,7 @@ import { Status, VMMDevHGCMDisconnect } from '../../abi/index.js';
 import { ClientState, Work } from '../../hgcm/index.js';
 import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
-import { addCommand } from './hgcm-common.js';
+import { addCommand } from '../command.js';
 
 /** Disconnect: size >= 36; client id 0 is refused in the header, an unknown id asynchronously. */
 export function* hgcmDisconnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
