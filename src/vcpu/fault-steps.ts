@@ -4,7 +4,7 @@
 // (a value import would be a cycle). Runs wherever those steps run: the calling vCPU.
 import { Status, VMMDevHGCMRequestHeader, HgcmReqFlag } from '../abi/index.js';
 import type { FaultVariants } from '../runtime/index.js';
-import type { CallSteps } from './hgcm-call.js';
+import type { CallSteps, DoCallResult } from './hgcm-call.js';
 import type { CancelSteps } from './hgcm-cancel.js';
 import { requestDone } from './gr.js';
 import type { WaitSteps } from './hgcm-wait.js';
@@ -27,16 +27,22 @@ export const CALL_FAULTS: FaultVariants<CallSteps> = {
     },
   }),
   // The request is freed as soon as the wait ends, before the cancel (the host may still hold it: ABA on
-  // its address); nothing is copied back or freed afterwards.
-  'free-before-cancel': (s) => ({
-    *cancelAfterWait(k, req, w, cbReq, fn, cParms) {
-      k.heap.free(req);
-      return yield* s.cancelAfterWait(k, req, w, cbReq, fn, cParms);
-    },
-    *finish() {
-      return 0;
-    },
-  }),
+  // its address); for such a call nothing is copied back or freed afterwards.
+  'free-before-cancel': (s) => {
+    const freedEarly = new WeakSet<DoCallResult>();
+    return {
+      *cancelAfterWait(k, req, w, cbReq, fn, cParms) {
+        k.heap.free(req);
+        const r = yield* s.cancelAfterWait(k, req, w, cbReq, fn, cParms);
+        freedEarly.add(r);
+        return r;
+      },
+      *finish(k, a, info, parms, bounces, done, leaky) {
+        if (freedEarly.has(done)) return 0;
+        return yield* s.finish(k, a, info, parms, bounces, done, leaky);
+      },
+    };
+  },
 };
 
 /** Faults of the wait and the ISR (hgcm-wait.ts). */
