@@ -93,7 +93,7 @@ const TWO_32 = 2 ** 32;
  * Store a call's parsed parameters for command `slot` (the device, before it lists the command). False
  * when the arena has no room (the caller refuses the call with VERR_NO_MEMORY, as for the snapshot).
  */
-function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number, call: ParsedCall): boolean {
+export function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number, call: ParsedCall): boolean {
   const runs = call.parms.reduce((n, p) => n + p.runs.length, 0);
   const len = 4 * (HEAD + PARM_WORDS * call.parms.length + RUN_WORDS * runs);
   const off = snaps.alloc(len);
