@@ -25,16 +25,16 @@ export type {
 } from './vcpu/index.js';
 export { O } from './vboxsf/index.js';
 export type { SfDirent, SfMountOptions } from './vboxsf/index.js';
-export { defineService } from './hgcm/index.js';
+export { defineService } from './hgcm/service-api.js';
 export type {
   ClientRef,
   GuestPages,
   HgcmService,
-  ServiceConfig,
   ServiceContext,
   SvcCall,
   SvcParm,
-} from './hgcm/index.js';
+} from './hgcm/service-api.js';
+export type { ServiceConfig } from './hgcm/index.js';
 export {
   COUNTERS,
   FAULT_NAMES,

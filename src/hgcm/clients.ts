@@ -38,30 +38,13 @@ export interface ClientInfo {
 }
 
 /** The client table. */
-export class ClientTable {
-  readonly capacity: number;
-  private readonly slots: SlotTable;
-  /** The whole block; the header words are named in the diagram above. */
-  readonly words: SharedWords;
+export class ClientTable extends SlotTable {
+  static readonly HEADER = HEADER;
+  static readonly SLOT_WORDS = SLOT_WORDS;
 
-  private constructor(slots: SlotTable) {
-    this.slots = slots;
-    this.words = slots.words;
-    this.capacity = slots.capacity;
-  }
-
-  static create(capacity: number): ClientTable {
-    const slots = SlotTable.create(HEADER, SLOT_WORDS, capacity);
-    slots.words.store(NEXT_ID, 1);
-    return new ClientTable(slots);
-  }
-
-  static attach(sab: SharedArrayBuffer): ClientTable {
-    return new ClientTable(SlotTable.attach(sab, HEADER, SLOT_WORDS));
-  }
-
-  get sab(): SharedArrayBuffer {
-    return this.slots.sab;
+  /** The table over a block of its layout (see create and attach). */
+  constructor(words: SharedWords) {
+    super(words, HEADER, SLOT_WORDS);
   }
 
   /** Live clients of a service. */
@@ -78,15 +61,16 @@ export class ClientTable {
     lockSync(w.cell(LOCK));
     try {
       if (w.load(PER_SERVICE + service) >= maxClients) return undefined;
-      let id = w.load(NEXT_ID);
+      // NEXT_ID 0: no client yet; ids start at 1.
+      let id = w.load(NEXT_ID) || 1;
       for (let tries = 0; tries < this.capacity; tries++) {
         const slot = id % this.capacity;
-        if (this.slots.get(slot, F.STATE) === ClientState.FREE) {
-          this.slots.set(slot, F.ID, id);
-          this.slots.set(slot, F.SERVICE, service);
-          this.slots.set(slot, F.PENDING, 0);
-          this.slots.set(slot, F.REQUESTOR, requestor | 0);
-          this.slots.set(slot, F.STATE, ClientState.CONNECTING);
+        if (this.get(slot, F.STATE) === ClientState.FREE) {
+          this.set(slot, F.ID, id);
+          this.set(slot, F.SERVICE, service);
+          this.set(slot, F.PENDING, 0);
+          this.set(slot, F.REQUESTOR, requestor | 0);
+          this.set(slot, F.STATE, ClientState.CONNECTING);
           w.store(NEXT_ID, nextId(id));
           w.add(LIVE, 1);
           w.add(PER_SERVICE + service, 1);
@@ -104,12 +88,12 @@ export class ClientTable {
   lookup(id: number, state: number = ClientState.CONNECTED): ClientInfo | undefined {
     if (!Number.isInteger(id) || id <= 0 || id > MAX_CLIENT_ID) return undefined;
     const slot = id % this.capacity;
-    if (this.slots.get(slot, F.ID) !== id || this.slots.get(slot, F.STATE) !== state) return undefined;
+    if (this.get(slot, F.ID) !== id || this.get(slot, F.STATE) !== state) return undefined;
     return {
       slot,
       id,
-      service: this.slots.get(slot, F.SERVICE),
-      requestor: this.slots.get(slot, F.REQUESTOR) >>> 0,
+      service: this.get(slot, F.SERVICE),
+      requestor: this.get(slot, F.REQUESTOR) >>> 0,
     };
   }
 
@@ -117,15 +101,15 @@ export class ClientTable {
   at(slot: number): ClientInfo & { state: number } {
     return {
       slot,
-      id: this.slots.get(slot, F.ID),
-      service: this.slots.get(slot, F.SERVICE),
-      requestor: this.slots.get(slot, F.REQUESTOR) >>> 0,
-      state: this.slots.get(slot, F.STATE),
+      id: this.get(slot, F.ID),
+      service: this.get(slot, F.SERVICE),
+      requestor: this.get(slot, F.REQUESTOR) >>> 0,
+      state: this.get(slot, F.STATE),
     };
   }
 
   setState(slot: number, state: number): void {
-    this.slots.set(slot, F.STATE, state);
+    this.set(slot, F.STATE, state);
   }
 
   /** Release a slot (after a failed connect or a finished disconnect). */
@@ -133,10 +117,10 @@ export class ClientTable {
     const w = this.words;
     lockSync(w.cell(LOCK));
     try {
-      if (this.slots.get(slot, F.STATE) === ClientState.FREE) return;
-      w.add(PER_SERVICE + this.slots.get(slot, F.SERVICE), -1);
+      if (this.get(slot, F.STATE) === ClientState.FREE) return;
+      w.add(PER_SERVICE + this.get(slot, F.SERVICE), -1);
       w.add(LIVE, -1);
-      this.slots.set(slot, F.STATE, ClientState.FREE);
+      this.set(slot, F.STATE, ClientState.FREE);
     } finally {
       unlockSync(w.cell(LOCK));
     }
@@ -144,26 +128,26 @@ export class ClientTable {
 
   /** Count a new pending call; false (nothing counted) if the client already has `max`. */
   beginCall(slot: number, max: number): boolean {
-    const prev = this.slots.add(slot, F.PENDING, 1);
+    const prev = this.add(slot, F.PENDING, 1);
     if (prev < max) return true;
-    this.slots.add(slot, F.PENDING, -1);
+    this.add(slot, F.PENDING, -1);
     return false;
   }
 
   /** A pending call of the client finished. */
   endCall(slot: number): void {
-    this.slots.add(slot, F.PENDING, -1);
+    this.add(slot, F.PENDING, -1);
   }
 
   pendingCalls(slot: number): number {
-    return this.slots.get(slot, F.PENDING);
+    return this.get(slot, F.PENDING);
   }
 
   /** Every client in state CONNECTED or CONNECTING (for shutdown and audits). */
   liveSlots(): number[] {
     const out: number[] = [];
     for (let i = 0; i < this.capacity; i++) {
-      if (this.slots.get(i, F.STATE) !== ClientState.FREE) out.push(i);
+      if (this.get(i, F.STATE) !== ClientState.FREE) out.push(i);
     }
     return out;
   }

@@ -8,16 +8,5 @@ export { buildRegistry, builtinServiceModule, loadService, loadServices } from '
 export type { ServiceConfig, ServiceSpec } from './registry.js';
 export { DispatchRing, Work } from './ring.js';
 export type { WorkItem, WorkKind } from './ring.js';
-export { defineService } from './service.js';
-export type {
-  ClientRef,
-  GuestPages,
-  HgcmService,
-  ServiceContext,
-  SvcCall,
-  SvcParm,
-  SvcParmPages,
-  SvcParmPtr,
-  SvcParmU32,
-  SvcParmU64,
-} from './service.js';
+// What the host side needs of the service interface (services themselves import ./service-api.ts).
+export type { GuestPages, HgcmService, ServiceContext, SvcCall, SvcParm } from './service.js';

@@ -6,7 +6,7 @@
 //        1 TAIL   next position to fill
 //   16 + 4*i: cell i = SEQ, KIND, ARG, ARG2 (cells: a power of two)
 // Positions are int32 counters compared by signed difference, so they may wrap.
-import { type AtomicCell, type SharedWords, SlotTable } from '../runtime/index.js';
+import { type AtomicCell, SharedWords, SlotTable } from '../runtime/index.js';
 
 const HEAD = 0;
 const TAIL = 1;
@@ -64,13 +64,13 @@ export class DispatchRing {
   static create(capacity: number): DispatchRing {
     let cap = 2;
     while (cap < capacity) cap *= 2;
-    const cells = SlotTable.create(HEADER, CELL_WORDS, cap);
+    const cells = new SlotTable(SharedWords.create(HEADER + CELL_WORDS * cap), HEADER, CELL_WORDS, cap);
     for (let i = 0; i < cap; i++) cells.set(i, C.SEQ, i);
     return new DispatchRing(cells);
   }
 
   static attach(sab: SharedArrayBuffer): DispatchRing {
-    return new DispatchRing(SlotTable.attach(sab, HEADER, CELL_WORDS));
+    return new DispatchRing(new SlotTable(new SharedWords(sab), HEADER, CELL_WORDS));
   }
 
   get sab(): SharedArrayBuffer {

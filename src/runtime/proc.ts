@@ -197,19 +197,28 @@ export function blockOn(e: WaitEffect, opts: ThreadExecOptions): WaitOutcome {
   }
 }
 
-/** Run a step machine to completion on this thread, blocking in Atomics.wait. */
-export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
-  let input: WaitOutcome | undefined;
+/**
+ * Step `proc` on with `input`, through its points (each handed to opts.onPoint), to its next wait or its
+ * end: what both real-thread executors do between two waits.
+ */
+function toNextWait<T>(
+  proc: Proc<T>,
+  input: WaitOutcome | undefined,
+  opts: ThreadExecOptions,
+): { readonly done: true; readonly value: T } | { readonly done: false; readonly value: WaitEffect } {
   for (;;) {
     const r = proc.next(input);
-    if (r.done === true) return r.value;
-    const e = r.value;
-    if (e.k === 'point') {
-      opts.onPoint?.(e);
-      input = undefined;
-    } else {
-      input = blockOn(e, opts);
-    }
+    if (r.done === true) return r;
+    if (r.value.k === 'wait') return { done: false, value: r.value };
+    opts.onPoint?.(r.value);
+    input = undefined;
+  }
+}
+
+/** Run a step machine to completion on this thread, blocking in Atomics.wait. */
+export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
+  for (let r = toNextWait(proc, undefined, opts); ; r = toNextWait(proc, blockOn(r.value, opts), opts)) {
+    if (r.done) return r.value;
   }
 }
 
@@ -232,17 +241,12 @@ export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Prom
 
 /** Run a step machine on this thread without blocking its event loop (pool workers: timers keep firing). */
 export async function runAsync<T>(proc: Proc<T>, opts: ThreadExecOptions): Promise<T> {
-  let input: WaitOutcome | undefined;
-  for (;;) {
-    const r = proc.next(input);
-    if (r.done === true) return r.value;
-    const e = r.value;
-    if (e.k === 'point') {
-      opts.onPoint?.(e);
-      input = undefined;
-    } else {
-      input = await blockOnAsync(e, opts);
-    }
+  for (
+    let r = toNextWait(proc, undefined, opts);
+    ;
+    r = toNextWait(proc, await blockOnAsync(r.value, opts), opts)
+  ) {
+    if (r.done) return r.value;
   }
 }
 

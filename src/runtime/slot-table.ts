@@ -5,6 +5,14 @@
 // Used on every thread.
 import { AtomicCell, SharedWords } from './atomic-cell.js';
 
+/** A table class built on SlotTable: its layout, and a constructor over a whole block. */
+export interface SlotTableClass<T> {
+  new (words: SharedWords): T;
+  /** Words of the owner's header, before slot 0. */
+  readonly HEADER: number;
+  readonly SLOT_WORDS: number;
+}
+
 /** `capacity` slots of `slotWords` words each, from word `base` of a shared block. */
 export class SlotTable {
   /** The whole block: the owner's header words, then the slots. */
@@ -29,14 +37,14 @@ export class SlotTable {
     this.capacity = capacity;
   }
 
-  /** A zeroed block of `header` words followed by `capacity` slots. */
-  static create(header: number, slotWords: number, capacity: number): SlotTable {
-    return new SlotTable(SharedWords.create(header + slotWords * capacity), header, slotWords, capacity);
+  /** A new zeroed table of the class it is called on (`ClientTable.create(n)`): header, then `capacity` slots. */
+  static create<T>(this: SlotTableClass<T>, capacity: number): T {
+    return new this(SharedWords.create(this.HEADER + this.SLOT_WORDS * capacity));
   }
 
-  /** The table another thread created with `create(header, slotWords, ...)`. */
-  static attach(sab: SharedArrayBuffer, header: number, slotWords: number): SlotTable {
-    return new SlotTable(new SharedWords(sab), header, slotWords);
+  /** The table of the class it is called on that another thread created (`ClientTable.attach(sab)`). */
+  static attach<T>(this: SlotTableClass<T>, sab: SharedArrayBuffer): T {
+    return new this(new SharedWords(sab));
   }
 
   get sab(): SharedArrayBuffer {

@@ -1,7 +1,8 @@
 // The deterministic executor: Sim, its strategies (random, PCT, replay), the bounded DFS, Chrome export.
-export { Sim, randomStrategy } from './sim.js';
+export { Sim } from './sim.js';
 export {
   DivergenceError,
+  randomStrategy,
   firstStrategy,
   guidedStrategy,
   pctStrategy,

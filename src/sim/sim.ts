@@ -16,18 +16,6 @@ import {
 } from '../runtime/index.js';
 import type { SimOptions, SimResult, Strategy, TraceStep } from './types.js';
 
-export type {
-  SimObserver,
-  SimOptions,
-  SimResult,
-  StepEvent,
-  Strategy,
-  TimeProfile,
-  TraceStep,
-  WaitSemantics,
-} from './types.js';
-export { randomStrategy } from './strategies.js';
-
 interface Actor {
   readonly id: string;
   readonly proc: Proc<unknown>;

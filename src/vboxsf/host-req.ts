@@ -13,12 +13,11 @@ import {
   type StatusCode,
 } from '../abi/index.js';
 import { gpa, type Proc, tracedCall } from '../runtime/index.js';
-import { doCall, type GuestKernel, prepareCall } from '../vcpu/index.js';
+import { doCall, type GuestKernel, prepareCall, type ValueParm } from '../vcpu/index.js';
 
 /** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
 export type SfFastParm =
-  | { readonly type: 'u32'; readonly value: number }
-  | { readonly type: 'u64'; readonly value: bigint }
+  | ValueParm
   | {
       readonly type: 'pages';
       readonly addr: number;
@@ -93,50 +92,34 @@ export const sfFastCall = tracedCall(
   },
 );
 
-/** VbglR0SfHostReqReadPgLst / WritePgLst: move `size` bytes between the file at `offset` and guest memory. */
-function* pagesIo(
-  k: GuestKernel,
-  fn: typeof ShflFn.READ | typeof ShflFn.WRITE,
-  clientId: number,
-  root: number,
-  handle: bigint,
-  offset: bigint,
-  addr: number,
-  size: number,
-): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
-  const r = yield* sfFastCall(k, clientId, fn, [
-    { type: 'u32', value: root },
-    { type: 'u64', value: handle },
-    { type: 'u64', value: offset },
-    { type: 'u32', value: size },
-    { type: 'pages', addr, size, dir: fn === ShflFn.READ ? 'out' : 'in' },
-  ]);
-  return { rc: r.rc, count: Number(r.out[3] ?? 0), offset: BigInt(r.out[2] ?? 0n) };
+/**
+ * VbglR0SfHostReqReadPgLst / WritePgLst for `fn`: move `size` bytes between the file at `offset` and guest
+ * memory at `addr`, as a no-bounce page list; the count moved and, for a write, where the host says the
+ * file position ended.
+ */
+function pagesIo(fn: typeof ShflFn.READ | typeof ShflFn.WRITE) {
+  return function* (
+    k: GuestKernel,
+    clientId: number,
+    root: number,
+    handle: bigint,
+    offset: bigint,
+    addr: number,
+    size: number,
+  ): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
+    const r = yield* sfFastCall(k, clientId, fn, [
+      { type: 'u32', value: root },
+      { type: 'u64', value: handle },
+      { type: 'u64', value: offset },
+      { type: 'u32', value: size },
+      { type: 'pages', addr, size, dir: fn === ShflFn.READ ? 'out' : 'in' },
+    ]);
+    return { rc: r.rc, count: Number(r.out[3] ?? 0), offset: BigInt(r.out[2] ?? 0n) };
+  };
 }
 
 /** VbglR0SfHostReqReadPgLst: read `size` bytes at `offset` straight into guest memory at `addr`. */
-export function* vboxCallReadPages(
-  k: GuestKernel,
-  clientId: number,
-  root: number,
-  handle: bigint,
-  offset: bigint,
-  addr: number,
-  size: number,
-): Proc<{ rc: StatusCode; count: number }> {
-  const r = yield* pagesIo(k, ShflFn.READ, clientId, root, handle, offset, addr, size);
-  return { rc: r.rc, count: r.count };
-}
+export const vboxCallReadPages = pagesIo(ShflFn.READ);
 
 /** VbglR0SfHostReqWritePgLst: write `size` bytes from guest memory at `addr`. */
-export function* vboxCallWritePages(
-  k: GuestKernel,
-  clientId: number,
-  root: number,
-  handle: bigint,
-  offset: bigint,
-  addr: number,
-  size: number,
-): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
-  return yield* pagesIo(k, ShflFn.WRITE, clientId, root, handle, offset, addr, size);
-}
+export const vboxCallWritePages = pagesIo(ShflFn.WRITE);

@@ -22,13 +22,12 @@ import { type GuestAddress, type Proc, tracedCall } from '../runtime/index.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';
-import { writePageListInfo, writeParm } from './hgcm-parms.js';
+import { type ValueParm, writePageListInfo, writeParm } from './hgcm-parms.js';
 import { ioctlHgcmCall, ioctlHgcmConnect, ioctlHgcmDisconnect, type Session } from './vboxguest.js';
 
 /** A parameter as a guest program passes it. Buffers are guest addresses (from `GuestContext.mem`). */
 export type HgcmParm =
-  | { readonly type: 'u32'; readonly value: number }
-  | { readonly type: 'u64'; readonly value: bigint }
+  | ValueParm
   /** LinAddr_In / LinAddr_Out / LinAddr (kernel sessions may add `locked` for the LinAddr_Locked* types). */
   | {
       readonly type: 'in' | 'out' | 'inout';
@@ -45,10 +44,7 @@ export type HgcmParm =
     };
 
 /** A parameter after the call: values as the host left them; buffer sizes as reported back. */
-export type HgcmParmOut =
-  | { readonly type: 'u32'; readonly value: number }
-  | { readonly type: 'u64'; readonly value: bigint }
-  | { readonly type: 'buffer'; readonly size: number };
+export type HgcmParmOut = ValueParm | { readonly type: 'buffer'; readonly size: number };
 
 /** How to wait. Defaults: forever, interruptible (VBGL_HGCM_HDR_INIT). */
 export interface HgcmCallOptions {

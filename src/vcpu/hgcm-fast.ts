@@ -20,14 +20,12 @@ import { gpa, type GuestAddress, type Proc, tracedCall } from '../runtime/index.
 import { grAlloc, grPerform, requestDone } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { hgcmWait } from './hgcm-wait.js';
-import { writePageListInfo, writeParm } from './hgcm-parms.js';
+import { type ValueParm, writePageListInfo, writeParm } from './hgcm-parms.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a pre-built request: values, or a buffer in guest memory passed as a page list. */
 export type FastParm =
-  | { readonly type: 'u32'; readonly value: number }
-  | { readonly type: 'u64'; readonly value: bigint }
-  | { readonly type: 'in' | 'out' | 'inout'; readonly addr: number; readonly size: number };
+  ValueParm | { readonly type: 'in' | 'out' | 'inout'; readonly addr: number; readonly size: number };
 
 const PARM = HGCMFunctionParameter64.size;
 const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;

@@ -32,6 +32,10 @@ const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
 const TWO_32 = 2 ** 32;
 
+/** A 32- or 64-bit value parameter, as callers pass it and read it back. */
+export type ValueParm =
+  { readonly type: 'u32'; readonly value: number } | { readonly type: 'u64'; readonly value: bigint };
+
 /** Parameter types whose buffer is described by an HGCMPageListInfo after the parameters. */
 export type PageListParmType =
   typeof ParmType.PageList | typeof ParmType.ContiguousPageList | typeof ParmType.NoBouncePageList;

@@ -19,3 +19,4 @@ export type { HgcmWaitResult } from './hgcm-wait.js';
 export type { CancelOutcome } from './hgcm-cancel.js';
 export { fastCall, prepareCall } from './hgcm-fast.js';
 export type { FastParm, PageListType } from './hgcm-fast.js';
+export type { ValueParm } from './hgcm-parms.js';

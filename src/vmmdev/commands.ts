@@ -86,40 +86,16 @@ export const CmdState = {
 export type CancelMatch = 'first' | 'uncancelled';
 
 /** The command table. */
-export class CommandTable {
-  /** The whole block; the header words are named in the diagram above. */
-  readonly words: SharedWords;
-  readonly capacity: number;
+export class CommandTable extends SlotTable {
+  static readonly HEADER = HEADER;
+  static readonly SLOT_WORDS = SLOT_WORDS;
   /** The list lock (step-machine lock). */
   readonly lockCell: AtomicCell;
-  private readonly slots: SlotTable;
 
-  private constructor(slots: SlotTable) {
-    this.slots = slots;
-    this.words = slots.words;
-    this.capacity = slots.capacity;
-    this.lockCell = slots.words.cell(LOCK);
-  }
-
-  static create(capacity: number): CommandTable {
-    const slots = SlotTable.create(HEADER, SLOT_WORDS, capacity);
-    slots.words.store(NEXT_ID, 1);
-    return new CommandTable(slots);
-  }
-
-  static attach(sab: SharedArrayBuffer): CommandTable {
-    return new CommandTable(SlotTable.attach(sab, HEADER, SLOT_WORDS));
-  }
-
-  get sab(): SharedArrayBuffer {
-    return this.slots.sab;
-  }
-
-  get(slot: number, field: number): number {
-    return this.slots.get(slot, field);
-  }
-  set(slot: number, field: number, value: number): void {
-    this.slots.set(slot, field, value);
+  /** The table over a block of its layout (see create and attach). */
+  constructor(words: SharedWords) {
+    super(words, HEADER, SLOT_WORDS);
+    this.lockCell = words.cell(LOCK);
   }
 
   /** Commands on the list now. */
@@ -134,8 +110,9 @@ export class CommandTable {
     try {
       for (let i = 0; i < this.capacity; i++) {
         if (this.get(i, CmdField.STATE) !== CmdState.FREE) continue;
-        this.slots.clear(i, CmdField.STATE + 1);
-        this.set(i, CmdField.ID, w.add(NEXT_ID, 1));
+        this.clear(i, CmdField.STATE + 1);
+        // NEXT_ID counts the ids handed out: the first is 1.
+        this.set(i, CmdField.ID, w.add(NEXT_ID, 1) + 1);
         this.set(i, CmdField.STATE, CmdState.RESERVED);
         return i;
       }
