@@ -159,7 +159,8 @@ export function traced<A extends unknown[], T>(
   s: SpanOf<A, T>,
   body: (...args: A) => Proc<T>,
 ): (...args: A) => Proc<T> {
-  if (s.joins !== undefined) return (...args) => joined(s, args, body);
+  if (s.joins !== undefined)
+    return (...args) => (s.tracer(...args).enabled ? joined(s, args, body) : body(...args));
   return (...args) => {
     const t = s.tracer(...args);
     return t.active ? recorded(s, t, args, body(...args)) : body(...args);
@@ -169,20 +170,30 @@ export function traced<A extends unknown[], T>(
 /**
  * `traced` for a guest's outermost call (VbglR0HGCMCall, VbglR0HGCMFastCall, a vboxCall*): it decides
  * whether this call is traced (Tracer.enterCall) and ends that decision when the call returns or throws.
+ * While the machine records no spans at all it is `body` itself.
  */
 export function tracedCall<A extends unknown[], T>(
   s: SpanOf<A, T>,
   body: (...args: A) => Proc<T>,
 ): (...args: A) => Proc<T> {
-  return function* (...args: A): Proc<T> {
+  return (...args) => {
     const t = s.tracer(...args);
-    t.enterCall();
-    try {
-      return yield* t.active ? recorded(s, t, args, body(...args)) : body(...args);
-    } finally {
-      t.leaveCall();
-    }
+    return t.enabled ? entered(s, t, args, body) : body(...args);
   };
+}
+
+function* entered<A extends unknown[], T>(
+  s: SpanOf<A, T>,
+  t: Tracer,
+  args: A,
+  body: (...args: A) => Proc<T>,
+): Proc<T> {
+  t.enterCall();
+  try {
+    return yield* t.active ? recorded(s, t, args, body(...args)) : body(...args);
+  } finally {
+    t.leaveCall();
+  }
 }
 
 function* joined<A extends unknown[], T>(s: SpanOf<A, T>, args: A, body: (...args: A) => Proc<T>): Proc<T> {
