@@ -33,7 +33,12 @@ export type FastParm =
 
 const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
-const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;
+/** A buffer's direction as VBOX_HGCM_F_PARM_DIRECTION_* bits. */
+export const DIR = {
+  in: ParmDirection.TO_HOST,
+  out: ParmDirection.FROM_HOST,
+  inout: ParmDirection.BOTH,
+} as const;
 
 /** Pages a buffer spans; a page list of PageList type names at least one, as the host requires. */
 function pages(addr: number, size: number, type: PageListType): number {

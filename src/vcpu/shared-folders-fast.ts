@@ -15,7 +15,7 @@ import {
 import { gpa } from '../runtime/address.js';
 import type { Proc } from '../runtime/proc.js';
 import { doCall } from './hgcm-call.js';
-import { prepareCall, tracedFastCall } from './hgcm-fast.js';
+import { DIR, prepareCall, tracedFastCall } from './hgcm-fast.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a fast call; `pages` buffers become NoBouncePageList parameters. */
@@ -75,10 +75,12 @@ function* sfFastCallBody(
   clientId: number,
   fn: number,
   parms: readonly FastParm[],
+  embedEmpty = false,
 ): Proc<{ rc: StatusCode; out: readonly (number | bigint)[] }> {
   const req = yield* buildFastRequest(k, clientId, fn, parms);
   if (typeof req === 'number') return { rc: req, out: [] };
   const addr = gpa(req.addr);
+  if (embedEmpty) embedEmptyBuffers(k, req, parms);
   try {
     const r = yield* doCall(k, addr, req.size, fn, parms.length, {
       timeoutMs: RT_INDEFINITE_WAIT,
@@ -94,7 +96,31 @@ function* sfFastCallBody(
   }
 }
 
-/** VbglR0SfHostReqReadPgLst / WritePgLst: move `size` bytes between the file at `offset` and guest memory. */
+/**
+ * Turn every `pages` parameter of no bytes into an empty embedded buffer (VMMDevHGCMParmType_Embedded,
+ * cb 0, its data offset at the request's end). VMMDev refuses a page list without pages, rightly, so a
+ * zero-length transfer goes the way the additions send small ones (VbglR0SfHostReqReadEmbedded /
+ * WriteEmbedded): the host still checks the root and the handle, and moves nothing.
+ */
+function embedEmptyBuffers(
+  k: GuestKernel,
+  req: { addr: number; size: number },
+  parms: readonly FastParm[],
+): void {
+  for (const [i, p] of parms.entries()) {
+    if (p.type !== 'pages' || p.size !== 0) continue;
+    const at = gpa(req.addr + VMMDevHGCMCall.size + i * PARM);
+    k.mem.writeU32(at, P.type, ParmType.Embedded);
+    // Bits 0-7 the direction, 8-31 the data offset (request-relative): nothing follows the request's end.
+    k.mem.writeU32(at, P.embeddedFlagsOffset, ((req.size << 8) | DIR[p.dir]) >>> 0);
+    k.mem.writeU32(at, P.embeddedCbData, 0);
+  }
+}
+
+/**
+ * VbglR0SfHostReqReadPgLst / WritePgLst: move `size` bytes between the file at `offset` and guest memory.
+ * A zero `size` never becomes a page list without pages (see embedEmptyBuffers).
+ */
 function* pagesIo(
   k: GuestKernel,
   fn: typeof ShflFn.READ | typeof ShflFn.WRITE,
@@ -105,13 +131,14 @@ function* pagesIo(
   addr: number,
   size: number,
 ): Proc<{ rc: StatusCode; count: number; offset: bigint }> {
-  const r = yield* sfFastCall(k, clientId, fn, [
+  const parms: FastParm[] = [
     { type: 'u32', value: root },
     { type: 'u64', value: handle },
     { type: 'u64', value: offset },
     { type: 'u32', value: size },
     { type: 'pages', addr, size, dir: fn === ShflFn.READ ? 'out' : 'in' },
-  ]);
+  ];
+  const r = yield* tracedFastCall(k, fn, sfFastCallBody(k, clientId, fn, parms, size === 0), (x) => x.rc);
   return { rc: r.rc, count: Number(r.out[3] ?? 0), offset: BigInt(r.out[2] ?? 0n) };
 }
 

@@ -1,0 +1,53 @@
+// Guest program: zero-length no-bounce READ and WRITE through the guest library's page-list calls
+// (VbglR0SfHostReqReadPgLst / WritePgLst), on a real handle and on a forged one. Runs inside a vCPU worker.
+import { SHFLCREATEPARMS, ShflCreate } from '../../../src/abi/index.js';
+import { ByteView } from '../../../src/runtime/bytes.js';
+import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import { vboxCallReadPages, vboxCallWritePages } from '../../../src/vcpu/shared-folders-fast.js';
+import * as sf from '../../../src/vcpu/shared-folders.js';
+
+/** A UTF-8 SHFLSTRING of `text` in program memory. */
+function str(g: GuestContext, text: string): { addr: number; size: number } {
+  const body = Buffer.from(text, 'utf8');
+  const b = new Uint8Array(4 + body.length + 1);
+  new ByteView(b).setU16(0, body.length + 1);
+  new ByteView(b).setU16(2, body.length);
+  b.set(body, 4);
+  const addr = g.alloc(b.length);
+  g.write(addr, b);
+  return { addr, size: b.length };
+}
+
+/** Open `path` in `share` read-write and do zero-length page-list I/O at offset 5, from a page boundary. */
+export function zeroLength(g: GuestContext, args: { share: string; path: string }): unknown {
+  const c = g.run(sf.vboxConnect(g.lib));
+  g.run(sf.vboxCallSetUtf8(g.lib, c.clientId));
+  const root = g.run(sf.vboxCallMapFolder(g.lib, c.clientId, str(g, args.share), 0x2f, true)).root;
+  const parms = g.alloc(SHFLCREATEPARMS.size);
+  const cp = new Uint8Array(SHFLCREATEPARMS.size);
+  new ByteView(cp).setU64(0, 0xffffffffffffffffn);
+  new ByteView(cp).setU32(
+    12,
+    ShflCreate.ACT_OPEN_IF_EXISTS | ShflCreate.ACT_FAIL_IF_NEW | ShflCreate.ACCESS_READWRITE,
+  );
+  g.write(parms, cp);
+  const rc = g.run(
+    sf.vboxCallCreate(g.lib, c.clientId, root, str(g, args.path), { addr: parms, size: cp.length }),
+  );
+  const handle = new ByteView(g.read(parms, 8)).u64(0);
+  // A page-aligned address: a page list of no bytes there names no page at all (in-page offset 0).
+  const buf = (g.alloc(8192) + 4095) & ~4095;
+  const read = g.run(vboxCallReadPages(g.kernel, c.clientId, root, handle, 5n, buf, 0));
+  const write = g.run(vboxCallWritePages(g.kernel, c.clientId, root, handle, 5n, buf, 0));
+  const forged = g.run(vboxCallReadPages(g.kernel, c.clientId, root, handle ^ 0x4000n, 5n, buf, 0));
+  const forgedWrite = g.run(vboxCallWritePages(g.kernel, c.clientId, root, handle ^ 0x4000n, 5n, buf, 0));
+  g.run(sf.vboxCallClose(g.lib, c.clientId, root, handle));
+  g.run(sf.vboxDisconnect(g.lib, c.clientId));
+  return {
+    create: rc,
+    read,
+    write: { rc: write.rc, count: write.count, offset: write.offset },
+    forged,
+    forgedWrite: forgedWrite.rc,
+  };
+}
