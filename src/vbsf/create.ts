@@ -34,6 +34,8 @@ export interface CreateCtx {
   readonly m: Mapping;
   readonly scope: Scope;
   readonly comps: readonly Uint8Array[];
+  /** The path ended with a delimiter (GuestPath.dirSlash). */
+  readonly dirSlash: boolean;
   readonly cp: CreateParms;
 }
 
@@ -45,7 +47,12 @@ function windows(c: CreateCtx): boolean {
 /** vbsfLookupFile: stat only (following symlinks unless the client asked to see them). Handle is NIL. */
 export function lookup(c: CreateCtx): StatusCode {
   c.cp.handle = SHFL_HANDLE_NIL;
-  const t = resolve(c.scope, c.comps, { follow: c.env.follow, icase: c.env.icase(c.m) });
+  // stat("name/") follows a final symlink even for a client that asked to see symlinks (lstat does too).
+  const t = resolve(c.scope, c.comps, {
+    follow: c.env.follow || c.dirSlash,
+    icase: c.env.icase(c.m),
+    dirSlash: c.dirSlash,
+  });
   const st = typeof t === 'number' ? { rc: t, info: undefined } : statTarget(t);
   if (st.info !== undefined) {
     c.cp.info = st.info;
@@ -89,6 +96,11 @@ export function createMode(fMode: number, handleIn: bigint): number {
   return mode === 0 ? 0o600 : mode;
 }
 
+/** The action creates a missing file. */
+function creates(action: RtFileActionValue): boolean {
+  return action !== RtFileAction.OPEN && action !== RtFileAction.OPEN_TRUNCATE;
+}
+
 /** RTFILEACTION -> SHFLCREATERESULT ("truncated" is reported as replaced, as upstream). */
 const TAKEN_RESULT: Readonly<Record<RtFileTaken, number>> = {
   opened: ShflResult.FILE_EXISTS,
@@ -115,7 +127,14 @@ export function openFile(c: CreateCtx): StatusCode {
   if (index === undefined) return Status.VERR_NO_MEMORY;
   let fd = -1;
   try {
-    const t = resolve(c.scope, c.comps, { follow: true, icase: env.icase(m) });
+    // open("name/", O_CREAT) is EISDIR on Linux whether or not the name exists (once the parent resolves);
+    // without O_CREAT an existing non-directory is ENOTDIR (resolve's dirSlash check).
+    const createSlash = c.dirSlash && creates(action);
+    const t = resolve(c.scope, c.comps, {
+      follow: true,
+      icase: env.icase(m),
+      dirSlash: c.dirSlash && !createSlash,
+    });
     if (typeof t === 'number') {
       if (t === Status.VERR_FILE_NOT_FOUND)
         cp.result = windows(c) ? ShflResult.PATH_NOT_FOUND : ShflResult.FILE_NOT_FOUND;
@@ -123,7 +142,7 @@ export function openFile(c: CreateCtx): StatusCode {
       else return t;
       return Status.VINF_SUCCESS;
     }
-    if (t.kind === 'dir') return Status.VERR_IS_A_DIRECTORY;
+    if (t.kind === 'dir' || createSlash) return Status.VERR_IS_A_DIRECTORY;
     const o = rtFileOpenAt(t.dirFd, t.name, {
       read,
       write,
@@ -202,7 +221,7 @@ export function openDir(c: CreateCtx): StatusCode {
       rc === Status.VINF_SUCCESS ||
       (flags & ShflCreate.ACT_MASK_IF_EXISTS) === ShflCreate.ACT_OPEN_IF_EXISTS
     ) {
-      const t = resolve(c.scope, c.comps, { follow: true, icase });
+      const t = resolve(c.scope, c.comps, { follow: true, icase, dirSlash: c.dirSlash });
       const d = typeof t === 'number' ? { rc: t, fd: -1 } : openDirTarget(t);
       rc = d.rc;
       if (rc === Status.VINF_SUCCESS) {

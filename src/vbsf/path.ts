@@ -16,6 +16,11 @@ export interface GuestPath {
   readonly comps: readonly Uint8Array[];
   /** The last component has '*' or '?' (only LIST's filter gives them meaning). */
   readonly wildcard: boolean;
+  /**
+   * The path ends with a delimiter after a name ("file/"). Upstream keeps it in the host path it builds, so
+   * POSIX decides: the name must be a directory (following a final symlink). See WalkOptions.dirSlash.
+   */
+  readonly dirSlash: boolean;
 }
 
 function isDot(c: Uint8Array): boolean {
@@ -58,7 +63,8 @@ export function parseGuestPath(path: Uint8Array, delimiter: number): GuestPath |
   }
   const last = out[out.length - 1];
   const wildcard = last !== undefined && (last.includes(STAR) || last.includes(QUESTION));
-  return { comps: out, wildcard };
+  const dirSlash = last !== undefined && path[path.length - 1] === sep;
+  return { comps: out, wildcard, dirSlash };
 }
 
 /**

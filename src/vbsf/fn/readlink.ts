@@ -25,7 +25,8 @@ export default defineFn({
     const gp = env.guestPath(path);
     if (typeof gp === 'number') return gp;
     return env.withScope(m, (scope) => {
-      const t = resolve(scope, gp.comps, { follow: false, icase: env.icase(m) });
+      // readlink("link/") follows the link (and then finds no link): as the host would.
+      const t = resolve(scope, gp.comps, { follow: gp.dirSlash, icase: env.icase(m), dirSlash: gp.dirSlash });
       if (typeof t === 'number') return t;
       if (t.kind === 'dir') return Status.VERR_NOT_SYMLINK;
       const r = rtSymlinkReadAt(t.dirFd, t.name);

@@ -39,6 +39,9 @@ export default defineFn({
       const t = resolve(scope, gp.comps, { follow: false, icase: env.icase(m) });
       if (typeof t === 'number') return t;
       if (t.kind === 'dir') return Status.VERR_ALREADY_EXISTS;
+      // symlink(target, "new/"): ENOENT for a new name (an existing one is EEXIST below, as without the slash).
+      if (gp.dirSlash && rtPathQueryInfoAt(t.dirFd, t.name).info === undefined)
+        return Status.VERR_FILE_NOT_FOUND;
       const rc = rtSymlinkCreateAt(target, t.dirFd, t.name);
       if (rc !== Status.VINF_SUCCESS) return rc;
       const st = rtPathQueryInfoAt(t.dirFd, t.name);
