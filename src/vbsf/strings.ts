@@ -77,20 +77,26 @@ export function shflStringInOrNull(buf: Uint8Array, utf8: boolean): Uint8Array |
   return buf.length === 0 ? null : shflStringIn(buf, utf8);
 }
 
+/** Bytes `text` takes in a SHFLSTRING of this encoding, without the terminator. */
+export function shflStringBytes(text: string, utf8: boolean): Uint8Array {
+  return utf8 ? encoder.encode(text) : utf16le(text);
+}
+
 /**
  * Write `text` into a validated-out SHFLSTRING buffer as UTF-8 or UTF-16 with its terminator, setting
- * u16Length; VERR_BUFFER_OVERFLOW (buffer untouched) when u16Size is too small.
+ * u16Length. When u16Size is too small: VERR_BUFFER_OVERFLOW, the characters untouched and u16Length set to
+ * the length needed (without the terminator), as ShflStringCopy / ShflStringCopyUtf16BufAsUtf8 leave it.
  */
 export function shflStringWrite(buf: Uint8Array, text: string, utf8: boolean): StatusCode {
   const h = header(buf);
   if (h === undefined) return Status.VERR_INVALID_PARAMETER;
-  const bytes = utf8 ? encoder.encode(text) : utf16le(text);
+  const bytes = shflStringBytes(text, utf8);
   const term = utf8 ? 1 : 2;
-  if (bytes.length + term > h.size || bytes.length > 0xffff) return Status.VERR_BUFFER_OVERFLOW;
+  if (bytes.length > 0xffff) return Status.VERR_TOO_MUCH_DATA;
+  setU16(buf, 2, bytes.length);
+  if (bytes.length + term > h.size) return Status.VERR_BUFFER_OVERFLOW;
   buf.set(bytes, SHFLSTRING_HEADER_SIZE);
   buf.fill(0, SHFLSTRING_HEADER_SIZE + bytes.length, SHFLSTRING_HEADER_SIZE + bytes.length + term);
-  buf[2] = bytes.length & 0xff;
-  buf[3] = bytes.length >> 8;
   return Status.VINF_SUCCESS;
 }
 
