@@ -2,6 +2,7 @@
 // ring, run the service's connect / disconnect / call / cancelled, and complete through the device's
 // completion path. One such loop runs per pool worker (a long-lived piscina task) or per sim host actor.
 import { RT_FAILURE, Status, statusName, type StatusCode } from '../abi/index.js';
+import type { AtomicCell } from '../runtime/atomic-cell.js';
 import { InvariantError } from '../runtime/errors.js';
 import type { FaultTable } from '../runtime/faults.js';
 import { point, waitFor, type Clock, type Proc } from '../runtime/proc.js';
@@ -74,6 +75,8 @@ export interface HostWorkerDeps {
   /** Run a step machine from a timer or callback context (threads: now, to the end; sim: a new actor). */
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
+  /** ServiceContext.watch on this executor. */
+  watch(cell: AtomicCell, seen: number, fn: () => void): void;
   log(message: string): void;
 }
 
@@ -295,6 +298,7 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
     },
     clock: d.clock,
     setTimer: (ms, fn) => d.setTimer(ms, fn),
+    watch: (cell, seen, fn) => d.watch(cell, seen, fn),
     log: (m) => d.log(`${spec.name}: ${m}`),
     workerId: d.workerId,
     trace: d.tracer,

@@ -181,6 +181,9 @@ function inlineHost(
     setTimer: () => {
       throw new ConfigError('an inline service has no timers (HgcmService.inline)');
     },
+    watch: () => {
+      throw new ConfigError('an inline service cannot watch shared memory (HgcmService.inline)');
+    },
     log,
   });
 }
@@ -247,6 +250,8 @@ export interface HostWorkerRuntime {
   readonly clock: Clock;
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
+  /** ServiceContext.watch: call `fn` once `cell` no longer holds `seen`. */
+  watch(cell: AtomicCell, seen: number, fn: () => void): void;
   log(line: string): void;
 }
 
@@ -271,6 +276,7 @@ export function hostWorker(
     clock: rt.clock,
     spawn: (proc) => rt.spawn(proc),
     setTimer: (ms, fn) => rt.setTimer(ms, fn),
+    watch: (cell, seen, fn) => rt.watch(cell, seen, fn),
     log: (line) => rt.log(line),
   });
 }

@@ -6,11 +6,15 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Work, DispatchRing } from '../hgcm/ring.js';
 import { ClientTable } from '../hgcm/clients.js';
-import { buildRegistry } from '../hgcm/registry.js';
-import { MachineStateError, WorkerError } from '../runtime/errors.js';
+import { hostCall } from '../hgcm/host-call.js';
+import { buildRegistry, loadService } from '../hgcm/registry.js';
+import type { SvcParm } from '../hgcm/service.js';
+import { ConfigError, MachineStateError, WorkerError } from '../runtime/errors.js';
 import { FaultTable, type FaultName } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
 import { runSync } from '../runtime/proc.js';
+import type { StatusCode } from '../abi/index.js';
+import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
 import { failOwnedCommands } from '../vmmdev/host-commands.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import type { HeapStats } from '../runtime/shared-heap.js';
@@ -26,6 +30,7 @@ import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedCon
 import { nodeEndpoint } from './endpoint.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
+import { Shares } from './shares.js';
 import type { PoolTask } from './pool-task.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
@@ -77,6 +82,11 @@ export class Machine {
   private readonly onLog: ((line: string) => void) | undefined;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private failure: Error | undefined;
+  /**
+   * The shared folders, while the machine runs: add and remove shares (as Main does for a running VM),
+   * list them. Needs MachineConfig.sharedFolders (even empty).
+   */
+  readonly shares: Shares;
 
   private constructor(p: {
     config: ResolvedConfig;
@@ -98,6 +108,10 @@ export class Machine {
     this.statsBlock = new StatsBlock(p.shared.stats);
     this.logLines = p.logLines;
     this.onLog = p.onLog;
+    this.shares = new Shares(
+      (fn, parms) => this.hostCall(VBSF_SERVICE_NAME, fn, parms),
+      () => this.shared.services.find((s) => s.name === VBSF_SERVICE_NAME)?.shared,
+    );
   }
 
   /** Start a machine: device thread, host pool, vCPUs, and the guest driver's initialisation. */
@@ -202,6 +216,26 @@ export class Machine {
     v.queue = next.catch(() => undefined);
     // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
     return next as Promise<T>;
+  }
+
+  /**
+   * HGCMHostCall: function `fn` of service `service` from the host side (HgcmService.hostCall), on this
+   * thread, with the parameters as the service sees them. VERR_NOT_SUPPORTED for a service without host
+   * calls; a ConfigError for a service the machine does not have.
+   */
+  async hostCall(service: string, fn: number, parms: SvcParm[]): Promise<StatusCode> {
+    this.checkRunning();
+    const spec = this.shared.services.find((s) => s.name === service);
+    if (spec === undefined) throw new ConfigError(`no service named ${service}`);
+    const svc = await loadService(spec.module, spec.export);
+    this.checkRunning();
+    return hostCall(spec, svc, fn, parms, (line) => this.log(line));
+  }
+
+  private log(line: string): void {
+    if (this.logLines.length >= MAX_LOG_LINES) this.logLines.shift();
+    this.logLines.push(line);
+    this.onLog?.(line);
   }
 
   /** Post a signal to whatever runs on `vcpu` (an interruptible wait there ends with VERR_INTERRUPTED). */

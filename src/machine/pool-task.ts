@@ -2,7 +2,7 @@
 // until a STOP item arrives, waiting with Atomics.waitAsync so that service timers keep firing.
 import type { MessagePort } from 'node:worker_threads';
 import { loadServices } from '../hgcm/registry.js';
-import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/proc.js';
+import { asMachineWorkAsync, runAsync, runSync, wallClock, watchCell } from '../runtime/proc.js';
 import { TraceSlot, attachHostEnv, hostWorker, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { enableTsImports } from './worker-url.js';
@@ -26,6 +26,7 @@ export default async function serve(task: PoolTask): Promise<number> {
     clock: wallClock,
     spawn: (proc) => void runSync(proc, opts),
     setTimer: (ms, fn) => void setTimeout(fn, ms),
+    watch: (cell, seen, fn) => void runAsync(watchCell(cell, seen, fn), opts),
     log,
   });
   logPort.postMessage({ type: 'ready' });

@@ -123,8 +123,8 @@ export function openFile(c: CreateCtx): StatusCode {
   const write = m.writable && (access === ShflCreate.ACCESS_WRITE || access === ShflCreate.ACCESS_READWRITE);
   const append = (flags & ShflCreate.ACCESS_APPEND) !== 0;
   if (!read && !write) return Status.VERR_INVALID_PARAMETER;
-  const index = env.w.handles.reserve(env.clientId, m.root, HandleType.FILE);
-  if (index === undefined) return Status.VERR_NO_MEMORY;
+  const index = env.w.handles.reserve(env.clientId, m.root, m.gen, HandleType.FILE);
+  if (index < 0) return index;
   let fd = -1;
   try {
     // open("name/", O_CREAT) is EISDIR on Linux whether or not the name exists (once the parent resolves);
@@ -193,8 +193,8 @@ export function openDir(c: CreateCtx): StatusCode {
   const { cp, env, m } = c;
   const flags = cp.flags;
   cp.handle = SHFL_HANDLE_NIL;
-  const index = env.w.handles.reserve(env.clientId, m.root, HandleType.DIR);
-  if (index === undefined) return Status.VERR_NO_MEMORY;
+  const index = env.w.handles.reserve(env.clientId, m.root, m.gen, HandleType.DIR);
+  if (index < 0) return index;
   const icase = env.icase(m);
   let fd = -1;
   try {
