@@ -3,7 +3,7 @@
 // a host slash inside a component is refused, '.' and '..' are normalised against the share root and a
 // path that climbs above it is VERR_INVALID_NAME. Unlike upstream no host path string is ever built: the
 // components go to confine.ts, which looks them up one at a time below an open directory.
-import { Status, type StatusCode } from '../abi/index.js';
+import { Status, SymlinkPolicy, type StatusCode, type SymlinkPolicyValue } from '../abi/index.js';
 
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
@@ -77,6 +77,21 @@ export function symlinkTarget(text: Uint8Array, delimiter: number): Uint8Array |
   if (delimiter !== BACKSLASH) return text;
   if (text.includes(SLASH)) return Status.VERR_INVALID_NAME;
   return text.map((b) => (b === BACKSLASH ? SLASH : b));
+}
+
+/**
+ * vbsfPathEvalSymlinkPolicy: may a new symlink get this target (host form, after symlinkTarget)? A check on
+ * the text, as upstream: no policy and "any target" allow anything; otherwise an absolute target is refused,
+ * "forbidden" refuses all, and "in the share's subtree" refuses any target containing ".." (even inside a
+ * name, as RTStrStr finds it). The caller answers a refusal with VERR_WRITE_PROTECT. Where a link leads is
+ * not decided here: the service never follows one out of the share, whatever its text (confine.ts).
+ */
+export function symlinkPolicyAllows(target: Uint8Array, policy: SymlinkPolicyValue): boolean {
+  if (policy === SymlinkPolicy.NONE || policy === SymlinkPolicy.ALLOWED_TO_ANY_TARGET) return true;
+  if (target[0] === SLASH || policy === SymlinkPolicy.FORBIDDEN) return false;
+  if (policy !== SymlinkPolicy.ALLOWED_IN_SHARE_SUBTREE) return true;
+  for (let i = 0; i + 1 < target.length; i++) if (target[i] === DOT && target[i + 1] === DOT) return false;
+  return true;
 }
 
 /** Join components with '/' (for storing a LIST filter). */
