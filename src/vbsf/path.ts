@@ -94,6 +94,44 @@ export function symlinkPolicyAllows(target: Uint8Array, policy: SymlinkPolicyVal
   return true;
 }
 
+/**
+ * READLINK with redaction (SharedFolderConfig.readlink 'redact', beyond upstream): the target text as the
+ * guest may see it, or undefined when it would show the host outside the share. `linkDir` is the link's
+ * directory as the guest named it, `hostRoot` the share's host directory. An absolute target inside the
+ * share becomes the relative text that names the same place from the link; a relative one stays as it is
+ * unless, taken from the link's directory, it climbs above the share's root.
+ */
+export function redactLinkTarget(
+  target: Uint8Array,
+  linkDir: readonly Uint8Array[],
+  hostRoot: Uint8Array,
+): Uint8Array | undefined {
+  if (target[0] !== SLASH) {
+    let depth = linkDir.length;
+    for (const c of split(target, SLASH)) {
+      if (isDotDot(c)) depth--;
+      else if (!isDot(c)) depth++;
+      if (depth < 0) return undefined;
+    }
+    return target;
+  }
+  const rootComps = split(hostRoot, SLASH);
+  const comps = split(target, SLASH);
+  if (comps.length < rootComps.length || comps.some((c) => isDot(c) || isDotDot(c))) return undefined;
+  if (!rootComps.every((c, i) => Buffer.compare(c, comps[i]!) === 0)) return undefined;
+  const inside = comps.slice(rootComps.length);
+  let common = 0;
+  while (
+    common < linkDir.length &&
+    common < inside.length &&
+    Buffer.compare(linkDir[common]!, inside[common]!) === 0
+  )
+    common++;
+  const up = Array.from({ length: linkDir.length - common }, () => Uint8Array.of(DOT, DOT));
+  const rel = [...up, ...inside.slice(common)];
+  return rel.length === 0 ? Uint8Array.of(DOT) : joinComps(rel);
+}
+
 /** Join components with '/' (for storing a LIST filter). */
 export function joinComps(comps: readonly Uint8Array[]): Uint8Array {
   const total = comps.reduce((n, c) => n + c.length, 0) + Math.max(0, comps.length - 1);
