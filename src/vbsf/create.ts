@@ -18,6 +18,7 @@ import {
   rtFileOpenAt,
   rtFileQueryInfo,
   rtFileSetSize,
+  rtFsQuerySizes,
   isDirectory,
   type RtFileActionValue,
   type RtFileTaken,
@@ -96,6 +97,18 @@ export function createMode(fMode: number, handleIn: bigint): number {
   return mode === 0 ? 0o600 : mode;
 }
 
+/**
+ * The largest size REPLACE/OVERWRITE may give a file from Info.cbObject (beyond upstream, which sets any
+ * size, a 1 TiB sparse file if asked): the share's maxCreateSize, never more than the host file system's
+ * free space now, nor more than node:fs can reach (MAX_WRITE_OFFSET).
+ */
+function createSizeCap(m: Mapping, fd: number): bigint {
+  const free = rtFsQuerySizes(fd).sizes?.availableBytes ?? 0n;
+  let cap = free < MAX_WRITE_OFFSET ? free : MAX_WRITE_OFFSET;
+  if (m.maxCreateSize !== undefined && m.maxCreateSize < cap) cap = m.maxCreateSize;
+  return cap;
+}
+
 /** The action creates a missing file. */
 function creates(action: RtFileActionValue): boolean {
   return action !== RtFileAction.OPEN && action !== RtFileAction.OPEN_TRUNCATE;
@@ -170,9 +183,10 @@ export function openFile(c: CreateCtx): StatusCode {
     cp.result = TAKEN_RESULT[o.taken!];
     const ifExists = flags & ShflCreate.ACT_MASK_IF_EXISTS;
     if (ifExists === ShflCreate.ACT_REPLACE_IF_EXISTS || ifExists === ShflCreate.ACT_OVERWRITE_IF_EXISTS) {
-      // The guest's initial size; failure is ignored, as upstream. Sizes a write could not reach are skipped.
+      // The guest's initial size; failure is ignored, as upstream, and a size over the cap is not set (the
+      // file stays empty, and Info tells the guest so).
       const size = cp.infoIn.cbObject;
-      if (size >= 0n && size <= MAX_WRITE_OFFSET) rtFileSetSize(fd, size);
+      if (size > 0n && size <= createSizeCap(m, fd)) rtFileSetSize(fd, size);
     }
     const q = rtFileQueryInfo(fd);
     if (q.info === undefined) return q.rc;
