@@ -4,7 +4,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ShflCreate as CF, ShflFn as Fn, ShflResult as R, Status as S } from '../../src/abi/index.js';
+import {
+  ShflCreate as CF,
+  ShflFn as Fn,
+  ShflHostFn,
+  ShflResult as R,
+  Status as S,
+} from '../../src/abi/index.js';
+import type { SvcParm } from '../../src/hgcm/service.js';
+import { addMappingParms, checkShare, removeMappingParms, VBSF_SERVICE_NAME } from '../../src/vbsf/index.js';
 import { ConfigError } from '../../src/runtime/errors.js';
 import { runProgram, runScript, startRig, str, type Rig } from './helpers/machine.js';
 
@@ -196,5 +204,40 @@ describe('removing', () => {
       close: S.VINF_SUCCESS,
     });
     expect(await rig.m.shares.remove('new')).toBe('removed');
+  });
+});
+
+describe('svcHostCall', () => {
+  test("upstream's parameter checks and statuses, and the model's two extra parameters", async () => {
+    const call = (fn: number, parms: SvcParm[]) => rig.m.hostCall(VBSF_SERVICE_NAME, fn, parms);
+    const full = addMappingParms(checkShare({ name: 'hc', hostPath: dirA }, 'hc'));
+    const upstream = full.slice(0, 5);
+    const u32 = (v: number): SvcParm => ({ type: 1, u32: v });
+    const utf8 = (t: string): SvcParm => {
+      const buf = Buffer.alloc(4 + t.length + 1);
+      buf.writeUInt16LE(t.length + 1, 0);
+      buf.writeUInt16LE(t.length, 2);
+      buf.write(t, 4);
+      return { type: 3, size: buf.length, buf: new Uint8Array(buf), dir: 1 };
+    };
+    expect(await call(ShflHostFn.ADD_MAPPING, [])).toBe(S.VERR_INVALID_PARAMETER);
+    expect(await call(ShflHostFn.ADD_MAPPING, full.slice(0, 6))).toBe(S.VERR_INVALID_PARAMETER);
+    expect(await call(ShflHostFn.ADD_MAPPING, [u32(0), ...upstream.slice(1)])).toBe(S.VERR_INVALID_PARAMETER);
+    expect(await call(ShflHostFn.ADD_MAPPING, [utf8(dirA), ...upstream.slice(1)])).toBe(
+      S.VERR_INVALID_PARAMETER,
+    );
+    expect(await call(ShflHostFn.ADD_MAPPING, [...upstream.slice(0, 4), u32(9)])).toBe(
+      S.VERR_INVALID_PARAMETER,
+    );
+    expect(await call(ShflHostFn.ADD_MAPPING, upstream)).toBe(S.VINF_SUCCESS);
+    expect(await call(ShflHostFn.ADD_MAPPING, full)).toBe(S.VERR_ALREADY_EXISTS);
+    expect(await call(ShflHostFn.REMOVE_MAPPING, [])).toBe(S.VERR_INVALID_PARAMETER);
+    expect(await call(ShflHostFn.REMOVE_MAPPING, [u32(1)])).toBe(S.VERR_INVALID_PARAMETER);
+    expect(await call(ShflHostFn.REMOVE_MAPPING, removeMappingParms('HC'))).toBe(S.VINF_SUCCESS);
+    expect(await call(ShflHostFn.REMOVE_MAPPING, removeMappingParms('hc'))).toBe(S.VERR_FILE_NOT_FOUND);
+    expect(await call(ShflHostFn.SET_STATUS_LED, [u32(0)])).toBe(S.VERR_NOT_SUPPORTED);
+    expect(await call(99, [])).toBe(S.VERR_NOT_IMPLEMENTED);
+    expect(await rig.m.hostCall('echo', 1, [])).toBe(S.VERR_NOT_SUPPORTED);
+    await expect(rig.m.hostCall('nope', 1, [])).rejects.toBeInstanceOf(ConfigError);
   });
 });
