@@ -52,17 +52,23 @@ function futimesSeconds(ns: bigint): string {
  */
 export function rtFileSetTimes(fd: number, accessNs?: bigint, modificationNs?: bigint): StatusCode {
   if (accessNs === undefined && modificationNs === undefined) return Status.VINF_SUCCESS;
-  if (touchWorks) {
+  const tried = touchWorks;
+  if (tried) {
     const ok =
       (accessNs === undefined || touchOne(fd, '-a', accessNs)) &&
       (modificationNs === undefined || touchOne(fd, '-m', modificationNs));
     if (ok) return Status.VINF_SUCCESS;
-    touchWorks = false;
-    iprtLog('RTFileSetTimes: touch(1) failed; times are set through futimes, to the microsecond');
   }
   const cur = tryFs(() => fs.fstatSync(fd, { bigint: true }));
   if (!cur.ok) return cur.rc;
   const atime = futimesSeconds(accessNs ?? cur.value.atimeNs);
   const mtime = futimesSeconds(modificationNs ?? cur.value.mtimeNs);
-  return tryFs(() => fs.futimesSync(fd, atime, mtime)).rc;
+  const rc = tryFs(() => fs.futimesSync(fd, atime, mtime)).rc;
+  // touch(1) failed where futimes did not: it is touch that does not work here (not the file, which a
+  // read-only file system or its permissions refuse to both, and which says nothing about touch).
+  if (tried && rc === Status.VINF_SUCCESS) {
+    touchWorks = false;
+    iprtLog('RTFileSetTimes: touch(1) failed; times are set through futimes, to the microsecond');
+  }
+  return rc;
 }
