@@ -4,6 +4,8 @@ export { Machine } from './machine/machine.js';
 export type { MachineStats, ProgramRef } from './machine/machine.js';
 export { SimMachine } from './machine/sim-machine.js';
 export type { SimMachineOptions, SimProgram } from './machine/sim-machine.js';
+export type { ShareAdded, ShareRemoved, Shares } from './machine/shares.js';
+export type { SharedFolderConfig, ShareState, SymlinkPolicyName } from './vbsf/index.js';
 export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, resolveConfig } from './machine/config.js';
 export type { MachineConfig, ResolvedConfig, SpinPolicy } from './machine/config.js';
 export { GuestContext } from './vcpu/guest-context.js';
@@ -16,7 +18,15 @@ export type { CancelOutcome } from './vcpu/hgcm-cancel.js';
 export { DEFAULT_GUEST_LIB, FLAVORS } from './vcpu/flavor.js';
 export type { GuestFlavorName, GuestLibConfig, LeakScope } from './vcpu/flavor.js';
 export { defineService } from './hgcm/service.js';
-export type { ClientRef, GuestPages, HgcmService, ServiceContext, SvcCall, SvcParm } from './hgcm/service.js';
+export type {
+  ClientRef,
+  GuestPages,
+  HgcmService,
+  ServiceContext,
+  ServiceHost,
+  SvcCall,
+  SvcParm,
+} from './hgcm/service.js';
 export type { ServiceConfig } from './hgcm/registry.js';
 export { FAULT_NAMES, HOST_FAULTS, MUTATIONS } from './runtime/faults.js';
 export type { FaultName } from './runtime/faults.js';
