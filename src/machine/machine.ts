@@ -120,11 +120,7 @@ export class Machine {
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const logLines: string[] = [];
-    const log = (line: string): void => {
-      if (logLines.length >= MAX_LOG_LINES) logLines.shift();
-      logLines.push(line);
-      config.log?.(line);
-    };
+    const log = (line: string): void => appendLog(logLines, line, config.log);
     const errors: Error[] = [];
     const watch = (w: Worker, name: string): void => {
       w.on('message', (m: unknown) => {
@@ -233,9 +229,7 @@ export class Machine {
   }
 
   private log(line: string): void {
-    if (this.logLines.length >= MAX_LOG_LINES) this.logLines.shift();
-    this.logLines.push(line);
-    this.onLog?.(line);
+    appendLog(this.logLines, line, this.onLog);
   }
 
   /** Post a signal to whatever runs on `vcpu` (an interruptible wait there ends with VERR_INTERRUPTED). */
@@ -318,6 +312,13 @@ export class Machine {
     this.state = 'stopped';
     this.onLog?.('machine stopped');
   }
+}
+
+/** Keep a log line (the last MAX_LOG_LINES) and pass it on. */
+function appendLog(lines: string[], line: string, onLog: ((line: string) => void) | undefined): void {
+  if (lines.length >= MAX_LOG_LINES) lines.shift();
+  lines.push(line);
+  onLog?.(line);
 }
 
 function delay(ms: number): Promise<void> {

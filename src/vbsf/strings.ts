@@ -78,7 +78,7 @@ export function shflStringInOrNull(buf: Uint8Array, utf8: boolean): Uint8Array |
 }
 
 /** Bytes `text` takes in a SHFLSTRING of this encoding, without the terminator. */
-export function shflStringBytes(text: string, utf8: boolean): Uint8Array {
+function shflStringBytes(text: string, utf8: boolean): Uint8Array {
   return utf8 ? encoder.encode(text) : utf16le(text);
 }
 
