@@ -5,24 +5,12 @@ import { ByteView } from '../../../src/runtime/bytes.js';
 import type { GuestContext } from '../../../src/vcpu/guest-context.js';
 import { vboxCallReadPages, vboxCallWritePages } from '../../../src/vcpu/shared-folders-fast.js';
 import * as sf from '../../../src/vcpu/shared-folders.js';
-
-/** A UTF-8 SHFLSTRING of `text` in program memory. */
-function str(g: GuestContext, text: string): { addr: number; size: number } {
-  const body = Buffer.from(text, 'utf8');
-  const b = new Uint8Array(4 + body.length + 1);
-  new ByteView(b).setU16(0, body.length + 1);
-  new ByteView(b).setU16(2, body.length);
-  b.set(body, 4);
-  const addr = g.alloc(b.length);
-  g.write(addr, b);
-  return { addr, size: b.length };
-}
+import { mount, str } from './mappings.js';
 
 /** Open `path` in `share` read-write and do zero-length page-list I/O at offset 5, from a page boundary. */
 export function zeroLength(g: GuestContext, args: { share: string; path: string }): unknown {
-  const c = g.run(sf.vboxConnect(g.lib));
-  g.run(sf.vboxCallSetUtf8(g.lib, c.clientId));
-  const root = g.run(sf.vboxCallMapFolder(g.lib, c.clientId, str(g, args.share), 0x2f, true)).root;
+  const { client, root } = mount(g, args.share);
+  const c = { clientId: client };
   const parms = g.alloc(SHFLCREATEPARMS.size);
   const cp = new Uint8Array(SHFLCREATEPARMS.size);
   new ByteView(cp).setU64(0, 0xffffffffffffffffn);
