@@ -9,6 +9,12 @@ export type {
   SimMachineOptions,
   SimProgram,
   SpinPolicy,
+  ShareAdded,
+  ShareRemoved,
+  Shares,
+  SharedFolderConfig,
+  ShareState,
+  SymlinkPolicyName,
 } from './machine/index.js';
 export { GuestContext } from './guest/index.js';
 export { DEFAULT_GUEST_LIB, FLAVORS, GuestLib } from './vcpu/index.js';
@@ -31,6 +37,7 @@ export type {
   GuestPages,
   HgcmService,
   ServiceContext,
+  ServiceHost,
   SvcCall,
   SvcParm,
 } from './hgcm/service-api.js';

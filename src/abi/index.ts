@@ -63,13 +63,17 @@ export {
 export { SHFL_FN_LAST, SHFL_FUNCTIONS, ShflFn, shflFunction } from './shfl.js';
 export {
   SHFLHANDLE_MAX,
+  SHFL_CPARMS_ADD_MAPPING,
+  SHFL_CPARMS_REMOVE_MAPPING,
   SHFL_FEATURE_WRITE_UPDATES_OFFSET,
   SHFL_HANDLE_NIL,
   SHFL_HANDLE_ROOT,
   SHFL_MAX_MAPPINGS,
   SHFL_ROOT_NIL,
+  ShflAddMapping,
   ShflCreate,
   ShflErrorStyle,
+  ShflHostFn,
   ShflInfo,
   ShflList,
   ShflLock,
@@ -80,7 +84,9 @@ export {
   ShflRemove,
   ShflRename,
   ShflResult,
+  SymlinkPolicy,
 } from './shfl-flags.js';
+export type { SymlinkPolicyValue } from './shfl-flags.js';
 export type {
   ShflCheckStyle,
   ShflFnName,

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { MAX_VCPUS, Machine, type MachineStats } from '../machine/index.js';
 import { type DemoArgs, type DemoReport, explainFile, READY, SIGNALS_STOPPED } from '../programs/index.js';
 import { Prng } from '../runtime/index.js';
-import { intOption } from './args.js';
+import { intOption, shareOption } from './args.js';
 import { type CallNode, formatTree } from '../trace/index.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -22,6 +22,14 @@ interface Phase {
   readonly stats: MachineStats;
   readonly ms: number;
   readonly files: Uint8Array[];
+  /** What adding --add-share shares while the workload ran gave, one line each. */
+  readonly added: string[];
+}
+
+/** A share to add while the workload runs (--add-share). */
+interface LateShare {
+  readonly name: string;
+  readonly hostPath: string;
 }
 
 /** Run one phase on a fresh machine; `old` makes the host one without HGCMCancel2. */
@@ -32,6 +40,7 @@ async function phase(
   ops: number,
   old: boolean,
   tracePath?: string,
+  lateShares: readonly LateShare[] = [],
 ): Promise<Phase & { tree?: string }> {
   const m = await Machine.start({
     vcpus,
@@ -63,10 +72,22 @@ async function phase(
     const tty = process.stdout.isTTY === true;
     // For a moment in the middle, the host loses calls (as on a VM reset): their guests leak them.
     let dropped = 'before' as 'before' | 'on' | 'after';
+    // Shares the host adds while the guests run (as VBoxManage sharedfolder add --transient does).
+    const added: Promise<string>[] = [];
     let lastLine = 0;
     const timer = setInterval(() => {
       const done = Array.from({ length: vcpus }, (_, i) => Atomics.load(words, i));
       const total = done.reduce((a, b) => a + b, 0);
+      if (added.length < lateShares.length && total > 0) {
+        for (const s of lateShares)
+          added.push(
+            m.shares.add(s).then(
+              (a) =>
+                `added ${a.name} -> ${a.hostPath} (root ${a.root}${a.missing ? ', missing' : ''}) at ${total} ops`,
+              (e: unknown) => `FAILED to add ${s.name}: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          );
+      }
       if (!old && dropped === 'before' && total > 0.4 * ops * vcpus) {
         dropped = 'on';
         m.setFault('host-drop', true);
@@ -92,6 +113,9 @@ async function phase(
       }
     }, 3);
     const reports = await Promise.all(runs).finally(() => clearInterval(timer));
+    const lines = await Promise.all(added);
+    const shares = m.shares.list().map((s) => `${s.name} (root ${s.root}, mapped ${s.mapped})`);
+    if (lines.length > 0) lines.push(`shares now: ${shares.join(', ')}`);
     const ms = performance.now() - t0;
     if (tty) process.stdout.write('\r'.padEnd(112) + '\r');
     // Late completions of cancelled and leaked calls land, then the host must be quiet.
@@ -113,7 +137,7 @@ async function phase(
       if (write !== undefined) tree = formatTree(write);
       writeFileSync(tracePath, JSON.stringify(m.trace.chrome({ meta: { job: 'hgcm demo', phase: name } })));
     }
-    return { name, reports, stats, ms, files, ...(tree === undefined ? {} : { tree }) };
+    return { name, reports, stats, ms, files, added: lines, ...(tree === undefined ? {} : { tree }) };
   } finally {
     await m.stop();
   }
@@ -187,7 +211,8 @@ function summary(p: Phase): boolean {
   console.log(
     `  file I/O           ${mb.toFixed(1)} MiB in ${(p.ms / 1000).toFixed(2)} s = ${(mb / (p.ms / 1000)).toFixed(1)} MiB/s through the whole path`,
   );
-  let ok = true;
+  for (const line of p.added) console.log(`  shares             ${line}`);
+  let ok = !p.added.some((l) => l.startsWith('FAILED'));
   for (const inv of invariants(p)) {
     ok &&= inv.ok;
     console.log(`  ${inv.ok ? 'PASS' : 'FAIL'}  ${inv.name} (${inv.detail})`);
@@ -203,8 +228,10 @@ export async function demo(argv: readonly string[]): Promise<number> {
       vcpus: { type: 'string', default: '2' },
       ops: { type: 'string', default: '1500' },
       trace: { type: 'string' },
+      'add-share': { type: 'string', multiple: true },
     },
   });
+  const lateShares = (values['add-share'] ?? []).map((s) => shareOption('add-share', s));
   const vcpus = intOption('vcpus', values.vcpus, 1, MAX_VCPUS);
   const ops = intOption('ops', values.ops, 1, 1e7);
   const share = mkdtempSync(join(tmpdir(), 'hgcm-demo-'));
@@ -214,7 +241,7 @@ export async function demo(argv: readonly string[]): Promise<number> {
     `(Shared Folders writes and reads, echo calls, delays outliving their timeouts; signals at random)\n`,
   );
   try {
-    const current = await phase('current host', share, vcpus, ops, false, tracePath);
+    const current = await phase('current host', share, vcpus, ops, false, tracePath, lateShares);
     const old = await phase('old host (no HGCMCancel2)', share, vcpus, Math.ceil(ops / 3), true);
     const ok = summary(current) && summary(old);
     if (current.tree !== undefined)

@@ -11,7 +11,7 @@ const commands: Readonly<
 > = {
   demo: {
     run: demo,
-    help: 'hgcm demo [--vcpus N] [--ops N] [--trace file.json]   the main job (npm start): a mixed workload, its invariants and its trace',
+    help: 'hgcm demo [--vcpus N] [--ops N] [--trace file.json] [--add-share NAME=DIR]...   the main job (npm start): a mixed workload, its invariants and its trace; --add-share adds a share while it runs',
   },
   bench: {
     run: bench,

@@ -4,6 +4,7 @@
 export { ClientState, ClientTable, MAX_SERVICES } from './clients.js';
 export type { ClientInfo } from './clients.js';
 export { HgcmConnector } from './connector.js';
+export { hostCall } from './host-call.js';
 export { buildRegistry, builtinServiceModule, loadService, loadServices } from './registry.js';
 export type { ServiceConfig, ServiceSpec } from './registry.js';
 export { DispatchRing, Work } from './ring.js';

@@ -15,7 +15,16 @@ import {
   Work,
   type WorkKind,
 } from '../hgcm/index.js';
-import { ByteView, type Clock, InvariantError, point, type Proc, traced, waitFor } from '../runtime/index.js';
+import {
+  type AtomicCell,
+  ByteView,
+  type Clock,
+  InvariantError,
+  point,
+  type Proc,
+  traced,
+  waitFor,
+} from '../runtime/index.js';
 import { CmdField, type HgcmCommand, type HostPort, readCommand } from '../vmmdev/index.js';
 import { HostCall, type CallHost } from './call.js';
 import { hgcmCompletedWorker, type HostEnv } from './complete.js';
@@ -37,6 +46,8 @@ export interface HostWorkerDeps {
   /** Run a step machine from a timer or callback context (threads: now, to the end; sim: a new actor). */
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
+  /** ServiceContext.watch on this executor. */
+  watch(cell: AtomicCell, seen: number, fn: () => void): void;
   log(message: string): void;
 }
 
@@ -214,6 +225,7 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
     },
     clock: d.clock,
     setTimer: (ms, fn) => d.setTimer(ms, fn),
+    watch: (cell, seen, fn) => d.watch(cell, seen, fn),
     log: (m) => d.log(`${spec.name}: ${m}`),
     workerId: d.workerId,
     trace: d.env.tracer,

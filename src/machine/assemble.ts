@@ -166,6 +166,9 @@ function inlineWorker(
     setTimer: () => {
       throw new ConfigError('an inline service has no timers (HgcmService.inline)');
     },
+    watch: () => {
+      throw new ConfigError('an inline service cannot watch shared memory (HgcmService.inline)');
+    },
     log,
   });
 }
@@ -233,6 +236,8 @@ export interface HostWorkerRuntime {
   readonly clock: Clock;
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
+  /** ServiceContext.watch: call `fn` once `cell` no longer holds `seen`. */
+  watch(cell: AtomicCell, seen: number, fn: () => void): void;
   log(line: string): void;
 }
 
@@ -253,6 +258,7 @@ export function hostWorker(
     clock: rt.clock,
     spawn: (proc) => rt.spawn(proc),
     setTimer: (ms, fn) => rt.setTimer(ms, fn),
+    watch: (cell, seen, fn) => rt.watch(cell, seen, fn),
     log: (line) => rt.log(line),
   });
 }

@@ -41,6 +41,11 @@ export interface MachineConfig {
    * mappings (name -> host directory, writable, symlink creation, case sensitivity, automount).
    */
   readonly sharedFolders?: readonly SharedFolderConfig[];
+  /**
+   * Handles one Shared Folders client may hold open (default 1024; upstream has no such quota, and one
+   * client can take all 4095). Shares can be added and removed while the machine runs: Machine.shares.
+   */
+  readonly sharedFolderHandleQuota?: number;
   /** Register the test services "echo", "noop", "delay", "echo-inline" and "noop-inline" (default true). */
   readonly builtinServices?: boolean;
   /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
@@ -174,7 +179,16 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
   const folders: ServiceConfig[] =
     c.sharedFolders === undefined
       ? []
-      : [{ name: VBSF_SERVICE_NAME, module: vbsfServiceModule(), config: { mappings: c.sharedFolders } }];
+      : [
+          {
+            name: VBSF_SERVICE_NAME,
+            module: vbsfServiceModule(),
+            config: {
+              mappings: c.sharedFolders,
+              ...(c.sharedFolderHandleQuota === undefined ? {} : { handleQuota: c.sharedFolderHandleQuota }),
+            },
+          },
+        ];
   const services = [
     ...(c.builtinServices === false ? [] : builtinServices()),
     ...(c.services ?? []),

@@ -4,8 +4,18 @@
 import * as Comlink from 'comlink';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { buildRegistry, ClientTable, DispatchRing, Work } from '../hgcm/index.js';
+import type { StatusCode } from '../abi/index.js';
 import {
+  buildRegistry,
+  ClientTable,
+  DispatchRing,
+  hostCall,
+  loadService,
+  type SvcParm,
+  Work,
+} from '../hgcm/index.js';
+import {
+  ConfigError,
   type CounterName,
   type FaultName,
   FaultTable,
@@ -18,6 +28,7 @@ import {
   WorkerError,
 } from '../runtime/index.js';
 import { failOwnedCommands } from '../host/index.js';
+import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
 import { GuestHeap, guestMap } from '../vcpu/index.js';
 import { CommandTable, DeviceBus, DeviceState, SnapshotArena } from '../vmmdev/index.js';
 import { attachHostEnv, createShared, threadExec } from './assemble.js';
@@ -25,6 +36,7 @@ import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedCon
 import { nodeEndpoint } from './endpoint.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
+import { Shares } from './shares.js';
 import type { PoolTask } from './pool-task.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
@@ -76,6 +88,11 @@ export class Machine {
   private readonly onLog: ((line: string) => void) | undefined;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private failure: Error | undefined;
+  /**
+   * The shared folders, while the machine runs: add and remove shares (as Main does for a running VM),
+   * list them. Needs MachineConfig.sharedFolders (even empty).
+   */
+  readonly shares: Shares;
 
   private constructor(p: {
     config: ResolvedConfig;
@@ -97,6 +114,10 @@ export class Machine {
     this.statsBlock = new StatsBlock(p.shared.stats);
     this.logLines = p.logLines;
     this.onLog = p.onLog;
+    this.shares = new Shares(
+      (fn, parms) => this.hostCall(VBSF_SERVICE_NAME, fn, parms),
+      () => this.shared.services.find((s) => s.name === VBSF_SERVICE_NAME)?.shared,
+    );
   }
 
   /** Start a machine: device thread, host pool, vCPUs, and the guest driver's initialisation. */
@@ -105,11 +126,7 @@ export class Machine {
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const logLines: string[] = [];
-    const log = (line: string): void => {
-      if (logLines.length >= MAX_LOG_LINES) logLines.shift();
-      logLines.push(line);
-      config.log?.(line);
-    };
+    const log = (line: string): void => appendLog(logLines, line, config.log);
     const errors: Error[] = [];
     const watch = (w: Worker, name: string): void => {
       w.on('message', (m: unknown) => {
@@ -203,6 +220,24 @@ export class Machine {
     return next as Promise<T>;
   }
 
+  /**
+   * HGCMHostCall: function `fn` of service `service` from the host side (HgcmService.hostCall), on this
+   * thread, with the parameters as the service sees them. VERR_NOT_SUPPORTED for a service without host
+   * calls; a ConfigError for a service the machine does not have.
+   */
+  async hostCall(service: string, fn: number, parms: SvcParm[]): Promise<StatusCode> {
+    this.checkRunning();
+    const spec = this.shared.services.find((s) => s.name === service);
+    if (spec === undefined) throw new ConfigError(`no service named ${service}`);
+    const svc = await loadService(spec.module, spec.export);
+    this.checkRunning();
+    return hostCall(spec, svc, fn, parms, (line) => this.log(line));
+  }
+
+  private log(line: string): void {
+    appendLog(this.logLines, line, this.onLog);
+  }
+
   /** Post a signal to whatever runs on `vcpu` (an interruptible wait there ends with VERR_INTERRUPTED). */
   signal(vcpu: number): void {
     this.checkRunning();
@@ -283,6 +318,13 @@ export class Machine {
     this.state = 'stopped';
     this.onLog?.('machine stopped');
   }
+}
+
+/** Keep a log line (the last MAX_LOG_LINES) and pass it on. */
+function appendLog(lines: string[], line: string, onLog: ((line: string) => void) | undefined): void {
+  if (lines.length >= MAX_LOG_LINES) lines.shift();
+  lines.push(line);
+  onLog?.(line);
 }
 
 function delay(ms: number): Promise<void> {

@@ -3,7 +3,7 @@
 // Runs on a host pool worker (piscina).
 import type { MessagePort } from 'node:worker_threads';
 import { loadServices } from '../hgcm/index.js';
-import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/index.js';
+import { asMachineWorkAsync, runAsync, runSync, wallClock, watchCell } from '../runtime/index.js';
 import { TraceSlot, attachHostEnv, hostWorker, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { enableTsImports } from './worker-url.js';
@@ -27,6 +27,7 @@ export default async function serve(task: PoolTask): Promise<number> {
     clock: wallClock,
     spawn: (proc) => void runSync(proc, opts),
     setTimer: (ms, fn) => void setTimeout(fn, ms),
+    watch: (cell, seen, fn) => void runAsync(watchCell(cell, seen, fn), opts),
     log,
   });
   logPort.postMessage({ type: 'ready' });

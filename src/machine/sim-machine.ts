@@ -1,9 +1,11 @@
 // A whole machine under the deterministic sim executor: the same guest library, device, HGCM host loop
 // and services as Machine, as actors on one thread, interleaved by a seeded scheduler in virtual time.
 // Same seed, same trace; a different seed, a different interleaving with the same results.
-import { buildRegistry, loadServices } from '../hgcm/index.js';
-import type { Proc } from '../runtime/index.js';
+import type { StatusCode } from '../abi/index.js';
+import { buildRegistry, type HgcmService, hostCall, loadServices, type SvcParm } from '../hgcm/index.js';
+import { ConfigError, type Proc, watchCell } from '../runtime/index.js';
 import { randomStrategy, Sim, type SimOptions, type SimResult, type Strategy } from '../sim/index.js';
+import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
 import { closeSession, type GuestKernel, GuestLib, Session } from '../vcpu/index.js';
 import { deviceLoop } from '../vmmdev/index.js';
 import {
@@ -15,6 +17,7 @@ import {
   hostWorker,
 } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
+import { Shares } from './shares.js';
 import { MachineTrace } from './trace.js';
 import { enableTsImports } from './worker-url.js';
 
@@ -36,12 +39,25 @@ export class SimMachine {
   readonly sim: Sim;
   readonly shared: MachineShared;
   private readonly kernels: GuestKernel[];
+  private readonly services: readonly (HgcmService | undefined)[];
   private readonly logLines: string[] = [];
+  /** The shared folders: add and remove shares between runs or from a sim timer (see Machine.shares). */
+  readonly shares: Shares;
 
-  private constructor(sim: Sim, shared: MachineShared, kernels: GuestKernel[]) {
+  private constructor(
+    sim: Sim,
+    shared: MachineShared,
+    kernels: GuestKernel[],
+    services: readonly (HgcmService | undefined)[],
+  ) {
     this.sim = sim;
     this.shared = shared;
     this.kernels = kernels;
+    this.services = services;
+    this.shares = new Shares(
+      (fn, parms) => Promise.resolve(this.hostCall(VBSF_SERVICE_NAME, fn, parms)),
+      () => this.shared.services.find((s) => s.name === VBSF_SERVICE_NAME)?.shared,
+    );
   }
 
   /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
@@ -56,10 +72,11 @@ export class SimMachine {
       ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
     });
     const kernels: GuestKernel[] = [];
-    const m = new SimMachine(sim, shared, kernels);
-    const log = (line: string): void => void m.logLines.push(`[${sim.clock.now()}] ${line}`);
     const services = await loadServices(specs);
+    const m = new SimMachine(sim, shared, kernels, services);
+    const log = (line: string): void => m.log(line);
     let completions = 0;
+    let watches = 0;
     const inline = {
       services: services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
       spawn: (proc: Proc<unknown>) => void sim.spawn(`complete#${completions++}`, proc),
@@ -76,6 +93,9 @@ export class SimMachine {
         clock: sim.clock,
         spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
         setTimer: (ms, fn) => sim.setTimer(ms, fn),
+        // A daemon: a watch nobody triggers does not keep the run from ending.
+        watch: (cell, seen, fn) =>
+          void sim.spawn(`watch#${watches++}`, watchCell(cell, seen, fn), { daemon: true }),
         log: (l) => log(`host${w}: ${l}`),
       });
       sim.spawn(`host${w}`, worker.run(), { daemon: true });
@@ -120,6 +140,21 @@ export class SimMachine {
   /** Run until every program is done. */
   run(): SimResult {
     return this.sim.run();
+  }
+
+  private log(line: string): void {
+    this.logLines.push(`[${this.sim.clock.now()}] ${line}`);
+  }
+
+  /**
+   * HGCMHostCall (see Machine.hostCall), at once on the sim's thread: call it from a sim timer or between
+   * runs, so that the run replays.
+   */
+  hostCall(service: string, fn: number, parms: SvcParm[]): StatusCode {
+    const spec = this.shared.services.find((s) => s.name === service);
+    const svc = spec === undefined ? undefined : this.services[spec.index];
+    if (spec === undefined || svc === undefined) throw new ConfigError(`no service named ${service}`);
+    return hostCall(spec, svc, fn, parms, (line) => this.log(line));
   }
 
   /** Post a signal to `vcpu` (call it from a timer or between runs). */

@@ -24,6 +24,7 @@ export {
   wait,
   waitFor,
   wallClock,
+  watchCell,
 } from './proc.js';
 export type {
   Clock,

@@ -70,6 +70,15 @@ export function waitFor(
   };
 }
 
+/**
+ * Wait until `cell` no longer holds `seen`, then call `fn`: a watch (ServiceContext.watch) as a step
+ * machine, so that both executors run it (threads: runAsync; sim: an actor).
+ */
+export function* watchCell(cell: AtomicCell, seen: number, fn: () => void): Proc<void> {
+  yield waitFor(cell, () => cell.load() !== seen, { hint: 'idle' });
+  fn();
+}
+
 /** Yield `wait` and return its outcome (a helper so callers need no cast). */
 export function* wait(e: WaitEffect): Proc<WaitOutcome> {
   return (yield e) ?? 'ok';

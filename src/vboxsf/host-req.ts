@@ -5,6 +5,7 @@
 // VBOX_HGCM_SVC_PARM_PAGES and reads or writes guest memory in place. Runs on the calling vCPU.
 import {
   HGCMFunctionParameter64,
+  ParmDirection,
   ParmType,
   RT_INDEFINITE_WAIT,
   ShflFn,
@@ -76,6 +77,7 @@ export const sfFastCall = tracedCall(
     const req = yield* buildFastRequest(k, clientId, fn, parms);
     if (typeof req === 'number') return { rc: req, out: [] };
     const addr = gpa(req.addr);
+    embedEmptyBuffers(k, req, parms);
     try {
       const r = yield* doCall(k, addr, req.size, fn, parms.length, {
         timeoutMs: RT_INDEFINITE_WAIT,
@@ -92,10 +94,33 @@ export const sfFastCall = tracedCall(
   },
 );
 
+const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;
+
+/**
+ * Turn every `pages` parameter of no bytes into an empty embedded buffer (VMMDevHGCMParmType_Embedded,
+ * cb 0, its data offset at the request's end). VMMDev refuses a page list without pages, rightly, so a
+ * zero-length transfer goes the way the additions send small ones (VbglR0SfHostReqReadEmbedded /
+ * WriteEmbedded): the host still checks the root and the handle, and moves nothing.
+ */
+function embedEmptyBuffers(
+  k: GuestKernel,
+  req: { addr: number; size: number },
+  parms: readonly SfFastParm[],
+): void {
+  for (const [i, p] of parms.entries()) {
+    if (p.type !== 'pages' || p.size !== 0) continue;
+    const at = gpa(req.addr + VMMDevHGCMCall.size + i * PARM);
+    k.mem.writeU32(at, P.type, ParmType.Embedded);
+    // Bits 0-7 the direction, 8-31 the data offset (request-relative): nothing follows the request's end.
+    k.mem.writeU32(at, P.embeddedFlagsOffset, ((req.size << 8) | DIR[p.dir]) >>> 0);
+    k.mem.writeU32(at, P.embeddedCbData, 0);
+  }
+}
+
 /**
  * VbglR0SfHostReqReadPgLst / WritePgLst for `fn`: move `size` bytes between the file at `offset` and guest
- * memory at `addr`, as a no-bounce page list; the count moved and, for a write, where the host says the
- * file position ended.
+ * memory at `addr`, as a no-bounce page list (a zero `size` never becomes a page list without pages: see
+ * embedEmptyBuffers); the count moved and, for a write, where the host says the file position ended.
  */
 function pagesIo(fn: typeof ShflFn.READ | typeof ShflFn.WRITE) {
   return function* (

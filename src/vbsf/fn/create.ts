@@ -29,17 +29,19 @@ export default defineFn({
     return env.withScope(m, (scope) => {
       cp.result = ShflResult.NO_RESULT;
       let comps = gp.comps;
-      const c = (): CreateCtx => ({ env, m, scope, comps, cp });
+      let dirSlash = gp.dirSlash;
+      const c = (): CreateCtx => ({ env, m, scope, comps, dirSlash, cp });
       if ((cp.flags & ShflCreate.LOOKUP) !== 0) return lookup(c());
 
       // What exists decides two things: a directory is opened as one, and OPEN_TARGET_DIRECTORY (for an
       // existing object) opens its parent instead.
-      const t = resolve(scope, comps, { follow: env.follow, icase: env.icase(m) });
+      const t = resolve(scope, comps, { follow: env.follow || dirSlash, icase: env.icase(m), dirSlash });
       const info = typeof t === 'number' ? undefined : statTarget(t).info;
       if (info !== undefined) {
         if (isDirectory(info.mode)) cp.flags |= ShflCreate.DIRECTORY;
         if ((cp.flags & ShflCreate.OPEN_TARGET_DIRECTORY) !== 0) {
           comps = comps.slice(0, -1);
+          dirSlash = false;
           cp.flags =
             (cp.flags & ~ACT_MASKS) |
             ShflCreate.DIRECTORY |

@@ -38,9 +38,7 @@ export default defineFn({
   },
   handle(a: Args, env) {
     let files = 0;
-    const rc = env.withHandle(a.handle, a.root, HandleType.DIR, 'read', (ref) => {
-      // SAFETY: withHandle checked that the handle's root names a mapping.
-      const m = env.w.maps.get(a.root)!;
+    const rc = env.withHandle(a.handle, a.root, HandleType.DIR, 'read', (ref, m) => {
       const r = listDirectory(env, m, ref, {
         flags: a.flags,
         cb: a.count.u32,

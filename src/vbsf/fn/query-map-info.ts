@@ -16,9 +16,6 @@ interface Args {
   version: SvcParmU32;
 }
 
-/** The version of every root id: roots are never reused here, so it never changes. */
-const ROOT_ID_VERSION = 1;
-
 /** QUERY_MAP_INFO: root, name (out), mount point (out), flags (in/out), version (out). */
 export default defineFn({
   decode(p) {
@@ -34,7 +31,9 @@ export default defineFn({
   handle(a: Args, env) {
     const m = env.w.maps.get(a.root);
     if (m === undefined) return Status.VERR_INVALID_PARAMETER;
-    a.version.u32 = ROOT_ID_VERSION;
+    // g_auRootHandleVersions: moves each time the root id is given to a share or taken back, so a guest
+    // sees a root id reused for another share.
+    a.version.u32 = env.w.maps.rootVersion(a.root);
     let flags = 0n;
     if (m.writable) flags |= ShflMapInfo.WRITABLE;
     if (m.autoMount) flags |= ShflMapInfo.AUTO_MOUNT;

@@ -7,6 +7,6 @@ import { defineFn } from '../handler.js';
 export default defineFn({
   decode: (p) => ({ version: p.u32(0) }),
   handle(a: { version: SvcParmU32 }, env, call) {
-    return env.w.waits.wait(env.ctx, env.client, env.clientId, env.w.maps.version, call, a.version);
+    return env.w.waits.wait(env.ctx, env.client, env.clientId, call, a.version);
   },
 });
