@@ -8,6 +8,7 @@ import { Work, DispatchRing } from '../hgcm/ring.js';
 import { ClientTable } from '../hgcm/clients.js';
 import { buildRegistry } from '../hgcm/registry.js';
 import { MachineStateError, WorkerError } from '../runtime/errors.js';
+import { moduleHref } from '../runtime/modules.js';
 import { FaultTable, type FaultName } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
 import { runSync } from '../runtime/proc.js';
@@ -24,6 +25,8 @@ import { SnapshotArena } from '../vmmdev/snapshots.js';
 import { attachHostEnv, createShared, threadExec } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
+import { installErrorTransfer } from './error-transfer.js';
+import { KeepAlive } from './keep-alive.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
 import type { PoolTask } from './pool-task.js';
@@ -32,6 +35,10 @@ import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
+  /**
+   * The module: a URL (`new URL('./guest.js', import.meta.url)`), an absolute path, or a path relative to
+   * the current directory. A TypeScript module needs tsx beside hgcm-runtime (docs/library.md).
+   */
   readonly module: string | URL;
   readonly export?: string;
   readonly args?: unknown;
@@ -56,6 +63,22 @@ export interface MachineStats {
 
 const MAX_LOG_LINES = 10_000;
 
+/** How Machine.stop() treats programs still running. */
+export interface StopOptions {
+  /** How long running programs get to return before their vCPUs are terminated (ms, default 5000). */
+  readonly waitMs?: number;
+}
+
+/** Machines started and not yet stopped in this thread, for a command line that must stop them on a signal. */
+const running = new Set<Machine>();
+
+/** Every machine started and not yet stopped in this thread. */
+export function runningMachines(): readonly Machine[] {
+  return [...running];
+}
+
+installErrorTransfer();
+
 interface Vcpu {
   readonly worker: Worker;
   readonly api: Comlink.Remote<VcpuApi>;
@@ -63,8 +86,8 @@ interface Vcpu {
   queue: Promise<unknown>;
 }
 
-/** A running machine. */
-export class Machine {
+/** A running machine. Stop it with stop(), or let `await using` do it (Symbol.asyncDispose). */
+export class Machine implements AsyncDisposable {
   readonly config: ResolvedConfig;
   private readonly shared: MachineShared;
   private readonly device: Worker;
@@ -75,7 +98,9 @@ export class Machine {
   private readonly statsBlock: StatsBlock;
   private readonly logLines: string[];
   private readonly onLog: ((line: string) => void) | undefined;
+  private readonly keepAlive: KeepAlive;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private stopped: Promise<void> | undefined;
   private failure: Error | undefined;
 
   private constructor(p: {
@@ -87,6 +112,7 @@ export class Machine {
     vcpus: Vcpu[];
     logLines: string[];
     onLog: ((line: string) => void) | undefined;
+    keepAlive: KeepAlive;
   }) {
     this.config = p.config;
     this.shared = p.shared;
@@ -98,6 +124,7 @@ export class Machine {
     this.statsBlock = new StatsBlock(p.shared.stats);
     this.logLines = p.logLines;
     this.onLog = p.onLog;
+    this.keepAlive = p.keepAlive;
   }
 
   /** Start a machine: device thread, host pool, vCPUs, and the guest driver's initialisation. */
@@ -146,11 +173,14 @@ export class Machine {
       trackUnmanagedFds: false,
       execArgv: poolExecArgv(),
     });
-    const host = new HostPool(pool, shared, log);
+    const keepAlive = new KeepAlive(pool);
+    const host = new HostPool(pool, shared, log, () => keepAlive.releasePorts());
     for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) host.serve(workerId);
     // Every host worker has loaded the services (or one failed): then the guest may start.
     const startup = await host.started();
     if (startup !== undefined) {
+      // A loop that failed to start must not be restarted into the pool being destroyed.
+      host.stopping = true;
       await pool.destroy();
       await device.terminate();
       throw startup;
@@ -171,6 +201,7 @@ export class Machine {
       vcpus,
       logLines,
       onLog: config.log,
+      keepAlive,
     });
     try {
       await vcpus[0]!.api.boot();
@@ -181,6 +212,8 @@ export class Machine {
     }
     device.on('error', (e) => (machine.failure ??= e));
     for (const v of vcpus) v.worker.on('error', (e) => (machine.failure ??= e));
+    running.add(machine);
+    keepAlive.release([device, ...vcpus.map((v) => v.worker)]);
     return machine;
   }
 
@@ -189,19 +222,28 @@ export class Machine {
     if (this.failure !== undefined) throw new WorkerError(`machine failed: ${this.failure.message}`);
   }
 
-  /** Run a guest program on a vCPU and return what it returns. Runs on one vCPU are serialised. */
+  /**
+   * Run a guest program on a vCPU and return what it returns. Runs on one vCPU are serialised. Every
+   * failure (a stopped machine, no such vCPU, a bad module reference) is a rejection, never a throw.
+   */
   run<T = unknown>(program: ProgramRef): Promise<T> {
-    this.checkRunning();
-    const vcpu = program.vcpu ?? 0;
-    const v = this.vcpus[vcpu];
-    if (v === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
-    const module = program.module instanceof URL ? program.module.href : program.module;
+    let v: Vcpu, module: string;
+    try {
+      this.checkRunning();
+      const vcpu = program.vcpu ?? 0;
+      const found = this.vcpus[vcpu];
+      if (found === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
+      v = found;
+      module = moduleHref(program.module);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const next = v.queue.then(() =>
       v.api.run(module, program.export ?? 'main', program.args, program.user === true),
     );
     v.queue = next.catch(() => undefined);
     // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
-    return next as Promise<T>;
+    return this.keepAlive.hold(v.worker, next) as Promise<T>;
   }
 
   /** Post a signal to whatever runs on `vcpu` (an interruptible wait there ends with VERR_INTERRUPTED). */
@@ -264,11 +306,24 @@ export class Machine {
     return GuestMemory.attach(this.shared.ram);
   }
 
-  /** Stop every thread. Programs still running are abandoned (their vCPU is terminated). */
-  async stop(): Promise<void> {
-    if (this.state !== 'running') return;
+  /**
+   * Stop every thread. Programs still running after `waitMs` are abandoned (their vCPU is terminated).
+   * Every call, concurrent ones included, resolves when the machine has stopped.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopped ??= this.halt(options.waitMs ?? 5000);
+    return this.stopped;
+  }
+
+  /** `await using machine = await Machine.start()` stops the machine at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  private async halt(waitMs: number): Promise<void> {
     this.state = 'stopping';
-    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(5000)]);
+    this.keepAlive.pin(this.device);
+    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(waitMs)]);
     for (const v of this.vcpus) {
       v.api[Comlink.releaseProxy]();
       await v.worker.terminate();
@@ -282,6 +337,7 @@ export class Machine {
     this.bus.setState(DeviceState.STOP_REQUESTED);
     await Promise.race([exited, delay(5000).then(() => this.device.terminate())]);
     this.state = 'stopped';
+    running.delete(this);
     this.onLog?.('machine stopped');
   }
 }
@@ -301,13 +357,15 @@ class HostPool {
   private readonly loops = new Map<number, Promise<void>>();
   private readonly ready = new Map<number, Promise<void>>();
   private firstError: Error | undefined;
+  private readonly onReady: () => void;
   /** Set while the machine stops: a loop ending then is expected. */
   stopping = false;
 
-  constructor(pool: Piscina, shared: MachineShared, log: (line: string) => void) {
+  constructor(pool: Piscina, shared: MachineShared, log: (line: string) => void, onReady: () => void) {
     this.pool = pool;
     this.shared = shared;
     this.log = log;
+    this.onReady = onReady;
   }
 
   /** Start (or restart) the service loop of pool worker `workerId`. */
@@ -318,7 +376,10 @@ class HostPool {
     port1.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
       if (m.type === 'log') this.log(m.line);
-      else if (m.type === 'ready') markReady();
+      else if (m.type === 'ready') {
+        markReady();
+        this.onReady();
+      }
     });
     port1.unref();
     const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };

@@ -18,7 +18,6 @@ import {
 } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
 import { MachineTrace } from './trace.js';
-import { enableTsImports } from './worker-url.js';
 
 /** Options of a sim machine. */
 export interface SimMachineOptions {
@@ -49,7 +48,6 @@ export class SimMachine {
   /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
   static async create(config: MachineConfig, opts: SimMachineOptions): Promise<SimMachine> {
     const resolved = resolveConfig(config);
-    await enableTsImports();
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const sim = new Sim({

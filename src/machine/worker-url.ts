@@ -32,19 +32,3 @@ export function spawnModuleWorker(url: URL, options: WorkerOptions = {}): Worker
 export function poolExecArgv(): string[] {
   return fromSource ? ['--import', 'tsx'] : [];
 }
-
-let tsHooks: Promise<void> | undefined;
-
-/**
- * From source, make dynamic import() of .ts modules work on this thread (pool workers load service
- * modules; Node 20 does not apply `--import tsx` ESM hooks inside workers). A no-op when built.
- */
-export function enableTsImports(): Promise<void> {
-  // Built, or a worker ts-boot.mjs started (it has registered tsx already): nothing to do.
-  if (!fromSource || (globalThis as Record<symbol, unknown>)[Symbol.for('hgcm-runtime.tsx')] === true)
-    return Promise.resolve();
-  tsHooks ??= import('tsx/esm/api').then((m) => {
-    m.register();
-  });
-  return tsHooks;
-}
