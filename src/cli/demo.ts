@@ -1,21 +1,22 @@
 // `hgcm demo` (npm start), the main job: a machine with a few vCPUs and a share in a temporary directory
 // runs a mixed workload (Shared Folders writes and reads, echo calls, delays outliving their timeouts) with
-// signals landing at random, then an old-host phase; a live progress line, then a summary: calls by
-// outcome, cancels by result, leaks, the invariants checked, MB/s, the path of one traced call, and a
-// Chrome trace file.
+// signals landing at random, then an old-host phase; progress on stderr, then a summary: calls by
+// outcome, cancels by result, leaks, the invariants checked, MB/s, the path of one traced call, and (with
+// --trace) a Chrome trace file.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Machine, type MachineStats } from '../machine/machine.js';
 import { explainFile } from '../programs/file-history.js';
+import { besideModule } from '../runtime/modules.js';
 import { READY, SIGNALS_STOPPED, type DemoArgs, type DemoReport } from '../programs/demo.js';
 import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
-import { intOption } from './args.js';
+import { int, text } from './args.js';
+import { defineCommand, type Io } from './command.js';
+import { Progress } from './process.js';
 import { formatTree, type CallNode } from '../trace/tree.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const program = new URL(`../programs/demo${ext}`, import.meta.url);
+const program = besideModule(import.meta.url, '../programs/demo');
 
 interface Phase {
   readonly name: string;
@@ -25,14 +26,15 @@ interface Phase {
   readonly files: Uint8Array[];
 }
 
-/** Run one phase on a fresh machine; `old` makes the host one without HGCMCancel2. */
+/** Run one phase on a fresh machine; `old` makes the host one without HGCMCancel2; `traced` keeps a tree. */
 async function phase(
   name: string,
   share: string,
   vcpus: number,
   ops: number,
   old: boolean,
-  tracePath?: string,
+  traced: boolean,
+  tracePath: string | undefined,
 ): Promise<Phase & { tree?: string }> {
   const m = await Machine.start({
     vcpus,
@@ -41,7 +43,7 @@ async function phase(
     cancel2: !old,
     sharedFolders: [{ name: 'share', hostPath: share, writable: true }],
     guest: { graceNotFoundMs: 100, graceOtherMs: 200 },
-    trace: { enabled: tracePath !== undefined, sample: 97, capacity: 1 << 15 },
+    trace: { enabled: traced, sample: 97, capacity: 1 << 15 },
   });
   try {
     const progress = new SharedArrayBuffer(64 * 4);
@@ -61,10 +63,9 @@ async function phase(
       return m.run<DemoReport>({ module: program, export: 'main', args, vcpu: index });
     });
     let s = 12345;
-    const tty = process.stdout.isTTY === true;
+    const line = new Progress();
     // For a moment in the middle, the host loses calls (as on a VM reset): their guests leak them.
     let dropped = 'before' as 'before' | 'on' | 'after';
-    let lastLine = 0;
     const timer = setInterval(() => {
       const done = Array.from({ length: vcpus }, (_, i) => Atomics.load(words, i));
       const total = done.reduce((a, b) => a + b, 0);
@@ -83,24 +84,20 @@ async function phase(
         s = (Math.imul(s, 1103515245) + 12345) >>> 0;
         if (Atomics.load(words, READY + (s % vcpus)) === 1) m.signal(s % vcpus);
       }
-      const now = performance.now();
-      if (tty || now - lastLine > 2000) {
-        lastLine = now;
+      line.update(() => {
         const c = m.stats().counters;
-        const line = `  [${name}] ${total}/${ops * vcpus} ops, ${c['guest.calls']} calls: ${c['guest.completed']} completed, ${c['guest.cancelled']} cancelled, ${c['guest.leaked']} leaked, ${c['guest.interrupts']} interrupted`;
-        if (tty) process.stdout.write(`\r${line.padEnd(110)}`);
-        else console.log(line);
-      }
+        return `  [${name}] ${total}/${ops * vcpus} ops, ${c['guest.calls']} calls: ${c['guest.completed']} completed, ${c['guest.cancelled']} cancelled, ${c['guest.leaked']} leaked, ${c['guest.interrupts']} interrupted`;
+      });
     }, 3);
     const reports = await Promise.all(runs).finally(() => clearInterval(timer));
     const ms = performance.now() - t0;
-    if (tty) process.stdout.write('\r'.padEnd(112) + '\r');
+    line.done();
     // Late completions of cancelled and leaked calls land, then the host must be quiet.
     await new Promise((r) => setTimeout(r, 300));
     const stats = m.stats();
     const files = reports.map((_, i) => new Uint8Array(readFileSync(join(share, `${name}-${i}.bin`))));
     let tree: string | undefined;
-    if (tracePath !== undefined) {
+    if (traced) {
       const calls = m.trace.calls();
       // Prefer a write the host served start to finish (no cancel), so the tree crosses every layer.
       const writes = calls.filter((c) => c.label === 'VbglR0HGCMCall (fn 6)' && c.children.length > 0);
@@ -112,7 +109,8 @@ async function phase(
         writes[0] ??
         calls[0];
       if (write !== undefined) tree = formatTree(write);
-      writeFileSync(tracePath, JSON.stringify(m.trace.chrome({ meta: { job: 'hgcm demo', phase: name } })));
+      if (tracePath !== undefined)
+        writeFileSync(tracePath, JSON.stringify(m.trace.chrome({ meta: { job: 'hgcm demo', phase: name } })));
     }
     return { name, reports, stats, ms, files, ...(tree === undefined ? {} : { tree }) };
   } finally {
@@ -167,63 +165,78 @@ function invariants(p: Phase): { name: string; ok: boolean; detail: string }[] {
   ];
 }
 
-function summary(p: Phase): boolean {
+function summary(p: Phase, out: (line: string) => void): boolean {
   const c = p.stats.counters;
   const mb = p.reports.reduce((a, r) => a + r.bytesWritten + r.bytesRead, 0) / (1 << 20);
-  console.log(`\n== ${p.name}: ${p.reports.length} vCPUs, ${(p.ms / 1000).toFixed(2)} s`);
-  console.log(
+  out(`\n== ${p.name}: ${p.reports.length} vCPUs, ${(p.ms / 1000).toFixed(2)} s`);
+  out(
     `  calls by outcome   ${c['guest.calls']} calls: ${c['guest.completed']} completed, ${c['guest.cancelled']} cancelled, ${c['guest.leaked']} leaked, ${c['guest.sync']} answered at once`,
   );
-  console.log(`  waits ended by     ${c['guest.timeouts']} timeouts, ${c['guest.interrupts']} signals`);
-  console.log(
+  out(`  waits ended by     ${c['guest.timeouts']} timeouts, ${c['guest.interrupts']} signals`);
+  out(
     `  cancels by result  ${c['guest.cancel.success']} VINF_SUCCESS, ${c['guest.cancel.notFound']} VERR_NOT_FOUND, ${c['guest.cancel.notImplemented']} VERR_NOT_IMPLEMENTED (${c['guest.cancel.fallback']} legacy fallbacks), ${c['guest.cancel.other']} other`,
   );
-  console.log(
-    `  grace waits        ${c['guest.grace.completed']} saw DONE, ${c['guest.grace.expired']} expired`,
-  );
-  console.log(`  leaks              ${c['guest.leaked']} calls, ${c['guest.leakedBytes']} bytes quarantined`);
-  console.log(
+  out(`  grace waits        ${c['guest.grace.completed']} saw DONE, ${c['guest.grace.expired']} expired`);
+  out(`  leaks              ${c['guest.leaked']} calls, ${c['guest.leakedBytes']} bytes quarantined`);
+  out(
     `  host               ${c['host.calls']} service calls, ${c['host.completedCancelled']} completions dropped because cancelled, ${c['host.dropped']} calls lost by the host`,
   );
-  console.log(
+  out(
     `  file I/O           ${mb.toFixed(1)} MiB in ${(p.ms / 1000).toFixed(2)} s = ${(mb / (p.ms / 1000)).toFixed(1)} MiB/s through the whole path`,
   );
   let ok = true;
   for (const inv of invariants(p)) {
     ok &&= inv.ok;
-    console.log(`  ${inv.ok ? 'PASS' : 'FAIL'}  ${inv.name} (${inv.detail})`);
+    out(`  ${inv.ok ? 'PASS' : 'FAIL'}  ${inv.name} (${inv.detail})`);
   }
   return ok;
 }
 
-/** Run the main job; returns the process exit code. */
-export async function demo(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
+/** `hgcm demo`: the main job. */
+export const demoCommand = defineCommand(
+  {
+    name: 'hgcm demo',
+    summary:
+      'the main job (npm start): a mixed workload on a current and an old host, its invariants, one call traced',
     options: {
-      vcpus: { type: 'string', default: '2' },
-      ops: { type: 'string', default: '1500' },
-      trace: { type: 'string' },
+      vcpus: int('vCPUs, each running the workload', { min: 1, max: MAX_VCPUS, default: 2 }),
+      ops: int('operations per vCPU in the current-host phase (a third of it in the old-host one)', {
+        min: 1,
+        max: 1e7,
+        default: 1500,
+      }),
+      trace: text('write the current-host phase as a Chrome trace (Perfetto, chrome://tracing) to FILE', {
+        arg: 'FILE',
+      }),
     },
-  });
-  const vcpus = intOption('vcpus', values.vcpus, 1, MAX_VCPUS);
-  const ops = intOption('ops', values.ops, 1, 1e7);
-  const share = mkdtempSync(join(tmpdir(), 'hgcm-demo-'));
-  const tracePath = values.trace ?? join(tmpdir(), `hgcm-demo-trace-${process.pid}.json`);
-  console.log(`hgcm-runtime: ${vcpus} vCPUs, a share in ${share}, ${ops} operations per vCPU`);
-  console.log(
-    `(Shared Folders writes and reads, echo calls, delays outliving their timeouts; signals at random)\n`,
-  );
-  try {
-    const current = await phase('current host', share, vcpus, ops, false, tracePath);
-    const old = await phase('old host (no HGCMCancel2)', share, vcpus, Math.ceil(ops / 3), true);
-    const ok = summary(current) && summary(old);
-    if (current.tree !== undefined)
-      console.log(`\nThe path of one traced call (a Shared Folders write):\n\n${current.tree}`);
-    console.log(`\nChrome trace of the current-host phase (Perfetto / chrome://tracing): ${tracePath}`);
-    console.log(ok ? '\nAll invariant checks passed.' : '\nAN INVARIANT CHECK FAILED.');
-    return ok ? 0 : 1;
-  } finally {
-    rmSync(share, { recursive: true, force: true });
-  }
-}
+  },
+  async ({ values }, io: Io) => {
+    const { vcpus, ops } = values;
+    const share = mkdtempSync(join(tmpdir(), 'hgcm-demo-'));
+    io.out(`hgcm-runtime: ${vcpus} vCPUs, a share in ${share}, ${ops} operations per vCPU`);
+    io.out(
+      `(Shared Folders writes and reads, echo calls, delays outliving their timeouts; signals at random)\n`,
+    );
+    try {
+      const current = await phase('current host', share, vcpus, ops, false, true, values.trace);
+      const old = await phase(
+        'old host (no HGCMCancel2)',
+        share,
+        vcpus,
+        Math.ceil(ops / 3),
+        true,
+        false,
+        undefined,
+      );
+      const ok = [summary(current, io.out), summary(old, io.out)].every(Boolean);
+      if (current.tree !== undefined)
+        io.out(`\nThe path of one traced call (a Shared Folders write):\n\n${current.tree}`);
+      if (values.trace !== undefined)
+        io.out(`\nChrome trace of the current-host phase (Perfetto / chrome://tracing): ${values.trace}`);
+      io.out(ok ? '\nAll invariant checks passed.' : '\nAN INVARIANT CHECK FAILED.');
+      return ok ? 0 : 1;
+    } finally {
+      rmSync(share, { recursive: true, force: true });
+    }
+  },
+);

@@ -23,6 +23,14 @@ export function moduleHref(ref: string | URL): string {
   return pathToFileURL(path.resolve(ref)).href;
 }
 
+/**
+ * URL of the module `relative` (without its extension) beside the module at `base` (an import.meta.url):
+ * a .ts one from source, a .js one built. For guest programs and workers that ship with the code.
+ */
+export function besideModule(base: string, relative: string): URL {
+  return new URL(`${relative}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
+}
+
 /** Does the href name a TypeScript module (.ts, .mts, .cts, .tsx)? */
 export function isTypeScriptModule(href: string): boolean {
   return /\.[cm]?tsx?$/.test(href.split(/[?#]/)[0]!);
