@@ -6,8 +6,9 @@ import type { SpinPolicy } from '../../src/machine/config.js';
 import type { Summary } from '../measure.js';
 import type { CallSpec } from '../programs/calls.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
+import { besideModule } from '../../src/runtime/modules.js';
 
-const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
+const PROGRAM = besideModule(import.meta.url, '../programs/calls');
 
 /** The policies compared: none, the short waits only, then each kind of long wait, then both. */
 const POLICIES: readonly (readonly [string, Omit<SpinPolicy, 'spinners'>])[] = [

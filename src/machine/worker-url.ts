@@ -2,14 +2,17 @@
 // source (src/*.ts under tsx or vitest). Node 20 cannot start a worker from a .ts file, and `--import tsx`
 // in a Worker's execArgv does not apply to its ESM entry, so from source we start ts-boot.mjs, which
 // registers tsx inside the worker and then imports the .ts entry.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { besideModule } from '../runtime/modules.js';
 
 /** True when this module runs from its .ts source. */
 export const fromSource = import.meta.url.endsWith('.ts');
 
 /** URL of a module in this folder by base name. */
 export function moduleUrl(base: string): URL {
-  return new URL(`./${base}${fromSource ? '.ts' : '.js'}`, import.meta.url);
+  return besideModule(import.meta.url, `./${base}`);
 }
 
 /** Start a worker on a module of this folder, built or from source. */
@@ -28,7 +31,10 @@ export function spawnModuleWorker(url: URL, options: WorkerOptions = {}): Worker
   return new Worker(new URL('./ts-boot.mjs', import.meta.url), { ...options, workerData });
 }
 
-/** Extra piscina options: from source, tsx's loader (piscina require()s the task module first). */
+/**
+ * Extra piscina options: from source, tsx's loader (piscina require()s the task module first), by path so
+ * that a process started in another directory finds it.
+ */
 export function poolExecArgv(): string[] {
-  return fromSource ? ['--import', 'tsx'] : [];
+  return fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
 }
