@@ -34,7 +34,7 @@ export const stressCommand: Delegate = {
   async run(argv, io) {
     const entry = path.join(packageInfo().root, 'stress', 'cli.ts');
     if (!existsSync(entry)) {
-      const help = argv.length === 0 || argv.includes('--help') || argv.includes('-h');
+      const help = argv.includes('--help') || argv.includes('-h');
       (help ? io.out : io.err)(checkoutOnly());
       return help ? 0 : 1;
     }
