@@ -60,6 +60,7 @@ export function readRun(file: string): RunResult {
       `--compare: ${file} is not the JSON of a run (hgcm bench --json > ${file} writes one): ${(e as Error).message}`,
     );
   }
+  // SAFETY: only read through optional chaining until the shape is checked below.
   const r = run as Partial<RunResult> | null;
   const rowsOk =
     Array.isArray(r?.rows) &&
@@ -72,6 +73,7 @@ export function readRun(file: string): RunResult {
     throw new UsageError(
       `--compare: ${file} is JSON but not a run of hgcm bench --json (no info.date or rows)`,
     );
+  // SAFETY: info.date and every row's id and label checked; the rest is read tolerantly by compare().
   return r as RunResult;
 }
 

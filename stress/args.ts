@@ -38,6 +38,7 @@ function parseFaults(v: string): FaultName[] {
     .map((f) => {
       if (!(FAULT_NAMES as readonly string[]).includes(f))
         throw new UsageError(`unknown fault ${f} (known: ${FAULT_NAMES.join(', ')})`);
+      // SAFETY: checked against FAULT_NAMES just above.
       return f as FaultName;
     });
 }

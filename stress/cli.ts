@@ -328,6 +328,7 @@ const mutate = defineCommand(
     more: () => `mutants: ${Object.keys(MUTATION_PLAN).join(', ')}`,
   },
   async ({ values: v }, { out, err }) => {
+    // SAFETY: every name is checked against MUTATION_PLAN on the next line, before use.
     const names = v.mutation?.split(',') as MutationName[] | undefined;
     for (const n of names ?? []) if (!(n in MUTATION_PLAN)) throw new UsageError(`unknown mutation ${n}`);
     const budget = v.budget;

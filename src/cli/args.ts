@@ -139,6 +139,7 @@ export function choice<C extends string>(
       if (t === undefined) return dflt;
       if (!(choices as readonly string[]).includes(t))
         throw new UsageError(`${f} must be one of ${choices.join(', ')} (got ${JSON.stringify(t)})`);
+      // SAFETY: t is one of `choices`, which are Cs.
       return t as C;
     },
   };

@@ -72,6 +72,7 @@ export const fsxCommand = defineCommand(
             ops: v.ops,
             seed: v.seed + vcpu,
             io: v.io,
+            // SAFETY: `done` was made over a SharedArrayBuffer above.
             progress: done.buffer as SharedArrayBuffer,
             index: vcpu,
             ...(v.len === undefined ? {} : { maxLen: v.len }),

@@ -54,6 +54,11 @@ export function runAsProcess(main: () => Promise<number>): void {
       void end(e.code === 'EPIPE' ? 0 : 1);
     });
   }
+  // A bug that escapes a command (a throw in a timer) still leaves nothing behind.
+  process.on('uncaughtException', (e) => {
+    console.error(e.stack ?? e.message);
+    void end(1);
+  });
   main().then(
     (code) => {
       removeRoot();

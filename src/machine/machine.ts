@@ -69,8 +69,15 @@ export interface StopOptions {
   readonly waitMs?: number;
 }
 
-/** Machines started and not yet stopped in this thread, for a command line that must stop them on a signal. */
-const running = new Set<Machine>();
+/**
+ * Machines started and not yet stopped in this thread, for a command line that must stop them on a signal.
+ * One set per thread even when two copies of this module are loaded (the built command running the stress
+ * harness from source), so that a signal stops the machines of both.
+ */
+// SAFETY: only this module stores under the key, and always a Set of machines.
+const running: Set<Machine> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('hgcm-runtime.machines')
+] ??= new Set<Machine>()) as Set<Machine>;
 
 /** Every machine started and not yet stopped in this thread. */
 export function runningMachines(): readonly Machine[] {

@@ -46,6 +46,7 @@ let tsxHooks: Promise<boolean> | undefined;
  * thread that imports a .ts module registers its own). False when tsx cannot be imported from here.
  */
 function tsxOnThisThread(): Promise<boolean> {
+  // SAFETY: reading a symbol-keyed global; anything but `true` means not set.
   if ((globalThis as Record<symbol, unknown>)[TSX_MARK] === true) return Promise.resolve(true);
   tsxHooks ??= import('tsx/esm/api').then(
     (m: { register(): unknown }) => {
