@@ -2,7 +2,7 @@
 // workers running HGCM services, all sharing guest RAM and the device bus. The composition root and the
 // library's public API: start, run guest programs, signal a vCPU, read stats, stop.
 import * as Comlink from 'comlink';
-import { MessageChannel, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Work, DispatchRing } from '../hgcm/ring.js';
 import { ClientTable } from '../hgcm/clients.js';
@@ -11,8 +11,6 @@ import { MachineStateError, WorkerError } from '../runtime/errors.js';
 import { moduleHref } from '../runtime/modules.js';
 import { FaultTable, type FaultName } from '../runtime/faults.js';
 import { HookTable } from '../runtime/hooks.js';
-import { runSync } from '../runtime/proc.js';
-import { failOwnedCommands } from '../vmmdev/host-commands.js';
 import { GuestMemory } from '../runtime/guest-memory.js';
 import type { HeapStats } from '../runtime/shared-heap.js';
 import { StatsBlock, type CounterName } from '../runtime/stats.js';
@@ -22,14 +20,14 @@ import { DeviceBus } from '../vmmdev/bus.js';
 import { DeviceState } from '../vmmdev/bus-layout.js';
 import { CommandTable } from '../vmmdev/commands.js';
 import { SnapshotArena } from '../vmmdev/snapshots.js';
-import { attachHostEnv, createShared, threadExec } from './assemble.js';
+import { createShared } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
 import { installErrorTransfer } from './error-transfer.js';
+import { HostPool } from './host-pool.js';
 import { KeepAlive } from './keep-alive.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
-import type { PoolTask } from './pool-task.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
 
@@ -351,77 +349,4 @@ export class Machine implements AsyncDisposable {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/**
- * The host pool's long-lived service loops. A worker that dies (a service crashed its thread) has its
- * commands failed with VERR_HGCM_INTERNAL, so no guest waits forever, and is replaced.
- */
-class HostPool {
-  private readonly pool: Piscina;
-  private readonly shared: MachineShared;
-  private readonly log: (line: string) => void;
-  private readonly loops = new Map<number, Promise<void>>();
-  private readonly ready = new Map<number, Promise<void>>();
-  private firstError: Error | undefined;
-  private readonly onReady: () => void;
-  /** Set while the machine stops: a loop ending then is expected. */
-  stopping = false;
-
-  constructor(pool: Piscina, shared: MachineShared, log: (line: string) => void, onReady: () => void) {
-    this.pool = pool;
-    this.shared = shared;
-    this.log = log;
-    this.onReady = onReady;
-  }
-
-  /** Start (or restart) the service loop of pool worker `workerId`. */
-  serve(workerId: number): void {
-    const { port1, port2 } = new MessageChannel();
-    let markReady: () => void = () => undefined;
-    this.ready.set(workerId, new Promise<void>((resolve) => (markReady = resolve)));
-    port1.on('message', (m: unknown) => {
-      if (!isWorkerMessage(m)) return;
-      if (m.type === 'log') this.log(m.line);
-      else if (m.type === 'ready') {
-        markReady();
-        this.onReady();
-      }
-    });
-    port1.unref();
-    const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };
-    const loop = this.pool.run(task, { transferList: [port2] }).then(
-      () => port1.close(),
-      (e: unknown) => {
-        port1.close();
-        markReady();
-        this.died(workerId, e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-    this.loops.set(workerId, loop);
-  }
-
-  private died(workerId: number, e: Error): void {
-    this.log(`host worker ${workerId} died: ${e.message}`);
-    this.firstError ??= new WorkerError(`host worker ${workerId} failed: ${e.stack ?? e.message}`);
-    if (this.stopping) return;
-    const env = attachHostEnv(this.shared);
-    env.stats.add('host.workerDeaths');
-    const failed = runSync(failOwnedCommands(env, workerId), threadExec(this.shared));
-    this.log(
-      `host worker ${workerId}: ${failed} of its commands failed with VERR_HGCM_INTERNAL; restarting it`,
-    );
-    this.serve(workerId);
-  }
-
-  /** Resolves when every loop has loaded its services; the first failure if one died meanwhile. */
-  async started(): Promise<Error | undefined> {
-    await Promise.all(this.ready.values());
-    return this.firstError;
-  }
-
-  /** Resolves when every loop has ended. */
-  async allDone(): Promise<void> {
-    await Promise.all(this.loops.values());
-  }
 }
