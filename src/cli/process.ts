@@ -15,6 +15,29 @@ const STOP_BOUND_MS = 5000;
 
 let userTmpdir: string | undefined;
 
+/** What a command asked to undo however the run ends (a FUSE mount to unmount), newest first. */
+const cleanups: (() => Promise<void> | void)[] = [];
+
+/**
+ * Run `fn` when the run ends, whichever way (normal end, signal, EPIPE, an uncaught error), before the
+ * temporary root goes; returns a function that forgets it (for a command that undid it itself).
+ */
+export function atExit(fn: () => Promise<void> | void): () => void {
+  cleanups.unshift(fn);
+  return () => {
+    const i = cleanups.indexOf(fn);
+    if (i >= 0) cleanups.splice(i, 1);
+  };
+}
+
+/** Run and forget every registered cleanup; a failing one does not stop the others. */
+async function runCleanups(): Promise<void> {
+  for (const fn of cleanups.splice(0))
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
+}
+
 /** The temporary directory the user's environment names: where `--keep` leaves what it keeps. */
 export function keepTmpdir(): string {
   return userTmpdir ?? os.tmpdir();
@@ -41,7 +64,7 @@ export function runAsProcess(main: () => Promise<number>): void {
     ending = true;
     const machines = runningMachines().map((m) => m.stop({ waitMs: 0 }));
     await Promise.race([
-      Promise.allSettled(machines),
+      Promise.allSettled([...machines, runCleanups()]),
       new Promise((resolve) => setTimeout(resolve, STOP_BOUND_MS).unref()),
     ]);
     removeRoot();
@@ -60,7 +83,8 @@ export function runAsProcess(main: () => Promise<number>): void {
     void end(1);
   });
   main().then(
-    (code) => {
+    async (code) => {
+      await runCleanups();
       removeRoot();
       process.exitCode = code;
     },

@@ -1,9 +1,11 @@
 // `hgcm` as a process: SIGINT and SIGTERM stop the machines, leave nothing in the temporary directory and
 // exit 130 / 143; a reader that goes away (EPIPE) ends the run quietly; no file is written unless asked;
 // commands that run for a while print progress on stderr (fsx, the threads campaign).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, expect, test } from 'vitest';
 import { startHgcm, type HgcmProcess } from './spawn.js';
 
@@ -85,3 +87,46 @@ test('progress on stderr: fsx counts its ops, the threads campaign its runs; res
   expect(threads.stderr()).toMatch(/threads: run 1, S1 iteration 0/);
   expect(threads.stdout()).not.toMatch(/threads: run/);
 }, 200_000);
+
+test('what a command registers with atExit runs on a signal and on a normal end (a mount to undo)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hgcm-cli-atexit-'));
+  try {
+    const processJs = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/cli/process.js')).href;
+    const script = path.join(dir, 'command.mjs');
+    fs.writeFileSync(
+      script,
+      `import fs from 'node:fs';
+import { atExit, runAsProcess } from ${JSON.stringify(processJs)};
+const [marker, mode] = process.argv.slice(2);
+runAsProcess(async () => {
+  atExit(() => fs.writeFileSync(marker, 'undone'));
+  const forgotten = atExit(() => fs.writeFileSync(marker + '.forgotten', 'ran'));
+  forgotten();
+  console.log('ready');
+  // Until a signal: a timer holds the process, the promise never settles.
+  if (mode === 'wait') await new Promise(() => setInterval(() => undefined, 1000));
+  return 3;
+});
+`,
+    );
+    const run = (mode: string, marker: string): Promise<number> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [script, marker, mode], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        child.stdout.on('data', () => {
+          if (mode === 'wait') child.kill('SIGTERM');
+        });
+        child.on('exit', (code) => resolve(code ?? -1));
+      });
+    const onSignal = path.join(dir, 'signal');
+    expect(await run('wait', onSignal)).toBe(143);
+    expect(fs.readFileSync(onSignal, 'utf8')).toBe('undone');
+    const onEnd = path.join(dir, 'end');
+    expect(await run('end', onEnd)).toBe(3);
+    expect(fs.readFileSync(onEnd, 'utf8')).toBe('undone');
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.forgotten'))).toEqual([]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
