@@ -12,7 +12,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 /**
  * The layer table of ARCHITECTURE.md (between `<!-- layers` and `<!-- /layers -->`): each row's layer, its
  * folder (or file) relative to the root, and the surfaces it may import (`x`: src/x/index.ts; `x/y`:
- * src/x/y.ts if that file exists, else src/x/y/index.ts).
+ * src/x/y.ts if that file exists, else src/x/y/index.ts, else x/y.ts beside src).
  */
 export function readLayers(markdown = readFileSync(path.join(root, 'ARCHITECTURE.md'), 'utf8')) {
   const start = markdown.indexOf('<!-- layers');
@@ -32,15 +32,21 @@ export function readLayers(markdown = readFileSync(path.join(root, 'ARCHITECTURE
   }));
 }
 
-/** The file a surface name stands for, relative to the root. */
+/**
+ * The file a surface name stands for, relative to the root: src/x/y.ts, src/x/y/index.ts, or, for a
+ * folder beside src (`bench/cli`), x/y.ts.
+ */
 function surfaceFile(name) {
-  let file = `src/${name}.ts`;
-  try {
-    readFileSync(path.join(root, file));
-  } catch {
-    file = `src/${name}/index.ts`;
-  }
-  return file;
+  const candidates = [`src/${name}.ts`, `src/${name}/index.ts`, `${name}.ts`];
+  const exists = (f) => {
+    try {
+      readFileSync(path.join(root, f));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return candidates.find(exists) ?? candidates[1];
 }
 
 const layers = readLayers();

@@ -2,23 +2,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, test, vi } from 'vitest';
-import { bench } from '../src/cli/bench.js';
+import { describe, expect, test } from 'vitest';
+import { mainCli } from '../src/cli/main.js';
 import { compare, goals, goalsTable, table } from './report.js';
 import type { RunResult } from './runner.js';
 import { SF_ROWS } from './suites/vbsf.js';
 
 describe('hgcm bench --quick', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
-
   test('limit, peers, hgcm and vbsf rows with their references, goals and a comparison', async () => {
     const out: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((s: unknown) => void out.push(String(s)));
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const io = { out: (s: string) => void out.push(s), err: () => undefined };
     const traceFile = path.join(os.tmpdir(), `hgcm-bench-test-${process.pid}.json`);
-    const code = await bench(['--quick', '--json', '--trace', traceFile, 'limit', 'peers', 'hgcm', 'vbsf']);
+    const argv = ['bench', '--quick', '--json', '--trace', traceFile, 'limit', 'peers', 'hgcm', 'vbsf'];
+    const code = await mainCli(argv, io);
     // The traced calls as a Chrome trace: complete spans on a vCPU's lane and a host worker's.
     const trace = JSON.parse(fs.readFileSync(traceFile, 'utf8')) as {
       traceEvents: { ph: string; name: string; args?: { name?: string } }[];

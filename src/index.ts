@@ -6,6 +6,9 @@ export type {
   MachineStats,
   ProgramRef,
   ResolvedConfig,
+  StopOptions,
+  DevicePlacement,
+  MachineShared,
   SimMachineOptions,
   SimProgram,
   SpinPolicy,
@@ -56,3 +59,47 @@ export type { CounterName, FaultName, GuestAddress, PointName, Proc } from './ru
 export * as abi from './abi/index.js';
 export { RT_FAILURE, RT_SUCCESS, Status, statusName } from './abi/index.js';
 export type { StatusCode } from './abi/index.js';
+export {
+  ConfigError,
+  GuestFsError,
+  GuestMemoryError,
+  HeapError,
+  HgcmError,
+  InvariantError,
+  MachineStateError,
+  WorkerError,
+} from './runtime/index.js';
+
+// Types public signatures use (what a Machine, SimMachine and GuestContext hand out), so callers can name
+// them; test/types/public-surface.test.ts finds any that are missing.
+export type { HostVersion, MachineTrace } from './machine/index.js';
+export type { ServiceSpec } from './hgcm/index.js';
+export type {
+  AtomicCell,
+  CellWaitResult,
+  Clock,
+  Effect,
+  FaultTable,
+  FreeResult,
+  HeapStats,
+  PointEffect,
+  PointRecord,
+  StatsBlock,
+  TraceRecord,
+  TraceRing,
+  Tracer,
+  VcpuBus,
+  WaitEffect,
+  WaitHint,
+} from './runtime/index.js';
+export type { Sim, SimObserver, SimOptions, SimResult, StepEvent, Strategy, TraceStep } from './sim/index.js';
+export type { CallNode, ChromeEvent, ChromeTrace } from './trace/index.js';
+export type {
+  Allocation,
+  GuestFlavor,
+  GuestHeap,
+  GuestKernel,
+  HgcmWaitResult,
+  Session,
+} from './vcpu/index.js';
+export type { SfBuf, SfIo, SfIoMode, SfMount, SfStat, SharedFolders } from './vboxsf/index.js';

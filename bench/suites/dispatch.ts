@@ -5,8 +5,9 @@ import { spawnModuleWorker } from '../../src/machine/index.js';
 import type { Summary } from '../measure.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
 import type { DispatchJob, DispatchResult } from '../workers/dispatch.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const WORKER = new URL('../workers/dispatch.ts', import.meta.url);
+const WORKER = besideModule(import.meta.url, '../workers/dispatch');
 
 /** The dispatch suite. */
 export const dispatchSuite: Suite = {

@@ -6,8 +6,9 @@ import type { Budget, Summary } from '../measure.js';
 import type { CallSpec, ThroughputReport } from '../programs/calls.js';
 import { rowOf, withWatchdog, type Row, type Suite, type SuiteContext } from '../runner.js';
 import { settle } from './peers.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
+const PROGRAM = besideModule(import.meta.url, '../programs/calls');
 /** The peers a call is held against. */
 const PEERS = ['peers.postmessage', 'peers.comlink', 'peers.piscina'] as const;
 

@@ -5,8 +5,9 @@ import { Machine, type SpinPolicy } from '../../src/machine/index.js';
 import type { Summary } from '../measure.js';
 import type { CallSpec } from '../programs/calls.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
+const PROGRAM = besideModule(import.meta.url, '../programs/calls');
 
 /** The policies compared: none, the short waits only, then each kind of long wait, then both. */
 const POLICIES: readonly (readonly [string, Omit<SpinPolicy, 'spinners'>])[] = [

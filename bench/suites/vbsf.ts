@@ -7,8 +7,9 @@ import type { Summary } from '../measure.js';
 import type { DataArgs } from '../programs/files.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
 import { scratchDir } from './limit.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const PROGRAM = new URL('../programs/files.ts', import.meta.url);
+const PROGRAM = besideModule(import.meta.url, '../programs/files');
 const SHARE = 'bench';
 
 const SIZES = [

@@ -2,7 +2,7 @@
 // thread can time what a user would otherwise reach for to call code on another thread.
 import * as Comlink from 'comlink';
 import { parentPort, workerData } from 'node:worker_threads';
-import { nodeEndpoint } from '../../src/machine/index.js';
+import { nodeEndpoint } from '../../src/machine/endpoint.js';
 
 const { role } = workerData as { role: 'echo' | 'comlink' };
 const port = parentPort!;

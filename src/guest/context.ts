@@ -1,7 +1,7 @@
 // What a guest program running on a vCPU gets: the high-level calls (connect / call / disconnect through a
 // VBoxGuest session) and the raw level (guest RAM, heaps, the port write, waiting on a request), so a
 // program can also build a request byte by byte from the ABI and submit it. Runs on its vCPU.
-import { RT_INDEFINITE_WAIT, statusName, type StatusCode } from '../abi/index.js';
+import { ParmType, RT_INDEFINITE_WAIT, statusName, type StatusCode } from '../abi/index.js';
 import { gpa, type GuestAddress, type GuestMemory, HeapError, type Proc } from '../runtime/index.js';
 import {
   fastCall,
@@ -120,14 +120,18 @@ export class GuestContext {
 
   /**
    * Build a VMMDevHGCMCall64 for `clientId`/`fn` in the physical heap (buffers as page lists in place)
-   * to perform again and again with `fastCall`. Free it with `g.heap.free(addr)`.
+   * to perform again and again with `fastCall`. Free it with `g.heap.free(addr)`. With `noBounce` the
+   * buffers go as NoBouncePageList, as the 7.x vboxsf passes file data: the service gets them as PAGES
+   * (accessed in guest memory) rather than as host copies.
    */
   prepareCall(
     clientId: number,
     fn: number,
     parms: readonly FastParm[],
+    opts: { readonly noBounce?: boolean } = {},
   ): { addr: GuestAddress; size: number } {
-    const r = this.exec(prepareCall(this.kernel, clientId, fn, parms));
+    const pageList = opts.noBounce === true ? ParmType.NoBouncePageList : ParmType.PageList;
+    const r = this.exec(prepareCall(this.kernel, clientId, fn, parms, pageList));
     if (typeof r === 'number') throw new RangeError(`cannot prepare the call: ${statusName(r)}`);
     return { addr: r.req.addr, size: r.size };
   }

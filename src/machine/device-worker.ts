@@ -8,11 +8,9 @@ import { deviceLoop } from '../vmmdev/index.js';
 import { attachDeviceEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import type { WorkerMessage } from './messages.js';
-import { enableTsImports } from './worker-url.js';
 
 const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-await enableTsImports();
 const services = await loadServices(shared.services, (spec) => spec.inline);
 const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }), {
   services,

@@ -1,7 +1,7 @@
 // The composition root: a Machine on worker threads and a SimMachine under the deterministic sim, their
 // config, and what tools beside the library (the CLI, the harness, the benchmark) start workers with.
-export { Machine } from './machine.js';
-export type { MachineStats, ProgramRef } from './machine.js';
+export { Machine, runningMachines } from './machine.js';
+export type { MachineStats, ProgramRef, StopOptions } from './machine.js';
 export { SimMachine } from './sim-machine.js';
 export type { SimMachineOptions, SimProgram } from './sim-machine.js';
 export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, resolveConfig } from './config.js';
@@ -9,8 +9,8 @@ export type { DevicePlacement, MachineConfig, MachineShared, ResolvedConfig, Spi
 export type { ShareAdded, ShareRemoved, Shares } from './shares.js';
 export type { SharedFolderConfig, ShareState, SymlinkPolicyName } from '../vbsf/index.js';
 export { MachineTrace } from './trace.js';
+export type { HostVersion } from '../vmmdev/index.js';
 export { heapAuditor } from './audit.js';
-export { nodeEndpoint } from './endpoint.js';
 export { poolExecArgv, spawnModuleWorker } from './worker-url.js';
 /** Most vCPUs a machine may have. */
 export { MAX_VCPUS } from '../vmmdev/index.js';

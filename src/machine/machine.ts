@@ -2,7 +2,7 @@
 // workers running HGCM services, all sharing guest RAM and the device bus. The composition root and the
 // library's public API: start, run guest programs, signal a vCPU, read stats, stop.
 import * as Comlink from 'comlink';
-import { MessageChannel, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { StatusCode } from '../abi/index.js';
 import {
@@ -23,26 +23,31 @@ import {
   type HeapStats,
   HookTable,
   MachineStateError,
-  runSync,
+  moduleHref,
   StatsBlock,
   WorkerError,
 } from '../runtime/index.js';
-import { failOwnedCommands } from '../host/index.js';
 import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
 import { GuestHeap, guestMap } from '../vcpu/index.js';
 import { CommandTable, DeviceBus, DeviceState, SnapshotArena } from '../vmmdev/index.js';
-import { attachHostEnv, createShared, threadExec } from './assemble.js';
+import { createShared } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
+import { installErrorTransfer } from './error-transfer.js';
+import { HostPool } from './host-pool.js';
+import { KeepAlive } from './keep-alive.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
 import { Shares } from './shares.js';
-import type { PoolTask } from './pool-task.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
+  /**
+   * The module: a URL (`new URL('./guest.js', import.meta.url)`), an absolute path, or a path relative to
+   * the current directory. A TypeScript module needs tsx beside hgcm-runtime (docs/library.md).
+   */
   readonly module: string | URL;
   readonly export?: string;
   readonly args?: unknown;
@@ -67,6 +72,29 @@ export interface MachineStats {
 
 const MAX_LOG_LINES = 10_000;
 
+/** How Machine.stop() treats programs still running. */
+export interface StopOptions {
+  /** How long running programs get to return before their vCPUs are terminated (ms, default 5000). */
+  readonly waitMs?: number;
+}
+
+/**
+ * Machines started and not yet stopped in this thread, for a command line that must stop them on a signal.
+ * One set per thread even when two copies of this module are loaded (the built command running the stress
+ * harness from source), so that a signal stops the machines of both.
+ */
+// SAFETY: only this module stores under the key, and always a Set of machines.
+const running: Set<Machine> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('hgcm-runtime.machines')
+] ??= new Set<Machine>()) as Set<Machine>;
+
+/** Every machine started and not yet stopped in this thread. */
+export function runningMachines(): readonly Machine[] {
+  return [...running];
+}
+
+installErrorTransfer();
+
 interface Vcpu {
   readonly worker: Worker;
   readonly api: Comlink.Remote<VcpuApi>;
@@ -74,8 +102,8 @@ interface Vcpu {
   queue: Promise<unknown>;
 }
 
-/** A running machine. */
-export class Machine {
+/** A running machine. Stop it with stop(), or let `await using` do it (Symbol.asyncDispose). */
+export class Machine implements AsyncDisposable {
   readonly config: ResolvedConfig;
   private readonly shared: MachineShared;
   private readonly device: Worker;
@@ -86,7 +114,9 @@ export class Machine {
   private readonly statsBlock: StatsBlock;
   private readonly logLines: string[];
   private readonly onLog: ((line: string) => void) | undefined;
+  private readonly keepAlive: KeepAlive;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private stopped: Promise<void> | undefined;
   private failure: Error | undefined;
   /**
    * The shared folders, while the machine runs: add and remove shares (as Main does for a running VM),
@@ -103,6 +133,7 @@ export class Machine {
     vcpus: Vcpu[];
     logLines: string[];
     onLog: ((line: string) => void) | undefined;
+    keepAlive: KeepAlive;
   }) {
     this.config = p.config;
     this.shared = p.shared;
@@ -114,6 +145,7 @@ export class Machine {
     this.statsBlock = new StatsBlock(p.shared.stats);
     this.logLines = p.logLines;
     this.onLog = p.onLog;
+    this.keepAlive = p.keepAlive;
     this.shares = new Shares(
       (fn, parms) => this.hostCall(VBSF_SERVICE_NAME, fn, parms),
       () => this.shared.services.find((s) => s.name === VBSF_SERVICE_NAME)?.shared,
@@ -162,11 +194,14 @@ export class Machine {
       trackUnmanagedFds: false,
       execArgv: poolExecArgv(),
     });
-    const host = new HostPool(pool, shared, log);
+    const keepAlive = new KeepAlive(pool);
+    const host = new HostPool(pool, shared, log, () => keepAlive.releasePorts());
     for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) host.serve(workerId);
     // Every host worker has loaded the services (or one failed): then the guest may start.
     const startup = await host.started();
     if (startup !== undefined) {
+      // A loop that failed to start must not be restarted into the pool being destroyed.
+      host.stopping = true;
       await pool.destroy();
       await device.terminate();
       throw startup;
@@ -187,6 +222,7 @@ export class Machine {
       vcpus,
       logLines,
       onLog: config.log,
+      keepAlive,
     });
     try {
       await vcpus[0]!.api.boot();
@@ -197,6 +233,8 @@ export class Machine {
     }
     device.on('error', (e) => (machine.failure ??= e));
     for (const v of vcpus) v.worker.on('error', (e) => (machine.failure ??= e));
+    running.add(machine);
+    keepAlive.release([device, ...vcpus.map((v) => v.worker)]);
     return machine;
   }
 
@@ -205,19 +243,28 @@ export class Machine {
     if (this.failure !== undefined) throw new WorkerError(`machine failed: ${this.failure.message}`);
   }
 
-  /** Run a guest program on a vCPU and return what it returns. Runs on one vCPU are serialised. */
+  /**
+   * Run a guest program on a vCPU and return what it returns. Runs on one vCPU are serialised. Every
+   * failure (a stopped machine, no such vCPU, a bad module reference) is a rejection, never a throw.
+   */
   run<T = unknown>(program: ProgramRef): Promise<T> {
-    this.checkRunning();
-    const vcpu = program.vcpu ?? 0;
-    const v = this.vcpus[vcpu];
-    if (v === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
-    const module = program.module instanceof URL ? program.module.href : program.module;
+    let v: Vcpu, module: string;
+    try {
+      this.checkRunning();
+      const vcpu = program.vcpu ?? 0;
+      const found = this.vcpus[vcpu];
+      if (found === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
+      v = found;
+      module = moduleHref(program.module);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const next = v.queue.then(() =>
       v.api.run(module, program.export ?? 'main', program.args, program.user === true),
     );
     v.queue = next.catch(() => undefined);
     // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
-    return next as Promise<T>;
+    return this.keepAlive.hold(v.worker, next) as Promise<T>;
   }
 
   /**
@@ -298,11 +345,24 @@ export class Machine {
     return GuestMemory.attach(this.shared.ram);
   }
 
-  /** Stop every thread. Programs still running are abandoned (their vCPU is terminated). */
-  async stop(): Promise<void> {
-    if (this.state !== 'running') return;
+  /**
+   * Stop every thread. Programs still running after `waitMs` are abandoned (their vCPU is terminated).
+   * Every call, concurrent ones included, resolves when the machine has stopped.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopped ??= this.halt(options.waitMs ?? 5000);
+    return this.stopped;
+  }
+
+  /** `await using machine = await Machine.start()` stops the machine at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  private async halt(waitMs: number): Promise<void> {
     this.state = 'stopping';
-    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(5000)]);
+    this.keepAlive.pin(this.device);
+    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(waitMs)]);
     for (const v of this.vcpus) {
       v.api[Comlink.releaseProxy]();
       await v.worker.terminate();
@@ -316,6 +376,7 @@ export class Machine {
     this.bus.setState(DeviceState.STOP_REQUESTED);
     await Promise.race([exited, delay(5000).then(() => this.device.terminate())]);
     this.state = 'stopped';
+    running.delete(this);
     this.onLog?.('machine stopped');
   }
 }
@@ -329,72 +390,4 @@ function appendLog(lines: string[], line: string, onLog: ((line: string) => void
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/**
- * The host pool's long-lived service loops. A worker that dies (a service crashed its thread) has its
- * commands failed with VERR_HGCM_INTERNAL, so no guest waits forever, and is replaced.
- */
-class HostPool {
-  private readonly pool: Piscina;
-  private readonly shared: MachineShared;
-  private readonly log: (line: string) => void;
-  private readonly loops = new Map<number, Promise<void>>();
-  private readonly ready = new Map<number, Promise<void>>();
-  private firstError: Error | undefined;
-  /** Set while the machine stops: a loop ending then is expected. */
-  stopping = false;
-
-  constructor(pool: Piscina, shared: MachineShared, log: (line: string) => void) {
-    this.pool = pool;
-    this.shared = shared;
-    this.log = log;
-  }
-
-  /** Start (or restart) the service loop of pool worker `workerId`. */
-  serve(workerId: number): void {
-    const { port1, port2 } = new MessageChannel();
-    let markReady: () => void = () => undefined;
-    this.ready.set(workerId, new Promise<void>((resolve) => (markReady = resolve)));
-    port1.on('message', (m: unknown) => {
-      if (!isWorkerMessage(m)) return;
-      if (m.type === 'log') this.log(m.line);
-      else if (m.type === 'ready') markReady();
-    });
-    port1.unref();
-    const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };
-    const loop = this.pool.run(task, { transferList: [port2] }).then(
-      () => port1.close(),
-      (e: unknown) => {
-        port1.close();
-        markReady();
-        this.died(workerId, e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-    this.loops.set(workerId, loop);
-  }
-
-  private died(workerId: number, e: Error): void {
-    this.log(`host worker ${workerId} died: ${e.message}`);
-    this.firstError ??= new WorkerError(`host worker ${workerId} failed: ${e.stack ?? e.message}`);
-    if (this.stopping) return;
-    const env = attachHostEnv(this.shared);
-    env.stats.add('host.workerDeaths');
-    const failed = runSync(failOwnedCommands(env, workerId), threadExec(this.shared));
-    this.log(
-      `host worker ${workerId}: ${failed} of its commands failed with VERR_HGCM_INTERNAL; restarting it`,
-    );
-    this.serve(workerId);
-  }
-
-  /** Resolves when every loop has loaded its services; the first failure if one died meanwhile. */
-  async started(): Promise<Error | undefined> {
-    await Promise.all(this.ready.values());
-    return this.firstError;
-  }
-
-  /** Resolves when every loop has ended. */
-  async allDone(): Promise<void> {
-    await Promise.all(this.loops.values());
-  }
 }

@@ -6,7 +6,6 @@ import { loadServices } from '../hgcm/index.js';
 import { asMachineWorkAsync, runAsync, runSync, wallClock, watchCell } from '../runtime/index.js';
 import { TraceSlot, attachHostEnv, hostWorker, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
-import { enableTsImports } from './worker-url.js';
 
 /** What the machine sends each pool task. */
 export interface PoolTask {
@@ -20,7 +19,6 @@ export default async function serve(task: PoolTask): Promise<number> {
   const { shared, workerId, logPort } = task;
   const log = (line: string): void => logPort.postMessage({ type: 'log', line: `host${workerId}: ${line}` });
   const env = attachHostEnv(shared, TraceSlot.host(shared, workerId));
-  await enableTsImports();
   const services = await loadServices(shared.services);
   const opts = threadExec(shared, env.tracer);
   const worker = hostWorker(shared, workerId, env, services, {

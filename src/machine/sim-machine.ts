@@ -19,7 +19,6 @@ import {
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
 import { Shares } from './shares.js';
 import { MachineTrace } from './trace.js';
-import { enableTsImports } from './worker-url.js';
 
 /** Options of a sim machine. */
 export interface SimMachineOptions {
@@ -63,7 +62,6 @@ export class SimMachine {
   /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
   static async create(config: MachineConfig, opts: SimMachineOptions): Promise<SimMachine> {
     const resolved = resolveConfig(config);
-    await enableTsImports();
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const sim = new Sim({

@@ -10,6 +10,7 @@ import {
   type Proc,
   runSync,
   type ThreadExecOptions,
+  importModule,
   wallClock,
 } from '../runtime/index.js';
 import { GuestContext } from '../guest/index.js';
@@ -17,15 +18,14 @@ import { closeSession, Session } from '../vcpu/index.js';
 import { attachGuestKernel, threadExec, type EmtDevice } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
+import { installErrorTransfer } from './error-transfer.js';
 import type { WorkerMessage } from './messages.js';
-import { enableTsImports } from './worker-url.js';
 
 const { shared, vcpu } = workerData as { shared: MachineShared; vcpu: number };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 // Device 'emt': this thread handles its own port writes, so it runs the inline services' calls too.
 let emt: EmtDevice | undefined;
 if (shared.config.device === 'emt') {
-  await enableTsImports();
   const services = await loadServices(shared.services, (spec) => spec.inline);
   emt = { inline: { services, spawn: (proc) => void runSync(proc, opts) } };
 }
@@ -57,7 +57,7 @@ const api = {
   },
   /** Run `exportName` of `module` as a guest program in a fresh session (closed afterwards). */
   async run(module: string, exportName: string, args: unknown, user: boolean): Promise<unknown> {
-    const mod = (await import(module)) as Record<string, unknown>;
+    const mod = await importModule(module, 'guest module');
     const fn = mod[exportName];
     if (typeof fn !== 'function') throw new TypeError(`${module} has no function export "${exportName}"`);
     k.tracer.reset();
@@ -77,4 +77,5 @@ const api = {
 /** The vCPU API type, for the main thread's comlink proxy. */
 export type VcpuApi = typeof api;
 
+installErrorTransfer();
 Comlink.expose(api, nodeEndpoint(parentPort!));

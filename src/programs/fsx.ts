@@ -21,6 +21,9 @@ export interface FsxArgs {
   /** Reopen with probability 1/closeEvery (default 40, fsx's -c). */
   readonly closeEvery?: number;
   readonly io?: SfIoMode;
+  /** Ops done so far go to word `index` of this buffer (for a progress line on the main thread). */
+  readonly progress?: SharedArrayBuffer;
+  readonly index?: number;
 }
 
 /** What happened. A non-empty `failure` means the file and the model disagreed. */
@@ -40,7 +43,7 @@ const OPS = ['read', 'write', 'truncate', 'extend', 'append', 'reread', 'flush']
 
 class Fsx {
   private readonly fs: SfMount;
-  private readonly a: Required<Omit<FsxArgs, 'io'>>;
+  private readonly a: Required<Omit<FsxArgs, 'io' | 'progress' | 'index'>>;
   private readonly rnd: Prng;
   private readonly original: Uint8Array;
   private readonly good: Uint8Array;
@@ -50,7 +53,7 @@ class Fsx {
   readonly log: string[] = [];
   readonly counts: Record<string, number> = {};
 
-  constructor(fs: SfMount, a: Required<Omit<FsxArgs, 'io'>>) {
+  constructor(fs: SfMount, a: Required<Omit<FsxArgs, 'io' | 'progress' | 'index'>>) {
     this.fs = fs;
     this.a = a;
     this.rnd = new Prng(a.seed);
@@ -194,7 +197,12 @@ export function fsx(g: GuestContext, args: FsxArgs): FsxReport {
   const x = new Fsx(fs, a);
   let failure: string | undefined;
   try {
-    for (let i = 0; i < a.ops; i++) x.step();
+    const done = args.progress === undefined ? undefined : new Int32Array(args.progress);
+    for (let i = 0; i < a.ops; i++) {
+      x.step();
+      // ORDER: a plain counter the main thread only reads for display; no other access depends on it.
+      if (done !== undefined && (i & 63) === 63) Atomics.store(done, args.index ?? 0, i + 1);
+    }
     x.finish();
   } catch (e) {
     failure = e instanceof Error ? e.message : String(e);

@@ -68,5 +68,8 @@ export {
   InvariantError,
   MachineStateError,
   WorkerError,
+  errorFields,
   invariant,
+  reviveError,
 } from './errors.js';
+export { besideModule, importModule, isTypeScriptModule, moduleHref } from './modules.js';

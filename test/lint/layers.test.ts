@@ -46,10 +46,13 @@ describe('the layer table', () => {
   });
 
   test('the order has no cycle: each layer imports only layers listed before it', () => {
+    // A surface `x/y` is the layer named `x/y` where there is one (cli/kit), else a file of layer `x`.
+    const names = new Set(layers.map((l) => l.name));
+    const layerOfSurface = (s: string): string => (names.has(s) ? s : s.split('/')[0]!);
     const seen = new Set<string>();
     for (const l of layers) {
       for (const s of l.may)
-        expect(seen.has(s.split('/')[0]!) || s === 'hgcm/service-api', `${l.name} -> ${s}`).toBe(true);
+        expect(seen.has(layerOfSurface(s)) || s === 'hgcm/service-api', `${l.name} -> ${s}`).toBe(true);
       seen.add(l.name);
     }
   });
