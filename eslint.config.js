@@ -5,14 +5,16 @@ import tseslint from 'typescript-eslint';
 
 /** Folders each layer may not import from. */
 const layers = {
-  abi: ['runtime', 'vcpu', 'vmmdev', 'hgcm', 'vbsf', 'sim', 'machine'],
-  runtime: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'sim', 'machine'],
-  vcpu: ['vmmdev', 'hgcm', 'vbsf', 'sim', 'machine'],
-  hgcm: ['vcpu', 'vmmdev', 'vbsf', 'sim', 'machine'],
-  vbsf: ['vcpu', 'vmmdev', 'hgcm/host-loop', 'hgcm/connector', 'sim', 'machine'],
-  vmmdev: ['vcpu', 'vbsf', 'sim', 'machine'],
-  sim: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'machine'],
-  trace: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'sim', 'machine'],
+  abi: ['runtime', 'vcpu', 'vmmdev', 'hgcm', 'vbsf', 'sim', 'machine', 'fuse'],
+  runtime: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'sim', 'machine', 'fuse'],
+  vcpu: ['vmmdev', 'hgcm', 'vbsf', 'sim', 'machine', 'fuse'],
+  hgcm: ['vcpu', 'vmmdev', 'vbsf', 'sim', 'machine', 'fuse'],
+  vbsf: ['vcpu', 'vmmdev', 'hgcm/host-loop', 'hgcm/connector', 'sim', 'machine', 'fuse'],
+  vmmdev: ['vcpu', 'vbsf', 'sim', 'machine', 'fuse'],
+  sim: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'machine', 'fuse'],
+  trace: ['vcpu', 'vmmdev', 'hgcm', 'vbsf', 'sim', 'machine', 'fuse'],
+  // The FUSE front is the guest's (above its Shared Folders library): it reaches the host only through it.
+  fuse: ['vmmdev', 'hgcm', 'vbsf', 'sim', 'machine'],
 };
 
 const layerRules = Object.entries(layers).map(([layer, banned]) => ({

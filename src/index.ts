@@ -2,6 +2,8 @@
 // and services are written against, and the ABI.
 export { Machine } from './machine/machine.js';
 export type { MachineStats, ProgramRef } from './machine/machine.js';
+export { FuseMount } from './machine/mount.js';
+export type { MountEnd, MountOptions, MountStats } from './machine/mount.js';
 export { SimMachine } from './machine/sim-machine.js';
 export type { SimMachineOptions, SimProgram } from './machine/sim-machine.js';
 export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, resolveConfig } from './machine/config.js';

@@ -44,6 +44,12 @@ export interface MachineConfig {
    * mappings (name -> host directory, writable, symlink creation, case sensitivity, automount).
    */
   readonly sharedFolders?: readonly SharedFolderConfig[];
+  /**
+   * A slow host, for diagnostics (`hgcm mount --host-delay`): Shared Folders calls of `functions` (default
+   * READ and WRITE) complete `ms` after they arrive; a call cancelled meanwhile completes VERR_CANCELLED and
+   * never reaches the file (machine/slow-host.ts). Default: none.
+   */
+  readonly hostDelay?: { readonly ms: number; readonly functions?: readonly number[] };
   /** Register the test services "echo", "noop", "delay", "echo-inline" and "noop-inline" (default true). */
   readonly builtinServices?: boolean;
   /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
@@ -174,10 +180,19 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     throw new ConfigError(`leakScope must be strict or faithful`);
   int('guest.graceNotFoundMs', guest.graceNotFoundMs, 500, 0, 600_000);
   int('guest.graceOtherMs', guest.graceOtherMs, 2000, 0, 600_000);
+  const delayMs = int('hostDelay.ms', c.hostDelay?.ms, 0, 0, 600_000);
   const folders: ServiceConfig[] =
     c.sharedFolders === undefined
       ? []
-      : [{ name: VBSF_SERVICE_NAME, module: vbsfServiceModule(), config: { mappings: c.sharedFolders } }];
+      : [
+          delayMs === 0
+            ? { name: VBSF_SERVICE_NAME, module: vbsfServiceModule(), config: { mappings: c.sharedFolders } }
+            : {
+                name: VBSF_SERVICE_NAME,
+                module: slowHostModule(),
+                config: { mappings: c.sharedFolders, delayMs, functions: c.hostDelay?.functions },
+              },
+        ];
   const services = [
     ...(c.builtinServices === false ? [] : builtinServices()),
     ...(c.services ?? []),
@@ -235,6 +250,12 @@ export interface MachineShared {
   /** Two words: the threads spinning now, the threads working now (runtime/spin-gate.ts). */
   readonly spinGate: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
+}
+
+/** URL of the slow-host wrapper of the Shared Folders service (next to this file in src/ or dist/). */
+function slowHostModule(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./slow-host${ext}`, import.meta.url).href;
 }
 
 function deviceMode(v: unknown): DevicePlacement {

@@ -29,6 +29,7 @@ import { isWorkerMessage } from './messages.js';
 import type { PoolTask } from './pool-task.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
+import { FuseMount, type MountOptions } from './mount.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
@@ -76,6 +77,7 @@ export class Machine {
   private readonly logLines: string[];
   private readonly onLog: ((line: string) => void) | undefined;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private readonly mounts = new Set<FuseMount>();
   private failure: Error | undefined;
 
   private constructor(p: {
@@ -212,6 +214,19 @@ export class Machine {
     this.bus.signal(vcpu);
   }
 
+  /**
+   * Mount shared folder `share` at the existing directory `mountpoint` through FUSE, served by this
+   * machine's vCPUs as the guest's vboxsf would serve it (src/machine/mount.ts; needs root and /dev/fuse).
+   * stop() unmounts what is still mounted.
+   */
+  async mount(share: string, mountpoint: string, opts: MountOptions = {}): Promise<FuseMount> {
+    this.checkRunning();
+    const m = await FuseMount.start(this, share, mountpoint, opts);
+    this.mounts.add(m);
+    void m.ended.then(() => this.mounts.delete(m));
+    return m;
+  }
+
   /** Counters and heap figures, read from shared memory. */
   stats(): MachineStats {
     const mem = GuestMemory.attach(this.shared.ram);
@@ -267,6 +282,8 @@ export class Machine {
   /** Stop every thread. Programs still running are abandoned (their vCPU is terminated). */
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
+    // Mounts first: their servers occupy the vCPUs until the kernel ends the connection.
+    await Promise.all([...this.mounts].map((m) => m.unmount().catch(() => undefined)));
     this.state = 'stopping';
     await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(5000)]);
     for (const v of this.vcpus) {

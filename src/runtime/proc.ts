@@ -140,6 +140,19 @@ export async function asMachineWorkAsync<T>(opts: ThreadExecOptions, fn: () => P
 }
 
 /**
+ * Run `fn`, a blocking system call outside the step machines (a guest program's read of a device), with
+ * this thread counted as parked meanwhile, as in Atomics.wait: it needs no core while it blocks.
+ */
+export function asParked<T>(opts: ThreadExecOptions, fn: () => T): T {
+  opts.gate?.park();
+  try {
+    return fn();
+  } finally {
+    opts.gate?.unpark();
+  }
+}
+
+/**
  * The spin half of spin-then-park: load the wait word up to the hint's budget (when the gate lets this
  * thread spin at all); true if it changed from `seen`, so the caller re-checks instead of sleeping.
  */

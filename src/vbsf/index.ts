@@ -1,9 +1,17 @@
 // The Shared Folders service ("VBoxSharedFolders"): what the rest of the project may import from src/vbsf.
+import { HandleTable } from './handles.js';
+import { VbsfMemory } from './layout.js';
+
 export { parseVbsfConfig } from './config.js';
 export type { Mapping, SharedFolderConfig, VbsfConfig } from './config.js';
 export { HANDLERS, checkParms, dispatch } from './dispatch.js';
-export { VBSF_MAX_CALLS_PER_CLIENT, VBSF_MAX_CLIENTS } from './service.js';
+export { default as vbsfService, VBSF_MAX_CALLS_PER_CLIENT, VBSF_MAX_CLIENTS } from './service.js';
 export { VBSF_SHARED_BYTES } from './layout.js';
+
+/** Handles open now in the service's shared memory (audits and statistics: a mount's leak check). */
+export function vbsfOpenHandles(shared: SharedArrayBuffer | undefined): number {
+  return new HandleTable(VbsfMemory.attach(shared)).open;
+}
 
 /** The name guests connect to. */
 export const VBSF_SERVICE_NAME = 'VBoxSharedFolders';
