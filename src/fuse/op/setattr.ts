@@ -2,6 +2,8 @@
 // size), set mode and times with INFORMATION SET|FILE, then the size with SET|SIZE, close, and stat again
 // for what the host actually set. Ownership changes are accepted and ignored, as vboxsf does (the host
 // owns its files); only the permission bits of a mode travel; a time of 0 means "leave it".
+// Deviation: a symlink is left alone (its attributes are answered unchanged). vboxsf opens the link's path,
+// which the host follows, so `touch -h` or `cp -a` of a link would set the times of its target instead.
 import {
   Fattr,
   RtFs,
@@ -16,6 +18,7 @@ import {
 } from '../../abi/index.js';
 import { ByteView } from '../../runtime/bytes.js';
 import { E, fail, nodeOf, pathOf, replyAttr, type Ctx, type Handler } from '../ctx.js';
+import { NodeType } from '../nodes.js';
 
 const NS = 1_000_000_000n;
 
@@ -36,6 +39,10 @@ export const setattr: Handler = (c) => {
   const mtime = (valid & Fattr.MTIME) !== 0 ? timeNs(c, S.mtime, S.mtimensec) : 0n;
   const path = pathOf(c, node);
   if (path === undefined) return fail(E.ESTALE);
+  if (c.nodes.typeOf(node) === NodeType.SYMLINK) {
+    const st = c.vsf.stat(path);
+    return st.err !== 0 ? fail(st.err) : replyAttr(c, node, st.info);
+  }
 
   let flags = ShflCreate.ACT_OPEN_IF_EXISTS | ShflCreate.ACT_FAIL_IF_NEW | ShflCreate.ACCESS_ATTR_WRITE;
   // "this is at least required for Posix hosts"
