@@ -3,6 +3,7 @@ import { UsageError } from './args.js';
 import { bench } from './bench.js';
 import { demo } from './demo.js';
 import { fsxCommand } from './fsx.js';
+import { mountCommand } from './mount.js';
 import { stress } from './stress.js';
 import { trace } from './trace.js';
 
@@ -20,6 +21,10 @@ const commands: Readonly<
   fsx: {
     run: fsxCommand,
     help: 'hgcm fsx [--ops N] [--seed S] [--vcpus V] [--len BYTES] [--oplen BYTES] [--io linaddr|pagelist|nobounce|mixed] [--keep]   fsx through the Shared Folders path, one file per vCPU',
+  },
+  mount: {
+    run: mountCommand,
+    help: 'hgcm mount <hostDir> <mountpoint> [--vcpus N] [--readonly] [--flavor F] [--old-host] [--trace F] [--host-delay MS] [--ttl MS]   mount a host directory through FUSE, served by the guest (root; Ctrl-C unmounts)',
   },
   stress: {
     run: stress,

@@ -125,19 +125,24 @@ export function unmountFuse(mountpoint: string, lazy: boolean): string | undefin
 
 const CONNECTIONS = '/sys/fs/fuse/connections';
 
-/** Mount the fuse control file system if it is not (systemd usually has; minimal systems may not). */
-function ensureFusectl(connection: number): void {
-  if (fs.existsSync(`${CONNECTIONS}/${connection}`)) return;
-  spawnSync('mount', ['-t', 'fusectl', 'fusectl', CONNECTIONS], { stdio: 'ignore' });
+/**
+ * Mount the fuse control file system if the connection is not there (systemd usually has it mounted;
+ * minimal systems may not). True if this call mounted it (the caller unmounts it again).
+ */
+function ensureFusectl(connection: number): boolean {
+  if (fs.existsSync(`${CONNECTIONS}/${connection}`)) return false;
+  return spawnSync('mount', ['-t', 'fusectl', 'fusectl', CONNECTIONS], { stdio: 'ignore' }).status === 0;
 }
 
 /** Write the connection's abort file: every request fails at once, new ones too. False if it cannot. */
 export function abortConnection(connection: number): boolean {
+  const mounted = ensureFusectl(connection);
   try {
-    ensureFusectl(connection);
     fs.writeFileSync(`${CONNECTIONS}/${connection}/abort`, '1');
     return true;
   } catch {
     return false;
+  } finally {
+    if (mounted) spawnSync('umount', [CONNECTIONS], { stdio: 'ignore' });
   }
 }

@@ -69,18 +69,24 @@ export class Inflight {
    * post it a signal. 'ignored': in flight but uninterruptible (or already interrupted); 'absent': not in
    * flight on any vCPU (not yet started, or already answered).
    */
-  interrupt(unique: bigint, signal: (vcpu: number) => void): InterruptOutcome {
+  interrupt(
+    unique: bigint,
+    signal: (vcpu: number) => void,
+    claimed: () => void = () => undefined,
+  ): InterruptOutcome {
     for (let v = 0; v < this.vcpus; v++) {
       const w = FrontWords.inflightWord(v);
       const cur = this.wide.load(w);
       if (cur === 0n || cur >> 3n !== unique) continue;
       if ((cur & 7n) !== State.OPEN) return 'ignored';
-      const claimed = unique * 8n + State.CLAIMED;
+      const mine = unique * 8n + State.CLAIMED;
       // RACE: the CAS fails if the vCPU finished meanwhile (its word changed): then there is nothing left to
       // interrupt on it.
-      if (this.wide.cas(w, cur, claimed) !== cur) return 'absent';
+      if (this.wide.cas(w, cur, mine) !== cur) return 'absent';
+      // Counted before the signal: once it is posted, the program may be gone before we look again.
+      claimed();
       signal(v);
-      this.wide.cas(w, claimed, unique * 8n + State.SIGNALLED);
+      this.wide.cas(w, mine, unique * 8n + State.SIGNALLED);
       return 'signalled';
     }
     return 'absent';

@@ -8,7 +8,7 @@ import { FUSE_MIN_READ_BUFFER, fuse_out_header } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import { SharedWords64 } from '../runtime/atomic-cell64.js';
 import { wait, waitFor } from '../runtime/proc.js';
-import { decodeRequest, type Ctx, type FuseRequest, type Reply } from './ctx.js';
+import { decodeRequest, E, type Ctx, type FuseRequest, type Reply } from './ctx.js';
 import { handlerOf, INTERRUPTIBLE } from './dispatch.js';
 import { FileTable } from './files.js';
 import { kernelLib, type GuestContext } from './guest.js';
@@ -135,13 +135,14 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
         outMax: buf.ioSize - fuse_out_header.size,
       };
       const reply = traced(g, req, () => handlerOf(req.opcode)(c));
+      // Counted before the reply: once it is written, the program may be gone before anyone looks.
+      if (reply.kind === 'error') {
+        front.count('errors');
+        if (reply.err === E.EINTR) front.count('eintr');
+      }
       const sent = send(g, a.fd, buf, req, reply);
       if (!sent && reply.kind === 'ok' && reply.entered !== undefined) nodes.forget(reply.entered, 1);
       if (!sent) front.count('repliesLost');
-      if (reply.kind === 'error') {
-        front.count('errors');
-        if (reply.err === 4) front.count('eintr');
-      }
       g.run(inflight.end(g.vcpu, k.bus, k.clock));
       if (abandon) {
         // The leaked call's pages stay quarantined (and counted by the guest library); serve from new ones.

@@ -65,6 +65,8 @@ export interface MountStats {
   readonly front: Readonly<Record<string, number>>;
   readonly bytesRead: bigint;
   readonly bytesWritten: bigint;
+  /** Servers reading /dev/fuse now (one per vCPU while mounted). */
+  readonly readers: number;
   /** Nodes the kernel holds (the root included) and files and directories open now. */
   readonly nodes: number;
   readonly openFiles: number;
@@ -226,12 +228,15 @@ export class FuseMount {
         o.watchdog === false || info === undefined ? undefined : Watchdog.start(canonical, info.connection),
       base,
     });
-    // The kernel sends INIT at mount; the mount is usable once a server answered it (or ended).
+    // The kernel sends INIT at mount; the mount is ready once a server answered it and every server reads.
     const words = new FrontWords(front);
+    const ready = (): boolean =>
+      words.get(FrontWord.STATE) >= FrontState.INITIALISED && words.get(FrontWord.READERS) === vcpus;
     const initialised = (async () => {
-      while (words.get(FrontWord.STATE) < FrontState.INITIALISED && m.state === 'mounted') {
-        // ORDER: the server stores the state, then notifies (FrontWords.set); re-read after every wake.
-        const w = Atomics.waitAsync(words.words.i32, FrontWord.STATE, words.get(FrontWord.STATE), 100);
+      while (!ready() && m.state === 'mounted') {
+        // ORDER: the server stores the state, then notifies (FrontWords.set); re-read after every wake. The
+        // reader count is not notified: the 10 ms timeout polls it.
+        const w = Atomics.waitAsync(words.words.i32, FrontWord.STATE, words.get(FrontWord.STATE), 10);
         if (w.async) await w.value;
       }
     })();
@@ -302,6 +307,11 @@ export class FuseMount {
     return this.ended;
   }
 
+  /** The watchdog's process id, if one runs. */
+  get watchdogPid(): number | undefined {
+    return this.watchdog?.pid;
+  }
+
   /** Test hook: the next request with `opcode` makes its server throw (a crash of the server). */
   injectCrash(opcode: number): void {
     new FrontWords(this.front).set(FrontWord.CRASH_OP, opcode);
@@ -324,6 +334,7 @@ export class FuseMount {
       front: snap.counters,
       bytesRead: snap.bytesRead,
       bytesWritten: snap.bytesWritten,
+      readers: words.get(FrontWord.READERS),
       nodes: NodeTable.attach(this.front.nodes).live,
       openFiles: FileTable.attach(this.front.files).live,
       calls,

@@ -284,7 +284,8 @@ class VcpuPorts implements VcpuBus {
   }
 
   signal(vcpu: number): void {
-    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.vcpuCount) throw new RangeError(`no vCPU ${vcpu}`);
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.vcpuCount)
+      throw new RangeError(`no vCPU ${vcpu}`);
     this.bus.signal(vcpu);
   }
 

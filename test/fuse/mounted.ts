@@ -1,7 +1,7 @@
 // Test fixture for the FUSE front: a machine with one share on a fresh host directory, mounted on a fresh
 // mount point, and helpers to run real programs against it and compare what they see with the host.
 // Everything it makes it removes (the mount first, then the machine, then the directories).
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,6 +92,42 @@ export function run(cmd: string, args: readonly string[], opts: SpawnSyncOptions
     stdout: String(r.stdout ?? ''),
     stderr: String(r.stderr ?? '') + (r.error === undefined ? '' : `\n${r.error.message}`),
   };
+}
+
+/**
+ * Start a program without blocking this thread (the mount's crash handling and signals run here), and a
+ * promise of how it ended.
+ */
+export function start(
+  cmd: string,
+  args: readonly string[],
+  opts: SpawnOptions = {},
+): { pid: number; done: Promise<Ran> } {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Ran>((resolve) =>
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })),
+  );
+  return { pid: child.pid ?? -1, done };
+}
+
+/** Poll (bounded rounds of 10 ms) until `done()` holds; whether it did. */
+export async function settle(done: () => boolean, rounds = 500): Promise<boolean> {
+  for (let i = 0; i < rounds && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  return done();
+}
+
+/** Is process `pid` alive? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Run a shell script; fails the test with its output unless it exits 0. */

@@ -14,11 +14,8 @@ export const interrupt: Handler = (c) => {
   const unique = c.mem.readU64(c.req.body, fuse_interrupt_in.off.unique);
   c.front.count('interrupts');
   for (let round = 0; ; round++) {
-    const r = c.inflight.interrupt(unique, c.signal);
-    if (r === 'signalled') {
-      c.front.count('interruptsSignalled');
-      return NO_REPLY;
-    }
+    const r = c.inflight.interrupt(unique, c.signal, () => c.front.count('interruptsSignalled'));
+    if (r === 'signalled') return NO_REPLY;
     if (r === 'ignored') {
       c.front.count('interruptsIgnored');
       return NO_REPLY;
