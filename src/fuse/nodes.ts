@@ -70,7 +70,7 @@ export class NodeTable {
     this.nameBytes = new Uint8Array(s.names);
   }
 
-  /** Shared memory for `capacity` nodes (names average `nameBytes` bytes), with the root in place. */
+  /** Shared memory for `capacity` nodes, the root included (names average `nameBytes` bytes), with the root in place. */
   static create(capacity: number, nameBytes = 48): NodeTableShared {
     const t = SlotTable.create(capacity + 1, WORDS);
     let buckets = 1;

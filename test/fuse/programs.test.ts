@@ -56,9 +56,9 @@ describe.skipIf(git !== undefined)(`git${git ? ` (skipped: ${git})` : ''}`, () =
   test('init, add and commit a few hundred files, clone inside the mount, fsck --full', () => {
     const repo = join(m!.mp, 'repo');
     fs.mkdirSync(repo);
-    for (let d = 0; d < 12; d++) {
+    for (let d = 0; d < 10; d++) {
       fs.mkdirSync(join(repo, `dir${d}`));
-      for (let f = 0; f < 25; f++)
+      for (let f = 0; f < 20; f++)
         fs.writeFileSync(join(repo, `dir${d}/file${f}.txt`), `${d}/${f}\n`.repeat(f + d));
     }
     const env = {
