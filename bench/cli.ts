@@ -6,6 +6,7 @@ import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/config.js';
 import { compare, goalsTable, header, table } from './report.js';
 import { runSuites, type RunResult, type Suite } from './runner.js';
 import { dispatchSuite } from './suites/dispatch.js';
+import { fuseSuite } from './suites/fuse.js';
 import { hgcmSuite } from './suites/hgcm.js';
 import { limitSuite } from './suites/limit.js';
 import { peersSuite } from './suites/peers.js';
@@ -20,6 +21,7 @@ export const SUITES: readonly Suite[] = [
   hgcmSuite,
   vbsfSuite,
   policySuite,
+  fuseSuite,
 ];
 
 /** The command's usage line. */

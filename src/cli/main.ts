@@ -32,7 +32,7 @@ const commands: Readonly<
   },
   trace: {
     run: trace,
-    help: 'hgcm trace <write|read|echo|cancel> [--bytes N] [--old-host] [--all] [--points] [--out file.json]   the path of a call, as a tree and a Chrome trace',
+    help: "hgcm trace <write|read|echo|cancel|fuse> [--bytes N] [--old-host] [--all] [--points] [--out file.json] [--cmd 'sh script using $M']   the path of a call (or of a real program's FUSE requests), as a tree and a Chrome trace",
   },
 };
 

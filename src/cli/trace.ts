@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import { Machine } from '../machine/machine.js';
 import { intOption } from './args.js';
 import { formatTree } from '../trace/tree.js';
+import { DEFAULT_FUSE_CMD, traceFuse } from './trace-fuse.js';
 
-const OPS = ['write', 'read', 'echo', 'cancel'] as const;
+const OPS = ['write', 'read', 'echo', 'cancel', 'fuse'] as const;
 
 /** Run `hgcm trace`; returns the exit code. */
 export async function trace(argv: readonly string[]): Promise<number> {
@@ -22,6 +23,7 @@ export async function trace(argv: readonly string[]): Promise<number> {
       all: { type: 'boolean', default: false },
       'old-host': { type: 'boolean', default: false },
       points: { type: 'boolean', default: false },
+      cmd: { type: 'string' },
     },
   });
   const op = positionals[0] ?? 'write';
@@ -29,6 +31,8 @@ export async function trace(argv: readonly string[]): Promise<number> {
     console.error(`hgcm trace: unknown operation ${op} (one of ${OPS.join(', ')})`);
     return 2;
   }
+  if (op === 'fuse')
+    return traceFuse({ cmd: values.cmd ?? DEFAULT_FUSE_CMD, out: values.out, points: values.points });
   const bytes = intOption('bytes', values.bytes, 0, 1 << 24);
   const share = mkdtempSync(join(tmpdir(), 'hgcm-trace-'));
   const m = await Machine.start({
