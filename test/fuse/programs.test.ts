@@ -33,12 +33,18 @@ describe.skipIf(fio !== undefined)(`fio${fio ? ` (skipped: ${fio})` : ''}`, () =
       '--verify_fatal=1',
       `--filename=${join(dir, name)}`,
     ];
-    const r = run('fio', [
-      '--output-format=json',
-      '--ioengine=psync',
-      ...job('seq', 'write', '1m'),
-      ...job('rand', 'randwrite', '4k'),
-    ]);
+    // (cwd: fio leaves verify state files in its working directory.)
+    const r = run(
+      'fio',
+      [
+        '--output-format=json',
+        '--ioengine=psync',
+        '--verify_state_save=0',
+        ...job('seq', 'write', '1m'),
+        ...job('rand', 'randwrite', '4k'),
+      ],
+      { cwd: m!.base },
+    );
     expect(r.status, r.stderr + r.stdout.slice(-2000)).toBe(0);
     const out = JSON.parse(r.stdout) as { jobs: { jobname: string; error: number }[] };
     expect(out.jobs.map((j) => [j.jobname, j.error])).toEqual([
