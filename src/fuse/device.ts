@@ -107,6 +107,19 @@ export function findMount(mountpoint: string): MountInfo | undefined {
   return found;
 }
 
+/**
+ * Set the readahead of the mount's backing device (/sys/class/bdi/0:N/read_ahead_kb; the kernel's default
+ * is 128 KiB, and a FUSE server cannot ask for more at INIT). False if it could not be set.
+ */
+export function setReadahead(connection: number, kb: number): boolean {
+  try {
+    fs.writeFileSync(`/sys/class/bdi/0:${connection}/read_ahead_kb`, String(kb));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Is a fuse.hgcm file system mounted at `mountpoint`? */
 export function isMounted(mountpoint: string): boolean {
   try {

@@ -9,6 +9,7 @@ export {
   isMounted,
   mountFuse,
   openFuseDevice,
+  setReadahead,
   unmountFuse,
 } from './device.js';
 export type { FuseMountOptions, MountInfo } from './device.js';

@@ -17,6 +17,7 @@ import {
   mountFuse,
   NodeTable,
   openFuseDevice,
+  setReadahead,
   unmountFuse,
   Watchdog,
   type DisconnectReport,
@@ -37,6 +38,11 @@ export interface MountOptions {
   readonly ttlMs?: number;
   /** Largest READ and WRITE request (default 1 MiB, with FUSE_MAX_PAGES). */
   readonly maxWrite?: number;
+  /**
+   * Readahead of the mount in KiB (default: maxWrite, so a sequential read asks the host for maxWrite at a
+   * time; 0 leaves the kernel's 128 KiB). vboxsf turns readahead off and reads page by page.
+   */
+  readonly readaheadKb?: number;
   /** FUSE_ASYNC_READ: readahead in the background (default false: see docs/mount.md). */
   readonly asyncRead?: boolean;
   /** READ and WRITE wait interruptibly, so a signalled program's request is cancelled (default true). */
@@ -212,6 +218,8 @@ export class FuseMount {
       throw e;
     }
     const info = findMount(canonical);
+    const readahead = o.readaheadKb ?? maxWrite / 1024;
+    if (info !== undefined && readahead > 0) setReadahead(info.connection, readahead);
     const vcpus = machine.config.vcpus;
     const servers = Array.from({ length: vcpus }, (_, vcpu) =>
       machine.run<ServeReport>({ module: fuseProgram('serve'), vcpu, args: { fd, front, vcpus } }),
