@@ -2,7 +2,7 @@
 // reply to send), with the helpers the handlers share: names from the request, paths of nodes, entry and
 // attribute replies. Handlers read everything they need from the request before they write the reply,
 // which goes into the same guest buffer the request came in (after the 16-byte out header).
-import { fuse_in_header } from '../abi/index.js';
+import { fuse_in_header, fuse_read_in } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import type { GuestMemory } from '../runtime/guest-memory.js';
 import { nodeTypeOf, writeAttrOut, writeEntry } from './attr.js';
@@ -122,6 +122,36 @@ export function nodeOf(c: Ctx, nodeid: bigint = c.req.nodeid): number | undefine
 /** The path of `node` (with `child` appended), or undefined (a node gone: ESTALE). */
 export function pathOf(c: Ctx, node: number, child?: Uint8Array): Uint8Array | undefined {
   return c.nodes.path(node, child);
+}
+
+/**
+ * The child a request names: the parent (the request's node), the name at `nameOff` of the body, and the
+ * child's path; or the error reply (EINVAL for a malformed request, ESTALE for a node that is gone).
+ */
+export function childOf(
+  c: Ctx,
+  nameOff: number,
+): { parent: number; name: Uint8Array; path: Uint8Array } | Reply {
+  const parent = nodeOf(c);
+  const name = nameAt(c, nameOff);
+  if (parent === undefined || name === undefined) return fail(E.EINVAL);
+  const path = pathOf(c, parent, name);
+  return path === undefined ? fail(E.ESTALE) : { parent, name, path };
+}
+
+/** Is this a reply (an error found while decoding) rather than the decoded value? */
+export function isReply<T extends object>(x: T | Reply): x is Reply {
+  return 'kind' in x;
+}
+
+/** A fuse_read_in (READ, READDIR): fh, offset, and the size bounded by the reply room; or EINVAL. */
+export function readIn(c: Ctx): { fh: bigint; offset: bigint; size: number } | Reply {
+  if (c.req.bodyLen < fuse_read_in.size) return fail(E.EINVAL);
+  return {
+    fh: c.mem.readU64(c.req.body, fuse_read_in.off.fh),
+    offset: c.mem.readU64(c.req.body, fuse_read_in.off.offset),
+    size: Math.min(c.mem.readU32(c.req.body, fuse_read_in.off.size), c.outMax),
+  };
 }
 
 /** Reply with an entry for `name` in `parent` (+1 lookup), or ENFILE if the node table is full. */

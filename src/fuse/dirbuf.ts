@@ -32,26 +32,19 @@ export interface ChunkHeap {
   free(addr: number): void;
 }
 
+const D_TYPES: ReadonlyMap<number, number> = new Map([
+  [RtFs.TYPE_FIFO, DirentType.FIFO],
+  [RtFs.TYPE_DEV_CHAR, DirentType.CHR],
+  [RtFs.TYPE_DIRECTORY, DirentType.DIR],
+  [RtFs.TYPE_DEV_BLOCK, DirentType.BLK],
+  [RtFs.TYPE_FILE, DirentType.REG],
+  [RtFs.TYPE_SYMLINK, DirentType.LNK],
+  [RtFs.TYPE_SOCKET, DirentType.SOCK],
+]);
+
 /** vboxsf_get_d_type: the DT_* of an RTFS mode. */
 export function direntType(mode: number): number {
-  switch (mode & RtFs.TYPE_MASK) {
-    case RtFs.TYPE_FIFO:
-      return DirentType.FIFO;
-    case RtFs.TYPE_DEV_CHAR:
-      return DirentType.CHR;
-    case RtFs.TYPE_DIRECTORY:
-      return DirentType.DIR;
-    case RtFs.TYPE_DEV_BLOCK:
-      return DirentType.BLK;
-    case RtFs.TYPE_FILE:
-      return DirentType.REG;
-    case RtFs.TYPE_SYMLINK:
-      return DirentType.LNK;
-    case RtFs.TYPE_SOCKET:
-      return DirentType.SOCK;
-    default:
-      return DirentType.UNKNOWN;
-  }
+  return D_TYPES.get(mode & RtFs.TYPE_MASK) ?? DirentType.UNKNOWN;
 }
 
 /** Free a chain of chunks. */

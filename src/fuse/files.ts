@@ -82,30 +82,32 @@ export class FileTable {
     return BigInt(this.t.gen(slot)) === fh >> 32n ? slot : undefined;
   }
 
-  /** Register an open file; undefined when the table is full. */
-  openFile(f: OpenFile): bigint | undefined {
+  /** Take a slot of `kind` for `node`, fill the rest with `fill`; its fh, or undefined when the table is full. */
+  private register(kind: number, node: number, fill: (slot: number) => void): bigint | undefined {
     return this.t.locked(() => {
       const s = this.t.alloc();
       if (s === undefined) return undefined;
-      this.t.set(s, F.KIND, FileKind.FILE);
-      this.t.set(s, F.NODE, f.node);
+      this.t.set(s, F.KIND, kind);
+      this.t.set(s, F.NODE, node);
+      fill(s);
+      return this.fhOf(s);
+    });
+  }
+
+  /** Register an open file; undefined when the table is full. */
+  openFile(f: OpenFile): bigint | undefined {
+    return this.register(FileKind.FILE, f.node, (s) => {
       this.t.set(s, F.HANDLE_LO, Number(f.handle % TWO32) | 0);
       this.t.set(s, F.HANDLE_HI, Number(f.handle / TWO32) | 0);
       this.t.set(s, F.ACCESS, f.access);
-      return this.fhOf(s);
     });
   }
 
   /** Register an open directory; undefined when the table is full. */
   openDir(d: OpenDir): bigint | undefined {
-    return this.t.locked(() => {
-      const s = this.t.alloc();
-      if (s === undefined) return undefined;
-      this.t.set(s, F.KIND, FileKind.DIR);
-      this.t.set(s, F.NODE, d.node);
+    return this.register(FileKind.DIR, d.node, (s) => {
       this.t.set(s, F.DIR_HEAD, d.head);
       this.t.set(s, F.DIR_ENTRIES, d.entries);
-      return this.fhOf(s);
     });
   }
 

@@ -11,19 +11,17 @@ import {
   fuse_entry_out,
 } from '../../abi/index.js';
 import { gpa } from '../../runtime/address.js';
-import { E, fail, nameAt, nodeOf, ok, pathOf, replyEntry, type Handler } from '../ctx.js';
+import { childOf, E, fail, isReply, ok, replyEntry, type Handler } from '../ctx.js';
 import { O } from '../guest.js';
 import { writeOpen } from './open.js';
 
 /** FUSE_CREATE. */
 export const create: Handler = (c) => {
-  const parent = nodeOf(c);
-  const name = nameAt(c, fuse_create_in.size);
-  if (parent === undefined || name === undefined) return fail(E.EINVAL);
+  const child = childOf(c, fuse_create_in.size);
+  if (isReply(child)) return child;
+  const { parent, name, path } = child;
   const flags = c.mem.readU32(c.req.body, fuse_create_in.off.flags);
   const mode = c.mem.readU32(c.req.body, fuse_create_in.off.mode);
-  const path = pathOf(c, parent, name);
-  if (path === undefined) return fail(E.ESTALE);
   const cf =
     ShflCreate.ACT_CREATE_IF_NEW |
     ShflCreate.ACCESS_READWRITE |

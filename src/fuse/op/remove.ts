@@ -3,7 +3,7 @@
 // from the host when the table does not know the name). The node stays until the kernel forgets it.
 import { ShflRemove } from '../../abi/index.js';
 import { nodeTypeOf } from '../attr.js';
-import { E, fail, nameAt, nodeOf, ok, pathOf, type Ctx, type Handler } from '../ctx.js';
+import { childOf, fail, isReply, ok, type Ctx, type Handler } from '../ctx.js';
 import { NodeType, type NodeTypeValue } from '../nodes.js';
 
 /** The type of the object at `name` in `parent`, from the table or the host. */
@@ -15,11 +15,9 @@ export function typeAt(c: Ctx, parent: number, name: Uint8Array, path: Uint8Arra
 }
 
 function remove(c: Ctx, dir: boolean): ReturnType<Handler> {
-  const parent = nodeOf(c);
-  const name = nameAt(c, 0);
-  if (parent === undefined || name === undefined) return fail(E.EINVAL);
-  const path = pathOf(c, parent, name);
-  if (path === undefined) return fail(E.ESTALE);
+  const child = childOf(c, 0);
+  if (isReply(child)) return child;
+  const { parent, name, path } = child;
   let flags: number = ShflRemove.DIR;
   if (!dir) {
     const type = typeAt(c, parent, name, path);
