@@ -144,7 +144,14 @@ async function waitFor(done: () => boolean): Promise<boolean> {
   return done();
 }
 
+/**
+ * Every job on `target`: first a short pass whose figures are dropped (hgcm's JavaScript is compiled on
+ * its first thousands of requests, and each of its threads compiles its own copy: without it the first
+ * job measures the compiler), then the measured pass.
+ */
 function jobsOn(target: Target, dir: string, ctx: SuiteContext, serverCpu: () => number): Row[] {
+  ctx.log(`  warm-up on ${target}`);
+  for (const job of JOBS) runJob(target, job, dir, true, serverCpu);
   return JOBS.map((job) => {
     ctx.log(`  fio ${job.label} on ${target}`);
     return runJob(target, job, dir, ctx.quick, serverCpu);
