@@ -4,7 +4,7 @@
 // block in the kernel), serves it as vboxsf would serve the VFS operation, and writes the reply from guest
 // RAM in one write. It ends when the kernel ends the connection (ENODEV at unmount, ECONNABORTED on abort).
 import * as fs from 'node:fs';
-import { FUSE_MIN_READ_BUFFER, fuse_out_header } from '../abi/index.js';
+import { FUSE_MIN_READ_BUFFER, FuseOp, fuse_out_header } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import { SharedWords64 } from '../runtime/atomic-cell64.js';
 import { wait, waitFor } from '../runtime/proc.js';
@@ -13,7 +13,7 @@ import { handlerOf, INTERRUPTIBLE } from './dispatch.js';
 import { FileTable } from './files.js';
 import { kernelLib, type GuestContext } from './guest.js';
 import { Inflight } from './inflight.js';
-import { FrontWord, FrontWords, type FrontShared } from './layout.js';
+import { FrontState, FrontWord, FrontWords, type FrontShared } from './layout.js';
 import { NodeTable } from './nodes.js';
 import { SCRATCH_BYTES, Vboxsf } from './wrappers.js';
 
@@ -141,6 +141,9 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
         if (reply.err === E.EINTR) front.count('eintr');
       }
       const sent = send(g, a.fd, buf, req, reply);
+      // The kernel processed the INIT reply inside our write: the mount is usable, its settings final.
+      if (req.opcode === FuseOp.INIT && sent && reply.kind === 'ok')
+        front.set(FrontWord.STATE, FrontState.INITIALISED);
       if (!sent && reply.kind === 'ok' && reply.entered !== undefined) nodes.forget(reply.entered, 1);
       if (!sent) front.count('repliesLost');
       g.run(inflight.end(g.vcpu, k.bus, k.clock));

@@ -218,8 +218,6 @@ export class FuseMount {
       throw e;
     }
     const info = findMount(canonical);
-    const readahead = o.readaheadKb ?? maxWrite / 1024;
-    if (info !== undefined && readahead > 0) setReadahead(info.connection, readahead);
     const vcpus = machine.config.vcpus;
     const servers = Array.from({ length: vcpus }, (_, vcpu) =>
       machine.run<ServeReport>({ module: fuseProgram('serve'), vcpu, args: { fd, front, vcpus } }),
@@ -251,6 +249,9 @@ export class FuseMount {
     const end = await Promise.race([initialised.then(() => undefined), m.ended]);
     if (end !== undefined)
       throw new MountError(`the mount ended before it was initialised: ${end.error ?? end.reason}`);
+    // After INIT: its reply sets the readahead too (it can only lower it).
+    const readahead = o.readaheadKb ?? maxWrite / 1024;
+    if (info !== undefined && readahead > 0) setReadahead(info.connection, readahead);
     return m;
   }
 

@@ -10,7 +10,7 @@ import {
   fuse_init_out,
 } from '../../abi/index.js';
 import { E, fail, ok, type Handler } from '../ctx.js';
-import { FrontState, FrontWord } from '../layout.js';
+import { FrontWord } from '../layout.js';
 
 const PAGE = 4096;
 
@@ -44,7 +44,8 @@ export const init: Handler = (c) => {
   c.mem.writeU32(c.out, O.minor, FUSE_KERNEL_MINOR_VERSION);
   if (major > FUSE_KERNEL_VERSION) return ok(8);
   const maxWrite = c.config.maxWrite;
-  c.mem.writeU32(c.out, O.max_readahead, readahead);
+  // The kernel lowers the mount's readahead to this (never raises it); the mount sets it afterwards.
+  c.mem.writeU32(c.out, O.max_readahead, Math.max(readahead, maxWrite));
   c.mem.writeU32(c.out, O.flags, offered & wantedInitFlags(c.config.asyncRead));
   c.mem.writeU16(c.out, O.max_background, 12);
   c.mem.writeU16(c.out, O.congestion_threshold, 9);
@@ -52,7 +53,7 @@ export const init: Handler = (c) => {
   // The host's times are nanoseconds (RTTIMESPEC).
   c.mem.writeU32(c.out, O.time_gran, 1);
   c.mem.writeU16(c.out, O.max_pages, Math.ceil(maxWrite / PAGE));
+  // The state becomes INITIALISED once this reply is written (serve.ts): the kernel has taken it by then.
   c.front.set(FrontWord.KERNEL_MINOR, minor);
-  c.front.set(FrontWord.STATE, FrontState.INITIALISED);
   return ok(fuse_init_out.size);
 };
