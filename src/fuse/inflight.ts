@@ -49,18 +49,23 @@ export class Inflight {
   }
 
   /**
-   * vCPU `vcpu` is done with its request (its reply is written): clear the word, and if an interrupter
-   * claimed the request, wait (bounded) for its signal and consume it. Every pending signal is consumed:
-   * the request it could have been for is over.
+   * vCPU `vcpu` is done with its request (its reply is written): clear the word. True if an interrupter had
+   * claimed the request and may not have posted its signal yet: then run `drain` before the next request.
    */
-  *end(vcpu: number, bus: SignalBus, clock: { now(): number }): Proc<void> {
+  end(vcpu: number): boolean {
     const old = this.wide.exchange(FrontWords.inflightWord(vcpu), 0n);
-    const state = old & 7n;
-    if (state === State.CLAIMED) {
-      // ORDER: the interrupter posts the signal right after its CAS; wait for it so it cannot reach the
-      // next request. Bounded: an interrupter that died between the two steps must not hang this vCPU.
-      yield waitFor(bus.wake, () => bus.signalPending(), { deadline: clock.now() + 1000, hint: 'short' });
-    }
+    return (old & 7n) === State.CLAIMED;
+  }
+
+  /**
+   * After `end` said so: wait (bounded) for the claimed signal and consume it. Every pending signal is
+   * consumed either way (drain, or SignalBus.consumeSignals on the fast path): the request it could have
+   * been for is over.
+   */
+  *drain(bus: SignalBus, clock: { now(): number }): Proc<void> {
+    // ORDER: the interrupter posts the signal right after its CAS; wait for it so it cannot reach the next
+    // request. Bounded: an interrupter that died between the two steps must not hang this vCPU.
+    yield waitFor(bus.wake, () => bus.signalPending(), { deadline: clock.now() + 1000, hint: 'short' });
     bus.consumeSignals();
   }
 

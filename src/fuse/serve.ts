@@ -146,7 +146,8 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
         front.set(FrontWord.STATE, FrontState.INITIALISED);
       if (!sent && reply.kind === 'ok' && reply.entered !== undefined) nodes.forget(reply.entered, 1);
       if (!sent) front.count('repliesLost');
-      g.run(inflight.end(g.vcpu, k.bus, k.clock));
+      if (inflight.end(g.vcpu)) g.run(inflight.drain(k.bus, k.clock));
+      else k.bus.consumeSignals();
       if (abandon) {
         // The leaked call's pages stay quarantined (and counted by the guest library); serve from new ones.
         front.count('bufferLeaks');
