@@ -23,6 +23,11 @@ test.each([
   [['trace', 'rename'], /unknown operation rename/],
   [['fsx', '--io', 'bad'], /--io must be one of linaddr, pagelist, nobounce, mixed/],
   [['fsx', '--seed=-1'], /--seed must be an integer from 0/],
+  [['mount', '/tmp'], /a host directory and a mount point are required/],
+  [['mount', '/tmp', '/mnt', '--flavor', 'bsd'], /--flavor must be one of linux, vbox-7.0, vbox-trunk/],
+  [['mount', '/tmp', '/mnt', '--host-delay=-5'], /--host-delay must be an integer from 0 to 600000/],
+  [['mount', '/tmp', '/mnt', '--vcpus', '99'], /--vcpus must be an integer from 1 to 64/],
+  [['mount', '/no/such/directory', '/mnt'], /\/no\/such\/directory is not a directory/],
 ])('hgcm %j is a usage error', async (argv, message) => {
   capture();
   expect(await mainCli(argv)).toBe(2);
