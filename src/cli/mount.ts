@@ -94,6 +94,11 @@ export async function mountCommand(argv: readonly string[]): Promise<number> {
     sharedFolders: [{ name: share, hostPath: o.hostDir, writable: !o.readonly, createSymlinks: true }],
     ...(o.trace === undefined ? {} : { trace: { enabled: true, capacity: 1 << 15 } }),
   });
+  // Listen before mounting: a signal that arrives while the mount starts ends it as soon as it is up.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   try {
     const mount = await machine.mount(share, o.mountpoint, { readonly: o.readonly, ttlMs: o.ttlMs });
     console.log(`mounted ${mount.mountpoint}`);
@@ -101,10 +106,6 @@ export async function mountCommand(argv: readonly string[]): Promise<number> {
       `  serving ${o.hostDir} as shared folder "${share}" (${o.readonly ? 'read-only' : 'read-write'}) through ${o.vcpus} vCPUs, guest ${o.flavor}, host ${o.oldHost ? 'without HGCMCancel2 (old host)' : 'with HGCMCancel2'}${o.hostDelayMs > 0 ? `, host READ/WRITE delayed ${o.hostDelayMs} ms` : ''}`,
     );
     console.log('  SIGINT (Ctrl-C) or SIGTERM unmounts');
-    const signalled = new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
     const why = await Promise.race([signalled, mount.ended.then(() => 'ended')]);
     if (why !== 'ended') console.log(`${why}: unmounting ${mount.mountpoint}`);
     const before = mount.stats();
