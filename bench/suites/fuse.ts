@@ -109,6 +109,7 @@ function runJob(
   quick: boolean,
   serverCpu: () => number,
 ): Row {
+  // SAFETY: FUSE_ROWS has a row for every target and job.
   const spec = FUSE_ROWS.find((r) => r.id === `fuse.${target}.${job.id}`)!;
   const cpu0 = serverCpu();
   const r = spawnSync('fio', fioArgs(job, dir, quick), {
@@ -186,6 +187,7 @@ export const fuseSuite: Suite = {
       // bindfs in the foreground (-f), so its CPU time is that of one process we know.
       bindfs = spawn('bindfs', ['-f', host, mp], { stdio: 'ignore' });
       if (!(await waitFor(() => mounted(mp)))) throw new Error('bindfs did not mount');
+      // SAFETY: bindfs started (it mounted), so it has a pid.
       const pid = bindfs.pid!;
       rows.push(...jobsOn('bindfs', mp, ctx, () => cpuOfPid(pid)));
       spawnSync('umount', [mp]);

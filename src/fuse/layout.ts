@@ -140,6 +140,7 @@ export class FrontWords {
     bytesRead: bigint;
     bytesWritten: bigint;
   } {
+    // SAFETY: filled for every name of FRONT_COUNTERS just below.
     const counters = {} as Record<FrontCounter, number>;
     for (const [i, name] of FRONT_COUNTERS.entries())
       counters[name] = this.words.load(HEADER_WORDS + i) >>> 0;

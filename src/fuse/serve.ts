@@ -4,7 +4,7 @@
 // block in the kernel), serves it as vboxsf would serve the VFS operation, and writes the reply from guest
 // RAM in one write. It ends when the kernel ends the connection (ENODEV at unmount, ECONNABORTED on abort).
 import * as fs from 'node:fs';
-import { FUSE_MIN_READ_BUFFER, FuseOp, fuse_out_header } from '../abi/index.js';
+import { FUSE_MIN_READ_BUFFER, FuseOp, fuse_in_header, fuse_out_header } from '../abi/index.js';
 import { gpa, type GuestAddress } from '../runtime/address.js';
 import { SharedWords64 } from '../runtime/atomic-cell64.js';
 import { wait, waitFor } from '../runtime/proc.js';
@@ -113,7 +113,7 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
       try {
         n = g.blocking(() => fs.readSync(a.fd, mem.view(buf.io, buf.ioSize)));
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? '';
+        const code = errnoCode(e);
         if (code === 'EINTR' || code === 'EAGAIN') continue;
         if (code === 'ENODEV' || code === 'ECONNABORTED') {
           end = code;
@@ -122,7 +122,12 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
         throw e;
       }
       const req = decodeRequest(mem, buf.io, n);
-      if (req === undefined) continue;
+      if (req === undefined) {
+        // The kernel never sends this; if it did, its requester must not wait forever: EIO if we can say to whom.
+        if (n >= fuse_in_header.size)
+          sendError(g, a.fd, buf, mem.readU64(buf.io, fuse_in_header.off.unique), E.EIO);
+        continue;
+      }
       requests++;
       const crash = front.get(FrontWord.CRASH_OP);
       if (crash !== 0 && crash === req.opcode) throw new Error(`injected crash at FUSE opcode ${req.opcode}`);
@@ -162,6 +167,13 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
   return { vcpu: g.vcpu, requests, end };
 }
 
+/** The errno name of a failed fs call ('' for anything else). */
+function errnoCode(e: unknown): string {
+  // SAFETY: only reads an optional property of an object.
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : '';
+}
+
 /** Run a handler as one traced "call" of this vCPU (the request's host calls nest inside it). */
 function traced(g: GuestContext, req: FuseRequest, fn: () => Reply): Reply {
   const t = g.kernel.tracer;
@@ -176,8 +188,19 @@ function traced(g: GuestContext, req: FuseRequest, fn: () => Reply): Reply {
   }
 }
 
+/** An error reply to request `unique`. */
+function sendError(g: GuestContext, fd: number, buf: Buffers, unique: bigint, err: number): boolean {
+  return send(g, fd, buf, { unique } as const, { kind: 'error', err });
+}
+
 /** Write the reply, if any: false if the kernel no longer has the request (interrupted or aborted). */
-function send(g: GuestContext, fd: number, buf: Buffers, req: FuseRequest, reply: Reply): boolean {
+function send(
+  g: GuestContext,
+  fd: number,
+  buf: Buffers,
+  req: Pick<FuseRequest, 'unique'>,
+  reply: Reply,
+): boolean {
   if (reply.kind === 'none') return true;
   const mem = g.ram;
   const O = fuse_out_header.off;
@@ -190,7 +213,7 @@ function send(g: GuestContext, fd: number, buf: Buffers, req: FuseRequest, reply
     fs.writeSync(fd, mem.view(at, len));
     return true;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     // ENOENT: the request is gone (a fatal signal dequeued it, or this was an INTERRUPT reply for a request
     // already answered). ENODEV: the connection ended under us; the next read says so.
     if (code === 'ENOENT' || code === 'ENODEV' || code === 'ECONNABORTED') return false;

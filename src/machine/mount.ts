@@ -282,6 +282,7 @@ export class FuseMount {
     }
     this.watchdog?.disarm();
     this.state = 'ended';
+    // SAFETY: the promise executor in the constructor set endWith before any await could reach here.
     this.endWith!({
       reason: error === undefined ? 'unmounted' : 'crashed',
       ...(error === undefined ? {} : { error }),
@@ -299,10 +300,11 @@ export class FuseMount {
   }
 
   /**
-   * Unmount: umount(8); if the mount is busy and `lazy` (default true), detach it now and let it end when its
-   * last user is gone. Resolves when the servers have ended and the share is unmapped.
+   * Unmount: umount(8). If the mount is busy and `lazy` (default true), detach it now; programs still using
+   * it get `graceMs` (default 2000) to let go, then the connection is aborted (they get ENOTCONN), so the
+   * promise always settles. Resolves when the servers have ended and the share is unmapped.
    */
-  async unmount(opts: { lazy?: boolean } = {}): Promise<MountEnd> {
+  async unmount(opts: { lazy?: boolean; graceMs?: number } = {}): Promise<MountEnd> {
     if (this.state === 'mounted') {
       const err = unmountFuse(this.mountpoint, false);
       if (err !== undefined) {
@@ -310,6 +312,11 @@ export class FuseMount {
         const lazy = unmountFuse(this.mountpoint, true);
         if (lazy !== undefined && findMount(this.mountpoint) !== undefined)
           throw new MountError(`unmount of ${this.mountpoint} failed: ${lazy}`);
+        // Detached but still in use: the connection lives until its last user goes; bound that wait.
+        const timer = setTimeout(() => {
+          if (this.state !== 'ended' && this.connection >= 0) abortConnection(this.connection);
+        }, opts.graceMs ?? 2000);
+        void this.ended.then(() => clearTimeout(timer));
       }
       this.state = 'ending';
     }

@@ -33,6 +33,27 @@ describe.skipIf(skip !== undefined)(`the end of a mount${skip ? ` (skipped: ${sk
     }
   });
 
+  test('unmount of a busy mount detaches it, then aborts the connection the holder keeps: it settles', async () => {
+    const m = await mountShare();
+    const { mp, mount } = m;
+    fs.writeFileSync(join(mp, 'held.txt'), 'held\n');
+    // A program that keeps a file of the mount open and does not go away.
+    const holder = start('sh', ['-c', `exec 3<${mp}/held.txt; echo open; exec sleep 600`]);
+    try {
+      expect(await settle(() => mount.stats().openFiles === 1)).toBe(true);
+      const end = await mount.unmount({ graceMs: 200 });
+      expect(end.reason).toBe('unmounted');
+      expect(isMounted(mp)).toBe(false);
+      expect(alive(holder.pid)).toBe(true);
+      // What the holder had open was closed on the host when the share was unmapped.
+      expect(mount.stats().host.openHandles).toBe(0);
+    } finally {
+      process.kill(holder.pid, 'SIGKILL');
+      await holder.done;
+      await unmountShare(m);
+    }
+  });
+
   test('a server that crashes takes the mount down: the waiting program gets an error, the path is free', async () => {
     const m = await mountShare();
     try {
