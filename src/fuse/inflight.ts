@@ -40,12 +40,15 @@ export class Inflight {
     this.vcpus = vcpus;
   }
 
-  /** vCPU `vcpu` starts serving `unique`. */
-  begin(vcpu: number, unique: bigint, interruptible: boolean): void {
+  /** vCPU `vcpu` starts serving `unique`; returns how many vCPUs serve a request now (this one included). */
+  begin(vcpu: number, unique: bigint, interruptible: boolean): number {
     this.wide.store(
       FrontWords.inflightWord(vcpu),
       unique * 8n + (interruptible ? State.OPEN : State.UNINTERRUPTIBLE),
     );
+    let busy = 0;
+    for (let v = 0; v < this.vcpus; v++) if (this.wide.load(FrontWords.inflightWord(v)) !== 0n) busy++;
+    return busy;
   }
 
   /**

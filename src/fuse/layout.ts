@@ -49,6 +49,8 @@ export const FRONT_COUNTERS = [
   'forgets',
   'bufferLeaks',
   'tableFull',
+  /** The most requests served at once (on different vCPUs): a high-water mark, not a count. */
+  'maxInFlight',
 ] as const;
 /** A counter's name. */
 export type FrontCounter = (typeof FRONT_COUNTERS)[number];
@@ -123,6 +125,13 @@ export class FrontWords {
   count(name: FrontCounter, n = 1): void {
     this.words.add(HEADER_WORDS + FRONT_COUNTERS.indexOf(name), n);
   }
+  /** Raise a high-water mark to `value` if it is higher. */
+  raise(name: FrontCounter, value: number): void {
+    const cell = this.words.cell(HEADER_WORDS + FRONT_COUNTERS.indexOf(name));
+    // RACE: another vCPU may raise it at once; the CAS loop keeps the higher of the two.
+    for (let cur = cell.load(); value > cur; cur = cell.load()) if (cell.cas(cur, value) === cur) return;
+  }
+
   /** Count a request of `opcode`. */
   countOp(opcode: number): void {
     this.count('requests');

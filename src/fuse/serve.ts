@@ -132,7 +132,12 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
       const crash = front.get(FrontWord.CRASH_OP);
       if (crash !== 0 && crash === req.opcode) throw new Error(`injected crash at FUSE opcode ${req.opcode}`);
       front.countOp(req.opcode);
-      inflight.begin(g.vcpu, req.unique, a.front.config.interruptibleIo && INTERRUPTIBLE.has(req.opcode));
+      const busy = inflight.begin(
+        g.vcpu,
+        req.unique,
+        a.front.config.interruptibleIo && INTERRUPTIBLE.has(req.opcode),
+      );
+      if (busy > 1) front.raise('maxInFlight', busy);
       const c: Ctx = {
         ...base,
         req,

@@ -51,6 +51,8 @@ describe.skipIf(fio !== undefined)(`fio${fio ? ` (skipped: ${fio})` : ''}`, () =
       ['seq', 0],
       ['rand', 0],
     ]);
+    // The two jobs' requests were served at once, on both vCPUs.
+    expect(m!.mount.stats().front.maxInFlight).toBe(2);
     // What fio verified through the mount is on the host.
     expect(fs.statSync(join(m!.host, 'fio/seq')).size).toBe(8 << 20);
     expect(fs.statSync(join(m!.host, 'fio/rand')).size).toBe(8 << 20);
