@@ -70,7 +70,7 @@ export function formatMountStats(s: MountStats): string {
     .join(', ');
   const mib = (b: bigint): string => (Number(b) / (1 << 20)).toFixed(1);
   return [
-    `  requests        ${s.front.requests} (${ops}); ${s.front.errors} answered with an error`,
+    `  requests        ${s.front.requests} (${ops}); ${s.front.errors} answered with an error; at most ${Math.max(1, s.front.maxInFlight ?? 0)} served at once`,
     `  calls by outcome ${n('guest.calls')} calls: ${n('guest.completed')} completed, ${n('guest.cancelled')} cancelled, ${n('guest.leaked')} leaked`,
     `  interrupts      ${s.front.interrupts} FUSE_INTERRUPT: ${s.front.interruptsSignalled} signalled a vCPU, ${s.front.interruptsIgnored} ignored, ${s.front.interruptsRetried} answered EAGAIN; ${s.front.eintr} requests answered EINTR`,
     `  cancels         ${n('guest.cancel.success')} succeeded, ${n('guest.cancel.notFound')} not found, ${n('guest.cancel.notImplemented')} not implemented (${n('guest.cancel.fallback')} legacy fallbacks); grace waits ${n('guest.grace.completed')} saw DONE, ${n('guest.grace.expired')} expired`,
