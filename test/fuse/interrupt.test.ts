@@ -86,5 +86,53 @@ describe.skipIf(skip !== undefined)(
         }
       });
     }
+
+    test('a READ the host lost: the cancel finds nothing, the grace expires, the call is leaked and counted', async () => {
+      const m = await mountShare({ guest: { flavor: 'vbox-7.0', graceNotFoundMs: 50 } });
+      try {
+        const { mp, mount, machine } = m;
+        const text = 'lost\n'.repeat(100);
+        fs.writeFileSync(join(m.host, 'lost.txt'), text);
+        const before = machine.stats();
+        // cat opens the file, then waits for a line on stdin before it reads: the READ comes when we say.
+        const cat = start('sh', ['-c', `exec 3< ${join(mp, 'lost.txt')}; read -r _; exec cat <&3`], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        expect(await settle(() => mount.stats().openFiles === 1)).toBe(true);
+        // The host loses the next call it picks up: the READ.
+        machine.setFault('host-drop', true);
+        cat.stdin!.write('go\n');
+        expect(
+          await settle(() => machine.stats().counters['host.dropped'] > before.counters['host.dropped']),
+        ).toBe(true);
+        machine.setFault('host-drop', false);
+        expect(mount.stats().requests.READ).toBe(1);
+        process.kill(cat.pid, 'SIGINT');
+        const ended = await cat.done;
+        expect(ended.signal).toBe('SIGINT');
+        const s = mount.stats();
+        expect(s.calls['guest.cancel.notFound']).toBe(1);
+        expect(s.calls['guest.grace.expired']).toBe(1);
+        expect(s.calls['guest.leaked']).toBe(1);
+        expect(s.front.eintr).toBe(1);
+        expect(s.front.bufferLeaks).toBe(1);
+        // The mount goes on: a later read works (from fresh guest memory).
+        const again = await start('cat', [join(mp, 'lost.txt')]).done;
+        expect(again.stdout).toBe(text);
+        // Exactly what the guest library counted as leaked is quarantined; everything else is back.
+        const after = machine.stats();
+        const leaked = after.counters['guest.leakedBytes'] - before.counters['guest.leakedBytes'];
+        expect(leaked).toBeGreaterThan(1 << 20);
+        const quarantined = (x: typeof after): number =>
+          x.heap.quarantinedBytes + x.programMemory.quarantinedBytes;
+        expect(quarantined(after) - quarantined(before)).toBe(leaked);
+        const back = (): boolean =>
+          mount.stats().host.openHandles === 0 && machine.stats().heap.inUseBytes === before.heap.inUseBytes;
+        expect(await settle(back)).toBe(true);
+        expect(machine.stats().programMemory.inUseBytes).toBe(before.programMemory.inUseBytes);
+      } finally {
+        await unmountShare(m);
+      }
+    });
   },
 );

@@ -102,7 +102,7 @@ export function start(
   cmd: string,
   args: readonly string[],
   opts: SpawnOptions = {},
-): { pid: number; done: Promise<Ran> } {
+): { pid: number; done: Promise<Ran>; stdin: NodeJS.WritableStream | null } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let stdout = '';
   let stderr = '';
@@ -111,7 +111,7 @@ export function start(
   const done = new Promise<Ran>((resolve) =>
     child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })),
   );
-  return { pid: child.pid ?? -1, done };
+  return { pid: child.pid ?? -1, done, stdin: child.stdin };
 }
 
 /** Poll (bounded rounds of 10 ms) until `done()` holds; whether it did. */
