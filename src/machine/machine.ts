@@ -78,6 +78,8 @@ export class Machine {
   private readonly onLog: ((line: string) => void) | undefined;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private readonly mounts = new Set<FuseMount>();
+  /** stop() is unmounting this machine's mounts (a second stop() returns at once, as in 'stopping'). */
+  private unmounting = false;
   private failure: Error | undefined;
 
   private constructor(p: {
@@ -281,9 +283,13 @@ export class Machine {
 
   /** Stop every thread. Programs still running are abandoned (their vCPU is terminated). */
   async stop(): Promise<void> {
-    if (this.state !== 'running') return;
-    // Mounts first: their servers occupy the vCPUs until the kernel ends the connection.
-    await Promise.all([...this.mounts].map((m) => m.unmount().catch(() => undefined)));
+    if (this.state !== 'running' || this.unmounting) return;
+    // Mounts first, while programs may still run (their tear-down does): their servers occupy the vCPUs
+    // until the kernel ends the connection.
+    if (this.mounts.size > 0) {
+      this.unmounting = true;
+      await Promise.all([...this.mounts].map((m) => m.unmount().catch(() => undefined)));
+    }
     this.state = 'stopping';
     await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(5000)]);
     for (const v of this.vcpus) {

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { traceFuse } from '../../src/cli/trace-fuse.js';
 import { isMounted } from '../../src/fuse/index.js';
-import { alive, cannotRun, run, settle, start } from './mounted.js';
+import { cannotRun, startCliMount } from './mounted.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const skip = cannotRun('sh');
 
 describe.skipIf(skip !== undefined)(
@@ -18,18 +17,8 @@ describe.skipIf(skip !== undefined)(
     });
 
     test('hgcm mount: SIGINT unmounts and prints the statistics', async () => {
-      const base = fs.mkdtempSync('/tmp/hgcm-fuse-cli-');
-      const host = join(base, 'share');
-      const mp = join(base, 'mnt');
-      fs.mkdirSync(host);
-      fs.mkdirSync(mp);
-      const cli = start(
-        process.execPath,
-        ['--import', 'tsx', join(ROOT, 'src/cli/hgcm.ts'), 'mount', host, mp],
-        { cwd: ROOT },
-      );
+      const { host, mp, cli, cleanup } = await startCliMount();
       try {
-        expect(await settle(() => isMounted(mp), 3000)).toBe(true);
         fs.writeFileSync(join(mp, 'hello.txt'), 'hello\n');
         expect(fs.readFileSync(join(host, 'hello.txt'), 'utf8')).toBe('hello\n');
         process.kill(cli.pid, 'SIGINT');
@@ -43,9 +32,7 @@ describe.skipIf(skip !== undefined)(
         expect(r.stdout).toMatch(/host: 0 handles open, 0 commands pending/);
         expect(isMounted(mp)).toBe(false);
       } finally {
-        if (alive(cli.pid)) process.kill(cli.pid, 'SIGKILL');
-        if (isMounted(mp)) run('umount', ['-l', mp]);
-        fs.rmSync(base, { recursive: true, force: true });
+        cleanup();
       }
     });
 

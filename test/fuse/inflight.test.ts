@@ -5,25 +5,15 @@ import { describe, expect, test } from 'vitest';
 import { AtomicCell } from '../../src/runtime/atomic-cell.js';
 import { SharedWords64 } from '../../src/runtime/atomic-cell64.js';
 import { Inflight, type SignalBus } from '../../src/fuse/inflight.js';
-import { FrontWords, createFront } from '../../src/fuse/layout.js';
+import { FrontWords } from '../../src/fuse/layout.js';
+import { testFront } from './mounted.js';
 
 function fixture(vcpus: number): {
   inflight: Inflight;
   wide: SharedWords64;
   buses: (SignalBus & { pending: number })[];
 } {
-  const front = createFront(
-    {
-      ttlMs: 0,
-      uid: 0,
-      gid: 0,
-      maxWrite: 4096,
-      asyncRead: false,
-      interruptibleIo: true,
-      interruptRetryMs: 1,
-    },
-    { nodes: 4, files: 4 },
-  );
+  const front = testFront(1);
   const wide = new SharedWords64(front.wide);
   const buses = Array.from({ length: vcpus }, () => {
     const b = {

@@ -7,22 +7,12 @@ import { SharedWords64 } from '../../src/runtime/atomic-cell64.js';
 import { GuestMemory } from '../../src/runtime/guest-memory.js';
 import type { Ctx } from '../../src/fuse/ctx.js';
 import { Inflight } from '../../src/fuse/inflight.js';
-import { FrontWords, createFront } from '../../src/fuse/layout.js';
+import { FrontWords } from '../../src/fuse/layout.js';
+import { testFront } from './mounted.js';
 import { interrupt } from '../../src/fuse/op/interrupt.js';
 
 function fixture(): { c: Ctx; inflight: Inflight; front: FrontWords; signals: number[]; pauses: number[] } {
-  const shared = createFront(
-    {
-      ttlMs: 0,
-      uid: 0,
-      gid: 0,
-      maxWrite: 4096,
-      asyncRead: false,
-      interruptibleIo: true,
-      interruptRetryMs: 10,
-    },
-    { nodes: 4, files: 4 },
-  );
+  const shared = testFront(10);
   const inflight = new Inflight(new SharedWords64(shared.wide), 2);
   const front = new FrontWords(shared);
   const mem = GuestMemory.create(1 << 16);

@@ -6,9 +6,18 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FuseOp } from '../../src/abi/index.js';
 import { isMounted } from '../../src/fuse/index.js';
-import { alive, cannotRun, mountShare, run, settle, start, unmountShare, type Mounted } from './mounted.js';
+import {
+  alive,
+  cannotRun,
+  mountShare,
+  run,
+  settle,
+  start,
+  startCliMount,
+  unmountShare,
+  type Mounted,
+} from './mounted.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const skip = cannotRun('stat', 'ls');
 
 describe.skipIf(skip !== undefined)(`the end of a mount${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -75,21 +84,8 @@ describe.skipIf(skip !== undefined)(`the end of a mount${skip ? ` (skipped: ${sk
   });
 
   test('SIGKILL of `hgcm mount` releases the mount point (the watchdog detaches it)', async () => {
-    const base = fs.mkdtempSync('/tmp/hgcm-fuse-kill-');
-    const host = join(base, 'share');
-    const mp = join(base, 'mnt');
-    fs.mkdirSync(host);
-    fs.mkdirSync(mp);
-    const cli = start(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src/cli/hgcm.ts'), 'mount', host, mp],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const { host, mp, cli, cleanup } = await startCliMount();
     try {
-      expect(await settle(() => isMounted(mp), 3000)).toBe(true);
       fs.writeFileSync(join(mp, 'before-kill.txt'), 'x');
       process.kill(cli.pid, 'SIGKILL');
       const ended = await cli.done;
@@ -98,10 +94,7 @@ describe.skipIf(skip !== undefined)(`the end of a mount${skip ? ` (skipped: ${sk
       expect(run('ls', ['-A', mp]).stdout).toBe('');
       expect(fs.readFileSync(join(host, 'before-kill.txt'), 'utf8')).toBe('x');
     } finally {
-      if (alive(cli.pid)) process.kill(cli.pid, 'SIGKILL');
-      if (isMounted(mp)) run('umount', ['-l', mp]);
-      expect(isMounted(mp)).toBe(false);
-      fs.rmSync(base, { recursive: true, force: true });
+      cleanup();
     }
   });
 });

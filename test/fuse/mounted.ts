@@ -11,9 +11,18 @@ import { fuseUnavailable, isMounted } from '../../src/fuse/index.js';
 import type { MachineConfig } from '../../src/machine/config.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { FuseMount, MountOptions } from '../../src/machine/mount.js';
+import { createFront, type FrontShared } from '../../src/fuse/layout.js';
 
 /** Why FUSE mounts cannot run here (tests skip with it), or undefined. */
 export const NO_FUSE = fuseUnavailable();
+
+/** A small front's shared memory for tests without threads (`interruptRetryMs` as given). */
+export function testFront(interruptRetryMs: number): FrontShared {
+  return createFront(
+    { ttlMs: 0, uid: 0, gid: 0, maxWrite: 4096, asyncRead: false, interruptibleIo: true, interruptRetryMs },
+    { nodes: 4, files: 4 },
+  );
+}
 
 /** Why a test cannot run: no FUSE, or one of `programs` missing (said in the skip), or undefined. */
 export function cannotRun(...programs: string[]): string | undefined {
@@ -128,6 +137,41 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** `hgcm mount` of a fresh share, started from source in a process of its own. */
+export interface CliMount {
+  readonly base: string;
+  readonly host: string;
+  readonly mp: string;
+  readonly cli: ReturnType<typeof start>;
+  /** Kill what is left, release the mount point if needed (it must then be free), remove the directories. */
+  cleanup(): void;
+}
+
+/** Start `hgcm mount <host> <mp>` (from source) on fresh directories; wait for the mount (bounded). */
+export async function startCliMount(): Promise<CliMount> {
+  const base = fs.mkdtempSync(join(tmpdir(), 'hgcm-fuse-cli-'));
+  const host = join(base, 'share');
+  const mp = join(base, 'mnt');
+  fs.mkdirSync(host);
+  fs.mkdirSync(mp);
+  const cli = start(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/hgcm.ts'), 'mount', host, mp], {
+    cwd: ROOT,
+  });
+  const cleanup = (): void => {
+    if (alive(cli.pid)) process.kill(cli.pid, 'SIGKILL');
+    if (isMounted(mp)) run('umount', ['-l', mp]);
+    expect(isMounted(mp)).toBe(false);
+    fs.rmSync(base, { recursive: true, force: true });
+  };
+  if (!(await settle(() => isMounted(mp), 3000))) {
+    cleanup();
+    throw new Error(`hgcm mount did not mount ${mp}`);
+  }
+  return { base, host, mp, cli, cleanup };
 }
 
 /** Run a shell script; fails the test with its output unless it exits 0. */
