@@ -15,6 +15,7 @@ import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/index.js';
 import { compare, goalsTable, header, table } from './report.js';
 import { runSuites, type RunResult, type Suite } from './runner.js';
 import { dispatchSuite } from './suites/dispatch.js';
+import { fuseSuite } from './suites/fuse.js';
 import { hgcmSuite } from './suites/hgcm.js';
 import { limitSuite } from './suites/limit.js';
 import { peersSuite } from './suites/peers.js';
@@ -29,6 +30,7 @@ export const SUITES: readonly Suite[] = [
   hgcmSuite,
   vbsfSuite,
   policySuite,
+  fuseSuite,
 ];
 
 function parseSpin(v: string, flagName: string): SpinPolicy {

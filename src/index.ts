@@ -1,9 +1,19 @@
 // hgcm-runtime's public API: the Machine (threads) and SimMachine (deterministic sim), what guest programs
 // and services are written against, and the ABI. It names only the layers' surfaces (their index.ts).
-export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, Machine, SimMachine, resolveConfig } from './machine/index.js';
+export {
+  DEFAULT_HOST_VERSION,
+  DEFAULT_SPIN,
+  FuseMount,
+  Machine,
+  SimMachine,
+  resolveConfig,
+} from './machine/index.js';
 export type {
   MachineConfig,
   MachineStats,
+  MountEnd,
+  MountOptions,
+  MountStats,
   ProgramRef,
   ResolvedConfig,
   StopOptions,
@@ -67,6 +77,7 @@ export {
   HgcmError,
   InvariantError,
   MachineStateError,
+  MountError,
   WorkerError,
 } from './runtime/index.js';
 

@@ -4,6 +4,7 @@ import { benchCommand } from '../../bench/cli.js';
 import { dispatch, consoleIo, type Group, type Io } from './kit/index.js';
 import { demoCommand } from './demo.js';
 import { fsxCommand } from './fsx.js';
+import { mountCommand } from './mount.js';
 import { packageInfo } from './package-info.js';
 import { stressCommand } from './stress.js';
 import { traceCommand } from './trace.js';
@@ -18,6 +19,7 @@ export const HGCM: Group = {
     trace: traceCommand,
     fsx: fsxCommand,
     bench: benchCommand,
+    mount: mountCommand,
     stress: stressCommand,
   },
   more: () =>

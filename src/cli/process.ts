@@ -30,6 +30,32 @@ export function atExit(fn: () => Promise<void> | void): () => void {
   };
 }
 
+type Signal = keyof typeof SIGNAL_EXIT;
+/** A command that ends on a signal by itself (claimSignals), or undefined. */
+let claimed: ((signal: Signal) => void) | undefined;
+let asProcess = false;
+
+/**
+ * Let the running command decide what SIGINT and SIGTERM mean (`hgcm mount`: unmount, print the
+ * statistics, exit 0): while claimed, a signal calls `fn` instead of ending the run; a second signal ends
+ * the run as usual. Outside `runAsProcess` (a command run in-process) it listens for one signal itself.
+ * Returns the function that gives the signals back.
+ */
+export function claimSignals(fn: (signal: Signal) => void): () => void {
+  if (!asProcess) {
+    const handlers = (Object.keys(SIGNAL_EXIT) as Signal[]).map((sig) => {
+      const h = (): void => fn(sig);
+      process.once(sig, h);
+      return [sig, h] as const;
+    });
+    return () => handlers.forEach(([sig, h]) => process.off(sig, h));
+  }
+  claimed = fn;
+  return () => {
+    if (claimed === fn) claimed = undefined;
+  };
+}
+
 /** Run and forget every registered cleanup; a failing one does not stop the others. */
 async function runCleanups(): Promise<void> {
   for (const fn of cleanups.splice(0))
@@ -70,7 +96,15 @@ export function runAsProcess(main: () => Promise<number>): void {
     removeRoot();
     process.exit(code);
   };
-  for (const [signal, code] of Object.entries(SIGNAL_EXIT)) process.on(signal, () => void end(code));
+  asProcess = true;
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT))
+    process.on(signal, () => {
+      const fn = claimed;
+      claimed = undefined;
+      // SAFETY: the keys of SIGNAL_EXIT are the signals.
+      if (fn !== undefined && !ending) fn(signal as Signal);
+      else void end(code);
+    });
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       // The reader is gone: nobody is left to tell, so end without a word (and without a stack).

@@ -8,8 +8,9 @@ import { Machine } from '../machine/index.js';
 import { besideModule } from '../runtime/index.js';
 import { formatTree } from '../trace/index.js';
 import { flag, int, text, defineCommand } from './kit/index.js';
+import { DEFAULT_FUSE_CMD, traceFuse } from './trace-fuse.js';
 
-const OPS = ['write', 'read', 'echo', 'cancel'] as const;
+const OPS = ['write', 'read', 'echo', 'cancel', 'fuse'] as const;
 
 /** `hgcm trace`. */
 export const traceCommand = defineCommand(
@@ -17,18 +18,25 @@ export const traceCommand = defineCommand(
     name: 'hgcm trace',
     summary:
       "run one operation traced and print each call's path through guest, device, HGCM and host as a tree",
-    positionals: { name: 'operation', usage: '[write|read|echo|cancel]', max: 1, choices: OPS },
+    positionals: { name: 'operation', usage: '[write|read|echo|cancel|fuse]', max: 1, choices: OPS },
     options: {
       bytes: int('bytes a write or read moves', { min: 0, max: 1 << 24, default: 4096 }),
       'old-host': flag('a host without HGCMCancel2 (the cancel falls back to the legacy HGCMCancel)'),
       all: flag("print every call of the run (connect and disconnect too), not only the operation's"),
       points: flag('add the protocol points (where the stress harness holds threads) to the Chrome trace'),
       out: text('write the run as a Chrome trace (Perfetto, chrome://tracing) to FILE', { arg: 'FILE' }),
+      cmd: text('fuse: the shell script to trace on a fresh mount ($M is the mount point)', {
+        arg: 'SCRIPT',
+        default: DEFAULT_FUSE_CMD,
+      }),
     },
-    more: () => 'operation: write (the default), read, echo, or cancel (a delay call whose timeout expires)',
+    more: () =>
+      'operation: write (the default), read, echo, cancel (a delay call whose timeout expires), or fuse (a real\n' +
+      "program's requests on a FUSE mount of a fresh share, from the kernel's request to the host file; root)",
   },
   async ({ values, positionals }, io) => {
     const op = positionals[0] ?? 'write';
+    if (op === 'fuse') return traceFuse({ cmd: values.cmd, out: values.out, points: values.points }, io);
     const { bytes } = values;
     const share = mkdtempSync(join(tmpdir(), 'hgcm-trace-'));
     const m = await Machine.start({

@@ -25,12 +25,19 @@ export class GuestContext {
   readonly kernel: GuestKernel;
   readonly lib: GuestLib;
   private readonly exec: <T>(proc: Proc<T>) => T;
+  private readonly block: <T>(fn: () => T) => T;
   private folders: SharedFolders | undefined;
 
-  constructor(kernel: GuestKernel, session: Session, exec: <T>(proc: Proc<T>) => T) {
+  constructor(
+    kernel: GuestKernel,
+    session: Session,
+    exec: <T>(proc: Proc<T>) => T,
+    block: <T>(fn: () => T) => T = (fn) => fn(),
+  ) {
     this.kernel = kernel;
     this.lib = new GuestLib(kernel, session);
     this.exec = exec;
+    this.block = block;
   }
 
   /** Index of the vCPU this program runs on. */
@@ -145,6 +152,14 @@ export class GuestContext {
     const timeout = opts.timeoutMs ?? RT_INDEFINITE_WAIT;
     const deadline = timeout >>> 0 === RT_INDEFINITE_WAIT ? Infinity : this.kernel.clock.now() + timeout;
     return this.exec(hgcmWait(this.kernel, gpa(addr), deadline, opts.interruptible ?? false));
+  }
+
+  /**
+   * Run `fn`, a system call that blocks this guest thread outside the guest library (a read of a device),
+   * with the vCPU counted as idle meanwhile (it needs no core while it blocks).
+   */
+  blocking<T>(fn: () => T): T {
+    return this.block(fn);
   }
 
   /** Run any guest-library step machine on this vCPU. */

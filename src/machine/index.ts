@@ -9,6 +9,11 @@ export type { DevicePlacement, MachineConfig, MachineShared, ResolvedConfig, Spi
 export type { ShareAdded, ShareRemoved, Shares } from './shares.js';
 export type { SharedFolderConfig, ShareState, SymlinkPolicyName } from '../vbsf/index.js';
 export { MachineTrace } from './trace.js';
+export { FuseMount } from './mount.js';
+export { fuseUnavailable, isMounted } from '../fuse/index.js';
+export type { MountEnd, MountOptions, MountStats } from './mount.js';
+export { FLAVORS } from '../vcpu/index.js';
+export type { GuestFlavorName } from '../vcpu/index.js';
 export type { HostVersion } from '../vmmdev/index.js';
 export { heapAuditor } from './audit.js';
 export { poolExecArgv, spawnModuleWorker } from './worker-url.js';

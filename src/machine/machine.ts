@@ -41,6 +41,7 @@ import { isWorkerMessage } from './messages.js';
 import { Shares } from './shares.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
+import { FuseMount, type MountOptions } from './mount.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
@@ -117,6 +118,7 @@ export class Machine implements AsyncDisposable {
   private readonly keepAlive: KeepAlive;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private stopped: Promise<void> | undefined;
+  private readonly mounts = new Set<FuseMount>();
   private failure: Error | undefined;
   /**
    * The shared folders, while the machine runs: add and remove shares (as Main does for a running VM),
@@ -293,6 +295,19 @@ export class Machine implements AsyncDisposable {
     this.bus.signal(vcpu);
   }
 
+  /**
+   * Mount shared folder `share` at the existing directory `mountpoint` through FUSE, served by this
+   * machine's vCPUs as the guest's vboxsf would serve it (src/machine/mount.ts; needs root and /dev/fuse).
+   * stop() unmounts what is still mounted.
+   */
+  async mount(share: string, mountpoint: string, opts: MountOptions = {}): Promise<FuseMount> {
+    this.checkRunning();
+    const m = await FuseMount.start(this, share, mountpoint, opts);
+    this.mounts.add(m);
+    void m.ended.then(() => this.mounts.delete(m));
+    return m;
+  }
+
   /** Counters and heap figures, read from shared memory. */
   stats(): MachineStats {
     const mem = GuestMemory.attach(this.shared.ram);
@@ -360,6 +375,10 @@ export class Machine implements AsyncDisposable {
   }
 
   private async halt(waitMs: number): Promise<void> {
+    // Mounts first, while programs may still run (their tear-down does): their servers occupy the vCPUs
+    // until the kernel ends the connection.
+    if (this.mounts.size > 0)
+      await Promise.all([...this.mounts].map((m) => m.unmount().catch(() => undefined)));
     this.state = 'stopping';
     this.keepAlive.pin(this.device);
     await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(waitMs)]);

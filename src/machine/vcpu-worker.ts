@@ -7,6 +7,7 @@ import { RT_FAILURE, statusName } from '../abi/index.js';
 import { loadServices } from '../hgcm/index.js';
 import {
   asMachineWorkAsync,
+  asParked,
   type Proc,
   runSync,
   type ThreadExecOptions,
@@ -65,7 +66,7 @@ const api = {
     if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
     try {
       // SAFETY: checked to be a function; programs take (GuestContext, args).
-      const g = new GuestContext(k, session, exec);
+      const g = new GuestContext(k, session, exec, (fn) => asParked(opts, fn));
       return await asMachineWorkAsync(opts, async () => (fn as Program)(g, args));
     } finally {
       exec(closeSession(k, session));

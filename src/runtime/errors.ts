@@ -70,6 +70,16 @@ export class MachineStateError extends HgcmError {
   }
 }
 
+/**
+ * ERR_MOUNT: a FUSE mount could not be made or served (no /dev/fuse, mount(8) refused, the share could not be
+ * mapped); the message says which step and why.
+ */
+export class MountError extends HgcmError {
+  constructor(message: string) {
+    super('ERR_MOUNT', message);
+  }
+}
+
 /** ERR_WORKER: a worker thread failed to start or died. */
 export class WorkerError extends HgcmError {
   constructor(message: string) {

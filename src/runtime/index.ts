@@ -15,6 +15,7 @@ export { guestHeapBacking, sabHeapBacking } from './heap-backing.js';
 export {
   asMachineWork,
   asMachineWorkAsync,
+  asParked,
   blockOn,
   lock,
   point,
@@ -67,9 +68,12 @@ export {
   HgcmError,
   InvariantError,
   MachineStateError,
+  MountError,
   WorkerError,
   errorFields,
   invariant,
   reviveError,
 } from './errors.js';
 export { besideModule, importModule, isTypeScriptModule, moduleHref } from './modules.js';
+export { SlotPool } from './slot-pool.js';
+export { SharedWords64 } from './atomic-cell64.js';

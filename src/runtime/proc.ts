@@ -128,14 +128,20 @@ export interface SpinLimiter {
   exitThread(): void;
 }
 
-/** Run `fn` as work of the machine on this thread (counted by the spin gate, if any). */
-export function asMachineWork<T>(opts: ThreadExecOptions, fn: () => T): T {
-  opts.gate?.enterThread();
+/** Run `fn` between `enter` and `exit` (a spin-gate bracket), exiting whatever `fn` does. */
+function bracket<T>(enter: (() => void) | undefined, exit: (() => void) | undefined, fn: () => T): T {
+  enter?.();
   try {
     return fn();
   } finally {
-    opts.gate?.exitThread();
+    exit?.();
   }
+}
+
+/** Run `fn` as work of the machine on this thread (counted by the spin gate, if any). */
+export function asMachineWork<T>(opts: ThreadExecOptions, fn: () => T): T {
+  const g = opts.gate;
+  return bracket(g && (() => g.enterThread()), g && (() => g.exitThread()), fn);
 }
 
 /** asMachineWork for asynchronous work (a pool worker's loop). */
@@ -146,6 +152,15 @@ export async function asMachineWorkAsync<T>(opts: ThreadExecOptions, fn: () => P
   } finally {
     opts.gate?.exitThread();
   }
+}
+
+/**
+ * Run `fn`, a blocking system call outside the step machines (a guest program's read of a device), with
+ * this thread counted as parked meanwhile, as in Atomics.wait: it needs no core while it blocks.
+ */
+export function asParked<T>(opts: ThreadExecOptions, fn: () => T): T {
+  const g = opts.gate;
+  return bracket(g && (() => g.park()), g && (() => g.unpark()), fn);
 }
 
 /**

@@ -45,6 +45,8 @@ export const SPANS = [
   'RTFileClose',
   // guest, appended (ids are positions): VbglR0HGCMFastCall, the 7.x no-bounce path (arg a: function)
   'VbglR0HGCMFastCall',
+  // guest, appended: one request of the FUSE front, read from /dev/fuse and answered (arg a: opcode)
+  'fuseRequest',
 ] as const;
 
 /** A span's name. */

@@ -1,4 +1,5 @@
 // The Shared Folders service ("VBoxSharedFolders"): what the rest of the project may import from src/vbsf.
+import { HandleTable } from './handles.js';
 import { VbsfMemory } from './layout.js';
 import { MappingTable, type ShareState } from './mapping-table.js';
 export {
@@ -12,12 +13,17 @@ export type { Mapping, ShareRecord, SharedFolderConfig, SymlinkPolicyName, VbsfC
 export { addMappingParms, removeMappingParms } from './host.js';
 export type { ShareState } from './mapping-table.js';
 export { HANDLERS, checkParms, dispatch } from './dispatch.js';
-export { VBSF_MAX_CALLS_PER_CLIENT, VBSF_MAX_CLIENTS } from './service.js';
+export { default as vbsfService, VBSF_MAX_CALLS_PER_CLIENT, VBSF_MAX_CLIENTS } from './service.js';
 export { VBSF_SHARED_BYTES } from './layout.js';
 
 /** The shares of a running service, read from its shared memory (any thread). */
 export function vbsfShares(shared: SharedArrayBuffer | undefined): ShareState[] {
   return new MappingTable(VbsfMemory.attach(shared)).shares();
+}
+
+/** Handles open now in the service's shared memory (audits and statistics: a mount's leak check). */
+export function vbsfOpenHandles(shared: SharedArrayBuffer | undefined): number {
+  return new HandleTable(VbsfMemory.attach(shared)).open;
 }
 
 /** The name guests connect to. */
@@ -27,4 +33,10 @@ export const VBSF_SERVICE_NAME = 'VBoxSharedFolders';
 export function vbsfServiceModule(): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./service${ext}`, import.meta.url).href;
+}
+
+/** URL of the slow-host wrapper of the service (MachineConfig.hostDelay), for MachineConfig.services. */
+export function slowHostModule(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./slow-host${ext}`, import.meta.url).href;
 }

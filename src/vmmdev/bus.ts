@@ -300,6 +300,12 @@ class VcpuPorts implements VcpuBus {
     return this.signals.exchange(0);
   }
 
+  signal(vcpu: number): void {
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.vcpuCount)
+      throw new RangeError(`no vCPU ${vcpu}`);
+    this.bus.signal(vcpu);
+  }
+
   setWaiting(waiting: boolean): void {
     this.cpus.add(this.vcpu, VcpuSlot.WAITING, waiting ? 1 : -1);
   }

@@ -82,6 +82,11 @@ test.each([
   [['stress', 'explore', '--preemptions', '-1'], /--preemptions/],
   [['stress', 'shrink'], /missing FILE/],
   [['stress', 'mutate', '--mutation', 'nope', '--budget', '1'], /unknown mutation nope/],
+  [['mount', '/tmp'], /missing <hostDir> <mountpoint>/],
+  [['mount', '/tmp', '/mnt', '--flavor', 'bsd'], /--flavor must be one of linux, vbox-7.0, vbox-trunk/],
+  [['mount', '/tmp', '/mnt', '--host-delay=-5'], /--host-delay must be an integer from 0 to 600000/],
+  [['mount', '/tmp', '/mnt', '--vcpus', '99'], /--vcpus must be an integer from 1 to 64/],
+  [['mount', '/no/such/directory', '/mnt'], /\/no\/such\/directory is not a directory/],
 ])('hgcm %j is a usage error: exit 2, the usage on stderr, nothing on stdout', async (argv, message) => {
   const r = await hgcm(argv);
   expect(r.code).toBe(2);

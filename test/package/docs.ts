@@ -121,7 +121,8 @@ export function checkCommands(body: string, scripts: Readonly<Record<string, str
       .replace(/\s#.*$/, '')
       .split('&&')
       .map((p) => words(p))) {
-      const [tool, sub, ...rest] = part;
+      // `sudo CMD` is checked as CMD (mounting needs root).
+      const [tool, sub, ...rest] = part[0] === 'sudo' ? part.slice(1) : part;
       if (tool === 'npx' && sub === 'hgcm') {
         const why = checkHgcm(rest);
         if (why !== undefined) problems.push(`${line}: ${why}`);
