@@ -14,6 +14,8 @@ export type {
   MountEnd,
   MountOptions,
   MountStats,
+  ServeReport,
+  DisconnectReport,
   ProgramRef,
   ResolvedConfig,
   StopOptions,

@@ -11,6 +11,7 @@ export type { SharedFolderConfig, ShareState, SymlinkPolicyName } from '../vbsf/
 export { MachineTrace } from './trace.js';
 export { FuseMount } from './mount.js';
 export { fuseUnavailable, isMounted } from '../fuse/index.js';
+export type { DisconnectReport, ServeReport } from '../fuse/index.js';
 export type { MountEnd, MountOptions, MountStats } from './mount.js';
 export { FLAVORS } from '../vcpu/index.js';
 export type { GuestFlavorName } from '../vcpu/index.js';
