@@ -35,6 +35,7 @@ import {
   connectShared,
   disconnectShared,
   runThread,
+  type CallPlan,
   type HoldUntil,
   type Workload,
 } from './workload.js';
@@ -51,6 +52,24 @@ export interface SimRunOptions {
   readonly maxSteps?: number;
   /** Keep the main phase's trace (replay compares it; off saves memory in long campaigns). */
   readonly trace?: boolean;
+  /** Tests: a fault applied from outside the protocol (see Tamper). */
+  readonly tamper?: Tamper;
+  /** Tests: only the oracles the harness had before I15-I17, to show what those add. */
+  readonly legacyOracles?: boolean;
+}
+
+/**
+ * A fault applied from outside the protocol, for tests of the oracles: the rule stays intact in the
+ * protocol code, and the test breaks it by changing the machine's state between steps (or what the guest
+ * library is asked). Each stands in for a built-in mutant still to come (stress/README.md, "Mutations").
+ */
+export interface Tamper {
+  /** After each step, once the oracles have seen it. */
+  afterStep?(e: StepEvent, world: World): void;
+  /** What the guest library is really given for each call's wait (default: the plan's). */
+  waitOptions?(c: CallPlan): { timeoutMs: number; interruptible: boolean };
+  /** After the last step, before the final checks. */
+  beforeFinal?(world: World): void;
 }
 
 /** What one sim run found. */
@@ -74,8 +93,10 @@ export interface SimRunReport {
 /** Forwards sim events to the monitor once it exists (the sim is built before the world it watches). */
 class Relay implements SimObserver {
   target: SimObserver | undefined;
+  tamper: ((e: StepEvent) => void) | undefined;
   afterStep(e: StepEvent): void {
     this.target?.afterStep?.(e);
+    this.tamper?.(e);
   }
   beforeAdvance(to: number): void {
     this.target?.beforeAdvance?.(to);
@@ -104,8 +125,11 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
   const world = new World(m.shared);
   // Ledger stamps are the monitor's step count across phases: a real-time order for the history oracle.
   const ledger: Ledger = new Ledger(o.workload.clients.length, (): number => monitor.tick);
-  const monitor: Monitor = new Monitor(world, ledger, o.workload, m.sim);
+  if (o.tamper?.waitOptions !== undefined) ledger.waitOptions = o.tamper.waitOptions;
+  const monitor: Monitor = new Monitor(world, ledger, o.workload, m.sim, !(o.legacyOracles ?? false));
   relay.target = monitor;
+  const tamper = o.tamper?.afterStep;
+  if (tamper !== undefined) relay.tamper = (e) => tamper(e, world);
   const w = o.workload;
   const violations: Violation[] = [];
   const rec = recording(o.strategy);
@@ -196,6 +220,7 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
             violations.push(e.violation);
           }
         }
+        if (violations.length === 0) o.tamper?.beforeFinal?.(world);
         if (violations.length === 0)
           violations.push(
             ...finalChecks({
@@ -209,6 +234,7 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
               realistic: o.profile === 'realistic',
               at: m.sim.clock.now(),
               sharedFile: share === undefined ? undefined : shareContent(share),
+              legacy: o.legacyOracles ?? false,
             }),
           );
         if (violations.length > 0) status = 'violation';

@@ -20,7 +20,7 @@ import {
 } from './machine-config.js';
 import { baseline, finalChecks } from './oracle/final.js';
 import type { Violation } from './oracle/invariants.js';
-import { checkLog, logLine, logTags } from './oracle/offline.js';
+import { checkLog, checkSessionLog, logLine, logTags } from './oracle/offline.js';
 import { World } from './oracle/world.js';
 import type { PreludeReport, ThreadReport } from './threads/program.js';
 import { Ledger, type Workload } from './workload.js';
@@ -144,7 +144,15 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
         user: plan.user,
       }),
     );
-    const timers = w.signals.map((s) => setTimeout(() => m.signal(s.vcpu), s.at));
+    // When each signal really went out (the outcome oracle's O5 holds an interrupted call against them).
+    const vcpus = Math.max(0, ...w.threads.map((t) => t.vcpu), ...w.signals.map((x) => x.vcpu)) + 1;
+    const signalTimes: number[][] = Array.from({ length: vcpus }, () => []);
+    const timers = w.signals.map((s) =>
+      setTimeout(() => {
+        signalTimes[s.vcpu]!.push(performance.timeOrigin + performance.now());
+        m.signal(s.vcpu);
+      }, s.at),
+    );
     const reports = await watch(Promise.all(runs), () => ring.seq, o.hangMs ?? 5000);
     timers.forEach(clearTimeout);
     if (reports === undefined) {
@@ -175,6 +183,15 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
       const now = performance.timeOrigin + performance.now();
       const log = ring.points().filter((r) => r.seq >= seq0);
       violations.push(...checkLog(log, world, { at: now, t0, auditBefore: audit0 }));
+      const faults = [...(w.config.faults ?? []), ...(o.faults ?? [])];
+      violations.push(
+        ...checkSessionLog(log, {
+          calls: ledger.calls,
+          ops: ledger.ops,
+          hostDrops: faults.includes('host-drop'),
+          t0,
+        }),
+      );
       violations.push(
         ...finalChecks({
           world,
@@ -187,6 +204,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
           realistic: false,
           at: now - t0,
           sharedFile: share === undefined ? undefined : shareContent(share),
+          signalTimes,
         }),
       );
     }

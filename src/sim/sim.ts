@@ -300,7 +300,7 @@ export class Sim {
     const what = `fire #${t!.seq}`;
     this.record('timer', what, step);
     t!.fn();
-    this.notify(step, 'timer', what, undefined, undefined);
+    this.notify(step, 'timer', what, undefined, undefined, undefined);
   }
 
   /** 'any-order': the scheduler lets time pass to the next instant someone waits for. */
@@ -308,7 +308,7 @@ export class Sim {
     this.now = this.nextInstant();
     const what = `advance ${this.now}`;
     this.record('clock', what, step);
-    this.notify(step, 'clock', what, undefined, undefined);
+    this.notify(step, 'clock', what, undefined, undefined, undefined);
   }
 
   private notify(
@@ -317,8 +317,9 @@ export class Sim {
     what: string,
     passed: Effect | undefined,
     next: Effect | undefined,
+    outcome: WaitOutcome | undefined,
   ): void {
-    this.opts.observer?.afterStep?.({ step, actor, what, passed, next, at: this.now });
+    this.opts.observer?.afterStep?.({ step, actor, what, passed, next, outcome, at: this.now });
   }
 
   private stepActor(a: Actor, step: number): void {
@@ -357,7 +358,7 @@ export class Sim {
       a.error = e;
       a.effect = undefined;
     }
-    this.notify(step, a.id, what, passed, a.effect);
+    this.notify(step, a.id, what, passed, a.effect, input);
   }
 
   private finish(status: SimResult['status'], steps: number): SimResult {

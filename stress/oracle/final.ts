@@ -17,6 +17,8 @@ import {
 import { checkFileHistory, type FileOp } from '../../src/programs/file-history.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { Monitor } from './monitor.js';
+import { checkOutcomes } from './outcome.js';
+import { sessionProblems } from './session.js';
 import type { World } from './world.js';
 
 /** Counters and heap figures taken when the threads start, to compare the end against. */
@@ -65,6 +67,10 @@ export interface FinalInput {
   readonly at: number;
   /** The shared file's bytes at the end (the workload has a share). */
   readonly sharedFile?: Uint8Array | undefined;
+  /** Threads: when signals were posted to each vCPU, in the ledger's clock (the outcome oracle's O5). */
+  readonly signalTimes?: readonly (readonly number[])[];
+  /** Only the checks the harness had before I15-I17 (tests showing what those add). */
+  readonly legacy?: boolean;
 }
 
 /** Every violation the end of the run shows (empty: the run passed). */
@@ -93,8 +99,24 @@ export function finalChecks(i: FinalInput): Violation[] {
       v('I2', `call ${c.tag} was cancelled but its output buffer was written`, `g${c.thread}`);
   }
   if (i.monitor !== undefined) graceRule(i, i.monitor, v);
+  if (i.legacy !== true) extended(i, v);
   fileHistory(i, v);
   return out;
+}
+
+/** I15-I17: each call's end against what it asked for; disconnects; the cause of each leak. */
+function extended(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
+  const m = i.monitor;
+  for (const p of checkOutcomes({
+    workload: i.workload,
+    calls: i.ledger.calls,
+    realistic: i.realistic && m !== undefined,
+    ...(m === undefined
+      ? { signalTimes: i.signalTimes ?? [] }
+      : { facts: (c: CallRecord) => m.calls.get(c), written: (c: CallRecord) => m.calls.written(c) }),
+  }))
+    v('I15', p.detail, p.actor);
+  for (const p of sessionProblems(i.world, i.workload, i.ledger.calls)) v(p.inv, p.detail, p.actor);
 }
 
 /** I4: one outcome per call; counters, ledger and quarantine agree. */

@@ -9,8 +9,11 @@ import { BlockState } from '../../src/runtime/shared-heap.js';
 import type { VcpuBus } from '../../src/runtime/vcpu-bus.js';
 import type { Sim, SimObserver, StepEvent } from '../../src/sim/sim.js';
 import { CmdField } from '../../src/vmmdev/commands.js';
-import type { Ledger, Workload } from '../workload.js';
+import type { WaitOutcome } from '../../src/runtime/proc.js';
+import type { CallRecord, Ledger, Workload } from '../workload.js';
+import { CallTimeline } from './facts.js';
 import { FLAGS, checkCopyBack, checkListed, hostWrote, isCall } from './rules.js';
+import { SessionWatch } from './session.js';
 import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';
 import type { World } from './world.js';
 
@@ -42,6 +45,8 @@ export interface Req {
 /** A host command as the oracles follow it. */
 export interface Cmd {
   readonly id: number;
+  /** The command-table slot it was created in (reused once it is released). */
+  readonly slot: number;
   readonly phys: number;
   readonly gen: number;
   readonly type: number;
@@ -53,6 +58,8 @@ export interface Cmd {
   readonly buffers: readonly { readonly payload: number; readonly gen: number }[];
   headers: number;
   dones: number;
+  /** The host picked it after its client's disconnect was accepted (it must not start: D1). */
+  pickedGone: boolean;
 }
 
 interface ActorState {
@@ -72,6 +79,10 @@ export class Monitor implements SimObserver {
   readonly tags = new Set<string>();
   readonly reqs: Req[] = [];
   readonly cmds = new Map<number, Cmd>();
+  /** Per-call wait facts and host results (the outcome oracle, I15). */
+  readonly calls = new CallTimeline();
+  /** Disconnects and the pending list (I16 D1, I17 L2). */
+  readonly session: SessionWatch;
   /** Every step of every phase, for ledger stamps (a real-time order). */
   tick = 0;
   phase: Phase = 'prelude';
@@ -86,7 +97,11 @@ export class Monitor implements SimObserver {
   private auditBad: number;
   private step = 0;
 
-  constructor(world: World, ledger: Ledger, workload: Workload, sim: Sim) {
+  /** Whether the oracles added for issue 17 run (I15-I17; off only to show what they add). */
+  readonly extended: boolean;
+
+  constructor(world: World, ledger: Ledger, workload: Workload, sim: Sim, extended = true) {
+    this.extended = extended;
     this.w = world;
     this.ledger = ledger;
     this.load = workload;
@@ -94,6 +109,7 @@ export class Monitor implements SimObserver {
     this.ports = Array.from({ length: world.bus.vcpus }, (_, v) => world.bus.vcpuBus(v));
     this.cancelOk = world.counter('guest.cancel.success');
     this.auditBad = world.counter('audit.writeAfterFree');
+    this.session = new SessionWatch(world);
   }
 
   /** The guest thread an actor plays (actors "g<t>"), or undefined. */
@@ -129,6 +145,7 @@ export class Monitor implements SimObserver {
     this.step = e.step;
     const p = e.passed?.k === 'point' ? e.passed : undefined;
     if (p !== undefined) this.passed(e.actor, POINTS[p.id]!, p.addr, p.gen);
+    else if (e.outcome !== undefined) this.waited(e.actor, e.outcome, e.at);
     const n = e.next?.k === 'point' ? e.next : undefined;
     if (n !== undefined) this.arrived(e.actor, POINTS[n.id]!, n.addr, n.gen);
     const ok = this.w.counter('guest.cancel.success');
@@ -152,6 +169,10 @@ export class Monitor implements SimObserver {
       this.fail('I1', e.actor, 'the auditor saw a host write into freed guest memory');
     }
     this.watchFlags(e.actor);
+    if (this.extended) {
+      const gone = this.session.afterStep(e.actor);
+      if (gone !== undefined) this.fail('I17', e.actor, gone);
+    }
     this.signalTags();
     if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) checkListed(this, e.actor);
   }
@@ -228,6 +249,7 @@ export class Monitor implements SimObserver {
         const c = this.w.cmds;
         const cmd: Cmd = {
           id: gen,
+          slot,
           phys: addr,
           gen: c.get(slot, CmdField.GEN) >>> 0,
           type: c.get(slot, CmdField.TYPE),
@@ -238,13 +260,20 @@ export class Monitor implements SimObserver {
           buffers: isCall(c.get(slot, CmdField.TYPE)) ? this.w.bufferBlocks(slot) : [],
           headers: 0,
           dones: 0,
+          pickedGone: false,
         };
         this.cmds.set(gen, cmd);
+        this.session.created(cmd, this.stamp());
         if (cmd.type === RequestType.HGCMDisconnect) {
           for (const s of c.listedSlots())
             if (isCall(c.get(s, CmdField.TYPE)) && c.get(s, CmdField.CLIENT_ID) >>> 0 === cmd.clientId)
               this.tag('disconnectPending');
         }
+        break;
+      }
+      case 'guest.checkDone': {
+        const call = this.callOf(actor);
+        if (call !== undefined) this.calls.checking(call, this.sim.clock.now());
         break;
       }
       case 'guest.graceCheck':
@@ -264,6 +293,12 @@ export class Monitor implements SimObserver {
   private passed(actor: string, point: PointName, addr: number, gen: number): void {
     const a = this.actor(actor);
     const req = a.req;
+    if (point.startsWith('host.')) {
+      const cmd =
+        point === 'host.pick' ? this.cmds.get(this.w.cmds.get(addr, CmdField.ID)) : this.cmds.get(gen);
+      const bad = this.session.hostPassed(actor, point, cmd);
+      if (bad !== undefined && this.extended) this.fail('I16', actor, bad);
+    }
     switch (point) {
       case 'guest.portWrite':
         if (req !== undefined && req.addr === addr && !req.tracking) {
@@ -281,6 +316,7 @@ export class Monitor implements SimObserver {
         a.phase = 'run';
         break;
       case 'guest.cancel2':
+        this.cancelling(actor);
         a.phase = 'cancel';
         if (req !== undefined) req.cancelAt = this.stamp();
         if (req !== undefined && req.doneAt !== undefined) this.tag('doneBeforeCancel');
@@ -343,15 +379,40 @@ export class Monitor implements SimObserver {
       }
       case 'host.complete.writeBuffers':
       case 'host.complete.writeHeader':
-      case 'host.complete.setDone':
+      case 'host.complete.setDone': {
         hostWrote(this, actor, point, gen);
+        const cmd = this.cmds.get(gen);
+        if (point === 'host.complete.writeHeader' && cmd !== undefined)
+          this.calls.wroteHeader(this.w, cmd.phys, cmd.gen);
         break;
+      }
       case 'irq.wake':
         for (const [id, o] of this.actors)
           if (id !== actor && o.phase === 'wait' && this.thread(id) !== undefined) this.tag('isrWakesOther');
         break;
       default:
     }
+  }
+
+  /** The call guest actor `actor` is in, if any. */
+  private callOf(actor: string): CallRecord | undefined {
+    const t = this.thread(actor);
+    return t === undefined ? undefined : this.ledger.current.get(t);
+  }
+
+  /** The actor's call sends its cancel. */
+  private cancelling(actor: string): void {
+    const call = this.callOf(actor);
+    if (call !== undefined) this.calls.cancelling(call, this.sim.clock.now());
+  }
+
+  /** A wait ended: the call's wait for DONE (between its sleep and its wake) is what the outcome oracle reads. */
+  private waited(actor: string, how: WaitOutcome, at: number): void {
+    if (this.actors.get(actor)?.phase !== 'wait') return;
+    const call = this.callOf(actor);
+    const vcpu = call === undefined ? undefined : this.load.threads[call.thread]?.vcpu;
+    if (call === undefined || vcpu === undefined) return;
+    this.calls.waited(call, how, at, this.ports[vcpu]!.signalPending());
   }
 
   /** The device marked command `id` cancelled for a guest cancelling `phys` (I11). */
