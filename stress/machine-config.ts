@@ -1,6 +1,6 @@
 // The machine a stress run builds from a workload: small memory (thousands of machines per campaign), the
 // auditor on, the harness's test services registered beside the built-ins.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineConfig } from '../src/machine/config.js';
@@ -31,6 +31,13 @@ export function createShare(w: Workload): HostShare | undefined {
   return { dir, file };
 }
 
+/** Put a reused share back as `w` starts it: its file with the initial content, nothing else. */
+export function resetShare(s: HostShare, w: Workload): void {
+  for (const name of readdirSync(s.dir))
+    if (name !== SF_FILE) rmSync(join(s.dir, name), { recursive: true, force: true });
+  writeFileSync(s.file, initialContent(w.share ?? { initial: 0 }));
+}
+
 /** The shared file's bytes now. */
 export function shareContent(s: HostShare): Uint8Array {
   return new Uint8Array(readFileSync(s.file));
@@ -56,6 +63,8 @@ export function machineConfig(w: Workload, share?: HostShare): MachineConfig {
     commandSlots: 64,
     clientSlots: 32,
     audit: true,
+    // The sim records nothing in the trace ring (the threads executor sets its own step log).
+    trace: { capacity: 16 },
     // The device as its own actor (thread): more interleavings than port writes handled in the vCPU.
     device: 'thread',
     ...w.config,

@@ -1,7 +1,6 @@
 // One stress run under the sim executor: build the machine, connect the shared clients (prelude), play the
 // workload's threads under the chosen strategy with the online oracles watching every step (main), then
 // disconnect (teardown) and run the final checks. The main phase's decisions are the run's schedule.
-import { SimMachine } from '../src/machine/sim-machine.js';
 import type { FaultName } from '../src/runtime/faults.js';
 import type { Proc } from '../src/runtime/proc.js';
 import type {
@@ -17,19 +16,14 @@ import { DivergenceError, firstStrategy, recording } from '../src/sim/strategies
 import { GuestLib } from '../src/vcpu/guest-lib.js';
 import { Session, closeSession } from '../src/vcpu/vboxguest.js';
 import { outcomeTags } from './coverage.js';
-import {
-  createShare,
-  machineConfig,
-  removeShare,
-  shareContent,
-  switchFaults,
-  type HostShare,
-} from './machine-config.js';
+import { shareContent, switchFaults, type HostShare } from './machine-config.js';
 import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import { ViolationError, type Violation } from './oracle/invariants.js';
 import { Monitor } from './oracle/monitor.js';
 import { World } from './oracle/world.js';
 import { resolveRun, type ResolvedRun, type RunSpec } from './run-spec.js';
+import { simMachines, type SimMachinePool } from './sim-pool.js';
+import type { SimMachine } from '../src/machine/sim-machine.js';
 import {
   Ledger,
   connectShared,
@@ -56,6 +50,8 @@ export interface SimRunOptions {
   readonly tamper?: Tamper;
   /** Tests: only the oracles the harness had before I15-I17, to show what those add. */
   readonly legacyOracles?: boolean;
+  /** Where machines come from (default: the process's pool). */
+  readonly pool?: SimMachinePool;
 }
 
 /**
@@ -103,25 +99,36 @@ class Relay implements SimObserver {
   }
 }
 
-/** Run one workload once (in a fresh host directory of its own if it has a share). */
+/** Run one workload once (on a machine from the pool, reset to its boot; with its share rewritten). */
 export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
-  const share = createShare(o.workload);
+  const relay = new Relay();
+  const trace: TraceStep[] = [];
+  const pool = o.pool ?? simMachines;
+  const lease = await pool.get(o.workload, {
+    profile: o.profile,
+    observer: relay,
+    trace: o.trace ?? true,
+    maxSteps: o.maxSteps ?? 200_000,
+  });
+  let clean = false;
   try {
-    return await simIn(o, share);
+    const r = await simOn(lease.m, lease.share, o, relay, trace);
+    // Only a machine whose run ended cleanly goes back: after a violation or a throw, an actor may have
+    // stopped halfway through a step, and the tracers' flags with it.
+    clean = r.status === 'done' && r.violations.length === 0;
+    return r;
   } finally {
-    removeShare(share);
+    pool.put(lease, clean);
   }
 }
 
-async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<SimRunReport> {
-  const relay = new Relay();
-  const trace: TraceStep[] = [];
-  const m = await SimMachine.create(machineConfig(o.workload, share), {
-    seed: 0,
-    strategy: firstStrategy,
-    maxSteps: o.maxSteps ?? 200_000,
-    sim: { waits: 'cell', time: o.profile, observer: relay, trace: o.trace ?? true },
-  });
+async function simOn(
+  m: SimMachine,
+  share: HostShare | undefined,
+  o: SimRunOptions,
+  relay: Relay,
+  trace: TraceStep[],
+): Promise<SimRunReport> {
   const world = new World(m.shared);
   // Ledger stamps are the monitor's step count across phases: a real-time order for the history oracle.
   const ledger: Ledger = new Ledger(o.workload.clients.length, (): number => monitor.tick);

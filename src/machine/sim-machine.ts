@@ -3,11 +3,21 @@
 // Same seed, same trace; a different seed, a different interleaving with the same results.
 import { buildRegistry, loadServices } from '../hgcm/registry.js';
 import type { Proc } from '../runtime/proc.js';
-import { Sim, randomStrategy, type SimOptions, type SimResult, type Strategy } from '../sim/sim.js';
+import {
+  Sim,
+  randomStrategy,
+  type SimMark,
+  type SimOptions,
+  type SimResult,
+  type Strategy,
+} from '../sim/sim.js';
+import type { HgcmService } from '../hgcm/service.js';
 import { GuestLib } from '../vcpu/guest-lib.js';
 import type { GuestKernel } from '../vcpu/kernel.js';
 import { Session, closeSession } from '../vcpu/vboxguest.js';
+import type { HgcmHostEnv } from '../vmmdev/complete.js';
 import { deviceLoop } from '../vmmdev/device.js';
+import type { DeviceEnv } from '../vmmdev/device-env.js';
 import {
   TraceSlot,
   attachDeviceEnv,
@@ -17,6 +27,7 @@ import {
   hostWorker,
 } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
+import { MachineImage } from './image.js';
 import { MachineTrace } from './trace.js';
 import { enableTsImports } from './worker-url.js';
 
@@ -28,6 +39,12 @@ export interface SimMachineOptions {
   readonly maxSteps?: number;
   /** The sim's wait semantics, time profile, step observer and trace switch (the stress harness's). */
   readonly sim?: Pick<SimOptions, 'waits' | 'time' | 'observer' | 'trace'>;
+  /**
+   * Keep an image of the booted machine so that reset() can bring it back for another run (the stress
+   * harness reuses machines: no new shared memory, no boot per run). The device and host actors are
+   * started afresh after the boot, so a run on a reset machine is the run a fresh one makes.
+   */
+  readonly recyclable?: boolean;
 }
 
 /** A guest program under sim: a step machine over the guest library of one vCPU. */
@@ -38,7 +55,12 @@ export class SimMachine {
   readonly sim: Sim;
   readonly shared: MachineShared;
   private readonly kernels: GuestKernel[];
-  private readonly logLines: string[] = [];
+  private logLines: string[] = [];
+  private services: readonly (HgcmService | undefined)[] = [];
+  private completions = 0;
+  private envs: { readonly device: DeviceEnv; readonly hosts: readonly HgcmHostEnv[] } | undefined;
+  /** A recyclable machine's post-boot memory and sim clock. */
+  private image: { readonly memory: MachineImage; readonly sim: SimMark } | undefined;
 
   private constructor(sim: Sim, shared: MachineShared, kernels: GuestKernel[]) {
     this.sim = sim;
@@ -46,6 +68,55 @@ export class SimMachine {
     this.kernels = kernels;
   }
 
+  private log(line: string): void {
+    this.logLines.push(`[${this.sim.clock.now()}] ${line}`);
+  }
+
+  /** What the device (or, with device 'emt', each vCPU) needs to run inline services itself. */
+  private inline() {
+    const specs = this.shared.services;
+    return {
+      services: this.services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
+      spawn: (proc: Proc<unknown>) => void this.sim.spawn(`complete#${this.completions++}`, proc),
+    };
+  }
+
+  /** Start the device and the host workers as actors (their environments are built once). */
+  private spawnDaemons(): void {
+    const { shared, sim } = this;
+    this.envs ??= {
+      device: attachDeviceEnv(shared, sim.clock, (l) => this.log(`device: ${l}`), this.inline()),
+      hosts: Array.from({ length: shared.config.hostWorkers }, (_, w) =>
+        attachHostEnv(shared, TraceSlot.host(shared, w)),
+      ),
+    };
+    sim.spawn('device', deviceLoop(this.envs.device), { daemon: true });
+    for (const [w, env] of this.envs.hosts.entries()) {
+      const worker = hostWorker(shared, w, env, this.services, {
+        clock: sim.clock,
+        spawn: (proc) => void sim.spawn(`complete#${this.completions++}`, proc),
+        setTimer: (ms, fn) => sim.setTimer(ms, fn),
+        log: (l) => this.log(`host${w}: ${l}`),
+      });
+      sim.spawn(`host${w}`, worker.run(), { daemon: true });
+    }
+  }
+
+  /**
+   * A recyclable machine, back as it was right after its boot: every shared buffer restored, the sim
+   * rewound, the device and host workers started afresh, the log emptied. Only after a run that ended
+   * cleanly: a machine stopped halfway through a step (a violation, a throw) may hold state outside its
+   * shared memory (an actor's locals) that no image restores, so such a machine is thrown away.
+   */
+  reset(): void {
+    const image = this.image;
+    if (image === undefined) throw new Error('SimMachine.reset: the machine was not created recyclable');
+    image.memory.restore();
+    this.sim.rewind(image.sim);
+    this.logLines = [];
+    this.completions = 0;
+    this.spawnDaemons();
+  }
   /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
   static async create(config: MachineConfig, opts: SimMachineOptions): Promise<SimMachine> {
     const resolved = resolveConfig(config);
@@ -59,33 +130,20 @@ export class SimMachine {
     });
     const kernels: GuestKernel[] = [];
     const m = new SimMachine(sim, shared, kernels);
-    const log = (line: string): void => void m.logLines.push(`[${sim.clock.now()}] ${line}`);
-    const services = await loadServices(specs);
-    let completions = 0;
-    const inline = {
-      services: services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
-      spawn: (proc: Proc<unknown>) => void sim.spawn(`complete#${completions++}`, proc),
-    };
+    m.services = await loadServices(specs);
     // Device 'emt': each vCPU actor runs the request handler itself when it writes the port.
-    const emt = resolved.device === 'emt' ? { inline } : undefined;
+    const emt = resolved.device === 'emt' ? { inline: m.inline() } : undefined;
     for (let i = 0; i < resolved.vcpus; i++)
-      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`), emt));
-    const deviceEnv = attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`), inline);
-    sim.spawn('device', deviceLoop(deviceEnv), { daemon: true });
-    for (let w = 0; w < resolved.hostWorkers; w++) {
-      const env = attachHostEnv(shared, TraceSlot.host(shared, w));
-      const worker = hostWorker(shared, w, env, services, {
-        clock: sim.clock,
-        spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
-        setTimer: (ms, fn) => sim.setTimer(ms, fn),
-        log: (l) => log(`host${w}: ${l}`),
-      });
-      sim.spawn(`host${w}`, worker.run(), { daemon: true });
-    }
+      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => m.log(`vcpu${i}: ${l}`), emt));
+    m.spawnDaemons();
     const boot = sim.spawn('boot', m.bootProc());
     const r = sim.run();
     if (r.status !== 'done') throw new Error(`sim boot did not finish: ${r.status}`);
     boot.result();
+    if (opts.recyclable === true) {
+      m.image = { memory: MachineImage.save(shared), sim: sim.mark() };
+      m.reset();
+    }
     return m;
   }
 
