@@ -103,7 +103,7 @@ async function run(o: Options, out: Out, err: Out): Promise<number> {
     ...(pool === undefined
       ? {}
       : {
-          execute: (spec: RunSpec) => threadsExecute(spec, pool),
+          execute: (spec: RunSpec) => threadsExecute(spec, pool, failuresDir),
           observable: THREADS_CLASSES,
           coverage: 'union' as const,
         }),

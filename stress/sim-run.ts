@@ -37,8 +37,11 @@ import {
 /** How to run one workload under the sim. */
 export interface SimRunOptions {
   readonly workload: Workload;
-  /** Chooses the main phase's steps (wrap it with `recording` yourself, or read `decisions`). */
-  readonly strategy: Strategy;
+  /**
+   * Chooses the main phase's steps (wrap it with `recording` yourself, or read `decisions`); a function
+   * is given the sim first (a strategy that reads the actors' pending effects: lifting a threads log).
+   */
+  readonly strategy: Strategy | ((sim: Sim) => Strategy);
   readonly profile: TimeProfile;
   /** Mutations (or host faults) switched on besides the workload's own. */
   readonly faults?: readonly FaultName[];
@@ -139,7 +142,7 @@ async function simOn(
   if (tamper !== undefined) relay.tamper = (e) => tamper(e, world);
   const w = o.workload;
   const violations: Violation[] = [];
-  const rec = recording(o.strategy);
+  const rec = recording(typeof o.strategy === 'function' ? o.strategy(m.sim) : o.strategy);
   let status: SimRunReport['status'] = 'done';
   let steps = 0;
   let divergence: DivergenceError | undefined;

@@ -1,9 +1,12 @@
 // The default sim campaign: every catalogued scenario, zero invariant violations, every class reached;
 // the expected failures (the faithful scope's gap, two upstream defects) found; shards split the
 // iterations without overlap.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './limit.js';
 import { formatTable, runCampaign } from '../../stress/campaign.js';
 import { EXPECTED_FAILURES, PASSING, scenario } from '../../stress/scenarios/index.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 describe('sim campaign', () => {
   test('every passing scenario: no violation, every class reached', async () => {
@@ -59,7 +62,7 @@ describe('sim campaign', () => {
       strategy: 'random',
       profile: 'realistic',
     });
-    expect(r.scenarios.every((s) => s.runs >= 1)).toBe(true);
-    expect(r.elapsedMs).toBeLessThan(5000);
+    // The clock stops it between iterations, never halfway through one: every scenario has as many runs.
+    expect(r.scenarios.every((s) => s.runs >= 1 && s.runs === r.scenarios[0]!.runs)).toBe(true);
   });
 });

@@ -3,7 +3,8 @@
 // (they come with the fault seam of issue 11), so each fault is applied from outside the protocol: a
 // guest library given another timeout than the caller declared, a host result overwritten after the
 // fact, a disconnect that forgets to delete the handle or silently drops its client's pending commands.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './limit.js';
 import {
   RT_INDEFINITE_WAIT,
   RequestType,
@@ -27,6 +28,8 @@ import { call, calls, machine, shared, thread, workload } from '../../stress/sce
 import { runSim, type Tamper } from '../../stress/sim-run.js';
 import type { CallRecord, Workload } from '../../stress/workload.js';
 import { Prng } from '../../src/sim/prng.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 /** Run iterations 0..n-1 of a scenario with a tamper, with the new oracles and with the old ones only. */
 async function hunt(

@@ -4,13 +4,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './limit.js';
 import type { ChromeTrace } from '../../src/trace/chrome.js';
 import { STEP_US } from '../../src/sim/chrome.js';
 import { stressMain } from '../../stress/cli.js';
 import { readSchedule, replaySchedule } from '../../stress/schedule.js';
 import { shrinkSchedule } from '../../stress/shrink.js';
 import { validateChrome } from '../trace/validate.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 async function cli(argv: string[]): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];

@@ -1,11 +1,14 @@
 // Reused sim machines: a run on a machine reset to its post-boot image is exactly the run a fresh machine
 // makes (same decisions, same trace, same classes, same verdict), whatever ran on it before - what lets a
 // campaign reuse machines while every failure still replays on its own.
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './limit.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { PASSING } from '../../stress/scenarios/index.js';
 import { runSim } from '../../stress/sim-run.js';
 import { SimMachinePool } from '../../stress/sim-pool.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 // Pools made here keep machines with host directories (S19): remove them.
 const pools: SimMachinePool[] = [];
