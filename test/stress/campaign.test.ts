@@ -20,7 +20,13 @@ describe('sim campaign', () => {
     console.log(formatTable(r).join('\n'));
     expect(r.problems).toEqual([]);
     expect(r.ok).toBe(true);
-    expect(r.runs).toBe(60 * PASSING.length);
+    // Runs by need: each scenario its weight's worth per round (the old-host scenarios at least 5).
+    expect(r.weighting).toBe('need');
+    expect(r.runs).toBe(60 * PASSING.reduce((a, s) => a + r.weights[s.id]!, 0));
+    for (const s of r.scenarios) expect(s.runs).toBe(60 * r.weights[s.id]!);
+    expect(r.weights.S7).toBeGreaterThanOrEqual(5);
+    expect(r.weights.S10).toBeGreaterThanOrEqual(5);
+    expect(r.coverageCheck).toBe('passed');
   });
 
   test('the expected failures are found: S10f (I1), U1 (stale cancel match), U2 (outputs dropped)', async () => {
@@ -62,7 +68,8 @@ describe('sim campaign', () => {
       strategy: 'random',
       profile: 'realistic',
     });
-    // The clock stops it between iterations, never halfway through one: every scenario has as many runs.
-    expect(r.scenarios.every((s) => s.runs >= 1 && s.runs === r.scenarios[0]!.runs)).toBe(true);
+    // The clock stops it between rounds, never halfway through one: every scenario has its weight's share.
+    expect(r.rounds).toBeGreaterThanOrEqual(1);
+    for (const s of r.scenarios) expect(s.runs).toBe(r.rounds * r.weights[s.id]!);
   });
 });
