@@ -237,6 +237,7 @@ async function simOn(
               world,
               ledger,
               workload: w,
+              faults: o.faults ?? [],
               base,
               status: ended,
               blocked: main.blocked.map((id) => `${id} at ${m.sim.pendingPoint(id) ?? 'a wait'}`),

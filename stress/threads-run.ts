@@ -219,6 +219,7 @@ async function play(
       world,
       ledger,
       workload: w,
+      faults: o.faults ?? [],
       base,
       status: 'done',
       blocked: [],

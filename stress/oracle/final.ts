@@ -3,6 +3,7 @@
 // rule from the recorded timeline (I5, sim only) and the file history (I12: the histfile service's file,
 // and the real host file a run's Shared Folders writes went to).
 import { RT_SUCCESS, Status } from '../../src/abi/index.js';
+import type { FaultName } from '../../src/runtime/faults.js';
 import type { CounterName } from '../../src/runtime/stats.js';
 import { CmdField } from '../../src/vmmdev/commands.js';
 import { histFileBytes } from '../services/histfile.js';
@@ -55,6 +56,8 @@ export interface FinalInput {
   readonly world: World;
   readonly ledger: Ledger;
   readonly workload: Workload;
+  /** Faults switched on besides the workload's own (the run's mutations). */
+  readonly faults: readonly FaultName[];
   readonly base: Baseline;
   /** How the run ended; 'hang' is the threads watchdog's verdict. */
   readonly status: 'done' | 'deadlock' | 'step-limit' | 'hang';
@@ -107,8 +110,10 @@ export function finalChecks(i: FinalInput): Violation[] {
 /** I15-I17: each call's end against what it asked for; disconnects; the cause of each leak. */
 function extended(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
   const m = i.monitor;
+  const faults = [...(i.workload.config.faults ?? []), ...i.faults];
   for (const p of checkOutcomes({
     workload: i.workload,
+    faults,
     calls: i.ledger.calls,
     realistic: i.realistic && m !== undefined,
     ...(m === undefined
@@ -116,7 +121,7 @@ function extended(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) =>
       : { facts: (c: CallRecord) => m.calls.get(c), written: (c: CallRecord) => m.calls.written(c) }),
   }))
     v('I15', p.detail, p.actor);
-  for (const p of sessionProblems(i.world, i.workload, i.ledger.calls)) v(p.inv, p.detail, p.actor);
+  for (const p of sessionProblems(i.world, faults, i.ledger.calls)) v(p.inv, p.detail, p.actor);
 }
 
 /** I4: one outcome per call; counters, ledger and quarantine agree. */

@@ -36,6 +36,8 @@ export interface CallFacts {
 /** What the outcome checks need. */
 export interface OutcomeInput {
   readonly workload: Workload;
+  /** Every fault on in the main phase (the workload's and the run's mutations). */
+  readonly faults: readonly string[];
   readonly calls: readonly CallRecord[];
   /** Sim: the monitor's facts of a call. */
   readonly facts?: (c: CallRecord) => CallFacts | undefined;
@@ -79,9 +81,7 @@ function callProblem(i: OutcomeInput, c: CallRecord): string | undefined {
   const cancelled = c.cancelRc !== undefined;
   // VBoxGuest: an interruptible wait whose wait record cannot be allocated ends at once, as interrupted.
   const allocFail =
-    d.interruptible &&
-    w.config.guest?.flavor !== 'linux' &&
-    (w.config.faults ?? []).includes('wait-alloc-fail');
+    d.interruptible && w.config.guest?.flavor !== 'linux' && i.faults.includes('wait-alloc-fail');
   const timedOut = c.rc === Status.VERR_TIMEOUT || f?.cancelled?.how === 'timeout';
   const interrupted = c.rc === Status.VERR_INTERRUPTED || f?.cancelled?.how === 'signal';
   if (infinite && timedOut) return 'O1: an infinite timeout ended by timeout';

@@ -21,7 +21,7 @@ import { hexAddr as hex } from '../../src/runtime/address.js';
 import { ClientState } from '../../src/hgcm/clients.js';
 import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
 import { FLAVORS } from '../../src/vcpu/flavor.js';
-import type { CallRecord, Workload } from '../workload.js';
+import type { CallRecord } from '../workload.js';
 import type { Cmd, Stamp } from './monitor.js';
 import { isCall } from './rules.js';
 import type { World } from './world.js';
@@ -107,12 +107,11 @@ export class SessionWatch {
 /** L1 and D2, on either executor, once the run is over. */
 export function sessionProblems(
   w: World,
-  workload: Workload,
+  faults: readonly string[],
   calls: readonly CallRecord[],
 ): { inv: 'I16' | 'I17'; actor: string; detail: string }[] {
   const out: { inv: 'I16' | 'I17'; actor: string; detail: string }[] = [];
   const flavor = FLAVORS[w.config.guest.flavor];
-  const faults = workload.config.faults ?? [];
   for (const c of calls) {
     if (c.outcome !== 'leaked' || c.cancelRc === undefined) continue;
     const rc = c.cancelRc;

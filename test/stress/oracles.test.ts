@@ -267,7 +267,9 @@ describe('the outcome rules on records alone (the threads executor has no sim fa
     ...over,
   });
   const check = (c: CallRecord, signals: number[] = []): string[] =>
-    checkOutcomes({ workload: w, calls: [c], realistic: false, signalTimes: [signals] }).map((p) => p.detail);
+    checkOutcomes({ workload: w, faults: [], calls: [c], realistic: false, signalTimes: [signals] }).map(
+      (p) => p.detail,
+    );
 
   test('a call that kept to its declaration passes', () => {
     expect(check(rec({}))).toEqual([]);
@@ -300,6 +302,7 @@ describe('the outcome rules on records alone (the threads executor has no sim fa
     };
     const bad = checkOutcomes({
       workload: w,
+      faults: [],
       calls: [c],
       realistic: true,
       facts: () => facts,
@@ -309,6 +312,7 @@ describe('the outcome rules on records alone (the threads executor has no sim fa
     const none = { base: 0, last: undefined, cancelled: { how: 'none' as const, at: 0, signalled: false } };
     const bad2 = checkOutcomes({
       workload: w,
+      faults: [],
       calls: [c],
       realistic: true,
       facts: () => none,
@@ -342,7 +346,7 @@ test('L1: a leak after a cancel failure the flavour and host cannot have', async
     written: 0,
   });
   const problems = (rc: number): string[] =>
-    sessionProblems(world, w, [leaked(rc)]).map((p) => `${p.inv} ${p.detail}`);
+    sessionProblems(world, [], [leaked(rc)]).map((p) => `${p.inv} ${p.detail}`);
   expect(problems(Status.VERR_NOT_FOUND)).toEqual([]);
   // This host has Cancel2, and vbox-7.0 would fall back anyway; its cancel request is allocated, but no
   // allocation fault is on.
