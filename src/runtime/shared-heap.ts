@@ -254,6 +254,11 @@ export class SharedHeap {
     return this.m.u32(this.base + Ctl.TOUCHED);
   }
 
+  /** A number that changes whenever a block is handed out or given back (allocations + frees; no lock). */
+  changes(): number {
+    return (this.m.u32(this.base + Ctl.ALLOCS) + this.m.u32(this.base + Ctl.FREES)) >>> 0;
+  }
+
   /** Counters. */
   stats(): HeapStats {
     return this.locked(() => {

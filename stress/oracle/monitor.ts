@@ -85,6 +85,9 @@ export class Monitor implements SimObserver {
   readonly session: SessionWatch;
   /** Every step of every phase, for ledger stamps (a real-time order). */
   tick = 0;
+  /** I9's last check: what it depended on, and a scratch list (rules.ts checkListed). */
+  listedKey = -1;
+  readonly listedPhys: number[] = [];
   phase: Phase = 'prelude';
   readonly w: World;
   readonly ledger: Ledger;

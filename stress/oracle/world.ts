@@ -13,7 +13,8 @@ import { commandCall, type HgcmHostEnv, type HostWriteAuditor } from '../../src/
 import type { PhysRun } from '../../src/vmmdev/parse-call.js';
 import { SnapshotArena } from '../../src/vmmdev/snapshots.js';
 import { ParmDirection, ParmType } from '../../src/abi/index.js';
-import { BlockState } from '../../src/runtime/shared-heap.js';
+import { guestHeapBacking } from '../../src/runtime/heap-backing.js';
+import { BlockState, SharedHeap } from '../../src/runtime/shared-heap.js';
 
 /** Read-only handles on one machine's shared state. */
 export class World {
@@ -26,6 +27,8 @@ export class World {
   readonly bus: DeviceBus;
   readonly clients: ClientTable;
   readonly stats: StatsBlock;
+  /** The physical heap itself (for its change counter: the oracles recheck what depends on it). */
+  readonly physHeap: SharedHeap;
   private readonly auditor: HostWriteAuditor;
   private readonly env: Pick<HgcmHostEnv, 'mem' | 'cmds' | 'snaps'>;
 
@@ -35,6 +38,7 @@ export class World {
     this.mem = GuestMemory.attach(shared.ram);
     const map = guestMap(shared.config.ramBytes, shared.config.heapBytes);
     this.phys = GuestHeap.attach('phys', this.mem, map.heapBase);
+    this.physHeap = SharedHeap.attach(guestHeapBacking(this.mem), map.heapBase);
     this.data = GuestHeap.attach('data', this.mem, map.memBase);
     this.cmds = CommandTable.attach(shared.cmds);
     this.bus = DeviceBus.attach(shared.bus);
