@@ -5,10 +5,11 @@
 // thousands of garbage SharedArrayBuffers used to wait for a collection the external-memory heuristics
 // put off to well past 2 GB). A workload with a share gets a machine that owns a host directory: the
 // shared file is rewritten for each run, and the directory removed with the machine.
-import { SimMachine } from '../src/machine/sim-machine.js';
+import { SimMachine, type MachinePoint } from '../src/machine/sim-machine.js';
 import { firstStrategy } from '../src/sim/strategies.js';
 import type { SimObserver, TimeProfile } from '../src/sim/sim.js';
 import { createShare, machineConfig, removeShare, resetShare, type HostShare } from './machine-config.js';
+import { World } from './oracle/world.js';
 import type { Workload } from './workload.js';
 
 /** What a run sets on the machine it gets. */
@@ -19,34 +20,78 @@ export interface RunSettings {
   readonly maxSteps: number;
 }
 
+/** What a run's prelude left besides the machine's state: the clients it connected, what the monitor saw. */
+export interface PreludeResult {
+  readonly clientIds: readonly number[];
+  readonly tags: readonly string[];
+  readonly ticks: number;
+}
+
+/** A kept machine: the machine and the preludes it can start a run from. */
+interface Kept {
+  readonly m: SimMachine;
+  readonly world: World;
+  readonly share: HostShare | undefined;
+  readonly key: string;
+  /** Machine states right after a prelude, by the shared clients it connected. */
+  readonly preludes: Map<string, { readonly point: MachinePoint; readonly result: PreludeResult }>;
+}
+
 /** A machine lent out for one run, with the share it serves (a workload with a share). */
 export interface Lease {
   readonly m: SimMachine;
+  /** The oracles' view of the machine (views only: built once per machine). */
+  readonly world: World;
   readonly share: HostShare | undefined;
-  readonly key: string;
+  /** Set when the machine starts past its prelude: what that prelude did. */
+  readonly prelude: PreludeResult | undefined;
+  /** After a clean prelude on this machine: keep the machine as it stands for the next such runs. */
+  keepPrelude(r: PreludeResult): void;
+}
+
+/**
+ * The prelude's identity: the shared clients it connects, in order. A share's prelude also opens the
+ * share's file, whose content is each run's own: those are not kept.
+ */
+function preludeKey(w: Workload): string | undefined {
+  if (w.share !== undefined) return undefined;
+  return w.clients
+    .filter((c) => c.owner === -1)
+    .map((c) => c.service)
+    .join(',');
 }
 
 /** Booted machines by configuration, least recently used first out. */
 export class SimMachinePool {
-  private readonly idle = new Map<string, Lease>();
+  private readonly idle = new Map<string, Kept>();
   /** Machines kept at most (each holds what its runs wrote twice: live and the post-boot image). */
   readonly capacity: number;
   created = 0;
   reused = 0;
+  dropped = 0;
 
   constructor(capacity = 64) {
     this.capacity = capacity;
   }
 
-  /** A machine for `w`, booted, its device and host workers idle, its share fresh, set up for one run. */
+  /**
+   * A machine for `w`, booted, its device and host workers idle, its share fresh, set up for one run:
+   * at the state its prelude leaves if this machine ran that prelude before, else right after its boot.
+   */
   async get(w: Workload, run: RunSettings): Promise<Lease> {
-    // The share's directory is the machine's own: the key leaves its path out.
-    const key = JSON.stringify(machineConfig(w, w.share === undefined ? undefined : { dir: '', file: '' }));
-    let lease = this.idle.get(key);
-    if (lease !== undefined) {
+    // What machineConfig builds the machine from (the share's directory is the machine's own).
+    const vcpus = w.threads.reduce((n, t) => Math.max(n, t.vcpu + 1), 1);
+    // (The workload's faults are switched at run time: machines start with every fault off.)
+    const key = `${vcpus} ${w.share === undefined ? '-' : 'share'} ${JSON.stringify({ ...w.config, faults: undefined })}`;
+    const pkey = preludeKey(w);
+    let kept = this.idle.get(key);
+    let prelude: { readonly point: MachinePoint; readonly result: PreludeResult } | undefined;
+    if (kept !== undefined) {
       this.idle.delete(key);
-      lease.m.reset();
-      if (lease.share !== undefined) resetShare(lease.share, w);
+      prelude = pkey === undefined ? undefined : kept.preludes.get(pkey);
+      if (prelude !== undefined) kept.m.restore(prelude.point);
+      else kept.m.reset();
+      if (kept.share !== undefined) resetShare(kept.share, w);
       this.reused++;
     } else {
       const share = createShare(w);
@@ -57,19 +102,30 @@ export class SimMachinePool {
           sim: { waits: 'cell' },
           recyclable: true,
         });
-        lease = { m, share, key };
+        kept = { m, world: new World(m.shared), share, key, preludes: new Map() };
       } catch (e) {
         removeShare(share);
         throw e;
       }
       this.created++;
     }
-    lease.m.sim.reconfigure({
+    const k = kept;
+    k.m.sim.reconfigure({
       time: run.profile,
       observer: run.observer,
       trace: run.trace,
       maxSteps: run.maxSteps,
     });
+    const lease: Lease & { kept: Kept } = {
+      kept: k,
+      m: k.m,
+      world: k.world,
+      share: k.share,
+      prelude: prelude?.result,
+      keepPrelude: (result) => {
+        if (pkey !== undefined && !k.preludes.has(pkey)) k.preludes.set(pkey, { point: k.m.save(), result });
+      },
+    };
     return lease;
   }
 
@@ -79,11 +135,13 @@ export class SimMachinePool {
    * flag, a host file left open), so any other machine is dropped, its share removed.
    */
   put(lease: Lease, clean: boolean): void {
+    const kept = (lease as Lease & { kept: Kept }).kept;
     if (!clean || this.capacity === 0) {
-      removeShare(lease.share);
+      removeShare(kept.share);
+      this.dropped++;
       return;
     }
-    this.idle.set(lease.key, lease);
+    this.idle.set(kept.key, kept);
     while (this.idle.size > this.capacity) {
       const [oldest, gone] = this.idle.entries().next().value!;
       this.idle.delete(oldest);

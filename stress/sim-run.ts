@@ -16,14 +16,13 @@ import { DivergenceError, firstStrategy, recording } from '../src/sim/strategies
 import { GuestLib } from '../src/vcpu/guest-lib.js';
 import { Session, closeSession } from '../src/vcpu/vboxguest.js';
 import { outcomeTags } from './coverage.js';
-import { shareContent, switchFaults, type HostShare } from './machine-config.js';
+import { shareContent, switchFaults } from './machine-config.js';
 import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import { ViolationError, type Violation } from './oracle/invariants.js';
 import { Monitor } from './oracle/monitor.js';
 import { World } from './oracle/world.js';
 import { resolveRun, type ResolvedRun, type RunSpec } from './run-spec.js';
-import { simMachines, type SimMachinePool } from './sim-pool.js';
-import type { SimMachine } from '../src/machine/sim-machine.js';
+import { simMachines, type Lease, type SimMachinePool } from './sim-pool.js';
 import {
   Ledger,
   connectShared,
@@ -115,7 +114,7 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
   });
   let clean = false;
   try {
-    const r = await simOn(lease.m, lease.share, o, relay, trace);
+    const r = await simOn(lease, o, relay, trace);
     // Only a machine whose run ended cleanly goes back: after a violation or a throw, an actor may have
     // stopped halfway through a step, and the tracers' flags with it.
     clean = r.status === 'done' && r.violations.length === 0;
@@ -126,13 +125,12 @@ export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
 }
 
 async function simOn(
-  m: SimMachine,
-  share: HostShare | undefined,
+  lease: Lease,
   o: SimRunOptions,
   relay: Relay,
   trace: TraceStep[],
 ): Promise<SimRunReport> {
-  const world = new World(m.shared);
+  const { m, share, world } = lease;
   // Ledger stamps are the monitor's step count across phases: a real-time order for the history oracle.
   const ledger: Ledger = new Ledger(o.workload.clients.length, (): number => monitor.tick);
   if (o.tamper?.waitOptions !== undefined) ledger.waitOptions = o.tamper.waitOptions;
@@ -175,8 +173,19 @@ async function simOn(
       return undefined;
     }
   };
-  m.sim.spawn('prelude', connectShared(m.kernel(0), w, ledger));
-  const pre = phase('prelude', firstStrategy);
+  // The prelude (connecting the shared clients, firstStrategy) is the same for every run with the same
+  // shared clients: after its first run on a machine the pool keeps the machine as it left it, and later
+  // runs start from there, its classes and step count taken over.
+  const saved = lease.prelude;
+  let pre: SimResult | undefined;
+  if (saved !== undefined) {
+    ledger.clientIds.splice(0, saved.clientIds.length, ...saved.clientIds);
+    monitor.tick = saved.ticks;
+    for (const t of saved.tags) monitor.tag(t);
+  } else {
+    m.sim.spawn('prelude', connectShared(m.kernel(0), w, ledger));
+    pre = phase('prelude', firstStrategy);
+  }
   if (pre !== undefined && pre.status !== 'done') {
     const detail = `the harness's set-up (connecting the shared clients) ended ${pre.status}`;
     violations.push({
@@ -188,11 +197,12 @@ async function simOn(
       detail,
     });
     status = 'violation';
-  } else if (pre !== undefined) {
+  } else if (saved !== undefined || pre !== undefined) {
+    if (pre !== undefined && violations.length === 0)
+      lease.keepPrelude({ clientIds: [...ledger.clientIds], tags: [...monitor.tags], ticks: monitor.tick });
     const base = baseline(world);
-    // The sim keeps one trace across runs: the main phase's steps follow the prelude's.
-    const all = pre.trace;
-    const before = all.length;
+    // The sim keeps one trace across phases: the main phase's steps follow the prelude's.
+    const before = m.sim.steps.length;
     for (const [t, plan] of w.threads.entries()) {
       const k = m.kernel(plan.vcpu);
       const session = Session.open(k, plan.user);
@@ -207,7 +217,7 @@ async function simOn(
     }
     const main = phase('main', rec.strategy);
     steps = rec.decisions.length;
-    trace.push(...all.slice(before));
+    trace.push(...m.sim.steps.slice(before));
     if (main !== undefined) {
       status = main.status;
       let ended: SimResult['status'] = main.status;

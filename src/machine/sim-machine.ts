@@ -30,6 +30,7 @@ import { resolveConfig, type MachineConfig, type MachineShared } from './config.
 import { MachineImage } from './image.js';
 import { MachineTrace } from './trace.js';
 import { enableTsImports } from './worker-url.js';
+import { firstStrategy } from '../sim/strategies.js';
 
 /** Options of a sim machine. */
 export interface SimMachineOptions {
@@ -47,6 +48,14 @@ export interface SimMachineOptions {
   readonly recyclable?: boolean;
 }
 
+/** A quiet machine's state, to come back to (SimMachine.save / restore). */
+export interface MachinePoint {
+  readonly memory: MachineImage;
+  readonly sim: SimMark;
+  readonly completions: number;
+  readonly log: readonly string[];
+}
+
 /** A guest program under sim: a step machine over the guest library of one vCPU. */
 export type SimProgram<T> = (lib: GuestLib, k: GuestKernel) => Proc<T>;
 
@@ -59,8 +68,8 @@ export class SimMachine {
   private services: readonly (HgcmService | undefined)[] = [];
   private completions = 0;
   private envs: { readonly device: DeviceEnv; readonly hosts: readonly HgcmHostEnv[] } | undefined;
-  /** A recyclable machine's post-boot memory and sim clock. */
-  private image: { readonly memory: MachineImage; readonly sim: SimMark } | undefined;
+  /** A recyclable machine's state right after its boot. */
+  private booted: MachinePoint | undefined;
 
   private constructor(sim: Sim, shared: MachineShared, kernels: GuestKernel[]) {
     this.sim = sim;
@@ -103,20 +112,45 @@ export class SimMachine {
   }
 
   /**
-   * A recyclable machine, back as it was right after its boot: every shared buffer restored, the sim
-   * rewound, the device and host workers started afresh, the log emptied. Only after a run that ended
-   * cleanly: a machine stopped halfway through a step (a violation, a throw) may hold state outside its
-   * shared memory (an actor's locals) that no image restores, so such a machine is thrown away.
+   * Where a quiet machine stands (every program done, the device and host workers idle): its shared memory,
+   * the sim's clock, the completions spawned so far and the log. restore() brings it back.
    */
-  reset(): void {
-    const image = this.image;
-    if (image === undefined) throw new Error('SimMachine.reset: the machine was not created recyclable');
-    image.memory.restore();
-    this.sim.rewind(image.sim);
-    this.logLines = [];
-    this.completions = 0;
-    this.spawnDaemons();
+  save(): MachinePoint {
+    return {
+      memory: MachineImage.save(this.shared),
+      sim: this.sim.mark(),
+      completions: this.completions,
+      log: [...this.logLines],
+    };
   }
+
+  /**
+   * Bring the machine back to `p`: every shared buffer restored, the sim rewound, the device and host
+   * workers started afresh and run to their idle waits (they keep nothing between requests but what
+   * memory holds, so they are then what they were at `p`), the log as it was. Only for a machine whose
+   * last run ended cleanly: one stopped halfway through a step (a violation, a throw) may hold state
+   * outside its shared memory that no image restores, so such a machine is thrown away.
+   */
+  restore(p: MachinePoint): void {
+    p.memory.restore();
+    this.sim.rewind(p.sim);
+    this.logLines = [...p.log];
+    this.completions = p.completions;
+    this.spawnDaemons();
+    this.sim.reconfigure({ observer: undefined, trace: false });
+    this.sim.setStrategy(firstStrategy);
+    const r = this.sim.run();
+    if (r.status !== 'done')
+      throw new Error(`SimMachine.restore: the device and host did not settle (${r.status})`);
+  }
+
+  /** A recyclable machine, back as it was right after its boot (see restore). */
+  reset(): void {
+    if (this.booted === undefined)
+      throw new Error('SimMachine.reset: the machine was not created recyclable');
+    this.restore(this.booted);
+  }
+
   /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
   static async create(config: MachineConfig, opts: SimMachineOptions): Promise<SimMachine> {
     const resolved = resolveConfig(config);
@@ -141,7 +175,7 @@ export class SimMachine {
     if (r.status !== 'done') throw new Error(`sim boot did not finish: ${r.status}`);
     boot.result();
     if (opts.recyclable === true) {
-      m.image = { memory: MachineImage.save(shared), sim: sim.mark() };
+      m.booted = m.save();
       m.reset();
     }
     return m;

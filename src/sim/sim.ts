@@ -147,6 +147,11 @@ export class Sim {
     this.opts = { ...this.opts, ...o };
   }
 
+  /** The steps recorded so far (with the trace on), a run that threw included. */
+  get steps(): readonly TraceStep[] {
+    return this.traceSteps;
+  }
+
   /** Where the sim stands: rewind() comes back here. */
   mark(): SimMark {
     return { now: this.now, timerSeq: this.timerSeq, hash: this.hashState };
