@@ -95,6 +95,8 @@ export class Monitor implements SimObserver {
   private readonly sim: Sim;
   private readonly actors = new Map<string, ActorState>();
   private readonly live = new Map<number, Req>();
+  /** The requests of `live` being tracked (what watchFlags reads every step). */
+  private readonly tracked = new Set<Req>();
   private readonly ports: VcpuBus[];
   private cancelOk: number;
   private auditBad: number;
@@ -234,16 +236,15 @@ export class Monitor implements SimObserver {
           freed: false,
         };
         this.reqs.push(r);
+        const old = this.live.get(addr);
+        if (old !== undefined) this.tracked.delete(old);
         this.live.set(addr, r);
         if (HGCM_TYPES.has(type)) {
           a.req = r;
           a.phase = 'run';
         }
         if (isCall(type) && this.w.cmds.findLocked(addr) !== undefined) this.tag('abaReuse');
-        if (
-          isCall(type) &&
-          [...this.live.values()].filter((o) => o.tracking && o.actor !== actor).length >= 2
-        )
+        if (isCall(type) && [...this.tracked].filter((o) => o.actor !== actor).length >= 2)
           this.tag('heapContention');
         break;
       }
@@ -306,6 +307,7 @@ export class Monitor implements SimObserver {
       case 'guest.portWrite':
         if (req !== undefined && req.addr === addr && !req.tracking) {
           req.tracking = true;
+          if (this.live.get(req.addr) === req) this.tracked.add(req);
           req.flags = this.w.mem.load32(gpa(addr), FLAGS) >>> 0;
         }
         break;
@@ -329,6 +331,7 @@ export class Monitor implements SimObserver {
       case 'guest.leak':
         if (req !== undefined && req.addr === addr) {
           req.tracking = false;
+          this.tracked.delete(req);
           if (this.w.phys.info(gpa(addr))?.state !== BlockState.QUARANTINED)
             this.fail(
               'I4',
@@ -348,6 +351,7 @@ export class Monitor implements SimObserver {
             this.fail('I4', actor, `request ${hex(addr)} freed after its cancel failed and DONE never came`);
           r.freed = true;
           r.tracking = false;
+          this.tracked.delete(r);
         }
         a.phase = 'run';
         break;
@@ -453,14 +457,14 @@ export class Monitor implements SimObserver {
 
   /** Flags of every tracked request only ever gain bits (I10); note when DONE appears. */
   private watchFlags(actor: string): void {
-    for (const r of this.live.values()) {
-      if (!r.tracking) continue;
+    for (const r of this.tracked) {
       const f = this.w.mem.load32(gpa(r.addr), FLAGS) >>> 0;
       if (f === r.flags) continue;
       // Some frees have no point of their own (connect and disconnect requests): a changed word may just
       // be a new owner's. Only a request still holding its allocation is judged.
       if (!this.w.holds(r.addr, r.gen)) {
         r.tracking = false;
+        this.tracked.delete(r);
         r.freed = true;
         continue;
       }
