@@ -12,67 +12,11 @@ import { CmdField } from '../../src/vmmdev/commands.js';
 import type { WaitOutcome } from '../../src/runtime/proc.js';
 import type { CallRecord, Ledger, Workload } from '../workload.js';
 import { CallTimeline } from './facts.js';
-import { FLAGS, checkCopyBack, checkListed, hostWrote, isCall } from './rules.js';
+import { FLAGS, cancelMarked, checkCopyBack, checkListed, hostWrote, isCall, signalTags } from './rules.js';
 import { SessionWatch } from './session.js';
 import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';
+import { HGCM_TYPES, type ActorState, type Cmd, type Req, type Stamp } from './model.js';
 import type { World } from './world.js';
-
-/** When something happened: the phase, its step, virtual time. */
-export interface Stamp {
-  readonly phase: Phase;
-  readonly step: number;
-  readonly at: number;
-}
-
-/** A guest request (one allocation generation) as the oracles follow it. */
-export interface Req {
-  readonly addr: number;
-  readonly gen: number;
-  readonly type: number;
-  readonly actor: string;
-  /** fu32Flags as last seen (tracked from the port write until the request is freed or leaked). */
-  flags: number;
-  tracking: boolean;
-  doneAt: Stamp | undefined;
-  cancelAt: Stamp | undefined;
-  /** The guest was told its cancel succeeded. */
-  cancelOk: boolean;
-  graceStart: Stamp | undefined;
-  leakAt: Stamp | undefined;
-  freed: boolean;
-}
-
-/** A host command as the oracles follow it. */
-export interface Cmd {
-  readonly id: number;
-  /** The command-table slot it was created in (reused once it is released). */
-  readonly slot: number;
-  readonly phys: number;
-  readonly gen: number;
-  readonly type: number;
-  readonly clientId: number;
-  picked: boolean;
-  markedAt: Stamp | undefined;
-  completion: string | undefined;
-  /** Heap blocks of the FROM_HOST buffers at submission (payload, generation). */
-  readonly buffers: readonly { readonly payload: number; readonly gen: number }[];
-  headers: number;
-  dones: number;
-  /** The host picked it after its client's disconnect was accepted (it must not start: D1). */
-  pickedGone: boolean;
-}
-
-interface ActorState {
-  req: Req | undefined;
-  phase: 'run' | 'checked' | 'wait' | 'cancel' | 'grace';
-}
-
-const HGCM_TYPES = new Set<number>([
-  RequestType.HGCMConnect,
-  RequestType.HGCMDisconnect,
-  RequestType.HGCMCall32,
-  RequestType.HGCMCall64,
-]);
 
 /** Online oracles and coverage tags for one sim run. */
 export class Monitor implements SimObserver {
@@ -91,13 +35,15 @@ export class Monitor implements SimObserver {
   phase: Phase = 'prelude';
   readonly w: World;
   readonly ledger: Ledger;
-  private readonly load: Workload;
-  private readonly sim: Sim;
-  private readonly actors = new Map<string, ActorState>();
+  readonly load: Workload;
+  readonly sim: Sim;
+  /** What the monitor knows of each actor (the oracles' own state). */
+  readonly actors = new Map<string, ActorState>();
   private readonly live = new Map<number, Req>();
   /** The requests of `live` being tracked (what watchFlags reads every step). */
   private readonly tracked = new Set<Req>();
-  private readonly ports: VcpuBus[];
+  /** Each vCPU's bus, for its pending signal. */
+  readonly ports: VcpuBus[];
   private cancelOk: number;
   private auditBad: number;
   private step = 0;
@@ -122,7 +68,8 @@ export class Monitor implements SimObserver {
     return actor.startsWith('g') ? Number(actor.slice(1)) : undefined;
   }
 
-  private stamp(): Stamp {
+  /** Now, as a stamp. */
+  stamp(): Stamp {
     return { phase: this.phase, step: this.step, at: this.sim.clock.now() };
   }
 
@@ -178,20 +125,8 @@ export class Monitor implements SimObserver {
       const gone = this.session.afterStep(e.actor);
       if (gone !== undefined) this.fail('I17', e.actor, gone);
     }
-    this.signalTags();
+    signalTags(this);
     if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) checkListed(this, e.actor);
-  }
-
-  /** Coverage: a signal pending while a thread is in its grace wait, or in a connect / disconnect. */
-  private signalTags(): void {
-    for (const [id, a] of this.actors) {
-      if (a.phase !== 'grace' && a.phase !== 'wait') continue;
-      const t = this.thread(id);
-      const vcpu = t === undefined ? undefined : this.load.threads[t]?.vcpu;
-      if (vcpu === undefined || !this.ports[vcpu]!.signalPending()) continue;
-      if (a.phase === 'grace') this.tag('signalInGrace');
-      else if (a.req !== undefined && !isCall(a.req.type)) this.tag('signalDuringConnect');
-    }
   }
 
   /** Nothing can run and time must pass: nobody may sleep through a wake-up meant for it. */
@@ -357,7 +292,7 @@ export class Monitor implements SimObserver {
         break;
       }
       case 'device.cancel.mark':
-        this.marked(actor, addr, gen);
+        cancelMarked(this, actor, addr, gen);
         break;
       case 'host.pick': {
         const id = this.w.cmds.get(addr, CmdField.ID);
@@ -420,30 +355,6 @@ export class Monitor implements SimObserver {
     const vcpu = call === undefined ? undefined : this.load.threads[call.thread]?.vcpu;
     if (call === undefined || vcpu === undefined) return;
     this.calls.waited(call, how, at, this.ports[vcpu]!.signalPending());
-  }
-
-  /** The device marked command `id` cancelled for a guest cancelling `phys` (I11). */
-  private marked(actor: string, phys: number, id: number): void {
-    const cmd = this.cmds.get(id);
-    if (cmd === undefined) return;
-    cmd.markedAt = this.stamp();
-    if (!cmd.picked) this.tag('cancelWhileQueued');
-    else if (cmd.completion === undefined) this.tag('cancelWhileRunning');
-    for (const [gid, g] of this.actors) {
-      if (g.phase !== 'cancel' || g.req?.addr !== phys) continue;
-      if (g.req.gen !== cmd.gen)
-        this.fail(
-          'I11',
-          actor,
-          `${gid} cancels ${hex(phys)} gen ${g.req.gen}; the device marked command ${id} of gen ${cmd.gen}`,
-        );
-    }
-    // S5c: the command's completion is already at its remove step (cancel wins the lock by a hair).
-    for (const x of this.sim.actorIds()) {
-      const e = this.sim.pendingEffect(x);
-      if (e?.k === 'point' && POINTS[e.id] === 'host.complete.remove' && e.gen === id)
-        this.tag('cancelAtRemove');
-    }
   }
 
   /** The newest request record at (addr, gen). */

@@ -2,7 +2,7 @@
 // (I8) and the pending list (I9), applied by the monitor as it follows a run.
 import { HgcmReqFlag, RequestType, VMMDevHGCMRequestHeader } from '../../src/abi/index.js';
 import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
-import type { PointName } from '../../src/runtime/points.js';
+import { POINTS, type PointName } from '../../src/runtime/points.js';
 import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
 import type { Monitor } from './monitor.js';
 
@@ -53,6 +53,29 @@ export function hostWrote(m: Monitor, actor: string, point: PointName, id: numbe
     m.fail('I13', actor, `a completion for disconnected client ${cmd.clientId} lands in a call that is over`);
 }
 
+/** The device marked command `id` cancelled for a guest cancelling `phys` (I11; coverage of where it was). */
+export function cancelMarked(m: Monitor, actor: string, phys: number, id: number): void {
+  const cmd = m.cmds.get(id);
+  if (cmd === undefined) return;
+  cmd.markedAt = m.stamp();
+  if (!cmd.picked) m.tag('cancelWhileQueued');
+  else if (cmd.completion === undefined) m.tag('cancelWhileRunning');
+  for (const [gid, g] of m.actors) {
+    if (g.phase !== 'cancel' || g.req?.addr !== phys) continue;
+    if (g.req.gen !== cmd.gen)
+      m.fail(
+        'I11',
+        actor,
+        `${gid} cancels ${hex(phys)} gen ${g.req.gen}; the device marked command ${id} of gen ${cmd.gen}`,
+      );
+  }
+  // S5c: the command's completion is already at its remove step (cancel wins the lock by a hair).
+  for (const x of m.sim.actorIds()) {
+    const e = m.sim.pendingEffect(x);
+    if (e?.k === 'point' && POINTS[e.id] === 'host.complete.remove' && e.gen === id) m.tag('cancelAtRemove');
+  }
+}
+
 /** The guest copies results back from `addr` (I8: only after the host wrote them, and DONE). */
 export function checkCopyBack(m: Monitor, actor: string, addr: number, gen: number): void {
   const cmd = [...m.cmds.values()].reverse().find((c) => c.phys === addr && c.gen === gen);
@@ -89,5 +112,17 @@ export function checkListed(m: Monitor, actor: string): void {
         actor,
         `command ${c.get(s, CmdField.ID)} pending at ${hex(phys)} whose request (gen ${gen}) was freed`,
       );
+  }
+}
+
+/** Coverage: a signal pending while a thread is in its grace wait, or in a connect / disconnect. */
+export function signalTags(m: Monitor): void {
+  for (const [id, a] of m.actors) {
+    if (a.phase !== 'grace' && a.phase !== 'wait') continue;
+    const t = m.thread(id);
+    const vcpu = t === undefined ? undefined : m.load.threads[t]?.vcpu;
+    if (vcpu === undefined || !m.ports[vcpu]!.signalPending()) continue;
+    if (a.phase === 'grace') m.tag('signalInGrace');
+    else if (a.req !== undefined && !isCall(a.req.type)) m.tag('signalDuringConnect');
   }
 }

@@ -22,7 +22,7 @@ import { ClientState } from '../../src/hgcm/clients.js';
 import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
 import { FLAVORS } from '../../src/vcpu/flavor.js';
 import type { CallRecord } from '../workload.js';
-import type { Cmd, Stamp } from './monitor.js';
+import type { Cmd, Stamp } from './model.js';
 import { isCall } from './rules.js';
 import type { World } from './world.js';
 
