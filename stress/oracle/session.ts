@@ -59,8 +59,11 @@ export class SessionWatch {
   hostPassed(actor: string, point: string, cmd: Cmd | undefined): string | undefined {
     this.removing.delete(actor);
     if (cmd === undefined || !isCall(cmd.type)) return undefined;
-    if (point === 'host.pick') cmd.pickedGone = this.gone.has(cmd.clientId);
-    else if (point === 'host.complete.remove') this.removing.set(actor, cmd.id);
+    // host.pick also passes for a cancel notice, naming a client slot, not a command's: only a command's
+    // first pick decides (the monitor marks it picked right after).
+    if (point === 'host.pick') {
+      if (!cmd.picked) cmd.pickedGone = this.gone.has(cmd.clientId);
+    } else if (point === 'host.complete.remove') this.removing.set(actor, cmd.id);
     else if (point === 'host.isCancelled' && cmd.pickedGone)
       return `D1: call command ${cmd.id} of client ${cmd.clientId} reaches the service although the host picked it after the client's disconnect was accepted (the handle was deleted)`;
     return undefined;

@@ -244,6 +244,26 @@ describe('I16 / I17: a disconnect as upstream does it; every leak has a cause', 
   });
 });
 
+test("D1 counts only a command's own pick (a cancel notice's pick names a client slot): no false alarm", async () => {
+  // Found by a 10-minute campaign: a cancel notice picked after a disconnect, its client slot read as the
+  // slot of a call being served, flagged that call.
+  const run = resolveRun({
+    scenario: 'S12',
+    seed: 0x5eed,
+    iteration: 331,
+    strategy: 'mix',
+    profile: 'mix',
+    faults: [],
+  });
+  const r = await runSim({
+    workload: run.workload,
+    strategy: run.strategy,
+    profile: run.profile,
+    trace: false,
+  });
+  expect(r.violations).toEqual([]);
+});
+
 describe('the outcome rules on records alone (the threads executor has no sim facts)', () => {
   const w = workload('T', machine(new Prng(1), { flavor: 'linux' }), [shared('delay')], [thread(0, [])]);
   const rec = (over: Partial<CallRecord>): CallRecord => ({
