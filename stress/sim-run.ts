@@ -296,7 +296,11 @@ function* inSession(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc
 }
 
 /** Run a spec (its workload, strategy and profile resolved afresh) under the sim. */
-export async function runSpec(spec: RunSpec, trace = false): Promise<SimRunReport & { run: ResolvedRun }> {
+export async function runSpec(
+  spec: RunSpec,
+  trace = false,
+  pool?: SimMachinePool,
+): Promise<SimRunReport & { run: ResolvedRun }> {
   const run = resolveRun(spec);
   const r = await runSim({
     workload: run.workload,
@@ -304,6 +308,7 @@ export async function runSpec(spec: RunSpec, trace = false): Promise<SimRunRepor
     profile: run.profile,
     faults: spec.faults,
     trace,
+    ...(pool === undefined ? {} : { pool }),
   });
   return { ...r, run };
 }

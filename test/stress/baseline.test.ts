@@ -2,7 +2,7 @@
 // old-host path get more runs per round) and a statistical check that flags a class whose count moved far
 // beyond its spread, which a fault that breaks no invariant still causes.
 import { expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import {
   MAX_WEIGHT,
   OLD_HOST_WEIGHT,

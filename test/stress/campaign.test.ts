@@ -2,7 +2,7 @@
 // the expected failures (the faithful scope's gap, two upstream defects) found; shards split the
 // iterations without overlap.
 import { describe, expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import { formatTable, runCampaign } from '../../stress/campaign.js';
 import { EXPECTED_FAILURES, PASSING, scenario } from '../../stress/scenarios/index.js';
 

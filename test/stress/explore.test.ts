@@ -1,7 +1,7 @@
 // Bounded exhaustive exploration of the minimal core race (two calls, one host worker, timeout 0): every
 // schedule within the bound passes, and the same search finds the broken lock discipline at once.
 import { expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import { explore, minimalRace } from '../../stress/explore.js';
 
 vi.setConfig({ testTimeout: WORK_BOUNDED });

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED, cli } from './harness.js';
 import { mergeReports } from '../../stress/merge.js';
 import type { CampaignReport } from '../../stress/report.js';
-import { stressMain } from '../../stress/cli.js';
 
 vi.setConfig({ testTimeout: WORK_BOUNDED });
 
@@ -97,12 +96,12 @@ test('four shard processes merged are the unsharded campaign', async () => {
   expect(merged.runsPerSec).toBeGreaterThan(0);
 
   // The subcommand: the same, printed, with the exit code of the verdict.
-  const out: string[] = [];
-  const code = await stressMain(
-    ['merge', ...[0, 1, 2, 3].map((i) => join(dir, `shard${i}.json`)), '--json', join(dir, 'merged.json')],
-    (l) => out.push(l),
-    (l) => out.push(l),
-  );
+  const { code, out } = await cli([
+    'merge',
+    ...[0, 1, 2, 3].map((i) => join(dir, `shard${i}.json`)),
+    '--json',
+    join(dir, 'merged.json'),
+  ]);
   expect(code).toBe(whole!.ok ? 0 : 1);
   expect(out[0]).toMatch(/^hgcm stress merge: 4 reports, seed 0x77, 4 shards$/);
   expect(

@@ -1,7 +1,7 @@
 // The mutation self-test: every mutation in src/runtime/faults.ts is caught by an oracle within its
 // budget, and only by runs that pass without it. Prints the runs-to-detection table.
 import { expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import { MUTATIONS } from '../../src/runtime/faults.js';
 import { MUTATION_PLAN, mutationTable, runMutate } from '../../stress/mutate.js';
 

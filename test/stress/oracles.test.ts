@@ -4,7 +4,7 @@
 // guest library given another timeout than the caller declared, a host result overwritten after the
 // fact, a disconnect that forgets to delete the handle or silently drops its client's pending commands.
 import { describe, expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import {
   RT_INDEFINITE_WAIT,
   RequestType,

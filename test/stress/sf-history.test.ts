@@ -1,7 +1,7 @@
 // S19: Shared Folders writes to a real host file (a fresh temporary share per run) under timeouts and
 // signals, on both executors; I12 reads the file at the end and checks it with the file-history checker.
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import { runMutate } from '../../stress/mutate.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { runSpec } from '../../stress/sim-run.js';

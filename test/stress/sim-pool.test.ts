@@ -2,10 +2,10 @@
 // makes (same decisions, same trace, same classes, same verdict), whatever ran on it before - what lets a
 // campaign reuse machines while every failure still replays on its own.
 import { afterEach, expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { PASSING } from '../../stress/scenarios/index.js';
-import { runSim } from '../../stress/sim-run.js';
+import { runSpec } from '../../stress/sim-run.js';
 import { SimMachinePool } from '../../stress/sim-pool.js';
 
 vi.setConfig({ testTimeout: WORK_BOUNDED });
@@ -22,15 +22,7 @@ afterEach(() => {
 });
 
 async function run(spec: RunSpec, pool: SimMachinePool) {
-  const r = resolveRun(spec);
-  const out = await runSim({
-    workload: r.workload,
-    strategy: r.strategy,
-    profile: r.profile,
-    faults: spec.faults,
-    trace: true,
-    pool,
-  });
+  const out = await runSpec(spec, true, pool);
   return {
     decisions: out.decisions.join(' '),
     trace: out.trace.map((t) => `${t.actor} ${t.what} ${t.at} ${t.addr} ${t.gen}`).join('\n'),

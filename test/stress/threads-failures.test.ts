@@ -6,8 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
-import { stressMain } from '../../stress/cli.js';
+import { WORK_BOUNDED, cli } from './harness.js';
 import { resolveRun } from '../../stress/run-spec.js';
 import { MachinePool, runThreads } from '../../stress/threads-run.js';
 
@@ -15,16 +14,6 @@ vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 const dir = mkdtempSync(join(tmpdir(), 'stress-threads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(argv: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const code = await stressMain(
-    argv,
-    (l) => out.push(l),
-    (l) => out.push(l),
-  );
-  return { code, out };
-}
 
 test('a guest program that throws on its vCPU (a heap double free) is a failure with a report, not a crash', async () => {
   // quarantine-reuse frees a leaked buffer, so the program's own free of it throws on the vCPU thread.

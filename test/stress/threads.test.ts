@@ -2,7 +2,7 @@
 // the trace ring and the ledger. A default campaign passes and reaches every class real timing reaches;
 // a mutation shows in the log; a hang is reported by the watchdog with the log's tail.
 import { afterAll, expect, test } from 'vitest';
-import { WORK_BOUNDED } from './limit.js';
+import { WORK_BOUNDED } from './harness.js';
 import { formatTable, runCampaign } from '../../stress/campaign.js';
 import { THREADS_CLASSES } from '../../stress/coverage.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
