@@ -122,9 +122,11 @@ const MIN_OFF = 5;
 
 /**
  * Classes whose counts in a campaign (per scenario: runs and tag counts) moved beyond Z_LIMIT standard
- * deviations from the baseline's rate. The deviation is the larger of the binomial one and the spread
- * seen between the baseline's seeds; a class the baseline never saw counts as rate 3/runs (the rule of
- * three), so one lucky hit is no alarm.
+ * deviations from the baseline's rate. Per run, the deviation is the larger of the binomial one and the
+ * spread seen between the baseline's seeds; the baseline's rate is itself an estimate from its own runs,
+ * which matters once a campaign has many more runs than it (a 10-minute campaign: sixteen times as many),
+ * so both errors count: sd = per-run sd x sqrt(runs x (1 + runs / baseline runs)). A class the baseline
+ * never saw counts as rate 3/runs (the rule of three), so one lucky hit is no alarm.
  */
 export function coverageDrift(
   b: CoverageBaseline,
@@ -143,7 +145,8 @@ export function coverageDrift(
       const perRun = Math.max(Math.sqrt(p * (1 - p)), base.spread[tag] ?? 0);
       const expected = s.runs * Math.min(1, (base.tags[tag] ?? 0) / base.runs);
       const observed = s.tags[tag] ?? 0;
-      const z = (observed - expected) / Math.max(1, perRun * Math.sqrt(s.runs));
+      const sd = perRun * Math.sqrt(s.runs * (1 + s.runs / base.runs));
+      const z = (observed - expected) / Math.max(1, sd);
       if (Math.abs(z) > Z_LIMIT && Math.abs(observed - expected) >= MIN_OFF)
         out.push({ scenario: s.id, tag, observed, runs: s.runs, expected, z });
     }

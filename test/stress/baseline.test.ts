@@ -65,6 +65,25 @@ test('a campaign on another seed stays within the spread; a class that moved is 
   expect(gone.map((d) => d.tag)).toContain('cancelled');
 });
 
+test("a long campaign is not flagged for the baseline's own uncertainty", () => {
+  // A 10-minute campaign ran S7 13,030 times and S19 7,818 times (sixteen times the baseline's runs): its
+  // counts were within the baseline's estimate, which a check counting only the campaign's own binomial
+  // spread took for moved classes (z = -7.2 and 7.3).
+  const scaled = (id: string, runs: number, over: Record<string, number>) => {
+    const b = committed.scenarios[id]!;
+    const tags = Object.fromEntries(
+      Object.entries(b.tags).map(([k, v]) => [k, Math.round((v / b.runs) * runs)]),
+    );
+    return { id, runs, tags: { ...tags, ...over } };
+  };
+  expect(
+    coverageDrift(committed, [
+      scaled('S7', 13030, { completed: 9570 }),
+      scaled('S19', 7818, { cancelAtRemove: 59 }),
+    ]),
+  ).toEqual([]);
+});
+
 test('a fault that breaks no invariant in these runs still shows as coverage that moved', async () => {
   // wait-alloc-fail (a host fault) on every run: interruptible waits end at once as if signalled.
   const r = await runCampaign({
