@@ -27,26 +27,63 @@ export interface PreludeResult {
   readonly ticks: number;
 }
 
-/** A kept machine: the machine and the preludes it can start a run from. */
-interface Kept {
-  readonly m: SimMachine;
-  readonly world: World;
-  readonly share: HostShare | undefined;
-  readonly key: string;
-  /** Machine states right after a prelude, by the shared clients it connected. */
-  readonly preludes: Map<string, { readonly point: MachinePoint; readonly result: PreludeResult }>;
+/** A machine state right after a prelude, and what that prelude did. */
+interface SavedPrelude {
+  readonly point: MachinePoint;
+  readonly result: PreludeResult;
 }
 
-/** A machine lent out for one run, with the share it serves (a workload with a share). */
-export interface Lease {
+/** A booted machine the pool keeps, with its share (a workload with one) and the preludes it can skip. */
+class Kept {
   readonly m: SimMachine;
   /** The oracles' view of the machine (views only: built once per machine). */
   readonly world: World;
   readonly share: HostShare | undefined;
+  readonly key: string;
+  /** Machine states right after a prelude, by the shared clients it connected. */
+  readonly preludes = new Map<string, SavedPrelude>();
+
+  constructor(m: SimMachine, share: HostShare | undefined, key: string) {
+    this.m = m;
+    this.world = new World(m.shared);
+    this.share = share;
+    this.key = key;
+  }
+}
+
+/** A machine lent out for one run. */
+export class Lease {
+  /** What the pool keeps of it. */
+  readonly kept: Kept;
   /** Set when the machine starts past its prelude: what that prelude did. */
   readonly prelude: PreludeResult | undefined;
+  private readonly preludeKey: string | undefined;
+
+  constructor(kept: Kept, prelude: PreludeResult | undefined, preludeKey: string | undefined) {
+    this.kept = kept;
+    this.prelude = prelude;
+    this.preludeKey = preludeKey;
+  }
+
+  get m(): SimMachine {
+    return this.kept.m;
+  }
+
+  get world(): World {
+    return this.kept.world;
+  }
+
+  /** The share it serves (a workload with a share). */
+  get share(): HostShare | undefined {
+    return this.kept.share;
+  }
+
   /** After a clean prelude on this machine: keep the machine as it stands for the next such runs. */
-  keepPrelude(r: PreludeResult): void;
+  keepPrelude(result: PreludeResult): void {
+    const k = this.preludeKey;
+    if (k !== undefined && !this.kept.preludes.has(k))
+      this.kept.preludes.set(k, { point: this.m.save(), result });
+  }
 }
 
 /**
@@ -85,7 +122,7 @@ export class SimMachinePool {
     const key = `${vcpus} ${w.share === undefined ? '-' : 'share'} ${JSON.stringify({ ...w.config, faults: undefined })}`;
     const pkey = preludeKey(w);
     let kept = this.idle.get(key);
-    let prelude: { readonly point: MachinePoint; readonly result: PreludeResult } | undefined;
+    let prelude: SavedPrelude | undefined;
     if (kept !== undefined) {
       this.idle.delete(key);
       prelude = pkey === undefined ? undefined : kept.preludes.get(pkey);
@@ -102,31 +139,20 @@ export class SimMachinePool {
           sim: { waits: 'cell' },
           recyclable: true,
         });
-        kept = { m, world: new World(m.shared), share, key, preludes: new Map() };
+        kept = new Kept(m, share, key);
       } catch (e) {
         removeShare(share);
         throw e;
       }
       this.created++;
     }
-    const k = kept;
-    k.m.sim.reconfigure({
+    kept.m.sim.reconfigure({
       time: run.profile,
       observer: run.observer,
       trace: run.trace,
       maxSteps: run.maxSteps,
     });
-    const lease: Lease & { kept: Kept } = {
-      kept: k,
-      m: k.m,
-      world: k.world,
-      share: k.share,
-      prelude: prelude?.result,
-      keepPrelude: (result) => {
-        if (pkey !== undefined && !k.preludes.has(pkey)) k.preludes.set(pkey, { point: k.m.save(), result });
-      },
-    };
-    return lease;
+    return new Lease(kept, prelude?.result, pkey);
   }
 
   /**
@@ -135,7 +161,7 @@ export class SimMachinePool {
    * flag, a host file left open), so any other machine is dropped, its share removed.
    */
   put(lease: Lease, clean: boolean): void {
-    const kept = (lease as Lease & { kept: Kept }).kept;
+    const kept = lease.kept;
     if (!clean || this.capacity === 0) {
       removeShare(kept.share);
       this.dropped++;
