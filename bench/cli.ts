@@ -1,11 +1,21 @@
 // `hgcm bench`: run the benchmark suites one after another and print every figure beside its limit and
 // its best peer, then the goals as ratios from the same run; --json for machines, --compare for change.
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/config.js';
+import {
+  choice,
+  custom,
+  flag,
+  int,
+  text,
+  UsageError,
+  defineCommand,
+  alignTables,
+} from '../src/cli/kit/index.js';
+import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/index.js';
 import { compare, goalsTable, header, table } from './report.js';
 import { runSuites, type RunResult, type Suite } from './runner.js';
 import { dispatchSuite } from './suites/dispatch.js';
+import { fuseSuite } from './suites/fuse.js';
 import { hgcmSuite } from './suites/hgcm.js';
 import { limitSuite } from './suites/limit.js';
 import { peersSuite } from './suites/peers.js';
@@ -20,78 +30,144 @@ export const SUITES: readonly Suite[] = [
   hgcmSuite,
   vbsfSuite,
   policySuite,
+  fuseSuite,
 ];
 
-/** The command's usage line. */
-export const USAGE =
-  'hgcm bench [suite...] [--quick] [--json] [--compare old.json] [--repeat N] [--spin short,long[,idle[,spinners]]] [--device thread|emt] [--trace file.json] [--list]';
-
-function parseSpin(v: string | undefined): SpinPolicy | undefined {
-  if (v === undefined) return undefined;
-  const [short, long, idle = DEFAULT_SPIN.idle, spinners = DEFAULT_SPIN.spinners] = v.split(',').map(Number);
-  const ok = (n: number | undefined): boolean => Number.isSafeInteger(n) && n! >= 0;
-  if (!ok(short) || !ok(long) || !ok(idle) || !ok(spinners))
-    throw new RangeError(`--spin takes non-negative integers "short,long[,idle[,spinners]]": ${v}`);
-  return { short: short!, long: long!, idle, spinners };
+function parseSpin(v: string, flagName: string): SpinPolicy {
+  const [short, long, idle = DEFAULT_SPIN.idle, spinners = DEFAULT_SPIN.spinners, ...extra] = v
+    .split(',')
+    .map((x) => (/^\d+$/.test(x.trim()) ? Number(x) : NaN));
+  const ok = (n: number | undefined): n is number => Number.isSafeInteger(n) && n! >= 0;
+  if (!ok(short) || !ok(long) || !ok(idle) || !ok(spinners) || extra.length > 0)
+    throw new UsageError(
+      `${flagName} takes non-negative integers short,long[,idle[,spinners]] (got ${JSON.stringify(v)})`,
+    );
+  return { short, long, idle, spinners };
 }
 
-/** Parse, run, print. Returns the process exit code. */
-export async function benchMain(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      quick: { type: 'boolean' },
-      json: { type: 'boolean' },
-      compare: { type: 'string' },
-      repeat: { type: 'string' },
-      spin: { type: 'string' },
-      device: { type: 'string' },
-      trace: { type: 'string' },
-      list: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help === true || values.list === true) {
-    console.log(USAGE);
-    for (const s of SUITES)
-      console.log(`  ${s.name.padEnd(9)} ${s.about}${s.byDefault ? '' : ' (only by name)'}`);
-    return 0;
+/**
+ * A run to compare against, read from `file`: the JSON `hgcm bench --json` printed. Lines before the JSON
+ * (an npm banner, from `npm run bench -- --json > run.json`) are skipped; anything else that is not such
+ * a run is a usage error that says what is wrong with the file.
+ */
+export function readRun(file: string): RunResult {
+  let textIn: string;
+  try {
+    textIn = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `--compare: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
-  const unknown = positionals.filter((p) => !SUITES.some((s) => s.name === p));
-  if (unknown.length > 0) {
-    console.error(`unknown suite ${unknown.join(', ')}; suites: ${SUITES.map((s) => s.name).join(', ')}`);
-    return 2;
+  const start = textIn.search(/^\{/m);
+  let run: unknown;
+  try {
+    if (start < 0) throw new Error('no JSON object in it');
+    run = JSON.parse(textIn.slice(start));
+  } catch (e) {
+    throw new UsageError(
+      `--compare: ${file} is not the JSON of a run (hgcm bench --json > ${file} writes one): ${(e as Error).message}`,
+    );
   }
-  const suites =
-    positionals.length > 0
-      ? SUITES.filter((s) => positionals.includes(s.name))
-      : SUITES.filter((s) => s.byDefault);
-  const old =
-    values.compare === undefined
-      ? undefined
-      : (JSON.parse(fs.readFileSync(values.compare, 'utf8')) as RunResult);
-  const policy = parseSpin(values.spin);
-  const device = values.device ?? 'emt';
-  if (device !== 'thread' && device !== 'emt')
-    throw new RangeError(`--device takes thread or emt: ${device}`);
-  const repeat = Number(values.repeat ?? 1);
-  if (!Number.isSafeInteger(repeat) || repeat < 1) throw new RangeError(`--repeat takes a positive integer`);
-  const run = await runSuites(suites, {
-    quick: values.quick === true,
-    repeat,
-    ...(policy ? { policy } : {}),
-    device,
-    ...(values.trace === undefined ? {} : { traceFile: values.trace }),
-    command: ['hgcm bench', ...argv].join(' '),
-  });
-  if (values.json === true) {
-    console.log(JSON.stringify(run, null, 2));
-    return 0;
-  }
+  // SAFETY: only read through optional chaining until the shape is checked below.
+  const r = run as Partial<RunResult> | null;
+  const rowsOk =
+    Array.isArray(r?.rows) &&
+    r.rows.every(
+      (x: unknown) =>
+        typeof (x as { id?: unknown })?.id === 'string' &&
+        typeof (x as { label?: unknown }).label === 'string',
+    );
+  if (typeof r?.info?.date !== 'string' || !rowsOk)
+    throw new UsageError(
+      `--compare: ${file} is JSON but not a run of hgcm bench --json (no info.date or rows)`,
+    );
+  // SAFETY: info.date and every row's id and label checked; the rest is read tolerantly by compare().
+  return r as RunResult;
+}
+
+/** What a run prints: its header, the rows, the goals and, against an earlier run, each row's change. */
+export function report(run: RunResult, earlier?: { run: RunResult; file: string }): string {
   const goalText = goalsTable(run.rows);
-  console.log(`${header(run)}\n\n${table(run.rows)}${goalText === '' ? '' : `\n\n${goalText}`}`);
-  if (old !== undefined)
-    console.log(`\nChange against ${values.compare} (${old.info.date}):\n\n${compare(old, run)}`);
-  return 0;
+  const parts = [header(run), table(run.rows), ...(goalText === '' ? [] : [goalText])];
+  if (earlier !== undefined)
+    parts.push(`Change against ${earlier.file} (${earlier.run.info.date}):`, compare(earlier.run, run));
+  return alignTables(parts.join('\n\n'));
 }
+
+/** The suites list --help prints. */
+function suiteList(): string {
+  const w = Math.max(...SUITES.map((s) => s.name.length));
+  return [
+    'suites (a run without names takes every suite not marked "only by name"):',
+    ...SUITES.map(
+      (s) =>
+        `  ${s.name.padEnd(w)}  ${s.about}${s.byDefault || s.about.includes('only by name') ? '' : ' (only by name)'}`,
+    ),
+    '',
+    'Progress goes to stderr; the table (or with --json, nothing but the JSON) to stdout.',
+  ].join('\n');
+}
+
+/** `hgcm bench`. */
+export const benchCommand = defineCommand(
+  {
+    name: 'hgcm bench',
+    summary: "measure the call path against this machine's limits and the peers a user would reach for",
+    positionals: { name: 'suite', usage: '[suite...]', choices: SUITES.map((s) => s.name) },
+    options: {
+      quick: flag('short budgets: every row, rough figures (what the smoke test runs)'),
+      json: flag('print the run as JSON on stdout, nothing else (progress stays on stderr)'),
+      repeat: int('run the suites N times; each figure is the median of the repeats', {
+        min: 1,
+        max: 100,
+        default: 1,
+      }),
+      compare: text('also print the change of every row against an earlier run (the JSON of --json)', {
+        arg: 'FILE',
+      }),
+      spin: custom<SpinPolicy | undefined>(
+        "the runtime's spin policy: loads before parking (short, long, idle) and spinners at once",
+        {
+          arg: 'S,L[,I[,N]]',
+          parse: parseSpin,
+          defaultText: `${DEFAULT_SPIN.short},${DEFAULT_SPIN.long},${DEFAULT_SPIN.idle},${DEFAULT_SPIN.spinners}`,
+        },
+        () => undefined,
+      ),
+      device: choice('where machines handle port writes', ['emt', 'thread'] as const, 'emt'),
+      trace: text("write the hgcm suite's traced pool calls as a Chrome trace to FILE", { arg: 'FILE' }),
+      list: flag('list the suites and exit'),
+    },
+    more: suiteList,
+  },
+  async ({ values: v, positionals, argv }, io) => {
+    if (v.list) {
+      io.out(suiteList());
+      return 0;
+    }
+    if (v.json && v.compare !== undefined)
+      throw new UsageError('--compare prints a table beside the run; with --json only the JSON is printed');
+    // Read the earlier run first: a bad file is reported before minutes of measuring, not after.
+    const old = v.compare === undefined ? undefined : readRun(v.compare);
+    const suites =
+      positionals.length > 0
+        ? SUITES.filter((s) => positionals.includes(s.name))
+        : SUITES.filter((s) => s.byDefault);
+    const run = await runSuites(suites, {
+      quick: v.quick,
+      repeat: v.repeat,
+      ...(v.spin === undefined ? {} : { policy: v.spin }),
+      device: v.device,
+      ...(v.trace === undefined ? {} : { traceFile: v.trace }),
+      command: ['hgcm bench', ...argv].join(' '),
+      log: io.err,
+    });
+    if (v.json) {
+      io.out(JSON.stringify(run, null, 2));
+      return 0;
+    }
+    io.out(report(run, old === undefined ? undefined : { run: old, file: v.compare! }));
+    return 0;
+  },
+);

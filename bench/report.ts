@@ -189,6 +189,42 @@ const GOALS: readonly Goal[] = [
     0.2,
   ),
   ratioGoal('calls/s with 2 vCPUs vs 1 vCPU', 'hgcm.calls.2v', 'hgcm.calls.1v', 'rate', 1.5),
+  // Issue 12: `hgcm mount` against bindfs, the C FUSE passthrough, with the same fio jobs.
+  ratioGoal(
+    'hgcm mount sequential 1 MiB writes vs bindfs, MB/s',
+    'fuse.hgcm.seqwrite',
+    'fuse.bindfs.seqwrite',
+    'mbps',
+    0.5,
+  ),
+  ratioGoal(
+    'hgcm mount sequential 1 MiB reads vs bindfs, MB/s',
+    'fuse.hgcm.seqread',
+    'fuse.bindfs.seqread',
+    'mbps',
+    0.5,
+  ),
+  ratioGoal(
+    'hgcm mount random 4 KiB writes vs bindfs, IOPS',
+    'fuse.hgcm.randwrite',
+    'fuse.bindfs.randwrite',
+    'rate',
+    0.3,
+  ),
+  ratioGoal(
+    'hgcm mount random 4 KiB reads vs bindfs, IOPS',
+    'fuse.hgcm.randread',
+    'fuse.bindfs.randread',
+    'rate',
+    0.3,
+  ),
+  ratioGoal(
+    'hgcm mount file creates vs bindfs, files/s',
+    'fuse.hgcm.create',
+    'fuse.bindfs.create',
+    'rate',
+    0.3,
+  ),
 ];
 
 /** A goal's outcome. */

@@ -1,7 +1,7 @@
 // The benchmark's model and its runner: suites measure rows; a row is one figure held against a limit
 // (what the machine can do) and against peers (what a user would otherwise reach for), all from one run.
 import os from 'node:os';
-import { DEFAULT_SPIN, type DevicePlacement, type SpinPolicy } from '../src/machine/config.js';
+import { DEFAULT_SPIN, type DevicePlacement, type SpinPolicy } from '../src/machine/index.js';
 import { BUDGETS, type Budget, type Summary } from './measure.js';
 
 /** Which figure of a row its ratios compare: time per call (lower is better) or a rate (higher is better). */

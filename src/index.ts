@@ -1,34 +1,132 @@
 // hgcm-runtime's public API: the Machine (threads) and SimMachine (deterministic sim), what guest programs
-// and services are written against, and the ABI.
-export { Machine } from './machine/machine.js';
-export type { MachineStats, ProgramRef } from './machine/machine.js';
-export { SimMachine } from './machine/sim-machine.js';
-export type { SimMachineOptions, SimProgram } from './machine/sim-machine.js';
-export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, resolveConfig } from './machine/config.js';
-export type { MachineConfig, ResolvedConfig, SpinPolicy } from './machine/config.js';
-export { GuestContext } from './vcpu/guest-context.js';
-export { GuestLib } from './vcpu/guest-lib.js';
-export { O } from './vcpu/shared-folders-fs.js';
-export type { SfDirent, SfMountOptions } from './vcpu/shared-folders-fs.js';
-export type { HgcmCallOptions, HgcmCallResult, HgcmParm, HgcmParmOut } from './vcpu/guest-lib.js';
-export type { FastParm } from './vcpu/hgcm-fast.js';
-export type { CancelOutcome } from './vcpu/hgcm-cancel.js';
-export { DEFAULT_GUEST_LIB, FLAVORS } from './vcpu/flavor.js';
-export type { GuestFlavorName, GuestLibConfig, LeakScope } from './vcpu/flavor.js';
-export { defineService } from './hgcm/service.js';
-export type { ClientRef, GuestPages, HgcmService, ServiceContext, SvcCall, SvcParm } from './hgcm/service.js';
-export type { ServiceConfig } from './hgcm/registry.js';
-export { FAULT_NAMES, HOST_FAULTS, MUTATIONS } from './runtime/faults.js';
-export type { FaultName } from './runtime/faults.js';
-export { HookTable } from './runtime/hooks.js';
-export { POINTS } from './runtime/points.js';
-export type { PointName } from './runtime/points.js';
-export { COUNTERS } from './runtime/stats.js';
-export type { CounterName } from './runtime/stats.js';
-export type { Proc } from './runtime/proc.js';
-export { gpa } from './runtime/address.js';
-export type { GuestAddress } from './runtime/address.js';
-export { GuestMemory } from './runtime/guest-memory.js';
+// and services are written against, and the ABI. It names only the layers' surfaces (their index.ts).
+export {
+  DEFAULT_HOST_VERSION,
+  DEFAULT_SPIN,
+  FuseMount,
+  Machine,
+  SimMachine,
+  resolveConfig,
+} from './machine/index.js';
+export type {
+  MachineConfig,
+  MachineStats,
+  MountEnd,
+  MountOptions,
+  MountStats,
+  ProgramRef,
+  ResolvedConfig,
+  StopOptions,
+  DevicePlacement,
+  MachineShared,
+  SimMachineOptions,
+  SimProgram,
+  SpinPolicy,
+  ShareAdded,
+  ShareRemoved,
+  Shares,
+  SharedFolderConfig,
+  ShareState,
+  SymlinkPolicyName,
+} from './machine/index.js';
+export { GuestContext } from './guest/index.js';
+export { DEFAULT_GUEST_LIB, FLAVORS, GuestLib } from './vcpu/index.js';
+export type {
+  CancelOutcome,
+  FastParm,
+  GuestFlavorName,
+  GuestLibConfig,
+  HgcmCallOptions,
+  HgcmCallResult,
+  HgcmParm,
+  HgcmParmOut,
+  LeakScope,
+} from './vcpu/index.js';
+export { O } from './vboxsf/index.js';
+export type { SfDirent, SfMountOptions } from './vboxsf/index.js';
+export { defineService } from './hgcm/service-api.js';
+export type {
+  ClientRef,
+  GuestPages,
+  HgcmService,
+  ServiceContext,
+  ServiceHost,
+  SvcCall,
+  SvcParm,
+} from './hgcm/service-api.js';
+export type { ServiceConfig } from './hgcm/index.js';
+export {
+  COUNTERS,
+  FAULT_NAMES,
+  GuestMemory,
+  HOST_FAULTS,
+  HookTable,
+  MUTATIONS,
+  POINTS,
+  gpa,
+} from './runtime/index.js';
+export type { CounterName, FaultName, GuestAddress, PointName, Proc } from './runtime/index.js';
 export * as abi from './abi/index.js';
 export { RT_FAILURE, RT_SUCCESS, Status, statusName } from './abi/index.js';
 export type { StatusCode } from './abi/index.js';
+export {
+  ConfigError,
+  GuestFsError,
+  GuestMemoryError,
+  HeapError,
+  HgcmError,
+  InvariantError,
+  MachineStateError,
+  MountError,
+  WorkerError,
+} from './runtime/index.js';
+
+// Types public signatures use (what a Machine, SimMachine and GuestContext hand out), so callers can name
+// them; test/types/public-surface.test.ts finds any that are missing.
+export type {
+  DisconnectReport,
+  HostVersion,
+  MachineImage,
+  MachinePoint,
+  MachineTrace,
+  ServeReport,
+} from './machine/index.js';
+export type { ServiceSpec } from './hgcm/index.js';
+export type {
+  AtomicCell,
+  CellWaitResult,
+  Clock,
+  Effect,
+  FaultTable,
+  FreeResult,
+  HeapStats,
+  PointEffect,
+  PointRecord,
+  StatsBlock,
+  TraceRecord,
+  TraceRing,
+  Tracer,
+  VcpuBus,
+  WaitEffect,
+  WaitHint,
+} from './runtime/index.js';
+export type {
+  Sim,
+  SimMark,
+  SimObserver,
+  SimOptions,
+  SimResult,
+  StepEvent,
+  Strategy,
+  TraceStep,
+} from './sim/index.js';
+export type { CallNode, ChromeEvent, ChromeTrace } from './trace/index.js';
+export type {
+  Allocation,
+  GuestFlavor,
+  GuestHeap,
+  GuestKernel,
+  HgcmWaitResult,
+  Session,
+} from './vcpu/index.js';
+export type { SfBuf, SfIo, SfIoMode, SfMount, SfStat, SharedFolders } from './vboxsf/index.js';

@@ -1,152 +1,121 @@
-// Command-line options of `hgcm stress`: parsed once into typed values, with errors a user can act on.
-import { FAULT_NAMES, type FaultName } from '../src/runtime/faults.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
+// Command-line options of `hgcm stress`, declared with the argument layer of every hgcm command
+// (src/cli/kit/args.ts): each subcommand is a spec naming the options it takes, so a mistyped option is a usage
+// error (exit 2), --help lists every option with its default, and values arrive typed.
+import { choice, custom, flag, int, text, UsageError } from '../src/cli/kit/index.js';
+import { FAULT_NAMES, type FaultName } from '../src/runtime/index.js';
 import type { ProfileName, StrategyName } from './run-spec.js';
+import type { Scenario } from './scenario.js';
+import { scenarios } from './scenarios/index.js';
 
-/** Raised for a bad command line (exit code 2). */
-export class UsageError extends Error {
-  readonly code = 'STRESS_USAGE';
+export { UsageError };
+
+const STRATEGIES: readonly StrategyName[] = ['mix', 'random', 'pct:1', 'pct:2', 'pct:3'];
+const PROFILES: readonly ProfileName[] = ['mix', 'realistic', 'any-order'];
+
+/** --duration 90 / 90s / 10m / 2h, in ms. */
+function parseDuration(v: string, f: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v);
+  if (m === null) throw new UsageError(`${f} takes 90s, 10m, 2h (got ${v})`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
+  return Number(m[1]) * scale;
 }
 
-/** Options and positional arguments, as given. */
-export interface ParsedArgs {
-  readonly positional: string[];
-  readonly flags: Map<string, string>;
+/** --shard i/n. */
+function parseShard(v: string, f: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (m === null || count < 1 || index >= count)
+    throw new UsageError(`${f} takes i/n with 0 <= i < n (got ${v})`);
+  return { index, count };
 }
 
-const BOOLEAN = new Set(['mutate', 'quiet', 'help', 'all-mutations']);
-
-/** Split argv into `--name value` / `--name=value` flags and positional arguments. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (eq > 0) flags.set(name, a.slice(eq + 1));
-    else if (BOOLEAN.has(name)) flags.set(name, 'true');
-    else {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      flags.set(name, v);
-    }
-  }
-  return { positional, flags };
-}
-
-/** Typed getters over parsed flags. */
-export class Options {
-  private readonly f: Map<string, string>;
-  private readonly used = new Set<string>();
-
-  constructor(p: ParsedArgs) {
-    this.f = p.flags;
-  }
-
-  private raw(name: string): string | undefined {
-    this.used.add(name);
-    return this.f.get(name);
-  }
-
-  has(name: string): boolean {
-    return this.raw(name) !== undefined;
-  }
-
-  string(name: string, dflt: string): string {
-    return this.raw(name) ?? dflt;
-  }
-
-  optional(name: string): string | undefined {
-    return this.raw(name);
-  }
-
-  /** A non-negative integer, decimal or 0x hex. */
-  int(name: string, dflt: number): number {
-    const v = this.raw(name);
-    if (v === undefined) return dflt;
-    const n = v.startsWith('0x') ? Number.parseInt(v.slice(2), 16) : Number(v);
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw new UsageError(`--${name} must be a non-negative integer, got ${v}`);
-    return n;
-  }
-
-  /** A seed: decimal or 0x hex, 32 bits. */
-  seed(): number {
-    return this.int('seed', 0x5eed) >>> 0;
-  }
-
-  /** --duration 90 / 90s / 10m / 2h, in ms. */
-  duration(): number | undefined {
-    const v = this.raw('duration');
-    if (v === undefined) return undefined;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v);
-    if (m === null) throw new UsageError(`--duration takes 90s, 10m, 2h (got ${v})`);
-    const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
-    return Number(m[1]) * scale;
-  }
-
-  /** --shard i/n. */
-  shard(): { index: number; count: number } {
-    const v = this.raw('shard') ?? '0/1';
-    const m = /^(\d+)\/(\d+)$/.exec(v);
-    const index = Number(m?.[1]);
-    const count = Number(m?.[2]);
-    if (m === null || count < 1 || index >= count)
-      throw new UsageError(`--shard takes i/n with 0 <= i < n (got ${v})`);
-    return { index, count };
-  }
-
-  strategy(): StrategyName {
-    const v = this.string('strategy', 'mix');
-    if (!['random', 'pct:1', 'pct:2', 'pct:3', 'mix'].includes(v))
-      throw new UsageError(`--strategy is one of mix, random, pct:1, pct:2, pct:3 (got ${v})`);
-    return v as StrategyName;
-  }
-
-  profile(): ProfileName {
-    const v = this.string('profile', 'mix');
-    if (!['mix', 'realistic', 'any-order'].includes(v))
-      throw new UsageError(`--profile is one of mix, realistic, any-order (got ${v})`);
-    return v as ProfileName;
-  }
-
-  faults(): FaultName[] {
-    const v = this.raw('fault');
-    if (v === undefined || v === '') return [];
-    return v.split(',').map((f) => {
+/** --fault a,b: names from the fault table. */
+function parseFaults(v: string): FaultName[] {
+  return v
+    .split(',')
+    .filter((f) => f !== '')
+    .map((f) => {
       if (!(FAULT_NAMES as readonly string[]).includes(f))
         throw new UsageError(`unknown fault ${f} (known: ${FAULT_NAMES.join(', ')})`);
+      // SAFETY: checked against FAULT_NAMES just above.
       return f as FaultName;
     });
-  }
+}
 
-  flavor(): GuestFlavorName | undefined {
-    const v = this.raw('flavor');
-    if (v !== undefined && !['linux', 'vbox-7.0', 'vbox-trunk'].includes(v))
-      throw new UsageError(`--flavor is one of linux, vbox-7.0, vbox-trunk (got ${v})`);
-    return v as GuestFlavorName | undefined;
-  }
-
-  leakScope(): 'strict' | 'faithful' | undefined {
-    const v = this.raw('leak');
-    if (v !== undefined && v !== 'strict' && v !== 'faithful')
-      throw new UsageError(`--leak is strict or faithful (got ${v})`);
-    return v;
-  }
-
-  executor(): 'sim' | 'threads' {
-    const v = this.string('executor', 'sim');
-    if (v !== 'sim' && v !== 'threads') throw new UsageError(`--executor is sim or threads (got ${v})`);
-    return v;
-  }
-
-  /** Flags given but never read: most likely a typo. */
-  unused(): string[] {
-    return [...this.f.keys()].filter((k) => !this.used.has(k));
+/** --scenario all|fail|every|S1,S5. */
+function parseScenarios(v: string): Scenario[] {
+  try {
+    return scenarios(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
+
+/** The options, each declared once; a subcommand's spec picks the ones it takes. */
+export const OPTIONS = {
+  scenario: custom(
+    'scenarios: all (the passing catalogue), fail (the expected failures), every, or a list S1,S5',
+    { arg: 'LIST', parse: parseScenarios, defaultText: 'all' },
+    () => scenarios('all'),
+  ),
+  executor: choice('the deterministic sim, or real worker threads', ['sim', 'threads'] as const, 'sim'),
+  seed: int('the campaign seed, decimal or 0x hex', {
+    min: 0,
+    max: 0xffff_ffff,
+    hex: true,
+    default: 0x5eed,
+    defaultText: '0x5eed',
+  }),
+  iterations: int('iterations per scenario', {
+    min: 0,
+    max: 1e9,
+    defaultText: '100, or unbounded with --duration',
+  }),
+  duration: custom<number | undefined>(
+    'stop after this long (90s, 10m, 2h)',
+    { arg: 'TIME', parse: parseDuration, defaultText: 'none' },
+    () => undefined,
+  ),
+  shard: custom(
+    'run iterations i, i+n, i+2n... of the campaign',
+    { arg: 'i/n', parse: parseShard, defaultText: '0/1' },
+    () => ({
+      index: 0,
+      count: 1,
+    }),
+  ),
+  strategy: choice('scheduling strategy (mix: random, pct:2 and pct:3 by iteration)', STRATEGIES, 'mix'),
+  profile: choice('time profile (mix: drawn per run)', PROFILES, 'mix'),
+  fault: custom(
+    'host faults or mutations switched on for the main phase',
+    { arg: 'a,b', parse: parseFaults, defaultText: 'none' },
+    () => [] as FaultName[],
+  ),
+  flavor: choice(
+    'guest library flavour',
+    ['linux', 'vbox-7.0', 'vbox-trunk'] as const,
+    undefined,
+    "each scenario's own",
+  ),
+  leak: choice('leak scope', ['strict', 'faithful'] as const, undefined, "each scenario's own"),
+  json: text('write a JSON report to FILE', { arg: 'FILE' }),
+  failures: text('where failing runs leave their schedule files', { arg: 'DIR', default: 'stress-failures' }),
+  quiet: flag('no progress lines on stderr'),
+  weights: choice(
+    "runs per round: by the coverage baseline's need (the sim's default), or one per scenario",
+    ['need', 'uniform'] as const,
+    undefined,
+    'need under the sim, uniform on threads',
+  ),
+  preemptions: int('preemption bound', { min: 0, max: 10, default: 2 }),
+  max: int('stop after this many schedules', { min: 1, max: 1e9 }),
+  iteration: int('the iteration to replay', { min: 0, max: 1e9 }),
+  chrome: text('write the replayed steps as a Chrome trace (Perfetto), one lane per actor, to FILE', {
+    arg: 'FILE',
+  }),
+  mutation: text('mutants to test, a,b (default: every one)', { arg: 'a,b' }),
+} as const;
+
+/** The options `explore` takes: its own profile choice (no mix: one profile per exploration). */
+export const EXPLORE_PROFILE = choice('time profile', ['realistic', 'any-order'] as const, 'realistic');

@@ -2,7 +2,8 @@
 // one run per scenario and round (uniform: the rates do not depend on the weights they will set), with the
 // spread of every class's rate between seeds. The committed file is what the default campaign's weights and
 // coverage check read; regenerate it when a scenario's generator or the model changes what runs reach.
-import { UsageError } from './args.js';
+import { custom, int, type Values } from '../src/cli/kit/index.js';
+import { OPTIONS, UsageError } from './args.js';
 import {
   BASELINE_FILE,
   BASELINE_FORMAT,
@@ -12,7 +13,6 @@ import {
   type ScenarioBaseline,
 } from './baseline.js';
 import { runCampaign } from './campaign.js';
-import type { Options } from './args.js';
 import { resolveRun } from './run-spec.js';
 import { PASSING } from './scenarios/index.js';
 
@@ -74,19 +74,36 @@ function parseSeeds(v: string): number[] {
   return list;
 }
 
+/** The options of `hgcm stress baseline`. */
+export const BASELINE_OPTIONS = {
+  seeds: custom(
+    'campaign seeds, a range a-b or a list a,b,c',
+    { arg: 'SEEDS', parse: parseSeeds, defaultText: '1-8' },
+    () => parseSeeds('1-8'),
+  ),
+  iterations: int('rounds per seed (one run of every passing scenario each)', {
+    min: 1,
+    max: 1e9,
+    default: 100,
+  }),
+  out: custom(
+    'where to write the baseline',
+    { arg: 'FILE', parse: (t) => t, defaultText: 'stress/baseline/coverage.json' },
+    () => BASELINE_FILE,
+  ),
+  quiet: OPTIONS.quiet,
+} as const;
+
 /** The subcommand; the exit code. */
 export async function baselineCommand(
-  o: Options,
+  v: Values<typeof BASELINE_OPTIONS>,
   out: (l: string) => void,
   err: (l: string) => void,
 ): Promise<number> {
-  const seeds = parseSeeds(o.string('seeds', '1-8'));
-  const rounds = o.int('iterations', 100);
-  const path = o.string('out', BASELINE_FILE);
-  const b = await recordBaseline(seeds, rounds, o.has('quiet') ? undefined : err);
-  writeBaseline(path, b);
+  const b = await recordBaseline(v.seeds, v.iterations, v.quiet ? undefined : err);
+  writeBaseline(v.out, b);
   out(
-    `coverage baseline: ${seeds.length} seeds x ${rounds} rounds of ${Object.keys(b.scenarios).length} scenarios -> ${path}`,
+    `coverage baseline: ${v.seeds.length} seeds x ${v.iterations} rounds of ${Object.keys(b.scenarios).length} scenarios -> ${v.out}`,
   );
   return 0;
 }

@@ -4,9 +4,8 @@
 // against the baseline, the first failure of each scenario written as a schedule file, and a progress
 // line. `--shard i/n` takes the rounds congruent to i mod n: shards need no coordination, and merged
 // (merge.ts) they are the unsharded campaign.
-import type { FaultName } from '../src/runtime/faults.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
-import { UsageError } from './args.js';
+import type { FaultName } from '../src/runtime/index.js';
+import type { GuestFlavorName } from '../src/vcpu/index.js';
 import { loadBaseline, needWeights, type CoverageBaseline } from './baseline.js';
 import type { Violation } from './oracle/invariants.js';
 import { judge, peakRssMb, rates, type CampaignReport, type ScenarioReport } from './report.js';
@@ -103,12 +102,6 @@ export async function simExecute(spec: RunSpec, failuresDir: string | undefined)
     context: [`strategy=${again.strategyName} profile=${again.profile}`, ...tail],
     scheduleFile: file,
   };
-}
-
-/** --weights: need or uniform. */
-export function parseWeighting(v: string): 'need' | 'uniform' {
-  if (v !== 'need' && v !== 'uniform') throw new UsageError(`--weights is need or uniform (got ${v})`);
-  return v;
 }
 
 /** Run a campaign. */

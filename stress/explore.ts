@@ -2,9 +2,8 @@
 // src/sim/dfs.ts), each checked by the same oracles as any run. The minimal configuration of the core race
 // - two guest calls on one client, one host worker, timeouts that send each straight to its cancel while
 // the host completes it - is what `hgcm stress explore` covers by default.
-import type { FaultName } from '../src/runtime/faults.js';
-import { DfsExplorer } from '../src/sim/dfs.js';
-import type { TimeProfile } from '../src/sim/sim.js';
+import type { FaultName } from '../src/runtime/index.js';
+import { DfsExplorer, type TimeProfile } from '../src/sim/index.js';
 import type { Violation } from './oracle/invariants.js';
 import { GRACE, call, calls, shared, thread, workload } from './scenario.js';
 import { runSim } from './sim-run.js';

@@ -8,11 +8,8 @@
 // The sim cannot always follow (timers and signals leave no point in the log; addresses differ): points
 // it cannot place are skipped, and whether the lifted run breaks the same invariant is reported, not
 // assumed.
-import type { FaultName } from '../src/runtime/faults.js';
-import type { PointRecord } from '../src/runtime/trace-ring.js';
-import { POINTS } from '../src/runtime/points.js';
-import type { Sim, Strategy } from '../src/sim/sim.js';
-import { firstStrategy } from '../src/sim/strategies.js';
+import { type FaultName, type PointRecord, POINTS } from '../src/runtime/index.js';
+import { firstStrategy, type Sim, type Strategy } from '../src/sim/index.js';
 import type { Violation } from './oracle/invariants.js';
 import { scheduleOf, type ScheduleFile } from './schedule.js';
 import { runSim, type SimRunReport } from './sim-run.js';

@@ -14,8 +14,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MachineConfig } from '../src/machine/config.js';
-import { FAULT_NAMES, FaultTable, type FaultName } from '../src/runtime/faults.js';
+import type { MachineConfig } from '../src/machine/index.js';
+import { FAULT_NAMES, type FaultName, FaultTable } from '../src/runtime/index.js';
 import { SF_FILE, SF_SHARE } from './share.js';
 import { initialContent, type Workload } from './workload.js';
 

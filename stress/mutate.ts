@@ -2,7 +2,7 @@
 // rule the protocol depends on; it is run with the scenarios that should expose it until an oracle
 // notices, within a budget of runs. A detection counts only if the same run without the mutation passes
 // (so the oracle saw the mutation, not some other failure). Runs-to-detection measure the harness's power.
-import { MUTATIONS, type FaultName } from '../src/runtime/faults.js';
+import { type FaultName, MUTATIONS } from '../src/runtime/index.js';
 import type { Violation } from './oracle/invariants.js';
 import { replayCommand, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
 import { runSpec } from './sim-run.js';

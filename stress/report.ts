@@ -1,8 +1,8 @@
 // What a campaign reports (per scenario: runs, failures, steps, classes; the campaign's throughput and
 // memory; its verdict), how the verdict is reached from the totals alone (so shards merged are judged as
 // one campaign), and how it prints.
-import type { FaultName } from '../src/runtime/faults.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
+import type { FaultName } from '../src/runtime/index.js';
+import type { GuestFlavorName } from '../src/vcpu/index.js';
 import { coverageDrift, describeDrift, type CoverageBaseline, type Drift } from './baseline.js';
 import { describeViolation, type Violation } from './oracle/invariants.js';
 import { seedText, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';

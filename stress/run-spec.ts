@@ -1,11 +1,9 @@
 // What names one run exactly: scenario, campaign seed, iteration, strategy, time profile, faults and
 // pinned knobs. Everything else (the workload, the schedule's random stream, PCT's change points) is
 // derived from these with split PRNG streams, so `--seed S --iteration I` replays a run by itself.
-import type { FaultName } from '../src/runtime/faults.js';
-import { Prng } from '../src/sim/prng.js';
-import { randomStrategy, type Strategy, type TimeProfile } from '../src/sim/sim.js';
-import { pctStrategy } from '../src/sim/strategies.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
+import { type FaultName, fnv1a, Prng } from '../src/runtime/index.js';
+import { pctStrategy, randomStrategy, type Strategy, type TimeProfile } from '../src/sim/index.js';
+import type { GuestFlavorName } from '../src/vcpu/index.js';
 import type { GenOptions } from './scenario.js';
 import { scenario } from './scenarios/index.js';
 import type { Workload } from './workload.js';
@@ -32,9 +30,7 @@ export const PCT_STEPS = 400;
 
 /** The run's own seed, from the campaign seed, scenario and iteration. */
 export function runSeed(seed: number, scenarioId: string, iteration: number): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (const ch of `${scenarioId}#${iteration}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return new Prng(h).next();
+  return new Prng(fnv1a(`${scenarioId}#${iteration}`, (seed ^ 0x9e3779b9) >>> 0)).next();
 }
 
 /** A run spec resolved into what the executors take. */

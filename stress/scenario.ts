@@ -1,8 +1,8 @@
 // What a scenario is (a seeded generator of workloads around one race of the catalogue, with the
 // coverage classes it must reach) and the small vocabulary the generators share.
-import type { MachineConfig } from '../src/machine/config.js';
-import type { Prng } from '../src/sim/prng.js';
-import type { GuestFlavorName } from '../src/vcpu/flavor.js';
+import type { MachineConfig } from '../src/machine/index.js';
+import type { Prng } from '../src/runtime/index.js';
+import type { GuestFlavorName } from '../src/vcpu/index.js';
 import {
   INFINITE,
   type CallPlan,

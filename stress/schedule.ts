@@ -4,9 +4,8 @@
 // at the first step whose actor, effect, address or generation differs from the recording.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { FaultName } from '../src/runtime/faults.js';
-import type { TimeProfile, TraceStep } from '../src/sim/sim.js';
-import { DivergenceError, replayStrategy } from '../src/sim/strategies.js';
+import type { FaultName } from '../src/runtime/index.js';
+import { DivergenceError, replayStrategy, type TimeProfile, type TraceStep } from '../src/sim/index.js';
 import type { Violation } from './oracle/invariants.js';
 import { seedText, type RunSpec } from './run-spec.js';
 import { runSim, type SimRunReport } from './sim-run.js';

@@ -8,12 +8,16 @@ import {
   ShflFn,
   Status,
 } from '../src/abi/index.js';
-import { gpa, type GuestAddress } from '../src/runtime/address.js';
-import type { Proc } from '../src/runtime/proc.js';
-import { GuestLib, type HgcmCallResult, type HgcmParm } from '../src/vcpu/guest-lib.js';
-import type { GuestKernel } from '../src/vcpu/kernel.js';
-import { sfParms } from '../src/vcpu/shared-folders.js';
-import { Session, closeSession } from '../src/vcpu/vboxguest.js';
+import { gpa, type GuestAddress, type Proc } from '../src/runtime/index.js';
+import {
+  closeSession,
+  type GuestKernel,
+  GuestLib,
+  type HgcmCallResult,
+  type HgcmParm,
+  Session,
+} from '../src/vcpu/index.js';
+import { sfParms } from '../src/vboxsf/index.js';
 
 /** The share a run's 'sf' clients map (a fresh host directory per run) and the file in it they write. */
 export const SF_SHARE = 'stress';

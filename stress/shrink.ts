@@ -3,7 +3,7 @@
 // choice keeps the last actor going): first the shortest failing prefix, then chunks of choices dropped,
 // halving the chunk size (delta debugging). Every accepted candidate is re-recorded, so the result
 // replays exactly like any schedule.
-import { guidedStrategy, recording } from '../src/sim/strategies.js';
+import { guidedStrategy, recording } from '../src/sim/index.js';
 import type { InvariantId } from './oracle/invariants.js';
 import { scheduleOf, type ScheduleFile } from './schedule.js';
 import { runSim } from './sim-run.js';

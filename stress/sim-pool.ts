@@ -5,9 +5,8 @@
 // thousands of garbage SharedArrayBuffers used to wait for a collection the external-memory heuristics
 // put off to well past 2 GB). A workload with a share gets a machine that owns a host directory: the
 // shared file is rewritten for each run, and the directory removed with the machine.
-import { SimMachine, type MachinePoint } from '../src/machine/sim-machine.js';
-import { firstStrategy } from '../src/sim/strategies.js';
-import type { SimObserver, TimeProfile } from '../src/sim/sim.js';
+import { SimMachine, type MachinePoint } from '../src/machine/index.js';
+import { firstStrategy, type SimObserver, type TimeProfile } from '../src/sim/index.js';
 import { createShare, machineConfig, removeShare, resetShare, type HostShare } from './machine-config.js';
 import { World } from './oracle/world.js';
 import type { Workload } from './workload.js';

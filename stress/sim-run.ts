@@ -1,20 +1,20 @@
 // One stress run under the sim executor: build the machine, connect the shared clients (prelude), play the
 // workload's threads under the chosen strategy with the online oracles watching every step (main), then
 // disconnect (teardown) and run the final checks. The main phase's decisions are the run's schedule.
-import type { FaultName } from '../src/runtime/faults.js';
-import type { Proc } from '../src/runtime/proc.js';
-import type {
-  Sim,
-  SimObserver,
-  SimResult,
-  StepEvent,
-  Strategy,
-  TimeProfile,
-  TraceStep,
-} from '../src/sim/sim.js';
-import { DivergenceError, firstStrategy, recording } from '../src/sim/strategies.js';
-import { GuestLib } from '../src/vcpu/guest-lib.js';
-import { Session, closeSession } from '../src/vcpu/vboxguest.js';
+import type { FaultName, Proc } from '../src/runtime/index.js';
+import {
+  DivergenceError,
+  firstStrategy,
+  recording,
+  type Sim,
+  type SimObserver,
+  type SimResult,
+  type StepEvent,
+  type Strategy,
+  type TimeProfile,
+  type TraceStep,
+} from '../src/sim/index.js';
+import { closeSession, GuestLib, Session } from '../src/vcpu/index.js';
 import { outcomeTags } from './coverage.js';
 import { shareContent, switchFaults } from './machine-config.js';
 import { baseline, finalChecks, type Baseline } from './oracle/final.js';

@@ -3,9 +3,8 @@
 // reports a hang (no point recorded by any thread for hangMs while a program still runs) with the log's
 // tail. Afterwards the host is drained and the run is checked offline: the ledger and counters (final.ts)
 // and the order of points (offline.ts). Not replayable step by step; its seed replays the workload.
-import type { FaultName } from '../src/runtime/faults.js';
-import type { Machine } from '../src/machine/machine.js';
-import type { PointRecord } from '../src/runtime/trace-ring.js';
+import type { FaultName, PointRecord } from '../src/runtime/index.js';
+import type { Machine } from '../src/machine/index.js';
 import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
 import { replayCommand, resolveRun, type RunSpec } from './run-spec.js';

@@ -2,15 +2,17 @@
 // guest step machine that plays one thread of it. The same step machine runs under the sim (an actor per
 // thread) and on real vCPU threads (stress/threads/program.ts), and records every call in a ledger.
 import { RT_INDEFINITE_WAIT, ShflFn, Status, type StatusCode } from '../src/abi/index.js';
-import type { MachineConfig } from '../src/machine/config.js';
-import type { PointName } from '../src/runtime/points.js';
-import type { CounterName } from '../src/runtime/stats.js';
-import { gpa } from '../src/runtime/address.js';
-import { waitFor, wait, type Proc } from '../src/runtime/proc.js';
-import type { GuestLib, HgcmCallResult, HgcmParm } from '../src/vcpu/guest-lib.js';
-import type { GuestKernel } from '../src/vcpu/kernel.js';
-import { SHARED_FOLDERS_SERVICE, ioParms } from '../src/vcpu/shared-folders.js';
-import { hgcmConnect, hgcmDisconnect } from '../src/vcpu/vboxguest.js';
+import type { MachineConfig } from '../src/machine/index.js';
+import { type CounterName, gpa, type PointName, type Proc, wait, waitFor } from '../src/runtime/index.js';
+import {
+  type GuestKernel,
+  type GuestLib,
+  type HgcmCallResult,
+  hgcmConnect,
+  hgcmDisconnect,
+  type HgcmParm,
+} from '../src/vcpu/index.js';
+import { ioParms, SHARED_FOLDERS_SERVICE } from '../src/vboxsf/index.js';
 import { openSharedFile, type SfFile } from './share.js';
 
 /** Wait forever (RT_INDEFINITE_WAIT). */

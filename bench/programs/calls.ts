@@ -1,8 +1,8 @@
 // Guest programs for the hgcm suite, run on a vCPU: time one kind of HGCM call with tinybench (latency
 // rows), or make calls until a deadline after a start barrier shared with the other vCPUs (calls/s rows).
 import { Status } from '../../src/abi/index.js';
-import { gpa } from '../../src/runtime/address.js';
-import type { GuestContext } from '../../src/vcpu/guest-context.js';
+import { gpa } from '../../src/runtime/index.js';
+import type { GuestContext } from '../../src/guest/index.js';
 import { measureSync, summarizeSamples, type Budget, type Summary } from '../measure.js';
 
 /** Which call a program makes. */

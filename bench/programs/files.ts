@@ -4,9 +4,8 @@
 // guest memory in place and the figures compare with fs.readSync / writeSync from a view over the same
 // kind of memory. The small-files row goes through the guest file API (open, pwrite, close).
 import { Status } from '../../src/abi/index.js';
-import type { GuestContext } from '../../src/vcpu/guest-context.js';
-import { O, type SfMount } from '../../src/vcpu/shared-folders-fs.js';
-import { vboxCallReadPages, vboxCallWritePages } from '../../src/vcpu/shared-folders-fast.js';
+import type { GuestContext } from '../../src/guest/index.js';
+import { O, type SfMount, vboxCallReadPages, vboxCallWritePages } from '../../src/vboxsf/index.js';
 import { measureSync, type Budget, type Summary } from '../measure.js';
 
 /** What the data program is told. */

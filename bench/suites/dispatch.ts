@@ -1,12 +1,13 @@
 // The pool dispatch the runtime uses, against the other one piscina offers: from a stand-in device
 // thread, a piscina run() per item against a shared-memory ring served by long-lived piscina tasks
 // (design.md 2.8). One item at a time and 16 in flight; the same no-op work either way.
-import { spawnModuleWorker } from '../../src/machine/worker-url.js';
+import { spawnModuleWorker } from '../../src/machine/index.js';
 import type { Summary } from '../measure.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
 import type { DispatchJob, DispatchResult } from '../workers/dispatch.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const WORKER = new URL('../workers/dispatch.ts', import.meta.url);
+const WORKER = besideModule(import.meta.url, '../workers/dispatch');
 
 /** The dispatch suite. */
 export const dispatchSuite: Suite = {

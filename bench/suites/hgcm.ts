@@ -1,13 +1,14 @@
 // The hgcm suite: HGCM calls through a real Machine (vCPU, device and pool worker threads): a no-op call
 // by each path, echo calls with 4 KiB and 64 KiB buffers, and calls per second with 1, 2 and 4 vCPUs.
 import fs from 'node:fs';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/machine/index.js';
 import type { Budget, Summary } from '../measure.js';
 import type { CallSpec, ThroughputReport } from '../programs/calls.js';
 import { rowOf, withWatchdog, type Row, type Suite, type SuiteContext } from '../runner.js';
 import { settle } from './peers.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
+const PROGRAM = besideModule(import.meta.url, '../programs/calls');
 /** The peers a call is held against. */
 const PEERS = ['peers.postmessage', 'peers.comlink', 'peers.piscina'] as const;
 

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import type { SpinPolicy } from '../../src/machine/config.js';
-import { spawnModuleWorker } from '../../src/machine/worker-url.js';
+import { spawnModuleWorker, type SpinPolicy } from '../../src/machine/index.js';
 import { measureSync, type Budget, type Summary } from '../measure.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
 import { Word, type DoorbellJob } from '../workers/protocol.js';
+import { besideModule } from '../../src/runtime/index.js';
 
 /** Loads each raw wait spins, mirroring where the runtime uses each class of its policy. */
 export interface RawSpins {
@@ -27,7 +27,7 @@ export function rawSpins(p: SpinPolicy): RawSpins {
   };
 }
 
-const DOORBELL = new URL('../workers/doorbell.ts', import.meta.url);
+const DOORBELL = besideModule(import.meta.url, '../workers/doorbell');
 
 /** A started raw worker and its end, listened for from the start (a relay may exit before anyone asks). */
 interface Started {

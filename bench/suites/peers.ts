@@ -3,14 +3,15 @@
 import * as Comlink from 'comlink';
 import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { poolExecArgv, spawnModuleWorker } from '../../src/machine/index.js';
 import { nodeEndpoint } from '../../src/machine/endpoint.js';
-import { poolExecArgv, spawnModuleWorker } from '../../src/machine/worker-url.js';
 import { measureAsync } from '../measure.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const PEER = new URL('../workers/peer.ts', import.meta.url);
+const PEER = besideModule(import.meta.url, '../workers/peer');
 /** The no-op piscina task's module. */
-export const NOOP_TASK = new URL('../workers/noop-task.ts', import.meta.url);
+export const NOOP_TASK = besideModule(import.meta.url, '../workers/noop-task');
 
 async function peerWorker(role: 'echo' | 'comlink'): Promise<Worker> {
   const w = spawnModuleWorker(PEER, { workerData: { role } });

@@ -1,13 +1,13 @@
 // The spin policy, measured: the same no-op calls (the ioctl path and the fast path, through the pool)
 // under several policies, each on a fresh machine, so the runtime's default is a figure and not a guess.
 // Not part of a default run (it starts a machine per policy); `hgcm bench policy` runs it.
-import { Machine } from '../../src/machine/machine.js';
-import type { SpinPolicy } from '../../src/machine/config.js';
+import { Machine, type SpinPolicy } from '../../src/machine/index.js';
 import type { Summary } from '../measure.js';
 import type { CallSpec } from '../programs/calls.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const PROGRAM = new URL('../programs/calls.ts', import.meta.url);
+const PROGRAM = besideModule(import.meta.url, '../programs/calls');
 
 /** The policies compared: none, the short waits only, then each kind of long wait, then both. */
 const POLICIES: readonly (readonly [string, Omit<SpinPolicy, 'spinners'>])[] = [

@@ -2,13 +2,14 @@
 // (open + write + close) per second, through a machine's Shared Folders service on a share in
 // os.tmpdir(), held against direct fs calls on the same filesystem (the limit suite's fs rows).
 import fs from 'node:fs';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/machine/index.js';
 import type { Summary } from '../measure.js';
 import type { DataArgs } from '../programs/files.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
 import { scratchDir } from './limit.js';
+import { besideModule } from '../../src/runtime/index.js';
 
-const PROGRAM = new URL('../programs/files.ts', import.meta.url);
+const PROGRAM = besideModule(import.meta.url, '../programs/files');
 const SHARE = 'bench';
 
 const SIZES = [

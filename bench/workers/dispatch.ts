@@ -3,8 +3,9 @@
 // tinybench, one item at a time and 16 in flight, and posts the summaries.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { DispatchRing, Work } from '../../src/hgcm/ring.js';
-import { poolExecArgv } from '../../src/machine/worker-url.js';
+import { DispatchRing, Work } from '../../src/hgcm/index.js';
+import { poolExecArgv } from '../../src/machine/index.js';
+import { besideModule } from '../../src/runtime/index.js';
 import { measureAsync, measureSync, type Budget, type Summary } from '../measure.js';
 
 /** What the dispatch worker is told. */
@@ -22,7 +23,7 @@ const job = workerData as DispatchJob;
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 150));
 const pool = (file: string): Piscina =>
   new Piscina({
-    filename: new URL(file, import.meta.url).href,
+    filename: besideModule(import.meta.url, file).href,
     minThreads: job.threads,
     maxThreads: job.threads,
     idleTimeout: Infinity,
@@ -30,7 +31,7 @@ const pool = (file: string): Piscina =>
   });
 
 // 1. piscina run() per item.
-const runPool = pool('./noop-task.ts');
+const runPool = pool('./noop-task');
 await runPool.run(0);
 await settle();
 const run = await measureAsync(() => runPool.run(1), job.budget);
@@ -44,7 +45,7 @@ await runPool.destroy();
 const ring = DispatchRing.create(64);
 const doneSab = new SharedArrayBuffer(4);
 const done = new Int32Array(doneSab);
-const ringPool = pool('./ring-task.ts');
+const ringPool = pool('./ring-task');
 const tasks = Array.from({ length: job.threads }, () =>
   ringPool.run({ ring: ring.sab, done: doneSab, spin: job.spin.pool }),
 );

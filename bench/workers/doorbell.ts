@@ -3,8 +3,7 @@
 // pool worker that answers the guest (two hops, what an HGCM call needs). Every wait spins a given number
 // of loads, then sleeps in Atomics.wait; the guest times each round trip with tinybench.
 import { parentPort, workerData } from 'node:worker_threads';
-import { AtomicCell } from '../../src/runtime/atomic-cell.js';
-import { SpinGate } from '../../src/runtime/spin-gate.js';
+import { AtomicCell, SpinGate } from '../../src/runtime/index.js';
 import { measureSync, type Budget, type Summary } from '../measure.js';
 import { Word, type DoorbellJob } from './protocol.js';
 

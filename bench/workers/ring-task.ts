@@ -1,7 +1,7 @@
 // A long-lived piscina task serving a dispatch ring, as the runtime's pool workers do (pool-task.ts): pop
 // work items, do nothing with them, count each one done and wake the dispatcher; wait on the ring's bell
 // with Atomics.waitAsync (spinning first, per the policy) until a STOP item.
-import { DispatchRing, Work } from '../../src/hgcm/ring.js';
+import { DispatchRing, Work } from '../../src/hgcm/index.js';
 
 /** What the ring task is given. */
 export interface RingTask {

@@ -1,6 +1,7 @@
 // HGCM request layouts, parameter types and flags; models include/VBox/VMMDev.h,
-// include/VBox/VMMDevCoreTypes.h and include/VBox/hgcmsvc.h.
+// include/VBox/VMMDevCoreTypes.h and include/VBox/hgcmsvc.h. Data and pure functions, used on every thread.
 import { defineStruct } from './layout.js';
+import { PAGE_SIZE } from './vmmdev.js';
 
 /** VMMDEV_MAX_HGCM_PARMS / VBOX_HGCM_MAX_PARMS: parameters per call. */
 export const VMMDEV_MAX_HGCM_PARMS = 32;
@@ -168,6 +169,11 @@ export const HGCMPageListInfo = defineStruct('HGCMPageListInfo', 16, {
   /** aPages[cPages]: guest-physical page addresses. */
   aPages: [8, 'u64'],
 });
+
+/** The pages [addr, addr + size) touches (0 for an empty range): the page count of its page list. */
+export function pagesSpanned(addr: number, size: number): number {
+  return size === 0 ? 0 : Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
+}
 
 /** Byte size of an HGCMPageListInfo with n pages. */
 export function pageListInfoSize(cPages: number): number {

@@ -1,5 +1,5 @@
-// The SHFL function table rendered as the Markdown of docs/SHFL.md, so the documentation is generated from
-// the same rows the guest builder and the host validator use (a test keeps the file in step).
+// The SHFL function table rendered as the Markdown of docs/SHFL.md's generated part, so the documentation
+// is generated from the same rows the guest builder and the host validator use (a test keeps it in step).
 import { SHFL_FUNCTIONS, type ShflFunction } from './shfl.js';
 
 const TYPE = { u32: 'u32', u64: 'u64', ptr: 'buffer', ptrOrPages: 'buffer or pages' } as const;
@@ -19,15 +19,19 @@ function escape(text: string): string {
   return text.replace(/[|*]/g, (c) => `\\${c}`);
 }
 
-/** docs/SHFL.md. */
+/** The comments that open and close the generated part of docs/SHFL.md. */
+export const SHFL_DOC_MARKERS = [
+  '<!-- generated from SHFL_FUNCTIONS -->',
+  '<!-- end of the generated part -->',
+] as const;
+
+/** The generated part of docs/SHFL.md (between SHFL_DOC_MARKERS). */
 export function shflTableMarkdown(): string {
   const rows = SHFL_FUNCTIONS.map(
     (f) =>
       `| ${f.fn} | ${f.name}${f.async ? ' (async)' : ''} | ${f.since} | ${escape(parms(f))} | ${CHECK[f.check]} | ${escape(f.doc)} |`,
   );
   return [
-    '# Shared Folders functions',
-    '',
     'Generated from `SHFL_FUNCTIONS` in `src/abi/shfl.ts` (the table the guest library builds its parameters',
     'from and the service checks calls against); regenerate with',
     '`UPDATE_DOCS=1 npx vitest run test/vbsf/shfl-doc.test.ts`. "Wrong count / type" is the status upstream',
@@ -36,6 +40,5 @@ export function shflTableMarkdown(): string {
     '| fn | name | since | parameters (index: name type direction) | wrong count / type | what it does |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
-    '',
   ].join('\n');
 }

@@ -84,3 +84,25 @@ export const ShflMapInfo = {
 } as const;
 /** `SHFL_ERROR_STYLE_*` / kShflErrorStyle_*. The native style of a POSIX host is LINUX. */
 export const ShflErrorStyle = { INVALID: 0, WINDOWS: 1, LINUX: 2, END: 3 } as const;
+
+/** Host-side functions (svcHostCall, HGCMHostCall from Main); a guest can never call them. */
+export const ShflHostFn = { ADD_MAPPING: 1, REMOVE_MAPPING: 2, SET_STATUS_LED: 3 } as const;
+/** `SHFL_CPARMS_ADD_MAPPING` (7.1: host path, name, flags, auto-mount point, symlink policy). */
+export const SHFL_CPARMS_ADD_MAPPING = 5;
+/** `SHFL_CPARMS_REMOVE_MAPPING`: the share name. */
+export const SHFL_CPARMS_REMOVE_MAPPING = 1;
+/** `SHFL_ADD_MAPPING_F_*`. MISSING: the host folder does not exist (yet); paths answer VERR_NOT_FOUND. */
+export const ShflAddMapping = { WRITABLE: 0x1, AUTOMOUNT: 0x2, CREATE_SYMLINKS: 0x4, MISSING: 0x8 } as const;
+/**
+ * `SymlinkPolicy_T` (Main, VirtualBox 7.1): what targets a guest may give a new symlink. NONE is the
+ * historical behaviour (any target), as ANY.
+ */
+export const SymlinkPolicy = {
+  NONE: 0,
+  FORBIDDEN: 1,
+  ALLOWED_IN_SHARE_SUBTREE: 2,
+  ALLOWED_TO_RELATIVE_TARGETS: 3,
+  ALLOWED_TO_ANY_TARGET: 4,
+} as const;
+/** One SymlinkPolicy value. */
+export type SymlinkPolicyValue = (typeof SymlinkPolicy)[keyof typeof SymlinkPolicy];

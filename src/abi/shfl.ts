@@ -1,8 +1,8 @@
 // The Shared Folders protocol as data: function numbers and the one declarative function table (parameters,
 // types, directions, how upstream refuses a bad count or type); models include/VBox/shflsvc.h and the
 // parameter checks of svcCall in VBoxSharedFoldersSvc.cpp (the flag words are in shfl-flags.ts). The guest
-// builder (vcpu/shared-folders.ts), the host validator (vbsf/dispatch.ts) and docs/SHFL.md all read
-// SHFL_FUNCTIONS.
+// builder (vboxsf/wrappers.ts), the host validator (vbsf/dispatch.ts) and docs/SHFL.md all read
+// SHFL_FUNCTIONS. Data and pure functions, used on every thread.
 
 /** `SHFL_FN_*`: guest function numbers. There is no function 10. */
 export const ShflFn = {

@@ -1,5 +1,6 @@
 // VirtualBox / IPRT status codes used on the HGCM and Shared Folders paths; models include/iprt/err.h
 // and include/VBox/err.h (values held against the Linux UAPI copy in test/abi/layout-uapi.test.ts).
+// Data and pure functions, used on every thread.
 
 /**
  * Every status code the project knows, IPRT spelling -> value. Success codes are >= 0 (VINF_*),

@@ -1,21 +1,21 @@
 // `hgcm demo` (npm start), the main job: a machine with a few vCPUs and a share in a temporary directory
 // runs a mixed workload (Shared Folders writes and reads, echo calls, delays outliving their timeouts) with
-// signals landing at random, then an old-host phase; a live progress line, then a summary: calls by
-// outcome, cancels by result, leaks, the invariants checked, MB/s, the path of one traced call, and a
-// Chrome trace file.
+// signals landing at random, then an old-host phase; progress on stderr, then a summary: calls by
+// outcome, cancels by result, leaks, the invariants checked, MB/s, the path of one traced call, and (with
+// --trace) a Chrome trace file.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { Machine, type MachineStats } from '../machine/machine.js';
-import { explainFile } from '../programs/file-history.js';
-import { READY, SIGNALS_STOPPED, type DemoArgs, type DemoReport } from '../programs/demo.js';
-import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
-import { intOption } from './args.js';
-import { formatTree, type CallNode } from '../trace/tree.js';
+import { join, resolve } from 'node:path';
+import { Machine, type MachineStats } from '../machine/index.js';
+import { explainFile } from '../programs/index.js';
+import { besideModule, Prng } from '../runtime/index.js';
+import { READY, SIGNALS_STOPPED, type DemoArgs, type DemoReport } from '../programs/index.js';
+import { MAX_VCPUS } from '../machine/index.js';
+import { int, list, text, UsageError, defineCommand, type Io } from './kit/index.js';
+import { Progress } from './process.js';
+import { formatTree, type CallNode } from '../trace/index.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const program = new URL(`../programs/demo${ext}`, import.meta.url);
+const program = besideModule(import.meta.url, '../programs/demo');
 
 interface Phase {
   readonly name: string;
@@ -23,16 +23,34 @@ interface Phase {
   readonly stats: MachineStats;
   readonly ms: number;
   readonly files: Uint8Array[];
+  /** What adding --add-share shares while the workload ran gave, one line each. */
+  readonly added: string[];
 }
 
-/** Run one phase on a fresh machine; `old` makes the host one without HGCMCancel2. */
+/** A share to add while the workload runs (--add-share). */
+interface LateShare {
+  readonly name: string;
+  readonly hostPath: string;
+}
+
+/** A share given as NAME=DIR (the directory made absolute against the current one). */
+function shareOption(text: string, flag: string): LateShare {
+  const at = text.indexOf('=');
+  if (at <= 0 || at === text.length - 1)
+    throw new UsageError(`${flag} must be NAME=DIR (got ${JSON.stringify(text)})`);
+  return { name: text.slice(0, at), hostPath: resolve(text.slice(at + 1)) };
+}
+
+/** Run one phase on a fresh machine; `old` makes the host one without HGCMCancel2; `traced` keeps a tree. */
 async function phase(
   name: string,
   share: string,
   vcpus: number,
   ops: number,
   old: boolean,
-  tracePath?: string,
+  traced: boolean,
+  tracePath: string | undefined,
+  lateShares: readonly LateShare[] = [],
 ): Promise<Phase & { tree?: string }> {
   const m = await Machine.start({
     vcpus,
@@ -41,7 +59,7 @@ async function phase(
     cancel2: !old,
     sharedFolders: [{ name: 'share', hostPath: share, writable: true }],
     guest: { graceNotFoundMs: 100, graceOtherMs: 200 },
-    trace: { enabled: tracePath !== undefined, sample: 97, capacity: 1 << 15 },
+    trace: { enabled: traced, sample: 97, capacity: 1 << 15 },
   });
   try {
     const progress = new SharedArrayBuffer(64 * 4);
@@ -60,14 +78,25 @@ async function phase(
       };
       return m.run<DemoReport>({ module: program, export: 'main', args, vcpu: index });
     });
-    let s = 12345;
-    const tty = process.stdout.isTTY === true;
+    const prng = new Prng(12345);
+    const line = new Progress();
     // For a moment in the middle, the host loses calls (as on a VM reset): their guests leak them.
     let dropped = 'before' as 'before' | 'on' | 'after';
-    let lastLine = 0;
+    // Shares the host adds while the guests run (as VBoxManage sharedfolder add --transient does).
+    const added: Promise<string>[] = [];
     const timer = setInterval(() => {
       const done = Array.from({ length: vcpus }, (_, i) => Atomics.load(words, i));
       const total = done.reduce((a, b) => a + b, 0);
+      if (added.length < lateShares.length && total > 0) {
+        for (const ls of lateShares)
+          added.push(
+            m.shares.add(ls).then(
+              (a) =>
+                `added ${a.name} -> ${a.hostPath} (root ${a.root}${a.missing ? ', missing' : ''}) at ${total} ops`,
+              (e: unknown) => `FAILED to add ${ls.name}: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          );
+      }
       if (!old && dropped === 'before' && total > 0.4 * ops * vcpus) {
         dropped = 'on';
         m.setFault('host-drop', true);
@@ -80,27 +109,26 @@ async function phase(
         Atomics.store(words, SIGNALS_STOPPED, 1);
         Atomics.notify(words, SIGNALS_STOPPED);
       } else {
-        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-        if (Atomics.load(words, READY + (s % vcpus)) === 1) m.signal(s % vcpus);
+        const vcpu = prng.int(vcpus);
+        if (Atomics.load(words, READY + vcpu) === 1) m.signal(vcpu);
       }
-      const now = performance.now();
-      if (tty || now - lastLine > 2000) {
-        lastLine = now;
+      line.update(() => {
         const c = m.stats().counters;
-        const line = `  [${name}] ${total}/${ops * vcpus} ops, ${c['guest.calls']} calls: ${c['guest.completed']} completed, ${c['guest.cancelled']} cancelled, ${c['guest.leaked']} leaked, ${c['guest.interrupts']} interrupted`;
-        if (tty) process.stdout.write(`\r${line.padEnd(110)}`);
-        else console.log(line);
-      }
+        return `  [${name}] ${total}/${ops * vcpus} ops, ${c['guest.calls']} calls: ${c['guest.completed']} completed, ${c['guest.cancelled']} cancelled, ${c['guest.leaked']} leaked, ${c['guest.interrupts']} interrupted`;
+      });
     }, 3);
     const reports = await Promise.all(runs).finally(() => clearInterval(timer));
+    const lines = await Promise.all(added);
+    const shares = m.shares.list().map((x) => `${x.name} (root ${x.root}, mapped ${x.mapped})`);
+    if (lines.length > 0) lines.push(`shares now: ${shares.join(', ')}`);
     const ms = performance.now() - t0;
-    if (tty) process.stdout.write('\r'.padEnd(112) + '\r');
+    line.done();
     // Late completions of cancelled and leaked calls land, then the host must be quiet.
     await new Promise((r) => setTimeout(r, 300));
     const stats = m.stats();
     const files = reports.map((_, i) => new Uint8Array(readFileSync(join(share, `${name}-${i}.bin`))));
     let tree: string | undefined;
-    if (tracePath !== undefined) {
+    if (traced) {
       const calls = m.trace.calls();
       // Prefer a write the host served start to finish (no cancel), so the tree crosses every layer.
       const writes = calls.filter((c) => c.label === 'VbglR0HGCMCall (fn 6)' && c.children.length > 0);
@@ -112,9 +140,10 @@ async function phase(
         writes[0] ??
         calls[0];
       if (write !== undefined) tree = formatTree(write);
-      writeFileSync(tracePath, JSON.stringify(m.trace.chrome({ meta: { job: 'hgcm demo', phase: name } })));
+      if (tracePath !== undefined)
+        writeFileSync(tracePath, JSON.stringify(m.trace.chrome({ meta: { job: 'hgcm demo', phase: name } })));
     }
-    return { name, reports, stats, ms, files, ...(tree === undefined ? {} : { tree }) };
+    return { name, reports, stats, ms, files, added: lines, ...(tree === undefined ? {} : { tree }) };
   } finally {
     await m.stop();
   }
@@ -167,63 +196,92 @@ function invariants(p: Phase): { name: string; ok: boolean; detail: string }[] {
   ];
 }
 
-function summary(p: Phase): boolean {
+function summary(p: Phase, out: (line: string) => void): boolean {
   const c = p.stats.counters;
   const mb = p.reports.reduce((a, r) => a + r.bytesWritten + r.bytesRead, 0) / (1 << 20);
-  console.log(`\n== ${p.name}: ${p.reports.length} vCPUs, ${(p.ms / 1000).toFixed(2)} s`);
-  console.log(
+  out(`\n== ${p.name}: ${p.reports.length} vCPUs, ${(p.ms / 1000).toFixed(2)} s`);
+  out(
     `  calls by outcome   ${c['guest.calls']} calls: ${c['guest.completed']} completed, ${c['guest.cancelled']} cancelled, ${c['guest.leaked']} leaked, ${c['guest.sync']} answered at once`,
   );
-  console.log(`  waits ended by     ${c['guest.timeouts']} timeouts, ${c['guest.interrupts']} signals`);
-  console.log(
+  out(`  waits ended by     ${c['guest.timeouts']} timeouts, ${c['guest.interrupts']} signals`);
+  out(
     `  cancels by result  ${c['guest.cancel.success']} VINF_SUCCESS, ${c['guest.cancel.notFound']} VERR_NOT_FOUND, ${c['guest.cancel.notImplemented']} VERR_NOT_IMPLEMENTED (${c['guest.cancel.fallback']} legacy fallbacks), ${c['guest.cancel.other']} other`,
   );
-  console.log(
-    `  grace waits        ${c['guest.grace.completed']} saw DONE, ${c['guest.grace.expired']} expired`,
-  );
-  console.log(`  leaks              ${c['guest.leaked']} calls, ${c['guest.leakedBytes']} bytes quarantined`);
-  console.log(
+  out(`  grace waits        ${c['guest.grace.completed']} saw DONE, ${c['guest.grace.expired']} expired`);
+  out(`  leaks              ${c['guest.leaked']} calls, ${c['guest.leakedBytes']} bytes quarantined`);
+  out(
     `  host               ${c['host.calls']} service calls, ${c['host.completedCancelled']} completions dropped because cancelled, ${c['host.dropped']} calls lost by the host`,
   );
-  console.log(
+  out(
     `  file I/O           ${mb.toFixed(1)} MiB in ${(p.ms / 1000).toFixed(2)} s = ${(mb / (p.ms / 1000)).toFixed(1)} MiB/s through the whole path`,
   );
-  let ok = true;
+  for (const line of p.added) out(`  shares             ${line}`);
+  let ok = !p.added.some((l) => l.startsWith('FAILED'));
   for (const inv of invariants(p)) {
     ok &&= inv.ok;
-    console.log(`  ${inv.ok ? 'PASS' : 'FAIL'}  ${inv.name} (${inv.detail})`);
+    out(`  ${inv.ok ? 'PASS' : 'FAIL'}  ${inv.name} (${inv.detail})`);
   }
   return ok;
 }
 
-/** Run the main job; returns the process exit code. */
-export async function demo(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
+/** `hgcm demo`: the main job. */
+export const demoCommand = defineCommand(
+  {
+    name: 'hgcm demo',
+    summary:
+      'the main job (npm start): a mixed workload on a current and an old host, its invariants, one call traced',
     options: {
-      vcpus: { type: 'string', default: '2' },
-      ops: { type: 'string', default: '1500' },
-      trace: { type: 'string' },
+      vcpus: int('vCPUs, each running the workload', { min: 1, max: MAX_VCPUS, default: 2 }),
+      ops: int('operations per vCPU in the current-host phase (a third of it in the old-host one)', {
+        min: 1,
+        max: 1e7,
+        default: 1500,
+      }),
+      trace: text('write the current-host phase as a Chrome trace (Perfetto, chrome://tracing) to FILE', {
+        arg: 'FILE',
+      }),
+      'add-share': list('add the share NAME on host directory DIR while the workload runs', {
+        arg: 'NAME=DIR',
+        parse: shareOption,
+      }),
     },
-  });
-  const vcpus = intOption('vcpus', values.vcpus, 1, MAX_VCPUS);
-  const ops = intOption('ops', values.ops, 1, 1e7);
-  const share = mkdtempSync(join(tmpdir(), 'hgcm-demo-'));
-  const tracePath = values.trace ?? join(tmpdir(), `hgcm-demo-trace-${process.pid}.json`);
-  console.log(`hgcm-runtime: ${vcpus} vCPUs, a share in ${share}, ${ops} operations per vCPU`);
-  console.log(
-    `(Shared Folders writes and reads, echo calls, delays outliving their timeouts; signals at random)\n`,
-  );
-  try {
-    const current = await phase('current host', share, vcpus, ops, false, tracePath);
-    const old = await phase('old host (no HGCMCancel2)', share, vcpus, Math.ceil(ops / 3), true);
-    const ok = summary(current) && summary(old);
-    if (current.tree !== undefined)
-      console.log(`\nThe path of one traced call (a Shared Folders write):\n\n${current.tree}`);
-    console.log(`\nChrome trace of the current-host phase (Perfetto / chrome://tracing): ${tracePath}`);
-    console.log(ok ? '\nAll invariant checks passed.' : '\nAN INVARIANT CHECK FAILED.');
-    return ok ? 0 : 1;
-  } finally {
-    rmSync(share, { recursive: true, force: true });
-  }
-}
+  },
+  async ({ values }, io: Io) => {
+    const { vcpus, ops } = values;
+    const share = mkdtempSync(join(tmpdir(), 'hgcm-demo-'));
+    io.out(`hgcm-runtime: ${vcpus} vCPUs, a share in ${share}, ${ops} operations per vCPU`);
+    io.out(
+      `(Shared Folders writes and reads, echo calls, delays outliving their timeouts; signals at random)\n`,
+    );
+    try {
+      const current = await phase(
+        'current host',
+        share,
+        vcpus,
+        ops,
+        false,
+        true,
+        values.trace,
+        values['add-share'],
+      );
+      const old = await phase(
+        'old host (no HGCMCancel2)',
+        share,
+        vcpus,
+        Math.ceil(ops / 3),
+        true,
+        false,
+        undefined,
+      );
+      const ok = [summary(current, io.out), summary(old, io.out)].every(Boolean);
+      if (current.tree !== undefined)
+        io.out(`\nThe path of one traced call (a Shared Folders write):\n\n${current.tree}`);
+      if (values.trace !== undefined)
+        io.out(`\nChrome trace of the current-host phase (Perfetto / chrome://tracing): ${values.trace}`);
+      io.out(ok ? '\nAll invariant checks passed.' : '\nAN INVARIANT CHECK FAILED.');
+      return ok ? 0 : 1;
+    } finally {
+      rmSync(share, { recursive: true, force: true });
+    }
+  },
+);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `hgcm` executable.
+// The `hgcm` executable: the command line (main.ts) run as a process (process.ts).
 import { mainCli } from './main.js';
+import { runAsProcess } from './process.js';
 
-process.exitCode = await mainCli(process.argv.slice(2));
+runAsProcess(() => mainCli(process.argv.slice(2)));

@@ -1,61 +1,36 @@
-// The `hgcm` command line: one subcommand per module; `mainCli` is the whole of it, less the process.
-import { UsageError } from './args.js';
-import { bench } from './bench.js';
-import { demo } from './demo.js';
+// The `hgcm` command line: a group of commands over one argument layer; `mainCli` is the whole of it, less
+// the process (signals, EPIPE, the temporary root: process.ts). A new command is an entry in COMMANDS.
+import { benchCommand } from '../../bench/cli.js';
+import { dispatch, consoleIo, type Group, type Io } from './kit/index.js';
+import { demoCommand } from './demo.js';
 import { fsxCommand } from './fsx.js';
-import { stress } from './stress.js';
-import { trace } from './trace.js';
+import { mountCommand } from './mount.js';
+import { packageInfo } from './package-info.js';
+import { stressCommand } from './stress.js';
+import { traceCommand } from './trace.js';
 
-const commands: Readonly<
-  Record<string, { run: (argv: readonly string[]) => Promise<number>; help: string }>
-> = {
-  demo: {
-    run: demo,
-    help: 'hgcm demo [--vcpus N] [--ops N] [--trace file.json]   the main job (npm start): a mixed workload, its invariants and its trace',
+/** `hgcm` and its commands. */
+export const HGCM: Group = {
+  name: 'hgcm',
+  summary:
+    "hgcm-runtime's command: VirtualBox's HGCM call path and Shared Folders run for real on worker threads",
+  commands: {
+    demo: demoCommand,
+    trace: traceCommand,
+    fsx: fsxCommand,
+    bench: benchCommand,
+    mount: mountCommand,
+    stress: stressCommand,
   },
-  bench: {
-    run: bench,
-    help: "hgcm bench [suite...] [--quick] [--json] [--repeat N] [--compare old.json] [--spin S] [--device D] [--trace F]   measure the call path against the machine's limits and peers (npm run bench)",
-  },
-  fsx: {
-    run: fsxCommand,
-    help: 'hgcm fsx [--ops N] [--seed S] [--vcpus V] [--len BYTES] [--oplen BYTES] [--io linaddr|pagelist|nobounce|mixed] [--keep]   fsx through the Shared Folders path, one file per vCPU',
-  },
-  stress: {
-    run: stress,
-    help: 'hgcm stress [run|explore|replay|shrink|mutate] [options]   the cancel-race harness (hgcm stress --help)',
-  },
-  trace: {
-    run: trace,
-    help: 'hgcm trace <write|read|echo|cancel> [--bytes N] [--old-host] [--all] [--points] [--out file.json]   the path of a call, as a tree and a Chrome trace',
-  },
+  more: () =>
+    'hgcm --version prints the version. Results go to stdout; progress, notes and errors to stderr.',
 };
 
 /** Run `hgcm` with these arguments; returns the exit code (2: a usage error, printed with the usage). */
-export async function mainCli(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const cmd = name === undefined ? undefined : commands[name];
-  if (cmd === undefined) {
-    console.log(
-      `usage: hgcm <command> [options]\n\n${Object.values(commands)
-        .map((c) => `  ${c.help}`)
-        .join('\n')}`,
-    );
-    return name === undefined || name === 'help' || name === '--help' ? 0 : 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`usage: ${cmd.help}`);
+export async function mainCli(argv: readonly string[], io: Io = consoleIo): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(`hgcm-runtime ${packageInfo().version}`);
     return 0;
   }
-  try {
-    return await cmd.run(rest);
-  } catch (e) {
-    // Bad options (node:util parseArgs) and bad values (UsageError) end with the usage, not a stack.
-    const code = (e as { code?: unknown }).code;
-    if (e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      console.error(`hgcm ${name}: ${(e as Error).message}\nusage: ${cmd.help}`);
-      return 2;
-    }
-    throw e;
-  }
+  return dispatch(HGCM, argv, io);
 }

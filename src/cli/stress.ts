@@ -1,32 +1,53 @@
-// `hgcm stress`: the cancel-race stress harness. The harness lives in stress/ at the repository's root
-// (outside src/ and the published package), so this loads it from a checkout: straight from source under
-// tsx or vitest, and from dist/ by registering tsx first (a dev dependency).
+// `hgcm stress`: the cancel-race stress harness. It lives in stress/ at the repository's root, outside the
+// published package (it is a development tool, like the tests), so this runs it from a checkout: straight
+// from source under tsx or vitest, and from dist/ by registering tsx (a dev dependency) first. Installed
+// from the package, it says where the harness is.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Delegate, type Io } from './kit/index.js';
+import { packageInfo } from './package-info.js';
 
 /** The harness module's entry point. */
 interface StressModule {
-  stressMain(argv: readonly string[]): Promise<number>;
+  stressMain(argv: readonly string[], out: Io['out'], err: Io['err']): Promise<number>;
 }
 
-/** Run `hgcm stress ...`; returns the process exit code. */
-export async function stress(argv: readonly string[]): Promise<number> {
-  const entry = new URL('../../stress/cli.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(entry))) {
-    console.error(
-      'hgcm stress runs from a checkout of hgcm-runtime: the harness (stress/) is not in the package',
-    );
-    return 2;
-  }
-  if (!import.meta.url.endsWith('.ts')) {
-    try {
-      (await import('tsx/esm/api')).register();
-    } catch {
-      console.error('hgcm stress needs the dev dependencies (tsx): run npm ci in the checkout');
-      return 2;
-    }
-  }
-  // SAFETY: stress/cli.ts exports stressMain with this signature.
-  const mod = (await import(entry.href)) as StressModule;
-  return mod.stressMain(argv);
+/** How to get the harness, for a user of the package. */
+function checkoutOnly(): string {
+  const { repository } = packageInfo();
+  return [
+    'hgcm stress is the cancel-race stress harness. It runs from a checkout of the repository, not from',
+    'the installed package:',
+    '',
+    `  git clone ${repository}.git && cd hgcm-runtime && npm ci`,
+    '  npx hgcm stress --help',
+    '',
+    `What it does and how to use it: ${repository}/blob/main/docs/stress.md`,
+  ].join('\n');
 }
+
+/** `hgcm stress ...`: the harness's own command line (stress/cli.ts), when there is a checkout. */
+export const stressCommand: Delegate = {
+  summary: 'the cancel-race stress harness (from a checkout of the repository; not in the package)',
+  usage: 'hgcm stress [run|explore|replay|shrink|mutate] [options]',
+  async run(argv, io) {
+    const entry = path.join(packageInfo().root, 'stress', 'cli.ts');
+    if (!existsSync(entry)) {
+      const help = argv.includes('--help') || argv.includes('-h');
+      (help ? io.out : io.err)(checkoutOnly());
+      return help ? 0 : 1;
+    }
+    if (!import.meta.url.endsWith('.ts')) {
+      try {
+        (await import('tsx/esm/api')).register();
+      } catch {
+        io.err('hgcm stress needs the dev dependencies (tsx): run npm ci in the checkout');
+        return 1;
+      }
+    }
+    // SAFETY: stress/cli.ts exports stressMain with this signature.
+    const mod = (await import(pathToFileURL(entry).href)) as StressModule;
+    return mod.stressMain(argv, io.out, io.err);
+  },
+};

@@ -1,19 +1,17 @@
 // HGCM clients in shared memory (cf. HGCMClient and hgcmObjGenerateHandle in HGCMObjects.cpp): ids are
 // handed out from a global counter, increasing from 1 within 1..0x7FFFFFFF, and the slot of a client is
-// its id modulo the capacity, so a lookup is one probe. The device thread allocates and deletes; pool
-// workers finish connects and disconnects and count pending calls.
+// its id modulo the capacity, so a lookup is one probe. The thread handling a port write (a vCPU or the
+// device thread) allocates and deletes; host workers finish connects and disconnects and count pending calls.
 //
-//   word 0 LOCK   1 NEXT_ID   2 LIVE   3 CAPACITY   16..16+MAX_SERVICES: live clients per service
+//   word 0 LOCK   1 NEXT_ID   2 LIVE   16..16+MAX_SERVICES: live clients per service
 //   128 + 8*i: slot i = ID, STATE, SERVICE, PENDING, REQUESTOR
-import { SharedWords } from '../runtime/atomic-cell.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
+import { lockSync, type SharedWords, SlotTable, unlockSync } from '../runtime/index.js';
 
 const LOCK = 0;
 const NEXT_ID = 1;
 const LIVE = 2;
-const CAPACITY = 3;
 const PER_SERVICE = 16;
-const SLOTS = 128;
+const HEADER = 128;
 const SLOT_WORDS = 8;
 /** Most services a machine may register. */
 export const MAX_SERVICES = 64;
@@ -40,32 +38,13 @@ export interface ClientInfo {
 }
 
 /** The client table. */
-export class ClientTable {
-  readonly words: SharedWords;
-  readonly capacity: number;
+export class ClientTable extends SlotTable {
+  static readonly HEADER = HEADER;
+  static readonly SLOT_WORDS = SLOT_WORDS;
 
-  private constructor(words: SharedWords) {
-    this.words = words;
-    this.capacity = words.load(CAPACITY);
-  }
-
-  static create(capacity: number): ClientTable {
-    const words = SharedWords.create(SLOTS + SLOT_WORDS * capacity);
-    words.store(CAPACITY, capacity);
-    words.store(NEXT_ID, 1);
-    return new ClientTable(words);
-  }
-
-  static attach(sab: SharedArrayBuffer): ClientTable {
-    return new ClientTable(new SharedWords(sab));
-  }
-
-  get sab(): SharedArrayBuffer {
-    return this.words.sab;
-  }
-
-  private w(slot: number, field: number): number {
-    return SLOTS + SLOT_WORDS * slot + field;
+  /** The table over a block of its layout (see create and attach). */
+  constructor(words: SharedWords) {
+    super(words, HEADER, SLOT_WORDS);
   }
 
   /** Live clients of a service. */
@@ -82,15 +61,16 @@ export class ClientTable {
     lockSync(w.cell(LOCK));
     try {
       if (w.load(PER_SERVICE + service) >= maxClients) return undefined;
-      let id = w.load(NEXT_ID);
+      // NEXT_ID 0: no client yet; ids start at 1.
+      let id = w.load(NEXT_ID) || 1;
       for (let tries = 0; tries < this.capacity; tries++) {
         const slot = id % this.capacity;
-        if (w.load(this.w(slot, F.STATE)) === ClientState.FREE) {
-          w.store(this.w(slot, F.ID), id);
-          w.store(this.w(slot, F.SERVICE), service);
-          w.store(this.w(slot, F.PENDING), 0);
-          w.store(this.w(slot, F.REQUESTOR), requestor | 0);
-          w.store(this.w(slot, F.STATE), ClientState.CONNECTING);
+        if (this.get(slot, F.STATE) === ClientState.FREE) {
+          this.set(slot, F.ID, id);
+          this.set(slot, F.SERVICE, service);
+          this.set(slot, F.PENDING, 0);
+          this.set(slot, F.REQUESTOR, requestor | 0);
+          this.set(slot, F.STATE, ClientState.CONNECTING);
           w.store(NEXT_ID, nextId(id));
           w.add(LIVE, 1);
           w.add(PER_SERVICE + service, 1);
@@ -108,30 +88,28 @@ export class ClientTable {
   lookup(id: number, state: number = ClientState.CONNECTED): ClientInfo | undefined {
     if (!Number.isInteger(id) || id <= 0 || id > MAX_CLIENT_ID) return undefined;
     const slot = id % this.capacity;
-    const w = this.words;
-    if (w.load(this.w(slot, F.ID)) !== id || w.load(this.w(slot, F.STATE)) !== state) return undefined;
+    if (this.get(slot, F.ID) !== id || this.get(slot, F.STATE) !== state) return undefined;
     return {
       slot,
       id,
-      service: w.load(this.w(slot, F.SERVICE)),
-      requestor: w.load(this.w(slot, F.REQUESTOR)) >>> 0,
+      service: this.get(slot, F.SERVICE),
+      requestor: this.get(slot, F.REQUESTOR) >>> 0,
     };
   }
 
   /** The client in a slot, whatever its state (for the pool, which is handed slots). */
   at(slot: number): ClientInfo & { state: number } {
-    const w = this.words;
     return {
       slot,
-      id: w.load(this.w(slot, F.ID)),
-      service: w.load(this.w(slot, F.SERVICE)),
-      requestor: w.load(this.w(slot, F.REQUESTOR)) >>> 0,
-      state: w.load(this.w(slot, F.STATE)),
+      id: this.get(slot, F.ID),
+      service: this.get(slot, F.SERVICE),
+      requestor: this.get(slot, F.REQUESTOR) >>> 0,
+      state: this.get(slot, F.STATE),
     };
   }
 
   setState(slot: number, state: number): void {
-    this.words.store(this.w(slot, F.STATE), state);
+    this.set(slot, F.STATE, state);
   }
 
   /** Release a slot (after a failed connect or a finished disconnect). */
@@ -139,10 +117,10 @@ export class ClientTable {
     const w = this.words;
     lockSync(w.cell(LOCK));
     try {
-      if (w.load(this.w(slot, F.STATE)) === ClientState.FREE) return;
-      w.add(PER_SERVICE + w.load(this.w(slot, F.SERVICE)), -1);
+      if (this.get(slot, F.STATE) === ClientState.FREE) return;
+      w.add(PER_SERVICE + this.get(slot, F.SERVICE), -1);
       w.add(LIVE, -1);
-      w.store(this.w(slot, F.STATE), ClientState.FREE);
+      this.set(slot, F.STATE, ClientState.FREE);
     } finally {
       unlockSync(w.cell(LOCK));
     }
@@ -150,26 +128,26 @@ export class ClientTable {
 
   /** Count a new pending call; false (nothing counted) if the client already has `max`. */
   beginCall(slot: number, max: number): boolean {
-    const prev = this.words.add(this.w(slot, F.PENDING), 1);
+    const prev = this.add(slot, F.PENDING, 1);
     if (prev < max) return true;
-    this.words.add(this.w(slot, F.PENDING), -1);
+    this.add(slot, F.PENDING, -1);
     return false;
   }
 
   /** A pending call of the client finished. */
   endCall(slot: number): void {
-    this.words.add(this.w(slot, F.PENDING), -1);
+    this.add(slot, F.PENDING, -1);
   }
 
   pendingCalls(slot: number): number {
-    return this.words.load(this.w(slot, F.PENDING));
+    return this.get(slot, F.PENDING);
   }
 
   /** Every client in state CONNECTED or CONNECTING (for shutdown and audits). */
   liveSlots(): number[] {
     const out: number[] = [];
     for (let i = 0; i < this.capacity; i++) {
-      if (this.words.load(this.w(i, F.STATE)) !== ClientState.FREE) out.push(i);
+      if (this.get(i, F.STATE) !== ClientState.FREE) out.push(i);
     }
     return out;
   }

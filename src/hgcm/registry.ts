@@ -1,7 +1,7 @@
 // The service registry (cf. HGCMService::LoadService / ResolveService in HGCM.cpp): what services a machine
 // has, where their modules are, their limits and shared memory. Built on the main thread, handed to the
 // device and the pool as plain data; each thread imports the modules itself.
-import { ConfigError } from '../runtime/errors.js';
+import { ConfigError, importModule, moduleHref } from '../runtime/index.js';
 import { MAX_SERVICES } from './clients.js';
 import type { HgcmService } from './service.js';
 
@@ -9,7 +9,10 @@ import type { HgcmService } from './service.js';
 export interface ServiceConfig {
   /** Name guests connect to (HGCMServiceLocation.achName), e.g. "VBoxSharedFolders". */
   readonly name: string;
-  /** Module URL or absolute path (file: URL string) exporting the service. */
+  /**
+   * The module exporting the service: a URL, an absolute path, or a path relative to the current
+   * directory. A TypeScript module needs tsx installed beside hgcm-runtime (docs/services.md).
+   */
   readonly module: string | URL;
   /** Export holding the service (default: "default"). */
   readonly export?: string;
@@ -47,7 +50,7 @@ export async function loadService(module: string, exportName: string): Promise<H
   // trip, which dominates building a sim machine (the stress harness builds thousands).
   let p = loaded.get(module);
   if (p === undefined) {
-    p = import(module) as Promise<Record<string, unknown>>;
+    p = importModule(module, 'service module');
     loaded.set(module, p);
     // A module that failed to load may be fixed and tried again.
     p.catch(() => loaded.delete(module));
@@ -69,13 +72,6 @@ export function loadServices(
   which: (spec: ServiceSpec) => boolean = () => true,
 ): Promise<(HgcmService | undefined)[]> {
   return Promise.all(specs.map((s) => (which(s) ? loadService(s.module, s.export) : undefined)));
-}
-
-function moduleHref(m: string | URL): string {
-  if (m instanceof URL) return m.href;
-  if (m.startsWith('file:') || m.startsWith('data:') || m.startsWith('node:')) return m;
-  if (m.startsWith('/')) return new URL(`file://${m}`).href;
-  throw new ConfigError(`service module must be a URL or an absolute path: ${m}`);
 }
 
 /**

@@ -1,18 +1,20 @@
 // The dispatch ring: a bounded multi-producer multi-consumer queue in shared memory (Vyukov's design:
-// one sequence word per cell) carrying work from the device thread to the host pool workers.
+// one sequence word per cell) carrying work from the thread handling a port write (a vCPU, or the device
+// thread) to the host workers.
 //
 //   word 0 HEAD   next position to consume      word 2 BELL   bumped after every push; idle workers sleep here
-//        1 TAIL   next position to fill         word 3 CAP    cells (power of two)
-//   16 + 4*i: cell i = SEQ, KIND, ARG, ARG2
+//        1 TAIL   next position to fill
+//   16 + 4*i: cell i = SEQ, KIND, ARG, ARG2 (cells: a power of two)
 // Positions are int32 counters compared by signed difference, so they may wrap.
-import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
+import { type AtomicCell, SharedWords, SlotTable } from '../runtime/index.js';
 
 const HEAD = 0;
 const TAIL = 1;
 const BELL = 2;
-const CAP = 3;
-const CELLS = 16;
+const HEADER = 16;
 const CELL_WORDS = 4;
+/** Words of a cell. */
+const C = { SEQ: 0, KIND: 1, ARG: 2, ARG2: 3 } as const;
 
 /** What a ring entry asks the pool to do. */
 export const Work = {
@@ -28,6 +30,9 @@ export const Work = {
   STOP: 5,
 } as const;
 
+/** A kind of work item. */
+export type WorkKind = (typeof Work)[keyof typeof Work];
+
 /** One entry. */
 export interface WorkItem {
   readonly kind: number;
@@ -39,14 +44,16 @@ export interface WorkItem {
 export class DispatchRing {
   readonly words: SharedWords;
   readonly bell: AtomicCell;
+  private readonly cells: SlotTable;
   private readonly cap: number;
   private readonly mask: number;
 
-  private constructor(words: SharedWords) {
-    this.words = words;
-    this.cap = words.load(CAP);
+  private constructor(cells: SlotTable) {
+    this.cells = cells;
+    this.words = cells.words;
+    this.cap = cells.capacity;
     this.mask = this.cap - 1;
-    this.bell = words.cell(BELL);
+    this.bell = cells.words.cell(BELL);
   }
 
   /**
@@ -57,14 +64,13 @@ export class DispatchRing {
   static create(capacity: number): DispatchRing {
     let cap = 2;
     while (cap < capacity) cap *= 2;
-    const words = SharedWords.create(CELLS + CELL_WORDS * cap);
-    words.store(CAP, cap);
-    for (let i = 0; i < cap; i++) words.store(CELLS + CELL_WORDS * i, i);
-    return new DispatchRing(words);
+    const cells = new SlotTable(SharedWords.create(HEADER + CELL_WORDS * cap), HEADER, CELL_WORDS, cap);
+    for (let i = 0; i < cap; i++) cells.set(i, C.SEQ, i);
+    return new DispatchRing(cells);
   }
 
   static attach(sab: SharedArrayBuffer): DispatchRing {
-    return new DispatchRing(new SharedWords(sab));
+    return new DispatchRing(new SlotTable(new SharedWords(sab), HEADER, CELL_WORDS));
   }
 
   get sab(): SharedArrayBuffer {
@@ -81,18 +87,18 @@ export class DispatchRing {
 
   /** Append an entry and ring the bell; false if the ring is full. */
   push(kind: number, arg: number, arg2 = 0): boolean {
-    const w = this.words;
+    const { words: w, cells } = this;
     for (;;) {
       const pos = w.load(TAIL);
-      const cell = CELLS + CELL_WORDS * (pos & this.mask);
-      const dif = (w.load(cell) - pos) | 0;
+      const cell = pos & this.mask;
+      const dif = (cells.get(cell, C.SEQ) - pos) | 0;
       if (dif === 0) {
         if (Atomics.compareExchange(w.i32, TAIL, pos, (pos + 1) | 0) === pos) {
-          w.store(cell + 1, kind);
-          w.store(cell + 2, arg);
-          w.store(cell + 3, arg2);
+          cells.set(cell, C.KIND, kind);
+          cells.set(cell, C.ARG, arg);
+          cells.set(cell, C.ARG2, arg2);
           // ORDER: payload before the sequence word that publishes it.
-          w.store(cell, (pos + 1) | 0);
+          cells.set(cell, C.SEQ, (pos + 1) | 0);
           this.bell.add(1);
           this.bell.notify(1);
           return true;
@@ -105,16 +111,20 @@ export class DispatchRing {
 
   /** Take the oldest entry, or undefined if the ring is empty. */
   pop(): WorkItem | undefined {
-    const w = this.words;
+    const { words: w, cells } = this;
     for (;;) {
       const pos = w.load(HEAD);
-      const cell = CELLS + CELL_WORDS * (pos & this.mask);
-      const dif = (w.load(cell) - ((pos + 1) | 0)) | 0;
+      const cell = pos & this.mask;
+      const dif = (cells.get(cell, C.SEQ) - ((pos + 1) | 0)) | 0;
       if (dif === 0) {
         if (Atomics.compareExchange(w.i32, HEAD, pos, (pos + 1) | 0) === pos) {
-          const item = { kind: w.load(cell + 1), arg: w.load(cell + 2), arg2: w.load(cell + 3) };
+          const item = {
+            kind: cells.get(cell, C.KIND),
+            arg: cells.get(cell, C.ARG),
+            arg2: cells.get(cell, C.ARG2),
+          };
           // ORDER: read the payload before handing the cell back to producers.
-          w.store(cell, (pos + this.cap) | 0);
+          cells.set(cell, C.SEQ, (pos + this.cap) | 0);
           return item;
         }
       } else if (dif < 0) {

@@ -6,6 +6,7 @@ export type {
   GuestPages,
   HgcmService,
   ServiceContext,
+  ServiceHost,
   SvcCall,
   SvcParm,
   SvcParmPages,

@@ -2,8 +2,7 @@
 // include/VBox/hgcmsvc.h: pfnConnect, pfnDisconnect, pfnCall, pfnCancelled, pfnCallComplete).
 // Built-in services and a library user's own services are modules exporting one of these.
 import type { StatusCode } from '../abi/index.js';
-import type { Clock } from '../runtime/proc.js';
-import type { Tracer } from '../runtime/trace.js';
+import type { AtomicCell, Clock, Tracer } from '../runtime/index.js';
 
 /**
  * A guest buffer handed over as a page list (VBOX_HGCM_SVC_PARM_PAGES, no bounce copy). The service reads
@@ -104,12 +103,26 @@ export interface ServiceContext {
   readonly clock: Clock;
   /** Run `fn` after `ms` (a virtual timer under sim). Use this, not setTimeout, so runs replay. */
   setTimer(ms: number, fn: () => void): void;
+  /**
+   * Run `fn` once on this worker after `cell` (a word of the service's shared memory) no longer holds
+   * `seen`; whoever changes it must bump it (AtomicCell.bump). Threads: Atomics.waitAsync; sim: an actor
+   * waiting on the cell. How a service learns promptly of something another thread did (a host call).
+   */
+  watch(cell: AtomicCell, seen: number, fn: () => void): void;
   /** A log line (LogRel). */
   log(message: string): void;
   /** Index of the pool worker (or sim host actor) running this code. */
   readonly workerId: number;
   /** Spans for tracing (recorded only while the call is traced); see runtime/trace.ts. */
   readonly trace: Tracer;
+}
+
+/** What a host call (HgcmService.hostCall) gets: the service's config and shared state, and a log. */
+export interface ServiceHost {
+  readonly name: string;
+  readonly config: unknown;
+  readonly shared: SharedArrayBuffer | undefined;
+  log(message: string): void;
 }
 
 /**
@@ -143,6 +156,12 @@ export interface HgcmService {
   call(ctx: ServiceContext, call: SvcCall): StatusCode;
   /** pfnCancelled: the guest cancelled one of this client's calls (which one: poll isCancelled). */
   cancelled?(ctx: ServiceContext, client: ClientRef): void;
+  /**
+   * pfnHostCall: a call from the host side (Main's HGCMHostCall), never from a guest. Runs on the thread
+   * that makes it (the Machine's, or the sim's), not on the pool: everything it changes must be in `shared`
+   * under the service's own locks, and anything the pool must notice it signals there (ServiceContext.watch).
+   */
+  hostCall?(host: ServiceHost, fn: number, parms: SvcParm[]): StatusCode;
 }
 
 /** Identity helper that types a service definition. */

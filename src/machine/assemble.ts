@@ -1,37 +1,26 @@
 // Building each layer's environment from the machine's shared memory: the composition root's wiring, used
 // by the worker entries (threads executor) and by the sim machine alike.
 import os from 'node:os';
-import { ClientTable } from '../hgcm/clients.js';
-import { HgcmConnector, type InlineHost } from '../hgcm/connector.js';
-import { HostWorker, type HostWorkerDeps } from '../hgcm/host-loop.js';
-import type { HgcmService } from '../hgcm/service.js';
-import { DispatchRing } from '../hgcm/ring.js';
-import { GuestMemory } from '../runtime/guest-memory.js';
-import { FaultTable } from '../runtime/faults.js';
-import { HookTable } from '../runtime/hooks.js';
-import { ConfigError } from '../runtime/errors.js';
-import { Tracer } from '../runtime/trace.js';
-import { TraceRing } from '../runtime/trace-ring.js';
+import { ClientTable, DispatchRing, HgcmConnector, type HgcmService } from '../hgcm/index.js';
 import {
-  wallClock,
+  AtomicCell,
   type Clock,
+  ConfigError,
+  FaultTable,
+  GuestMemory,
+  HookTable,
   type PointEffect,
   type Proc,
+  SpinGate,
+  StatsBlock,
   type ThreadExecOptions,
-} from '../runtime/proc.js';
-import { StatsBlock } from '../runtime/stats.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
-import { SpinGate } from '../runtime/spin-gate.js';
-import { GuestHeap } from '../vcpu/guest-heap.js';
-import { GuestKernel } from '../vcpu/kernel.js';
-import { guestMap } from '../vcpu/layout.js';
-import { DeviceBus } from '../vmmdev/bus.js';
-import { CommandTable } from '../vmmdev/commands.js';
-import type { HgcmHostEnv } from '../vmmdev/complete.js';
-import type { DeviceEnv } from '../vmmdev/device-env.js';
-import { emtPortWrites } from '../vmmdev/device.js';
-import { commandOps } from '../vmmdev/host-commands.js';
-import { SnapshotArena } from '../vmmdev/snapshots.js';
+  Tracer,
+  TraceRing,
+  wallClock,
+} from '../runtime/index.js';
+import { GuestHeap, GuestKernel, guestMap } from '../vcpu/index.js';
+import { CommandTable, DeviceBus, type DeviceEnv, emtPortWrites, SnapshotArena } from '../vmmdev/index.js';
+import { type HostEnv, hostPort, HostWorker, type HostWorkerDeps } from '../host/index.js';
 import { heapAuditor } from './audit.js';
 import type { MachineShared, ResolvedConfig } from './config.js';
 
@@ -131,7 +120,7 @@ export function tracerFor(s: MachineShared, slot: number): Tracer {
 }
 
 /** The host side for the thread at trace slot `slot` (default: the main thread's). */
-export function attachHostEnv(s: MachineShared, slot: number = TraceSlot.main(s)): HgcmHostEnv {
+export function attachHostEnv(s: MachineShared, slot: number = TraceSlot.main(s)): HostEnv {
   const mem = GuestMemory.attach(s.ram);
   const cmds = CommandTable.attach(s.cmds);
   return {
@@ -157,29 +146,28 @@ export interface DeviceInline {
 }
 
 /** The device's runner of inline services: a host worker with its own id, no ring loop and no timers. */
-function inlineHost(
+function inlineWorker(
   s: MachineShared,
-  host: HgcmHostEnv,
+  env: HostEnv,
   clock: Clock,
   log: (line: string) => void,
   inline: DeviceInline,
-): InlineHost | undefined {
+): HostWorker | undefined {
   if (!s.services.some((spec) => spec.inline)) return undefined;
   return new HostWorker({
     workerId: s.config.hostWorkers,
+    env,
     ring: DispatchRing.attach(s.ring),
-    clients: host.clients,
     specs: s.services,
     services: inline.services,
-    ops: commandOps(host),
-    stats: host.stats,
-    faults: host.faults,
-    tracer: host.tracer,
     clock,
     inline: true,
     spawn: inline.spawn,
     setTimer: () => {
       throw new ConfigError('an inline service has no timers (HgcmService.inline)');
+    },
+    watch: () => {
+      throw new ConfigError('an inline service cannot watch shared memory (HgcmService.inline)');
     },
     log,
   });
@@ -196,11 +184,12 @@ export function attachDeviceEnv(
   inline?: DeviceInline,
   tracer?: Tracer,
 ): DeviceEnv {
-  const host = { ...attachHostEnv(s, TraceSlot.device), ...(tracer ? { tracer } : {}) };
-  const runner = inline && inlineHost(s, host, clock, log, inline);
+  const env = { ...attachHostEnv(s, TraceSlot.device), ...(tracer ? { tracer } : {}) };
+  const runner = inline && inlineWorker(s, env, clock, log, inline);
   return {
-    ...host,
-    hgcm: new HgcmConnector(s.services, host.clients, DispatchRing.attach(s.ring), runner),
+    ...env,
+    hgcm: new HgcmConnector(s.services, env.clients),
+    host: hostPort(env, DispatchRing.attach(s.ring), s.services, runner),
     version: s.config.hostVersion,
     cancelMatch: s.config.upstreamDefects ? 'first' : 'uncancelled',
     clock,
@@ -247,6 +236,8 @@ export interface HostWorkerRuntime {
   readonly clock: Clock;
   spawn(proc: Proc<unknown>): void;
   setTimer(ms: number, fn: () => void): void;
+  /** ServiceContext.watch: call `fn` once `cell` no longer holds `seen`. */
+  watch(cell: AtomicCell, seen: number, fn: () => void): void;
   log(line: string): void;
 }
 
@@ -254,23 +245,20 @@ export interface HostWorkerRuntime {
 export function hostWorker(
   s: MachineShared,
   w: number,
-  env: HgcmHostEnv,
+  env: HostEnv,
   services: HostWorkerDeps['services'],
   rt: HostWorkerRuntime,
 ): HostWorker {
   return new HostWorker({
     workerId: w,
+    env,
     ring: DispatchRing.attach(s.ring),
-    clients: env.clients,
     specs: s.services,
     services,
-    ops: commandOps(env),
-    stats: env.stats,
-    faults: env.faults,
-    tracer: env.tracer,
     clock: rt.clock,
     spawn: (proc) => rt.spawn(proc),
     setTimer: (ms, fn) => rt.setTimer(ms, fn),
+    watch: (cell, seen, fn) => rt.watch(cell, seen, fn),
     log: (line) => rt.log(line),
   });
 }

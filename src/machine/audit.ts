@@ -2,14 +2,9 @@
 // needs a god's-eye view across layers: at enlist it records the guest heap generation of the request
 // block; before completion writes, it checks that the request and every FROM_HOST buffer still lie in
 // live (or quarantined, i.e. leaked) blocks and that the request is still the same allocation.
-import { gpa } from '../runtime/address.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
-import { BlockState } from '../runtime/shared-heap.js';
-import { GuestHeap } from '../vcpu/guest-heap.js';
-import { guestMap } from '../vcpu/layout.js';
-import { CmdField, type CommandTable } from '../vmmdev/commands.js';
-import type { HostWriteAuditor } from '../vmmdev/complete.js';
-import type { PhysRun } from '../vmmdev/parse-call.js';
+import { BlockState, gpa, type GuestMemory } from '../runtime/index.js';
+import { GuestHeap, guestMap } from '../vcpu/index.js';
+import { CmdField, type CommandTable, type HostWriteAuditor, type PhysRun } from '../vmmdev/index.js';
 import type { ResolvedConfig } from './config.js';
 
 /** An auditor over a machine's guest heaps. */

@@ -1,13 +1,15 @@
 // Machine configuration, its defaults and validation, and the bundle of shared memory every thread gets.
 import os from 'node:os';
-import { type GuestLibConfig, DEFAULT_GUEST_LIB, FLAVORS } from '../vcpu/flavor.js';
-import { ALL_HOST_FEATURES } from '../vmmdev/requests/get-host-version.js';
-import type { HostVersion } from '../vmmdev/device-env.js';
-import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/registry.js';
-import { ConfigError } from '../runtime/errors.js';
-import { FAULT_NAMES, faultIndex, type FaultName } from '../runtime/faults.js';
-import { MAX_VCPUS } from '../vmmdev/bus-layout.js';
-import { VBSF_SERVICE_NAME, vbsfServiceModule, type SharedFolderConfig } from '../vbsf/index.js';
+import { DEFAULT_GUEST_LIB, FLAVORS, type GuestLibConfig } from '../vcpu/index.js';
+import { ALL_HOST_FEATURES, type HostVersion, MAX_VCPUS } from '../vmmdev/index.js';
+import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/index.js';
+import { ConfigError, FAULT_NAMES, faultIndex, type FaultName } from '../runtime/index.js';
+import {
+  slowHostModule,
+  VBSF_SERVICE_NAME,
+  vbsfServiceModule,
+  type SharedFolderConfig,
+} from '../vbsf/index.js';
 
 /** How busy waits are: loads of the wait word before sleeping. */
 export interface SpinPolicy {
@@ -44,6 +46,17 @@ export interface MachineConfig {
    * mappings (name -> host directory, writable, symlink creation, case sensitivity, automount).
    */
   readonly sharedFolders?: readonly SharedFolderConfig[];
+  /**
+   * Handles one Shared Folders client may hold open (default 1024; upstream has no such quota, and one
+   * client can take all 4095). Shares can be added and removed while the machine runs: Machine.shares.
+   */
+  readonly sharedFolderHandleQuota?: number;
+  /**
+   * A slow host, for diagnostics (`hgcm mount --host-delay`): Shared Folders calls of `functions` (default
+   * READ and WRITE) complete `ms` after they arrive; a call cancelled meanwhile completes VERR_CANCELLED and
+   * never reaches the file (vbsf/slow-host.ts). Default: none.
+   */
+  readonly hostDelay?: { readonly ms: number; readonly functions?: readonly number[] };
   /** Register the test services "echo", "noop", "delay", "echo-inline" and "noop-inline" (default true). */
   readonly builtinServices?: boolean;
   /** false: an "old host" without HGCMCancel2 (VERR_NOT_IMPLEMENTED; the guest falls back). Default true. */
@@ -174,10 +187,35 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     throw new ConfigError(`leakScope must be strict or faithful`);
   int('guest.graceNotFoundMs', guest.graceNotFoundMs, 500, 0, 600_000);
   int('guest.graceOtherMs', guest.graceOtherMs, 2000, 0, 600_000);
+  const delayMs = int('hostDelay.ms', c.hostDelay?.ms, 0, 0, 600_000);
   const folders: ServiceConfig[] =
     c.sharedFolders === undefined
       ? []
-      : [{ name: VBSF_SERVICE_NAME, module: vbsfServiceModule(), config: { mappings: c.sharedFolders } }];
+      : [
+          delayMs === 0
+            ? {
+                name: VBSF_SERVICE_NAME,
+                module: vbsfServiceModule(),
+                config: {
+                  mappings: c.sharedFolders,
+                  ...(c.sharedFolderHandleQuota === undefined
+                    ? {}
+                    : { handleQuota: c.sharedFolderHandleQuota }),
+                },
+              }
+            : {
+                name: VBSF_SERVICE_NAME,
+                module: slowHostModule(),
+                config: {
+                  mappings: c.sharedFolders,
+                  ...(c.sharedFolderHandleQuota === undefined
+                    ? {}
+                    : { handleQuota: c.sharedFolderHandleQuota }),
+                  delayMs,
+                  functions: c.hostDelay?.functions,
+                },
+              },
+        ];
   const services = [
     ...(c.builtinServices === false ? [] : builtinServices()),
     ...(c.services ?? []),

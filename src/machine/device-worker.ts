@@ -2,17 +2,15 @@
 // (blocking in Atomics.wait on the doorbell) until the machine asks it to stop. Inline services are loaded
 // here too: their calls run on this thread.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadServices } from '../hgcm/registry.js';
-import { asMachineWork, runSync, wallClock } from '../runtime/proc.js';
-import { deviceLoop } from '../vmmdev/device.js';
+import { loadServices } from '../hgcm/index.js';
+import { asMachineWork, runSync, wallClock } from '../runtime/index.js';
+import { deviceLoop } from '../vmmdev/index.js';
 import { attachDeviceEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import type { WorkerMessage } from './messages.js';
-import { enableTsImports } from './worker-url.js';
 
 const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-await enableTsImports();
 const services = await loadServices(shared.services, (spec) => spec.inline);
 const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }), {
   services,

@@ -2,10 +2,8 @@
 // Restoring costs what the runs wrote, not what the machine holds: the three heaps (the guest's physical
 // heap and program memory, the host's snapshot arena) are written only up to their high-water marks
 // (SharedHeap.touchedBytes), so only that much of each is copied back; everything else is small.
-import { GuestMemory } from '../runtime/guest-memory.js';
-import { guestHeapBacking, sabHeapBacking } from '../runtime/heap-backing.js';
-import { SharedHeap } from '../runtime/shared-heap.js';
-import { guestMap } from '../vcpu/layout.js';
+import { GuestMemory, guestHeapBacking, sabHeapBacking, SharedHeap } from '../runtime/index.js';
+import { guestMap } from '../vcpu/index.js';
 import type { MachineShared } from './config.js';
 
 /**

@@ -2,36 +2,53 @@
 // workers running HGCM services, all sharing guest RAM and the device bus. The composition root and the
 // library's public API: start, run guest programs, signal a vCPU, read stats, stop.
 import * as Comlink from 'comlink';
-import { MessageChannel, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { Work, DispatchRing } from '../hgcm/ring.js';
-import { ClientTable } from '../hgcm/clients.js';
-import { buildRegistry } from '../hgcm/registry.js';
-import { MachineStateError, WorkerError } from '../runtime/errors.js';
-import { FaultTable, type FaultName } from '../runtime/faults.js';
-import { HookTable } from '../runtime/hooks.js';
-import { runSync } from '../runtime/proc.js';
-import { failOwnedCommands } from '../vmmdev/host-commands.js';
-import { GuestMemory } from '../runtime/guest-memory.js';
-import type { HeapStats } from '../runtime/shared-heap.js';
-import { StatsBlock, type CounterName } from '../runtime/stats.js';
-import { GuestHeap } from '../vcpu/guest-heap.js';
-import { guestMap } from '../vcpu/layout.js';
-import { DeviceBus } from '../vmmdev/bus.js';
-import { DeviceState } from '../vmmdev/bus-layout.js';
-import { CommandTable } from '../vmmdev/commands.js';
-import { SnapshotArena } from '../vmmdev/snapshots.js';
-import { attachHostEnv, createShared, threadExec } from './assemble.js';
+import type { StatusCode } from '../abi/index.js';
+import {
+  buildRegistry,
+  ClientTable,
+  DispatchRing,
+  hostCall,
+  loadService,
+  type SvcParm,
+  Work,
+} from '../hgcm/index.js';
+import {
+  ConfigError,
+  type CounterName,
+  type FaultName,
+  FaultTable,
+  GuestMemory,
+  type HeapStats,
+  HookTable,
+  MachineStateError,
+  moduleHref,
+  StatsBlock,
+  WorkerError,
+} from '../runtime/index.js';
+import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
+import { GuestHeap, guestMap } from '../vcpu/index.js';
+import { CommandTable, DeviceBus, DeviceState, SnapshotArena } from '../vmmdev/index.js';
+import { createShared } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared, type ResolvedConfig } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
+import { installErrorTransfer } from './error-transfer.js';
+import { HostPool } from './host-pool.js';
+import { KeepAlive } from './keep-alive.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
-import type { PoolTask } from './pool-task.js';
+import { Shares } from './shares.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
+import { FuseMount, type MountOptions } from './mount.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
+  /**
+   * The module: a URL (`new URL('./guest.js', import.meta.url)`), an absolute path, or a path relative to
+   * the current directory. A TypeScript module needs tsx beside hgcm-runtime (docs/library.md).
+   */
   readonly module: string | URL;
   readonly export?: string;
   readonly args?: unknown;
@@ -56,6 +73,29 @@ export interface MachineStats {
 
 const MAX_LOG_LINES = 10_000;
 
+/** How Machine.stop() treats programs still running. */
+export interface StopOptions {
+  /** How long running programs get to return before their vCPUs are terminated (ms, default 5000). */
+  readonly waitMs?: number;
+}
+
+/**
+ * Machines started and not yet stopped in this thread, for a command line that must stop them on a signal.
+ * One set per thread even when two copies of this module are loaded (the built command running the stress
+ * harness from source), so that a signal stops the machines of both.
+ */
+// SAFETY: only this module stores under the key, and always a Set of machines.
+const running: Set<Machine> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('hgcm-runtime.machines')
+] ??= new Set<Machine>()) as Set<Machine>;
+
+/** Every machine started and not yet stopped in this thread. */
+export function runningMachines(): readonly Machine[] {
+  return [...running];
+}
+
+installErrorTransfer();
+
 interface Vcpu {
   readonly worker: Worker;
   readonly api: Comlink.Remote<VcpuApi>;
@@ -63,8 +103,8 @@ interface Vcpu {
   queue: Promise<unknown>;
 }
 
-/** A running machine. */
-export class Machine {
+/** A running machine. Stop it with stop(), or let `await using` do it (Symbol.asyncDispose). */
+export class Machine implements AsyncDisposable {
   readonly config: ResolvedConfig;
   private readonly shared: MachineShared;
   private readonly device: Worker;
@@ -75,8 +115,16 @@ export class Machine {
   private readonly statsBlock: StatsBlock;
   private readonly logLines: string[];
   private readonly onLog: ((line: string) => void) | undefined;
+  private readonly keepAlive: KeepAlive;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private stopped: Promise<void> | undefined;
+  private readonly mounts = new Set<FuseMount>();
   private failure: Error | undefined;
+  /**
+   * The shared folders, while the machine runs: add and remove shares (as Main does for a running VM),
+   * list them. Needs MachineConfig.sharedFolders (even empty).
+   */
+  readonly shares: Shares;
 
   private constructor(p: {
     config: ResolvedConfig;
@@ -87,6 +135,7 @@ export class Machine {
     vcpus: Vcpu[];
     logLines: string[];
     onLog: ((line: string) => void) | undefined;
+    keepAlive: KeepAlive;
   }) {
     this.config = p.config;
     this.shared = p.shared;
@@ -98,6 +147,11 @@ export class Machine {
     this.statsBlock = new StatsBlock(p.shared.stats);
     this.logLines = p.logLines;
     this.onLog = p.onLog;
+    this.keepAlive = p.keepAlive;
+    this.shares = new Shares(
+      (fn, parms) => this.hostCall(VBSF_SERVICE_NAME, fn, parms),
+      () => this.shared.services.find((s) => s.name === VBSF_SERVICE_NAME)?.shared,
+    );
   }
 
   /** Start a machine: device thread, host pool, vCPUs, and the guest driver's initialisation. */
@@ -106,11 +160,7 @@ export class Machine {
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const logLines: string[] = [];
-    const log = (line: string): void => {
-      if (logLines.length >= MAX_LOG_LINES) logLines.shift();
-      logLines.push(line);
-      config.log?.(line);
-    };
+    const log = (line: string): void => appendLog(logLines, line, config.log);
     const errors: Error[] = [];
     const watch = (w: Worker, name: string): void => {
       w.on('message', (m: unknown) => {
@@ -146,11 +196,14 @@ export class Machine {
       trackUnmanagedFds: false,
       execArgv: poolExecArgv(),
     });
-    const host = new HostPool(pool, shared, log);
+    const keepAlive = new KeepAlive(pool);
+    const host = new HostPool(pool, shared, log, () => keepAlive.releasePorts());
     for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) host.serve(workerId);
     // Every host worker has loaded the services (or one failed): then the guest may start.
     const startup = await host.started();
     if (startup !== undefined) {
+      // A loop that failed to start must not be restarted into the pool being destroyed.
+      host.stopping = true;
       await pool.destroy();
       await device.terminate();
       throw startup;
@@ -171,6 +224,7 @@ export class Machine {
       vcpus,
       logLines,
       onLog: config.log,
+      keepAlive,
     });
     try {
       await vcpus[0]!.api.boot();
@@ -181,6 +235,8 @@ export class Machine {
     }
     device.on('error', (e) => (machine.failure ??= e));
     for (const v of vcpus) v.worker.on('error', (e) => (machine.failure ??= e));
+    running.add(machine);
+    keepAlive.release([device, ...vcpus.map((v) => v.worker)]);
     return machine;
   }
 
@@ -189,19 +245,46 @@ export class Machine {
     if (this.failure !== undefined) throw new WorkerError(`machine failed: ${this.failure.message}`);
   }
 
-  /** Run a guest program on a vCPU and return what it returns. Runs on one vCPU are serialised. */
+  /**
+   * Run a guest program on a vCPU and return what it returns. Runs on one vCPU are serialised. Every
+   * failure (a stopped machine, no such vCPU, a bad module reference) is a rejection, never a throw.
+   */
   run<T = unknown>(program: ProgramRef): Promise<T> {
-    this.checkRunning();
-    const vcpu = program.vcpu ?? 0;
-    const v = this.vcpus[vcpu];
-    if (v === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
-    const module = program.module instanceof URL ? program.module.href : program.module;
+    let v: Vcpu, module: string;
+    try {
+      this.checkRunning();
+      const vcpu = program.vcpu ?? 0;
+      const found = this.vcpus[vcpu];
+      if (found === undefined) throw new RangeError(`no vCPU ${vcpu} (machine has ${this.vcpus.length})`);
+      v = found;
+      module = moduleHref(program.module);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const next = v.queue.then(() =>
       v.api.run(module, program.export ?? 'main', program.args, program.user === true),
     );
     v.queue = next.catch(() => undefined);
     // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
-    return next as Promise<T>;
+    return this.keepAlive.hold(v.worker, next) as Promise<T>;
+  }
+
+  /**
+   * HGCMHostCall: function `fn` of service `service` from the host side (HgcmService.hostCall), on this
+   * thread, with the parameters as the service sees them. VERR_NOT_SUPPORTED for a service without host
+   * calls; a ConfigError for a service the machine does not have.
+   */
+  async hostCall(service: string, fn: number, parms: SvcParm[]): Promise<StatusCode> {
+    this.checkRunning();
+    const spec = this.shared.services.find((s) => s.name === service);
+    if (spec === undefined) throw new ConfigError(`no service named ${service}`);
+    const svc = await loadService(spec.module, spec.export);
+    this.checkRunning();
+    return hostCall(spec, svc, fn, parms, (line) => this.log(line));
+  }
+
+  private log(line: string): void {
+    appendLog(this.logLines, line, this.onLog);
   }
 
   /** Post a signal to whatever runs on `vcpu` (an interruptible wait there ends with VERR_INTERRUPTED). */
@@ -210,6 +293,19 @@ export class Machine {
     if (vcpu < 0 || vcpu >= this.vcpus.length || !Number.isInteger(vcpu))
       throw new RangeError(`no vCPU ${vcpu}`);
     this.bus.signal(vcpu);
+  }
+
+  /**
+   * Mount shared folder `share` at the existing directory `mountpoint` through FUSE, served by this
+   * machine's vCPUs as the guest's vboxsf would serve it (src/machine/mount.ts; needs root and /dev/fuse).
+   * stop() unmounts what is still mounted.
+   */
+  async mount(share: string, mountpoint: string, opts: MountOptions = {}): Promise<FuseMount> {
+    this.checkRunning();
+    const m = await FuseMount.start(this, share, mountpoint, opts);
+    this.mounts.add(m);
+    void m.ended.then(() => this.mounts.delete(m));
+    return m;
   }
 
   /** Counters and heap figures, read from shared memory. */
@@ -264,11 +360,28 @@ export class Machine {
     return GuestMemory.attach(this.shared.ram);
   }
 
-  /** Stop every thread. Programs still running are abandoned (their vCPU is terminated). */
-  async stop(): Promise<void> {
-    if (this.state !== 'running') return;
+  /**
+   * Stop every thread. Programs still running after `waitMs` are abandoned (their vCPU is terminated).
+   * Every call, concurrent ones included, resolves when the machine has stopped.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopped ??= this.halt(options.waitMs ?? 5000);
+    return this.stopped;
+  }
+
+  /** `await using machine = await Machine.start()` stops the machine at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  private async halt(waitMs: number): Promise<void> {
+    // Mounts first, while programs may still run (their tear-down does): their servers occupy the vCPUs
+    // until the kernel ends the connection.
+    if (this.mounts.size > 0)
+      await Promise.all([...this.mounts].map((m) => m.unmount().catch(() => undefined)));
     this.state = 'stopping';
-    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(5000)]);
+    this.keepAlive.pin(this.device);
+    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(waitMs)]);
     for (const v of this.vcpus) {
       v.api[Comlink.releaseProxy]();
       await v.worker.terminate();
@@ -282,78 +395,18 @@ export class Machine {
     this.bus.setState(DeviceState.STOP_REQUESTED);
     await Promise.race([exited, delay(5000).then(() => this.device.terminate())]);
     this.state = 'stopped';
+    running.delete(this);
     this.onLog?.('machine stopped');
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Keep a log line (the last MAX_LOG_LINES) and pass it on. */
+function appendLog(lines: string[], line: string, onLog: ((line: string) => void) | undefined): void {
+  if (lines.length >= MAX_LOG_LINES) lines.shift();
+  lines.push(line);
+  onLog?.(line);
 }
 
-/**
- * The host pool's long-lived service loops. A worker that dies (a service crashed its thread) has its
- * commands failed with VERR_HGCM_INTERNAL, so no guest waits forever, and is replaced.
- */
-class HostPool {
-  private readonly pool: Piscina;
-  private readonly shared: MachineShared;
-  private readonly log: (line: string) => void;
-  private readonly loops = new Map<number, Promise<void>>();
-  private readonly ready = new Map<number, Promise<void>>();
-  private firstError: Error | undefined;
-  /** Set while the machine stops: a loop ending then is expected. */
-  stopping = false;
-
-  constructor(pool: Piscina, shared: MachineShared, log: (line: string) => void) {
-    this.pool = pool;
-    this.shared = shared;
-    this.log = log;
-  }
-
-  /** Start (or restart) the service loop of pool worker `workerId`. */
-  serve(workerId: number): void {
-    const { port1, port2 } = new MessageChannel();
-    let markReady: () => void = () => undefined;
-    this.ready.set(workerId, new Promise<void>((resolve) => (markReady = resolve)));
-    port1.on('message', (m: unknown) => {
-      if (!isWorkerMessage(m)) return;
-      if (m.type === 'log') this.log(m.line);
-      else if (m.type === 'ready') markReady();
-    });
-    port1.unref();
-    const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };
-    const loop = this.pool.run(task, { transferList: [port2] }).then(
-      () => port1.close(),
-      (e: unknown) => {
-        port1.close();
-        markReady();
-        this.died(workerId, e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-    this.loops.set(workerId, loop);
-  }
-
-  private died(workerId: number, e: Error): void {
-    this.log(`host worker ${workerId} died: ${e.message}`);
-    this.firstError ??= new WorkerError(`host worker ${workerId} failed: ${e.stack ?? e.message}`);
-    if (this.stopping) return;
-    const env = attachHostEnv(this.shared);
-    env.stats.add('host.workerDeaths');
-    const failed = runSync(failOwnedCommands(env, workerId), threadExec(this.shared));
-    this.log(
-      `host worker ${workerId}: ${failed} of its commands failed with VERR_HGCM_INTERNAL; restarting it`,
-    );
-    this.serve(workerId);
-  }
-
-  /** Resolves when every loop has loaded its services; the first failure if one died meanwhile. */
-  async started(): Promise<Error | undefined> {
-    await Promise.all(this.ready.values());
-    return this.firstError;
-  }
-
-  /** Resolves when every loop has ended. */
-  async allDone(): Promise<void> {
-    await Promise.all(this.loops.values());
-  }
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

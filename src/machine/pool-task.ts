@@ -1,11 +1,11 @@
 // The host pool's task: one long-lived HGCM service loop per piscina worker. It serves the dispatch ring
 // until a STOP item arrives, waiting with Atomics.waitAsync so that service timers keep firing.
+// Runs on a host pool worker (piscina).
 import type { MessagePort } from 'node:worker_threads';
-import { loadServices } from '../hgcm/registry.js';
-import { asMachineWorkAsync, runAsync, runSync, wallClock } from '../runtime/proc.js';
+import { loadServices } from '../hgcm/index.js';
+import { asMachineWorkAsync, runAsync, runSync, wallClock, watchCell } from '../runtime/index.js';
 import { TraceSlot, attachHostEnv, hostWorker, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
-import { enableTsImports } from './worker-url.js';
 
 /** What the machine sends each pool task. */
 export interface PoolTask {
@@ -19,13 +19,13 @@ export default async function serve(task: PoolTask): Promise<number> {
   const { shared, workerId, logPort } = task;
   const log = (line: string): void => logPort.postMessage({ type: 'log', line: `host${workerId}: ${line}` });
   const env = attachHostEnv(shared, TraceSlot.host(shared, workerId));
-  await enableTsImports();
   const services = await loadServices(shared.services);
   const opts = threadExec(shared, env.tracer);
   const worker = hostWorker(shared, workerId, env, services, {
     clock: wallClock,
     spawn: (proc) => void runSync(proc, opts),
     setTimer: (ms, fn) => void setTimeout(fn, ms),
+    watch: (cell, seen, fn) => void runAsync(watchCell(cell, seen, fn), opts),
     log,
   });
   logPort.postMessage({ type: 'ready' });

@@ -1,23 +1,22 @@
 // A whole machine under the deterministic sim executor: the same guest library, device, HGCM host loop
 // and services as Machine, as actors on one thread, interleaved by a seeded scheduler in virtual time.
 // Same seed, same trace; a different seed, a different interleaving with the same results.
-import { buildRegistry, loadServices } from '../hgcm/registry.js';
-import type { Proc } from '../runtime/proc.js';
+import type { StatusCode } from '../abi/index.js';
+import { buildRegistry, type HgcmService, hostCall, loadServices, type SvcParm } from '../hgcm/index.js';
+import type { HostEnv } from '../host/index.js';
+import { type AtomicCell, ConfigError, type Proc, watchCell } from '../runtime/index.js';
 import {
-  Sim,
+  firstStrategy,
   randomStrategy,
+  Sim,
   type SimMark,
   type SimOptions,
   type SimResult,
   type Strategy,
-} from '../sim/sim.js';
-import type { HgcmService } from '../hgcm/service.js';
-import { GuestLib } from '../vcpu/guest-lib.js';
-import type { GuestKernel } from '../vcpu/kernel.js';
-import { Session, closeSession } from '../vcpu/vboxguest.js';
-import type { HgcmHostEnv } from '../vmmdev/complete.js';
-import { deviceLoop } from '../vmmdev/device.js';
-import type { DeviceEnv } from '../vmmdev/device-env.js';
+} from '../sim/index.js';
+import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
+import { closeSession, type GuestKernel, GuestLib, Session } from '../vcpu/index.js';
+import { type DeviceEnv, deviceLoop } from '../vmmdev/index.js';
 import {
   TraceSlot,
   attachDeviceEnv,
@@ -28,9 +27,8 @@ import {
 } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
 import { MachineImage } from './image.js';
+import { Shares } from './shares.js';
 import { MachineTrace } from './trace.js';
-import { enableTsImports } from './worker-url.js';
-import { firstStrategy } from '../sim/strategies.js';
 
 /** Options of a sim machine. */
 export interface SimMachineOptions {
@@ -53,6 +51,7 @@ export interface MachinePoint {
   readonly memory: MachineImage;
   readonly sim: SimMark;
   readonly completions: number;
+  readonly watches: number;
   readonly log: readonly string[];
 }
 
@@ -64,17 +63,33 @@ export class SimMachine {
   readonly sim: Sim;
   readonly shared: MachineShared;
   private readonly kernels: GuestKernel[];
+  private readonly services: readonly (HgcmService | undefined)[];
   private logLines: string[] = [];
-  private services: readonly (HgcmService | undefined)[] = [];
+  /** The shared folders: add and remove shares between runs or from a sim timer (see Machine.shares). */
+  readonly shares: Shares;
+  /** Actors spawned so far by completions and by ServiceContext.watch: their numbers name the next. */
   private completions = 0;
-  private envs: { readonly device: DeviceEnv; readonly hosts: readonly HgcmHostEnv[] } | undefined;
+  private watches = 0;
+  /** Watch actors not yet fired (what a service holds outside shared memory while they wait). */
+  private liveWatches = 0;
+  private envs: { readonly device: DeviceEnv; readonly hosts: readonly HostEnv[] } | undefined;
   /** A recyclable machine's state right after its boot. */
   private booted: MachinePoint | undefined;
 
-  private constructor(sim: Sim, shared: MachineShared, kernels: GuestKernel[]) {
+  private constructor(
+    sim: Sim,
+    shared: MachineShared,
+    kernels: GuestKernel[],
+    services: readonly (HgcmService | undefined)[],
+  ) {
     this.sim = sim;
     this.shared = shared;
     this.kernels = kernels;
+    this.services = services;
+    this.shares = new Shares(
+      (fn, parms) => Promise.resolve(this.hostCall(VBSF_SERVICE_NAME, fn, parms)),
+      () => this.shared.services.find((s) => s.name === VBSF_SERVICE_NAME)?.shared,
+    );
   }
 
   private log(line: string): void {
@@ -105,6 +120,7 @@ export class SimMachine {
         clock: sim.clock,
         spawn: (proc) => void sim.spawn(`complete#${this.completions++}`, proc),
         setTimer: (ms, fn) => sim.setTimer(ms, fn),
+        watch: (cell, seen, fn) => this.watch(cell, seen, fn),
         log: (l) => this.log(`host${w}: ${l}`),
       });
       sim.spawn(`host${w}`, worker.run(), { daemon: true });
@@ -112,14 +128,32 @@ export class SimMachine {
   }
 
   /**
+   * ServiceContext.watch under sim: a daemon actor (a watch nobody triggers does not keep the run from
+   * ending), counted while it waits, since the service that armed it remembers that it did.
+   */
+  private watch(cell: AtomicCell, seen: number, fn: () => void): void {
+    this.liveWatches++;
+    const fire = (): void => {
+      this.liveWatches--;
+      fn();
+    };
+    this.sim.spawn(`watch#${this.watches++}`, watchCell(cell, seen, fire), { daemon: true });
+  }
+
+  /**
    * Where a quiet machine stands (every program done, the device and host workers idle): its shared memory,
    * the sim's clock, the completions spawned so far and the log. restore() brings it back.
    */
   save(): MachinePoint {
+    // A watch still waiting belongs to a service context whose state (what it holds, that it is
+    // watching) lives outside shared memory: no image could bring that back, so such a point is refused.
+    if (this.liveWatches > 0)
+      throw new Error(`SimMachine.save: ${this.liveWatches} service watch(es) still armed`);
     return {
       memory: MachineImage.save(this.shared),
       sim: this.sim.mark(),
       completions: this.completions,
+      watches: this.watches,
       log: [...this.logLines],
     };
   }
@@ -136,6 +170,10 @@ export class SimMachine {
     this.sim.rewind(p.sim);
     this.logLines = [...p.log];
     this.completions = p.completions;
+    // The rewind dropped every watch actor; the host workers spawned below have fresh service contexts,
+    // which hold no waiters and watch nothing, as at `p` (save refuses a point with a watch armed).
+    this.watches = p.watches;
+    this.liveWatches = 0;
     this.spawnDaemons();
     this.sim.reconfigure({ observer: undefined, trace: false });
     this.sim.setStrategy(firstStrategy);
@@ -154,7 +192,6 @@ export class SimMachine {
   /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
   static async create(config: MachineConfig, opts: SimMachineOptions): Promise<SimMachine> {
     const resolved = resolveConfig(config);
-    await enableTsImports();
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
     const shared = createShared(resolved, specs);
     const sim = new Sim({
@@ -163,8 +200,8 @@ export class SimMachine {
       ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
     });
     const kernels: GuestKernel[] = [];
-    const m = new SimMachine(sim, shared, kernels);
-    m.services = await loadServices(specs);
+    const services = await loadServices(specs);
+    const m = new SimMachine(sim, shared, kernels, services);
     // Device 'emt': each vCPU actor runs the request handler itself when it writes the port.
     const emt = resolved.device === 'emt' ? { inline: m.inline() } : undefined;
     for (let i = 0; i < resolved.vcpus; i++)
@@ -214,6 +251,17 @@ export class SimMachine {
   /** Run until every program is done. */
   run(): SimResult {
     return this.sim.run();
+  }
+
+  /**
+   * HGCMHostCall (see Machine.hostCall), at once on the sim's thread: call it from a sim timer or between
+   * runs, so that the run replays.
+   */
+  hostCall(service: string, fn: number, parms: SvcParm[]): StatusCode {
+    const spec = this.shared.services.find((s) => s.name === service);
+    const svc = spec === undefined ? undefined : this.services[spec.index];
+    if (spec === undefined || svc === undefined) throw new ConfigError(`no service named ${service}`);
+    return hostCall(spec, svc, fn, parms, (line) => this.log(line));
   }
 
   /** Post a signal to `vcpu` (call it from a timer or between runs). */

@@ -1,8 +1,12 @@
 // Reading a machine's trace: the ring, thread and service names for its slots, and the exporters.
-import type { TraceRecord } from '../runtime/trace-ring.js';
-import { TraceRing } from '../runtime/trace-ring.js';
-import { toChromeTrace, type ChromeTrace } from '../trace/chrome.js';
-import { callTrees, type CallNode, type TreeContext } from '../trace/tree.js';
+import { type TraceRecord, TraceRing } from '../runtime/index.js';
+import {
+  type CallNode,
+  callTrees,
+  type ChromeTrace,
+  toChromeTrace,
+  type TreeContext,
+} from '../trace/index.js';
 import { TraceSlot } from './assemble.js';
 import type { MachineShared } from './config.js';
 

@@ -4,6 +4,6 @@ import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-// enableTsImports() in the entry must not register the hooks a second time.
+// runtime/modules.ts must not register the hooks a second time on this thread.
 globalThis[Symbol.for('hgcm-runtime.tsx')] = true;
 await import(workerData.__entry);

@@ -4,28 +4,29 @@
 import * as Comlink from 'comlink';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RT_FAILURE, statusName } from '../abi/index.js';
-import { loadServices } from '../hgcm/registry.js';
+import { loadServices } from '../hgcm/index.js';
 import {
   asMachineWorkAsync,
-  runSync,
-  wallClock,
+  asParked,
   type Proc,
+  runSync,
   type ThreadExecOptions,
-} from '../runtime/proc.js';
-import { GuestContext } from '../vcpu/guest-context.js';
-import { Session, closeSession } from '../vcpu/vboxguest.js';
+  importModule,
+  wallClock,
+} from '../runtime/index.js';
+import { GuestContext } from '../guest/index.js';
+import { closeSession, Session } from '../vcpu/index.js';
 import { attachGuestKernel, threadExec, type EmtDevice } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
+import { installErrorTransfer } from './error-transfer.js';
 import type { WorkerMessage } from './messages.js';
-import { enableTsImports } from './worker-url.js';
 
 const { shared, vcpu } = workerData as { shared: MachineShared; vcpu: number };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 // Device 'emt': this thread handles its own port writes, so it runs the inline services' calls too.
 let emt: EmtDevice | undefined;
 if (shared.config.device === 'emt') {
-  await enableTsImports();
   const services = await loadServices(shared.services, (spec) => spec.inline);
   emt = { inline: { services, spawn: (proc) => void runSync(proc, opts) } };
 }
@@ -57,7 +58,7 @@ const api = {
   },
   /** Run `exportName` of `module` as a guest program in a fresh session (closed afterwards). */
   async run(module: string, exportName: string, args: unknown, user: boolean): Promise<unknown> {
-    const mod = (await import(module)) as Record<string, unknown>;
+    const mod = await importModule(module, 'guest module');
     const fn = mod[exportName];
     if (typeof fn !== 'function') throw new TypeError(`${module} has no function export "${exportName}"`);
     k.tracer.reset();
@@ -65,7 +66,7 @@ const api = {
     if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
     try {
       // SAFETY: checked to be a function; programs take (GuestContext, args).
-      const g = new GuestContext(k, session, exec);
+      const g = new GuestContext(k, session, exec, (fn) => asParked(opts, fn));
       return await asMachineWorkAsync(opts, async () => (fn as Program)(g, args));
     } finally {
       exec(closeSession(k, session));
@@ -77,4 +78,5 @@ const api = {
 /** The vCPU API type, for the main thread's comlink proxy. */
 export type VcpuApi = typeof api;
 
+installErrorTransfer();
 Comlink.expose(api, nodeEndpoint(parentPort!));

@@ -2,14 +2,17 @@
 // source (src/*.ts under tsx or vitest). Node 20 cannot start a worker from a .ts file, and `--import tsx`
 // in a Worker's execArgv does not apply to its ESM entry, so from source we start ts-boot.mjs, which
 // registers tsx inside the worker and then imports the .ts entry.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { besideModule } from '../runtime/index.js';
 
 /** True when this module runs from its .ts source. */
 export const fromSource = import.meta.url.endsWith('.ts');
 
 /** URL of a module in this folder by base name. */
 export function moduleUrl(base: string): URL {
-  return new URL(`./${base}${fromSource ? '.ts' : '.js'}`, import.meta.url);
+  return besideModule(import.meta.url, `./${base}`);
 }
 
 /** Start a worker on a module of this folder, built or from source. */
@@ -28,23 +31,10 @@ export function spawnModuleWorker(url: URL, options: WorkerOptions = {}): Worker
   return new Worker(new URL('./ts-boot.mjs', import.meta.url), { ...options, workerData });
 }
 
-/** Extra piscina options: from source, tsx's loader (piscina require()s the task module first). */
-export function poolExecArgv(): string[] {
-  return fromSource ? ['--import', 'tsx'] : [];
-}
-
-let tsHooks: Promise<void> | undefined;
-
 /**
- * From source, make dynamic import() of .ts modules work on this thread (pool workers load service
- * modules; Node 20 does not apply `--import tsx` ESM hooks inside workers). A no-op when built.
+ * Extra piscina options: from source, tsx's loader (piscina require()s the task module first), by path so
+ * that a process started in another directory finds it.
  */
-export function enableTsImports(): Promise<void> {
-  // Built, or a worker ts-boot.mjs started (it has registered tsx already): nothing to do.
-  if (!fromSource || (globalThis as Record<symbol, unknown>)[Symbol.for('hgcm-runtime.tsx')] === true)
-    return Promise.resolve();
-  tsHooks ??= import('tsx/esm/api').then((m) => {
-    m.register();
-  });
-  return tsHooks;
+export function poolExecArgv(): string[] {
+  return fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
 }

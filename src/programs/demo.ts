@@ -2,13 +2,12 @@
 // and checked), echo calls (checked), and delay calls that outlive their timeouts, with the main thread's
 // signals landing anywhere. It reports every call's outcome so the host side can check the invariants.
 import { Status } from '../abi/index.js';
-import { ShflFn } from '../abi/shfl.js';
-import type { GuestContext } from '../vcpu/guest-context.js';
-import type { HgcmCallResult } from '../vcpu/guest-lib.js';
-import { O } from '../vcpu/shared-folders-fs.js';
+import { ShflFn } from '../abi/index.js';
+import type { GuestContext } from '../guest/index.js';
+import type { HgcmCallResult } from '../vcpu/index.js';
+import { ioParms, O } from '../vboxsf/index.js';
 import { explainFile, stamped, type WriteRecord } from './file-history.js';
-import { Prng } from '../sim/prng.js';
-import * as sf from '../vcpu/shared-folders.js';
+import { Prng } from '../runtime/index.js';
 
 /** Word of DemoArgs.progress the main thread sets once it sends no more signals. */
 export const SIGNALS_STOPPED = 63;
@@ -94,7 +93,7 @@ export function main(g: GuestContext, a: DemoArgs): DemoReport {
       const res = g.call(
         fs.clientId,
         ShflFn.WRITE,
-        sf.ioParms(ShflFn.WRITE, fs.root, handle, BigInt(offset), { addr: buf, size: length }),
+        ioParms(ShflFn.WRITE, fs.root, handle, BigInt(offset), { addr: buf, size: length }),
         { timeoutMs, interruptible: true },
       );
       const o = count(res);
@@ -107,7 +106,7 @@ export function main(g: GuestContext, a: DemoArgs): DemoReport {
       const res = g.call(
         fs.clientId,
         ShflFn.READ,
-        sf.ioParms(ShflFn.READ, fs.root, handle, BigInt(offset), { addr: out, size: length }),
+        ioParms(ShflFn.READ, fs.root, handle, BigInt(offset), { addr: out, size: length }),
         { timeoutMs, interruptible: true },
       );
       if (count(res) === 'completed') {

@@ -2,9 +2,9 @@
 // Shared Folders path. A seeded random mix of reads, writes, truncations, extensions, appends, flushes and
 // reopens on one file, every read and every size compared with an in-memory model; buffers travel by all
 // three paths in turn (LinAddr, PageList, no-bounce pages). Runs on a vCPU (Machine.run); one file each.
-import type { GuestContext } from '../vcpu/guest-context.js';
-import { O, type SfMount } from '../vcpu/shared-folders-fs.js';
-import type { SfIoMode } from '../vcpu/shared-folders-io.js';
+import { Prng } from '../runtime/index.js';
+import type { GuestContext } from '../guest/index.js';
+import { O, type SfIoMode, type SfMount } from '../vboxsf/index.js';
 
 /** What to exercise. */
 export interface FsxArgs {
@@ -21,6 +21,9 @@ export interface FsxArgs {
   /** Reopen with probability 1/closeEvery (default 40, fsx's -c). */
   readonly closeEvery?: number;
   readonly io?: SfIoMode;
+  /** Ops done so far go to word `index` of this buffer (for a progress line on the main thread). */
+  readonly progress?: SharedArrayBuffer;
+  readonly index?: number;
 }
 
 /** What happened. A non-empty `failure` means the file and the model disagreed. */
@@ -36,24 +39,12 @@ export interface FsxReport {
   readonly model: Uint8Array;
 }
 
-/** mulberry32: small, seeded, the same sequence everywhere. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const OPS = ['read', 'write', 'truncate', 'extend', 'append', 'reread', 'flush'] as const;
 
 class Fsx {
   private readonly fs: SfMount;
-  private readonly a: Required<Omit<FsxArgs, 'io'>>;
-  private readonly rnd: () => number;
+  private readonly a: Required<Omit<FsxArgs, 'io' | 'progress' | 'index'>>;
+  private readonly rnd: Prng;
   private readonly original: Uint8Array;
   private readonly good: Uint8Array;
   private size = 0;
@@ -62,17 +53,18 @@ class Fsx {
   readonly log: string[] = [];
   readonly counts: Record<string, number> = {};
 
-  constructor(fs: SfMount, a: Required<Omit<FsxArgs, 'io'>>) {
+  constructor(fs: SfMount, a: Required<Omit<FsxArgs, 'io' | 'progress' | 'index'>>) {
     this.fs = fs;
     this.a = a;
-    this.rnd = prng(a.seed);
-    this.original = new Uint8Array(a.maxLen).map(() => Math.floor(this.rnd() * 256));
+    this.rnd = new Prng(a.seed);
+    this.original = new Uint8Array(a.maxLen).map(() => this.int(256));
     this.good = new Uint8Array(a.maxLen);
     this.fd = fs.open(a.file, O.RDWR | O.CREAT | O.TRUNC);
   }
 
+  /** floor(n * uniform[0, 1)): 0 for n = 0, and n may be fractional (maxOp / 4 + 1). */
   private int(n: number): number {
-    return Math.floor(this.rnd() * n);
+    return Math.floor(this.rnd.float() * n);
   }
   private note(line: string): void {
     this.log.push(`${this.opNum} ${line}`);
@@ -205,7 +197,12 @@ export function fsx(g: GuestContext, args: FsxArgs): FsxReport {
   const x = new Fsx(fs, a);
   let failure: string | undefined;
   try {
-    for (let i = 0; i < a.ops; i++) x.step();
+    const done = args.progress === undefined ? undefined : new Int32Array(args.progress);
+    for (let i = 0; i < a.ops; i++) {
+      x.step();
+      // ORDER: a plain counter the main thread only reads for display; no other access depends on it.
+      if (done !== undefined && (i & 63) === 63) Atomics.store(done, args.index ?? 0, i + 1);
+    }
     x.finish();
   } catch (e) {
     failure = e instanceof Error ? e.message : String(e);

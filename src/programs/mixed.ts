@@ -1,7 +1,8 @@
 // A guest program for demos and benchmarks: a mix of echo calls (checked byte for byte) and delay calls,
 // some with timeouts shorter than the delay so they take the cancel path.
 import { Status } from '../abi/index.js';
-import type { GuestContext } from '../vcpu/guest-context.js';
+import { Prng } from '../runtime/index.js';
+import type { GuestContext } from '../guest/index.js';
 
 /** What the mixed workload asks for. */
 export interface MixedArgs {
@@ -36,7 +37,7 @@ export function main(g: GuestContext, a: MixedArgs): MixedReport {
   const inBuf = g.alloc(a.bufferBytes);
   const outBuf = g.alloc(a.bufferBytes);
   const data = new Uint8Array(a.bufferBytes);
-  let seed = a.seed >>> 0 || 1;
+  const prng = new Prng(a.seed);
   const failures: Record<string, number> = {};
   let echoes = 0;
   let mismatches = 0;
@@ -52,10 +53,7 @@ export function main(g: GuestContext, a: MixedArgs): MixedReport {
       else if (r.rc < 0) failures[String(r.rc)] = (failures[String(r.rc)] ?? 0) + 1;
       continue;
     }
-    for (let j = 0; j < data.length; j++) {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      data[j] = seed >>> 24;
-    }
+    for (let j = 0; j < data.length; j++) data[j] = prng.next() >>> 24;
     g.write(inBuf, data);
     const r = g.call(echo.clientId, 1, [
       { type: 'in', addr: inBuf, size: a.bufferBytes },

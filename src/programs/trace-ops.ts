@@ -1,7 +1,7 @@
 // Guest programs `hgcm trace` runs, one operation each, to show the path a call takes.
 import { Status } from '../abi/index.js';
-import type { GuestContext } from '../vcpu/guest-context.js';
-import { O } from '../vcpu/shared-folders-fs.js';
+import type { GuestContext } from '../guest/index.js';
+import { O } from '../vboxsf/index.js';
 
 /** write(2) of `bytes` bytes to a file in share `share` (open and close around it). */
 export function write(g: GuestContext, a: { share: string; bytes: number }): { written: number } {

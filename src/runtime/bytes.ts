@@ -1,5 +1,5 @@
 // Little-endian access to host-side byte buffers (request snapshots, host buffers): the host counterpart
-// of GuestMemory for memory the guest cannot reach.
+// of GuestMemory for memory the guest cannot reach. Used on every thread.
 
 /** Little-endian reads and writes over a host Uint8Array; out-of-range access throws RangeError. */
 export class ByteView {

@@ -20,7 +20,7 @@ export class ConfigError extends HgcmError {
 }
 
 /**
- * ERR_GUEST_FS: a call of the guest file API (vcpu/shared-folders-fs.ts) failed, as a system call would:
+ * ERR_GUEST_FS: a call of the guest file API (vboxsf/mount.ts) failed, as a system call would:
  * `errno` is the Linux errno name the guest reports ('ENOENT'), `rc` the VBox status behind it.
  */
 export class GuestFsError extends HgcmError {
@@ -70,6 +70,16 @@ export class MachineStateError extends HgcmError {
   }
 }
 
+/**
+ * ERR_MOUNT: a FUSE mount could not be made or served (no /dev/fuse, mount(8) refused, the share could not be
+ * mapped); the message says which step and why.
+ */
+export class MountError extends HgcmError {
+  constructor(message: string) {
+    super('ERR_MOUNT', message);
+  }
+}
+
 /** ERR_WORKER: a worker thread failed to start or died. */
 export class WorkerError extends HgcmError {
   constructor(message: string) {
@@ -80,4 +90,41 @@ export class WorkerError extends HgcmError {
 /** Throw InvariantError unless `cond` holds. */
 export function invariant(cond: unknown, message: string): asserts cond {
   if (!cond) throw new InvariantError(message);
+}
+
+/** Every error class by its code, to give an error copied across threads its class back. */
+const ERROR_CLASSES: Readonly<Record<string, { prototype: HgcmError }>> = {
+  ERR_CONFIG: ConfigError,
+  ERR_GUEST_FS: GuestFsError,
+  ERR_GUEST_MEMORY: GuestMemoryError,
+  ERR_HEAP: HeapError,
+  ERR_INVARIANT: InvariantError,
+  ERR_MACHINE_STATE: MachineStateError,
+  ERR_WORKER: WorkerError,
+};
+
+/**
+ * The own fields of an error worth copying to another thread (code, errno, rc, addr...): the primitive
+ * ones, which structured cloning keeps. Message, name and stack travel on their own.
+ */
+export function errorFields(e: Error): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(e))
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  return out;
+}
+
+/** An error copied from another thread, as an instance of its class again when its code names one. */
+export function reviveError(e: Error): Error {
+  const code = (e as { code?: unknown }).code;
+  const cls = typeof code === 'string' ? ERROR_CLASSES[code] : undefined;
+  if (cls === undefined) return e;
+  // SAFETY: an object with the class's prototype and every field the original instance had.
+  const revived = Object.create(cls.prototype) as Error;
+  Object.assign(revived, e);
+  Object.defineProperties(revived, {
+    message: { value: e.message, writable: true, configurable: true },
+    stack: { value: e.stack, writable: true, configurable: true },
+  });
+  return revived;
 }

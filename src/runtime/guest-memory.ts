@@ -1,5 +1,6 @@
 // Guest RAM: the only code that touches the guest's SharedArrayBuffer (cf. vm-memory GuestMemory / Bytes).
 // Every access is bounds-checked and little-endian; atomics are at 4-byte aligned named addresses.
+// Used on every thread (each attaches its own GuestMemory over the one buffer).
 import type { FieldSpec, Struct } from '../abi/index.js';
 import type { GuestAddress } from './address.js';
 import { AtomicCell } from './atomic-cell.js';
@@ -151,6 +152,27 @@ export class GuestMemory {
     const s = this.at(src, 0, len);
     this.u8.copyWithin(d, s, s + len);
   }
+  /**
+   * A guest-physical read as a device makes it (PGM): `dst.length` bytes at `phys`, where the bytes with
+   * no RAM behind them read as 0xFF (unbacked memory), so a range running past the end of RAM is read,
+   * not refused.
+   */
+  readPhys(phys: number, dst: Uint8Array): void {
+    const n = this.backed(phys, dst.length);
+    if (n > 0) dst.set(this.u8.subarray(phys, phys + n));
+    dst.fill(0xff, n);
+  }
+  /** A guest-physical write as a device makes it: the bytes with RAM behind them land, the rest are dropped. */
+  writePhys(phys: number, src: Uint8Array): void {
+    const n = this.backed(phys, src.length);
+    if (n > 0) this.u8.set(src.subarray(0, n), phys);
+  }
+  /** How many of the `len` bytes at `phys` have RAM behind them (a prefix: RAM starts at 0). */
+  private backed(phys: number, len: number): number {
+    if (!Number.isSafeInteger(phys) || phys < 0) return 0;
+    return Math.max(0, Math.min(len, this.size - phys));
+  }
+
   /**
    * A zero-copy view of [addr, addr + len). For host I/O on validated guest buffers only; the guest may
    * change the bytes while the view is used, like DMA on a real machine.

@@ -1,5 +1,5 @@
 // HeapBacking adapters: a SharedHeap inside guest RAM (through GuestMemory) or inside a host-only
-// SharedArrayBuffer (request snapshots).
+// SharedArrayBuffer (request snapshots). Used on every thread.
 import { gpa } from './address.js';
 import { AtomicCell } from './atomic-cell.js';
 import type { GuestMemory } from './guest-memory.js';

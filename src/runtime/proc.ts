@@ -70,6 +70,15 @@ export function waitFor(
   };
 }
 
+/**
+ * Wait until `cell` no longer holds `seen`, then call `fn`: a watch (ServiceContext.watch) as a step
+ * machine, so that both executors run it (threads: runAsync; sim: an actor).
+ */
+export function* watchCell(cell: AtomicCell, seen: number, fn: () => void): Proc<void> {
+  yield waitFor(cell, () => cell.load() !== seen, { hint: 'idle' });
+  fn();
+}
+
 /** Yield `wait` and return its outcome (a helper so callers need no cast). */
 export function* wait(e: WaitEffect): Proc<WaitOutcome> {
   return (yield e) ?? 'ok';
@@ -119,14 +128,20 @@ export interface SpinLimiter {
   exitThread(): void;
 }
 
-/** Run `fn` as work of the machine on this thread (counted by the spin gate, if any). */
-export function asMachineWork<T>(opts: ThreadExecOptions, fn: () => T): T {
-  opts.gate?.enterThread();
+/** Run `fn` between `enter` and `exit` (a spin-gate bracket), exiting whatever `fn` does. */
+function bracket<T>(enter: (() => void) | undefined, exit: (() => void) | undefined, fn: () => T): T {
+  enter?.();
   try {
     return fn();
   } finally {
-    opts.gate?.exitThread();
+    exit?.();
   }
+}
+
+/** Run `fn` as work of the machine on this thread (counted by the spin gate, if any). */
+export function asMachineWork<T>(opts: ThreadExecOptions, fn: () => T): T {
+  const g = opts.gate;
+  return bracket(g && (() => g.enterThread()), g && (() => g.exitThread()), fn);
 }
 
 /** asMachineWork for asynchronous work (a pool worker's loop). */
@@ -137,6 +152,15 @@ export async function asMachineWorkAsync<T>(opts: ThreadExecOptions, fn: () => P
   } finally {
     opts.gate?.exitThread();
   }
+}
+
+/**
+ * Run `fn`, a blocking system call outside the step machines (a guest program's read of a device), with
+ * this thread counted as parked meanwhile, as in Atomics.wait: it needs no core while it blocks.
+ */
+export function asParked<T>(opts: ThreadExecOptions, fn: () => T): T {
+  const g = opts.gate;
+  return bracket(g && (() => g.park()), g && (() => g.unpark()), fn);
 }
 
 /**
@@ -197,19 +221,28 @@ export function blockOn(e: WaitEffect, opts: ThreadExecOptions): WaitOutcome {
   }
 }
 
-/** Run a step machine to completion on this thread, blocking in Atomics.wait. */
-export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
-  let input: WaitOutcome | undefined;
+/**
+ * Step `proc` on with `input`, through its points (each handed to opts.onPoint), to its next wait or its
+ * end: what both real-thread executors do between two waits.
+ */
+function toNextWait<T>(
+  proc: Proc<T>,
+  input: WaitOutcome | undefined,
+  opts: ThreadExecOptions,
+): { readonly done: true; readonly value: T } | { readonly done: false; readonly value: WaitEffect } {
   for (;;) {
     const r = proc.next(input);
-    if (r.done === true) return r.value;
-    const e = r.value;
-    if (e.k === 'point') {
-      opts.onPoint?.(e);
-      input = undefined;
-    } else {
-      input = blockOn(e, opts);
-    }
+    if (r.done === true) return r;
+    if (r.value.k === 'wait') return { done: false, value: r.value };
+    opts.onPoint?.(r.value);
+    input = undefined;
+  }
+}
+
+/** Run a step machine to completion on this thread, blocking in Atomics.wait. */
+export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
+  for (let r = toNextWait(proc, undefined, opts); ; r = toNextWait(proc, blockOn(r.value, opts), opts)) {
+    if (r.done) return r.value;
   }
 }
 
@@ -232,17 +265,12 @@ export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Prom
 
 /** Run a step machine on this thread without blocking its event loop (pool workers: timers keep firing). */
 export async function runAsync<T>(proc: Proc<T>, opts: ThreadExecOptions): Promise<T> {
-  let input: WaitOutcome | undefined;
-  for (;;) {
-    const r = proc.next(input);
-    if (r.done === true) return r.value;
-    const e = r.value;
-    if (e.k === 'point') {
-      opts.onPoint?.(e);
-      input = undefined;
-    } else {
-      input = await blockOnAsync(e, opts);
-    }
+  for (
+    let r = toNextWait(proc, undefined, opts);
+    ;
+    r = toNextWait(proc, await blockOnAsync(r.value, opts), opts)
+  ) {
+    if (r.done) return r.value;
   }
 }
 

@@ -45,17 +45,14 @@ export const SPANS = [
   'RTFileClose',
   // guest, appended (ids are positions): VbglR0HGCMFastCall, the 7.x no-bounce path (arg a: function)
   'VbglR0HGCMFastCall',
+  // guest, appended: one request of the FUSE front, read from /dev/fuse and answered (arg a: opcode)
+  'fuseRequest',
 ] as const;
 
 /** A span's name. */
 export type SpanName = (typeof SPANS)[number];
 
 const SPAN_ID: Readonly<Record<string, number>> = Object.fromEntries(SPANS.map((n, i) => [n, i]));
-
-/** The code of a span name. */
-export function spanId(name: SpanName): number {
-  return SPAN_ID[name]!;
-}
 
 /** What a layer traces through: one per thread. */
 export class Tracer {
@@ -106,17 +103,6 @@ export class Tracer {
     if (this.active) this.ring!.record(this.slot, RecordKind.END, SPAN_ID[name]!, a, b);
   }
 
-  /**
-   * Run the step machine `body` as the span `name`: BEGIN with `a`, `b`; END with `a` and `status` of
-   * its result (a status code, or a small outcome number the tree labels).
-   */
-  *spanProc<T>(name: SpanName, a: number, b: number, body: Proc<T>, status: (r: T) => number): Proc<T> {
-    this.begin(name, a, b);
-    const r = yield* body;
-    this.end(name, a, status(r));
-    return r;
-  }
-
   instant(name: SpanName, a = 0, b = 0): void {
     if (this.active) this.ring!.record(this.slot, RecordKind.INSTANT, SPAN_ID[name]!, a, b);
   }
@@ -145,3 +131,88 @@ export class Tracer {
 
 /** A tracer that never records (for code running without a machine). */
 export const NO_TRACER = new Tracer(undefined, 0);
+
+/**
+ * How a step machine shows in the trace: the span named after the upstream function it models, BEGIN's two
+ * numbers from its arguments, and END's: BEGIN's first and the result's status (a status code, or a small
+ * outcome number the tree labels).
+ */
+export interface SpanOf<A extends unknown[], T> {
+  readonly span: SpanName;
+  /** This thread's tracer, from the arguments. */
+  tracer(...args: A): Tracer;
+  /** BEGIN's numbers (default 0, 0). */
+  begin?(...args: A): readonly [number, number];
+  /** END's second number (default 0). */
+  status?(r: T): number;
+  /**
+   * For work a thread takes on for a call (a request, a command): true when that call is traced, whatever
+   * the thread did before; tracing is on for the span's duration. Decided when the step machine first runs.
+   */
+  joins?(...args: A): boolean;
+}
+
+/**
+ * `body` recorded as a span wherever it is called: the decorator protocol functions are defined through,
+ * so there is one function per upstream name and no tracing in its text. When the thread's tracer is not
+ * recording, the call is `body`'s own generator (no frame added).
+ */
+export function traced<A extends unknown[], T>(
+  s: SpanOf<A, T>,
+  body: (...args: A) => Proc<T>,
+): (...args: A) => Proc<T> {
+  if (s.joins !== undefined)
+    return (...args) => (s.tracer(...args).enabled ? joined(s, args, body) : body(...args));
+  return (...args) => {
+    const t = s.tracer(...args);
+    return t.active ? recorded(s, t, args, body(...args)) : body(...args);
+  };
+}
+
+/**
+ * `traced` for a guest's outermost call (VbglR0HGCMCall, VbglR0HGCMFastCall, a vboxCall*): it decides
+ * whether this call is traced (Tracer.enterCall) and ends that decision when the call returns or throws.
+ * While the machine records no spans at all it is `body` itself.
+ */
+export function tracedCall<A extends unknown[], T>(
+  s: SpanOf<A, T>,
+  body: (...args: A) => Proc<T>,
+): (...args: A) => Proc<T> {
+  return (...args) => {
+    const t = s.tracer(...args);
+    return t.enabled ? entered(s, t, args, body) : body(...args);
+  };
+}
+
+function* entered<A extends unknown[], T>(
+  s: SpanOf<A, T>,
+  t: Tracer,
+  args: A,
+  body: (...args: A) => Proc<T>,
+): Proc<T> {
+  t.enterCall();
+  try {
+    return yield* t.active ? recorded(s, t, args, body(...args)) : body(...args);
+  } finally {
+    t.leaveCall();
+  }
+}
+
+function* joined<A extends unknown[], T>(s: SpanOf<A, T>, args: A, body: (...args: A) => Proc<T>): Proc<T> {
+  const t = s.tracer(...args);
+  const was = t.active;
+  t.active = was || s.joins!(...args);
+  try {
+    return yield* t.active ? recorded(s, t, args, body(...args)) : body(...args);
+  } finally {
+    t.active = was;
+  }
+}
+
+function* recorded<A extends unknown[], T>(s: SpanOf<A, T>, t: Tracer, args: A, body: Proc<T>): Proc<T> {
+  const [a, b] = s.begin?.(...args) ?? [0, 0];
+  t.begin(s.span, a, b);
+  const r = yield* body;
+  t.end(s.span, a, s.status?.(r) ?? 0);
+  return r;
+}

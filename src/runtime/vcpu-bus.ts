@@ -23,6 +23,11 @@ export interface VcpuBus {
   readonly wake: AtomicCell;
   /** Pending signals for this vCPU (Machine.signal). */
   signalPending(): boolean;
+  /**
+   * Post a signal to the thread running on vCPU `vcpu` (the guest kernel's signal_wake_up / an IPI): what
+   * Machine.signal does from outside, done by guest code (the FUSE front turns FUSE_INTERRUPT into it).
+   */
+  signal(vcpu: number): void;
   /** The guest kernel delivered the pending signal(s) to the thread: clear them. */
   consumeSignals(): number;
   /** Enter (true) or leave (false) the HGCM wait list; the guest ISR wakes every vCPU with waiters. */

@@ -3,7 +3,7 @@
 // interleaving reads left to right. Steps have no duration in virtual time (many share one instant), so
 // the time axis is the step number, STEP_US apart; the virtual time is in each slice's arguments. Marks
 // (a violation, a divergence) are instants on their actor's lane.
-import type { ChromeEvent, ChromeTrace } from '../trace/chrome.js';
+import type { ChromeEvent, ChromeTrace } from '../trace/index.js';
 import type { TraceStep } from './types.js';
 
 /** Microseconds of the time axis per step. */

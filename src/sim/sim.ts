@@ -3,21 +3,18 @@
 // virtual time advances only when every actor is blocked (or, in the 'any-order' profile, whenever the
 // scheduler picks the clock); timers and timeouts fire in virtual time. Same seed, same run: the trace
 // (actor + effect per step) and its hash repeat exactly.
-import { POINTS, PointId, type PointName } from '../runtime/points.js';
-import type { Clock, Effect, Proc, WaitEffect, WaitOutcome } from '../runtime/proc.js';
+import {
+  type Clock,
+  type Effect,
+  fnv1aWords,
+  PointId,
+  type PointName,
+  POINTS,
+  type Proc,
+  type WaitEffect,
+  type WaitOutcome,
+} from '../runtime/index.js';
 import type { SimOptions, SimResult, StepEvent, Strategy, TraceStep } from './types.js';
-
-export type {
-  SimObserver,
-  SimOptions,
-  SimResult,
-  StepEvent,
-  Strategy,
-  TimeProfile,
-  TraceStep,
-  WaitSemantics,
-} from './types.js';
-export { randomStrategy } from './strategies.js';
 
 interface Actor {
   readonly id: string;
@@ -380,11 +377,7 @@ export class Sim {
 
   /** Fold one step into the run's hash (FNV-1a over its numbers: same steps, same hash). */
   private hashStep(step: number, actor: number, kind: number, code: number): void {
-    let h = this.hashState;
-    h = Math.imul(h ^ step, 0x01000193);
-    h = Math.imul(h ^ actor, 0x01000193);
-    h = Math.imul(h ^ kind, 0x01000193);
-    this.hashState = Math.imul(h ^ code, 0x01000193) >>> 0;
+    this.hashState = fnv1aWords(this.hashState, step, actor, kind, code);
   }
 
   /** Keep a step in the trace (when the trace is on). */

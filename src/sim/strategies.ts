@@ -2,7 +2,7 @@
 // replay follows a recorded decision list exactly and stops at the first divergence; guided follows one
 // where it can (what shrinking needs); first and sticky are the plain deterministic choices.
 // Reference: cancel-race.md section 4.3 (PCT: Burckhardt et al., ASPLOS'10; Shuttle's PctScheduler).
-import { Prng } from './prng.js';
+import { Prng } from '../runtime/index.js';
 import type { Strategy } from './types.js';
 
 /** Uniformly random choice from a seed. */

@@ -1,6 +1,6 @@
 // The sim executor's vocabulary: what a run records and returns, how strategies and observers plug in,
 // and its options (wait semantics, time profile).
-import type { Effect, WaitOutcome } from '../runtime/proc.js';
+import type { Effect, WaitOutcome } from '../runtime/index.js';
 
 /** One scheduling decision, as recorded in the trace. */
 export interface TraceStep {

@@ -1,8 +1,7 @@
 // Export ring records in the Chrome trace event format (the JSON Perfetto and chrome://tracing load):
 // one lane per thread, spans as B/E pairs, instants as "i", interleaving points optionally as instants
 // in their own category, and thread names as metadata.
-import { RecordKind, type TraceRecord } from '../runtime/trace-ring.js';
-import { SPANS } from '../runtime/trace.js';
+import { RecordKind, SPANS, type TraceRecord } from '../runtime/index.js';
 import { labelOf, layerOf, pointName, spansByThread, type Span, type SpanContext } from './spans.js';
 
 /** One trace event (the subset of the format this exporter writes). */

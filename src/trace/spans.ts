@@ -1,9 +1,7 @@
 // From ring records to spans: per-thread begin/end nesting, and how each span is named and layered for
 // people (the upstream function names the seed note follows a write(2) through).
-import { RequestType, ShflFn } from '../abi/index.js';
-import { POINTS } from '../runtime/points.js';
-import { SPANS, type SpanName } from '../runtime/trace.js';
-import { RecordKind, type TraceRecord } from '../runtime/trace-ring.js';
+import { FUSE_OP_NAMES, RequestType, ShflFn } from '../abi/index.js';
+import { POINTS, RecordKind, type SpanName, SPANS, type TraceRecord } from '../runtime/index.js';
 
 /** One span on one thread, with what nests inside it on that thread. */
 export interface Span {
@@ -31,6 +29,7 @@ export interface SpanContext {
 /** Which layer a span belongs to. */
 export function layerOf(name: SpanName): string {
   if (name === 'vboxCall') return 'vboxsf';
+  if (name === 'fuseRequest') return 'fuse';
   if (name.startsWith('vmmdev')) return 'vmmdev';
   if (name === 'hgcmServiceThread' || name === 'svcCall') return 'hgcm';
   if (name === 'hgcmCompletedWorker' || name === 'DONE' || name === 'IRQ') return 'vmmdev';
@@ -62,6 +61,8 @@ export function labelOf(s: Span, ctx: SpanContext): string {
       return `vboxCall${camel(shflNames[s.a] ?? String(s.a))}`;
     case 'VbglR0HGCMCall':
       return s.a === 0 ? 'VbglR0HGCMConnect/Disconnect' : `VbglR0HGCMCall (fn ${s.a})`;
+    case 'fuseRequest':
+      return `FUSE_${FUSE_OP_NAMES[s.a] ?? s.a} (node ${s.b})${s.endB === 0 ? '' : ` -> errno ${s.endB}`}`;
     case 'VbglR0HGCMFastCall':
       return `VbglR0HGCMFastCall (fn ${s.a})`;
     case 'VbglR0GRAlloc':

@@ -1,7 +1,7 @@
 // The path of one call across threads as an indented tree, in the spirit of the seed note: the guest's
 // spans, with the device's and the host's work hung under the guest span that was running (or waiting)
 // when it happened. Device and host spans are matched to the call by the request's physical address.
-import type { TraceRecord } from '../runtime/trace-ring.js';
+import type { TraceRecord } from '../runtime/index.js';
 import { labelOf, layerOf, spansByThread, type Span, type SpanContext } from './spans.js';
 
 /** One step of a call's path. */

@@ -90,6 +90,14 @@ export interface WalkOptions {
   readonly preserveLast?: boolean;
   /** Start below these directories instead of the root (stack[0] must be the root): see stackOf. */
   readonly stack?: readonly StartLevel[];
+  /**
+   * The guest path ended with a delimiter (GuestPath.dirSlash): as POSIX does for "name/", an existing last
+   * component that is not a directory is VERR_PATH_NOT_FOUND (ENOTDIR); with `follow` a final symlink is
+   * followed first (stat, open, readlink do that; unlink, rmdir and rename do not, so for them a symlink is
+   * "not a directory"). The walk does this itself: a trailing slash never reaches the host, where it would
+   * make the kernel follow a final symlink that the walk has not checked.
+   */
+  readonly dirSlash?: boolean;
 }
 
 /** The first name in `dirFd` equal to `name` ignoring case (in byte order, for determinism). */
@@ -108,6 +116,8 @@ function matchIgnoringCase(dirFd: number, name: Uint8Array): Uint8Array | undefi
 export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOptions): Target | StatusCode {
   const walk = new Levels(scope, opts.stack ?? [{ fd: scope.rootFd, id: undefined }]);
   const queue = [...comps];
+  const dirSlash = opts.dirSlash === true;
+  const follow = opts.follow;
   let hops = 0;
   // Replace the front of the queue by a link's target; an absolute target leaves the share.
   const expand = (dirFd: number, name: Uint8Array): StatusCode => {
@@ -130,7 +140,7 @@ export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOp
     const top = walk.fd;
     if (queue.length === 0) {
       // The last component: a name in `top`, unless it is a symlink to follow.
-      if (!opts.follow && !opts.icase) return { kind: 'child', dirFd: top, name };
+      if (!follow && !opts.icase && !dirSlash) return { kind: 'child', dirFd: top, name };
       let st = rtPathQueryInfoAt(top, name);
       if (st.rc === Status.VERR_FILE_NOT_FOUND && opts.icase && opts.preserveLast !== true) {
         const m = matchIgnoringCase(top, name);
@@ -139,11 +149,12 @@ export function resolve(scope: Scope, comps: readonly Uint8Array[], opts: WalkOp
           st = rtPathQueryInfoAt(top, name);
         }
       }
-      if (opts.follow && st.info !== undefined && isSymlink(st.info.mode)) {
+      if (follow && st.info !== undefined && isSymlink(st.info.mode)) {
         const rc = expand(top, name);
         if (rc !== Status.VINF_SUCCESS) return rc;
         continue;
       }
+      if (dirSlash && st.info !== undefined && !isDirectory(st.info.mode)) return Status.VERR_PATH_NOT_FOUND;
       return { kind: 'child', dirFd: top, name };
     }
     let d = rtDirOpenAt(top, name);

@@ -18,6 +18,7 @@ import {
   rtFileOpenAt,
   rtFileQueryInfo,
   rtFileSetSize,
+  rtFsQuerySizes,
   isDirectory,
   type RtFileActionValue,
   type RtFileTaken,
@@ -34,6 +35,8 @@ export interface CreateCtx {
   readonly m: Mapping;
   readonly scope: Scope;
   readonly comps: readonly Uint8Array[];
+  /** The path ended with a delimiter (GuestPath.dirSlash). */
+  readonly dirSlash: boolean;
   readonly cp: CreateParms;
 }
 
@@ -45,7 +48,12 @@ function windows(c: CreateCtx): boolean {
 /** vbsfLookupFile: stat only (following symlinks unless the client asked to see them). Handle is NIL. */
 export function lookup(c: CreateCtx): StatusCode {
   c.cp.handle = SHFL_HANDLE_NIL;
-  const t = resolve(c.scope, c.comps, { follow: c.env.follow, icase: c.env.icase(c.m) });
+  // stat("name/") follows a final symlink even for a client that asked to see symlinks (lstat does too).
+  const t = resolve(c.scope, c.comps, {
+    follow: c.env.follow || c.dirSlash,
+    icase: c.env.icase(c.m),
+    dirSlash: c.dirSlash,
+  });
   const st = typeof t === 'number' ? { rc: t, info: undefined } : statTarget(t);
   if (st.info !== undefined) {
     c.cp.info = st.info;
@@ -89,6 +97,23 @@ export function createMode(fMode: number, handleIn: bigint): number {
   return mode === 0 ? 0o600 : mode;
 }
 
+/**
+ * The largest size REPLACE/OVERWRITE may give a file from Info.cbObject (beyond upstream, which sets any
+ * size, a 1 TiB sparse file if asked): the share's maxCreateSize, never more than the host file system's
+ * free space now, nor more than node:fs can reach (MAX_WRITE_OFFSET).
+ */
+function createSizeCap(m: Mapping, fd: number): bigint {
+  const free = rtFsQuerySizes(fd).sizes?.availableBytes ?? 0n;
+  let cap = free < MAX_WRITE_OFFSET ? free : MAX_WRITE_OFFSET;
+  if (m.maxCreateSize !== undefined && m.maxCreateSize < cap) cap = m.maxCreateSize;
+  return cap;
+}
+
+/** The action creates a missing file. */
+function creates(action: RtFileActionValue): boolean {
+  return action !== RtFileAction.OPEN && action !== RtFileAction.OPEN_TRUNCATE;
+}
+
 /** RTFILEACTION -> SHFLCREATERESULT ("truncated" is reported as replaced, as upstream). */
 const TAKEN_RESULT: Readonly<Record<RtFileTaken, number>> = {
   opened: ShflResult.FILE_EXISTS,
@@ -111,11 +136,18 @@ export function openFile(c: CreateCtx): StatusCode {
   const write = m.writable && (access === ShflCreate.ACCESS_WRITE || access === ShflCreate.ACCESS_READWRITE);
   const append = (flags & ShflCreate.ACCESS_APPEND) !== 0;
   if (!read && !write) return Status.VERR_INVALID_PARAMETER;
-  const index = env.w.handles.reserve(env.clientId, m.root, HandleType.FILE);
-  if (index === undefined) return Status.VERR_NO_MEMORY;
+  const index = env.w.handles.reserve(env.clientId, m.root, m.gen, HandleType.FILE);
+  if (index < 0) return index;
   let fd = -1;
   try {
-    const t = resolve(c.scope, c.comps, { follow: true, icase: env.icase(m) });
+    // open("name/", O_CREAT) is EISDIR on Linux whether or not the name exists (once the parent resolves);
+    // without O_CREAT an existing non-directory is ENOTDIR (resolve's dirSlash check).
+    const createSlash = c.dirSlash && creates(action);
+    const t = resolve(c.scope, c.comps, {
+      follow: true,
+      icase: env.icase(m),
+      dirSlash: c.dirSlash && !createSlash,
+    });
     if (typeof t === 'number') {
       if (t === Status.VERR_FILE_NOT_FOUND)
         cp.result = windows(c) ? ShflResult.PATH_NOT_FOUND : ShflResult.FILE_NOT_FOUND;
@@ -123,7 +155,7 @@ export function openFile(c: CreateCtx): StatusCode {
       else return t;
       return Status.VINF_SUCCESS;
     }
-    if (t.kind === 'dir') return Status.VERR_IS_A_DIRECTORY;
+    if (t.kind === 'dir' || createSlash) return Status.VERR_IS_A_DIRECTORY;
     const o = rtFileOpenAt(t.dirFd, t.name, {
       read,
       write,
@@ -151,9 +183,10 @@ export function openFile(c: CreateCtx): StatusCode {
     cp.result = TAKEN_RESULT[o.taken!];
     const ifExists = flags & ShflCreate.ACT_MASK_IF_EXISTS;
     if (ifExists === ShflCreate.ACT_REPLACE_IF_EXISTS || ifExists === ShflCreate.ACT_OVERWRITE_IF_EXISTS) {
-      // The guest's initial size; failure is ignored, as upstream. Sizes a write could not reach are skipped.
+      // The guest's initial size; failure is ignored, as upstream, and a size over the cap is not set (the
+      // file stays empty, and Info tells the guest so).
       const size = cp.infoIn.cbObject;
-      if (size >= 0n && size <= MAX_WRITE_OFFSET) rtFileSetSize(fd, size);
+      if (size > 0n && size <= createSizeCap(m, fd)) rtFileSetSize(fd, size);
     }
     const q = rtFileQueryInfo(fd);
     if (q.info === undefined) return q.rc;
@@ -174,8 +207,8 @@ export function openDir(c: CreateCtx): StatusCode {
   const { cp, env, m } = c;
   const flags = cp.flags;
   cp.handle = SHFL_HANDLE_NIL;
-  const index = env.w.handles.reserve(env.clientId, m.root, HandleType.DIR);
-  if (index === undefined) return Status.VERR_NO_MEMORY;
+  const index = env.w.handles.reserve(env.clientId, m.root, m.gen, HandleType.DIR);
+  if (index < 0) return index;
   const icase = env.icase(m);
   let fd = -1;
   try {
@@ -202,7 +235,7 @@ export function openDir(c: CreateCtx): StatusCode {
       rc === Status.VINF_SUCCESS ||
       (flags & ShflCreate.ACT_MASK_IF_EXISTS) === ShflCreate.ACT_OPEN_IF_EXISTS
     ) {
-      const t = resolve(c.scope, c.comps, { follow: true, icase });
+      const t = resolve(c.scope, c.comps, { follow: true, icase, dirSlash: c.dirSlash });
       const d = typeof t === 'number' ? { rc: t, fd: -1 } : openDirTarget(t);
       rc = d.rc;
       if (rc === Status.VINF_SUCCESS) {

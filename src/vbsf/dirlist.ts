@@ -9,7 +9,7 @@
 // root itself, not the host directory above the share (9p's "walk .. from the root"); names that are not
 // valid UTF-8 are skipped (upstream skips names it cannot convert).
 import { SHFLDIRINFO, SHFLDIRINFO_NAME_OFFSET, ShflList, Status, type StatusCode } from '../abi/index.js';
-import { ByteView } from '../runtime/bytes.js';
+import { ByteView, lockSync, unlockSync } from '../runtime/index.js';
 import {
   isSymlink,
   rtDirOpenParent,
@@ -18,7 +18,6 @@ import {
   rtPathQueryInfoAt,
   type FsObjInfo,
 } from '../runtime/iprt/index.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
 import type { Mapping } from './config.js';
 import {
   openDirTarget,

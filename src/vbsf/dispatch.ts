@@ -1,6 +1,6 @@
 // The one flat table from SHFL function number to handler, and the parameter checks every call gets first;
 // models the switch of svcCall (VBoxSharedFoldersSvc.cpp). To add a function: a row in abi/shfl.ts, a
-// handler in fn/<name>.ts (copy fn/close.ts), and one line here.
+// handler in fn/<name>.ts (copy fn/close.ts), and one line here. Runs on a host worker thread.
 import {
   SHFL_FUNCTIONS,
   ShflFn,
@@ -9,7 +9,7 @@ import {
   type ShflFunction,
   type StatusCode,
 } from '../abi/index.js';
-import type { SvcCall, SvcParm } from '../hgcm/service.js';
+import type { SvcCall, SvcParm } from '../hgcm/service-api.js';
 import type { VbsfEnv } from './env.js';
 import { Parms, type ShflHandler } from './handler.js';
 import cancelMappingsChangesWaits from './fn/cancel-mappings-changes-waits.js';
@@ -40,7 +40,7 @@ import symlink from './fn/symlink.js';
 import unmapFolder from './fn/unmap-folder.js';
 import waitForMappingsChanges from './fn/wait-for-mappings-changes.js';
 import write from './fn/write.js';
-import type { SpanName } from '../runtime/trace.js';
+import type { SpanName } from '../runtime/index.js';
 
 // SAFETY: each handler is typed with its own argument type; the table only routes by number.
 type AnyHandler = ShflHandler<object>;

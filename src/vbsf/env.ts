@@ -1,8 +1,8 @@
 // What a SHFL function handler works with: the calling client, the shared tables, and the checks every
 // path or handle operation starts with; models vbsfBuildFullPath's root lookup and vbsfCheckHandleAccess
-// (vbsf.cpp).
+// (vbsf.cpp). Runs on a host worker thread.
 import { Status, type StatusCode } from '../abi/index.js';
-import type { ServiceContext } from '../hgcm/service.js';
+import type { ServiceContext } from '../hgcm/service-api.js';
 import type { ClientData } from './client.js';
 import type { Mapping } from './config.js';
 import { Scope } from './confine.js';
@@ -44,11 +44,13 @@ export class VbsfEnv {
   /**
    * The mapping of a path operation. Upstream only checks that the root exists ("Check the client access
    * rights to the root. @todo"); here the client must also have mapped it. Both fail with
-   * VERR_INVALID_PARAMETER, upstream's status for an unknown root.
+   * VERR_INVALID_PARAMETER, upstream's status for an unknown root. A missing mapping (added without its
+   * folder, or removed by the host while mapped) is VERR_NOT_FOUND (vbsfMappingsQueryHostRootEx).
    */
   pathMapping(root: number): Mapping | StatusCode {
     const m = this.w.maps.get(root);
     if (m === undefined || this.client.mappings(root) <= 0) return Status.VERR_INVALID_PARAMETER;
+    if (this.w.maps.missing(root)) return Status.VERR_NOT_FOUND;
     return m;
   }
 
@@ -83,24 +85,27 @@ export class VbsfEnv {
 
   /**
    * vbsfQuery*Handle + vbsfCheckHandleAccess: the caller's open handle of a type in `types`, on `root`
-   * (else VERR_INVALID_HANDLE), on a mapping that still exists (else VERR_ACCESS_DENIED) and, for `write`,
-   * is writable (else VERR_WRITE_PROTECT). The handle is in use until `fn` returns.
+   * (else VERR_INVALID_HANDLE), on a mapping that still exists and is not missing (else VERR_ACCESS_DENIED:
+   * vbsfMappingsQueryWritable fails for a removed mapping) and, for `write`, is writable (else
+   * VERR_WRITE_PROTECT). A handle of a removed mapping whose root id went to another share is refused the
+   * same way. The handle is in use until `fn` returns.
    */
   withHandle(
     handle: bigint,
     root: number,
     types: number,
     access: Access,
-    fn: (h: HandleRef) => StatusCode,
+    fn: (h: HandleRef, m: Mapping) => StatusCode,
   ): StatusCode {
     const ref = this.w.handles.acquire(handle, this.clientId, types);
     if (ref === undefined) return Status.VERR_INVALID_HANDLE;
     try {
       if (ref.root !== root) return Status.VERR_INVALID_HANDLE;
       const m = this.w.maps.get(root);
-      if (m === undefined) return Status.VERR_ACCESS_DENIED;
+      if (m === undefined || m.gen !== ref.mapGen || this.w.maps.missing(root))
+        return Status.VERR_ACCESS_DENIED;
       if (access === 'write' && !m.writable) return Status.VERR_WRITE_PROTECT;
-      return fn(ref);
+      return fn(ref, m);
     } finally {
       this.w.handles.release(ref);
     }

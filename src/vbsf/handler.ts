@@ -1,8 +1,16 @@
 // The shape of a SHFL function handler (one per file in fn/) and the typed view of its parameters after
 // dispatch checked their count and types against the SHFL table; models the per-case blocks of svcCall.
+// Runs on a host worker thread.
 import { SHFL_HANDLE_NIL, SHFL_HANDLE_ROOT, Status, type StatusCode } from '../abi/index.js';
-import type { SvcCall, SvcParm, SvcParmPages, SvcParmPtr, SvcParmU32, SvcParmU64 } from '../hgcm/service.js';
-import { InvariantError } from '../runtime/errors.js';
+import type {
+  SvcCall,
+  SvcParm,
+  SvcParmPages,
+  SvcParmPtr,
+  SvcParmU32,
+  SvcParmU64,
+} from '../hgcm/service-api.js';
+import { InvariantError } from '../runtime/index.js';
 import type { VbsfEnv } from './env.js';
 
 /** Parameters whose types dispatch already checked. A wrong type here is our bug, not the guest's. */

@@ -8,14 +8,17 @@
 // - Entries are reference counted: a close while another worker is inside a READ on the same handle marks
 //   the entry CLOSING, and the last user closes the fd. Without it the fd number could be reused by an open
 //   elsewhere in the process between the check and the read (upstream's one service thread never races).
+// - A handle remembers the generation of its mapping (MAP_GEN), so once the host removed the share and its
+//   root id went to another one, the handle does not reach the newcomer.
+// - One client holds at most QUOTA handles (header word; VERR_TOO_MANY_OPEN_FILES beyond), so no client can
+//   take all 4095 and lock the others out. Counted only when the table holds QUOTA or more in all.
 //
 //   entry words: 0 STATE  1 TYPE  2 OWNER  3 ROOT  4 FD  5 FLAGS  6 REFS  7 GEN  8 LOCK
-//                9 CURSOR_PHASE  10 CURSOR_LEN  11 FILTER_BOUND  12 FILTER_LEN
+//                9 CURSOR_PHASE  10 CURSOR_LEN  11 FILTER_BOUND  12 FILTER_LEN  13 MAP_GEN
 //   entry bytes: 64..319 the listing cursor (a name), 320..1023 a bound LIST filter (a path)
 import { SHFLHANDLE_MAX, SHFL_HANDLE_NIL, Status, type StatusCode } from '../abi/index.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
+import { AtomicCell, type SlotTable, withLock } from '../runtime/index.js';
 import { rtFileClose } from '../runtime/iprt/index.js';
-import { withLock } from '../runtime/sync.js';
 import { H, HANDLE_BASE, HANDLE_BYTES, type VbsfMemory } from './layout.js';
 
 /** SHFL_HF_TYPE_*: what a handle refers to. */
@@ -38,6 +41,7 @@ const E = {
   CURSOR_LEN: 10,
   FILTER_BOUND: 11,
   FILTER_LEN: 12,
+  MAP_GEN: 13,
 } as const;
 const CURSOR_OFF = 64;
 /** Longest name a listing cursor holds (host names are at most 255 bytes). */
@@ -53,6 +57,8 @@ export interface HandleRef {
   readonly type: number;
   readonly fd: number;
   readonly root: number;
+  /** Mapping.gen of the root when the handle was opened. */
+  readonly mapGen: number;
   readonly flags: number;
 }
 
@@ -60,20 +66,19 @@ export interface HandleRef {
 export class HandleTable {
   private readonly mem: VbsfMemory;
   private readonly lockCell: AtomicCell;
+  private readonly entries: SlotTable;
 
   constructor(mem: VbsfMemory) {
     this.mem = mem;
     this.lockCell = new AtomicCell(mem.words, H.TABLE_LOCK);
+    this.entries = mem.slots(HANDLE_BASE / 4, HANDLE_BYTES / 4, SHFLHANDLE_MAX);
   }
 
-  private w(index: number, field: number): number {
-    return (HANDLE_BASE + index * HANDLE_BYTES) / 4 + field;
-  }
   private get(index: number, field: number): number {
-    return Atomics.load(this.mem.words, this.w(index, field));
+    return this.entries.get(index, field);
   }
   private set(index: number, field: number, v: number): void {
-    Atomics.store(this.mem.words, this.w(index, field), v);
+    this.entries.set(index, field, v);
   }
   private locked<T>(fn: () => T): T {
     return withLock(this.lockCell, fn);
@@ -84,12 +89,24 @@ export class HandleTable {
     return Atomics.load(this.mem.words, H.OPEN);
   }
 
+  /** Entries `owner` holds (any state but FREE). Under the lock. */
+  private owned(owner: number): number {
+    let n = 0;
+    for (let i = 1; i < SHFLHANDLE_MAX; i++)
+      if (this.get(i, E.STATE) !== S.FREE && this.get(i, E.OWNER) === owner) n++;
+    return n;
+  }
+
   /**
-   * vbsfAllocFileHandle/vbsfAllocDirHandle, first half: take a free entry for `owner`, scanning from the
-   * last allocation. Undefined when all 4095 are in use (the caller fails with VERR_NO_MEMORY).
+   * vbsfAllocFileHandle/vbsfAllocDirHandle, first half: take a free entry for `owner` on the mapping
+   * `root`/`mapGen`, scanning from the last allocation. VERR_TOO_MANY_OPEN_FILES when the owner holds its
+   * quota, VERR_NO_MEMORY when all 4095 are in use (upstream's status for an exhausted table).
    */
-  reserve(owner: number, root: number, type: number): number | undefined {
+  reserve(owner: number, root: number, mapGen: number, type: number): number | StatusCode {
     return this.locked(() => {
+      const quota = Atomics.load(this.mem.words, H.QUOTA);
+      if (quota > 0 && this.open >= quota && this.owned(owner) >= quota)
+        return Status.VERR_TOO_MANY_OPEN_FILES;
       const start = Atomics.load(this.mem.words, H.LAST_INDEX);
       for (let n = 0; n < SHFLHANDLE_MAX - 1; n++) {
         const index = 1 + ((start - 1 + n) % (SHFLHANDLE_MAX - 1));
@@ -99,6 +116,7 @@ export class HandleTable {
         this.set(index, E.TYPE, type);
         this.set(index, E.OWNER, owner);
         this.set(index, E.ROOT, root);
+        this.set(index, E.MAP_GEN, mapGen);
         this.set(index, E.FD, -1);
         this.set(index, E.FLAGS, 0);
         this.set(index, E.REFS, 0);
@@ -110,7 +128,7 @@ export class HandleTable {
         Atomics.add(this.mem.words, H.OPEN, 1);
         return index;
       }
-      return undefined;
+      return Status.VERR_NO_MEMORY;
     });
   }
 
@@ -165,6 +183,7 @@ export class HandleTable {
       type: this.get(index, E.TYPE),
       fd: this.get(index, E.FD),
       root: this.get(index, E.ROOT),
+      mapGen: this.get(index, E.MAP_GEN),
       flags: this.get(index, E.FLAGS),
     };
   }
@@ -230,20 +249,20 @@ export class HandleTable {
 
   /** The per-entry lock a LIST holds while it reads and moves the cursor (may be held across I/O). */
   entryLock(ref: HandleRef): AtomicCell {
-    return new AtomicCell(this.mem.words, this.w(ref.index, E.LOCK));
+    return this.entries.cell(ref.index, E.LOCK);
   }
 
   /** Listing cursor: phase (0 start, 1 after '.', 2 after '..', 3 after `name`). Under entryLock. */
   cursor(ref: HandleRef): { phase: number; name: Uint8Array } {
     const len = this.get(ref.index, E.CURSOR_LEN);
-    const at = HANDLE_BASE + ref.index * HANDLE_BYTES + CURSOR_OFF;
+    const at = this.entries.byteOffset(ref.index, CURSOR_OFF);
     return { phase: this.get(ref.index, E.CURSOR_PHASE), name: this.mem.bytes.slice(at, at + len) };
   }
 
   /** Move the cursor (name at most CURSOR_MAX bytes). Under entryLock. */
   setCursor(ref: HandleRef, phase: number, name: Uint8Array = new Uint8Array(0)): void {
     const n = Math.min(name.length, CURSOR_MAX);
-    this.mem.bytes.set(name.subarray(0, n), HANDLE_BASE + ref.index * HANDLE_BYTES + CURSOR_OFF);
+    this.mem.bytes.set(name.subarray(0, n), this.entries.byteOffset(ref.index, CURSOR_OFF));
     this.set(ref.index, E.CURSOR_LEN, n);
     this.set(ref.index, E.CURSOR_PHASE, phase);
   }
@@ -251,14 +270,14 @@ export class HandleTable {
   /** The LIST filter bound to a directory handle (a path, components joined by '/'), if any. */
   filter(ref: HandleRef): Uint8Array | undefined {
     if (this.get(ref.index, E.FILTER_BOUND) === 0) return undefined;
-    const at = HANDLE_BASE + ref.index * HANDLE_BYTES + FILTER_OFF;
+    const at = this.entries.byteOffset(ref.index, FILTER_OFF);
     return this.mem.bytes.slice(at, at + this.get(ref.index, E.FILTER_LEN));
   }
 
   /** Bind a filter (false if longer than FILTER_MAX). Under entryLock. */
   bindFilter(ref: HandleRef, filter: Uint8Array): boolean {
     if (filter.length > FILTER_MAX) return false;
-    this.mem.bytes.set(filter, HANDLE_BASE + ref.index * HANDLE_BYTES + FILTER_OFF);
+    this.mem.bytes.set(filter, this.entries.byteOffset(ref.index, FILTER_OFF));
     this.set(ref.index, E.FILTER_LEN, filter.length);
     this.set(ref.index, E.FILTER_BOUND, 1);
     return true;

@@ -1,19 +1,23 @@
 // The service's shared memory (HgcmService.sharedBytes): the state upstream keeps in globals of the one
-// service thread (g_FolderMapping counters, the handle table of shflhandle.cpp, the mapping-change
-// waiters) lives here, so every pool worker sees the same state; formatted once by init().
+// service thread (g_FolderMapping and its counters, the handle table of shflhandle.cpp, the mapping-change
+// waiters) lives here, so every pool worker, and the thread making host calls, sees the same state;
+// formatted once by init().
 //
 //   word 0    MAGIC        'VBSF' once formatted
 //   word 1    TABLE_LOCK   handle table lock (sealed: never held across I/O)
 //   word 2    LAST_INDEX   where the next handle allocation starts scanning (shflhandle.cpp's lastHandleIndex)
 //   word 3    OPEN         handles in use
 //   word 4    VERSION      folder mappings version (g_uFolderMappingsVersion)
-//   word 5    MAP_LOCK     guards the per-mapping counters below
+//   word 5    MAP_LOCK     guards the mapping records (their state, counters and flags)
 //   word 6    WAIT_LOCK    guards the waiter slots
 //   word 7    WAITERS      waiter slots in use (at most 64)
-//   word 16 + 2*r          mapping r: MAPPINGS (cMappings over all clients), GUEST_CS (fGuestCaseSensitive)
+//   word 8    WAKE         bumped when a mapping waiter may have to end (a version change, a cancel)
+//   word 9    QUOTA        handles one client may hold open (0: no quota)
 //   word 160 + 4*i         waiter i: STATE, CLIENT, SEQ
 //   byte 2048 + 1024*h     handle entry h (handles.ts)
+//   byte MAP_BASE + 8192*r mapping record r (mapping-table.ts): words, then name, host path, mount point
 import { SHFLHANDLE_MAX, SHFL_MAX_MAPPINGS } from '../abi/index.js';
+import { SharedWords, SlotTable } from '../runtime/index.js';
 
 /** 'VBSF' little-endian. */
 export const VBSF_MAGIC = 0x46534256;
@@ -28,27 +32,29 @@ export const H = {
   MAP_LOCK: 5,
   WAIT_LOCK: 6,
   WAITERS: 7,
+  WAKE: 8,
+  QUOTA: 9,
 } as const;
-
-/** First word of the per-mapping counters; two words per root. */
-export const MAPPING_BASE = 16;
-/** Per-mapping words. */
-export const M = { MAPPINGS: 0, GUEST_CS: 1 } as const;
 
 /** Mapping-change waiters at once (vbsfMappingsWaitForChanges's limit). */
 export const MAX_WAITERS = 64;
 /** First word of the waiter slots; four words each. */
-export const WAITER_BASE = MAPPING_BASE + 2 * SHFL_MAX_MAPPINGS + 16;
+export const WAITER_BASE = 160;
 /** Waiter words. */
 export const W = { STATE: 0, CLIENT: 1, SEQ: 2 } as const;
 
-/** Byte offset of handle entry 0. */
+/** Byte offset of handle entry 0 (a multiple of 4). */
 export const HANDLE_BASE = 2048;
 /** Bytes per handle entry. */
 export const HANDLE_BYTES = 1024;
 
+/** Byte offset of mapping record 0 (the mapping whose root id is 0). */
+export const MAP_BASE = HANDLE_BASE + HANDLE_BYTES * SHFLHANDLE_MAX;
+/** Bytes per mapping record. */
+export const MAP_BYTES = 8192;
+
 /** Total shared bytes. */
-export const VBSF_SHARED_BYTES = HANDLE_BASE + HANDLE_BYTES * SHFLHANDLE_MAX;
+export const VBSF_SHARED_BYTES = MAP_BASE + MAP_BYTES * SHFL_MAX_MAPPINGS;
 
 if (WAITER_BASE + 4 * MAX_WAITERS > HANDLE_BASE / 4) throw new Error('vbsf layout: header overflows');
 
@@ -67,13 +73,17 @@ export class VbsfMemory {
     this.bytes = new Uint8Array(sab);
   }
 
-  /** Format a fresh block (init, on the thread that creates the machine). */
-  static format(sab: SharedArrayBuffer, mappings: number): VbsfMemory {
+  /** The table of `capacity` slots of `slotWords` words from word `base` (handles, waiters, mappings). */
+  slots(base: number, slotWords: number, capacity: number): SlotTable {
+    return new SlotTable(new SharedWords(this.sab), base, slotWords, capacity);
+  }
+
+  /** Format a fresh block (init, on the thread that creates the machine); no mapping yet. */
+  static format(sab: SharedArrayBuffer, handleQuota: number): VbsfMemory {
     const m = new VbsfMemory(sab);
     m.bytes.fill(0);
     Atomics.store(m.words, H.LAST_INDEX, 1);
-    // Each mapping added at load bumps the version once (vbsfMappingsAdd wakes the waiters).
-    Atomics.store(m.words, H.VERSION, mappings);
+    Atomics.store(m.words, H.QUOTA, handleQuota);
     Atomics.store(m.words, H.MAGIC, VBSF_MAGIC);
     return m;
   }

@@ -1,56 +1,25 @@
 // Which shares exist and who mapped them; models vbsfMapFolder, vbsfUnmapFolder and the root lookups of
-// mappings.cpp. The mappings are fixed by the Machine config; the counters live in shared memory so every
-// pool worker agrees on them.
+// mappings.cpp, over the shared records of mapping-table.ts (so every pool worker, and host calls that add
+// or remove shares while guests run, agree on them).
 import { Status, type StatusCode } from '../abi/index.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
-import { withLock } from '../runtime/sync.js';
+import { withLock } from '../runtime/index.js';
 import { MAX_CLIENT_MAPPINGS, type ClientData } from './client.js';
 import type { Mapping } from './config.js';
-import { H, M, MAPPING_BASE, type VbsfMemory } from './layout.js';
+import { MappingTable } from './mapping-table.js';
 
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 
-/** The mappings and their counters. Counter changes are protected by MAP_LOCK. */
-export class MappingState {
-  readonly list: readonly Mapping[];
-  private readonly mem: VbsfMemory;
-  private readonly lock: AtomicCell;
-
-  constructor(mem: VbsfMemory, list: readonly Mapping[]) {
-    this.mem = mem;
-    this.list = list;
-    this.lock = new AtomicCell(mem.words, H.MAP_LOCK);
-  }
-
-  private w(root: number, field: number): number {
-    return MAPPING_BASE + 2 * root + field;
-  }
-
-  /** vbsfMappingGetByRoot: the mapping with this root id, if any. */
-  get(root: number): Mapping | undefined {
-    return Number.isInteger(root) ? this.list[root] : undefined;
-  }
-
-  /** vbsfMappingGetByName: names compare case-insensitively. */
+/** The mappings, their counters, and mapping and unmapping. */
+export class MappingState extends MappingTable {
+  /** vbsfMappingGetByName: names compare case-insensitively; placeholders cannot be mapped. */
   byName(name: string): Mapping | undefined {
     const key = name.toLowerCase();
-    return this.list.find((m) => m.name.toLowerCase() === key);
-  }
-
-  /** g_uFolderMappingsVersion. */
-  get version(): number {
-    return Atomics.load(this.mem.words, H.VERSION) >>> 0;
-  }
-
-  /** Clients mapping `root` now (cMappings). */
-  mapCount(root: number): number {
-    return Atomics.load(this.mem.words, this.w(root, M.MAPPINGS));
-  }
-
-  /** fGuestCaseSensitive as the mappers asked for it. */
-  guestCaseSensitive(root: number): boolean {
-    return Atomics.load(this.mem.words, this.w(root, M.GUEST_CS)) !== 0;
+    for (const r of this.roots()) {
+      const m = this.get(r);
+      if (m !== undefined && !this.placeholder(r) && m.name.toLowerCase() === key) return m;
+    }
+    return undefined;
   }
 
   /** Paths on this mapping are matched ignoring case (host case-insensitive, or the guest mapped it so). */
@@ -59,8 +28,9 @@ export class MappingState {
   }
 
   /**
-   * vbsfMapFolder: the delimiter must be '/' or '\\' and the client's first one; the name must exist; a
-   * client maps a root at most 32K times; while a root is mapped, its case sensitivity cannot change.
+   * vbsfMapFolder: the delimiter must be '/' or '\\' and the client's first one; the name must exist (and not
+   * be a placeholder); a client maps a root at most 32K times; while a root is mapped, its case sensitivity
+   * cannot change.
    */
   map(client: ClientData, name: string, delimiter: number, caseSensitive: boolean): number | StatusCode {
     if (delimiter !== SLASH && delimiter !== BACKSLASH) return Status.VERR_INVALID_PARAMETER;
@@ -68,31 +38,37 @@ export class MappingState {
     const m = this.byName(name);
     if (m === undefined) return Status.VERR_FILE_NOT_FOUND;
     return withLock(this.lock, () => {
+      // RACE: removed (or made a placeholder) by the host since byName.
+      if (this.get(m.root)?.gen !== m.gen || this.placeholder(m.root)) return Status.VERR_FILE_NOT_FOUND;
       if (client.mappings(m.root) >= MAX_CLIENT_MAPPINGS) return Status.VERR_TOO_MANY_OPENS;
-      const count = this.mapCount(m.root);
-      if (count > 0 && this.guestCaseSensitive(m.root) !== caseSensitive)
+      if (this.mapCount(m.root) > 0 && this.guestCaseSensitive(m.root) !== caseSensitive)
         return Status.VERR_INCOMPATIBLE_CONFIG;
       client.addMapping(m.root, 1);
-      Atomics.store(this.mem.words, this.w(m.root, M.MAPPINGS), count + 1);
-      Atomics.store(this.mem.words, this.w(m.root, M.GUEST_CS), caseSensitive ? 1 : 0);
+      this.countLocked(m.root, 1, caseSensitive);
       return m.root;
     });
   }
 
-  /** vbsfUnmapFolder: an unknown root is VERR_FILE_NOT_FOUND, one this client has not mapped VERR_INVALID_HANDLE. */
+  /**
+   * vbsfUnmapFolder: an unknown root is VERR_FILE_NOT_FOUND, one this client has not mapped VERR_INVALID_HANDLE.
+   * The last unmap of a placeholder removes it (and wakes the mapping waiters).
+   */
   unmap(client: ClientData, root: number): StatusCode {
     if (this.get(root) === undefined) return Status.VERR_FILE_NOT_FOUND;
-    return withLock(this.lock, () => {
+    const freed = withLock(this.lock, () => {
       if (client.mappings(root) <= 0) return Status.VERR_INVALID_HANDLE;
       client.addMapping(root, -1);
-      const count = this.mapCount(root);
-      if (count > 0) Atomics.store(this.mem.words, this.w(root, M.MAPPINGS), count - 1);
-      return Status.VINF_SUCCESS;
+      if (this.countLocked(root, -1) > 0 || !this.placeholder(root)) return Status.VINF_SUCCESS;
+      this.freeLocked(root);
+      return true;
     });
+    if (freed !== true) return freed;
+    this.changed();
+    return Status.VINF_SUCCESS;
   }
 
   /** Undo every map of a client (vbsfDisconnect). */
   unmapAll(client: ClientData): void {
-    for (const m of this.list) while (client.mappings(m.root) > 0) this.unmap(client, m.root);
+    for (const r of this.roots()) while (client.mappings(r) > 0) this.unmap(client, r);
   }
 }

@@ -9,7 +9,7 @@ import {
   SHFLFSPROPERTIES,
   SHFLVOLINFO,
 } from '../abi/index.js';
-import { ByteView } from '../runtime/bytes.js';
+import { ByteView } from '../runtime/index.js';
 import type { FsObjInfo, FsSizes } from '../runtime/iprt/index.js';
 
 const I = SHFLFSOBJINFO.off;
@@ -69,8 +69,13 @@ export interface VolumeProps {
   readonly readOnly: boolean;
 }
 
-/** Write a SHFLVOLINFO at offset 0 (40 bytes must fit). */
+/**
+ * Write a SHFLVOLINFO at offset 0 (40 bytes must fit): all 40 bytes, the two padding bytes after the
+ * properties too (upstream zeroes them in vbfsCopyFsPropertiesFromIprt; a reply byte left alone would hand
+ * the guest whatever the buffer held).
+ */
 export function writeVolInfo(buf: Uint8Array, sizes: FsSizes, props: VolumeProps): void {
+  buf.fill(0, 0, SHFLVOLINFO.size);
   const v = new ByteView(buf);
   const V = SHFLVOLINFO.off;
   v.setI64(V.ullTotalAllocationBytes, sizes.totalBytes);

@@ -28,7 +28,7 @@ export function removePath(
   if (typeof gp === 'number') return gp;
   if (!m.writable) return Status.VERR_WRITE_PROTECT;
   return env.withScope(m, (scope) => {
-    const t = resolve(scope, gp.comps, { follow: false, icase: env.icase(m) });
+    const t = resolve(scope, gp.comps, { follow: false, icase: env.icase(m), dirSlash: gp.dirSlash });
     if (typeof t === 'number') return t;
     if (t.kind === 'dir') return Status.VERR_ACCESS_DENIED;
     if ((flags & ShflRemove.SYMLINK) !== 0) return rtSymlinkDeleteAt(t.dirFd, t.name);

@@ -1,16 +1,18 @@
 // The "VBoxSharedFolders" HGCM service on real host directories; models VBoxSharedFoldersSvc.cpp: the
-// limits set at load, svcConnect, svcDisconnect and svcCall. Every call runs synchronously on the pool
-// worker that picked it up (only WAIT_FOR_MAPPINGS_CHANGES completes later); the state all workers share
-// is in `sharedBytes` and the clients' slots, formatted by init().
-import { Status } from '../abi/index.js';
-import { defineService, type ServiceContext } from '../hgcm/service.js';
-import { ConfigError } from '../runtime/errors.js';
+// limits set at load, svcConnect, svcDisconnect, svcCall and svcHostCall. Every call runs synchronously on
+// the pool worker that picked it up (only WAIT_FOR_MAPPINGS_CHANGES completes later); host calls run on the
+// thread that makes them; the state they all share is in `sharedBytes` and the clients' slots, formatted by
+// init(). Runs on a host worker thread (host calls: on the caller's).
+import { Status, statusName } from '../abi/index.js';
+import { defineService, type ServiceContext } from '../hgcm/service-api.js';
+import { ConfigError } from '../runtime/index.js';
 import { procFdAvailable, setIprtLog } from '../runtime/iprt/index.js';
 import { CLIENT_STATE_BYTES, ClientData } from './client.js';
 import { parseVbsfConfig } from './config.js';
 import { dispatch } from './dispatch.js';
 import { VbsfEnv, type VbsfWorker } from './env.js';
 import { HandleTable } from './handles.js';
+import { svcHostCall } from './host.js';
 import { VBSF_SHARED_BYTES, VbsfMemory } from './layout.js';
 import { MappingState } from './mappings.js';
 import { MappingWaits } from './waits.js';
@@ -30,7 +32,7 @@ function worker(ctx: ServiceContext): VbsfWorker {
     w = {
       mem,
       handles: new HandleTable(mem),
-      maps: new MappingState(mem, parseVbsfConfig(ctx.config)),
+      maps: new MappingState(mem),
       waits: new MappingWaits(mem),
     };
     workers.set(ctx, w);
@@ -50,9 +52,14 @@ export default defineService({
   maxClients: VBSF_MAX_CLIENTS,
   init(shared, config) {
     if (!procFdAvailable()) throw new ConfigError('VBoxSharedFolders needs /proc/self/fd (a Linux host)');
-    const mappings = parseVbsfConfig(config);
+    const { shares, handleQuota } = parseVbsfConfig(config);
     if (shared === undefined) throw new ConfigError('VBoxSharedFolders got no shared memory');
-    VbsfMemory.format(shared, mappings.length);
+    // The VM settings' folders, added at load as Main does: each one moves the mappings version.
+    const maps = new MappingState(VbsfMemory.format(shared, handleQuota));
+    for (const s of shares) {
+      const rc = maps.add(s);
+      if (rc < 0) throw new ConfigError(`shared folder ${s.name}: ${statusName(rc)}`);
+    }
   },
   setup(ctx) {
     setIprtLog((line) => ctx.log(line));
@@ -72,5 +79,11 @@ export default defineService({
   },
   call(ctx, call) {
     return dispatch(new VbsfEnv(ctx, worker(ctx), call.clientId, clientOf(ctx, call.clientId)), call);
+  },
+  cancelled(ctx) {
+    worker(ctx).waits.guestCancelled();
+  },
+  hostCall(host, fn, parms) {
+    return svcHostCall(new MappingState(VbsfMemory.attach(host.shared)), fn, parms);
   },
 });

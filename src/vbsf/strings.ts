@@ -4,7 +4,7 @@
 // The HGCM buffer size is the only trusted length: u16Size and u16Length are checked against it before a
 // single character is read, invalid encodings and embedded NULs are refused, and UTF-16 surrogates are
 // checked by hand because Node's decoder would silently replace lone ones (vbsf-semantics.md 2.2, 4.5).
-import { SHFLSTRING_HEADER_SIZE, Status, type StatusCode } from '../abi/index.js';
+import { SHFLSTRING, SHFLSTRING_HEADER_SIZE, Status, type StatusCode } from '../abi/index.js';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const utf16 = new TextDecoder('utf-16le');
@@ -57,13 +57,12 @@ function validUtf8(bytes: Uint8Array): Uint8Array | undefined {
 
 /**
  * ShflStringIsValidIn, returning the string as UTF-8 bytes (converted from UTF-16 for UTF-16 clients), or
- * undefined when the string is not valid (the caller answers VERR_INVALID_PARAMETER). `lengthFudge`
- * pretends u16Length is that many bytes shorter (MAP_FOLDER's compatibility retry).
+ * undefined when the string is not valid (the caller answers VERR_INVALID_PARAMETER).
  */
-export function shflStringIn(buf: Uint8Array, utf8: boolean, lengthFudge = 0): Uint8Array | undefined {
+export function shflStringIn(buf: Uint8Array, utf8: boolean): Uint8Array | undefined {
   const h = header(buf);
   if (h === undefined) return undefined;
-  const length = h.length - lengthFudge;
+  const length = h.length;
   const at = SHFLSTRING_HEADER_SIZE;
   if (utf8) {
     if (length >= h.size || buf[at + length] !== 0) return undefined;
@@ -78,21 +77,48 @@ export function shflStringInOrNull(buf: Uint8Array, utf8: boolean): Uint8Array |
   return buf.length === 0 ? null : shflStringIn(buf, utf8);
 }
 
+/** Bytes `text` takes in a SHFLSTRING of this encoding, without the terminator. */
+function shflStringBytes(text: string, utf8: boolean): Uint8Array {
+  return utf8 ? encoder.encode(text) : utf16le(text);
+}
+
 /**
  * Write `text` into a validated-out SHFLSTRING buffer as UTF-8 or UTF-16 with its terminator, setting
- * u16Length; VERR_BUFFER_OVERFLOW (buffer untouched) when u16Size is too small.
+ * u16Length. When u16Size is too small: VERR_BUFFER_OVERFLOW, the characters untouched and u16Length set to
+ * the length needed (without the terminator), as ShflStringCopy / ShflStringCopyUtf16BufAsUtf8 leave it.
  */
 export function shflStringWrite(buf: Uint8Array, text: string, utf8: boolean): StatusCode {
   const h = header(buf);
   if (h === undefined) return Status.VERR_INVALID_PARAMETER;
-  const bytes = utf8 ? encoder.encode(text) : utf16le(text);
+  const bytes = shflStringBytes(text, utf8);
   const term = utf8 ? 1 : 2;
-  if (bytes.length + term > h.size || bytes.length > 0xffff) return Status.VERR_BUFFER_OVERFLOW;
+  if (bytes.length > 0xffff) return Status.VERR_TOO_MUCH_DATA;
+  setU16(buf, 2, bytes.length);
+  if (bytes.length + term > h.size) return Status.VERR_BUFFER_OVERFLOW;
   buf.set(bytes, SHFLSTRING_HEADER_SIZE);
   buf.fill(0, SHFLSTRING_HEADER_SIZE + bytes.length, SHFLSTRING_HEADER_SIZE + bytes.length + term);
-  buf[2] = bytes.length & 0xff;
-  buf[3] = bytes.length >> 8;
   return Status.VINF_SUCCESS;
+}
+
+/**
+ * MAP_FOLDER's fix-up for old Windows additions, which counted a UTF-16 name's terminator into u16Length:
+ * only for a buffer holding a whole SHFLSTRING (6 bytes) and a u16Length of at least 2, the length is made
+ * two bytes shorter in the buffer itself and the string validated again; if it still fails the length is
+ * put back. The shorter length stays in the buffer (a guest that passed it both ways sees it).
+ */
+export function shflStringInFixedUp(buf: Uint8Array): Uint8Array | undefined {
+  if (buf.length < SHFLSTRING.size) return undefined;
+  const length = u16(buf, 2);
+  if (length < 2) return undefined;
+  setU16(buf, 2, length - 2);
+  const s = shflStringIn(buf, false);
+  if (s === undefined) setU16(buf, 2, length);
+  return s;
+}
+
+function setU16(buf: Uint8Array, off: number, v: number): void {
+  buf[off] = v & 0xff;
+  buf[off + 1] = v >> 8;
 }
 
 /** UTF-16LE bytes of a string (no terminator). */

@@ -1,49 +1,58 @@
-// Waiting for mapping changes; models vbsfMappingsWaitForChanges and vbsfMappingsCancelChangesWaits
-// (mappings.cpp), the only asynchronous Shared Folders call.
+// Waiting for mapping changes; models vbsfMappingsWaitForChanges, vbsfMappingsCancelChangesWaits and
+// vbsfMappingsWakeupAllWaiters (mappings.cpp), the only asynchronous Shared Folders call. Runs on the pool
+// worker that received the wait, and (wake-ups) on whichever thread changed the mappings.
 //
-// Upstream keeps the waiters in a list on its one service thread, so a cancel simply completes them. Here
-// the waiting call belongs to the pool worker that received it (its completion handle lives there), while
-// the cancel may arrive on any worker. So the waiters are slots in shared memory (at most 64, as upstream),
-// a cancel marks the client's slots, and each worker polls its own waiters on a service timer (a few ms)
-// and completes the marked ones, and those the guest itself cancelled. The mappings never change after
-// start (the host cannot add or remove shares at run time here), so a wait otherwise lasts until cancelled.
+// Upstream keeps the waiters in a list on its one service thread, so a change or a cancel simply completes
+// them. Here the waiting call belongs to the pool worker that received it (its completion handle lives
+// there), while a change comes from any thread (a host call on the Machine's thread, an unmap on another
+// worker) and a cancel from any worker. So the waiters are slots in shared memory (at most 64, as upstream),
+// a cancel marks the client's slots, and every such event bumps the WAKE word; each worker holding waiters
+// watches it (ServiceContext.watch) and completes its own: those whose version is stale with the new
+// version, the marked ones and those the guest itself cancelled with VERR_CANCELLED. A slow timer also
+// looks, for a guest's cancel whose notice the ring dropped (HGCM cancel notices are advisory).
 import { Status, type StatusCode } from '../abi/index.js';
-import type { ServiceContext, SvcCall, SvcParmU32 } from '../hgcm/service.js';
-import { AtomicCell } from '../runtime/atomic-cell.js';
-import { withLock } from '../runtime/sync.js';
+import type { ServiceContext, SvcCall, SvcParmU32 } from '../hgcm/service-api.js';
+import { AtomicCell, type SlotTable, withLock } from '../runtime/index.js';
 import { ClientFlag, type ClientData } from './client.js';
 import { H, MAX_WAITERS, W, WAITER_BASE, type VbsfMemory } from './layout.js';
 
 const S = { FREE: 0, WAITING: 1, CANCEL: 2 } as const;
-/** How often a worker looks at its waiters (ms). */
+/** How often a worker holding waiters looks at them without being woken (ms): guest cancels only. */
 export const WAIT_POLL_MS = 5;
 
 interface LocalWait {
   readonly call: SvcCall;
   readonly parm: SvcParmU32;
   readonly seq: number;
+  /** The mappings version this waiter is waiting to see change. */
+  readonly version: number;
 }
 
 /** The waiters: shared slots, and the calls this worker holds. */
 export class MappingWaits {
   private readonly mem: VbsfMemory;
   private readonly lock: AtomicCell;
+  private readonly slots: SlotTable;
+  private readonly wake: AtomicCell;
   private readonly local = new Map<number, LocalWait>();
+  private watching = false;
   private polling = false;
 
   constructor(mem: VbsfMemory) {
     this.mem = mem;
     this.lock = new AtomicCell(mem.words, H.WAIT_LOCK);
+    this.slots = mem.slots(WAITER_BASE, 4, MAX_WAITERS);
+    this.wake = new AtomicCell(mem.words, H.WAKE);
   }
 
-  private w(slot: number, field: number): number {
-    return WAITER_BASE + 4 * slot + field;
-  }
   private get(slot: number, field: number): number {
-    return Atomics.load(this.mem.words, this.w(slot, field));
+    return this.slots.get(slot, field);
   }
   private set(slot: number, field: number, v: number): void {
-    Atomics.store(this.mem.words, this.w(slot, field), v);
+    this.slots.set(slot, field, v);
+  }
+  private version(): number {
+    return Atomics.load(this.mem.words, H.VERSION) >>> 0;
   }
 
   /** Mapping waits pending in the whole service. */
@@ -59,10 +68,12 @@ export class MappingWaits {
     ctx: ServiceContext,
     client: ClientData,
     clientId: number,
-    version: number,
     call: SvcCall,
     parm: SvcParmU32,
   ): StatusCode {
+    // ORDER: WAKE is read before the version, so a change after this point wakes the watch armed below.
+    const seen = this.wake.load();
+    const version = this.version();
     const cancelNext = client.takeFlag(ClientFlag.CANCEL_NEXT_WAIT);
     if (cancelNext || parm.u32 !== version) {
       parm.u32 = version;
@@ -81,8 +92,8 @@ export class MappingWaits {
       return -1;
     });
     if (slot < 0) return Status.VERR_OUT_OF_RESOURCES;
-    this.local.set(slot, { call, parm, seq: this.get(slot, W.SEQ) });
-    this.schedule(ctx, version);
+    this.local.set(slot, { call, parm, seq: this.get(slot, W.SEQ), version });
+    this.arm(ctx, seen);
     return Status.VINF_HGCM_ASYNC_EXECUTE;
   }
 
@@ -96,22 +107,42 @@ export class MappingWaits {
     });
     // Like upstream: the next wait of this client returns at once, closing the race with a wait on its way.
     client.setFlag(ClientFlag.CANCEL_NEXT_WAIT);
+    this.wake.bump();
   }
 
-  private schedule(ctx: ServiceContext, version: number): void {
-    if (this.polling) return;
-    this.polling = true;
-    ctx.setTimer(WAIT_POLL_MS, () => {
-      this.polling = false;
-      this.poll(version);
-      if (this.local.size > 0) this.schedule(ctx, version);
-    });
+  /** A guest cancelled one of its calls (pfnCancelled): the worker holding it should look. */
+  guestCancelled(): void {
+    if (this.pending > 0) this.wake.bump();
   }
 
-  private poll(version: number): void {
+  /** Watch WAKE (from `seen`) and keep a slow poll going while this worker holds waiters. */
+  private arm(ctx: ServiceContext, seen: number): void {
+    if (!this.watching) {
+      this.watching = true;
+      ctx.watch(this.wake, seen, () => {
+        this.watching = false;
+        // ORDER: WAKE is read before the waiters are looked at: a bump from now on fires the next watch.
+        const next = this.wake.load();
+        this.poll();
+        if (this.local.size > 0) this.arm(ctx, next);
+      });
+    }
+    if (!this.polling) {
+      this.polling = true;
+      ctx.setTimer(WAIT_POLL_MS, () => {
+        this.polling = false;
+        this.poll();
+        if (this.local.size > 0) this.arm(ctx, this.wake.load());
+      });
+    }
+  }
+
+  /** Complete this worker's waiters that have something to answer. */
+  private poll(): void {
+    const version = this.version();
     for (const [slot, wt] of this.local) {
       const cancelled = this.get(slot, W.STATE) === S.CANCEL || wt.call.isCancelled();
-      if (!cancelled) continue;
+      if (!cancelled && wt.version === version) continue;
       withLock(this.lock, () => {
         if (this.get(slot, W.SEQ) !== wt.seq || this.get(slot, W.STATE) === S.FREE) return;
         this.set(slot, W.STATE, S.FREE);
@@ -119,7 +150,8 @@ export class MappingWaits {
       });
       this.local.delete(slot);
       wt.parm.u32 = version;
-      wt.call.complete(Status.VERR_CANCELLED);
+      // A change is VINF_SUCCESS, as upstream documents it (its wake-up completes with VERR_CANCELLED).
+      wt.call.complete(cancelled ? Status.VERR_CANCELLED : Status.VINF_SUCCESS);
     }
   }
 }

@@ -1,10 +1,16 @@
 // Guest allocators over guest RAM: VbglR0PhysHeap (requests, bounce buffers; models
 // VBoxGuestR0LibPhysHeap.cpp) and the memory programs keep their buffers in. Both can quarantine a block:
 // a leaked request (and, in strict leak scope, what it references) is never handed out again.
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
-import { guestHeapBacking } from '../runtime/heap-backing.js';
-import { SharedHeap, type FreeResult, type HeapStats } from '../runtime/shared-heap.js';
+// Runs on a vCPU (the main thread formats the heaps once).
+import {
+  type FreeResult,
+  gpa,
+  type GuestAddress,
+  guestHeapBacking,
+  type GuestMemory,
+  type HeapStats,
+  SharedHeap,
+} from '../runtime/index.js';
 
 /** An allocation: its address and the heap's generation stamp (address + gen names one allocation). */
 export interface Allocation {

@@ -1,9 +1,9 @@
 // The guest API programs use, as step machines: connect, call and disconnect through a VBoxGuest session,
 // the way a guest program does through /dev/vboxguest (it builds a VBGLIOCHGCMCALL in its own memory and
 // the driver takes it from there). GuestContext runs these on a real vCPU; sim programs yield* them.
+// Runs on the calling vCPU.
 import {
   HGCMFunctionParameter64,
-  PAGE_SIZE,
   ParmDirection,
   ParmType,
   RT_INDEFINITE_WAIT,
@@ -15,20 +15,19 @@ import {
   VBGLREQHDR_VERSION,
   VMMDEV_MAX_HGCM_PARMS,
   pageListInfoSize,
+  pagesSpanned,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import type { Proc } from '../runtime/proc.js';
+import { type GuestAddress, type Proc, tracedCall } from '../runtime/index.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import type { CancelOutcome } from './hgcm-cancel.js';
 import type { GuestKernel } from './kernel.js';
-import { writePageListInfo } from './page-list.js';
+import { type ValueParm, writePageListInfo, writeParm } from './hgcm-parms.js';
 import { ioctlHgcmCall, ioctlHgcmConnect, ioctlHgcmDisconnect, type Session } from './vboxguest.js';
 
 /** A parameter as a guest program passes it. Buffers are guest addresses (from `GuestContext.mem`). */
 export type HgcmParm =
-  | { readonly type: 'u32'; readonly value: number }
-  | { readonly type: 'u64'; readonly value: bigint }
+  | ValueParm
   /** LinAddr_In / LinAddr_Out / LinAddr (kernel sessions may add `locked` for the LinAddr_Locked* types). */
   | {
       readonly type: 'in' | 'out' | 'inout';
@@ -45,10 +44,7 @@ export type HgcmParm =
     };
 
 /** A parameter after the call: values as the host left them; buffer sizes as reported back. */
-export type HgcmParmOut =
-  | { readonly type: 'u32'; readonly value: number }
-  | { readonly type: 'u64'; readonly value: bigint }
-  | { readonly type: 'buffer'; readonly size: number };
+export type HgcmParmOut = ValueParm | { readonly type: 'buffer'; readonly size: number };
 
 /** How to wait. Defaults: forever, interruptible (VBGL_HGCM_HDR_INIT). */
 export interface HgcmCallOptions {
@@ -81,10 +77,6 @@ const LOCKED = {
   inout: ParmType.LinAddr_Locked,
 } as const;
 
-function spanned(addr: number, size: number): number {
-  return size === 0 ? 0 : Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
-}
-
 /** Guest-side HGCM through one session. */
 export class GuestLib {
   readonly k: GuestKernel;
@@ -96,25 +88,13 @@ export class GuestLib {
   }
 
   /** VBGL_IOCTL_HGCM_CONNECT. */
-  *connect(service: string): Proc<{ rc: StatusCode; clientId: number }> {
-    const t = this.k.tracer;
-    t.enterCall();
-    t.begin('VbglR0HGCMCall', 0);
-    const r = yield* ioctlHgcmConnect(this.k, this.session, service);
-    t.end('VbglR0HGCMCall', 0, r.rc);
-    t.leaveCall();
-    return r;
+  connect(service: string): Proc<{ rc: StatusCode; clientId: number }> {
+    return connect(this.k, this.session, service);
   }
 
   /** VBGL_IOCTL_HGCM_DISCONNECT. */
-  *disconnect(clientId: number): Proc<StatusCode> {
-    const t = this.k.tracer;
-    t.enterCall();
-    t.begin('VbglR0HGCMCall', 0, clientId);
-    const rc = yield* ioctlHgcmDisconnect(this.k, this.session, clientId);
-    t.end('VbglR0HGCMCall', 0, rc);
-    t.leaveCall();
-    return rc;
+  disconnect(clientId: number): Proc<StatusCode> {
+    return disconnect(this.k, this.session, clientId);
   }
 
   /** VBGL_IOCTL_HGCM_CALL_64: build the VBGLIOCHGCMCALL in program memory, call, read the results back. */
@@ -124,7 +104,7 @@ export class GuestLib {
     parms: readonly HgcmParm[],
     opts: HgcmCallOptions = {},
   ): Proc<HgcmCallResult> {
-    return this.callVia(clientId, fn, parms, opts, (info, cbInfo) =>
+    return hgcmCall(this.k, clientId, fn, parms, opts, (info, cbInfo) =>
       ioctlHgcmCall(this.k, this.session, info, cbInfo),
     );
   }
@@ -139,7 +119,7 @@ export class GuestLib {
     parms: readonly HgcmParm[],
     opts: HgcmCallOptions = {},
   ): Proc<HgcmCallResult> {
-    return this.callVia(clientId, fn, parms, opts, (info, cbInfo) =>
+    return hgcmCall(this.k, clientId, fn, parms, opts, (info, cbInfo) =>
       hgcmInternalCall(this.k, info, cbInfo, {
         user: false,
         timeoutMs: this.k.mem.readU32(info, VBGLIOCHGCMCALL.off.cMsTimeout),
@@ -148,15 +128,43 @@ export class GuestLib {
       }),
     );
   }
+}
 
-  private *callVia(
+/** An outermost guest call for the tracer: VbglR0HGCMCall, BEGIN with the function (0: connect, disconnect). */
+const connect = tracedCall(
+  { span: 'VbglR0HGCMCall', tracer: (k: GuestKernel) => k.tracer, status: (r) => r.rc },
+  ioctlHgcmConnect,
+);
+
+const disconnect = tracedCall(
+  {
+    span: 'VbglR0HGCMCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, _s, clientId) => [0, clientId],
+    status: (rc) => rc,
+  },
+  ioctlHgcmDisconnect,
+);
+
+/**
+ * VbglR0HGCMCall as a program makes it: build the VBGLIOCHGCMCALL in program memory, `enter` the driver
+ * with it (the session's ioctl, or straight into the library), read the results back.
+ */
+const hgcmCall = tracedCall(
+  {
+    span: 'VbglR0HGCMCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, clientId, fn) => [fn, clientId],
+    status: (r) => r.rc,
+  },
+  function* hgcmCall(
+    k: GuestKernel,
     clientId: number,
     fn: number,
     parms: readonly HgcmParm[],
     opts: HgcmCallOptions,
     enter: (info: GuestAddress, cbInfo: number) => Proc<CallReport>,
   ): Proc<HgcmCallResult> {
-    const { k } = this;
     const { mem } = k;
     const none = (rc: StatusCode): HgcmCallResult => ({
       rc,
@@ -169,7 +177,7 @@ export class GuestLib {
     });
     if (parms.length > VMMDEV_MAX_HGCM_PARMS) return none(Status.VERR_INVALID_PARAMETER);
     let extra = 0;
-    for (const p of parms) if (p.type === 'pagelist') extra += pageListInfoSize(spanned(p.addr, p.size));
+    for (const p of parms) if (p.type === 'pagelist') extra += pageListInfoSize(pagesSpanned(p.addr, p.size));
     const cbInfo = VBGLIOCHGCMCALL.size + parms.length * PARM + extra;
     const a = k.data.alloc(cbInfo);
     if (a === undefined) return none(Status.VERR_NO_MEMORY);
@@ -189,35 +197,33 @@ export class GuestLib {
       let offExtra = VBGLIOCHGCMCALL.size + parms.length * PARM;
       for (const [i, p] of parms.entries()) {
         const at = VBGLIOCHGCMCALL.size + i * PARM;
-        const P = HGCMFunctionParameter64.off;
         switch (p.type) {
           case 'u32':
-            mem.writeU32(info, at + P.type, ParmType.U32);
-            mem.writeU32(info, at + P.value32, p.value);
+            writeParm(mem, info, at, { type: ParmType.U32, value: p.value });
             break;
           case 'u64':
-            mem.writeU32(info, at + P.type, ParmType.U64);
-            mem.writeU64(info, at + P.value64, p.value);
+            writeParm(mem, info, at, { type: ParmType.U64, value: p.value });
             break;
-          case 'pagelist': {
-            const cPages = spanned(p.addr, p.size);
-            mem.writeU32(info, at + P.type, ParmType.PageList);
-            mem.writeU32(info, at + P.pageListSize, p.size);
-            mem.writeU32(info, at + P.pageListOffset, offExtra);
-            offExtra += writePageListInfo(mem, info, offExtra, DIR[p.dir], p.addr, cPages);
+          case 'pagelist':
+            writeParm(mem, info, at, { type: ParmType.PageList, size: p.size, offset: offExtra });
+            offExtra += writePageListInfo(
+              mem,
+              info,
+              offExtra,
+              DIR[p.dir],
+              p.addr,
+              pagesSpanned(p.addr, p.size),
+            );
             break;
-          }
           default:
-            mem.writeU32(info, at + P.type, p.locked === true ? LOCKED[p.type] : LINADDR[p.type]);
-            mem.writeU32(info, at + P.pointerSize, p.size);
-            mem.writeU64(info, at + P.pointerLinearAddr, BigInt(p.addr));
+            writeParm(mem, info, at, {
+              type: p.locked === true ? LOCKED[p.type] : LINADDR[p.type],
+              size: p.size,
+              addr: p.addr,
+            });
         }
       }
-      k.tracer.enterCall();
-      k.tracer.begin('VbglR0HGCMCall', fn, clientId);
       const r = yield* enter(info, cbInfo);
-      k.tracer.end('VbglR0HGCMCall', fn, r.rc);
-      k.tracer.leaveCall();
       const ok = r.rc >= 0;
       const out: HgcmParmOut[] = parms.map((p, i) => {
         const at = VBGLIOCHGCMCALL.size + i * PARM;
@@ -238,18 +244,5 @@ export class GuestLib {
     } finally {
       k.data.free(info);
     }
-  }
-}
-
-/** A typed-array view helper for programs: write bytes at a guest address. */
-export function writeBytes(k: GuestKernel, addr: number, bytes: Uint8Array): void {
-  k.mem.write(gpa(addr), bytes);
-}
-
-/** Read `len` bytes at a guest address. */
-export function readBytes(k: GuestKernel, addr: number, len: number): Uint8Array {
-  return k.mem.read(gpa(addr), len);
-}
-
-/** Address type re-exported for program authors. */
-export type { GuestAddress };
+  },
+);

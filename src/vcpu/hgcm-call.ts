@@ -1,42 +1,29 @@
-// The guest library's HGCM call; models VbglR0HGCMInternalCall and its helpers in
-// VBoxGuestR0LibHGCMInternal.cpp: check and prepare the parameters (lock or bounce LinAddr buffers, size
-// the page lists), build a VMMDevHGCMCall64 in the physical heap, perform it, wait, cancel if needed, copy
-// the results back to the caller's VBGLIOCHGCMCALL, and free the request unless it must be leaked.
+// The guest library's HGCM call; models VbglR0HGCMInternalCall and vbglR0HGCMInternalDoCall
+// (VBoxGuestR0LibHGCMInternal.cpp), as Linux's vbg_hgcm_call / vbg_hgcm_do_call: prepare the parameters,
+// build the request, perform it, wait for DONE, cancel if the wait ends first, copy the results back, and
+// free the request unless it must be leaked. Runs on the calling vCPU (the guest program's thread).
 import {
   HGCMFunctionParameter64,
-  HGCMPageListInfo,
-  HostFeature,
-  PAGE_SIZE,
-  ParmDirection,
-  ParmType,
   RT_FAILURE,
   RT_INDEFINITE_WAIT,
   RequestType,
   Requestor,
   Status,
   VBGLIOCHGCMCALL,
-  VBGLR0_MAX_HGCM_KERNEL_PARM,
-  VBGLR0_MAX_HGCM_USER_PARM,
-  VBGLR0_MAX_LOCKED_BUFFERS,
-  VBGLREQHDR,
   VMMDEV_MAX_HGCM_PARMS,
   VMMDevHGCMCall,
   VMMDevHGCMRequestHeader,
-  pageListInfoSize,
-  parmFlagsAreValid,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { bigToSafe } from '../runtime/bytes.js';
-import { point, type Proc } from '../runtime/proc.js';
+import { FaultSteps, type GuestAddress, point, type Proc, traced } from '../runtime/index.js';
+import { CALL_FAULTS } from './fault-steps.js';
 import { grAlloc, grPerform } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { cancelCall, type CancelOutcome } from './hgcm-cancel.js';
+import { copyBack, initCall, preprocess, type Prepared } from './hgcm-parms.js';
 import { hgcmWait } from './hgcm-wait.js';
 import type { GuestKernel } from './kernel.js';
-import { writePageListInfo } from './page-list.js';
 
-const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
 
 /** How the call is made (VBGLR0_HGCMCALL_F_KERNEL / _USER, the wait callback's arguments). */
@@ -63,289 +50,159 @@ export interface CallReport {
   readonly leakedBytes: number;
 }
 
-/** A prepared parameter (VbglR0ParmInfo). */
-interface Prepared {
-  readonly type: number;
-  /** Offset of the parameter in the caller's VBGLIOCHGCMCALL. */
-  readonly at: number;
-  /** For buffers: where the host should see the data, its size and direction. */
-  readonly buf?: {
-    addr: number;
-    size: number;
-    dir: number;
-    bounce: Allocation | undefined;
-    callerAddr: number;
-  };
-  /** For caller-built page lists: the info's offset in the caller's structure and its size. */
-  readonly pageList?: { infoOff: number; infoSize: number };
+/** What vbglR0HGCMInternalDoCall reports: its status, whether the host answered at once, the cancel path's outcome. */
+export interface DoCallResult {
+  readonly rc: StatusCode;
+  readonly sync: boolean;
+  readonly cancel: CancelOutcome | undefined;
 }
-
-function dirOf(type: number): number {
-  switch (type) {
-    case ParmType.LinAddr_In:
-    case ParmType.LinAddr_Locked_In:
-      return ParmDirection.TO_HOST;
-    case ParmType.LinAddr_Out:
-    case ParmType.LinAddr_Locked_Out:
-      return ParmDirection.FROM_HOST;
-    default:
-      return ParmDirection.BOTH;
-  }
-}
-
-function pagesSpanned(addr: number, size: number): number {
-  return size === 0 ? 0 : Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
-}
-
-/** vbglR0HGCMInternalPreprocessCall. Returns the prepared parameters and the extra request bytes. */
-function preprocess(
-  k: GuestKernel,
-  info: GuestAddress,
-  cbInfo: number,
-  cParms: number,
-  mode: CallMode,
-  bounces: Allocation[],
-): { parms: Prepared[]; extra: number } | StatusCode {
-  const { mem } = k;
-  const pageLists = (k.hostFeatures & HostFeature.HGCM_PHYS_PAGE_LIST) !== 0;
-  const parms: Prepared[] = [];
-  let extra = 0;
-  let locked = 0;
-  for (let i = 0; i < cParms; i++) {
-    const at = VBGLIOCHGCMCALL.size + i * PARM;
-    const type = mem.readU32(info, at + P.type);
-    switch (type) {
-      case ParmType.U32:
-      case ParmType.U64:
-        parms.push({ type, at });
-        break;
-      case ParmType.PageList: {
-        if (mode.user) return Status.VERR_INVALID_PARAMETER;
-        const size = mem.readU32(info, at + P.pageListSize);
-        if (size === 0) {
-          parms.push({ type, at, pageList: { infoOff: 0, infoSize: 0 } });
-          break;
-        }
-        if (size > VBGLR0_MAX_HGCM_KERNEL_PARM) return Status.VERR_OUT_OF_RANGE;
-        // The info's offset is relative to the start of the caller's structure; upstream's lower bound
-        // is cParms * 16 (not counting the 40-byte header).
-        const infoOff = mem.readU32(info, at + P.pageListOffset);
-        if (
-          infoOff < cParms * PARM ||
-          cbInfo < HGCMPageListInfo.size ||
-          infoOff > cbInfo - HGCMPageListInfo.size
-        ) {
-          return Status.VERR_INVALID_PARAMETER;
-        }
-        const flags = mem.readU32(info, infoOff + HGCMPageListInfo.off.flags);
-        const cPages = mem.readU16(info, infoOff + HGCMPageListInfo.off.cPages);
-        const offFirst = mem.readU16(info, infoOff + HGCMPageListInfo.off.offFirstPage);
-        const infoSize = pageListInfoSize(cPages);
-        if (infoOff + infoSize > cbInfo || offFirst >= PAGE_SIZE || cPages !== pagesSpanned(offFirst, size)) {
-          return Status.VERR_INVALID_PARAMETER;
-        }
-        if (!parmFlagsAreValid(flags)) return Status.VERR_INVALID_PARAMETER;
-        for (let p = 0; p < cPages; p++) {
-          const page = mem.readU64(info, infoOff + HGCMPageListInfo.off.aPages + 8 * p);
-          // Page addresses must be page aligned and below 2^52 (the guest library's own check).
-          if ((page & 0xfffn) !== 0n || page >> 52n !== 0n) return Status.VERR_INVALID_PARAMETER;
-        }
-        extra += infoSize;
-        parms.push({ type, at, pageList: { infoOff, infoSize } });
-        break;
-      }
-      case ParmType.LinAddr_Locked:
-      case ParmType.LinAddr_Locked_In:
-      case ParmType.LinAddr_Locked_Out:
-      case ParmType.LinAddr:
-      case ParmType.LinAddr_In:
-      case ParmType.LinAddr_Out: {
-        const isLocked = type >= ParmType.LinAddr_Locked;
-        if (isLocked && mode.user) return Status.VERR_INVALID_PARAMETER;
-        const size = mem.readU32(info, at + P.pointerSize);
-        const addr = bigToSafe(mem.readU64(info, at + P.pointerLinearAddr));
-        const dir = dirOf(type);
-        if (size > (mode.user ? VBGLR0_MAX_HGCM_USER_PARM : VBGLR0_MAX_HGCM_KERNEL_PARM))
-          return Status.VERR_OUT_OF_RANGE;
-        let hostAddr = addr ?? 0;
-        let bounce: Allocation | undefined;
-        if (size > 0) {
-          if (++locked > VBGLR0_MAX_LOCKED_BUFFERS) return Status.VERR_INVALID_PARAMETER;
-          // Locking the caller's memory fails for addresses the guest has no RAM behind.
-          if (addr === undefined || !mem.contains(addr, size)) return Status.VERR_INVALID_POINTER;
-          if (mode.user) {
-            // User buffers are bounce-buffered (Linux/Darwin builds): copy in unless output-only.
-            const b = k.heap.alloc(size);
-            if (b === undefined) return Status.VERR_NO_MEMORY;
-            bounces.push(b);
-            if ((dir & ParmDirection.TO_HOST) !== 0) mem.copyWithin(b.addr, gpa(addr), size);
-            else mem.fill(b.addr, size, 0);
-            bounce = b;
-            hostAddr = b.addr;
-          }
-          if (pageLists) extra += pageListInfoSize(pagesSpanned(hostAddr, size));
-        }
-        parms.push({ type, at, buf: { addr: hostAddr, size, dir, bounce, callerAddr: addr ?? 0 } });
-        break;
-      }
-      default:
-        return Status.VERR_INVALID_PARAMETER;
-    }
-  }
-  return { parms, extra };
-}
-
-/** vbglR0HGCMInternalInitCall: fill the VMMDevHGCMCall64 from the caller's structure. */
-function initCall(
-  k: GuestKernel,
-  req: GuestAddress,
-  info: GuestAddress,
-  cParms: number,
-  parms: readonly Prepared[],
-): void {
-  const { mem } = k;
-  const pageLists = (k.hostFeatures & HostFeature.HGCM_PHYS_PAGE_LIST) !== 0;
-  mem.writeU32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
-  mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
-  mem.writeU32(req, VMMDevHGCMCall.off.u32ClientID, mem.readU32(info, VBGLIOCHGCMCALL.off.u32ClientID));
-  mem.writeU32(req, VMMDevHGCMCall.off.u32Function, mem.readU32(info, VBGLIOCHGCMCALL.off.u32Function));
-  mem.writeU32(req, VMMDevHGCMCall.off.cParms, cParms);
-  let offExtra = VMMDevHGCMCall.size + cParms * PARM;
-  for (const [i, p] of parms.entries()) {
-    const dst = VMMDevHGCMCall.size + i * PARM;
-    if (p.buf !== undefined) {
-      const { addr, size, dir } = p.buf;
-      if (pageLists && size > 0) {
-        const cPages = pagesSpanned(addr, size);
-        mem.writeU32(req, dst + P.type, ParmType.PageList);
-        mem.writeU32(req, dst + P.pageListSize, size);
-        mem.writeU32(req, dst + P.pageListOffset, offExtra);
-        offExtra += writePageListInfo(mem, req, offExtra, dir, addr, cPages);
-      } else {
-        // No page-list support (or an empty buffer): plain LinAddr types; Locked ones become plain.
-        const plain = p.type >= ParmType.LinAddr_Locked ? p.type - 3 : p.type;
-        mem.writeU32(req, dst + P.type, plain);
-        mem.writeU32(req, dst + P.pointerSize, size);
-        mem.writeU64(req, dst + P.pointerLinearAddr, size === 0 ? 0n : BigInt(addr));
-      }
-    } else if (p.pageList !== undefined) {
-      mem.writeU32(req, dst + P.type, ParmType.PageList);
-      mem.writeU32(req, dst + P.pageListSize, mem.readU32(info, p.at + P.pageListSize));
-      // An empty list gets offset 0 (upstream: "will fail on the host", and it does).
-      mem.writeU32(req, dst + P.pageListOffset, p.pageList.infoSize === 0 ? 0 : offExtra);
-      if (p.pageList.infoSize > 0)
-        mem.copyWithin(gpa(req + offExtra), gpa(info + p.pageList.infoOff), p.pageList.infoSize);
-      offExtra += p.pageList.infoSize;
-    } else {
-      // 32/64-bit values: the whole 16-byte parameter as the caller wrote it.
-      mem.copyWithin(gpa(req + dst), gpa(info + p.at), PARM);
-    }
-  }
-}
-
-/** vbglR0HGCMInternalCopyBackResult: the host's status, values, sizes and bounce-buffered data. */
-function copyBack(k: GuestKernel, req: GuestAddress, info: GuestAddress, parms: readonly Prepared[]): void {
-  const { mem } = k;
-  mem.writeI32(info, VBGLREQHDR.off.rc, mem.readI32(req, VMMDevHGCMRequestHeader.off.result));
-  for (const [i, p] of parms.entries()) {
-    const src = VMMDevHGCMCall.size + i * PARM;
-    if (p.buf !== undefined) {
-      const { size, dir, bounce, callerAddr } = p.buf;
-      // The host never changes LinAddr/PageList sizes, but the library copies the size back all the same.
-      const hostSize = mem.readU32(req, src + P.pointerSize);
-      if (bounce !== undefined && (dir & ParmDirection.FROM_HOST) !== 0 && size > 0) {
-        const n = Math.min(hostSize, size);
-        if (n > 0) mem.copyWithin(gpa(callerAddr), bounce.addr, n);
-      }
-      mem.writeU32(info, p.at + P.pointerSize, hostSize);
-    } else if (p.pageList !== undefined) {
-      mem.writeU32(info, p.at + P.pageListSize, mem.readU32(req, src + P.pageListSize));
-    } else if (p.type === ParmType.U32) {
-      mem.writeU32(info, p.at + P.value32, mem.readU32(req, src + P.value32));
-    } else {
-      mem.writeU64(info, p.at + P.value64, mem.readU64(req, src + P.value64));
-    }
-  }
-}
-
-const rcOf = (r: { readonly rc: StatusCode }): number => r.rc;
 
 /**
  * VbglR0HGCMInternalCall on a VBGLIOCHGCMCALL (followed by its parameters, 64-bit layout) at `info`,
  * `cbInfo` bytes long. On success the host's status is in info's Hdr.rc and results are copied back.
  */
-export function* hgcmInternalCall(
-  k: GuestKernel,
-  info: GuestAddress,
-  cbInfo: number,
-  mode: CallMode,
-): Proc<CallReport> {
-  return yield* k.tracer.spanProc(
-    'VbglR0HGCMInternalCall',
-    info,
-    0,
-    internalCall(k, info, cbInfo, mode),
-    rcOf,
-  );
+export const hgcmInternalCall = traced(
+  {
+    span: 'VbglR0HGCMInternalCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, info) => [info, 0],
+    status: (r) => r.rc,
+  },
+  function* hgcmInternalCall(
+    k: GuestKernel,
+    info: GuestAddress,
+    cbInfo: number,
+    mode: CallMode,
+  ): Proc<CallReport> {
+    const cParms = k.mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
+    if (cParms > VMMDEV_MAX_HGCM_PARMS || cbInfo < VBGLIOCHGCMCALL.size + cParms * PARM)
+      return failed(Status.VERR_INVALID_PARAMETER);
+    const bounces: Allocation[] = [];
+    const pre = preprocess(k, info, cbInfo, cParms, mode.user, bounces);
+    if (typeof pre === 'number') return failed(pre, k, bounces);
+    const cbReq = VMMDevHGCMCall.size + cParms * PARM + pre.extra;
+    // A user caller that did not say who it is gets USERMODE | USR_NOT_GIVEN.
+    const requestor =
+      mode.user && (mode.requestor & Requestor.USERMODE) === 0
+        ? Requestor.USERMODE | Requestor.USR_NOT_GIVEN
+        : mode.requestor;
+    const a = yield* grAlloc(k, cbReq, RequestType.HGCMCall64, requestor);
+    if (typeof a === 'number') return failed(a, k, bounces);
+    initCall(k, a.addr, info, cParms, pre.parms);
+    k.stats.add('guest.calls');
+    const fn = k.mem.readU32(info, VBGLIOCHGCMCALL.off.u32Function);
+    const done = yield* doCall(k, a.addr, cbReq, fn, cParms, mode);
+    const leakedBytes = yield* CALL.in(k.faults).finish(k, a, info, pre.parms, bounces, done);
+    for (const b of bounces) k.heap.free(b.addr);
+    return { rc: done.rc, sync: done.sync, cancel: done.cancel, request: a, leakedBytes };
+  },
+);
+
+/** A call that never reached the host: its status, with the bounce buffers it took given back. */
+function failed(rc: StatusCode, k?: GuestKernel, bounces: readonly Allocation[] = []): CallReport {
+  for (const b of bounces) k!.heap.free(b.addr);
+  return { rc, sync: false, cancel: undefined, request: undefined, leakedBytes: 0 };
 }
 
-function* internalCall(k: GuestKernel, info: GuestAddress, cbInfo: number, mode: CallMode): Proc<CallReport> {
-  const { mem, stats } = k;
-  const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
-  const bounces: Allocation[] = [];
-  const report = (rc: StatusCode, extra: Partial<CallReport> = {}): CallReport => ({
-    rc,
-    sync: false,
-    cancel: undefined,
-    request: undefined,
-    leakedBytes: 0,
-    ...extra,
-  });
-  if (cParms > VMMDEV_MAX_HGCM_PARMS || cbInfo < VBGLIOCHGCMCALL.size + cParms * PARM) {
-    return report(Status.VERR_INVALID_PARAMETER);
+/**
+ * vbglR0HGCMInternalDoCall: perform the request; on VINF_HGCM_ASYNC_EXECUTE wait for DONE with the
+ * caller's timeout; if the wait ends first, cancel (hgcm-cancel.ts).
+ */
+export const doCall = traced(
+  {
+    span: 'vbglR0HGCMInternalDoCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, req, _cbReq, fn) => [req, fn],
+    status: (r) => r.rc,
+  },
+  function* doCall(
+    k: GuestKernel,
+    req: GuestAddress,
+    cbReq: number,
+    fn: number,
+    cParms: number,
+    mode: Pick<CallMode, 'timeoutMs' | 'interruptible'>,
+  ): Proc<DoCallResult> {
+    const rc = yield* grPerform(k, req);
+    if (rc !== Status.VINF_HGCM_ASYNC_EXECUTE) return answeredAtOnce(k, req, rc);
+    k.stats.add('guest.async');
+    const deadline = mode.timeoutMs >>> 0 === RT_INDEFINITE_WAIT ? Infinity : k.clock.now() + mode.timeoutMs;
+    const w = yield* hgcmWait(k, req, deadline, mode.interruptible);
+    if (w === 'done') {
+      k.stats.add('guest.completed');
+      return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined };
+    }
+    return yield* CALL.in(k.faults).cancelAfterWait(k, req, w, cbReq, fn, cParms);
+  },
+);
+
+/** The host answered in the port write: a failure that is the call's own result is the caller's to read. */
+function answeredAtOnce(k: GuestKernel, req: GuestAddress, rc: StatusCode): DoCallResult {
+  k.stats.add('guest.sync');
+  if (RT_FAILURE(rc)) {
+    if (k.flavor.name === 'linux') {
+      // vbg_hgcm_do_call: "pretend success. Upper layers will interpret the result code in the packet."
+      k.mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, rc);
+      rc = Status.VINF_SUCCESS;
+    } else if (rc === k.mem.readI32(req, VMMDevHGCMRequestHeader.off.result)) {
+      // The failure is the call's own result: the caller reads it from the packet.
+      rc = Status.VINF_SUCCESS;
+    }
   }
-  const pre = preprocess(k, info, cbInfo, cParms, mode, bounces);
-  if (typeof pre === 'number') {
-    for (const b of bounces) k.heap.free(b.addr);
-    return report(pre);
-  }
-  const cbReq = VMMDevHGCMCall.size + cParms * PARM + pre.extra;
-  const requestor =
-    mode.user && (mode.requestor & Requestor.USERMODE) === 0
-      ? Requestor.USERMODE | Requestor.USR_NOT_GIVEN
-      : mode.requestor;
-  const a = yield* grAlloc(k, cbReq, RequestType.HGCMCall64, requestor);
-  if (typeof a === 'number') {
-    for (const b of bounces) k.heap.free(b.addr);
-    return report(a);
-  }
-  initCall(k, a.addr, info, cParms, pre.parms);
-  stats.add('guest.calls');
-  const fn = mem.readU32(info, VBGLIOCHGCMCALL.off.u32Function);
-  const done = yield* doCall(k, a.addr, cbReq, fn, cParms, mode);
-  if (!RT_FAILURE(done.rc) && !done.freedEarly) {
+  return { rc, sync: true, cancel: undefined };
+}
+
+/** The wait ended without DONE (a timeout or a signal): cancel the call; a leak is counted by `finish`. */
+function* cancelAfterWait(
+  k: GuestKernel,
+  req: GuestAddress,
+  w: 'timeout' | 'signal',
+  cbReq: number,
+  fn: number,
+  cParms: number,
+): Proc<DoCallResult> {
+  k.stats.add(w === 'timeout' ? 'guest.timeouts' : 'guest.interrupts');
+  const waitRc = w === 'timeout' ? Status.VERR_TIMEOUT : Status.VERR_INTERRUPTED;
+  const cancel = yield* cancelCall(k, req, waitRc, cbReq, fn, cParms);
+  if (cancel.outcome !== 'leaked')
+    k.stats.add(cancel.outcome === 'cancelled' ? 'guest.cancelled' : 'guest.completed');
+  return { rc: cancel.rc, sync: false, cancel };
+}
+
+/**
+ * vbglR0HGCMInternalCopyBackResult unless the call failed, then VbglR0GRFree, or a leak when the cancel
+ * failed and DONE never came (the host may still write the request). Returns the bytes leaked.
+ * (`leaky`: the quarantine-reuse mutation's broken quarantine; the protocol never passes it.)
+ */
+function* finish(
+  k: GuestKernel,
+  a: Allocation,
+  info: GuestAddress,
+  parms: readonly Prepared[],
+  bounces: readonly Allocation[],
+  done: DoCallResult,
+  leaky = false,
+): Proc<number> {
+  if (!RT_FAILURE(done.rc)) {
     yield point('guest.copyBack', a.addr, a.gen);
-    copyBack(k, a.addr, info, pre.parms);
+    copyBack(k, a.addr, info, parms);
   }
-  let leakedBytes = 0;
-  const leaky = k.faults.on('quarantine-reuse');
-  if (done.cancel?.leak === true && !k.faults.on('skip-leak') && !done.freedEarly) {
-    leakedBytes = leakRequest(k, a.addr, pre.parms, bounces, leaky);
-    stats.add('guest.leaked');
-    stats.add('guest.leakedBytes', leakedBytes);
-  } else if (!done.freedEarly) {
-    // (MUTATION skip-leak lands here too: the request is freed although the host may still write it.)
-    yield point('guest.free', a.addr, a.gen);
-    k.heap.free(a.addr);
+  if (done.cancel?.leak === true) {
+    const bytes = leakRequest(k, a.addr, parms, bounces, leaky);
+    k.stats.add('guest.leaked');
+    k.stats.add('guest.leakedBytes', bytes);
+    return bytes;
   }
-  for (const b of bounces) k.heap.free(b.addr);
-  return report(done.rc, { sync: done.sync, cancel: done.cancel, request: a, leakedBytes });
+  yield point('guest.free', a.addr, a.gen);
+  k.heap.free(a.addr);
+  return 0;
 }
 
 /**
  * Leak a request on purpose: quarantine it so it is never reused. In strict scope everything it refers
  * to stays quarantined too (bounce buffers, and the caller's buffers in the heaps); faithful scope leaks
- * the request block only, as upstream does. Returns the bytes quarantined.
+ * the request block only, as upstream does. Returns the bytes quarantined. (`leaky`: the broken quarantine
+ * of the quarantine-reuse mutation, whose blocks go back to the heap.)
  */
 function leakRequest(
   k: GuestKernel,
@@ -365,74 +222,10 @@ function leakRequest(
   return bytes;
 }
 
-/**
- * vbglR0HGCMInternalDoCall: perform the request; on VINF_HGCM_ASYNC_EXECUTE wait for DONE with the
- * caller's timeout; if the wait ends first, cancel (hgcm-cancel.ts).
- */
-export function* doCall(
-  k: GuestKernel,
-  req: GuestAddress,
-  cbReq: number,
-  fn: number,
-  cParms: number,
-  mode: Pick<CallMode, 'timeoutMs' | 'interruptible'>,
-): Proc<{ rc: StatusCode; sync: boolean; cancel: CancelOutcome | undefined; freedEarly: boolean }> {
-  return yield* k.tracer.spanProc(
-    'vbglR0HGCMInternalDoCall',
-    req,
-    fn,
-    performAndWait(k, req, cbReq, fn, cParms, mode),
-    rcOf,
-  );
+/** The steps of a call that faults replace (their wrong versions: fault-steps.ts). */
+export interface CallSteps {
+  readonly cancelAfterWait: typeof cancelAfterWait;
+  readonly finish: typeof finish;
 }
 
-function* performAndWait(
-  k: GuestKernel,
-  req: GuestAddress,
-  cbReq: number,
-  fn: number,
-  cParms: number,
-  mode: Pick<CallMode, 'timeoutMs' | 'interruptible'>,
-): Proc<{ rc: StatusCode; sync: boolean; cancel: CancelOutcome | undefined; freedEarly: boolean }> {
-  const { stats } = k;
-  let rc = yield* grPerform(k, req);
-  const result = k.mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
-  if (rc !== Status.VINF_HGCM_ASYNC_EXECUTE) {
-    stats.add('guest.sync');
-    if (RT_FAILURE(rc)) {
-      if (k.flavor.name === 'linux') {
-        // vbg_hgcm_do_call: "pretend success. Upper layers will interpret the result code in the packet."
-        k.mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, rc);
-        rc = Status.VINF_SUCCESS;
-      } else if (rc === result) {
-        // The failure is the call's own result: the caller reads it from the packet.
-        rc = Status.VINF_SUCCESS;
-      }
-    }
-    return { rc, sync: true, cancel: undefined, freedEarly: false };
-  }
-  stats.add('guest.async');
-  const deadline = mode.timeoutMs >>> 0 === RT_INDEFINITE_WAIT ? Infinity : k.clock.now() + mode.timeoutMs;
-  const w = yield* hgcmWait(k, req, deadline, mode.interruptible);
-  if (w === 'done') {
-    stats.add('guest.completed');
-    return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined, freedEarly: false };
-  }
-  if (k.faults.on('timeout-as-done')) {
-    // MUTATION: the wait's end is taken for completion; nothing is cancelled.
-    return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined, freedEarly: false };
-  }
-  const waitRc = w === 'timeout' ? Status.VERR_TIMEOUT : Status.VERR_INTERRUPTED;
-  stats.add(w === 'timeout' ? 'guest.timeouts' : 'guest.interrupts');
-  let freedEarly = false;
-  if (k.faults.on('free-before-cancel')) {
-    // MUTATION: the request goes back to the heap while the host may still hold it (ABA on its address).
-    k.heap.free(req);
-    freedEarly = true;
-  }
-  const cancel = yield* cancelCall(k, req, waitRc, cbReq, fn, cParms);
-  // Leaks are counted by the caller, which quarantines the memory.
-  if (cancel.outcome !== 'leaked')
-    stats.add(cancel.outcome === 'cancelled' ? 'guest.cancelled' : 'guest.completed');
-  return { rc: cancel.rc, sync: false, cancel, freedEarly };
-}
+const CALL = new FaultSteps<CallSteps>({ cancelAfterWait, finish }, CALL_FAULTS);

@@ -1,11 +1,9 @@
 // Pre-built HGCM requests and the fast call; models VbglR0HGCMFastCall (VBoxGuestR0LibHGCM.cpp) and the
 // IDC fast-call path of VBoxGuest: a kernel caller keeps its own VMMDevHGCMCall64 (buffers described by
 // page lists in place), performs it directly and waits, non-interruptibly and without a timeout, for DONE.
-// No per-call allocation, no ioctl copy: the fastest way through the call path.
+// No per-call allocation, no ioctl copy: the fastest way through the call path. Runs on the calling vCPU.
 import {
   HGCMFunctionParameter64,
-  HgcmReqFlag,
-  PAGE_SIZE,
   ParmDirection,
   ParmType,
   RequestType,
@@ -15,29 +13,26 @@ import {
   VMMDevHGCMRequestHeader,
   VMMDevRequestHeader,
   pageListInfoSize,
+  pagesSpanned,
   type StatusCode,
 } from '../abi/index.js';
-import type { GuestAddress } from '../runtime/address.js';
-import type { Proc } from '../runtime/proc.js';
-import { grAlloc, grPerform } from './gr.js';
+import { gpa, type GuestAddress, type Proc, tracedCall } from '../runtime/index.js';
+import { grAlloc, grPerform, requestDone } from './gr.js';
 import type { Allocation } from './guest-heap.js';
 import { hgcmWait } from './hgcm-wait.js';
-import { writePageListInfo } from './page-list.js';
+import { type ValueParm, writePageListInfo, writeParm } from './hgcm-parms.js';
 import type { GuestKernel } from './kernel.js';
 
 /** A parameter of a pre-built request: values, or a buffer in guest memory passed as a page list. */
 export type FastParm =
-  | { readonly type: 'u32'; readonly value: number }
-  | { readonly type: 'u64'; readonly value: bigint }
-  | { readonly type: 'in' | 'out' | 'inout'; readonly addr: number; readonly size: number };
+  ValueParm | { readonly type: 'in' | 'out' | 'inout'; readonly addr: number; readonly size: number };
 
-const P = HGCMFunctionParameter64.off;
 const PARM = HGCMFunctionParameter64.size;
 const DIR = { in: ParmDirection.TO_HOST, out: ParmDirection.FROM_HOST, inout: ParmDirection.BOTH } as const;
 
-/** Pages a buffer spans; a page list of PageList type names at least one, as the host requires. */
+/** Pages a buffer's list names: those it spans; a PageList names at least one, as the host requires. */
 function pages(addr: number, size: number, type: PageListType): number {
-  const n = Math.ceil(((addr % PAGE_SIZE) + size) / PAGE_SIZE);
+  const n = pagesSpanned(addr, size);
   return type === ParmType.NoBouncePageList ? n : Math.max(1, n);
 }
 
@@ -73,19 +68,14 @@ export function* prepareCall(
   let off = VMMDevHGCMCall.size + parms.length * PARM;
   for (const [i, p] of parms.entries()) {
     const at = VMMDevHGCMCall.size + i * PARM;
-    mem.fill((req + at) as GuestAddress, PARM, 0);
+    mem.fill(gpa(req + at), PARM, 0);
     if (p.type === 'u32') {
-      mem.writeU32(req, at + P.type, ParmType.U32);
-      mem.writeU32(req, at + P.value32, p.value);
+      writeParm(mem, req, at, { type: ParmType.U32, value: p.value });
     } else if (p.type === 'u64') {
-      mem.writeU32(req, at + P.type, ParmType.U64);
-      mem.writeU64(req, at + P.value64, p.value);
+      writeParm(mem, req, at, { type: ParmType.U64, value: p.value });
     } else {
-      const n = pages(p.addr, p.size, pageList);
-      mem.writeU32(req, at + P.type, pageList);
-      mem.writeU32(req, at + P.pageListSize, p.size);
-      mem.writeU32(req, at + P.pageListOffset, off);
-      off += writePageListInfo(mem, req, off, DIR[p.type], p.addr, n);
+      writeParm(mem, req, at, { type: pageList, size: p.size, offset: off });
+      off += writePageListInfo(mem, req, off, DIR[p.type], p.addr, pages(p.addr, p.size, pageList));
     }
   }
   return { req: a, size };
@@ -93,53 +83,33 @@ export function* prepareCall(
 
 /**
  * VbglR0HGCMFastCall: (re)arm and perform a prepared request, wait for DONE without timeout or signal.
- * Returns the device's rc if it refused the call, else the service's result.
+ * Returns the device's rc if it refused the call, else the service's result. A call of its own for the
+ * tracer (sampled like every guest call).
  */
-export function* fastCall(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
-  const fn = k.mem.readU32(req, VMMDevHGCMCall.off.u32Function);
-  return yield* tracedFastCall(k, fn, fastCallBody(k, req), (rc) => rc);
-}
-
-/**
- * A fast call as a call of its own for the tracer (sampled like every guest call): the span
- * VbglR0HGCMFastCall around `body`, the request's rc or status at its end.
- */
-export function* tracedFastCall<T>(
-  k: GuestKernel,
-  fn: number,
-  body: Proc<T>,
-  status: (r: T) => number,
-): Proc<T> {
-  const t = k.tracer;
-  t.enterCall();
-  try {
-    // begin/end here rather than Tracer.spanProc: one generator frame less for every point of the call.
-    t.begin('VbglR0HGCMFastCall', fn);
-    const r = yield* body;
-    t.end('VbglR0HGCMFastCall', fn, status(r));
-    return r;
-  } finally {
-    t.leaveCall();
-  }
-}
-
-function* fastCallBody(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
-  const { mem } = k;
-  mem.writeU32(req, VMMDevRequestHeader.off.requestType, RequestType.HGCMCall64);
-  mem.writeI32(req, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);
-  mem.store32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
-  mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
-  k.stats.add('guest.calls');
-  const rc = yield* grPerform(k, req);
-  if (rc !== Status.VINF_HGCM_ASYNC_EXECUTE) {
-    k.stats.add('guest.sync');
-    return rc < 0 ? rc : mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
-  }
-  k.stats.add('guest.async');
-  yield* hgcmWait(k, req, Infinity, false);
-  k.stats.add('guest.completed');
-  // DONE was seen: every result byte was written before it (the host ORs DONE last).
-  if ((mem.load32(req, VMMDevHGCMRequestHeader.off.fu32Flags) & HgcmReqFlag.DONE) === 0)
-    return Status.VERR_INTERNAL_ERROR;
-  return mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
-}
+export const fastCall = tracedCall(
+  {
+    span: 'VbglR0HGCMFastCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (k, req) => [k.mem.readU32(req, VMMDevHGCMCall.off.u32Function), 0],
+    status: (rc) => rc,
+  },
+  function* fastCall(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+    const { mem } = k;
+    mem.writeU32(req, VMMDevRequestHeader.off.requestType, RequestType.HGCMCall64);
+    mem.writeI32(req, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);
+    mem.store32(req, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
+    mem.writeI32(req, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
+    k.stats.add('guest.calls');
+    const rc = yield* grPerform(k, req);
+    if (rc !== Status.VINF_HGCM_ASYNC_EXECUTE) {
+      k.stats.add('guest.sync');
+      return rc < 0 ? rc : mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
+    }
+    k.stats.add('guest.async');
+    yield* hgcmWait(k, req, Infinity, false);
+    k.stats.add('guest.completed');
+    // DONE was seen: every result byte was written before it (the host ORs DONE last).
+    if (!requestDone(k, req)) return Status.VERR_INTERNAL_ERROR;
+    return mem.readI32(req, VMMDevHGCMRequestHeader.off.result);
+  },
+);

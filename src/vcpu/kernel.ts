@@ -1,6 +1,7 @@
 // The guest kernel a vCPU runs the guest library in: its memory, its port to the device, the heaps,
 // the library's configuration, and the driver's one-time initialisation (cf. vbg_core_init /
 // VBoxGuest's vgdrvInitDevExt: report the guest, read the host version, allocate fixed requests).
+// Runs on its vCPU.
 import {
   RequestType,
   Requestor,
@@ -14,13 +15,19 @@ import {
   RT_FAILURE,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { NO_FAULTS, type FaultTable } from '../runtime/faults.js';
-import { NO_TRACER, type Tracer } from '../runtime/trace.js';
-import type { GuestMemory } from '../runtime/guest-memory.js';
-import type { Clock, Proc } from '../runtime/proc.js';
-import type { StatsBlock } from '../runtime/stats.js';
-import type { VcpuBus } from '../runtime/vcpu-bus.js';
+import {
+  type Clock,
+  type FaultTable,
+  gpa,
+  type GuestAddress,
+  type GuestMemory,
+  NO_FAULTS,
+  NO_TRACER,
+  type Proc,
+  type StatsBlock,
+  type Tracer,
+  type VcpuBus,
+} from '../runtime/index.js';
 import { FLAVORS, type GuestFlavor, type GuestLibConfig } from './flavor.js';
 import { grAlloc, grFree, grPerform } from './gr.js';
 import type { GuestHeap } from './guest-heap.js';

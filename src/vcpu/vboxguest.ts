@@ -1,6 +1,7 @@
 // The VBoxGuest driver's HGCM ioctls and sessions; models vgdrvIoCtl_HGCMConnect, vgdrvIoCtl_HGCMDisconnect,
 // vgdrvIoCtl_HGCMCallInner (VBoxGuest.cpp) and VbglR0HGCMInternalConnect/Disconnect. A session is one open
 // of the device: its 64 client-id slots live in guest RAM so any vCPU running the session's threads sees them.
+// Runs on the calling vCPU.
 import {
   HGCMServiceLocation,
   HGCM_SERVICE_NAME_MAX,
@@ -20,9 +21,7 @@ import {
   HGCMFunctionParameter64,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress } from '../runtime/address.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
-import type { Proc } from '../runtime/proc.js';
+import { gpa, type GuestAddress, lockSync, type Proc, traced, unlockSync } from '../runtime/index.js';
 import { grAlloc, grPerform } from './gr.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import { hgcmWait } from './hgcm-wait.js';
@@ -104,10 +103,10 @@ export class Session {
 }
 
 /**
- * Perform a connect or disconnect request and wait for it, uninterruptibly and forever (connect and
- * disconnect are never cancelled: "not able to deal with cancelled requests").
+ * Perform a connect or disconnect request and wait for it to complete, uninterruptibly and forever
+ * (connect and disconnect are never cancelled: "not able to deal with cancelled requests").
  */
-function* performAndWait(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
+function* performToCompletion(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
   const rc = yield* grPerform(k, req);
   if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) {
     yield* hgcmWait(k, req, Infinity, false);
@@ -139,7 +138,7 @@ export function* hgcmConnect(
   mem.fill(nameAt, HGCM_SERVICE_NAME_MAX, 0);
   mem.write(nameAt, name);
   mem.writeU32(a.addr, VMMDevHGCMConnect.off.u32ClientID, 0);
-  const rc = yield* performAndWait(k, a.addr);
+  const rc = yield* performToCompletion(k, a.addr);
   const clientId = RT_SUCCESS(rc) ? mem.readU32(a.addr, VMMDevHGCMConnect.off.u32ClientID) : 0;
   k.heap.free(a.addr);
   return { rc, clientId };
@@ -152,7 +151,7 @@ export function* hgcmDisconnect(k: GuestKernel, clientId: number, requestor: num
   k.mem.writeU32(a.addr, VMMDevHGCMRequestHeader.off.fu32Flags, 0);
   k.mem.writeI32(a.addr, VMMDevHGCMRequestHeader.off.result, Status.VINF_SUCCESS);
   k.mem.writeU32(a.addr, VMMDevHGCMDisconnect.off.u32ClientID, clientId);
-  const rc = yield* performAndWait(k, a.addr);
+  const rc = yield* performToCompletion(k, a.addr);
   k.heap.free(a.addr);
   return rc;
 }
@@ -187,55 +186,48 @@ export function* ioctlHgcmDisconnect(k: GuestKernel, s: Session, clientId: numbe
  * vgdrvIoCtl_HGCMCall (64-bit): the checks VBoxGuest makes before the guest library sees the call —
  * header sizes, cParms <= 32, room for the parameters, the client belongs to the session.
  */
-export function* ioctlHgcmCall(
-  k: GuestKernel,
-  s: Session,
-  info: GuestAddress,
-  cbData: number,
-): Proc<CallReport> {
-  return yield* k.tracer.spanProc(
-    'VBoxGuestCommonIOCtl_HGCMCall',
-    info,
-    0,
-    hgcmCallChecked(k, s, info, cbData),
-    (r) => r.rc,
-  );
-}
-
-function* hgcmCallChecked(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {
-  const fail = (rc: StatusCode): CallReport => ({
-    rc,
-    sync: true,
-    cancel: undefined,
-    request: undefined,
-    leakedBytes: 0,
-  });
-  const { mem } = k;
-  if (cbData < VBGLIOCHGCMCALL.size) return fail(Status.VERR_INVALID_PARAMETER);
-  const cbIn = mem.readU32(info, VBGLREQHDR.off.cbIn);
-  const cbOut = mem.readU32(info, VBGLREQHDR.off.cbOut);
-  if (
-    mem.readU32(info, VBGLREQHDR.off.uVersion) !== 0x10001 ||
-    cbIn < VBGLIOCHGCMCALL.size ||
-    cbIn > cbData ||
-    (cbOut !== 0 && cbOut !== cbIn)
-  ) {
-    return fail(Status.VERR_INVALID_PARAMETER);
-  }
-  const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
-  if (cParms > VMMDEV_MAX_HGCM_PARMS) return fail(Status.VERR_INVALID_PARAMETER);
-  if (cbIn < VBGLIOCHGCMCALL.size + cParms * HGCMFunctionParameter64.size)
-    return fail(Status.VERR_INVALID_PARAMETER);
-  if (!s.hasClient(k, mem.readU32(info, VBGLIOCHGCMCALL.off.u32ClientID)))
-    return fail(Status.VERR_INVALID_HANDLE);
-  return yield* hgcmInternalCall(k, info, cbIn, {
-    user: s.user,
-    timeoutMs: mem.readU32(info, VBGLIOCHGCMCALL.off.cMsTimeout),
-    // User sessions are always interruptible.
-    interruptible: s.user || mem.readU8(info, VBGLIOCHGCMCALL.off.fInterruptible) !== 0,
-    requestor: s.requestor,
-  });
-}
+export const ioctlHgcmCall = traced(
+  {
+    span: 'VBoxGuestCommonIOCtl_HGCMCall',
+    tracer: (k: GuestKernel) => k.tracer,
+    begin: (_k, _s, info) => [info, 0],
+    status: (r) => r.rc,
+  },
+  function* ioctlHgcmCall(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {
+    const fail = (rc: StatusCode): CallReport => ({
+      rc,
+      sync: true,
+      cancel: undefined,
+      request: undefined,
+      leakedBytes: 0,
+    });
+    const { mem } = k;
+    if (cbData < VBGLIOCHGCMCALL.size) return fail(Status.VERR_INVALID_PARAMETER);
+    const cbIn = mem.readU32(info, VBGLREQHDR.off.cbIn);
+    const cbOut = mem.readU32(info, VBGLREQHDR.off.cbOut);
+    if (
+      mem.readU32(info, VBGLREQHDR.off.uVersion) !== 0x10001 ||
+      cbIn < VBGLIOCHGCMCALL.size ||
+      cbIn > cbData ||
+      (cbOut !== 0 && cbOut !== cbIn)
+    ) {
+      return fail(Status.VERR_INVALID_PARAMETER);
+    }
+    const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
+    if (cParms > VMMDEV_MAX_HGCM_PARMS) return fail(Status.VERR_INVALID_PARAMETER);
+    if (cbIn < VBGLIOCHGCMCALL.size + cParms * HGCMFunctionParameter64.size)
+      return fail(Status.VERR_INVALID_PARAMETER);
+    if (!s.hasClient(k, mem.readU32(info, VBGLIOCHGCMCALL.off.u32ClientID)))
+      return fail(Status.VERR_INVALID_HANDLE);
+    return yield* hgcmInternalCall(k, info, cbIn, {
+      user: s.user,
+      timeoutMs: mem.readU32(info, VBGLIOCHGCMCALL.off.cMsTimeout),
+      // User sessions are always interruptible.
+      interruptible: s.user || mem.readU8(info, VBGLIOCHGCMCALL.off.fInterruptible) !== 0,
+      requestor: s.requestor,
+    });
+  },
+);
 
 /** Session close (vgdrvCloseSession): disconnect every client still registered, then free the session. */
 export function* closeSession(k: GuestKernel, s: Session): Proc<number> {

@@ -1,11 +1,28 @@
 // The device bus: VMMDev's shared state, the event/IRQ logic (vmmdevNotifyGuestWorker, vmmdevMaybeSetIRQ,
 // vmmdevFastRequestIrqAck, VMMDevCtlSetGuestFilterMask) and the port API handed to vCPUs; models VMMDev.cpp.
+// The device side runs on the thread handling a port write and, raising the HGCM event, on host workers;
+// a VcpuBus runs on its vCPU.
 import { VmmDevEvent } from '../abi/index.js';
-import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
-import { waitFor, type Proc } from '../runtime/proc.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
-import type { VcpuBus } from '../runtime/vcpu-bus.js';
-import { BUS_MAGIC, Bus, DeviceState, MAX_VCPUS, VcpuSlot, busWords, vcpuWord } from './bus-layout.js';
+import {
+  AtomicCell,
+  lockSync,
+  type Proc,
+  SharedWords,
+  SlotTable,
+  unlockSync,
+  type VcpuBus,
+  waitFor,
+} from '../runtime/index.js';
+import {
+  BUS_HEADER_WORDS,
+  BUS_MAGIC,
+  Bus,
+  DeviceState,
+  MAX_VCPUS,
+  VCPU_BLOCK_WORDS,
+  VcpuSlot,
+  busWords,
+} from './bus-layout.js';
 
 /** Options for a new bus. */
 export interface BusOptions {
@@ -29,6 +46,8 @@ export class DeviceBus {
   readonly doorbell: AtomicCell;
   readonly control: AtomicCell;
   private readonly eventLock: AtomicCell;
+  /** The per-vCPU blocks (VcpuSlot fields). */
+  readonly cpus: SlotTable;
   private readonly wakes: readonly AtomicCell[];
 
   private constructor(words: SharedWords) {
@@ -38,7 +57,8 @@ export class DeviceBus {
     this.doorbell = words.cell(Bus.DOORBELL);
     this.control = words.cell(Bus.CONTROL);
     this.eventLock = words.cell(Bus.EVENT_LOCK);
-    this.wakes = Array.from({ length: this.vcpus }, (_, i) => words.cell(vcpuWord(i, VcpuSlot.WAKE)));
+    this.cpus = new SlotTable(words, BUS_HEADER_WORDS, VCPU_BLOCK_WORDS, this.vcpus);
+    this.wakes = Array.from({ length: this.vcpus }, (_, i) => this.cpus.cell(i, VcpuSlot.WAKE));
   }
 
   /** A fresh bus. */
@@ -87,11 +107,11 @@ export class DeviceBus {
 
   /** Port slot of vCPU i: the pending sequence number, or undefined when no port write is pending. */
   pendingPortWrite(vcpu: number): { seq: number; phys: number } | undefined {
-    const seq = this.words.load(vcpuWord(vcpu, VcpuSlot.PORT_SEQ));
-    if (seq === this.words.load(vcpuWord(vcpu, VcpuSlot.PORT_ACK))) return undefined;
+    const seq = this.cpus.get(vcpu, VcpuSlot.PORT_SEQ);
+    if (seq === this.cpus.get(vcpu, VcpuSlot.PORT_ACK)) return undefined;
     // ORDER: the vCPU stores PORT_ADDR before incrementing PORT_SEQ, and never writes it again before our
     // ack, so the address read after the sequence is the one that goes with it.
-    return { seq, phys: this.words.load(vcpuWord(vcpu, VcpuSlot.PORT_ADDR)) >>> 0 };
+    return { seq, phys: this.cpus.get(vcpu, VcpuSlot.PORT_ADDR) >>> 0 };
   }
 
   /** The lock request handlers take when vCPUs handle their own port writes (device 'emt'). */
@@ -101,7 +121,7 @@ export class DeviceBus {
 
   /** Finish a port write: the vCPU's `outl` returns. */
   ackPortWrite(vcpu: number, seq: number): void {
-    this.words.store(vcpuWord(vcpu, VcpuSlot.PORT_ACK), seq);
+    this.cpus.set(vcpu, VcpuSlot.PORT_ACK, seq);
     this.wakes[vcpu]!.bump();
   }
 
@@ -213,13 +233,13 @@ export class DeviceBus {
 
   /** Machine.signal(vcpu): post a signal to the thread running on that vCPU. */
   signal(vcpu: number): void {
-    this.words.add(vcpuWord(vcpu, VcpuSlot.SIGNAL), 1);
+    this.cpus.add(vcpu, VcpuSlot.SIGNAL, 1);
     this.wakes[vcpu]!.bump();
   }
 
   /** Does the request vCPU i is writing belong to a traced call? */
   traced(vcpu: number): boolean {
-    return this.words.load(vcpuWord(vcpu, VcpuSlot.TRACED)) === 1;
+    return this.cpus.get(vcpu, VcpuSlot.TRACED) === 1;
   }
 
   /** Wake cell of vCPU i. */
@@ -236,20 +256,18 @@ class VcpuPorts implements VcpuBus {
   readonly vcpuCount: number;
   readonly wake: AtomicCell;
   private readonly bus: DeviceBus;
-  private readonly words: SharedWords;
-  private readonly portAck: number;
+  private readonly cpus: SlotTable;
   private readonly signals: AtomicCell;
   private readonly handle: PortWriteHandler | undefined;
 
   constructor(bus: DeviceBus, vcpu: number, handle: PortWriteHandler | undefined) {
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= bus.vcpus) throw new RangeError(`no vCPU ${vcpu}`);
     this.bus = bus;
-    this.words = bus.words;
     this.vcpu = vcpu;
     this.vcpuCount = bus.vcpus;
     this.wake = bus.wake(vcpu);
-    this.portAck = vcpuWord(vcpu, VcpuSlot.PORT_ACK);
-    this.signals = bus.words.cell(vcpuWord(vcpu, VcpuSlot.SIGNAL));
+    this.cpus = bus.cpus;
+    this.signals = bus.cpus.cell(vcpu, VcpuSlot.SIGNAL);
     this.handle = handle;
   }
 
@@ -258,13 +276,12 @@ class VcpuPorts implements VcpuBus {
       yield* this.handle(this.vcpu, phys);
       return;
     }
-    const w = this.words;
-    w.store(vcpuWord(this.vcpu, VcpuSlot.PORT_ADDR), phys | 0);
+    const { cpus, vcpu } = this;
+    cpus.set(vcpu, VcpuSlot.PORT_ADDR, phys | 0);
     // ORDER: address first, then the sequence number, then the doorbell (see DeviceBus.pendingPortWrite).
-    const seq = w.add(vcpuWord(this.vcpu, VcpuSlot.PORT_SEQ), 1) + 1;
+    const seq = cpus.add(vcpu, VcpuSlot.PORT_SEQ, 1) + 1;
     this.bus.doorbell.bump();
-    const ack = this.portAck;
-    yield waitFor(this.wake, () => w.load(ack) === seq, { hint: 'short' });
+    yield waitFor(this.wake, () => cpus.get(vcpu, VcpuSlot.PORT_ACK) === seq, { hint: 'short' });
   }
 
   inFastAck(): number {
@@ -283,17 +300,23 @@ class VcpuPorts implements VcpuBus {
     return this.signals.exchange(0);
   }
 
+  signal(vcpu: number): void {
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.vcpuCount)
+      throw new RangeError(`no vCPU ${vcpu}`);
+    this.bus.signal(vcpu);
+  }
+
   setWaiting(waiting: boolean): void {
-    this.words.add(vcpuWord(this.vcpu, VcpuSlot.WAITING), waiting ? 1 : -1);
+    this.cpus.add(this.vcpu, VcpuSlot.WAITING, waiting ? 1 : -1);
   }
 
   setTraced(on: boolean): void {
-    this.words.store(vcpuWord(this.vcpu, VcpuSlot.TRACED), on ? 1 : 0);
+    this.cpus.set(this.vcpu, VcpuSlot.TRACED, on ? 1 : 0);
   }
 
   wakeWaiters(): void {
     for (let i = 0; i < this.vcpuCount; i++) {
-      if (this.words.load(vcpuWord(i, VcpuSlot.WAITING)) > 0) this.bus.wake(i).bump();
+      if (this.cpus.get(i, VcpuSlot.WAITING) > 0) this.bus.wake(i).bump();
     }
   }
 }

@@ -1,27 +1,38 @@
 // The pending HGCM command list (cf. listHGCMCmd and VBOXHGCMCMD in VMMDevHGCM.cpp), in shared memory so
-// the device thread (enlist, cancel) and the pool workers (completion) meet under one lock.
+// the thread handling a port write (enlist, cancel) and the host workers (completion) meet under one lock.
 //
 // Upstream's rule, kept here in one place: cancel = lock, find (first match by guest-physical address,
 // newest first), mark cancelled, unlock; completion = lock, remove, unlock, THEN check the mark, and a
 // cancelled command is never written back. The lock is a step-machine lock: its holder yields points, so
 // the sim explores every interleaving around it.
 //
-//   word 0 LOCK   1 SEQ (enlist counter)   2 LISTED   3 CAPACITY   4 NEXT_ID   5 CURSOR
-//   16 + 16*i: slot i, fields F below
-import { AtomicCell, SharedWords } from '../runtime/atomic-cell.js';
-import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
-import type { FaultTable } from '../runtime/faults.js';
-import { lockSync, unlockSync } from '../runtime/sync.js';
+//   word 0 LOCK (the list lock)   1 SEQ (enlist counter)   2 LISTED   4 NEXT_ID
+//        6 ALLOC_LOCK (slot reservation)   7 CAPTURE_BELL
+//   16 + 32*i: slot i, fields CmdField below
+import {
+  type AtomicCell,
+  FaultSteps,
+  type FaultTable,
+  lock,
+  lockSync,
+  point,
+  type Proc,
+  type SharedWords,
+  SlotTable,
+  unlock,
+  unlockSync,
+  waitFor,
+} from '../runtime/index.js';
+import { LIST_FAULTS } from './fault-steps.js';
 
 const LOCK = 0;
 const SEQ = 1;
 const LISTED = 2;
-const CAPACITY = 3;
 const NEXT_ID = 4;
 const ALLOC_LOCK = 6;
 /** Bumped when a command's capture window closes; a cancel waiting for it sleeps here. */
 const CAPTURE_BELL = 7;
-const SLOTS = 16;
+const HEADER = 16;
 const SLOT_WORDS = 32;
 
 /** Fields of a command slot. */
@@ -39,16 +50,17 @@ export const CmdField = {
   VCPU: 10,
   ID: 11,
   SERVICE: 12,
-  /** Set once the command has completed (written back or dropped): a second completion is refused. */
-  COMPLETED: 13,
   /** Audit mode: the guest heap generation of the request block at submission. */
-  GEN: 14,
+  GEN: 13,
   /** 1 + the pool worker that took the command (0: none yet), so a dead worker's commands can be failed. */
-  OWNER: 15,
+  OWNER: 14,
   /** 1 while the host copies the call's TO_HOST data out of guest memory (see beginCapture). */
-  CAPTURING: 16,
+  CAPTURING: 15,
   /** 1 if the call is traced (the vCPU's traced flag at submission). */
-  TRACED: 17,
+  TRACED: 16,
+  /** Calls: the arena offset and bytes of the parameters as the device parsed them (command.ts); 0 none. */
+  CALL_OFF: 17,
+  CALL_LEN: 18,
 } as const;
 
 /** Slot states. */
@@ -73,47 +85,17 @@ export const CmdState = {
  */
 export type CancelMatch = 'first' | 'uncancelled';
 
-/** Command kinds (the request type that created them). */
-export type CommandKind = 'connect' | 'disconnect' | 'call';
-
 /** The command table. */
-export class CommandTable {
-  readonly words: SharedWords;
-  readonly capacity: number;
+export class CommandTable extends SlotTable {
+  static readonly HEADER = HEADER;
+  static readonly SLOT_WORDS = SLOT_WORDS;
   /** The list lock (step-machine lock). */
   readonly lockCell: AtomicCell;
 
-  private constructor(words: SharedWords) {
-    this.words = words;
-    this.capacity = words.load(CAPACITY);
+  /** The table over a block of its layout (see create and attach). */
+  constructor(words: SharedWords) {
+    super(words, HEADER, SLOT_WORDS);
     this.lockCell = words.cell(LOCK);
-  }
-
-  static create(capacity: number): CommandTable {
-    const words = SharedWords.create(SLOTS + SLOT_WORDS * capacity);
-    words.store(CAPACITY, capacity);
-    words.store(NEXT_ID, 1);
-    return new CommandTable(words);
-  }
-
-  static attach(sab: SharedArrayBuffer): CommandTable {
-    return new CommandTable(new SharedWords(sab));
-  }
-
-  get sab(): SharedArrayBuffer {
-    return this.words.sab;
-  }
-
-  /** Word index of a field. */
-  private w(slot: number, field: number): number {
-    return SLOTS + SLOT_WORDS * slot + field;
-  }
-
-  get(slot: number, field: number): number {
-    return this.words.load(this.w(slot, field));
-  }
-  set(slot: number, field: number, value: number): void {
-    this.words.store(this.w(slot, field), value);
   }
 
   /** Commands on the list now. */
@@ -127,10 +109,11 @@ export class CommandTable {
     lockSync(w.cell(ALLOC_LOCK));
     try {
       for (let i = 0; i < this.capacity; i++) {
-        if (w.load(this.w(i, CmdField.STATE)) !== CmdState.FREE) continue;
-        for (let f = 1; f < SLOT_WORDS; f++) w.store(this.w(i, f), 0);
-        w.store(this.w(i, CmdField.ID), w.add(NEXT_ID, 1));
-        w.store(this.w(i, CmdField.STATE), CmdState.RESERVED);
+        if (this.get(i, CmdField.STATE) !== CmdState.FREE) continue;
+        this.clear(i, CmdField.STATE + 1);
+        // NEXT_ID counts the ids handed out: the first is 1.
+        this.set(i, CmdField.ID, w.add(NEXT_ID, 1) + 1);
+        this.set(i, CmdField.STATE, CmdState.RESERVED);
         return i;
       }
       return undefined;
@@ -141,7 +124,7 @@ export class CommandTable {
 
   /** Return a slot that was never listed, or one completion has finished with. */
   release(slot: number): void {
-    this.words.store(this.w(slot, CmdField.STATE), CmdState.FREE);
+    this.set(slot, CmdField.STATE, CmdState.FREE);
   }
 
   /** vmmdevR3HgcmAddCommand: put a reserved command on the list (newest first). */
@@ -155,9 +138,9 @@ export class CommandTable {
 
   /**
    * vmmdevR3HgcmFindCommandLocked: the newest listed command at `phys`, or undefined. The caller holds
-   * the list lock.
+   * the list lock. (`oldest`: the cancel-oldest mutation's order; the protocol never asks for it.)
    */
-  findLocked(phys: number, oldest = false, skipCancelled = false): number | undefined {
+  findLocked(phys: number, skipCancelled = false, oldest = false): number | undefined {
     let best: number | undefined;
     let bestSeq = 0;
     for (let i = 0; i < this.capacity; i++) {
@@ -185,27 +168,23 @@ export class CommandTable {
     match: CancelMatch,
     onMarked?: (slot: number) => void,
   ): Proc<number | undefined> {
-    // MUTATION cancel-without-lock: find and mark race the completion's remove-then-check.
-    const locked = !faults.on('cancel-without-lock');
+    const s = LIST.in(faults);
     yield point('device.cancel.lock', phys);
-    if (locked) yield* lock(this.lockCell);
+    yield* s.lockList(this);
     yield point('device.cancel.find', phys);
-    // MUTATION cancel-oldest: the oldest listed command at the address, cancelled or not.
-    const oldest = faults.on('cancel-oldest');
-    const find = (): number | undefined => this.findLocked(phys, oldest, match === 'uncancelled' && !oldest);
-    let slot = find();
+    let slot = s.find(this, phys, match);
     while (slot !== undefined && this.get(slot, CmdField.CAPTURING) === 1) {
       // The host is reading the call's input from guest memory right now. Upstream copied it at
       // submission, so a guest whose cancel succeeds may reuse its buffers at once; wait for the copy to
       // finish (it is short and never blocks) rather than let the host read reused memory.
       const bell = this.words.cell(CAPTURE_BELL);
       const seen = bell.load();
-      if (locked) unlock(this.lockCell);
+      s.unlockList(this);
       yield waitFor(bell, () => bell.load() !== seen || this.get(slot!, CmdField.CAPTURING) !== 1, {
         hint: 'short',
       });
-      if (locked) yield* lock(this.lockCell);
-      slot = find();
+      yield* s.lockList(this);
+      slot = s.find(this, phys, match);
     }
     if (slot !== undefined) {
       yield point('device.cancel.mark', phys, this.get(slot, CmdField.ID));
@@ -213,7 +192,7 @@ export class CommandTable {
       onMarked?.(slot);
     }
     yield point('device.cancel.unlock', phys);
-    if (locked) unlock(this.lockCell);
+    s.unlockList(this);
     return slot;
   }
 
@@ -236,6 +215,11 @@ export class CommandTable {
     this.words.cell(CAPTURE_BELL).bump();
   }
 
+  /** Has the guest's cancel marked the command? (Completion reads it only once the command is off the list.) */
+  isCancelled(slot: number): boolean {
+    return this.get(slot, CmdField.CANCELLED) === 1;
+  }
+
   /** vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed. */
   *remove(slot: number): Proc<boolean> {
     yield* lock(this.lockCell);
@@ -255,3 +239,26 @@ export class CommandTable {
     return out;
   }
 }
+
+/** Take the list lock (a step-machine lock: its holder yields points). */
+function* lockList(t: CommandTable): Proc<void> {
+  yield* lock(t.lockCell);
+}
+
+function unlockList(t: CommandTable): void {
+  unlock(t.lockCell);
+}
+
+/** The command a cancel at `phys` hits: the newest listed one, skipping those already cancelled unless 'first'. */
+function find(t: CommandTable, phys: number, match: CancelMatch): number | undefined {
+  return t.findLocked(phys, match === 'uncancelled');
+}
+
+/** The steps of a cancel that faults replace (their wrong versions: fault-steps.ts). */
+export interface ListSteps {
+  readonly lockList: typeof lockList;
+  readonly unlockList: typeof unlockList;
+  readonly find: typeof find;
+}
+
+const LIST = new FaultSteps<ListSteps>({ lockList, unlockList, find }, LIST_FAULTS);

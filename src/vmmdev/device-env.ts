@@ -1,11 +1,13 @@
-// What request handlers work with: the host environment plus the connector, the host's version, a clock
-// and a log.
-import type { HgcmConnector } from '../hgcm/connector.js';
-import type { ByteView } from '../runtime/bytes.js';
-import type { Clock, Proc } from '../runtime/proc.js';
+// What the device's request handlers work with: the host side's shared memory (which the host workers
+// attach too), the connector, and the one way to the host half of a call (HostPort). Runs on the thread
+// handling a port write: the vCPU that wrote it (device 'emt') or the device thread.
 import type { StatusCode } from '../abi/index.js';
-import type { CancelMatch } from './commands.js';
-import type { HgcmHostEnv } from './complete.js';
+import type { ClientInfo, ClientTable, HgcmConnector, WorkKind } from '../hgcm/index.js';
+import type { ByteView, Clock, FaultTable, GuestMemory, Proc, StatsBlock, Tracer } from '../runtime/index.js';
+import type { DeviceBus } from './bus.js';
+import type { CancelMatch, CommandTable } from './commands.js';
+import type { PhysRun } from './parse-call.js';
+import type { SnapshotArena } from './command.js';
 
 /** The version GetHostVersion reports (VirtualBox 7.0.14 r161095 by default). */
 export interface HostVersion {
@@ -15,9 +17,51 @@ export interface HostVersion {
   readonly revision: number;
 }
 
+/**
+ * An oracle for tests and stress runs: told when a command is listed, asked before the host writes guest
+ * memory for it whether that memory is still the allocation the guest submitted (invariant I1,
+ * NoWriteAfterFree). It observes; it does not prevent the write.
+ */
+export interface HostWriteAuditor {
+  onEnlist(slot: number, phys: number): void;
+  /** False if writing `runs` (guest-physical [phys, len], request included) would touch freed memory. */
+  checkWrite(slot: number, runs: readonly PhysRun[]): boolean;
+}
+
+/** The host side's shared state, as each thread that handles requests or commands attaches it. */
+export interface HostShared {
+  readonly mem: GuestMemory;
+  readonly bus: DeviceBus;
+  readonly cmds: CommandTable;
+  readonly snaps: SnapshotArena;
+  readonly clients: ClientTable;
+  readonly stats: StatsBlock;
+  readonly faults: FaultTable;
+  readonly auditor: HostWriteAuditor | undefined;
+  /** This thread's tracer. */
+  readonly tracer: Tracer;
+}
+
+/**
+ * The device's one way to the host half of a call (src/host implements it, src/machine wires it in): hand
+ * a listed command over, tell a service about a cancel, complete a command the device answers itself.
+ */
+export interface HostPort {
+  /** A listed command to its service: onto the pool's ring, or, for an inline service's call, served here. */
+  dispatch(kind: WorkKind, slot: number): Proc<void>;
+  /**
+   * HGCMGuestCancelled: tell the client's service one of its calls was cancelled. Advisory (the service
+   * polls isCancelled), so it may be dropped rather than crowd out commands.
+   */
+  cancelled(client: ClientInfo): void;
+  /** hgcmCompletedWorker for a command the device answers itself (`clientId`: a refused connect's). */
+  complete(slot: number, rc: StatusCode, clientId?: number): Proc<void>;
+}
+
 /** The device's environment. */
-export interface DeviceEnv extends HgcmHostEnv {
+export interface DeviceEnv extends HostShared {
   readonly hgcm: HgcmConnector;
+  readonly host: HostPort;
   readonly version: HostVersion;
   readonly clock: Clock;
   /** Which command a cancel hits (see CancelMatch). */

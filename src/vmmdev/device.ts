@@ -1,6 +1,7 @@
-// The VMMDev device thread: wait on the doorbell, handle every pending port write, acknowledge it.
-// Models vmmdevRequestHandler (header checks, the additions gate, the one copy of the request, write-back)
-// and vmmdevReqDispatcher (one handler per request type, in requests/).
+// VMMDev's request handling; models vmmdevRequestHandler (header checks, the additions gate, the one copy
+// of the request, write-back) and vmmdevReqDispatcher (one handler per request type, in requests/). Runs on
+// the thread handling a port write: the vCPU that wrote it, under the device's request lock (device
+// 'emt', as an EMT runs its `out`), or the device thread, which waits on the doorbell (device 'thread').
 import {
   RequestType,
   Status,
@@ -9,9 +10,7 @@ import {
   VMMDevHGCMRequestHeader,
   VMMDevRequestHeader,
 } from '../abi/index.js';
-import { gpa } from '../runtime/address.js';
-import { ByteView } from '../runtime/bytes.js';
-import { lock, point, unlock, waitFor, type Proc } from '../runtime/proc.js';
+import { ByteView, gpa, lock, point, type Proc, traced, unlock, waitFor } from '../runtime/index.js';
 import type { PortWriteHandler } from './bus.js';
 import { DeviceState } from './bus-layout.js';
 import type { DeviceEnv, HandlerResult, RequestCtx, RequestHandler } from './device-env.js';
@@ -26,7 +25,7 @@ import { hgcmDisconnect } from './requests/hgcm-disconnect.js';
 import { idle } from './requests/idle.js';
 import { reportGuestInfo } from './requests/report-guest-info.js';
 
-/** vmmdevReqDispatcher: one line per request type. Anything else is VERR_NOT_IMPLEMENTED. */
+/** The request handlers, one line per request type. */
 const handlers: ReadonlyMap<number, RequestHandler> = new Map<number, RequestHandler>([
   [RequestType.GetHostVersion, getHostVersion],
   [RequestType.Idle, idle],
@@ -71,7 +70,7 @@ export function* deviceLoop(dev: DeviceEnv): Proc<void> {
     for (let vcpu = 0; vcpu < bus.vcpus; vcpu++) {
       const pw = bus.pendingPortWrite(vcpu);
       if (pw === undefined) continue;
-      yield* tracedRequest(dev, vcpu, pw.phys, scratch);
+      yield* handleRequest(dev, vcpu, pw.phys, scratch);
       bus.ackPortWrite(vcpu, pw.seq);
     }
     if (bus.stopRequested) break;
@@ -79,17 +78,6 @@ export function* deviceLoop(dev: DeviceEnv): Proc<void> {
     yield waitFor(bus.doorbell, () => bus.doorbell.load() !== seen, { hint: 'idle' });
   }
   bus.setState(DeviceState.STOPPED);
-}
-
-/** vmmdevRequestHandler under its trace span (traced when the vCPU's current call is). */
-function* tracedRequest(dev: DeviceEnv, vcpu: number, phys: number, scratch: RequestScratch): Proc<void> {
-  const t = dev.tracer;
-  const was = t.active;
-  t.active = was || dev.bus.traced(vcpu);
-  t.begin('vmmdevRequestHandler', phys, vcpu);
-  yield* handleRequest(dev, vcpu, phys, scratch);
-  t.end('vmmdevRequestHandler', phys, vcpu);
-  t.active = was;
 }
 
 /**
@@ -103,7 +91,7 @@ export function emtPortWrites(dev: DeviceEnv): PortWriteHandler {
   return function* (vcpu: number, phys: number): Proc<void> {
     yield* lock(lockCell);
     try {
-      yield* tracedRequest(dev, vcpu, phys, scratch);
+      yield* handleRequest(dev, vcpu, phys, scratch);
     } finally {
       unlock(lockCell);
     }
@@ -125,101 +113,104 @@ function writeRc(dev: DeviceEnv, phys: number, rc: number): void {
     dev.mem.writeI32(gpa(phys), VMMDevRequestHeader.off.rc, rc);
 }
 
-/** vmmdevRequestHandler for one port write. Never throws for anything the guest put in memory. */
-export function* handleRequest(
-  dev: DeviceEnv,
-  vcpu: number,
-  phys: number,
-  scratch: RequestScratch = new RequestScratch(),
-): Proc<void> {
-  yield point('device.accept', phys);
-  dev.stats.add('device.requests');
-  // The header is read once; its validated copy becomes the snapshot's header (no double fetch). Like
-  // any guest-physical read, bytes with no RAM behind them read as 0xFF: a request wholly outside RAM
-  // fails the version check, one whose header runs past the end may still be handled.
-  const header = new Uint8Array(VMMDevRequestHeader.size);
-  readPhys(dev, phys, header);
-  const hv = new ByteView(header);
-  const size = hv.u32(VMMDevRequestHeader.off.size);
-  const type = hv.u32(VMMDevRequestHeader.off.requestType);
-  if (
-    size < VMMDevRequestHeader.size ||
-    hv.u32(VMMDevRequestHeader.off.version) !== VMMDEV_REQUEST_HEADER_VERSION
-  ) {
-    dev.stats.add('device.ignored');
-    return;
-  }
-  if (size > VMMDEV_MAX_VMMDEVREQ_SIZE || (!dev.bus.additionsOk && !BEFORE_ADDITIONS.has(type))) {
-    dev.stats.add('device.notSupported');
-    writeRc(dev, phys, Status.VERR_NOT_SUPPORTED);
-    return;
-  }
-
-  const hgcm = isHgcmCommand(type);
-  let snapOff = -1;
-  let snap: Uint8Array;
-  if (hgcm) {
-    const off = dev.snaps.alloc(size);
-    if (off === undefined) {
-      writeRc(dev, phys, Status.VERR_NO_MEMORY);
+/**
+ * vmmdevRequestHandler for one port write, traced when the vCPU's current call is. Never throws for
+ * anything the guest put in memory.
+ */
+export const handleRequest = traced(
+  {
+    span: 'vmmdevRequestHandler',
+    tracer: (dev: DeviceEnv) => dev.tracer,
+    begin: (_dev, vcpu, phys) => [phys, vcpu],
+    joins: (dev, vcpu) => dev.bus.traced(vcpu),
+  },
+  function* handleRequest(
+    dev: DeviceEnv,
+    vcpu: number,
+    phys: number,
+    scratch: RequestScratch = new RequestScratch(),
+  ): Proc<void> {
+    yield point('device.accept', phys);
+    dev.stats.add('device.requests');
+    // The header is read once; its validated copy becomes the snapshot's header (no double fetch). Like
+    // any guest-physical read, bytes with no RAM behind them read as 0xFF: a request wholly outside RAM
+    // fails the version check, one whose header runs past the end may still be handled.
+    const header = new Uint8Array(VMMDevRequestHeader.size);
+    dev.mem.readPhys(phys, header);
+    const hv = new ByteView(header);
+    const size = hv.u32(VMMDevRequestHeader.off.size);
+    const type = hv.u32(VMMDevRequestHeader.off.requestType);
+    if (
+      size < VMMDevRequestHeader.size ||
+      hv.u32(VMMDevRequestHeader.off.version) !== VMMDEV_REQUEST_HEADER_VERSION
+    ) {
+      dev.stats.add('device.ignored');
       return;
     }
-    snapOff = off;
-    snap = dev.snaps.bytes(off, size);
-  } else {
-    snap = scratch.get(size);
-  }
-  snap.set(header);
-  copyBody(dev, phys, snap);
-  const req: RequestCtx = {
-    vcpu,
-    phys,
-    size,
-    type,
-    requestor: hv.u32(VMMDevRequestHeader.off.fRequestor),
-    snap,
-    view: new ByteView(snap),
-    snapOff,
-  };
+    if (size > VMMDEV_MAX_VMMDEVREQ_SIZE || (!dev.bus.additionsOk && !BEFORE_ADDITIONS.has(type))) {
+      dev.stats.add('device.notSupported');
+      writeRc(dev, phys, Status.VERR_NOT_SUPPORTED);
+      return;
+    }
 
-  if (hgcm) writeRc(dev, phys, Status.VINF_HGCM_ASYNC_EXECUTE);
-  const handler = handlers.get(type);
-  let result: HandlerResult;
-  if (handler === undefined) {
+    const hgcm = isHgcmCommand(type);
+    let snapOff = -1;
+    let snap: Uint8Array;
+    if (hgcm) {
+      const off = dev.snaps.alloc(size);
+      if (off === undefined) {
+        writeRc(dev, phys, Status.VERR_NO_MEMORY);
+        return;
+      }
+      snapOff = off;
+      snap = dev.snaps.bytes(off, size);
+    } else {
+      snap = scratch.get(size);
+    }
+    snap.set(header);
+    dev.mem.readPhys(phys + header.length, snap.subarray(header.length));
+    const req: RequestCtx = {
+      vcpu,
+      phys,
+      size,
+      type,
+      requestor: hv.u32(VMMDevRequestHeader.off.fRequestor),
+      snap,
+      view: new ByteView(snap),
+      snapOff,
+    };
+
+    if (hgcm) writeRc(dev, phys, Status.VINF_HGCM_ASYNC_EXECUTE);
+    const result = yield* dispatchRequest(dev, req);
+    if (hgcm)
+      dev.stats.add(
+        result.rc === Status.VINF_HGCM_ASYNC_EXECUTE ? 'device.hgcm.accepted' : 'device.hgcm.refused',
+      );
+    if (result.rc === Status.VINF_HGCM_ASYNC_EXECUTE && hgcm) {
+      // VMMDEVREQDISP_POST_F_NO_WRITE_OUT: completion may already be writing on another thread.
+      return;
+    }
+    req.view.setI32(VMMDevRequestHeader.off.rc, result.rc);
+    writeBack(dev, phys, snap, type);
+    if (snapOff >= 0 && result.ownsSnapshot !== true) dev.snaps.free(snapOff);
+  },
+);
+
+/** vmmdevReqDispatcher: the request type's handler; anything else is VERR_NOT_IMPLEMENTED. */
+const dispatchRequest = traced(
+  {
+    span: 'vmmdevReqHandler',
+    tracer: (dev: DeviceEnv) => dev.tracer,
+    begin: (_dev, req) => [req.type, req.phys],
+    status: (r) => r.rc,
+  },
+  function* vmmdevReqDispatcher(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
+    const handler = handlers.get(req.type);
+    if (handler !== undefined) return yield* handler(dev, req);
     dev.stats.add('device.unknownType');
-    result = { rc: Status.VERR_NOT_IMPLEMENTED };
-  } else {
-    dev.tracer.begin('vmmdevReqHandler', type, phys);
-    result = yield* handler(dev, req);
-    dev.tracer.end('vmmdevReqHandler', type, result.rc);
-  }
-  if (hgcm)
-    dev.stats.add(
-      result.rc === Status.VINF_HGCM_ASYNC_EXECUTE ? 'device.hgcm.accepted' : 'device.hgcm.refused',
-    );
-  if (result.rc === Status.VINF_HGCM_ASYNC_EXECUTE && hgcm) {
-    // VMMDEVREQDISP_POST_F_NO_WRITE_OUT: completion may already be writing on another thread.
-    return;
-  }
-  req.view.setI32(VMMDevRequestHeader.off.rc, result.rc);
-  writeBack(dev, phys, snap, type);
-  if (snapOff >= 0 && result.ownsSnapshot !== true) dev.snaps.free(snapOff);
-}
-
-/** Read guest-physical memory into `dst`; bytes past the end of RAM read as 0xFF (unbacked memory). */
-function readPhys(dev: DeviceEnv, phys: number, dst: Uint8Array): void {
-  const inRam = Math.max(0, Math.min(dst.length, dev.mem.size - phys));
-  if (inRam > 0) dev.mem.readInto(gpa(phys), dst.subarray(0, inRam));
-  dst.fill(0xff, inRam);
-}
-
-/** Copy the request body from guest memory; bytes past the end of RAM read as 0xFF (unbacked memory). */
-function copyBody(dev: DeviceEnv, phys: number, snap: Uint8Array): void {
-  const start = VMMDevRequestHeader.size;
-  const inRam = Math.max(0, Math.min(snap.length, dev.mem.size - phys));
-  if (inRam > start) dev.mem.readInto(gpa(phys + start), snap.subarray(start, inRam));
-  if (inRam < snap.length) snap.fill(0xff, Math.max(start, inRam));
-}
+    return { rc: Status.VERR_NOT_IMPLEMENTED };
+  },
+);
 
 /**
  * Write the whole request image back (the part inside RAM). For images with the HGCM header the flags
@@ -228,12 +219,11 @@ function copyBody(dev: DeviceEnv, phys: number, snap: Uint8Array): void {
  * see ARCHITECTURE.md, "Deviations".
  */
 function writeBack(dev: DeviceEnv, phys: number, snap: Uint8Array, type: number): void {
-  const inRam = Math.max(0, Math.min(snap.length, dev.mem.size - phys));
   const flags = VMMDevHGCMRequestHeader.off.fu32Flags;
-  if (hasHgcmHeader(type) && inRam > flags) {
-    dev.mem.write(gpa(phys), snap.subarray(0, flags));
-    if (inRam > flags + 4) dev.mem.write(gpa(phys + flags + 4), snap.subarray(flags + 4, inRam));
-  } else if (inRam > 0) {
-    dev.mem.write(gpa(phys), snap.subarray(0, inRam));
+  if (hasHgcmHeader(type)) {
+    dev.mem.writePhys(phys, snap.subarray(0, flags));
+    dev.mem.writePhys(phys + flags + 4, snap.subarray(flags + 4));
+  } else {
+    dev.mem.writePhys(phys, snap);
   }
 }

@@ -2,6 +2,7 @@
 // vmmdevR3HgcmCall, vmmdevR3HgcmCallAlloc and vmmdevR3HgcmCallFetchGuestParms in VMMDevHGCM.cpp.
 // A pure function of the snapshot bytes and the RAM size: the device runs it to accept or refuse a call,
 // the completer runs it again on the same validated bytes, and both always agree.
+// Runs on the thread handling the port write.
 import {
   HGCMFunctionParameter64,
   HGCMPageListInfo,
@@ -19,7 +20,7 @@ import {
   type StatusCode,
   type SvcParmTypeValue,
 } from '../abi/index.js';
-import { bigToSafe, type ByteView } from '../runtime/bytes.js';
+import { bigToSafe, type ByteView } from '../runtime/index.js';
 
 /**
  * A run of guest-physical memory. `phys` is -1 for NIL (an untranslatable page: reads zero, writes

@@ -2,8 +2,7 @@
 // (the deadline's base), how each of its waits ended and whether a signal was pending then, why it went
 // to the cancel path, and the result the host wrote into each command's request.
 import { VMMDevHGCMRequestHeader } from '../../src/abi/index.js';
-import { gpa } from '../../src/runtime/address.js';
-import type { WaitOutcome } from '../../src/runtime/proc.js';
+import { gpa, type WaitOutcome } from '../../src/runtime/index.js';
 import type { CallRecord } from '../workload.js';
 import type { CallFacts } from './outcome.js';
 import type { World } from './world.js';

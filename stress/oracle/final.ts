@@ -3,9 +3,8 @@
 // rule from the recorded timeline (I5, sim only) and the file history (I12: the histfile service's file,
 // and the real host file a run's Shared Folders writes went to).
 import { RT_SUCCESS, Status } from '../../src/abi/index.js';
-import type { FaultName } from '../../src/runtime/faults.js';
-import type { CounterName } from '../../src/runtime/stats.js';
-import { CmdField } from '../../src/vmmdev/commands.js';
+import type { CounterName, FaultName } from '../../src/runtime/index.js';
+import { CmdField } from '../../src/vmmdev/index.js';
 import { histFileBytes } from '../services/histfile.js';
 import {
   initialContent,
@@ -15,7 +14,7 @@ import {
   type ServiceName,
   type Workload,
 } from '../workload.js';
-import { checkFileHistory, type FileOp } from '../../src/programs/file-history.js';
+import { checkFileHistory, type FileOp } from '../../src/programs/index.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { Monitor } from './monitor.js';
 import { checkOutcomes } from './outcome.js';

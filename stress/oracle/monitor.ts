@@ -3,13 +3,17 @@
 // reads of shared memory after every step. A broken invariant stops the run at that step (ViolationError).
 // It also tags the scenario classes a run reaches (coverage). Final checks are in final.ts.
 import { HgcmReqFlag, RequestType, VMMDevRequestHeader } from '../../src/abi/index.js';
-import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
-import { POINTS, type PointName } from '../../src/runtime/points.js';
-import { BlockState } from '../../src/runtime/shared-heap.js';
-import type { VcpuBus } from '../../src/runtime/vcpu-bus.js';
-import type { Sim, SimObserver, StepEvent } from '../../src/sim/sim.js';
-import { CmdField } from '../../src/vmmdev/commands.js';
-import type { WaitOutcome } from '../../src/runtime/proc.js';
+import {
+  gpa,
+  hexAddr as hex,
+  POINTS,
+  type PointName,
+  type VcpuBus,
+  type WaitOutcome,
+} from '../../src/runtime/index.js';
+import { BlockState } from '../../src/runtime/index.js';
+import type { Sim, SimObserver, StepEvent } from '../../src/sim/index.js';
+import { CmdField } from '../../src/vmmdev/index.js';
 import type { CallRecord, Ledger, Workload } from '../workload.js';
 import { CallTimeline } from './facts.js';
 import { FLAGS, cancelMarked, checkCopyBack, checkListed, hostWrote, isCall, signalTags } from './rules.js';

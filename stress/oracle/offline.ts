@@ -4,7 +4,7 @@
 // disconnect (I16 D1), a "not found" cancel of a command nothing removed (I17 L2) - and the classes the
 // log shows.
 import { Status } from '../../src/abi/index.js';
-import type { PointRecord } from '../../src/runtime/trace-ring.js';
+import type { PointRecord } from '../../src/runtime/index.js';
 import type { CallRecord, ClientOpRecord } from '../workload.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { World } from './world.js';

@@ -10,7 +10,7 @@
 //   O5 a wait ends by a signal only if a signal was sent to its vCPU
 //   O6 the status matches the path taken (sync, completed, cancelled, leaked, completed in the grace)
 import { RT_INDEFINITE_WAIT, RT_SUCCESS, Status } from '../../src/abi/index.js';
-import type { WaitOutcome } from '../../src/runtime/proc.js';
+import type { WaitOutcome } from '../../src/runtime/index.js';
 import { waitDeclared, type CallRecord, type Workload } from '../workload.js';
 
 /** How a call's wait ended, as the sim saw it. */

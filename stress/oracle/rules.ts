@@ -1,9 +1,8 @@
 // The oracles' rules about the host's writes (I1 at every write step, I2, I3, I13), the guest's copy-back
 // (I8) and the pending list (I9), applied by the monitor as it follows a run.
 import { HgcmReqFlag, RequestType, VMMDevHGCMRequestHeader } from '../../src/abi/index.js';
-import { gpa, hexAddr as hex } from '../../src/runtime/address.js';
-import { POINTS, type PointName } from '../../src/runtime/points.js';
-import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
+import { gpa, hexAddr as hex, POINTS, type PointName } from '../../src/runtime/index.js';
+import { CmdField, CmdState } from '../../src/vmmdev/index.js';
 import type { Monitor } from './monitor.js';
 
 /** Is a request type an HGCM call? */

@@ -17,10 +17,10 @@
 // The sim checks D1 and L2 online (SessionWatch), the threads executor from its log (offline.ts); D2 and
 // L1 are checked at the end on both.
 import { RT_SUCCESS, RequestType, Status } from '../../src/abi/index.js';
-import { hexAddr as hex } from '../../src/runtime/address.js';
-import { ClientState } from '../../src/hgcm/clients.js';
-import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
-import { FLAVORS } from '../../src/vcpu/flavor.js';
+import { hexAddr as hex } from '../../src/runtime/index.js';
+import { ClientState } from '../../src/hgcm/index.js';
+import { CmdField, CmdState } from '../../src/vmmdev/index.js';
+import { FLAVORS } from '../../src/vcpu/index.js';
 import type { CallRecord } from '../workload.js';
 import type { Cmd, Stamp } from './model.js';
 import { isCall } from './rules.js';

@@ -1,20 +1,27 @@
 // The oracles' god's-eye view of a machine: guest RAM and heaps, the command table, the device bus,
 // clients and counters, attached from the machine's shared memory (any executor, any thread).
-import { ClientState, ClientTable } from '../../src/hgcm/clients.js';
-import { heapAuditor } from '../../src/machine/audit.js';
-import type { MachineShared, ResolvedConfig } from '../../src/machine/config.js';
-import { GuestMemory } from '../../src/runtime/guest-memory.js';
-import { StatsBlock, type CounterName } from '../../src/runtime/stats.js';
-import { GuestHeap } from '../../src/vcpu/guest-heap.js';
-import { guestMap } from '../../src/vcpu/layout.js';
-import { DeviceBus } from '../../src/vmmdev/bus.js';
-import { CmdField, CommandTable } from '../../src/vmmdev/commands.js';
-import { commandCall, type HgcmHostEnv, type HostWriteAuditor } from '../../src/vmmdev/complete.js';
-import type { PhysRun } from '../../src/vmmdev/parse-call.js';
-import { SnapshotArena } from '../../src/vmmdev/snapshots.js';
+import { ClientState, ClientTable } from '../../src/hgcm/index.js';
+import { heapAuditor, type MachineShared, type ResolvedConfig } from '../../src/machine/index.js';
+import {
+  BlockState,
+  type CounterName,
+  GuestMemory,
+  guestHeapBacking,
+  SharedHeap,
+  StatsBlock,
+} from '../../src/runtime/index.js';
+import { GuestHeap, guestMap } from '../../src/vcpu/index.js';
+import {
+  CmdField,
+  CommandTable,
+  DeviceBus,
+  type HostWriteAuditor,
+  type ParsedParm,
+  type PhysRun,
+  readCommand,
+  SnapshotArena,
+} from '../../src/vmmdev/index.js';
 import { ParmDirection, ParmType } from '../../src/abi/index.js';
-import { guestHeapBacking } from '../../src/runtime/heap-backing.js';
-import { BlockState, SharedHeap } from '../../src/runtime/shared-heap.js';
 
 /** Read-only handles on one machine's shared state. */
 export class World {
@@ -30,7 +37,7 @@ export class World {
   /** The physical heap itself (for its change counter: the oracles recheck what depends on it). */
   readonly physHeap: SharedHeap;
   private readonly auditor: HostWriteAuditor;
-  private readonly env: Pick<HgcmHostEnv, 'mem' | 'cmds' | 'snaps'>;
+  private readonly env: { readonly cmds: CommandTable; readonly snaps: SnapshotArena };
 
   constructor(shared: MachineShared) {
     this.shared = shared;
@@ -45,7 +52,7 @@ export class World {
     this.clients = ClientTable.attach(shared.clients);
     this.stats = new StatsBlock(shared.stats);
     this.auditor = heapAuditor(this.mem, shared.config, this.cmds);
-    this.env = { mem: this.mem, cmds: this.cmds, snaps: SnapshotArena.attach(shared.snaps) };
+    this.env = { cmds: this.cmds, snaps: SnapshotArena.attach(shared.snaps) };
   }
 
   counter(name: CounterName): number {
@@ -87,8 +94,7 @@ export class World {
   /** The heap blocks (payload, generation) a call command's FROM_HOST buffers lie in, as they are now. */
   bufferBlocks(slot: number): { payload: number; gen: number }[] {
     const out: { payload: number; gen: number }[] = [];
-    const call = commandCall(this.env as HgcmHostEnv, slot);
-    for (const p of call.parms) {
+    for (const p of this.parmsOf(slot)) {
       if ((p.dir & ParmDirection.FROM_HOST) === 0 || p.type === ParmType.Embedded) continue;
       for (const r of p.runs) {
         if (r.phys < 0 || r.len === 0) continue;
@@ -102,6 +108,11 @@ export class World {
       }
     }
     return out;
+  }
+
+  /** A call command's parameters as the device stored them (none for connect and disconnect). */
+  private parmsOf(slot: number): readonly ParsedParm[] {
+    return readCommand(this.env.cmds, this.env.snaps, slot).call?.parms ?? [];
   }
 
   /** Is the block at payload `payload` still the generation `gen`, and not free? */
@@ -119,8 +130,7 @@ export class World {
     const phys = this.cmds.get(slot, CmdField.PHYS) >>> 0;
     const runs: PhysRun[] = [{ phys, len: 32 }];
     if (withBuffers && this.cmds.get(slot, CmdField.SNAP_LEN) > 0) {
-      const call = commandCall(this.env as HgcmHostEnv, slot);
-      for (const p of call.parms)
+      for (const p of this.parmsOf(slot))
         if ((p.dir & ParmDirection.FROM_HOST) !== 0 && p.type !== ParmType.Embedded) runs.push(...p.runs);
     }
     return this.auditor.checkWrite(slot, runs);

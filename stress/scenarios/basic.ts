@@ -1,6 +1,6 @@
 // Scenarios S1-S9 of the catalogue (cancel-race.md section 5.2): completion without cancel, the cancel
 // races around one call, signals, the old host's fallback, failing cancels and a host that loses calls.
-import type { Prng } from '../../src/sim/prng.js';
+import type { Prng } from '../../src/runtime/index.js';
 import {
   between,
   HOST,

@@ -2,7 +2,7 @@
 // cancels, heap and IRQ contention, connect/disconnect, timeout edges), the faithful leak scope's known
 // gap (S10f) and the two upstream defects the model reproduces on request (U1, U2). S16 (save state and
 // reset) is out of scope: the model has neither.
-import type { Prng } from '../../src/sim/prng.js';
+import type { Prng } from '../../src/runtime/index.js';
 import {
   between,
   HOST,

@@ -10,7 +10,7 @@
 //
 //   shared: word 0 writes applied   word 1 calls seen cancelled before the write   bytes 64.. the file
 import { Status } from '../../src/abi/index.js';
-import { defineService, type SvcCall } from '../../src/hgcm/service.js';
+import { defineService, type SvcCall } from '../../src/hgcm/service-api.js';
 
 /** The file's size in bytes. */
 export const HISTFILE_BYTES = 16384;

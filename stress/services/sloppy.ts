@@ -4,7 +4,7 @@
 //
 // Function 1 (SLEEP_TWICE): parms [u32 ms]: completes after `ms`, then again `ms` later.
 import { Status } from '../../src/abi/index.js';
-import { defineService } from '../../src/hgcm/service.js';
+import { defineService } from '../../src/hgcm/service-api.js';
 
 export default defineService({
   call(ctx, call) {

@@ -2,8 +2,7 @@
 // every workload fits 4 vCPUs and 2 host workers, so a handful of configurations serve the catalogue. A
 // machine that saw anything wrong (a violation, a crash, a hang) is never handed out again: a broken
 // quarantine, a stuck command or a corrupt heap would surface in the next run as someone else's failure.
-import { Machine } from '../../src/machine/machine.js';
-import type { MachineConfig } from '../../src/machine/config.js';
+import { Machine, type MachineConfig } from '../../src/machine/index.js';
 import { histFileBytes } from '../services/histfile.js';
 import { machineConfig, switchFaults, type HostShare } from '../machine-config.js';
 import type { Workload } from '../workload.js';

@@ -1,6 +1,6 @@
 // The guest programs of the threads executor: the same workload step machines the sim runs as actors,
 // here on real vCPU worker threads (loaded by Machine.run), each with its own ledger.
-import type { GuestContext } from '../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../src/guest/index.js';
 import {
   Ledger,
   connectShared,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
+  pagesSpanned,
   HGCMFunctionParameter32,
   HGCMFunctionParameter64,
   HGCMPageListInfo,
@@ -602,5 +603,20 @@ describe('numbers held against the ABI reference and the 7.0.14 device facts', (
       VERR_WRONG_PARAMETER_TYPE: -22416,
       VERR_INCOMPATIBLE_CONFIG: -22420,
     });
+  });
+});
+
+describe('pagesSpanned: the pages a guest buffer touches', () => {
+  test.each([
+    [0, 0, 0],
+    [100, 0, 0],
+    [0, 1, 1],
+    [0, 4096, 1],
+    [1, 4096, 2],
+    [4095, 2, 2],
+    [8192 + 4000, 200, 2],
+    [0, 1 << 20, 256],
+  ])('[%i, +%i) spans %i pages', (addr, size, pages) => {
+    expect(pagesSpanned(addr, size)).toBe(pages);
   });
 });

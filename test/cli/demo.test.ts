@@ -3,16 +3,16 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, vi } from 'vitest';
-import { demo } from '../../src/cli/demo.js';
+import { expect, test } from 'vitest';
+import { mainCli } from '../../src/cli/main.js';
 import { validateChrome } from '../trace/validate.js';
 
 test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
   const trace = join(tmpdir(), `hgcm-demo-test-${process.pid}.json`);
   const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const io = { out: (l: string) => void lines.push(l), err: () => undefined };
   try {
-    const code = await demo(['--ops', '300', '--trace', trace]);
+    const code = await mainCli(['demo', '--ops', '300', '--trace', trace], io);
     const out = lines.join('\n');
     expect(code, out).toBe(0);
     expect(out).toContain('== current host');
@@ -31,7 +31,6 @@ test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
     // Port writes run on the vCPUs (device 'emt', the default): the device thread records nothing.
     expect(threads).toEqual(new Set(['hgcm-runtime', 'vcpu0', 'vcpu1', 'host0', 'host1']));
   } finally {
-    log.mockRestore();
     rmSync(trace, { force: true });
   }
 });

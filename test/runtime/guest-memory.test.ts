@@ -326,3 +326,36 @@ describe('GuestMemory construction', () => {
     expect(a.readU32(gpa(40))).toBe(0xabcdef11);
   });
 });
+
+describe('guest-physical access as a device makes it: unbacked bytes read 0xFF, writes to them drop', () => {
+  const e = edges(8);
+  test.each([
+    ['atEnd', e.atEnd, 8],
+    ['straddlesEnd', e.straddlesEnd, 7],
+    ['pastEnd', e.pastEnd, 0],
+    ['negative', e.negative, 0],
+    ['fractional', e.fractional, 0],
+  ])('%s: readPhys reads the %s bytes in RAM and 0xFF for the rest', (_name, phys, inRam) => {
+    const mem = GuestMemory.create(SIZE);
+    mem.fill(gpa(SIZE - 16), 16, 0x5a);
+    const dst = new Uint8Array(8).fill(0);
+    mem.readPhys(phys, dst);
+    expect([...dst]).toEqual([
+      ...new Array<number>(inRam).fill(0x5a),
+      ...new Array<number>(8 - inRam).fill(0xff),
+    ]);
+  });
+
+  test.each([
+    ['atEnd', e.atEnd, 8],
+    ['straddlesEnd', e.straddlesEnd, 7],
+    ['pastEnd', e.pastEnd, 0],
+    ['negative', e.negative, 0],
+  ])('%s: writePhys lands the %s bytes in RAM and drops the rest', (_name, phys, inRam) => {
+    const mem = GuestMemory.create(SIZE);
+    mem.writePhys(phys, new Uint8Array(8).fill(0xc3));
+    const tail = mem.read(gpa(SIZE - 16), 16);
+    const landed = tail.reduce((n, b) => n + (b === 0xc3 ? 1 : 0), 0);
+    expect(landed).toBe(inRam);
+  });
+});

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { SharedWords } from '../../src/runtime/atomic-cell.js';
 import { point, wait, waitFor, type Proc, type WaitOutcome } from '../../src/runtime/proc.js';
-import { Sim, randomStrategy, type StepEvent, type Strategy } from '../../src/sim/sim.js';
+import { Sim, randomStrategy, type StepEvent, type Strategy } from '../../src/sim/index.js';
 
 const first: Strategy = { pick: () => 0 };
 

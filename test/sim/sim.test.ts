@@ -3,8 +3,8 @@
 import { describe, expect, test } from 'vitest';
 import { SharedWords } from '../../src/runtime/atomic-cell.js';
 import { point, wait, waitFor, type Proc, type WaitOutcome } from '../../src/runtime/proc.js';
-import { Prng } from '../../src/sim/prng.js';
-import { Sim, randomStrategy, type SimResult, type Strategy } from '../../src/sim/sim.js';
+import { Prng } from '../../src/runtime/prng.js';
+import { Sim, randomStrategy, type SimResult, type Strategy } from '../../src/sim/index.js';
 
 function sim(seed = 1, o: { maxSteps?: number; trace?: boolean; strategy?: Strategy } = {}): Sim {
   return new Sim({ strategy: o.strategy ?? randomStrategy(seed), ...o });

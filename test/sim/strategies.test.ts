@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { point, type Proc } from '../../src/runtime/proc.js';
 import { DfsExplorer } from '../../src/sim/dfs.js';
-import { Sim, randomStrategy, type Strategy } from '../../src/sim/sim.js';
+import { Sim, randomStrategy, type Strategy } from '../../src/sim/index.js';
 import {
   DivergenceError,
   guidedStrategy,

@@ -16,7 +16,7 @@ import { gpa } from '../../src/runtime/address.js';
 import { ClientState } from '../../src/hgcm/clients.js';
 import { PointId } from '../../src/runtime/points.js';
 import type { FaultName } from '../../src/runtime/faults.js';
-import type { StepEvent } from '../../src/sim/sim.js';
+import type { StepEvent } from '../../src/sim/index.js';
 import { CmdField, CmdState } from '../../src/vmmdev/commands.js';
 import { SimMachine } from '../../src/machine/sim-machine.js';
 import { machineConfig } from '../../stress/machine-config.js';
@@ -27,7 +27,7 @@ import { resolveRun, type ProfileName } from '../../stress/run-spec.js';
 import { call, calls, machine, shared, thread, workload } from '../../stress/scenario.js';
 import { runSim, type Tamper } from '../../stress/sim-run.js';
 import type { CallRecord, Workload } from '../../stress/workload.js';
-import { Prng } from '../../src/sim/prng.js';
+import { Prng } from '../../src/runtime/index.js';
 
 vi.setConfig({ testTimeout: WORK_BOUNDED });
 

@@ -112,7 +112,7 @@ describe('handle table', () => {
     const mem = VbsfMemory.format(new SharedArrayBuffer(VBSF_SHARED_BYTES), 0);
     const table = new HandleTable(mem);
     const fd = fs.openSync(path.join(t.share, 'hello.txt'), 'r');
-    const index = table.reserve(7, 0, HandleType.FILE)!;
+    const index = table.reserve(7, 0, 1, HandleType.FILE);
     const handle = table.activate(index, fd, 1);
     const inUse = table.acquire(handle, 7, HandleType.FILE)!;
     expect(table.acquire(handle, 8, HandleType.FILE)).toBeUndefined();
@@ -125,7 +125,7 @@ describe('handle table', () => {
     table.release(inUse);
     expect(() => fs.fstatSync(fd)).toThrow(/EBADF/);
     // The entry is reused with a new generation: the old value stays dead.
-    const again = table.activate(table.reserve(7, 0, HandleType.FILE)!, fs.openSync(t.share, 'r'), 0);
+    const again = table.activate(table.reserve(7, 0, 1, HandleType.FILE), fs.openSync(t.share, 'r'), 0);
     expect(again).not.toBe(handle);
     expect(table.acquire(handle, 7, HandleType.ANY)).toBeUndefined();
     expect(table.closeAll(7)).toBe(1);
@@ -267,7 +267,7 @@ describe('config', () => {
     ];
     for (const c of bad)
       expect(() => parseVbsfConfig(c)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
-    expect(parseVbsfConfig({ mappings: [{ name: 'x', hostPath: t.share }] })[0]).toMatchObject({
+    expect(parseVbsfConfig({ mappings: [{ name: 'x', hostPath: t.share }] }).shares[0]).toMatchObject({
       writable: true,
       createSymlinks: false,
       hostCaseSensitive: true,

@@ -268,6 +268,14 @@ export async function createHarness(config: MachineConfig = {}): Promise<Harness
       // Completions from timers run to the end at once, as on a pool worker.
       spawn: (proc) => void runSync(proc, exec),
       setTimer: (ms, fn) => void timers.push({ at: clock.t + ms, fn }),
+      // Checked on the harness's timer tick (no service these tests load watches).
+      watch: (cell, seen, fn) => {
+        const check = (): void => {
+          if (cell.load() !== seen) fn();
+          else timers.push({ at: clock.t + 1, fn: check });
+        };
+        timers.push({ at: clock.t, fn: check });
+      },
       log: (l) => logs.push(`host${w}: ${l}`),
     });
     pumps.push(new Pump(worker.run()));

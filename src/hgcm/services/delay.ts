@@ -7,7 +7,7 @@
 // Function 3 (FILL_SLEEP): parms [u32 milliseconds, u32 byte, out buffer or page list]: fill the buffer with
 // the byte at once, then SLEEP; what a cancelled call filled must never reach guest memory.
 import { Status } from '../../abi/index.js';
-import { defineService } from '../service.js';
+import { defineService } from '../service-api.js';
 
 /** Delay function numbers. */
 export const DelayFn = { SLEEP: 1, SLEEP_ECHO: 2, FILL_SLEEP: 3 } as const;

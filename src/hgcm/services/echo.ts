@@ -7,7 +7,7 @@
 // Function 3 (FILL): parms [u32 byte, out buffer]: the buffer is filled with the byte.
 // The "inline" export is the same service run on the device thread ("echo-inline"; HgcmService.inline).
 import { Status } from '../../abi/index.js';
-import { defineService, type SvcParm } from '../service.js';
+import { defineService, type SvcParm } from '../service-api.js';
 
 /** Echo function numbers. */
 export const EchoFn = { ECHO: 1, VALUES: 2, FILL: 3 } as const;

@@ -1,7 +1,7 @@
 // Test service "noop": every call completes at once with VINF_SUCCESS; for measuring the call path itself.
 // The "inline" export is the same service run on the device thread ("noop-inline"; HgcmService.inline).
 import { Status } from '../../abi/index.js';
-import { defineService } from '../service.js';
+import { defineService } from '../service-api.js';
 
 const noop = defineService({
   call() {

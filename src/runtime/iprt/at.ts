@@ -9,6 +9,7 @@
 // The options considered (vbsf-semantics.md 4.5): a native openat2 helper (strongest, but a native build),
 // a separate confined process (heavy), this (pure JS, Linux only), a lexical check plus realpath (a TOCTOU
 // window). This layer refuses any name that is not exactly one component.
+// Runs on a host worker thread (the Shared Folders service calls it).
 import { existsSync } from 'node:fs';
 import { Status, type StatusCode } from '../../abi/index.js';
 import { rtErrFromNode } from './errno.js';

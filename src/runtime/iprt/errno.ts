@@ -70,6 +70,11 @@ export function setIprtLog(sink: (line: string) => void): void {
   logSink = sink;
 }
 
+/** A line to this thread's IPRT log (see setIprtLog). */
+export function iprtLog(line: string): void {
+  logSink(line);
+}
+
 /** RTErrConvertFromErrno on an errno name ('ENOENT'); unknown names are logged and give VERR_UNRESOLVED_ERROR. */
 export function rtErrConvertFromErrno(code: string): StatusCode {
   const rc = ERRNO_TO_STATUS[code];

@@ -1,6 +1,7 @@
 // Files on node:fs the IPRT way; models RTFileOpenEx, RTFileReadAt, RTFileWriteAt, RTFileWrite,
-// RTFileSetSize, RTFileQueryInfo, RTFileSetTimes, RTFileSetMode, RTFileFlush and RTFileClose
+// RTFileSetSize, RTFileQueryInfo, RTFileSetMode, RTFileFlush and RTFileClose
 // (Runtime/r3/posix/fileio-posix.cpp). Offsets and sizes are BigInt; every failure is a status, never a throw.
+// Runs on a host worker thread (the Shared Folders service calls it).
 import * as fs from 'node:fs';
 import { Status, type StatusCode } from '../../abi/index.js';
 import { atCall, tryFs } from './at.js';
@@ -187,17 +188,6 @@ export function rtFileSetSize(fd: number, size: bigint): StatusCode {
 export function rtFileQueryInfo(fd: number): { rc: StatusCode; info: FsObjInfo | undefined } {
   const r = tryFs(() => fs.fstatSync(fd, { bigint: true }));
   return r.ok ? { rc: 0, info: objInfoFromStats(r.value) } : { rc: r.rc, info: undefined };
-}
-
-/** RTFileSetTimes: set access and/or modification time (ns since 1970); undefined leaves a time as it is. */
-export function rtFileSetTimes(fd: number, accessNs?: bigint, modificationNs?: bigint): StatusCode {
-  if (accessNs === undefined && modificationNs === undefined) return Status.VINF_SUCCESS;
-  const cur = tryFs(() => fs.fstatSync(fd, { bigint: true }));
-  if (!cur.ok) return cur.rc;
-  const sec = (ns: bigint): number => Number(ns) / 1e9;
-  const atime = sec(accessNs ?? cur.value.atimeNs);
-  const mtime = sec(modificationNs ?? cur.value.mtimeNs);
-  return tryFs(() => fs.futimesSync(fd, atime, mtime)).rc;
 }
 
 /** RTFileSetMode (UNIX permission bits, 07777). */

@@ -31,13 +31,13 @@ export {
   rtFileReadAt,
   rtFileSetMode,
   rtFileSetSize,
-  rtFileSetTimes,
   rtFileSgWriteAt,
   rtFileWrite,
   rtFileWriteAt,
 } from './file.js';
 export type { RtFileActionValue, RtFileOpenResult, RtFileOpenSpec, RtFileTaken, RtIoResult } from './file.js';
 export { rtFsQuerySizes } from './fs.js';
+export { rtFileSetTimes } from './times.js';
 export type { FsSizes } from './fs.js';
 export { isDirectory, isFile, isSymlink, objInfoFromStats, rtFsModeFromUnix } from './objinfo.js';
 export type { FsObjInfo } from './objinfo.js';

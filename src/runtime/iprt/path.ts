@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { Status, type StatusCode } from '../../abi/index.js';
 import { atCall } from './at.js';
+import { rtFileClose, rtFileCopyPart, rtFileOpenAt, rtFileQueryInfo } from './file.js';
 import { objInfoFromStats, type FsObjInfo } from './objinfo.js';
 
 /** lstat of `name` in `dirFd` (never follows a final symlink). */
@@ -79,5 +80,39 @@ export function rtPathRenameAt(src: AtName, dst: AtName, replace: boolean, type:
   if (!r.ok) return r.rc;
   // ENOTDIR from rename(2) here means a non-directory was to replace a directory or the reverse.
   const rc = r.value.rc;
+  if (rc === Status.VERR_NOT_SAME_DEVICE && type === 'file' && s.value.isFile())
+    return moveAcrossDevices(src, dst);
   return rc === Status.VERR_PATH_NOT_FOUND ? Status.VERR_ALREADY_EXISTS : rc;
+}
+
+/**
+ * RTFileMove's fallback when source and destination are on different file systems: copy the data into a
+ * new file (0600, replacing one the caller allowed to be replaced), then delete the source; if the copy
+ * fails, delete the copy instead. Regular files only: a symlink is not opened (upstream would copy what
+ * it points to, wherever that is), so it keeps the rename's VERR_NOT_SAME_DEVICE.
+ */
+function moveAcrossDevices(src: AtName, dst: AtName): StatusCode {
+  const from = rtFileOpenAt(src.dirFd, src.name, {
+    read: true,
+    write: false,
+    append: false,
+    action: 'open',
+    mode: 0,
+  });
+  if (from.rc !== Status.VINF_SUCCESS) return from.rc;
+  try {
+    const spec = { read: false, write: true, append: false, action: 'create-replace', mode: 0o600 } as const;
+    const to = rtFileOpenAt(dst.dirFd, dst.name, spec);
+    if (to.rc !== Status.VINF_SUCCESS) return to.rc;
+    const size = rtFileQueryInfo(from.fd).info?.cbObject ?? 0n;
+    const copy = rtFileCopyPart(from.fd, 0n, to.fd, 0n, size);
+    rtFileClose(to.fd);
+    // A short copy with no error is the destination filling up (a write that wrote nothing).
+    const rc = copy.rc !== Status.VINF_SUCCESS ? copy.rc : copy.cb < size ? Status.VERR_DISK_FULL : copy.rc;
+    const del =
+      rc === Status.VINF_SUCCESS ? rtFileDeleteAt(src.dirFd, src.name) : rtFileDeleteAt(dst.dirFd, dst.name);
+    return rc !== Status.VINF_SUCCESS ? rc : del;
+  } finally {
+    rtFileClose(from.fd);
+  }
 }

@@ -2,7 +2,7 @@
 // vbsfCopyFilePart (RTFileCopyPart). Overlapping ranges of one file are refused (VERR_INVALID_PARAMETER, as
 // copy_file_range's EINVAL) instead of being copied in an order-dependent way.
 import { Status } from '../../abi/index.js';
-import type { SvcParmU64 } from '../../hgcm/service.js';
+import type { SvcParmU64 } from '../../hgcm/service-api.js';
 import { rtFileCopyPart, rtFileQueryInfo } from '../../runtime/iprt/index.js';
 import { sameObject } from '../confine.js';
 import { HandleType } from '../handles.js';

@@ -30,12 +30,14 @@ interface Args {
 function copy(env: VbsfEnv, ms: Mapping, src: GuestPath, md: Mapping, dst: GuestPath): StatusCode {
   return env.withScope(ms, (ss) =>
     env.withScope(md, (ds) => {
-      const s = resolve(ss, src.comps, { follow: true, icase: env.icase(ms) });
+      const s = resolve(ss, src.comps, { follow: true, icase: env.icase(ms), dirSlash: src.dirSlash });
       if (typeof s === 'number') return s;
       if (s.kind === 'dir') return Status.VERR_IS_A_DIRECTORY;
       const d = resolve(ds, dst.comps, { follow: false, icase: env.icase(md) });
       if (typeof d === 'number') return d;
       if (d.kind === 'dir') return Status.VERR_ALREADY_EXISTS;
+      // The copy is a file: a destination "name/" is open("name/", O_CREAT), EISDIR on Linux.
+      if (dst.dirSlash) return Status.VERR_IS_A_DIRECTORY;
       const read = { read: true, write: false, append: false, action: RtFileAction.OPEN, mode: 0 };
       const fs = rtFileOpenAt(s.dirFd, s.name, read);
       if (fs.rc !== Status.VINF_SUCCESS) return fs.rc;

@@ -1,7 +1,7 @@
 // SHFL_FN_CREATE: look up, open or create a file or directory; models the svcCall case and vbsfCreate
 // (vbsf.cpp): the order of the decision table's steps is here, its outcomes in ../create.ts.
 import { SHFLCREATEPARMS, SHFL_HANDLE_NIL, ShflCreate, ShflResult, Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
 import { isDirectory } from '../../runtime/iprt/index.js';
 import { resolve, statTarget } from '../confine.js';
 import { lookup, openDir, openFile, type CreateCtx } from '../create.js';
@@ -29,17 +29,19 @@ export default defineFn({
     return env.withScope(m, (scope) => {
       cp.result = ShflResult.NO_RESULT;
       let comps = gp.comps;
-      const c = (): CreateCtx => ({ env, m, scope, comps, cp });
+      let dirSlash = gp.dirSlash;
+      const c = (): CreateCtx => ({ env, m, scope, comps, dirSlash, cp });
       if ((cp.flags & ShflCreate.LOOKUP) !== 0) return lookup(c());
 
       // What exists decides two things: a directory is opened as one, and OPEN_TARGET_DIRECTORY (for an
       // existing object) opens its parent instead.
-      const t = resolve(scope, comps, { follow: env.follow, icase: env.icase(m) });
+      const t = resolve(scope, comps, { follow: env.follow || dirSlash, icase: env.icase(m), dirSlash });
       const info = typeof t === 'number' ? undefined : statTarget(t).info;
       if (info !== undefined) {
         if (isDirectory(info.mode)) cp.flags |= ShflCreate.DIRECTORY;
         if ((cp.flags & ShflCreate.OPEN_TARGET_DIRECTORY) !== 0) {
           comps = comps.slice(0, -1);
+          dirSlash = false;
           cp.flags =
             (cp.flags & ~ACT_MASKS) |
             ShflCreate.DIRECTORY |

@@ -1,7 +1,7 @@
 // SHFL_FN_INFORMATION: get or set object information, set the size, get volume information; models the
 // svcCall case, vbsfQueryFSInfo / vbsfSetFSInfo and their workers in vbsf.cpp.
 import { RtFs, SHFLFSOBJINFO, SHFLVOLINFO, ShflInfo, Status, type StatusCode } from '../../abi/index.js';
-import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service.js';
+import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service-api.js';
 import {
   rtFileQueryInfo,
   rtFileSetMode,

@@ -1,6 +1,6 @@
 // SHFL_FN_LIST: list a directory handle, resumably; models the svcCall case (see ../dirlist.ts).
 import { Status } from '../../abi/index.js';
-import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service.js';
+import type { SvcParmPtr, SvcParmU32 } from '../../hgcm/service-api.js';
 import { MIN_LIST_BYTES, listDirectory } from '../dirlist.js';
 import { HandleType } from '../handles.js';
 import { defineFn } from '../handler.js';
@@ -38,9 +38,7 @@ export default defineFn({
   },
   handle(a: Args, env) {
     let files = 0;
-    const rc = env.withHandle(a.handle, a.root, HandleType.DIR, 'read', (ref) => {
-      // SAFETY: withHandle checked that the handle's root names a mapping.
-      const m = env.w.maps.get(a.root)!;
+    const rc = env.withHandle(a.handle, a.root, HandleType.DIR, 'read', (ref, m) => {
       const r = listDirectory(env, m, ref, {
         flags: a.flags,
         cb: a.count.u32,

@@ -1,6 +1,6 @@
 // SHFL_FN_MAP_FOLDER_OLD: map a share, as a case-insensitive guest; models the legacy svcCall case.
 import { Status } from '../../abi/index.js';
-import type { SvcParmU32 } from '../../hgcm/service.js';
+import type { SvcParmU32 } from '../../hgcm/service-api.js';
 import { defineFn } from '../handler.js';
 import { shflStringIn, utf8Text } from '../strings.js';
 

@@ -1,6 +1,6 @@
 // SHFL_FN_QUERY_FEATURES: host features and the last function number; models the svcCall case.
 import { SHFL_FEATURE_WRITE_UPDATES_OFFSET, SHFL_FN_LAST, Status } from '../../abi/index.js';
-import type { SvcParmU32, SvcParmU64 } from '../../hgcm/service.js';
+import type { SvcParmU32, SvcParmU64 } from '../../hgcm/service-api.js';
 import { defineFn } from '../handler.js';
 
 /** QUERY_FEATURES: features (out), last function (out). */

@@ -4,7 +4,7 @@
 // Upstream sets SHFL_MIF_HOST_ICASE when the host is case-*sensitive* and SHFL_MIF_GUEST_ICASE when the
 // guest mapped case-*sensitively* (the flags are named for the opposite); here they mean what they say.
 import { ShflMapInfo, ShflMapInfoQuery, Status } from '../../abi/index.js';
-import type { SvcParmPtr, SvcParmU32, SvcParmU64 } from '../../hgcm/service.js';
+import type { SvcParmPtr, SvcParmU32, SvcParmU64 } from '../../hgcm/service-api.js';
 import { defineFn } from '../handler.js';
 import { shflStringValidOut, shflStringWrite } from '../strings.js';
 
@@ -15,9 +15,6 @@ interface Args {
   flags: SvcParmU64;
   version: SvcParmU32;
 }
-
-/** The version of every root id: roots are never reused here, so it never changes. */
-const ROOT_ID_VERSION = 1;
 
 /** QUERY_MAP_INFO: root, name (out), mount point (out), flags (in/out), version (out). */
 export default defineFn({
@@ -34,7 +31,9 @@ export default defineFn({
   handle(a: Args, env) {
     const m = env.w.maps.get(a.root);
     if (m === undefined) return Status.VERR_INVALID_PARAMETER;
-    a.version.u32 = ROOT_ID_VERSION;
+    // g_auRootHandleVersions: moves each time the root id is given to a share or taken back, so a guest
+    // sees a root id reused for another share.
+    a.version.u32 = env.w.maps.rootVersion(a.root);
     let flags = 0n;
     if (m.writable) flags |= ShflMapInfo.WRITABLE;
     if (m.autoMount) flags |= ShflMapInfo.AUTO_MOUNT;

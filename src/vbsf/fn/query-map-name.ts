@@ -1,6 +1,7 @@
 // SHFL_FN_QUERY_MAP_NAME: a root's share name; models the svcCall case and vbsfMappingsQueryName.
 import { Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
+import { ByteView } from '../../runtime/index.js';
 import { defineFn } from '../handler.js';
 import { shflStringValidOut, shflStringWrite } from '../strings.js';
 
@@ -14,8 +15,11 @@ export default defineFn({
   handle(a: { root: number; name: SvcParmPtr }, env) {
     const m = env.w.maps.get(a.root);
     if (m === undefined) return Status.VERR_INVALID_PARAMETER;
-    const rc = shflStringWrite(a.name.buf, m.name, env.client.utf8);
-    // A UTF-16 client gets VERR_INVALID_PARAMETER for a short buffer (upstream compares u16Size itself).
-    return rc === Status.VERR_BUFFER_OVERFLOW && !env.client.utf8 ? Status.VERR_INVALID_PARAMETER : rc;
+    // A UTF-16 client gets VERR_INVALID_PARAMETER for a short buffer, nothing written (upstream compares
+    // u16Size itself); a UTF-8 client VERR_BUFFER_OVERFLOW with u16Length saying how many bytes it takes.
+    const utf8 = env.client.utf8;
+    if (!utf8 && 2 * (m.name.length + 1) > new ByteView(a.name.buf).u16(0))
+      return Status.VERR_INVALID_PARAMETER;
+    return shflStringWrite(a.name.buf, m.name, utf8);
   },
 });

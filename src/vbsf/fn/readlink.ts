@@ -1,11 +1,13 @@
 // SHFL_FN_READLINK: read a symlink's target; models the svcCall case and vbsfReadLink (vbsf.cpp): the raw
 // host text, UTF-8 whatever the client's encoding, NUL-terminated, host slashes turned into the client's
-// delimiter, no length returned.
+// delimiter, no length returned. A share configured to redact (beyond upstream) never shows a host path
+// outside itself: see redactLinkTarget (VERR_ACCESS_DENIED for a target that leads out).
 import { Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
 import { rtSymlinkReadAt } from '../../runtime/iprt/index.js';
 import { resolve } from '../confine.js';
 import { defineFn } from '../handler.js';
+import { redactLinkTarget } from '../path.js';
 import { shflStringInOrNull } from '../strings.js';
 
 const SLASH = 0x2f;
@@ -25,15 +27,20 @@ export default defineFn({
     const gp = env.guestPath(path);
     if (typeof gp === 'number') return gp;
     return env.withScope(m, (scope) => {
-      const t = resolve(scope, gp.comps, { follow: false, icase: env.icase(m) });
+      // readlink("link/") follows the link (and then finds no link): as the host would.
+      const t = resolve(scope, gp.comps, { follow: gp.dirSlash, icase: env.icase(m), dirSlash: gp.dirSlash });
       if (typeof t === 'number') return t;
       if (t.kind === 'dir') return Status.VERR_NOT_SYMLINK;
       const r = rtSymlinkReadAt(t.dirFd, t.name);
       if (r.target === undefined) return r.rc;
-      if (r.target.length + 1 > a.buffer.buf.length) return Status.VERR_BUFFER_OVERFLOW;
+      const target = m.redactLinks
+        ? redactLinkTarget(r.target, gp.comps.slice(0, -1), Buffer.from(m.hostPath))
+        : r.target;
+      if (target === undefined) return Status.VERR_ACCESS_DENIED;
+      if (target.length + 1 > a.buffer.buf.length) return Status.VERR_BUFFER_OVERFLOW;
       const delimiter = env.client.delimiter || SLASH;
-      a.buffer.buf.set(r.target.map((b) => (b === SLASH ? delimiter : b)));
-      a.buffer.buf[r.target.length] = 0;
+      a.buffer.buf.set(target.map((b) => (b === SLASH ? delimiter : b)));
+      a.buffer.buf[target.length] = 0;
       return Status.VINF_SUCCESS;
     });
   },

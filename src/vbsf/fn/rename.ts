@@ -1,8 +1,8 @@
 // SHFL_FN_RENAME: rename or move within one share; models the svcCall case and vbsfRename (vbsf.cpp),
 // with rtPathPosixRename's checks (runtime/iprt/path.ts).
 import { ShflErrorStyle, ShflRename, Status } from '../../abi/index.js';
-import { rtPathRenameAt, type RenameType } from '../../runtime/iprt/index.js';
-import { isDirectoryPath, resolve } from '../confine.js';
+import { isDirectory, rtPathRenameAt, type RenameType } from '../../runtime/iprt/index.js';
+import { isDirectoryPath, resolve, statTarget } from '../confine.js';
 import { defineFn } from '../handler.js';
 import { shflStringIn } from '../strings.js';
 
@@ -32,12 +32,20 @@ export default defineFn({
     const replace = (a.flags & ShflRename.REPLACE_IF_EXISTS) !== 0;
     const icase = env.icase(m);
     const rc = env.withScope(m, (scope) => {
-      const s = resolve(scope, src.comps, { follow: false, icase });
+      const s = resolve(scope, src.comps, { follow: false, icase, dirSlash: src.dirSlash });
       if (typeof s === 'number') return s;
-      const d = resolve(scope, dst.comps, { follow: false, icase, preserveLast: true });
+      const d = resolve(scope, dst.comps, {
+        follow: false,
+        icase,
+        preserveLast: true,
+        dirSlash: dst.dirSlash,
+      });
       if (typeof d === 'number') return d;
       // The share root is neither moved nor replaced.
       if (s.kind === 'dir' || d.kind === 'dir') return Status.VERR_ACCESS_DENIED;
+      // rename(2) to "new/": only a directory may take a name with a trailing slash (ENOTDIR).
+      const srcInfo = dst.dirSlash ? statTarget(s).info : undefined;
+      if (srcInfo !== undefined && !isDirectory(srcInfo.mode)) return Status.VERR_PATH_NOT_FOUND;
       return rtPathRenameAt(
         { dirFd: s.dirFd, name: s.name },
         { dirFd: d.dirFd, name: d.name },

@@ -1,16 +1,18 @@
 // SHFL_FN_SYMLINK: create a symlink; models the svcCall case and vbsfSymlink (vbsf.cpp).
 //
 // As upstream: UTF-8 clients only, and only on mappings configured to allow symlink creation; the target
-// is stored as text (the service never follows it out of the share, see confine.ts). Beyond upstream 7.0:
+// must pass the share's symlink policy (7.1, VERR_WRITE_PROTECT otherwise); the target is stored as text
+// (the service never follows it out of the share, see confine.ts, so even a policy of "any target" lets a
+// guest name a place outside, never reach it through the service). Beyond upstream 7.0:
 // the mapping must also be writable (7.0 checks only the symlink setting), and a '\\' client's target
 // gets its delimiters turned into '/' (7.0 leaves them: "@todo ... slash conversion").
 import { SHFLFSOBJINFO, Status } from '../../abi/index.js';
-import type { SvcParmPtr } from '../../hgcm/service.js';
+import type { SvcParmPtr } from '../../hgcm/service-api.js';
 import { rtPathQueryInfoAt, rtSymlinkCreateAt } from '../../runtime/iprt/index.js';
 import { resolve } from '../confine.js';
 import { defineFn } from '../handler.js';
 import { writeObjInfo } from '../objinfo.js';
-import { symlinkTarget } from '../path.js';
+import { symlinkPolicyAllows, symlinkTarget } from '../path.js';
 import { shflStringIn } from '../strings.js';
 
 /** SYMLINK: root, new link path, target, SHFLFSOBJINFO (out, exactly 92 bytes). */
@@ -35,10 +37,14 @@ export default defineFn({
     if (typeof gp === 'number') return gp;
     const target = symlinkTarget(a.target, env.client.delimiter);
     if (typeof target === 'number') return target;
+    if (!symlinkPolicyAllows(target, m.symlinkPolicy)) return Status.VERR_WRITE_PROTECT;
     return env.withScope(m, (scope) => {
       const t = resolve(scope, gp.comps, { follow: false, icase: env.icase(m) });
       if (typeof t === 'number') return t;
       if (t.kind === 'dir') return Status.VERR_ALREADY_EXISTS;
+      // symlink(target, "new/"): ENOENT for a new name (an existing one is EEXIST below, as without the slash).
+      if (gp.dirSlash && rtPathQueryInfoAt(t.dirFd, t.name).info === undefined)
+        return Status.VERR_FILE_NOT_FOUND;
       const rc = rtSymlinkCreateAt(target, t.dirFd, t.name);
       if (rc !== Status.VINF_SUCCESS) return rc;
       const st = rtPathQueryInfoAt(t.dirFd, t.name);

@@ -3,8 +3,9 @@
 //
 // Upstream's bounce-buffer path reports the requested count even when the host wrote less; here the
 // count is always what the host wrote, so a short write is never reported as complete.
+// Runs on a host worker thread.
 import { ParmDirection, Status } from '../../abi/index.js';
-import type { GuestPages } from '../../hgcm/service.js';
+import type { GuestPages } from '../../hgcm/service-api.js';
 import {
   rtFileQueryInfo,
   rtFileSgWriteAt,

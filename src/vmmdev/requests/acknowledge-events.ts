@@ -1,6 +1,6 @@
 // VMMDevReq_AcknowledgeEvents (41); models vmmdevReqHandler_AcknowledgeEvents.
 import { Status, VMMDevEvents } from '../../abi/index.js';
-import type { Proc } from '../../runtime/proc.js';
+import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 
 /** Return and clear the pending unmasked events, lower the IRQ; exact size 28. */

@@ -1,6 +1,6 @@
 // VMMDevReq_CtlGuestFilterMask (42); models vmmdevReqHandler_CtlGuestFilterMask.
 import { Status, VMMDevCtlGuestFilterMask, VmmDevEvent } from '../../abi/index.js';
-import type { Proc } from '../../runtime/proc.js';
+import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 
 /** OR in, then clear, filter bits; the guest cannot clear VMMDEV_EVENT_HGCM. Exact size 32. */

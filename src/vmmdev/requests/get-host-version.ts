@@ -1,6 +1,6 @@
 // VMMDevReq_GetHostVersion (4); models vmmdevReqHandler_GetHostVersion.
 import { HostFeature, Status, VMMDevReqHostVersion } from '../../abi/index.js';
-import type { Proc } from '../../runtime/proc.js';
+import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 
 /** Fill in the host version and the VMMDEV_HVF_* features; exact size 40. */

@@ -2,7 +2,8 @@
 // The guest re-submits the call's own buffer with its type changed to HGCMCancel, so the address to
 // cancel is this request's own; "not found" is reported as VERR_INVALID_PARAMETER.
 import { Status, VMMDevHGCMCancel } from '../../abi/index.js';
-import { point, type Proc } from '../../runtime/proc.js';
+import { FaultSteps, point, type Proc } from '../../runtime/index.js';
+import { LEGACY_CANCEL_FAULTS } from '../fault-steps.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { cancelAt } from './hgcm-cancel2.js';
 
@@ -10,8 +11,13 @@ import { cancelAt } from './hgcm-cancel2.js';
 export function* hgcmCancel(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
   if (req.size < VMMDevHGCMCancel.size) return { rc: Status.VERR_INVALID_PARAMETER };
   yield point('device.oldCancel', req.phys);
-  // MUTATION legacy-cancel-no-mark: report success, mark nothing: the host will still write the call back.
-  if (dev.faults.on('legacy-cancel-no-mark')) return { rc: Status.VINF_SUCCESS };
-  const rc = yield* cancelAt(dev, req.phys);
+  const rc = yield* LEGACY_CANCEL.in(dev.faults).cancelAt(dev, req.phys);
   return { rc: rc === Status.VERR_NOT_FOUND ? Status.VERR_INVALID_PARAMETER : rc };
 }
+
+/** The step of the legacy cancel that a fault replaces (its wrong version: ../fault-steps.ts). */
+export interface LegacyCancelSteps {
+  readonly cancelAt: typeof cancelAt;
+}
+
+const LEGACY_CANCEL = new FaultSteps<LegacyCancelSteps>({ cancelAt }, LEGACY_CANCEL_FAULTS);

@@ -2,7 +2,7 @@
 // (config cancel2: false) does not know this request type and answers VERR_NOT_IMPLEMENTED, which is
 // what sends the guest library to the legacy fallback.
 import { Status, VMMDevHGCMCancel2, type StatusCode } from '../../abi/index.js';
-import type { Proc } from '../../runtime/proc.js';
+import type { Proc } from '../../runtime/index.js';
 import { CmdField } from '../commands.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 
@@ -14,7 +14,7 @@ export function* cancelAt(dev: DeviceEnv, phys: number): Proc<StatusCode> {
   if (phys === 0 || phys >>> 0 === 0xffffffff) return Status.VERR_INVALID_PARAMETER;
   const slot = yield* dev.cmds.cancel(phys, dev.faults, dev.cancelMatch, (s) => {
     const client = dev.clients.at(dev.cmds.get(s, CmdField.CLIENT_SLOT));
-    if (client.id === dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0) dev.hgcm.cancelled(client);
+    if (client.id === dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0) dev.host.cancelled(client);
   });
   dev.stats.add(slot === undefined ? 'device.cancel.notFound' : 'device.cancel.found');
   return slot === undefined ? Status.VERR_NOT_FOUND : Status.VINF_SUCCESS;

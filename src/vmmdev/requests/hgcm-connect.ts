@@ -1,12 +1,11 @@
 // VMMDevReq_HGCMConnect (60); models vmmdevReqHandler_HGCMConnect, vmmdevR3HgcmConnect and the host's
 // connect on the main HGCM thread (service lookup and client limit answer asynchronously, in `result`).
 import { HGCM_SERVICE_NAME_MAX, Status, VMMDevHGCMConnect } from '../../abi/index.js';
-import { Work } from '../../hgcm/ring.js';
-import type { Proc } from '../../runtime/proc.js';
+import { Work } from '../../hgcm/index.js';
+import type { Proc } from '../../runtime/index.js';
 import { CmdField } from '../commands.js';
-import { completeCommand } from '../complete.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
-import { addCommand } from './hgcm-common.js';
+import { addCommand } from '../command.js';
 
 /** The NUL-terminated service name in the location, or undefined if there is no NUL in 128 bytes. */
 export function serviceName(req: RequestCtx): string | undefined {
@@ -37,13 +36,13 @@ export function* hgcmConnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResul
   const client = spec === undefined ? undefined : dev.hgcm.newClient(spec, req.requestor);
   if (spec === undefined || client === undefined) {
     const rc = spec === undefined ? Status.VERR_HGCM_SERVICE_NOT_FOUND : Status.VERR_HGCM_TOO_MANY_CLIENTS;
-    yield* completeCommand(dev, slot, rc, { kind: 'connect', clientId: guestClientId });
+    yield* dev.host.complete(slot, rc, guestClientId);
     return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
   }
-  // ORDER: the command carries its client before the pool can see it (post publishes it).
+  // ORDER: the command carries its client before the host can see it (dispatch publishes it).
   dev.cmds.set(slot, CmdField.CLIENT_SLOT, client.slot);
   dev.cmds.set(slot, CmdField.CLIENT_ID, client.id);
   dev.cmds.set(slot, CmdField.SERVICE, spec.index);
-  dev.hgcm.post(Work.CONNECT, slot);
+  yield* dev.host.dispatch(Work.CONNECT, slot);
   return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
 }

@@ -1,12 +1,10 @@
 // VMMDevReq_HGCMDisconnect (61); models vmmdevReqHandler_HGCMDisconnect, vmmdevR3HgcmDisconnect and
 // HGCMService::DisconnectClient (handle deleted first, then the service told).
 import { Status, VMMDevHGCMDisconnect } from '../../abi/index.js';
-import { ClientState } from '../../hgcm/clients.js';
-import { Work } from '../../hgcm/ring.js';
-import type { Proc } from '../../runtime/proc.js';
-import { completeCommand } from '../complete.js';
+import { ClientState, Work } from '../../hgcm/index.js';
+import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
-import { addCommand } from './hgcm-common.js';
+import { addCommand } from '../command.js';
 
 /** Disconnect: size >= 36; client id 0 is refused in the header, an unknown id asynchronously. */
 export function* hgcmDisconnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
@@ -32,9 +30,9 @@ export function* hgcmDisconnect(dev: DeviceEnv, req: RequestCtx): Proc<HandlerRe
     return { rc: Status.VERR_INVALID_PARAMETER };
   }
   if (client === undefined) {
-    yield* completeCommand(dev, slot, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
+    yield* dev.host.complete(slot, Status.VERR_HGCM_INVALID_CLIENT_ID);
   } else {
-    dev.hgcm.post(Work.DISCONNECT, slot);
+    yield* dev.host.dispatch(Work.DISCONNECT, slot);
   }
   return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
 }

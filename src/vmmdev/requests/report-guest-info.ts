@@ -1,7 +1,7 @@
 // VMMDevReq_ReportGuestInfo (50); models vmmdevReqHandler_ReportGuestInfo: the only request that lets
 // the additions in (fu32AdditionsOk), for interface versions 0x00010000..0x00010004.
 import { Status, VMMDevReportGuestInfo } from '../../abi/index.js';
-import type { Proc } from '../../runtime/proc.js';
+import type { Proc } from '../../runtime/index.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 
 /** VMMDEV_INTERFACE_VERSION_IS_OK: major 1, minor at most 4. */

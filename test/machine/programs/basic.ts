@@ -1,6 +1,6 @@
 // Guest programs used by the end-to-end tests; they run inside vCPU workers.
 import { Status } from '../../../src/abi/index.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../../src/guest/context.js';
 
 /** Connect to echo, echo one buffer, disconnect. */
 export function echoOnce(

@@ -1,8 +1,8 @@
 // A guest workload for the cancel path: many delay calls with random delays, timeouts and buffers, on a
 // seeded stream, each outcome recorded.
 import { Status } from '../../../src/abi/index.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { Prng } from '../../../src/sim/prng.js';
+import type { GuestContext } from '../../../src/guest/context.js';
+import { Prng } from '../../../src/runtime/prng.js';
 
 /** Per-outcome totals of one vCPU's run. */
 export interface WorkloadReport {

@@ -4,7 +4,7 @@ import { Status } from '../../../src/abi/index.js';
 import { FaultTable, type FaultName } from '../../../src/runtime/faults.js';
 import { HookTable } from '../../../src/runtime/hooks.js';
 import type { PointName } from '../../../src/runtime/points.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../../src/guest/context.js';
 import { hgcmDisconnect } from '../../../src/vcpu/vboxguest.js';
 
 /** What one call ended as. */

@@ -1,7 +1,7 @@
 // Guest programs for the echo load test: many calls with 1 KiB buffers passed as LinAddr (which the
 // guest library turns into page lists) and as caller-built PageLists, every byte checked.
 import { Status } from '../../../src/abi/index.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../../src/guest/context.js';
 
 /** What the load program reports. */
 export interface EchoLoadReport {

@@ -2,7 +2,7 @@
 // see what the request holds the moment the port write returns.
 import { HgcmReqFlag, Status, VMMDevHGCMRequestHeader } from '../../../src/abi/index.js';
 import { gpa } from '../../../src/runtime/address.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../../src/guest/context.js';
 
 /** What the request held right after the port write. */
 export interface PortWriteView {

@@ -1,7 +1,7 @@
 // Guest programs that build VMMDev requests by hand, byte by byte, with the offsets of the Linux UAPI
 // headers (linux/vbox_vmmdev_types.h, drivers/virt/vboxguest/vmmdev.h) written out as numbers, not through
 // the library's builders; and malformed variants of them.
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../../src/guest/context.js';
 
 // struct vmmdev_request_header / vmmdev_hgcm_request_header / vmmdev_hgcm_call
 const SIZE = 0;

@@ -1,6 +1,6 @@
 // Guest programs for the service tests.
 import { Status } from '../../../src/abi/index.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../../src/guest/context.js';
 
 /** Call the user-defined tally service `n` times; return what it answered. */
 export function tallyCalls(

@@ -4,10 +4,10 @@
 import { Status } from '../../../src/abi/index.js';
 import { stamp, type WriteRecord } from '../../../src/programs/file-history.js';
 import { ShflFn } from '../../../src/abi/shfl.js';
-import { O } from '../../../src/vcpu/shared-folders-fs.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { Prng } from '../../../src/sim/prng.js';
-import * as sf from '../../../src/vcpu/shared-folders.js';
+import { O } from '../../../src/vboxsf/mount.js';
+import type { GuestContext } from '../../../src/guest/context.js';
+import { Prng } from '../../../src/runtime/prng.js';
+import * as sf from '../../../src/vboxsf/wrappers.js';
 
 /** `writes` WRITEs to `/<name>` of share `share`, offsets below `span`, timeouts 0..maxTimeoutMs or forever. */
 export function sfWrites(

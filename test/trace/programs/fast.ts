@@ -1,7 +1,7 @@
 // A guest program for the tracing tests: a Shared Folders write through the 7.x no-bounce path
 // (VbglR0SfHostReqWritePgLst over VbglR0HGCMFastCall), not the ioctl path.
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { O } from '../../../src/vcpu/shared-folders-fs.js';
+import type { GuestContext } from '../../../src/guest/context.js';
+import { O } from '../../../src/vboxsf/mount.js';
 
 /** Write `bytes` bytes to /fast.bin on `share` with page lists; returns the count written. */
 export function fastWrite(g: GuestContext, a: { share: string; bytes: number }): number {

@@ -116,6 +116,11 @@ export class FakeHost {
       },
       clock: { now: () => performance.now() },
       setTimer: (ms, fn) => void setTimeout(fn, ms),
+      watch: (cell, seen, fn) => {
+        const w = Atomics.waitAsync(cell.i32, cell.index, seen);
+        if (w.async) void w.value.then(() => fn());
+        else setImmediate(fn);
+      },
       log: (m) => this.logs.push(m),
       workerId: 0,
       trace: NO_TRACER,

@@ -1,8 +1,11 @@
 // Machine-level helpers for the Shared Folders tests: a machine with temporary shares, running step
 // scripts on a vCPU, and the sentinel audit (nothing beside the share may change).
+import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Machine } from '../../../src/machine/machine.js';
 import type { SharedFolderConfig } from '../../../src/vbsf/index.js';
 import type { Script, StepResult } from '../programs/script.js';
@@ -96,3 +99,36 @@ export function outsideFingerprint(rig: Rig): string {
 
 /** A SHFLSTRING argument. */
 export const str = (s: string, more: Record<string, unknown> = {}): { str: string } => ({ str: s, ...more });
+
+/** What runScriptAs reports for one step. */
+export interface ChildStep {
+  readonly rc: number;
+  readonly result: number | undefined;
+}
+
+/**
+ * Run a step script on a machine whose host side runs as `uid`/`gid` (a child process: helpers/host-child.ts),
+ * so that the host's file system permissions apply to the service. Needs root to start the child.
+ */
+export function runScriptAs(
+  uid: number,
+  gid: number,
+  shares: readonly SharedFolderConfig[],
+  script: Script,
+): ChildStep[] {
+  const child = new URL('./host-child.ts', import.meta.url);
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(child), JSON.stringify({ shares, script })],
+    {
+      uid,
+      gid,
+      encoding: 'utf8',
+      timeout: 120_000,
+      // A temporary directory the user may write (tsx keeps its cache there).
+      env: { ...process.env, TMPDIR: os.tmpdir() },
+    },
+  );
+  if (r.status !== 0) throw new Error(`host child failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as ChildStep[];
+}

@@ -1,8 +1,8 @@
 // Guest programs for the guest file API (g.sf): errno results of failing calls, and round trips.
 import { errnoOf } from '../../../src/runtime/iprt/index.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { O, type SfMount } from '../../../src/vcpu/shared-folders-fs.js';
-import type { SfIoMode } from '../../../src/vcpu/shared-folders-io.js';
+import type { GuestContext } from '../../../src/guest/context.js';
+import { O, type SfMount } from '../../../src/vboxsf/mount.js';
+import type { SfIoMode } from '../../../src/vboxsf/io.js';
 
 /** 'ok' or the errno name a call failed with. */
 function attempt(fn: () => unknown): string {

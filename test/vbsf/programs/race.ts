@@ -1,10 +1,10 @@
 // Guest programs for a close racing reads on another vCPU: the reader must only ever see its own file's
 // bytes (never those of a file opened later under a recycled fd number), then VERR_INVALID_HANDLE.
 import { ShflFn, Status } from '../../../src/abi/index.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { O } from '../../../src/vcpu/shared-folders-fs.js';
-import { sfFastCall } from '../../../src/vcpu/shared-folders-fast.js';
-import * as sf from '../../../src/vcpu/shared-folders.js';
+import type { GuestContext } from '../../../src/guest/context.js';
+import { O } from '../../../src/vboxsf/mount.js';
+import { sfFastCall } from '../../../src/vboxsf/host-req.js';
+import * as sf from '../../../src/vboxsf/wrappers.js';
 
 const SIZE = 64 * 1024;
 

@@ -2,9 +2,9 @@
 // return every status, value and buffer, so tests can assert in the test file. Runs inside a vCPU worker.
 import { SHFLCREATEPARMS, SHFLFSOBJINFO, ShflFn, type ShflFnValue } from '../../../src/abi/index.js';
 import { ByteView } from '../../../src/runtime/bytes.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { sfFastCall, type FastParm } from '../../../src/vcpu/shared-folders-fast.js';
-import * as sf from '../../../src/vcpu/shared-folders.js';
+import type { GuestContext } from '../../../src/guest/context.js';
+import { sfFastCall, type SfFastParm } from '../../../src/vboxsf/host-req.js';
+import * as sf from '../../../src/vboxsf/wrappers.js';
 
 /** A SHFLSTRING; `size`/`length` override the header (lies), `pad` adds spare bytes, `raw` replaces the text. */
 export interface StrArg {
@@ -159,7 +159,7 @@ export function run(
     };
     let r: { rc: number; out: readonly (number | bigint)[] };
     if (step.fast === true) {
-      const parms: FastParm[] = step.args.map((a, i): FastParm => {
+      const parms: SfFastParm[] = step.args.map((a, i): SfFastParm => {
         const b = bufs[i];
         if (b === undefined) {
           const v = value(a);

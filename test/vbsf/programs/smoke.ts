@@ -1,6 +1,6 @@
 // Guest program: a first walk through the guest file API on a real share.
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
-import { O } from '../../../src/vcpu/shared-folders-fs.js';
+import type { GuestContext } from '../../../src/guest/context.js';
+import { O } from '../../../src/vboxsf/mount.js';
 
 export function basics(g: GuestContext, args: { share: string }): unknown {
   const fs = g.sf.mount(args.share);

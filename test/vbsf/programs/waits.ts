@@ -2,15 +2,15 @@
 // 64-waiter limit with requests left outstanding on purpose.
 import { ShflFn, VMMDevHGCMRequestHeader } from '../../../src/abi/index.js';
 import { gpa } from '../../../src/runtime/address.js';
-import type { GuestContext } from '../../../src/vcpu/guest-context.js';
+import type { GuestContext } from '../../../src/guest/context.js';
 import {
   buildFastRequest,
   fastRequestValues,
   sfFastCall,
-  type FastParm,
-} from '../../../src/vcpu/shared-folders-fast.js';
-import { requestDone } from '../../../src/vcpu/hgcm-wait.js';
-import * as sf from '../../../src/vcpu/shared-folders.js';
+  type SfFastParm,
+} from '../../../src/vboxsf/host-req.js';
+import { requestDone } from '../../../src/vcpu/gr.js';
+import * as sf from '../../../src/vboxsf/wrappers.js';
 
 function mount(g: GuestContext, share: string): { client: number; root: number } {
   const c = g.run(sf.vboxConnect(g.lib));
@@ -54,7 +54,7 @@ export function cancelFromOther(g: GuestContext, args: { sab: SharedArrayBuffer;
 export function manyWaits(g: GuestContext, args: { share: string; n: number }): unknown {
   const { client } = mount(g, args.share);
   const version = g.run(sf.vboxCallWaitForMappingsChanges(g.lib, client, 0xdeadbeef)).version;
-  const parms: FastParm[] = [{ type: 'u32', value: version }];
+  const parms: SfFastParm[] = [{ type: 'u32', value: version }];
   const reqs: number[] = [];
   const submitted: number[] = [];
   for (let i = 0; i <= args.n; i++) {

@@ -1,0 +1,148 @@
+// One call's life on the host, from the worker's pick to its one completion: the capture of its input,
+// svcCall, and the call handle the service completes it through (hgcmServiceThread's SVC_MSG_GUESTCALL,
+// VBOXHGCMCALLHANDLE and pfnCallComplete in HGCM.cpp). A HostCall owns what the call holds on the host
+// (its parameters' buffers) until its completion has run, and lets exactly one completion through.
+// Runs on a host worker thread (for an inline service, the thread handling the port write); a service that
+// completes later does so from a timer or callback on the same thread.
+import { Status, statusName, type StatusCode } from '../abi/index.js';
+import type { HgcmService, ServiceContext, SvcCall, SvcParm } from '../hgcm/index.js';
+import { FaultSteps, point, type Proc } from '../runtime/index.js';
+import type { HgcmCommand } from '../vmmdev/index.js';
+import { hgcmCompletedWorker, type CompletionOutcome, type HostEnv } from './complete.js';
+import { CALL_FAULTS } from './fault-steps.js';
+import { hostParms, releaseParms } from './marshal.js';
+
+/** What a call needs from the worker that took it. */
+export interface CallHost {
+  readonly env: HostEnv;
+  /** The service, its context on this worker, and the name it is registered under (for log lines). */
+  readonly service: HgcmService;
+  readonly ctx: ServiceContext;
+  readonly name: string;
+  /** Served inline (HgcmService.inline): the call must finish before serve returns. */
+  readonly inline: boolean;
+  /** Run a completion a service asks for from a timer or callback (threads: now; sim: a new actor). */
+  spawn(proc: Proc<unknown>): void;
+  log(message: string): void;
+  /** Run the service's callback; a throw is a service bug, logged and turned into `onThrow`. */
+  guard<T>(what: string, fn: () => T, onThrow: T): T;
+}
+
+/** A call command on the host. */
+export class HostCall {
+  readonly host: CallHost;
+  readonly cmd: HgcmCommand;
+  /** The service's view of the parameters: empty until the input is captured. */
+  parms: SvcParm[] = [];
+  /** Completions asked for so far (service's returns and pfnCallComplete): only the first goes through. */
+  completions = 0;
+
+  constructor(host: CallHost, cmd: HgcmCommand) {
+    this.host = host;
+    this.cmd = cmd;
+  }
+
+  /** Serve the call (unless a fault loses it): capture its input, call the service, complete it. */
+  *serve(): Proc<void> {
+    yield* CALL.in(this.host.env.faults).serve(this);
+  }
+
+  /** pfnCallComplete (and a service's returned status): the first completion runs, a later one is refused. */
+  complete(rc: StatusCode): boolean {
+    if (this.completions++ > 0) {
+      CALL.in(this.host.env.faults).again(this, rc);
+      return false;
+    }
+    return true;
+  }
+
+  /** hgcmCompletedWorker for this call, then what its parameters borrowed goes back, whatever the outcome. */
+  *finish(rc: StatusCode): Proc<CompletionOutcome> {
+    try {
+      return yield* hgcmCompletedWorker(this.host.env, this.cmd, rc, { kind: 'call', parms: this.parms });
+    } finally {
+      releaseParms(this.parms);
+    }
+  }
+}
+
+/**
+ * The call as the service sees it (svcCall's arguments and the call handle); `complete` runs the
+ * completion off the service's stack (spawned).
+ */
+function svcCallOf(c: HostCall): SvcCall {
+  const { env } = c.host;
+  return {
+    clientId: c.cmd.clientId,
+    fn: c.cmd.fn,
+    parms: c.parms,
+    requestor: env.clients.at(c.cmd.clientSlot).requestor,
+    isCancelled: () => env.cmds.isCancelled(c.cmd.slot),
+    complete: (rc) => {
+      if (c.complete(rc)) c.host.spawn(c.finish(rc));
+    },
+  };
+}
+
+/**
+ * SVC_MSG_GUESTCALL: open the capture window (a call the guest cancelled before the host got to it is
+ * never started, and its input is never read), copy the input out of guest memory, close the window, call
+ * the service, and complete the call with its status unless it completes later itself.
+ */
+function* serve(c: HostCall): Proc<void> {
+  const { env } = c.host;
+  const { cmd } = c;
+  const s = CALL.in(env.faults);
+  yield point('host.isCancelled', cmd.phys, cmd.id);
+  if (!(yield* s.capture(c))) {
+    yield* hgcmCompletedWorker(env, cmd, Status.VERR_CANCELLED, { kind: 'none' });
+    return;
+  }
+  // SAFETY: a call command always carries its parsed parameters (the device stored them when it listed it).
+  c.parms = hostParms(env.mem, cmd.call!, cmd.snapshot);
+  env.cmds.endCapture(cmd.slot);
+  yield point('host.sideEffect', cmd.phys, cmd.id);
+  const rc = svcCall(c, svcCallOf(c));
+  if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) {
+    if (!c.host.inline || c.completions > 0) return;
+    // An inline call cannot finish later: nothing runs on this thread between requests.
+    c.host.log(`host: inline service ${c.host.name} returned VINF_HGCM_ASYNC_EXECUTE for call ${cmd.id}`);
+    c.complete(rc);
+    yield* c.finish(Status.VERR_NOT_SUPPORTED);
+    return;
+  }
+  if (c.completions > 0) {
+    c.host.log(`host: ${c.host.name} returned ${statusName(rc)} for call ${cmd.id} it had completed`);
+    return;
+  }
+  c.complete(rc);
+  yield* c.finish(rc);
+}
+
+/** svcCall: the service's pfnCall, traced; a throw is a service bug and fails the call. */
+function svcCall(c: HostCall, call: SvcCall): StatusCode {
+  const { tracer } = c.host.env;
+  tracer.begin('svcCall', call.fn, c.cmd.service);
+  const rc = c.host.guard('call', () => c.host.service.call(c.host.ctx, call), Status.VERR_INTERNAL_ERROR);
+  tracer.end('svcCall', call.fn, rc);
+  return rc;
+}
+
+/** Open the capture window (CommandTable.beginCapture): false if the call was cancelled or is gone. */
+function capture(c: HostCall): Proc<boolean> {
+  return c.host.env.cmds.beginCapture(c.cmd.slot);
+}
+
+/** A completion after the first: logged and refused (the call is over). */
+function again(c: HostCall, rc: StatusCode): void {
+  c.host.log(`host: ${c.host.name} completed call ${c.cmd.id} twice (${statusName(rc)}); ignored`);
+}
+
+/** The steps of a call on the host that faults replace (their wrong versions: fault-steps.ts). */
+export interface CallSteps {
+  readonly serve: typeof serve;
+  readonly capture: typeof capture;
+  readonly again: typeof again;
+}
+
+const CALL = new FaultSteps<CallSteps>({ serve, capture, again }, CALL_FAULTS);

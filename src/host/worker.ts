@@ -1,0 +1,283 @@
+// A host worker's service loop (cf. hgcmServiceThread in HGCM.cpp): take work from the dispatch ring, run
+// the service's connect / disconnect / call / cancelled, and complete the command. One such loop runs per
+// pool worker (a long-lived piscina task) or per sim host actor. Also the device's way here (its HostPort):
+// a listed command goes onto the ring, or, for an inline service's call, to a worker without a loop on the
+// thread handling the port write; and the failing of a dead pool worker's commands (main thread).
+// Runs on a host worker thread, the HostPort on the thread handling a port write.
+import { RT_FAILURE, Status, VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
+import {
+  type ClientInfo,
+  ClientState,
+  type DispatchRing,
+  type HgcmService,
+  type ServiceContext,
+  type ServiceSpec,
+  Work,
+  type WorkKind,
+} from '../hgcm/index.js';
+import {
+  type AtomicCell,
+  ByteView,
+  type Clock,
+  InvariantError,
+  point,
+  type Proc,
+  traced,
+  waitFor,
+} from '../runtime/index.js';
+import { CmdField, type HgcmCommand, type HostPort, readCommand } from '../vmmdev/index.js';
+import { HostCall, type CallHost } from './call.js';
+import { hgcmCompletedWorker, type HostEnv } from './complete.js';
+
+/** What a host worker runs on. */
+export interface HostWorkerDeps {
+  readonly workerId: number;
+  readonly env: HostEnv;
+  readonly ring: DispatchRing;
+  readonly specs: readonly ServiceSpec[];
+  /** The loaded services, by spec index; undefined for one this worker never runs (see `inline`). */
+  readonly services: readonly (HgcmService | undefined)[];
+  /**
+   * The port-writing thread's runner of inline services (HgcmService.inline): a call must finish before
+   * `serve` returns, so VINF_HGCM_ASYNC_EXECUTE is refused.
+   */
+  readonly inline?: boolean;
+  readonly clock: Clock;
+  /** Run a step machine from a timer or callback context (threads: now, to the end; sim: a new actor). */
+  spawn(proc: Proc<unknown>): void;
+  setTimer(ms: number, fn: () => void): void;
+  /** ServiceContext.watch on this executor. */
+  watch(cell: AtomicCell, seen: number, fn: () => void): void;
+  log(message: string): void;
+}
+
+/** A host worker: contexts for every service, and the loop. */
+export class HostWorker {
+  readonly d: HostWorkerDeps;
+  private readonly contexts: ServiceContext[];
+  /** What a command of each service needs here (undefined for a service this worker does not run). */
+  private readonly hosts: (CallHost | undefined)[];
+  private stopped = false;
+
+  constructor(d: HostWorkerDeps) {
+    this.d = d;
+    this.contexts = d.specs.map((spec) => makeContext(d, spec));
+    for (const [i, svc] of d.services.entries()) svc?.setup?.(this.contexts[i]!);
+    this.hosts = d.specs.map((spec, i) => {
+      const service = d.services[i];
+      if (service === undefined) return undefined;
+      return {
+        env: d.env,
+        service,
+        ctx: this.contexts[i]!,
+        name: spec.name,
+        inline: d.inline === true,
+        spawn: (proc) => d.spawn(proc),
+        log: (m) => d.log(m),
+        guard: (what, fn, onThrow) => this.guard(what, spec, fn, onThrow),
+      } satisfies CallHost;
+    });
+  }
+
+  /** The worker's loop: returns after a STOP item. */
+  *run(): Proc<void> {
+    const { ring } = this.d;
+    while (!this.stopped) {
+      const item = ring.pop();
+      if (item === undefined) {
+        yield waitFor(ring.bell, () => ring.length > 0, { hint: 'idle' });
+        continue;
+      }
+      yield* this.serve(item.kind, item.arg, item.arg2);
+    }
+  }
+
+  /** Do one work item (from the ring, or handed over by the device for an inline service). */
+  *serve(kind: number, arg: number, arg2: number): Proc<void> {
+    yield point('host.pick', arg);
+    switch (kind) {
+      case Work.CONNECT:
+      case Work.DISCONNECT:
+      case Work.CALL: {
+        // The worker owns the command from here on, so a dead worker's commands can be failed.
+        this.d.env.cmds.set(arg, CmdField.OWNER, this.d.workerId + 1);
+        yield* serveCommand(this, kind, readCommand(this.d.env.cmds, this.d.env.snaps, arg));
+        break;
+      }
+      case Work.CANCELLED:
+        this.cancelled(arg, arg2);
+        break;
+      case Work.STOP:
+        this.stopped = true;
+        break;
+      default:
+        this.d.log(`host: unknown work item ${kind}`);
+    }
+  }
+
+  /** The service of spec `index`, its context here, and this worker's runtime: what a command needs. */
+  callHost(index: number): CallHost {
+    const h = this.hosts[index];
+    if (h === undefined) throw new InvariantError(`host worker ${this.d.workerId} has no service ${index}`);
+    return h;
+  }
+
+  /** Run a service callback; a throw is a service bug: logged, counted, turned into a status. */
+  private guard<T>(what: string, spec: ServiceSpec, fn: () => T, onThrow: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      this.d.env.stats.add('host.serviceErrors');
+      this.d.log(
+        `host: ${spec.name}.${what} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
+      return onThrow;
+    }
+  }
+
+  /** SVC_MSG_CONNECT: pfnConnect; the client becomes usable by the guest only if it succeeds. */
+  *connect(cmd: HgcmCommand): Proc<void> {
+    const { env } = this.d;
+    const h = this.callHost(cmd.service);
+    env.stats.add('host.connects');
+    const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
+    const { service } = h;
+    const rc = service.connect
+      ? h.guard('connect', () => service.connect!(h.ctx, client), Status.VERR_INTERNAL_ERROR)
+      : Status.VINF_SUCCESS;
+    if (RT_FAILURE(rc)) {
+      env.clients.free(cmd.clientSlot);
+      // A refused connect writes back the guest's own u32ClientID.
+      const guestClientId = new ByteView(cmd.snapshot).u32(VMMDevHGCMConnect.off.u32ClientID);
+      yield* hgcmCompletedWorker(env, cmd, rc, { kind: 'connect', clientId: guestClientId });
+      return;
+    }
+    // makeAccessibleToGuest: only now may guest calls name this client.
+    env.clients.setState(cmd.clientSlot, ClientState.CONNECTED);
+    yield* hgcmCompletedWorker(env, cmd, rc, { kind: 'connect', clientId: cmd.clientId });
+  }
+
+  /** SVC_MSG_DISCONNECT: pfnDisconnect, then the client's slot is free. */
+  *disconnect(cmd: HgcmCommand): Proc<void> {
+    const { env } = this.d;
+    const h = this.callHost(cmd.service);
+    env.stats.add('host.disconnects');
+    const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
+    const { service } = h;
+    if (service.disconnect) h.guard('disconnect', () => service.disconnect!(h.ctx, client), undefined);
+    env.clients.free(cmd.clientSlot);
+    yield* hgcmCompletedWorker(env, cmd, Status.VINF_SUCCESS, { kind: 'none' });
+  }
+
+  /** SVC_MSG_GUESTCALL for a client that is still there (HostCall from here on). */
+  *call(cmd: HgcmCommand): Proc<void> {
+    const { env } = this.d;
+    env.stats.add('host.calls');
+    const client = env.clients.at(cmd.clientSlot);
+    if (client.id !== cmd.clientId || client.state !== ClientState.CONNECTED) {
+      // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
+      // VERR_HGCM_INVALID_CLIENT_ID, and such calls are never completed; the guest's cancel finds it.
+      this.d.log(`host: call ${cmd.id} for disconnected client ${cmd.clientId} dropped`);
+      return;
+    }
+    yield* new HostCall(this.callHost(cmd.service), cmd).serve();
+  }
+
+  /** SVC_MSG_CANCELLED (pfnCancelled): advisory; the service polls isCancelled to learn which call. */
+  private cancelled(clientSlot: number, clientId: number): void {
+    const { env } = this.d;
+    const c = env.clients.at(clientSlot);
+    if (c.id !== clientId || c.state !== ClientState.CONNECTED) return;
+    const h = this.callHost(c.service);
+    env.stats.add('host.cancelNotices');
+    const { service } = h;
+    if (service.cancelled)
+      h.guard('cancelled', () => service.cancelled!(h.ctx, { clientId, requestor: c.requestor }), undefined);
+  }
+}
+
+/** hgcmServiceThread's handling of one command, traced when its call is. */
+const serveCommand = traced(
+  {
+    span: 'hgcmServiceThread',
+    tracer: (w: HostWorker) => w.d.env.tracer,
+    begin: (_w, _kind, cmd) => [cmd.phys, cmd.id],
+    joins: (_w, _kind, cmd) => cmd.traced,
+  },
+  function* hgcmServiceThread(w: HostWorker, kind: number, cmd: HgcmCommand): Proc<void> {
+    if (kind === Work.CONNECT) yield* w.connect(cmd);
+    else if (kind === Work.DISCONNECT) yield* w.disconnect(cmd);
+    else yield* w.call(cmd);
+  },
+);
+
+function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
+  const bytes = spec.clientStateBytes;
+  const states = spec.clientState ? new Uint8Array(spec.clientState) : undefined;
+  return {
+    name: spec.name,
+    config: spec.config,
+    shared: spec.shared,
+    clientState(clientId: number): Uint8Array {
+      if (states === undefined) return new Uint8Array(0);
+      const slot = clientId % d.env.clients.capacity;
+      return states.subarray(slot * bytes, (slot + 1) * bytes);
+    },
+    clock: d.clock,
+    setTimer: (ms, fn) => d.setTimer(ms, fn),
+    watch: (cell, seen, fn) => d.watch(cell, seen, fn),
+    log: (m) => d.log(`${spec.name}: ${m}`),
+    workerId: d.workerId,
+    trace: d.env.tracer,
+  };
+}
+
+/**
+ * The HostPort of a device on `env`: `ring` to the pool, `inline` (a HostWorker with `inline: true`) for
+ * the calls of inline services. The ring holds every command twice over plus the workers' STOP items, so a
+ * push of a command cannot fail; cancel notices take only its first half.
+ */
+export function hostPort(
+  env: HostEnv,
+  ring: DispatchRing,
+  specs: readonly ServiceSpec[],
+  inline: HostWorker | undefined,
+): HostPort {
+  return {
+    *dispatch(kind: WorkKind, slot: number): Proc<void> {
+      if (
+        kind === Work.CALL &&
+        inline !== undefined &&
+        specs[env.cmds.get(slot, CmdField.SERVICE)]?.inline === true
+      ) {
+        yield* inline.serve(kind, slot, 0);
+        return;
+      }
+      if (!ring.push(kind, slot))
+        throw new InvariantError('dispatch ring full: sized below the command table');
+    },
+    cancelled(client: ClientInfo): void {
+      if (ring.length < ring.capacity / 2) ring.push(Work.CANCELLED, client.slot, client.id);
+    },
+    *complete(slot: number, rc: StatusCode, clientId?: number): Proc<void> {
+      const results =
+        clientId === undefined ? ({ kind: 'none' } as const) : { kind: 'connect' as const, clientId };
+      yield* hgcmCompletedWorker(env, readCommand(env.cmds, env.snaps, slot), rc, results);
+    },
+  };
+}
+
+/**
+ * Complete, with VERR_HGCM_INTERNAL, every listed command a dead pool worker had taken: its calls would
+ * otherwise never complete and their guests would wait forever. Returns how many were failed.
+ */
+export function* failOwnedCommands(env: HostEnv, workerId: number): Proc<number> {
+  let n = 0;
+  for (const slot of env.cmds.listedSlots()) {
+    if (env.cmds.get(slot, CmdField.OWNER) !== workerId + 1) continue;
+    const cmd = readCommand(env.cmds, env.snaps, slot);
+    if ((yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INTERNAL, { kind: 'none' })) === 'written')
+      n++;
+  }
+  return n;
+}
