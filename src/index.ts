@@ -14,8 +14,6 @@ export type {
   MountEnd,
   MountOptions,
   MountStats,
-  ServeReport,
-  DisconnectReport,
   ProgramRef,
   ResolvedConfig,
   StopOptions,

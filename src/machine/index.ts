@@ -11,7 +11,6 @@ export type { SharedFolderConfig, ShareState, SymlinkPolicyName } from '../vbsf/
 export { MachineTrace } from './trace.js';
 export { FuseMount } from './mount.js';
 export { fuseUnavailable, isMounted } from '../fuse/index.js';
-export type { DisconnectReport, ServeReport } from '../fuse/index.js';
 export type { MountEnd, MountOptions, MountStats } from './mount.js';
 export type { DisconnectReport, ServeReport } from '../fuse/index.js';
 export type { MachineImage } from './image.js';
