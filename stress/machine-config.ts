@@ -22,7 +22,7 @@ import { initialContent, type Workload } from './workload.js';
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /** URL of one of the harness's services. */
-export function stressService(name: 'histfile' | 'sloppy'): string {
+export function stressService(name: 'histfile' | 'sloppy' | 'faulty'): string {
   return new URL(`./services/${name}${ext}`, import.meta.url).href;
 }
 
@@ -109,6 +109,7 @@ export function machineConfig(w: Workload, share?: HostShare): MachineConfig {
     services: [
       { name: 'histfile', module: stressService('histfile') },
       { name: 'sloppy', module: stressService('sloppy') },
+      { name: 'faulty', module: stressService('faulty') },
     ],
     faults: [],
     ...(share === undefined

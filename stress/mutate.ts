@@ -45,6 +45,39 @@ export const MUTATION_PLAN: Readonly<
     scenarios: ['S19'],
     rule: 'a call cancelled before the host took it is never started',
   },
+  'infinite-timeout-expires': {
+    scenarios: ['S18', 'S2'],
+    rule: 'O1: an infinite timeout never ends by timeout',
+  },
+  'timeout-unit-short': {
+    scenarios: ['S4', 'S18'],
+    rule: 'O2: a timed-out wait waited its timeout, no less',
+  },
+  'timeout-unit-long': {
+    scenarios: ['S4', 'S12'],
+    rule: 'O3: in realistic time a timed-out wait ends at its deadline, no later',
+  },
+  'uninterruptible-signalled': {
+    scenarios: ['S17', 'S6'],
+    rule: 'O4: a signal ends only an interruptible wait',
+  },
+  'phantom-signal': { scenarios: ['S6', 'S19'], rule: 'O5: a wait ends by a signal only if one was sent' },
+  'no-fallback': {
+    scenarios: ['S7'],
+    rule: 'L1: a call leaks only after a cancel failure its flavour and host allow',
+  },
+  'disconnect-keeps-handle': {
+    scenarios: ['S12'],
+    rule: "D1: no call of a client reaches the service after the client's disconnect was accepted",
+  },
+  'disconnect-drops-pending': {
+    scenarios: ['S12'],
+    rule: 'L2: a call leaves the pending list only by its completion or a counted drop',
+  },
+  'cancel2-gone-no-mark': {
+    scenarios: ['S12'],
+    rule: "D2: a gone client's command still listed was given up by its guest (marked cancelled)",
+  },
 };
 
 /** One mutant's fate. */
@@ -68,10 +101,12 @@ export interface MutateOptions {
   readonly strategy: StrategyName;
   readonly profile: ProfileName;
   readonly progress?: (line: string) => void;
+  /** Hunt with only the oracles the harness had before I15-I17 (what those add, mutant by mutant). */
+  readonly legacyOracles?: boolean;
 }
 
-async function fails(spec: RunSpec): Promise<Violation | undefined> {
-  const r = await runSpec(spec);
+async function fails(spec: RunSpec, legacy: boolean): Promise<Violation | undefined> {
+  const r = await runSpec(spec, false, undefined, legacy);
   return r.violations[0];
 }
 
@@ -92,9 +127,9 @@ export async function runMutate(o: MutateOptions): Promise<{ rows: MutantReport[
         profile: o.profile,
         faults: [mutation as FaultName],
       };
-      const v = await fails(spec);
+      const v = await fails(spec, o.legacyOracles ?? false);
       if (v === undefined) continue;
-      if ((await fails({ ...spec, faults: [] })) !== undefined) baselineFailures++;
+      if ((await fails({ ...spec, faults: [] }, o.legacyOracles ?? false)) !== undefined) baselineFailures++;
       else found = { runs: i + 1, v, spec };
     }
     rows.push({

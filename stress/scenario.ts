@@ -121,7 +121,7 @@ export function workload(
   config: MachineConfig,
   clients: readonly ClientPlan[],
   threads: readonly ThreadPlan[],
-  extra: Partial<Pick<Workload, 'signals' | 'expect' | 'holds' | 'share'>> = {},
+  extra: Partial<Pick<Workload, 'signals' | 'expect' | 'holds' | 'share' | 'reclaim'>> = {},
 ): Workload {
   return {
     scenario: id,
@@ -132,6 +132,7 @@ export function workload(
     holds: extra.holds ?? [],
     expect: extra.expect ?? 'pass',
     ...(extra.share === undefined ? {} : { share: extra.share }),
+    ...(extra.reclaim === undefined ? {} : { reclaim: extra.reclaim }),
   };
 }
 

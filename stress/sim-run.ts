@@ -300,6 +300,7 @@ export async function runSpec(
   spec: RunSpec,
   trace = false,
   pool?: SimMachinePool,
+  legacyOracles = false,
 ): Promise<SimRunReport & { run: ResolvedRun }> {
   const run = resolveRun(spec);
   const r = await runSim({
@@ -309,6 +310,7 @@ export async function runSpec(
     faults: spec.faults,
     trace,
     ...(pool === undefined ? {} : { pool }),
+    ...(legacyOracles ? { legacyOracles } : {}),
   });
   return { ...r, run };
 }

@@ -13,13 +13,14 @@ import {
   type HgcmParm,
 } from '../src/vcpu/index.js';
 import { ioParms, SHARED_FOLDERS_SERVICE } from '../src/vboxsf/index.js';
+import { FAULTY_FN } from './services/faulty.js';
 import { openSharedFile, type SfFile } from './share.js';
 
 /** Wait forever (RT_INDEFINITE_WAIT). */
 export const INFINITE = RT_INDEFINITE_WAIT;
 
 /** Services a workload can use: the built-in test services, the harness's own and Shared Folders ('sf'). */
-export type ServiceName = 'delay' | 'echo' | 'histfile' | 'sloppy' | 'sf';
+export type ServiceName = 'delay' | 'echo' | 'histfile' | 'sloppy' | 'faulty' | 'sf';
 
 /** The HGCM name of a workload's service. */
 export function serviceName(s: ServiceName): string {
@@ -41,7 +42,12 @@ export type CallOp =
    */
   | 'write'
   /** A kernel call naming a client that does not exist: refused in the port write (SYNC). */
-  | 'badClient';
+  | 'badClient'
+  /** faulty [ms, u64]: the service breaks its contract as `how` says (services/faulty.ts). */
+  | 'misbehave';
+
+/** How the faulty service misbehaves in a call (services/faulty.ts). */
+export type Misbehaviour = 'throw' | 'never' | 'twice' | 'badOutput' | 'badStatus' | 'throwLater';
 
 /** One guest call. */
 export interface CallPlan {
@@ -56,6 +62,8 @@ export interface CallPlan {
   readonly offset: number;
   readonly timeoutMs: number;
   readonly interruptible: boolean;
+  /** misbehave: what the service does wrong. */
+  readonly how?: Misbehaviour;
 }
 
 /** One thing a guest thread does. */
@@ -116,6 +124,8 @@ export interface Workload {
   readonly expect: 'pass' | 'fail';
   /** A Shared Folders share for the 'sf' clients (absent: none). */
   readonly share?: SharePlan;
+  /** Hold the host to I18 (nothing held once the guests are gone); the issue-13 scenarios ask for it. */
+  readonly reclaim?: boolean;
 }
 
 /**
@@ -204,7 +214,24 @@ export function payloadByte(tag: number, i: number): number {
   return (Math.imul(tag, 131) + i * 7 + 13) & 0xff;
 }
 
-const SERVICE_FN: Readonly<Record<CallOp, number>> = { sleep: 1, echo: 1, values: 2, write: 1, badClient: 1 };
+const SERVICE_FN: Readonly<Record<CallOp, number>> = {
+  sleep: 1,
+  echo: 1,
+  values: 2,
+  write: 1,
+  badClient: 1,
+  misbehave: 1,
+};
+
+/** The faulty service's function for each misbehaviour. */
+const MISBEHAVIOUR_FN: Readonly<Record<Misbehaviour, number>> = {
+  throw: FAULTY_FN.THROW,
+  never: FAULTY_FN.NEVER,
+  twice: FAULTY_FN.TWICE,
+  badOutput: FAULTY_FN.BAD_OUTPUT,
+  badStatus: FAULTY_FN.BAD_STATUS,
+  throwLater: FAULTY_FN.THROW_LATER,
+};
 /** A client id no host hands out (the client table's ids stay far below it). */
 const BAD_CLIENT = 0x7ffffff0;
 
@@ -299,10 +326,19 @@ function* oneCall(
     if (dst !== undefined) parms.push({ type: 'out', addr: dst.addr, size: n });
     if (c.op === 'values')
       parms.push({ type: 'u32', value: tag }, { type: 'u64', value: BigInt(tag) << 20n });
+    if (c.op === 'misbehave')
+      parms.push({ type: 'u32', value: c.ms }, { type: 'u64', value: BigInt(tag) << 20n });
     if (c.op === 'write') parms.push({ type: 'u32', value: 0 });
   }
   // Both writes report the bytes written in parameter 3.
-  const fn = sfFile !== undefined ? ShflFn.WRITE : c.op === 'sleep' && n > 0 ? 2 : SERVICE_FN[c.op];
+  const fn =
+    sfFile !== undefined
+      ? ShflFn.WRITE
+      : c.op === 'misbehave'
+        ? MISBEHAVIOUR_FN[c.how ?? 'throw']
+        : c.op === 'sleep' && n > 0
+          ? 2
+          : SERVICE_FN[c.op];
   const rec: CallRecord = {
     thread: t,
     index,

@@ -3,7 +3,7 @@
 // Same seed, same trace; a different seed, a different interleaving with the same results.
 import type { StatusCode } from '../abi/index.js';
 import { buildRegistry, type HgcmService, hostCall, loadServices, type SvcParm } from '../hgcm/index.js';
-import type { HostEnv } from '../host/index.js';
+import type { HostEnv, HostWorker } from '../host/index.js';
 import { type AtomicCell, ConfigError, type Proc, watchCell } from '../runtime/index.js';
 import {
   firstStrategy,
@@ -73,6 +73,13 @@ export class SimMachine {
   /** Watch actors not yet fired (what a service holds outside shared memory while they wait). */
   private liveWatches = 0;
   private envs: { readonly device: DeviceEnv; readonly hosts: readonly HostEnv[] } | undefined;
+  /**
+   * The host workers, kept across restores: between requests they hold nothing but what memory holds, and
+   * their services' contexts hold nothing either unless a service armed a watch (vbsf's mapping waits),
+   * in which case restore() builds them afresh. (Building them runs every service's setup and makes a
+   * context per service: a tenth of a short run's cost.)
+   */
+  private workers: HostWorker[] | undefined;
   /** A recyclable machine's state right after its boot. */
   private booted: MachinePoint | undefined;
 
@@ -115,16 +122,16 @@ export class SimMachine {
       ),
     };
     sim.spawn('device', deviceLoop(this.envs.device), { daemon: true });
-    for (const [w, env] of this.envs.hosts.entries()) {
-      const worker = hostWorker(shared, w, env, this.services, {
+    this.workers ??= this.envs.hosts.map((env, w) =>
+      hostWorker(shared, w, env, this.services, {
         clock: sim.clock,
         spawn: (proc) => void sim.spawn(`complete#${this.completions++}`, proc),
         setTimer: (ms, fn) => sim.setTimer(ms, fn),
         watch: (cell, seen, fn) => this.watch(cell, seen, fn),
         log: (l) => this.log(`host${w}: ${l}`),
-      });
-      sim.spawn(`host${w}`, worker.run(), { daemon: true });
-    }
+      }),
+    );
+    for (const [w, worker] of this.workers.entries()) sim.spawn(`host${w}`, worker.run(), { daemon: true });
   }
 
   /**
@@ -170,8 +177,10 @@ export class SimMachine {
     this.sim.rewind(p.sim);
     this.logLines = [...p.log];
     this.completions = p.completions;
-    // The rewind dropped every watch actor; the host workers spawned below have fresh service contexts,
-    // which hold no waiters and watch nothing, as at `p` (save refuses a point with a watch armed).
+    // The rewind dropped every watch actor. A service that armed one since `p` remembers it in its
+    // context: such host workers are built afresh (fresh contexts hold no waiters and watch nothing, as
+    // at `p`, since save refuses a point with a watch armed); otherwise they are what they were.
+    if (this.watches !== p.watches) this.workers = undefined;
     this.watches = p.watches;
     this.liveWatches = 0;
     this.spawnDaemons();

@@ -41,6 +41,23 @@ export const MUTATIONS = {
   'legacy-cancel-no-mark': 'vmmdev/requests/hgcm-cancel: the legacy cancel reports success without marking',
   'start-cancelled':
     'host/call: a call cancelled before a host worker took it is started anyway, its input read from guest memory the guest may have reused',
+  'infinite-timeout-expires':
+    'vcpu/hgcm-call: the timeout is read as a signed number, so RT_INDEFINITE_WAIT (-1) is a deadline already past',
+  'timeout-unit-short':
+    'vcpu/hgcm-call: the timeout is converted in the wrong unit, a quarter of what was asked',
+  'timeout-unit-long':
+    'vcpu/hgcm-call: the timeout is converted in the wrong unit, four times what was asked',
+  'uninterruptible-signalled': 'vcpu/hgcm-wait: a pending signal ends every wait, interruptible or not',
+  'phantom-signal':
+    'vcpu/hgcm-wait: the signal test reads a machine-wide "a wait was interrupted" record, not the vCPU\'s own pending signal',
+  'no-fallback':
+    'vcpu/hgcm-cancel: on a host without HGCMCancel2 the legacy fallback is skipped, even by a flavour that has it',
+  'disconnect-keeps-handle':
+    "vmmdev/requests/hgcm-disconnect: the client's handle stays usable until the service's disconnect has run",
+  'disconnect-drops-pending':
+    "vmmdev/requests/hgcm-disconnect: the client's pending call commands are taken off the list, neither completed nor findable",
+  'cancel2-gone-no-mark':
+    'vmmdev/requests/hgcm-cancel2: a cancel of a command whose client is gone reports success without marking it',
 } as const;
 
 /** Every fault name. */

@@ -2,7 +2,7 @@
 // in terms of the correct steps it is handed, so the protocol files (hgcm-call.ts, hgcm-wait.ts,
 // hgcm-cancel.ts) hold only the rules. Those files import this one, so it imports only types from them
 // (a value import would be a cycle). Runs wherever those steps run: the calling vCPU.
-import { Status, VMMDevHGCMRequestHeader, HgcmReqFlag } from '../abi/index.js';
+import { HgcmReqFlag, RT_INDEFINITE_WAIT, Status, VMMDevHGCMRequestHeader } from '../abi/index.js';
 import type { FaultVariants } from '../runtime/index.js';
 import type { CallSteps, DoCallResult } from './hgcm-call.js';
 import type { CancelSteps } from './hgcm-cancel.js';
@@ -25,6 +25,19 @@ export const CALL_FAULTS: FaultVariants<CallSteps> = {
     *cancelAfterWait() {
       return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined };
     },
+  }),
+  // The timeout read as a signed number: RT_INDEFINITE_WAIT is -1, a deadline already past.
+  'infinite-timeout-expires': () => ({ deadline: (k, timeoutMs) => k.clock.now() + (timeoutMs | 0) }),
+  // The timeout converted in the wrong unit (milliseconds taken for 4 ms ticks, or the other way round).
+  'timeout-unit-short': (s) => ({
+    deadline: (k, timeoutMs) =>
+      timeoutMs >>> 0 === RT_INDEFINITE_WAIT
+        ? s.deadline(k, timeoutMs)
+        : k.clock.now() + Math.floor(timeoutMs / 4),
+  }),
+  'timeout-unit-long': (s) => ({
+    deadline: (k, timeoutMs) =>
+      timeoutMs >>> 0 === RT_INDEFINITE_WAIT ? s.deadline(k, timeoutMs) : k.clock.now() + timeoutMs * 4,
   }),
   // The request is freed as soon as the wait ends, before the cancel (the host may still hold it: ABA on
   // its address); for such a call nothing is copied back or freed afterwards.
@@ -66,6 +79,16 @@ export const WAIT_FAULTS: FaultVariants<WaitSteps> = {
   }),
   // Interruptible waits ignore signals.
   'signal-ignored': () => ({ signal: () => undefined }),
+  // A pending signal ends every wait, whether the caller made it interruptible or not.
+  'uninterruptible-signalled': () => ({ signal: (k) => () => k.bus.signalPending() }),
+  // The signal test reads a machine-wide "a signal was delivered" record instead of the vCPU's own pending
+  // signal: once any wait was interrupted, every interruptible wait ends as interrupted, unsignalled.
+  'phantom-signal': (s) => ({
+    signal: (k, interruptible) => {
+      const real = s.signal(k, interruptible);
+      return real === undefined ? undefined : () => real() || k.stats.get('guest.interrupts') > 0;
+    },
+  }),
 };
 
 /** Faults of the cancel path (hgcm-cancel.ts). */
@@ -85,4 +108,6 @@ export const CANCEL_FAULTS: FaultVariants<CancelSteps> = {
   'wrong-grace': (s) => ({ graceMs: (k, notFound) => s.graceMs(k, !notFound) }),
   // No grace wait after a failed cancel.
   'no-grace': () => ({ graceMs: () => 0 }),
+  // On a host without HGCMCancel2 the legacy fallback is skipped, even by a flavour that has it.
+  'no-fallback': () => ({ fallsBack: () => false }),
 };

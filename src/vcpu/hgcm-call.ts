@@ -126,15 +126,20 @@ export const doCall = traced(
     const rc = yield* grPerform(k, req);
     if (rc !== Status.VINF_HGCM_ASYNC_EXECUTE) return answeredAtOnce(k, req, rc);
     k.stats.add('guest.async');
-    const deadline = mode.timeoutMs >>> 0 === RT_INDEFINITE_WAIT ? Infinity : k.clock.now() + mode.timeoutMs;
-    const w = yield* hgcmWait(k, req, deadline, mode.interruptible);
+    const s = CALL.in(k.faults);
+    const w = yield* hgcmWait(k, req, s.deadline(k, mode.timeoutMs), mode.interruptible);
     if (w === 'done') {
       k.stats.add('guest.completed');
       return { rc: Status.VINF_SUCCESS, sync: false, cancel: undefined };
     }
-    return yield* CALL.in(k.faults).cancelAfterWait(k, req, w, cbReq, fn, cParms);
+    return yield* s.cancelAfterWait(k, req, w, cbReq, fn, cParms);
   },
 );
+
+/** When a wait with the caller's timeout ends: RT_INDEFINITE_WAIT (0xFFFFFFFF) never, else that many ms on. */
+function deadline(k: GuestKernel, timeoutMs: number): number {
+  return timeoutMs >>> 0 === RT_INDEFINITE_WAIT ? Infinity : k.clock.now() + timeoutMs;
+}
 
 /** The host answered in the port write: a failure that is the call's own result is the caller's to read. */
 function answeredAtOnce(k: GuestKernel, req: GuestAddress, rc: StatusCode): DoCallResult {
@@ -224,8 +229,9 @@ function leakRequest(
 
 /** The steps of a call that faults replace (their wrong versions: fault-steps.ts). */
 export interface CallSteps {
+  readonly deadline: typeof deadline;
   readonly cancelAfterWait: typeof cancelAfterWait;
   readonly finish: typeof finish;
 }
 
-const CALL = new FaultSteps<CallSteps>({ cancelAfterWait, finish }, CALL_FAULTS);
+const CALL = new FaultSteps<CallSteps>({ deadline, cancelAfterWait, finish }, CALL_FAULTS);

@@ -131,7 +131,7 @@ export const cancelCall = traced(
     yield point('guest.readCancelRc', req);
     let fallback = false;
     if (rc2 === Status.VERR_NOT_IMPLEMENTED) k.stats.add('guest.cancel.notImplemented');
-    if (rc2 === Status.VERR_NOT_IMPLEMENTED && k.flavor.legacyFallback) {
+    if (rc2 === Status.VERR_NOT_IMPLEMENTED && CANCEL.in(k.faults).fallsBack(k)) {
       fallback = true;
       k.stats.add('guest.cancel.fallback');
       rc2 = yield* legacyCancel(k, req);
@@ -170,11 +170,20 @@ function graceMs(k: GuestKernel, notFound: boolean): number {
   return notFound ? k.lib.graceNotFoundMs : k.lib.graceOtherMs;
 }
 
+/** A host without HGCMCancel2: does this flavour fall back to the legacy HGCMCancel? */
+function fallsBack(k: GuestKernel): boolean {
+  return k.flavor.legacyFallback;
+}
+
 /** The steps of a cancel that faults replace (their wrong versions: fault-steps.ts). */
 export interface CancelSteps {
   readonly allocCancel2: typeof allocCancel2;
   readonly markCancelled: typeof markCancelled;
   readonly graceMs: typeof graceMs;
+  readonly fallsBack: typeof fallsBack;
 }
 
-const CANCEL = new FaultSteps<CancelSteps>({ allocCancel2, markCancelled, graceMs }, CANCEL_FAULTS);
+const CANCEL = new FaultSteps<CancelSteps>(
+  { allocCancel2, markCancelled, graceMs, fallsBack },
+  CANCEL_FAULTS,
+);

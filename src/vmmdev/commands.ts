@@ -23,7 +23,10 @@ import {
   unlockSync,
   waitFor,
 } from '../runtime/index.js';
+import { CmdField, CmdState } from './command-fields.js';
 import { LIST_FAULTS } from './fault-steps.js';
+
+export { CmdField, CmdState };
 
 const LOCK = 0;
 const SEQ = 1;
@@ -34,45 +37,6 @@ const ALLOC_LOCK = 6;
 const CAPTURE_BELL = 7;
 const HEADER = 16;
 const SLOT_WORDS = 32;
-
-/** Fields of a command slot. */
-export const CmdField = {
-  STATE: 0,
-  CANCELLED: 1,
-  PHYS: 2,
-  SEQ: 3,
-  TYPE: 4,
-  CLIENT_SLOT: 5,
-  CLIENT_ID: 6,
-  FUNCTION: 7,
-  SNAP_OFF: 8,
-  SNAP_LEN: 9,
-  VCPU: 10,
-  ID: 11,
-  SERVICE: 12,
-  /** Audit mode: the guest heap generation of the request block at submission. */
-  GEN: 13,
-  /** 1 + the pool worker that took the command (0: none yet), so a dead worker's commands can be failed. */
-  OWNER: 14,
-  /** 1 while the host copies the call's TO_HOST data out of guest memory (see beginCapture). */
-  CAPTURING: 15,
-  /** 1 if the call is traced (the vCPU's traced flag at submission). */
-  TRACED: 16,
-  /** Calls: the arena offset and bytes of the parameters as the device parsed them (command.ts); 0 none. */
-  CALL_OFF: 17,
-  CALL_LEN: 18,
-} as const;
-
-/** Slot states. */
-export const CmdState = {
-  FREE: 0,
-  /** Being filled by the device; not findable yet. */
-  RESERVED: 1,
-  /** On the pending list: findable by cancel. */
-  LISTED: 2,
-  /** Removed by completion (or dropped); being finished. */
-  REMOVED: 3,
-} as const;
 
 /**
  * Which listed command a cancel at an address hits. 'first' is upstream's: the newest command at that

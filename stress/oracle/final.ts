@@ -27,6 +27,9 @@ export interface Baseline {
   readonly physLive: number;
   readonly dataLive: number;
   readonly quarantined: number;
+  /** Command slots taken and request-copy bytes the host held (I18). */
+  readonly slots: number;
+  readonly snapshotBytes: number;
 }
 
 const ACCOUNTED: readonly CounterName[] = [
@@ -47,6 +50,8 @@ export function baseline(w: World): Baseline {
     physLive: w.phys.stats().liveBlocks,
     dataLive: w.data.stats().liveBlocks,
     quarantined: w.phys.stats().quarantinedBytes + w.data.stats().quarantinedBytes,
+    slots: w.takenSlots().length,
+    snapshotBytes: w.snapshotBytes(),
   };
 }
 
@@ -93,6 +98,7 @@ export function finalChecks(i: FinalInput): Violation[] {
     v('I14', `${w.phys.stats().liveBlocks - i.base.physLive} request blocks neither freed nor quarantined`);
   if (w.data.stats().liveBlocks !== i.base.dataLive)
     v('I14', `${w.data.stats().liveBlocks - i.base.dataLive} program buffers neither freed nor quarantined`);
+  if (i.workload.reclaim === true) reclaim(i, v);
   accounting(i, v);
   for (const c of ledger.calls) {
     if (c.outcome === 'completed' && c.dataOk === false)
@@ -121,6 +127,26 @@ function extended(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) =>
   }))
     v('I15', p.detail, p.actor);
   for (const p of sessionProblems(i.world, faults, i.ledger.calls)) v(p.inv, p.detail, p.actor);
+}
+
+/**
+ * I18: the guests are gone (every thread returned, every client disconnected), so the host holds no command
+ * slot and no request copy beyond what it held when the threads started; a loss the host counts (a host
+ * drop frees what it drops) is no exception.
+ */
+function reclaim(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
+  const w = i.world;
+  const held = w.takenSlots();
+  if (held.length > i.base.slots)
+    v(
+      'I18',
+      `${held.length - i.base.slots} command slots still held after every client is gone: ${held
+        .slice(0, 4)
+        .map((s) => `command ${w.cmds.get(s, CmdField.ID)} (state ${w.cmds.get(s, CmdField.STATE)})`)
+        .join(', ')}`,
+    );
+  if (w.snapshotBytes() > i.base.snapshotBytes)
+    v('I18', `${w.snapshotBytes() - i.base.snapshotBytes} bytes of request copies still held by the host`);
 }
 
 /** I4: one outcome per call; counters, ledger and quarantine agree. */

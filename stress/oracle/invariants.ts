@@ -24,6 +24,11 @@ export const INVARIANTS = {
   I16: 'DisconnectSemantics',
   /** Added by this model: every leak has a cause the flavour allows, and commands never vanish from the list. */
   I17: 'LeakCause',
+  /**
+   * Added by this model (issue 13): once the guests are gone, the host holds nothing for their calls (no
+   * command slot, no request copy), whatever the service did. Checked for the workloads that ask (S20, S21).
+   */
+  I18: 'HostReclaim',
   /** Not in the reference's table: a step machine threw (a bug in the model, or a broken assertion in it). */
   X1: 'NoCrash',
 } as const;

@@ -49,8 +49,14 @@ export class SessionWatch {
   /** The device created command `cmd` (at its enlist point). */
   created(cmd: Cmd, at: Stamp): void {
     if (cmd.type === RequestType.HGCMDisconnect) {
-      // The device deleted the handle before enlisting the disconnect (HGCMService::DisconnectClient).
-      if (this.w.clients.lookup(cmd.clientId, ClientState.DISCONNECTING) !== undefined)
+      // The disconnect of a client that exists is accepted once enlisted: the device must have deleted
+      // the handle first (HGCMService::DisconnectClient). A handle still CONNECTED here is the fault D1
+      // is about, not a disconnect that did not happen, so it counts as gone either way.
+      const c = this.w.clients;
+      if (
+        c.lookup(cmd.clientId, ClientState.DISCONNECTING) !== undefined ||
+        c.lookup(cmd.clientId) !== undefined
+      )
         this.gone.set(cmd.clientId, at);
     } else if (isCall(cmd.type)) this.fresh.add(cmd);
   }

@@ -13,6 +13,7 @@ import {
 import { GuestHeap, guestMap } from '../../src/vcpu/index.js';
 import {
   CmdField,
+  CmdState,
   CommandTable,
   DeviceBus,
   type HostWriteAuditor,
@@ -81,6 +82,19 @@ export class World {
         client.id === this.cmds.get(s, CmdField.CLIENT_ID) >>> 0 && client.state === ClientState.CONNECTED
       );
     });
+  }
+
+  /** Command slots not free (listed, reserved, or removed and not yet released). */
+  takenSlots(): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < this.cmds.capacity; s++)
+      if (this.cmds.get(s, CmdField.STATE) !== CmdState.FREE) out.push(s);
+    return out;
+  }
+
+  /** Bytes of request copies the host holds (the snapshot arena in use). */
+  snapshotBytes(): number {
+    return this.env.snaps.inUseBytes;
   }
 
   /** The command slot holding command `id`, or undefined once it is released. */

@@ -2,9 +2,10 @@
 // (config cancel2: false) does not know this request type and answers VERR_NOT_IMPLEMENTED, which is
 // what sends the guest library to the legacy fallback.
 import { Status, VMMDevHGCMCancel2, type StatusCode } from '../../abi/index.js';
-import type { Proc } from '../../runtime/index.js';
+import { FaultSteps, type Proc } from '../../runtime/index.js';
 import { CmdField } from '../commands.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
+import { CANCEL2_FAULTS } from '../fault-steps.js';
 
 /**
  * Cancel the newest listed command at `phys` under the list lock and tell its service. VINF_SUCCESS if
@@ -24,5 +25,14 @@ export function* cancelAt(dev: DeviceEnv, phys: number): Proc<StatusCode> {
 export function* hgcmCancel2(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> {
   if (!dev.bus.cancel2Implemented) return { rc: Status.VERR_NOT_IMPLEMENTED };
   if (req.size < VMMDevHGCMCancel2.size) return { rc: Status.VERR_INVALID_PARAMETER };
-  return { rc: yield* cancelAt(dev, req.view.u32(VMMDevHGCMCancel2.off.physReqToCancel)) };
+  return {
+    rc: yield* CANCEL2.in(dev.faults).cancelAt(dev, req.view.u32(VMMDevHGCMCancel2.off.physReqToCancel)),
+  };
 }
+
+/** The step of Cancel2 that a fault replaces (its wrong version: ../fault-steps.ts). */
+export interface Cancel2Steps {
+  readonly cancelAt: typeof cancelAt;
+}
+
+const CANCEL2 = new FaultSteps<Cancel2Steps>({ cancelAt }, CANCEL2_FAULTS);
