@@ -42,6 +42,7 @@ export const vbsfSuite: Suite = {
       hostWorkers: 2,
       spin: ctx.policy,
       device: ctx.device,
+      servicePlacement: ctx.placement,
       ramBytes: 128 << 20,
       sharedFolders: [{ name: SHARE, hostPath: dir, writable: true }],
     });

@@ -153,7 +153,7 @@ function inlineWorker(
   log: (line: string) => void,
   inline: DeviceInline,
 ): HostWorker | undefined {
-  if (!s.services.some((spec) => spec.inline)) return undefined;
+  if (!s.services.some((spec) => spec.onDevice)) return undefined;
   return new HostWorker({
     workerId: s.config.hostWorkers,
     env,
@@ -189,7 +189,7 @@ export function attachDeviceEnv(
   return {
     ...env,
     hgcm: new HgcmConnector(s.services, env.clients),
-    host: hostPort(env, DispatchRing.attach(s.ring), s.services, runner),
+    host: hostPort(env, DispatchRing.attach(s.ring), runner),
     version: s.config.hostVersion,
     cancelMatch: s.config.upstreamDefects ? 'first' : 'uncancelled',
     clock,

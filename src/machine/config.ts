@@ -2,7 +2,12 @@
 import os from 'node:os';
 import { DEFAULT_GUEST_LIB, FLAVORS, type GuestLibConfig } from '../vcpu/index.js';
 import { ALL_HOST_FEATURES, type HostVersion, MAX_VCPUS } from '../vmmdev/index.js';
-import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/index.js';
+import {
+  builtinServiceModule,
+  type ServiceConfig,
+  type ServicePlacement,
+  type ServiceSpec,
+} from '../hgcm/index.js';
 import { ConfigError, FAULT_NAMES, faultIndex, type FaultName } from '../runtime/index.js';
 import {
   slowHostModule,
@@ -75,6 +80,14 @@ export interface MachineConfig {
    * stress harness pins 'thread': the device as an actor of its own gives the scheduler more to explore.
    */
   readonly device?: DevicePlacement;
+  /**
+   * Where services run their calls, for every service whose ServiceConfig names no placement (the Shared
+   * Folders service included): 'pool' (a host worker; upstream runs svcCall on the service's own thread,
+   * so a call costs a thread switch there too) or 'emt' (default: the calls a service says finish inside
+   * svcCall run on the thread handling the port write, with no hop, the rest in the pool). Services that
+   * say nothing (HgcmService.completesInCall) always use the pool. `hgcm bench --placement` measures both.
+   */
+  readonly servicePlacement?: ServicePlacement;
   /** Pending HGCM commands the host holds at once (default 1024). */
   readonly commandSlots?: number;
   /** HGCM clients at once (default 4096). */
@@ -125,6 +138,7 @@ export interface ResolvedConfig {
   readonly guest: GuestLibConfig;
   readonly spin: SpinPolicy;
   readonly device: DevicePlacement;
+  readonly servicePlacement: ServicePlacement;
   readonly commandSlots: number;
   readonly clientSlots: number;
   readonly snapshotBytes: number;
@@ -216,12 +230,16 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
                 },
               },
         ];
+  const servicePlacement = c.servicePlacement ?? 'emt';
+  if (servicePlacement !== 'pool' && servicePlacement !== 'emt')
+    throw new ConfigError(`servicePlacement must be 'pool' or 'emt', got ${String(servicePlacement)}`);
   const services = [
     ...(c.builtinServices === false ? [] : builtinServices()),
     ...(c.services ?? []),
     ...folders,
   ].map((s) => ({
     ...s,
+    placement: s.placement ?? servicePlacement,
     // Plain strings travel to worker threads; URL objects do not.
     module: s.module instanceof URL ? s.module.href : s.module,
   }));
@@ -242,6 +260,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
       spinners: int('spin.spinners', c.spin?.spinners, DEFAULT_SPIN.spinners, 0, 1024),
     },
     device: deviceMode(c.device),
+    servicePlacement,
     commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),

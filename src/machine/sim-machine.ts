@@ -76,7 +76,7 @@ export class SimMachine {
     let completions = 0;
     let watches = 0;
     const inline = {
-      services: services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
+      services: services.map((svc, i) => (specs[i]!.onDevice ? svc : undefined)),
       spawn: (proc: Proc<unknown>) => void sim.spawn(`complete#${completions++}`, proc),
     };
     // Device 'emt': each vCPU actor runs the request handler itself when it writes the port.
