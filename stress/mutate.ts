@@ -45,6 +45,8 @@ export const MUTATION_PLAN: Readonly<
     scenarios: ['S19'],
     rule: 'a call cancelled before the host took it is never started',
   },
+  'isr-wakes-nobody': { scenarios: ['S15'], rule: 'the ISR wakes the waiters whose requests are done' },
+  'isr-wrong-waiter': { scenarios: ['S15'], rule: 'the ISR wakes the waiter whose request completed' },
 };
 
 /** One mutant's fate. */

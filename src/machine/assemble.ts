@@ -34,6 +34,7 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     vcpus: config.vcpus,
     features: config.hostFeatures,
     cancel2: config.cancel2,
+    irqDelivery: config.irqDelivery,
   });
   // The ring holds every command twice over plus the workers' STOP items (see HgcmConnector.post).
   const ring = DispatchRing.create(2 * (config.commandSlots + 64));

@@ -88,6 +88,13 @@ export interface MachineConfig {
    * say nothing (HgcmService.completesInCall) always use the pool. `hgcm bench --placement` measures both.
    */
   readonly servicePlacement?: ServicePlacement;
+  /**
+   * Where VMMDev's interrupt goes: 'one' vCPU (default), as an I/O APIC routes a PCI interrupt in
+   * lowest-priority mode, to a vCPU halted in an HGCM wait (the one whose request completed, if it waits),
+   * whose ISR then wakes only the waiters it must (the guest flavour's isrWake); or 'all' vCPUs, each
+   * woken, the first to look running the ISR (the model before; one wake-up per vCPU per interrupt).
+   */
+  readonly irqDelivery?: 'one' | 'all';
   /** Pending HGCM commands the host holds at once (default 1024). */
   readonly commandSlots?: number;
   /** HGCM clients at once (default 4096). */
@@ -139,6 +146,7 @@ export interface ResolvedConfig {
   readonly spin: SpinPolicy;
   readonly device: DevicePlacement;
   readonly servicePlacement: ServicePlacement;
+  readonly irqDelivery: 'one' | 'all';
   readonly commandSlots: number;
   readonly clientSlots: number;
   readonly snapshotBytes: number;
@@ -186,6 +194,13 @@ function int(name: string, v: number | undefined, dflt: number, min: number, max
   const x = v ?? dflt;
   if (!Number.isSafeInteger(x) || x < min || x > max)
     throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got ${x}`);
+  return x;
+}
+
+function irqDelivery(v: 'one' | 'all' | undefined): 'one' | 'all' {
+  const x = v ?? 'one';
+  if (x !== 'one' && x !== 'all')
+    throw new ConfigError(`irqDelivery must be 'one' or 'all', got ${String(x)}`);
   return x;
 }
 
@@ -261,6 +276,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     },
     device: deviceMode(c.device),
     servicePlacement,
+    irqDelivery: irqDelivery(c.irqDelivery),
     commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),

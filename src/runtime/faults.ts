@@ -41,6 +41,10 @@ export const MUTATIONS = {
   'legacy-cancel-no-mark': 'vmmdev/requests/hgcm-cancel: the legacy cancel reports success without marking',
   'start-cancelled':
     'host/call: a call cancelled before a host worker took it is started anyway, its input read from guest memory the guest may have reused',
+  'isr-wakes-nobody':
+    'vcpu/hgcm-wait: the ISR acknowledges the HGCM event but wakes no waiter (sleepers still see the line)',
+  'isr-wrong-waiter':
+    'vcpu/hgcm-wait: the ISR wakes the waiters whose requests are not done instead of those that are',
 } as const;
 
 /** Every fault name. */
