@@ -49,6 +49,8 @@ export interface SuiteContext {
   readonly device: DevicePlacement;
   /** Where services run their calls (MachineConfig.servicePlacement). */
   readonly placement: ServicePlacement;
+  /** Where interrupts go (MachineConfig.irqDelivery). */
+  readonly irq: 'one' | 'all';
   /** Where to write the Chrome trace of the traced pool calls (the hgcm suite's tracing rows), if set. */
   readonly traceFile?: string | undefined;
   /** Progress lines (stderr). */
@@ -78,6 +80,8 @@ export interface RunInfo {
   readonly device?: DevicePlacement;
   /** Absent in runs from before the option (they ran every call in the pool). */
   readonly placement?: ServicePlacement;
+  /** Absent in runs from before the option (they woke every vCPU). */
+  readonly irq?: 'one' | 'all';
   readonly suites: readonly string[];
   readonly command: string;
 }
@@ -173,6 +177,7 @@ export async function runSuites(
     policy?: SpinPolicy;
     device?: DevicePlacement;
     placement?: ServicePlacement;
+    irq?: 'one' | 'all';
     traceFile?: string;
     command: string;
     log?: (line: string) => void;
@@ -186,6 +191,7 @@ export async function runSuites(
     policy: opts.policy ?? DEFAULT_SPIN,
     device: opts.device ?? 'emt',
     placement: opts.placement ?? 'emt',
+    irq: opts.irq ?? 'one',
     traceFile: opts.traceFile,
     log,
   };
@@ -200,6 +206,7 @@ export async function runSuites(
     policy: ctx.policy,
     device: ctx.device,
     placement: ctx.placement,
+    irq: ctx.irq,
     suites: suites.map((s) => s.name),
     command: opts.command,
   };

@@ -147,6 +147,7 @@ export const hgcmSuite: Suite = {
       spin: ctx.policy,
       device: ctx.device,
       servicePlacement: ctx.placement,
+      irqDelivery: ctx.irq,
     });
     const rows: Row[] = [];
     try {

@@ -43,6 +43,7 @@ export const vbsfSuite: Suite = {
       spin: ctx.policy,
       device: ctx.device,
       servicePlacement: ctx.placement,
+      irqDelivery: ctx.irq,
       ramBytes: 128 << 20,
       sharedFolders: [{ name: SHARE, hostPath: dir, writable: true }],
     });
