@@ -83,7 +83,14 @@ export {
 
 // Types public signatures use (what a Machine, SimMachine and GuestContext hand out), so callers can name
 // them; test/types/public-surface.test.ts finds any that are missing.
-export type { HostVersion, MachineTrace } from './machine/index.js';
+export type {
+  DisconnectReport,
+  HostVersion,
+  MachineImage,
+  MachinePoint,
+  MachineTrace,
+  ServeReport,
+} from './machine/index.js';
 export type { ServiceSpec } from './hgcm/index.js';
 export type {
   AtomicCell,
@@ -103,7 +110,16 @@ export type {
   WaitEffect,
   WaitHint,
 } from './runtime/index.js';
-export type { Sim, SimObserver, SimOptions, SimResult, StepEvent, Strategy, TraceStep } from './sim/index.js';
+export type {
+  Sim,
+  SimMark,
+  SimObserver,
+  SimOptions,
+  SimResult,
+  StepEvent,
+  Strategy,
+  TraceStep,
+} from './sim/index.js';
 export type { CallNode, ChromeEvent, ChromeTrace } from './trace/index.js';
 export type {
   Allocation,

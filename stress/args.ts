@@ -102,6 +102,12 @@ export const OPTIONS = {
   json: text('write a JSON report to FILE', { arg: 'FILE' }),
   failures: text('where failing runs leave their schedule files', { arg: 'DIR', default: 'stress-failures' }),
   quiet: flag('no progress lines on stderr'),
+  weights: choice(
+    "runs per round: by the coverage baseline's need (the sim's default), or one per scenario",
+    ['need', 'uniform'] as const,
+    undefined,
+    'need under the sim, uniform on threads',
+  ),
   preemptions: int('preemption bound', { min: 0, max: 10, default: 2 }),
   max: int('stop after this many schedules', { min: 1, max: 1e9 }),
   iteration: int('the iteration to replay', { min: 0, max: 1e9 }),

@@ -1,10 +1,14 @@
-// A campaign: many runs of a set of scenarios under one executor, iteration by iteration (every scenario
-// once per iteration, so a time-boxed campaign covers all of them), with per-scenario totals, coverage
-// against the catalogue, the first failure of each scenario written as a schedule file, and a progress
-// line. `--shard i/n` takes the iterations congruent to i mod n: shards need no coordination.
+// A campaign: many runs of a set of scenarios under one executor, round by round (every scenario its
+// weight's worth of runs per round, so a time-boxed campaign covers all of them; the weights come from
+// the coverage baseline: budget by need), with per-scenario totals, coverage against the catalogue and
+// against the baseline, the first failure of each scenario written as a schedule file, and a progress
+// line. `--shard i/n` takes the rounds congruent to i mod n: shards need no coordination, and merged
+// (merge.ts) they are the unsharded campaign.
 import type { FaultName } from '../src/runtime/index.js';
 import type { GuestFlavorName } from '../src/vcpu/index.js';
-import { describeViolation, type Violation } from './oracle/invariants.js';
+import { loadBaseline, needWeights, type CoverageBaseline } from './baseline.js';
+import type { Violation } from './oracle/invariants.js';
+import { judge, peakRssMb, rates, type CampaignReport, type ScenarioReport } from './report.js';
 import { replayCommand, seedText, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
 import type { Scenario } from './scenario.js';
 import { scheduleName, scheduleOf, writeSchedule } from './schedule.js';
@@ -14,8 +18,17 @@ import { runSpec } from './sim-run.js';
 export interface CampaignOptions {
   readonly scenarios: readonly Scenario[];
   readonly seed: number;
-  /** Iterations per scenario (across all shards); default 100 unless `durationMs` bounds the campaign. */
+  /**
+   * Rounds (across all shards); default 100 unless `durationMs` bounds the campaign. A scenario runs its
+   * weight's worth of iterations per round.
+   */
   readonly iterations?: number;
+  /** Runs per round: by need (from the coverage baseline; the default for the sim) or uniform (1 each). */
+  readonly weighting?: 'need' | 'uniform';
+  /** The coverage baseline (default: the committed one). */
+  readonly baseline?: CoverageBaseline;
+  /** Which executor `execute` is (the report says so; the baseline is the sim's). */
+  readonly executor?: 'sim' | 'threads';
   readonly durationMs?: number;
   readonly shard?: { readonly index: number; readonly count: number };
   readonly strategy: StrategyName;
@@ -51,42 +64,8 @@ export interface RunResult {
   readonly replay?: string;
 }
 
-/** The first failure of a scenario. */
-export interface FailureReport {
-  readonly spec: RunSpec;
-  readonly violation: Violation;
-  readonly replay: string;
-  readonly scheduleFile: string | undefined;
-  readonly context: readonly string[];
-}
-
-/** Per-scenario totals. */
-export interface ScenarioReport {
-  readonly id: string;
-  readonly expect: 'pass' | 'fail';
-  runs: number;
-  fails: number;
-  steps: number;
-  ms: number;
-  readonly tags: Record<string, number>;
-  missing: string[];
-  firstFailure: FailureReport | undefined;
-}
-
-/** A campaign's outcome. */
-export interface CampaignReport {
-  readonly seed: string;
-  readonly shard: string;
-  readonly strategy: StrategyName;
-  readonly profile: ProfileName;
-  readonly faults: readonly FaultName[];
-  readonly scenarios: ScenarioReport[];
-  runs: number;
-  elapsedMs: number;
-  /** Failures of scenarios expected to pass, expected failures never seen, classes never reached. */
-  problems: string[];
-  ok: boolean;
-}
+export type { CampaignReport, FailureReport, ScenarioReport } from './report.js';
+export { formatFailure, formatTable } from './report.js';
 
 /** Run one spec under the sim; on failure re-run it with the trace on and write its schedule. */
 export async function simExecute(spec: RunSpec, failuresDir: string | undefined): Promise<RunResult> {
@@ -128,135 +107,110 @@ export async function simExecute(spec: RunSpec, failuresDir: string | undefined)
 /** Run a campaign. */
 export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const shard = o.shard ?? { index: 0, count: 1 };
-  const iterations = o.iterations ?? (o.durationMs === undefined ? 100 : Infinity);
+  const rounds = o.iterations ?? (o.durationMs === undefined ? 100 : Infinity);
   const execute = o.execute ?? ((spec: RunSpec) => simExecute(spec, o.failuresDir));
+  const baseline = o.baseline ?? loadBaseline();
+  const weighting = o.weighting ?? (o.execute === undefined ? 'need' : 'uniform');
+  const weights =
+    weighting === 'need'
+      ? needWeights(baseline, o.scenarios)
+      : Object.fromEntries(o.scenarios.map((s) => [s.id, 1]));
   const t0 = performance.now();
   const deadline = o.durationMs === undefined ? Infinity : t0 + o.durationMs;
-  const reports: ScenarioReport[] = o.scenarios.map((s) => ({
-    id: s.id,
-    expect: s.expect,
-    runs: 0,
-    fails: 0,
-    steps: 0,
-    ms: 0,
-    tags: {},
-    missing: [],
-    firstFailure: undefined,
-  }));
   const report: CampaignReport = {
+    executor: o.executor ?? (o.execute === undefined ? 'sim' : 'threads'),
     seed: seedText(o.seed),
     shard: `${shard.index}/${shard.count}`,
     strategy: o.strategy,
     profile: o.profile,
     faults: o.faults ?? [],
-    scenarios: reports,
+    flavor: o.flavor,
+    leakScope: o.leakScope,
+    weighting,
+    weights,
+    coverage: o.coverage ?? 'per-scenario',
+    observable: o.observable === undefined ? undefined : [...o.observable].sort(),
+    scenarios: o.scenarios.map((s) => ({
+      id: s.id,
+      expect: s.expect,
+      runs: 0,
+      fails: 0,
+      steps: 0,
+      ms: 0,
+      tags: {},
+      missing: [],
+      firstFailure: undefined,
+    })),
+    rounds: 0,
     runs: 0,
+    steps: 0,
     elapsedMs: 0,
+    runsPerSec: 0,
+    stepsPerSec: 0,
+    peakRssMb: 0,
+    coverageCheck: '',
+    drift: [],
     problems: [],
     ok: true,
   };
   let lastProgress = t0;
-  for (let it = shard.index; it < iterations && performance.now() < deadline; it += shard.count) {
+  for (let round = shard.index; round < rounds && performance.now() < deadline; round += shard.count) {
     for (const [k, s] of o.scenarios.entries()) {
-      const rep = reports[k]!;
-      const spec: RunSpec = {
-        scenario: s.id,
-        seed: o.seed,
-        iteration: it,
-        strategy: o.strategy,
-        profile: o.profile,
-        faults: o.faults ?? [],
-        flavor: o.flavor,
-        leakScope: o.leakScope,
-      };
-      const r0 = performance.now();
-      const r = await execute(spec);
-      rep.ms += performance.now() - r0;
-      rep.runs++;
-      rep.steps += r.steps;
-      report.runs++;
-      for (const t of r.tags) rep.tags[t] = (rep.tags[t] ?? 0) + 1;
-      const v = r.violations[0];
-      if (v !== undefined) {
-        rep.fails++;
-        rep.firstFailure ??= {
-          spec,
-          violation: v,
-          replay: r.replay ?? replayCommand(spec),
-          scheduleFile: r.scheduleFile,
-          context: r.context,
-        };
-      }
+      const w = weights[s.id] ?? 1;
+      // A scenario's iterations run in order, round after round: its first failure is its earliest.
+      for (let j = 0; j < w; j++) await runOne(o, report.scenarios[k]!, s, round * w + j, execute);
     }
+    report.rounds++;
+    report.runs = report.scenarios.reduce((a, s) => a + s.runs, 0);
     if (o.progress !== undefined && performance.now() - lastProgress >= (o.progressMs ?? 2000)) {
       lastProgress = performance.now();
       o.progress(progressLine(report, performance.now() - t0));
     }
   }
   report.elapsedMs = performance.now() - t0;
-  judge(report, o.scenarios, o.observable, o.coverage ?? 'per-scenario');
+  rates(report);
+  report.peakRssMb = peakRssMb();
+  judge(report, o.scenarios, baseline);
   return report;
+}
+
+/** One run of scenario `s`, its totals added to `rep`. */
+async function runOne(
+  o: CampaignOptions,
+  rep: ScenarioReport,
+  s: Scenario,
+  iteration: number,
+  execute: (spec: RunSpec) => Promise<RunResult>,
+): Promise<void> {
+  const spec: RunSpec = {
+    scenario: s.id,
+    seed: o.seed,
+    iteration,
+    strategy: o.strategy,
+    profile: o.profile,
+    faults: o.faults ?? [],
+    flavor: o.flavor,
+    leakScope: o.leakScope,
+  };
+  const r0 = performance.now();
+  const r = await execute(spec);
+  rep.ms += performance.now() - r0;
+  rep.runs++;
+  rep.steps += r.steps;
+  for (const t of r.tags) rep.tags[t] = (rep.tags[t] ?? 0) + 1;
+  const v = r.violations[0];
+  if (v === undefined) return;
+  rep.fails++;
+  rep.firstFailure ??= {
+    spec,
+    violation: v,
+    replay: r.replay ?? replayCommand(spec),
+    scheduleFile: r.scheduleFile,
+    context: r.context,
+  };
 }
 
 function progressLine(r: CampaignReport, ms: number): string {
   const fails = r.scenarios.reduce((a, s) => a + s.fails, 0);
   return `[${(ms / 1000).toFixed(1)}s] ${r.runs} runs (${((r.runs * 1000) / ms).toFixed(0)}/s), ${fails} failing`;
-}
-
-/** Decide whether the campaign passed: unexpected failures, expected ones not found, classes not reached. */
-function judge(
-  r: CampaignReport,
-  scenarios: readonly Scenario[],
-  observable: ReadonlySet<string> | undefined,
-  coverage: 'per-scenario' | 'union',
-): void {
-  const seen = (c: string): boolean => observable === undefined || observable.has(c);
-  const reached = new Set(r.scenarios.flatMap((s) => Object.keys(s.tags)));
-  for (const [k, s] of scenarios.entries()) {
-    const rep = r.scenarios[k]!;
-    rep.missing = s.classes.filter(
-      (c) => seen(c) && (coverage === 'union' ? !reached.has(c) : (rep.tags[c] ?? 0) === 0),
-    );
-    if (s.expect === 'pass' && rep.fails > 0)
-      r.problems.push(
-        `${s.id}: ${rep.fails} of ${rep.runs} runs broke an invariant; first: ${describeViolation(rep.firstFailure!.violation)}`,
-      );
-    if (s.expect === 'fail' && rep.runs > 0 && rep.fails === 0)
-      r.problems.push(`${s.id}: expected to fail, but none of ${rep.runs} runs did`);
-    if (rep.missing.length > 0 && rep.runs > 0)
-      r.problems.push(`${s.id}: classes never reached: ${rep.missing.join(', ')}`);
-  }
-  r.ok = r.problems.length === 0;
-}
-
-/** Print a failure the way a user replays it. */
-export function formatFailure(f: FailureReport): string[] {
-  const s = f.spec;
-  return [
-    `FAIL ${describeViolation(f.violation)}`,
-    `  scenario=${s.scenario} seed=${seedText(s.seed)} iteration=${s.iteration} faults=[${s.faults.join(',')}]`,
-    ...f.context.map((l) => `  ${l}`),
-    `  replay: ${f.replay}`,
-    ...(f.scheduleFile === undefined ? [] : [`  schedule: hgcm stress replay ${f.scheduleFile}`]),
-  ];
-}
-
-/** The summary table. */
-export function formatTable(r: CampaignReport): string[] {
-  const rows = [
-    `${'scenario'.padEnd(8)} ${'runs'.padStart(6)} ${'fails'.padStart(6)} ${'steps/run'.padStart(9)} ${'runs/s'.padStart(7)}  classes`,
-  ];
-  for (const s of r.scenarios) {
-    const rate = s.ms > 0 ? ((s.runs * 1000) / s.ms).toFixed(0) : '-';
-    const reached = Object.keys(s.tags).length;
-    const cls = s.missing.length > 0 ? `missing ${s.missing.join(',')}` : `${reached} reached`;
-    const exp = s.expect === 'fail' ? ' (expected to fail)' : '';
-    rows.push(
-      `${s.id.padEnd(8)} ${String(s.runs).padStart(6)} ${String(s.fails).padStart(6)} ${(s.runs ? s.steps / s.runs : 0).toFixed(0).padStart(9)} ${rate.padStart(7)}  ${cls}${exp}`,
-    );
-  }
-  rows.push(
-    `${r.runs} runs in ${(r.elapsedMs / 1000).toFixed(1)} s (${((r.runs * 1000) / Math.max(1, r.elapsedMs)).toFixed(0)} runs/s), seed ${r.seed}, shard ${r.shard}`,
-  );
-  return rows;
 }

@@ -16,7 +16,9 @@ import { FAULT_NAMES } from '../src/runtime/index.js';
 import { simStepsToChrome, type StepMark } from '../src/sim/index.js';
 import type { TraceStep } from '../src/sim/index.js';
 import { EXPLORE_PROFILE, OPTIONS as O, UsageError } from './args.js';
+import { baselineCommand, BASELINE_OPTIONS } from './baseline-record.js';
 import { formatFailure, formatTable, runCampaign, type CampaignOptions } from './campaign.js';
+import { mergeCommand } from './merge.js';
 import { THREADS_CLASSES } from './coverage.js';
 import { EXPECTED_FAILURES, SCENARIOS } from './scenarios/index.js';
 import { explore, minimalRace } from './explore.js';
@@ -56,6 +58,7 @@ const RUN = {
   leak: O.leak,
   json: O.json,
   failures: O.failures,
+  weights: O.weights,
   quiet: O.quiet,
 } as const;
 
@@ -101,16 +104,18 @@ const run = defineCommand(
       ...(v.flavor === undefined ? {} : { flavor: v.flavor }),
       ...(v.leak === undefined ? {} : { leakScope: v.leak }),
       failuresDir: v.failures,
+      ...(v.weights === undefined ? {} : { weighting: v.weights }),
       ...(v.quiet ? {} : { progress: err }),
       ...(pool === undefined
         ? {}
         : {
             execute: (spec: RunSpec) => {
               started?.(spec);
-              return threadsExecute(spec, pool);
+              return threadsExecute(spec, pool, v.failures);
             },
             observable: THREADS_CLASSES,
             coverage: 'union' as const,
+            executor: 'threads' as const,
           }),
     };
     out(
@@ -121,8 +126,7 @@ const run = defineCommand(
       if (s.firstFailure !== undefined) formatFailure(s.firstFailure).forEach((l) => out(l));
     formatTable(report).forEach((l) => out(l));
     for (const p of report.problems) out(`PROBLEM ${p}`);
-    if (v.json !== undefined)
-      writeFileSync(v.json, `${JSON.stringify({ executor: v.executor, ...report }, null, 1)}\n`);
+    if (v.json !== undefined) writeFileSync(v.json, `${JSON.stringify(report, null, 1)}\n`);
     out(report.ok ? 'OK' : 'FAILED');
     return report.ok ? 0 : 1;
   },
@@ -358,12 +362,31 @@ const mutate = defineCommand(
   },
 );
 
+const merge = defineCommand(
+  {
+    name: 'hgcm stress merge',
+    summary: "shards' --json reports as one campaign: coverage union, failures, runs/s",
+    positionals: { name: 'shard report', usage: 'SHARD.json...', min: 1 },
+    options: { json: O.json },
+  },
+  async ({ values: v, positionals }, { out }) => mergeCommand(positionals, v.json, out),
+);
+
+const baseline = defineCommand(
+  {
+    name: 'hgcm stress baseline',
+    summary: 'record the coverage baseline the default campaign budgets by and checks against',
+    options: BASELINE_OPTIONS,
+  },
+  async ({ values: v }, { out, err }) => baselineCommand(v, out, err),
+);
+
 /** `hgcm stress` and its subcommands. */
 export const STRESS: Group = {
   name: 'hgcm stress',
   summary:
     'the cancel-race stress harness: campaigns over the scenario catalogue under the sim or on real threads, ' +
     'exhaustive exploration, replay and shrinking of failures, and the mutation self-test',
-  commands: { run, explore: exploreCommand, replay, shrink, mutate },
+  commands: { run, explore: exploreCommand, replay, shrink, mutate, merge, baseline },
   defaultCommand: 'run',
 };

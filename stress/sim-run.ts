@@ -1,7 +1,6 @@
 // One stress run under the sim executor: build the machine, connect the shared clients (prelude), play the
 // workload's threads under the chosen strategy with the online oracles watching every step (main), then
 // disconnect (teardown) and run the final checks. The main phase's decisions are the run's schedule.
-import { SimMachine } from '../src/machine/index.js';
 import type { FaultName, Proc } from '../src/runtime/index.js';
 import {
   DivergenceError,
@@ -17,24 +16,19 @@ import {
 } from '../src/sim/index.js';
 import { closeSession, GuestLib, Session } from '../src/vcpu/index.js';
 import { outcomeTags } from './coverage.js';
-import {
-  createShare,
-  machineConfig,
-  removeShare,
-  shareContent,
-  switchFaults,
-  type HostShare,
-} from './machine-config.js';
+import { shareContent, switchFaults } from './machine-config.js';
 import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import { ViolationError, type Violation } from './oracle/invariants.js';
 import { Monitor } from './oracle/monitor.js';
 import { World } from './oracle/world.js';
 import { resolveRun, type ResolvedRun, type RunSpec } from './run-spec.js';
+import { simMachines, type Lease, type SimMachinePool } from './sim-pool.js';
 import {
   Ledger,
   connectShared,
   disconnectShared,
   runThread,
+  type CallPlan,
   type HoldUntil,
   type Workload,
 } from './workload.js';
@@ -42,8 +36,11 @@ import {
 /** How to run one workload under the sim. */
 export interface SimRunOptions {
   readonly workload: Workload;
-  /** Chooses the main phase's steps (wrap it with `recording` yourself, or read `decisions`). */
-  readonly strategy: Strategy;
+  /**
+   * Chooses the main phase's steps (wrap it with `recording` yourself, or read `decisions`); a function
+   * is given the sim first (a strategy that reads the actors' pending effects: lifting a threads log).
+   */
+  readonly strategy: Strategy | ((sim: Sim) => Strategy);
   readonly profile: TimeProfile;
   /** Mutations (or host faults) switched on besides the workload's own. */
   readonly faults?: readonly FaultName[];
@@ -51,6 +48,26 @@ export interface SimRunOptions {
   readonly maxSteps?: number;
   /** Keep the main phase's trace (replay compares it; off saves memory in long campaigns). */
   readonly trace?: boolean;
+  /** Tests: a fault applied from outside the protocol (see Tamper). */
+  readonly tamper?: Tamper;
+  /** Tests: only the oracles the harness had before I15-I17, to show what those add. */
+  readonly legacyOracles?: boolean;
+  /** Where machines come from (default: the process's pool). */
+  readonly pool?: SimMachinePool;
+}
+
+/**
+ * A fault applied from outside the protocol, for tests of the oracles: the rule stays intact in the
+ * protocol code, and the test breaks it by changing the machine's state between steps (or what the guest
+ * library is asked). Each stands in for a built-in mutant still to come (stress/README.md, "Mutations").
+ */
+export interface Tamper {
+  /** After each step, once the oracles have seen it. */
+  afterStep?(e: StepEvent, world: World): void;
+  /** What the guest library is really given for each call's wait (default: the plan's). */
+  waitOptions?(c: CallPlan): { timeoutMs: number; interruptible: boolean };
+  /** After the last step, before the final checks. */
+  beforeFinal?(world: World): void;
 }
 
 /** What one sim run found. */
@@ -74,41 +91,56 @@ export interface SimRunReport {
 /** Forwards sim events to the monitor once it exists (the sim is built before the world it watches). */
 class Relay implements SimObserver {
   target: SimObserver | undefined;
+  tamper: ((e: StepEvent) => void) | undefined;
   afterStep(e: StepEvent): void {
     this.target?.afterStep?.(e);
+    this.tamper?.(e);
   }
   beforeAdvance(to: number): void {
     this.target?.beforeAdvance?.(to);
   }
 }
 
-/** Run one workload once (in a fresh host directory of its own if it has a share). */
+/** Run one workload once (on a machine from the pool, reset to its boot; with its share rewritten). */
 export async function runSim(o: SimRunOptions): Promise<SimRunReport> {
-  const share = createShare(o.workload);
+  const relay = new Relay();
+  const trace: TraceStep[] = [];
+  const pool = o.pool ?? simMachines;
+  const lease = await pool.get(o.workload, {
+    profile: o.profile,
+    observer: relay,
+    trace: o.trace ?? true,
+    maxSteps: o.maxSteps ?? 200_000,
+  });
+  let clean = false;
   try {
-    return await simIn(o, share);
+    const r = await simOn(lease, o, relay, trace);
+    // Only a machine whose run ended cleanly goes back: after a violation or a throw, an actor may have
+    // stopped halfway through a step, and the tracers' flags with it.
+    clean = r.status === 'done' && r.violations.length === 0;
+    return r;
   } finally {
-    removeShare(share);
+    pool.put(lease, clean);
   }
 }
 
-async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<SimRunReport> {
-  const relay = new Relay();
-  const trace: TraceStep[] = [];
-  const m = await SimMachine.create(machineConfig(o.workload, share), {
-    seed: 0,
-    strategy: firstStrategy,
-    maxSteps: o.maxSteps ?? 200_000,
-    sim: { waits: 'cell', time: o.profile, observer: relay, trace: o.trace ?? true },
-  });
-  const world = new World(m.shared);
+async function simOn(
+  lease: Lease,
+  o: SimRunOptions,
+  relay: Relay,
+  trace: TraceStep[],
+): Promise<SimRunReport> {
+  const { m, share, world } = lease;
   // Ledger stamps are the monitor's step count across phases: a real-time order for the history oracle.
   const ledger: Ledger = new Ledger(o.workload.clients.length, (): number => monitor.tick);
-  const monitor: Monitor = new Monitor(world, ledger, o.workload, m.sim);
+  if (o.tamper?.waitOptions !== undefined) ledger.waitOptions = o.tamper.waitOptions;
+  const monitor: Monitor = new Monitor(world, ledger, o.workload, m.sim, !(o.legacyOracles ?? false));
   relay.target = monitor;
+  const tamper = o.tamper?.afterStep;
+  if (tamper !== undefined) relay.tamper = (e) => tamper(e, world);
   const w = o.workload;
   const violations: Violation[] = [];
-  const rec = recording(o.strategy);
+  const rec = recording(typeof o.strategy === 'function' ? o.strategy(m.sim) : o.strategy);
   let status: SimRunReport['status'] = 'done';
   let steps = 0;
   let divergence: DivergenceError | undefined;
@@ -141,8 +173,19 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
       return undefined;
     }
   };
-  m.sim.spawn('prelude', connectShared(m.kernel(0), w, ledger));
-  const pre = phase('prelude', firstStrategy);
+  // The prelude (connecting the shared clients, firstStrategy) is the same for every run with the same
+  // shared clients: after its first run on a machine the pool keeps the machine as it left it, and later
+  // runs start from there, its classes and step count taken over.
+  const saved = lease.prelude;
+  let pre: SimResult | undefined;
+  if (saved !== undefined) {
+    ledger.clientIds.splice(0, saved.clientIds.length, ...saved.clientIds);
+    monitor.tick = saved.ticks;
+    for (const t of saved.tags) monitor.tag(t);
+  } else {
+    m.sim.spawn('prelude', connectShared(m.kernel(0), w, ledger));
+    pre = phase('prelude', firstStrategy);
+  }
   if (pre !== undefined && pre.status !== 'done') {
     const detail = `the harness's set-up (connecting the shared clients) ended ${pre.status}`;
     violations.push({
@@ -154,11 +197,12 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
       detail,
     });
     status = 'violation';
-  } else if (pre !== undefined) {
+  } else if (saved !== undefined || pre !== undefined) {
+    if (pre !== undefined && violations.length === 0)
+      lease.keepPrelude({ clientIds: [...ledger.clientIds], tags: [...monitor.tags], ticks: monitor.tick });
     const base = baseline(world);
-    // The sim keeps one trace across runs: the main phase's steps follow the prelude's.
-    const all = pre.trace;
-    const before = all.length;
+    // The sim keeps one trace across phases: the main phase's steps follow the prelude's.
+    const before = m.sim.steps.length;
     for (const [t, plan] of w.threads.entries()) {
       const k = m.kernel(plan.vcpu);
       const session = Session.open(k, plan.user);
@@ -173,7 +217,7 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
     }
     const main = phase('main', rec.strategy);
     steps = rec.decisions.length;
-    trace.push(...all.slice(before));
+    trace.push(...m.sim.steps.slice(before));
     if (main !== undefined) {
       status = main.status;
       let ended: SimResult['status'] = main.status;
@@ -196,12 +240,14 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
             violations.push(e.violation);
           }
         }
+        if (violations.length === 0) o.tamper?.beforeFinal?.(world);
         if (violations.length === 0)
           violations.push(
             ...finalChecks({
               world,
               ledger,
               workload: w,
+              faults: o.faults ?? [],
               base,
               status: ended,
               blocked: main.blocked.map((id) => `${id} at ${m.sim.pendingPoint(id) ?? 'a wait'}`),
@@ -209,6 +255,7 @@ async function simIn(o: SimRunOptions, share: HostShare | undefined): Promise<Si
               realistic: o.profile === 'realistic',
               at: m.sim.clock.now(),
               sharedFile: share === undefined ? undefined : shareContent(share),
+              legacy: o.legacyOracles ?? false,
             }),
           );
         if (violations.length > 0) status = 'violation';
@@ -249,7 +296,11 @@ function* inSession(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc
 }
 
 /** Run a spec (its workload, strategy and profile resolved afresh) under the sim. */
-export async function runSpec(spec: RunSpec, trace = false): Promise<SimRunReport & { run: ResolvedRun }> {
+export async function runSpec(
+  spec: RunSpec,
+  trace = false,
+  pool?: SimMachinePool,
+): Promise<SimRunReport & { run: ResolvedRun }> {
   const run = resolveRun(spec);
   const r = await runSim({
     workload: run.workload,
@@ -257,6 +308,7 @@ export async function runSpec(spec: RunSpec, trace = false): Promise<SimRunRepor
     profile: run.profile,
     faults: spec.faults,
     trace,
+    ...(pool === undefined ? {} : { pool }),
   });
   return { ...r, run };
 }

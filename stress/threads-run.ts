@@ -4,22 +4,17 @@
 // tail. Afterwards the host is drained and the run is checked offline: the ledger and counters (final.ts)
 // and the order of points (offline.ts). Not replayable step by step; its seed replays the workload.
 import type { FaultName, PointRecord } from '../src/runtime/index.js';
-import { Machine } from '../src/machine/index.js';
+import type { Machine } from '../src/machine/index.js';
 import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
 import { replayCommand, resolveRun, type RunSpec } from './run-spec.js';
-import { histFileBytes } from './services/histfile.js';
-import {
-  createShare,
-  machineConfig,
-  removeShare,
-  shareContent,
-  switchFaults,
-  type HostShare,
-} from './machine-config.js';
+import { createShare, removeShare, shareContent, switchFaults, type HostShare } from './machine-config.js';
+import { MachinePool } from './threads/pool.js';
+import { liftThreadsRun } from './lift.js';
+import { scheduleName, writeSchedule } from './schedule.js';
 import { baseline, finalChecks } from './oracle/final.js';
 import type { Violation } from './oracle/invariants.js';
-import { checkLog, logLine, logTags } from './oracle/offline.js';
+import { checkLog, checkSessionLog, logLine, logTags } from './oracle/offline.js';
 import { World } from './oracle/world.js';
 import type { PreludeReport, ThreadReport } from './threads/program.js';
 import { Ledger, type Workload } from './workload.js';
@@ -37,79 +32,44 @@ export interface ThreadsRunOptions {
   readonly drainMs?: number;
 }
 
+export { MachinePool } from './threads/pool.js';
+
 /** What one threads run found. */
 export interface ThreadsRunReport {
   readonly violations: readonly Violation[];
-  readonly status: 'done' | 'hang';
+  /** 'crash': something threw (a step machine on a vCPU, a worker, the machine itself): an X1 violation. */
+  readonly status: 'done' | 'hang' | 'crash';
   /** Points recorded (every thread). */
   readonly steps: number;
   readonly tags: ReadonlySet<string>;
   readonly ledger: Ledger;
-  /** The log's last records (a hang's report, a failure's context). */
+  /** The log's last records (a hang's report, a failure's context), or a crash's stack. */
   readonly tail: readonly string[];
   readonly ms: number;
+  /** The main phase's points, in their global order (what lifting into a sim schedule follows). */
+  readonly log: readonly PointRecord[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Machines kept between runs with the same configuration (starting one costs far more than a run). */
-export class MachinePool {
-  private readonly machines = new Map<string, { m: Machine; runs: number }>();
-  /** Runs one machine serves before it is replaced (quarantine and lost commands accumulate). */
-  readonly runsPerMachine: number;
-
-  constructor(runsPerMachine = 25) {
-    this.runsPerMachine = runsPerMachine;
-  }
-
-  /**
-   * A machine for this workload, every fault off, its file cleared. A workload with a share gets a machine
-   * of its own on that share (`share`, a fresh directory per run), not kept: `discard` it afterwards.
-   */
-  async get(w: Workload, share?: HostShare): Promise<Machine> {
-    // Every workload fits 4 vCPUs and 2 host workers: fewer distinct machines to start (the OS schedules
-    // the threads anyway, so the workload's own worker count matters less here than under the sim).
-    const config = {
-      ...machineConfig(w, share),
-      vcpus: 4,
-      hostWorkers: 2,
-      trace: { capacity: 1 << 13, steps: true },
-    };
-    if (share !== undefined) return Machine.start(config);
-    const key = JSON.stringify({ ...config, faults: [] });
-    let e = this.machines.get(key);
-    if (e !== undefined && e.runs >= this.runsPerMachine) {
-      await e.m.stop();
-      e = undefined;
-    }
-    if (e === undefined) {
-      e = { m: await Machine.start({ ...config, faults: [] }), runs: 0 };
-      this.machines.set(key, e);
-    }
-    e.runs++;
-    switchFaults(e.m.sharedMemory.faults, w, [], true);
-    const file = e.m.sharedMemory.services.find((s) => s.name === 'histfile')?.shared;
-    if (file !== undefined) histFileBytes(file).fill(0);
-    return e.m;
-  }
-
-  /** Stop a machine and forget it (after a hang: its vCPUs may never come back; a share's machine). */
-  async discard(m: Machine): Promise<void> {
-    for (const [k, e] of this.machines) if (e.m === m) this.machines.delete(k);
-    await m.stop();
-  }
-
-  async stop(): Promise<void> {
-    for (const e of this.machines.values()) await e.m.stop();
-    this.machines.clear();
-  }
-}
-
-/** Run one workload on threads (on a pooled machine, or a fresh one stopped afterwards). */
+/** Run one workload on threads (on a pooled machine, or a fresh one stopped afterwards). Never throws. */
 export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Promise<ThreadsRunReport> {
   const w = o.workload;
   const t0 = performance.timeOrigin + performance.now();
+  const ms = (): number => performance.timeOrigin + performance.now() - t0;
   const own = pool === undefined ? new MachinePool(1) : undefined;
+  const ledger = new Ledger(w.clients.length, () => performance.timeOrigin + performance.now());
+  const crash = (e: unknown, where: string): Violation => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    return {
+      inv: 'X1',
+      phase: 'main',
+      step: -1,
+      at: ms(),
+      actor: where,
+      detail: `${err.name}: ${err.message}`,
+    };
+  };
   // A share is a fresh host directory per run, so its machine is too (the share is fixed at start).
   const share = createShare(w);
   let m: Machine;
@@ -117,94 +77,164 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
     m = await (pool ?? own!).get(w, share);
   } catch (e) {
     removeShare(share);
-    throw e;
+    const v = crash(e, 'machine');
+    return {
+      violations: [v],
+      status: 'crash',
+      steps: 0,
+      tags: new Set(),
+      ledger,
+      tail: stackLines(e),
+      ms: ms(),
+      log: [],
+    };
   }
   const ring = m.trace.ring;
   const world = new World(m.sharedMemory);
-  const ledger = new Ledger(w.clients.length, () => performance.timeOrigin + performance.now());
   const seq0 = ring.seq;
   const audit0 = world.counter('audit.writeAfterFree');
-  let status: 'done' | 'hang' = 'done';
-  let hangTail: string[] | undefined;
+  const run: RunState = { status: 'done', tail: undefined, seqMain: seq0, seqEnd: seq0 };
   const violations: Violation[] = [];
   try {
-    const pre = await m.run<PreludeReport>({ module: program, export: 'prelude', args: { workload: w } });
-    const ids = pre.clientIds;
-    ledger.clientIds.splice(0, ids.length, ...ids);
-    ledger.sfFiles.push(...pre.sfFiles);
-    const base = baseline(world);
-    switchFaults(m.sharedMemory.faults, w, o.faults ?? []);
-    const runs = w.threads.map((plan, t) =>
-      m.run<ThreadReport>({
-        module: program,
-        export: 'thread',
-        args: { workload: w, t, clientIds: ids, sfFiles: pre.sfFiles },
-        vcpu: plan.vcpu,
-        user: plan.user,
-      }),
-    );
-    const timers = w.signals.map((s) => setTimeout(() => m.signal(s.vcpu), s.at));
-    const reports = await watch(Promise.all(runs), () => ring.seq, o.hangMs ?? 5000);
-    timers.forEach(clearTimeout);
-    if (reports === undefined) {
-      status = 'hang';
-      // The tail now, before stopping the machine adds its own records.
-      hangTail = tailLines(ring.points(), t0);
-      const at = performance.timeOrigin + performance.now() - t0;
-      const detail = `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`;
-      violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor: 'watchdog', detail });
-    } else {
-      for (const r of reports) {
-        ledger.calls.push(...r.calls);
-        ledger.ops.push(...r.ops);
-      }
-      // A shared client a thread disconnected is gone for the teardown too.
-      for (const op of ledger.ops)
-        if (op.k === 'disconnect' && op.rc === 0 && w.clients[op.client]?.owner === -1)
-          ledger.clientIds[op.client] = 0;
-      await drain(world, o.drainMs ?? 1000);
-      switchFaults(m.sharedMemory.faults, w, [], true);
-      await m.run({
-        module: program,
-        export: 'teardown',
-        args: { workload: w, clientIds: ledger.clientIds },
-      });
-      await drain(world, o.drainMs ?? 1000);
-      await Promise.all(w.threads.map((t) => m.run({ module: program, export: 'settle', vcpu: t.vcpu })));
-      const now = performance.timeOrigin + performance.now();
-      const log = ring.points().filter((r) => r.seq >= seq0);
-      violations.push(...checkLog(log, world, { at: now, t0, auditBefore: audit0 }));
-      violations.push(
-        ...finalChecks({
-          world,
-          ledger,
-          workload: w,
-          base,
-          status: 'done',
-          blocked: [],
-          monitor: undefined,
-          realistic: false,
-          at: now - t0,
-          sharedFile: share === undefined ? undefined : shareContent(share),
-        }),
-      );
-    }
+    await play(m, o, ledger, world, run, violations, { t0, seq0, audit0, share });
+  } catch (e) {
+    // A program threw on a vCPU (a heap double free, say), a worker died, the machine failed.
+    run.status = 'crash';
+    run.tail = stackLines(e);
+    violations.push(crash(e, 'threads'));
   } finally {
-    // A hung machine is not reused, nor one on a share.
-    if (own !== undefined || status === 'hang' || share !== undefined) await (pool ?? own!).discard(m);
+    // Only a machine that saw nothing wrong is reused; a share's machine never is.
+    if (own !== undefined || run.status !== 'done' || violations.length > 0 || share !== undefined)
+      await (pool ?? own!).discard(m);
     removeShare(share);
   }
   const log = ring.points().filter((r) => r.seq >= seq0);
   const tags = new Set([...outcomeTags(ledger, w, world.counter('host.dropped')), ...logTags(log)]);
   return {
     violations,
-    status,
+    status: run.status,
     steps: ring.seq - seq0,
     tags,
     ledger,
-    tail: hangTail ?? tailLines(log, t0),
-    ms: performance.timeOrigin + performance.now() - t0,
+    tail: run.tail ?? tailLines(log, t0),
+    ms: ms(),
+    log: log.filter((r) => r.seq >= run.seqMain && r.seq < run.seqEnd),
   };
+}
+
+/** Where a threads run got to (its main phase's log is [seqMain, seqEnd)). */
+interface RunState {
+  status: ThreadsRunReport['status'];
+  tail: string[] | undefined;
+  seqMain: number;
+  seqEnd: number;
+}
+
+/** The run itself: prelude, the threads under a watchdog, teardown, the checks. Throws what went wrong. */
+async function play(
+  m: Machine,
+  o: ThreadsRunOptions,
+  ledger: Ledger,
+  world: World,
+  run: RunState,
+  violations: Violation[],
+  at: { t0: number; seq0: number; audit0: number; share: HostShare | undefined },
+): Promise<void> {
+  const w = o.workload;
+  const { t0, seq0, audit0, share } = at;
+  const ring = m.trace.ring;
+  const pre = await m.run<PreludeReport>({ module: program, export: 'prelude', args: { workload: w } });
+  const ids = pre.clientIds;
+  ledger.clientIds.splice(0, ids.length, ...ids);
+  ledger.sfFiles.push(...pre.sfFiles);
+  const base = baseline(world);
+  switchFaults(m.sharedMemory.faults, w, o.faults ?? []);
+  run.seqMain = ring.seq;
+  const runs = w.threads.map((plan, t) =>
+    m.run<ThreadReport>({
+      module: program,
+      export: 'thread',
+      args: { workload: w, t, clientIds: ids, sfFiles: pre.sfFiles },
+      vcpu: plan.vcpu,
+      user: plan.user,
+    }),
+  );
+  // When each signal really went out (the outcome oracle's O5 holds an interrupted call against them).
+  const vcpus = Math.max(0, ...w.threads.map((t) => t.vcpu), ...w.signals.map((x) => x.vcpu)) + 1;
+  const signalTimes: number[][] = Array.from({ length: vcpus }, () => []);
+  const timers = w.signals.map((s) =>
+    setTimeout(() => {
+      signalTimes[s.vcpu]!.push(performance.timeOrigin + performance.now());
+      try {
+        m.signal(s.vcpu);
+      } catch {
+        // The machine failed meanwhile: the run's failure says so.
+      }
+    }, s.at),
+  );
+  // Every thread's end, whatever it is: one that threw must not leave the others unwatched.
+  const settled = await watch(Promise.allSettled(runs), () => ring.seq, o.hangMs ?? 5000);
+  timers.forEach(clearTimeout);
+  run.seqEnd = ring.seq;
+  if (settled === undefined) {
+    run.status = 'hang';
+    // The tail now, before stopping the machine adds its own records.
+    run.tail = tailLines(ring.points(), t0);
+    const at = performance.timeOrigin + performance.now() - t0;
+    const detail = `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`;
+    violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor: 'watchdog', detail });
+    return;
+  }
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  for (const r of settled) {
+    if (r.status !== 'fulfilled') continue;
+    ledger.calls.push(...r.value.calls);
+    ledger.ops.push(...r.value.ops);
+  }
+  // A shared client a thread disconnected is gone for the teardown too.
+  for (const op of ledger.ops)
+    if (op.k === 'disconnect' && op.rc === 0 && w.clients[op.client]?.owner === -1)
+      ledger.clientIds[op.client] = 0;
+  await drain(world, o.drainMs ?? 1000);
+  switchFaults(m.sharedMemory.faults, w, [], true);
+  await m.run({ module: program, export: 'teardown', args: { workload: w, clientIds: ledger.clientIds } });
+  await drain(world, o.drainMs ?? 1000);
+  await Promise.all(w.threads.map((t) => m.run({ module: program, export: 'settle', vcpu: t.vcpu })));
+  const now = performance.timeOrigin + performance.now();
+  const log = ring.points().filter((r) => r.seq >= seq0);
+  violations.push(...checkLog(log, world, { at: now, t0, auditBefore: audit0 }));
+  const faults = [...(w.config.faults ?? []), ...(o.faults ?? [])];
+  violations.push(
+    ...checkSessionLog(log, {
+      calls: ledger.calls,
+      ops: ledger.ops,
+      hostDrops: faults.includes('host-drop'),
+      t0,
+    }),
+  );
+  violations.push(
+    ...finalChecks({
+      world,
+      ledger,
+      workload: w,
+      faults: o.faults ?? [],
+      base,
+      status: 'done',
+      blocked: [],
+      monitor: undefined,
+      realistic: false,
+      at: now - t0,
+      sharedFile: share === undefined ? undefined : shareContent(share),
+      signalTimes,
+    }),
+  );
+}
+
+/** The first lines of an error's stack (where a crash happened). */
+function stackLines(e: unknown): string[] {
+  const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  return stack.split('\n').slice(0, 8);
 }
 
 /** Await `p` unless `progress` stops moving for `hangMs`: then undefined. */
@@ -240,24 +270,47 @@ function tailLines(log: readonly PointRecord[], t0: number): string[] {
   return log.slice(-20).map((r) => logLine(r, t0));
 }
 
-/** The campaign's executor for threads: one run, its failure context the log's tail. */
-export async function threadsExecute(spec: RunSpec, pool: MachinePool): Promise<RunResult> {
+/**
+ * The campaign's executor for threads: one run; on a failure, its context (the log's tail, or where it
+ * threw) and its log lifted into a sim schedule, written to `failuresDir` when that run breaks the same
+ * invariant in the sim (a threads run itself replays only its workload, not its interleaving).
+ */
+export async function threadsExecute(
+  spec: RunSpec,
+  pool: MachinePool,
+  failuresDir?: string,
+): Promise<RunResult> {
   const run = resolveRun(spec);
   const r = await runThreads({ workload: run.workload, faults: spec.faults }, pool);
-  const context =
-    r.violations.length === 0
-      ? []
-      : [
-          'executor=threads (not replayable step by step; the seed replays the workload)',
-          'log tail:',
-          ...r.tail.map((l) => `  ${l}`),
-        ];
+  const first = r.violations[0];
+  if (first === undefined)
+    return { violations: [], steps: r.steps, tags: r.tags, context: [], scheduleFile: undefined };
+  const context = [
+    'executor=threads (the seed replays the workload, not its interleaving)',
+    r.status === 'crash' ? 'where it threw:' : 'log tail:',
+    ...r.tail.map((l) => `  ${l}`),
+  ];
+  let scheduleFile: string | undefined;
+  if (r.log.length > 0) {
+    const lift = await liftThreadsRun(run.workload, r.log, spec.faults, first);
+    const sim = lift.run.violations[0];
+    context.push(
+      `lifted into a sim schedule: ${lift.followed} of ${lift.total} logged points followed, ${lift.skipped} skipped; ` +
+        (sim === undefined
+          ? 'the sim run passed'
+          : `the sim run breaks ${sim.inv}${lift.reproduced ? ' too' : ''}`),
+    );
+    if (lift.reproduced === true && failuresDir !== undefined) {
+      scheduleFile = scheduleName(failuresDir, spec, '-lifted');
+      writeSchedule(scheduleFile, lift.schedule);
+    }
+  }
   return {
     violations: r.violations,
     steps: r.steps,
     tags: r.tags,
     context,
-    scheduleFile: undefined,
+    scheduleFile,
     replay: `${replayCommand(spec)} --executor threads`,
   };
 }

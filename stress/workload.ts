@@ -183,6 +183,15 @@ export class Ledger {
   readonly sfFiles: (SfFile | undefined)[] = [];
   /** A monotonic stamp: sim step counter or wall-clock ms. */
   readonly stamp: () => number;
+  /**
+   * The wait each call really asks the guest library for (default: the plan's). Tests only: a stand-in for
+   * a library that reads the timeout wrong, so the outcome oracle, which judges by the plan, can be shown
+   * to notice (stress/oracle/outcome.ts).
+   */
+  waitOptions: (c: CallPlan) => { timeoutMs: number; interruptible: boolean } = (c) => ({
+    timeoutMs: c.timeoutMs,
+    interruptible: c.interruptible,
+  });
 
   constructor(clients: number, stamp: () => number) {
     this.clientIds = new Array<number>(clients).fill(0);
@@ -315,10 +324,8 @@ function* oneCall(
   };
   ledger.calls.push(rec);
   ledger.current.set(t, rec);
-  const opts = { timeoutMs: c.timeoutMs, interruptible: c.interruptible };
-  // Session clients go through the ioctl; shared kernel clients the way a kernel driver calls.
-  const kernelCall = c.op === 'badClient' || w.clients[c.client]?.owner === -1;
-  const r: HgcmCallResult = kernelCall
+  const opts = ledger.waitOptions(c);
+  const r: HgcmCallResult = isKernelCall(w, c)
     ? yield* lib.callKernel(clientId, fn, parms, opts)
     : yield* lib.call(clientId, fn, parms, opts);
   k.bus.consumeSignals();
@@ -339,6 +346,23 @@ function* oneCall(
   // A leaked call's buffers may be quarantined (strict scope): free() then leaves them alone.
   if (src !== undefined) k.data.free(src.addr);
   if (dst !== undefined) k.data.free(dst.addr);
+}
+
+/** Session clients go through the ioctl; shared kernel clients (and bad ids) the way a kernel driver calls. */
+function isKernelCall(w: Workload, c: CallPlan): boolean {
+  return c.op === 'badClient' || w.clients[c.client]?.owner === -1;
+}
+
+/**
+ * How a call's wait was declared, as the driver applies it: its timeout, and whether a signal may end it
+ * (VBoxGuest: every wait of a user session is interruptible, whatever the caller asked).
+ */
+export function waitDeclared(
+  w: Workload,
+  c: Pick<CallRecord, 'thread' | 'plan'>,
+): { timeoutMs: number; interruptible: boolean } {
+  const user = !isKernelCall(w, c.plan) && w.threads[c.thread]?.user === true;
+  return { timeoutMs: c.plan.timeoutMs >>> 0, interruptible: c.plan.interruptible || user };
 }
 
 /** Did a completed call bring back what the host produced for this very call? */

@@ -3,7 +3,7 @@
 export { Machine, runningMachines } from './machine.js';
 export type { MachineStats, ProgramRef, StopOptions } from './machine.js';
 export { SimMachine } from './sim-machine.js';
-export type { SimMachineOptions, SimProgram } from './sim-machine.js';
+export type { MachinePoint, SimMachineOptions, SimProgram } from './sim-machine.js';
 export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, resolveConfig } from './config.js';
 export type { DevicePlacement, MachineConfig, MachineShared, ResolvedConfig, SpinPolicy } from './config.js';
 export type { ServicePlacement } from '../hgcm/index.js';
@@ -13,6 +13,8 @@ export { MachineTrace } from './trace.js';
 export { FuseMount } from './mount.js';
 export { fuseUnavailable, isMounted } from '../fuse/index.js';
 export type { MountEnd, MountOptions, MountStats } from './mount.js';
+export type { DisconnectReport, ServeReport } from '../fuse/index.js';
+export type { MachineImage } from './image.js';
 export { FLAVORS } from '../vcpu/index.js';
 export type { GuestFlavorName } from '../vcpu/index.js';
 export type { HostVersion } from '../vmmdev/index.js';

@@ -3,11 +3,20 @@
 // Same seed, same trace; a different seed, a different interleaving with the same results.
 import type { StatusCode } from '../abi/index.js';
 import { buildRegistry, type HgcmService, hostCall, loadServices, type SvcParm } from '../hgcm/index.js';
-import { ConfigError, type Proc, watchCell } from '../runtime/index.js';
-import { randomStrategy, Sim, type SimOptions, type SimResult, type Strategy } from '../sim/index.js';
+import type { HostEnv } from '../host/index.js';
+import { type AtomicCell, ConfigError, type Proc, watchCell } from '../runtime/index.js';
+import {
+  firstStrategy,
+  randomStrategy,
+  Sim,
+  type SimMark,
+  type SimOptions,
+  type SimResult,
+  type Strategy,
+} from '../sim/index.js';
 import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
 import { closeSession, type GuestKernel, GuestLib, Session } from '../vcpu/index.js';
-import { deviceLoop } from '../vmmdev/index.js';
+import { type DeviceEnv, deviceLoop } from '../vmmdev/index.js';
 import {
   TraceSlot,
   attachDeviceEnv,
@@ -17,6 +26,7 @@ import {
   hostWorker,
 } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
+import { MachineImage } from './image.js';
 import { Shares } from './shares.js';
 import { MachineTrace } from './trace.js';
 
@@ -28,6 +38,21 @@ export interface SimMachineOptions {
   readonly maxSteps?: number;
   /** The sim's wait semantics, time profile, step observer and trace switch (the stress harness's). */
   readonly sim?: Pick<SimOptions, 'waits' | 'time' | 'observer' | 'trace'>;
+  /**
+   * Keep an image of the booted machine so that reset() can bring it back for another run (the stress
+   * harness reuses machines: no new shared memory, no boot per run). The device and host actors are
+   * started afresh after the boot, so a run on a reset machine is the run a fresh one makes.
+   */
+  readonly recyclable?: boolean;
+}
+
+/** A quiet machine's state, to come back to (SimMachine.save / restore). */
+export interface MachinePoint {
+  readonly memory: MachineImage;
+  readonly sim: SimMark;
+  readonly completions: number;
+  readonly watches: number;
+  readonly log: readonly string[];
 }
 
 /** A guest program under sim: a step machine over the guest library of one vCPU. */
@@ -39,9 +64,17 @@ export class SimMachine {
   readonly shared: MachineShared;
   private readonly kernels: GuestKernel[];
   private readonly services: readonly (HgcmService | undefined)[];
-  private readonly logLines: string[] = [];
+  private logLines: string[] = [];
   /** The shared folders: add and remove shares between runs or from a sim timer (see Machine.shares). */
   readonly shares: Shares;
+  /** Actors spawned so far by completions and by ServiceContext.watch: their numbers name the next. */
+  private completions = 0;
+  private watches = 0;
+  /** Watch actors not yet fired (what a service holds outside shared memory while they wait). */
+  private liveWatches = 0;
+  private envs: { readonly device: DeviceEnv; readonly hosts: readonly HostEnv[] } | undefined;
+  /** A recyclable machine's state right after its boot. */
+  private booted: MachinePoint | undefined;
 
   private constructor(
     sim: Sim,
@@ -59,6 +92,103 @@ export class SimMachine {
     );
   }
 
+  private log(line: string): void {
+    this.logLines.push(`[${this.sim.clock.now()}] ${line}`);
+  }
+
+  /** What the device (or, with device 'emt', each vCPU) needs to run inline services itself. */
+  private inline() {
+    const specs = this.shared.services;
+    return {
+      services: this.services.map((svc, i) => (specs[i]!.onDevice ? svc : undefined)),
+      spawn: (proc: Proc<unknown>) => void this.sim.spawn(`complete#${this.completions++}`, proc),
+    };
+  }
+
+  /** Start the device and the host workers as actors (their environments are built once). */
+  private spawnDaemons(): void {
+    const { shared, sim } = this;
+    this.envs ??= {
+      device: attachDeviceEnv(shared, sim.clock, (l) => this.log(`device: ${l}`), this.inline()),
+      hosts: Array.from({ length: shared.config.hostWorkers }, (_, w) =>
+        attachHostEnv(shared, TraceSlot.host(shared, w)),
+      ),
+    };
+    sim.spawn('device', deviceLoop(this.envs.device), { daemon: true });
+    for (const [w, env] of this.envs.hosts.entries()) {
+      const worker = hostWorker(shared, w, env, this.services, {
+        clock: sim.clock,
+        spawn: (proc) => void sim.spawn(`complete#${this.completions++}`, proc),
+        setTimer: (ms, fn) => sim.setTimer(ms, fn),
+        watch: (cell, seen, fn) => this.watch(cell, seen, fn),
+        log: (l) => this.log(`host${w}: ${l}`),
+      });
+      sim.spawn(`host${w}`, worker.run(), { daemon: true });
+    }
+  }
+
+  /**
+   * ServiceContext.watch under sim: a daemon actor (a watch nobody triggers does not keep the run from
+   * ending), counted while it waits, since the service that armed it remembers that it did.
+   */
+  private watch(cell: AtomicCell, seen: number, fn: () => void): void {
+    this.liveWatches++;
+    const fire = (): void => {
+      this.liveWatches--;
+      fn();
+    };
+    this.sim.spawn(`watch#${this.watches++}`, watchCell(cell, seen, fire), { daemon: true });
+  }
+
+  /**
+   * Where a quiet machine stands (every program done, the device and host workers idle): its shared memory,
+   * the sim's clock, the completions spawned so far and the log. restore() brings it back.
+   */
+  save(): MachinePoint {
+    // A watch still waiting belongs to a service context whose state (what it holds, that it is
+    // watching) lives outside shared memory: no image could bring that back, so such a point is refused.
+    if (this.liveWatches > 0)
+      throw new Error(`SimMachine.save: ${this.liveWatches} service watch(es) still armed`);
+    return {
+      memory: MachineImage.save(this.shared),
+      sim: this.sim.mark(),
+      completions: this.completions,
+      watches: this.watches,
+      log: [...this.logLines],
+    };
+  }
+
+  /**
+   * Bring the machine back to `p`: every shared buffer restored, the sim rewound, the device and host
+   * workers started afresh and run to their idle waits (they keep nothing between requests but what
+   * memory holds, so they are then what they were at `p`), the log as it was. Only for a machine whose
+   * last run ended cleanly: one stopped halfway through a step (a violation, a throw) may hold state
+   * outside its shared memory that no image restores, so such a machine is thrown away.
+   */
+  restore(p: MachinePoint): void {
+    p.memory.restore();
+    this.sim.rewind(p.sim);
+    this.logLines = [...p.log];
+    this.completions = p.completions;
+    // The rewind dropped every watch actor; the host workers spawned below have fresh service contexts,
+    // which hold no waiters and watch nothing, as at `p` (save refuses a point with a watch armed).
+    this.watches = p.watches;
+    this.liveWatches = 0;
+    this.spawnDaemons();
+    this.sim.reconfigure({ observer: undefined, trace: false });
+    this.sim.setStrategy(firstStrategy);
+    const r = this.sim.run();
+    if (r.status !== 'done')
+      throw new Error(`SimMachine.restore: the device and host did not settle (${r.status})`);
+  }
+
+  /** A recyclable machine, back as it was right after its boot (see restore). */
+  reset(): void {
+    if (this.booted === undefined)
+      throw new Error('SimMachine.reset: the machine was not created recyclable');
+    this.restore(this.booted);
+  }
+
   /** Build the machine, start the device and host actors, and boot the guest driver (in sim time). */
   static async create(config: MachineConfig, opts: SimMachineOptions): Promise<SimMachine> {
     const resolved = resolveConfig(config);
@@ -72,36 +202,19 @@ export class SimMachine {
     const kernels: GuestKernel[] = [];
     const services = await loadServices(specs);
     const m = new SimMachine(sim, shared, kernels, services);
-    const log = (line: string): void => m.log(line);
-    let completions = 0;
-    let watches = 0;
-    const inline = {
-      services: services.map((svc, i) => (specs[i]!.onDevice ? svc : undefined)),
-      spawn: (proc: Proc<unknown>) => void sim.spawn(`complete#${completions++}`, proc),
-    };
     // Device 'emt': each vCPU actor runs the request handler itself when it writes the port.
-    const emt = resolved.device === 'emt' ? { inline } : undefined;
+    const emt = resolved.device === 'emt' ? { inline: m.inline() } : undefined;
     for (let i = 0; i < resolved.vcpus; i++)
-      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => log(`vcpu${i}: ${l}`), emt));
-    const deviceEnv = attachDeviceEnv(shared, sim.clock, (l) => log(`device: ${l}`), inline);
-    sim.spawn('device', deviceLoop(deviceEnv), { daemon: true });
-    for (let w = 0; w < resolved.hostWorkers; w++) {
-      const env = attachHostEnv(shared, TraceSlot.host(shared, w));
-      const worker = hostWorker(shared, w, env, services, {
-        clock: sim.clock,
-        spawn: (proc) => void sim.spawn(`complete#${completions++}`, proc),
-        setTimer: (ms, fn) => sim.setTimer(ms, fn),
-        // A daemon: a watch nobody triggers does not keep the run from ending.
-        watch: (cell, seen, fn) =>
-          void sim.spawn(`watch#${watches++}`, watchCell(cell, seen, fn), { daemon: true }),
-        log: (l) => log(`host${w}: ${l}`),
-      });
-      sim.spawn(`host${w}`, worker.run(), { daemon: true });
-    }
+      kernels.push(attachGuestKernel(shared, i, sim.clock, (l) => m.log(`vcpu${i}: ${l}`), emt));
+    m.spawnDaemons();
     const boot = sim.spawn('boot', m.bootProc());
     const r = sim.run();
     if (r.status !== 'done') throw new Error(`sim boot did not finish: ${r.status}`);
     boot.result();
+    if (opts.recyclable === true) {
+      m.booted = m.save();
+      m.reset();
+    }
     return m;
   }
 
@@ -138,10 +251,6 @@ export class SimMachine {
   /** Run until every program is done. */
   run(): SimResult {
     return this.sim.run();
-  }
-
-  private log(line: string): void {
-    this.logLines.push(`[${this.sim.clock.now()}] ${line}`);
   }
 
   /**

@@ -59,7 +59,7 @@ export { NO_TRACER, SPANS, Tracer, traced, tracedCall } from './trace.js';
 export type { SpanName, SpanOf } from './trace.js';
 export { RecordKind, TraceRing } from './trace-ring.js';
 export type { PointRecord, TraceRecord } from './trace-ring.js';
-export { Prng, fnv1a } from './prng.js';
+export { Prng, fnv1a, fnv1aWords } from './prng.js';
 export {
   ConfigError,
   GuestFsError,

@@ -74,3 +74,14 @@ export function fnv1a(text: string, h = 0x811c9dc5): number {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }
+
+/**
+ * FNV-1a continued from `h` over 32-bit words taken whole (one multiply per word, not per byte): the
+ * sim's step hash, which folds numbers, not text, so a run's hash costs no string per step.
+ */
+export function fnv1aWords(h: number, a: number, b: number, c: number, d: number): number {
+  h = Math.imul(h ^ a, 0x01000193);
+  h = Math.imul(h ^ b, 0x01000193);
+  h = Math.imul(h ^ c, 0x01000193);
+  return Math.imul(h ^ d, 0x01000193) >>> 0;
+}

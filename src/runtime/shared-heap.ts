@@ -33,6 +33,8 @@ const Ctl = {
   FAILS: 32,
   GEN: 36,
   SIZE: 40,
+  /** Bytes from `base` ever written since format (a high-water mark: a reused machine restores only these). */
+  TOUCHED: 44,
   LOCK: 48,
 } as const;
 const CTL_BYTES = 64;
@@ -88,6 +90,7 @@ export class SharedHeap {
     m.setU32(first + 20, 0);
     m.setU32(base + Ctl.FREE_HEAD, first);
     m.setU32(base + Ctl.SIZE, size);
+    m.setU32(base + Ctl.TOUCHED, CTL_BYTES + HDR + 8);
     m.cell(base + Ctl.MAGIC).store(HEAP_MAGIC);
     return new SharedHeap(m, base, size);
   }
@@ -127,6 +130,9 @@ export class SharedHeap {
         const size = m.u32(b);
         if (size < need) continue;
         this.unlinkFree(b);
+        // The high-water mark: the block, and the header and free-list links of a split-off tail.
+        const reach = b - this.base + (size - need >= MIN_BLOCK ? need + HDR + 8 : size);
+        if (reach > m.u32(this.base + Ctl.TOUCHED)) m.setU32(this.base + Ctl.TOUCHED, reach);
         if (size - need >= MIN_BLOCK) {
           // Split: the tail stays free.
           const tail = b + need;
@@ -238,6 +244,19 @@ export class SharedHeap {
       }
       return undefined;
     });
+  }
+
+  /**
+   * Bytes from the heap's start that anything has written since it was formatted: no block, header or
+   * free-list link lies beyond (a block's payload is written only by whoever it was handed to).
+   */
+  touchedBytes(): number {
+    return this.m.u32(this.base + Ctl.TOUCHED);
+  }
+
+  /** A number that changes whenever a block is handed out or given back (allocations + frees; no lock). */
+  changes(): number {
+    return (this.m.u32(this.base + Ctl.ALLOCS) + this.m.u32(this.base + Ctl.FREES)) >>> 0;
   }
 
   /** Counters. */

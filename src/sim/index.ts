@@ -1,5 +1,6 @@
 // The deterministic executor: Sim, its strategies (random, PCT, replay), the bounded DFS, Chrome export.
 export { Sim } from './sim.js';
+export type { SimMark } from './sim.js';
 export {
   DivergenceError,
   randomStrategy,

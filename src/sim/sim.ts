@@ -6,7 +6,7 @@
 import {
   type Clock,
   type Effect,
-  fnv1a,
+  fnv1aWords,
   PointId,
   type PointName,
   POINTS,
@@ -14,10 +14,12 @@ import {
   type WaitEffect,
   type WaitOutcome,
 } from '../runtime/index.js';
-import type { SimOptions, SimResult, Strategy, TraceStep } from './types.js';
+import type { SimOptions, SimResult, StepEvent, Strategy, TraceStep } from './types.js';
 
 interface Actor {
   readonly id: string;
+  /** Spawn order: what the run's hash names the actor by. */
+  readonly index: number;
   readonly proc: Proc<unknown>;
   /** Daemons (device, host workers) may stay blocked forever; the run ends when the others are done. */
   readonly daemon: boolean;
@@ -47,19 +49,79 @@ interface Timer {
   readonly fn: () => void;
 }
 
+/** A point to rewind a sim to (Sim.mark). */
+export interface SimMark {
+  readonly now: number;
+  readonly timerSeq: number;
+  readonly hash: number;
+}
+
+/** A wait outcome's number in the run's hash. */
+const OUTCOME: Readonly<Record<string, number>> = { ok: 1, timeout: 2, signal: 3 };
+
+/** What an actor did in a step, as the trace and observers name it ("start", "point guest.alloc", "wait ok"). */
+function describe(passed: Effect | undefined, input: WaitOutcome | undefined): string {
+  if (passed === undefined) return 'start';
+  if (passed.k === 'point') return `point ${POINTS[passed.id] ?? passed.id}`;
+  return `wait ${input ?? '?'}`;
+}
+
+/** One step as an observer sees it; what it did is spelled out only if the observer asks. */
+class Step implements StepEvent {
+  readonly step: number;
+  readonly actor: string;
+  readonly passed: Effect | undefined;
+  readonly next: Effect | undefined;
+  readonly outcome: WaitOutcome | undefined;
+  readonly at: number;
+  /** For a timer step its number, for a clock step the time it moved to. */
+  private readonly code: number;
+
+  constructor(
+    step: number,
+    actor: string,
+    passed: Effect | undefined,
+    next: Effect | undefined,
+    outcome: WaitOutcome | undefined,
+    at: number,
+    code: number,
+  ) {
+    this.step = step;
+    this.actor = actor;
+    this.passed = passed;
+    this.next = next;
+    this.outcome = outcome;
+    this.at = at;
+    this.code = code;
+  }
+
+  get what(): string {
+    if (this.actor === 'timer') return `fire #${this.code}`;
+    if (this.actor === 'clock') return `advance ${this.code}`;
+    return describe(this.passed, this.outcome);
+  }
+}
+
 /** Actor ids the sim uses for its own events. */
 const RESERVED = new Set(['timer', 'clock']);
 
 /** A deterministic single-thread world of actors. */
 export class Sim {
+  /** Every actor spawned, in spawn order. */
   private readonly actors: Actor[] = [];
+  /** The actors not done yet, in spawn order (what every step looks through). */
+  private readonly live: Actor[] = [];
+  private readonly byId = new Map<string, Actor>();
+  /** The enabled set of the current step: ids for the strategy, actors to step (reused, step after step). */
+  private readonly enabledIds: string[] = [];
+  private readonly enabledActors: (Actor | undefined)[] = [];
   private readonly timers: Timer[] = [];
   private timerSeq = 0;
   private now = 0;
-  private readonly opts: SimOptions;
+  private opts: SimOptions;
   private strategy: Strategy;
   private readonly cellWaits: boolean;
-  private readonly traceSteps: TraceStep[] = [];
+  private traceSteps: TraceStep[] = [];
   private readonly holds: Hold[] = [];
   private hashState = 0x811c9dc5;
 
@@ -77,13 +139,46 @@ export class Sim {
     this.strategy = strategy;
   }
 
+  /** Change the options a run may vary (a machine reused for another run: its profile, observer, trace). */
+  reconfigure(o: Pick<SimOptions, 'time' | 'observer' | 'trace' | 'maxSteps'>): void {
+    this.opts = { ...this.opts, ...o };
+  }
+
+  /** The steps recorded so far (with the trace on), a run that threw included. */
+  get steps(): readonly TraceStep[] {
+    return this.traceSteps;
+  }
+
+  /** Where the sim stands: rewind() comes back here. */
+  mark(): SimMark {
+    return { now: this.now, timerSeq: this.timerSeq, hash: this.hashState };
+  }
+
+  /**
+   * Forget every actor, timer, hold and trace step, and go back to a mark's clock, timer numbering and
+   * hash: with the machine's memory restored as it was at the mark, the next run is the run a fresh
+   * machine would make (the stress harness reuses machines this way).
+   */
+  rewind(m: SimMark): void {
+    this.actors.length = 0;
+    this.live.length = 0;
+    this.byId.clear();
+    this.timers.length = 0;
+    this.holds.length = 0;
+    this.traceSteps = [];
+    this.now = m.now;
+    this.timerSeq = m.timerSeq;
+    this.hashState = m.hash;
+  }
+
   /** Add an actor running `proc`. Ids must be unique and stable (they are what a schedule names). */
   spawn<T>(id: string, proc: Proc<T>, opts: { daemon?: boolean } = {}): { result: () => T } {
     // "timer" and "clock" name the sim's own events in the enabled set and the trace.
     if (RESERVED.has(id)) throw new Error(`sim actor id "${id}" is reserved for timer and clock events`);
-    if (this.actors.some((a) => a.id === id)) throw new Error(`duplicate sim actor ${id}`);
+    if (this.byId.has(id)) throw new Error(`duplicate sim actor ${id}`);
     const actor: Actor = {
       id,
+      index: this.actors.length,
       proc,
       daemon: opts.daemon ?? false,
       effect: undefined,
@@ -95,6 +190,8 @@ export class Sim {
       ready: undefined,
     };
     this.actors.push(actor);
+    this.live.push(actor);
+    this.byId.set(id, actor);
     return {
       result: () => {
         if (actor.error !== undefined) throw actor.error;
@@ -122,20 +219,23 @@ export class Sim {
     this.holds.push({ actor: match, point: PointId[point], until, soft: opts.soft ?? false, done: false });
   }
 
-  /** A daemon with nothing to do: blocked in a wait that cannot end now. */
-  private idle(a: Actor): boolean {
-    return a.started && a.effect?.k === 'wait' && this.waitOutcome(a) === undefined;
-  }
-
   /** The point an actor is stopped at (its next step passes it), or undefined. */
   pendingPoint(id: string): PointName | undefined {
-    const e = this.actors.find((a) => a.id === id)?.effect;
+    const e = this.byId.get(id)?.effect;
     return e?.k === 'point' ? POINTS[e.id] : undefined;
   }
 
   /** The effect an actor has yielded and not yet passed (undefined before its start and once done). */
   pendingEffect(id: string): Effect | undefined {
-    return this.actors.find((a) => a.id === id)?.effect;
+    return this.byId.get(id)?.effect;
+  }
+
+  /** Whether some actor whose id starts with `prefix` is stopped at point `point` (a hold's condition). */
+  someAt(prefix: string, point: PointName): boolean {
+    const id = PointId[point];
+    for (const a of this.live)
+      if (a.effect?.k === 'point' && a.effect.id === id && a.id.startsWith(prefix)) return true;
+    return false;
   }
 
   /** Ids of every actor spawned so far, in spawn order. */
@@ -150,7 +250,7 @@ export class Sim {
   lostWakeups(at: number = this.now): string[] {
     if (!this.cellWaits) return [];
     const out: string[] = [];
-    for (const a of this.actors) {
+    for (const a of this.live) {
       const e = a.effect;
       if (a.done || e?.k !== 'wait' || a.ready !== undefined || e.deadline <= at) continue;
       if (e.cell.load() === a.seen && e.until()) out.push(a.id);
@@ -161,7 +261,7 @@ export class Sim {
   /** Is the actor parked at a hold whose condition is still false? */
   private held(a: Actor): boolean {
     const e = a.effect;
-    if (e === undefined || e.k !== 'point') return false;
+    if (e === undefined || e.k !== 'point' || this.holds.length === 0) return false;
     return this.holds.some((h) => {
       if (h.done || h.point !== e.id || !h.actor(a.id)) return false;
       if (!h.until()) return true;
@@ -173,7 +273,7 @@ export class Sim {
   /** Let go of every soft hold that still holds an actor back; false if there was none. */
   private releaseSoftHolds(): boolean {
     let any = false;
-    for (const a of this.actors) {
+    for (const a of this.live) {
       if (a.done || !this.held(a)) continue;
       for (const h of this.holds) {
         if (h.soft && !h.done && a.effect?.k === 'point' && h.point === a.effect.id && h.actor(a.id)) {
@@ -214,7 +314,7 @@ export class Sim {
   /** A future instant someone waits for (a sleeper's deadline or a timer), or Infinity. */
   private nextInstant(): number {
     let next = Infinity;
-    for (const a of this.actors) {
+    for (const a of this.live) {
       if (
         !a.done &&
         a.effect?.k === 'wait' &&
@@ -227,20 +327,61 @@ export class Sim {
     return next;
   }
 
-  private enabledIds(): string[] {
-    const out: string[] = [];
-    for (const a of this.actors) {
-      if (a.done || this.held(a)) continue;
-      if (!a.started || a.effect === undefined || a.effect.k === 'point' || this.waitOutcome(a) !== undefined)
-        out.push(a.id);
+  /**
+   * Gather the enabled set into enabledIds / enabledActors (the pseudo-actors "timer" and "clock" have no
+   * actor). Returns whether the run is over instead: every program done, no timer pending, and every
+   * daemon asleep in a wait it cannot leave now (not halfway through a step).
+   */
+  private gather(): boolean {
+    const ids = this.enabledIds;
+    const acts = this.enabledActors;
+    ids.length = 0;
+    acts.length = 0;
+    let quiet = this.timers.length === 0;
+    let next = Infinity;
+    for (const a of this.live) {
+      const e = a.effect;
+      if (!a.started || e === undefined) {
+        quiet = false;
+      } else if (e.k === 'point') {
+        quiet = false;
+        if (this.held(a)) continue;
+      } else {
+        const outcome = this.waitOutcome(a);
+        if (outcome === undefined) {
+          if (!a.daemon) quiet = false;
+          if (e.deadline > this.now && e.deadline < next) next = e.deadline;
+          continue;
+        }
+        quiet = false;
+      }
+      ids.push(a.id);
+      acts.push(a);
     }
-    if (this.timers.some((t) => t.at <= this.now)) out.push('timer');
-    if (this.opts.time === 'any-order' && out.length > 0 && this.nextInstant() < Infinity) out.push('clock');
-    return out;
+    if (quiet) return true;
+    let due = false;
+    for (const t of this.timers) {
+      if (t.at <= this.now) due = true;
+      else if (t.at < next) next = t.at;
+    }
+    if (due) {
+      ids.push('timer');
+      acts.push(undefined);
+    }
+    if (this.opts.time === 'any-order' && ids.length > 0 && next < Infinity) {
+      ids.push('clock');
+      acts.push(undefined);
+    }
+    return false;
   }
 
+  /** Fold one step into the run's hash (FNV-1a over its numbers: same steps, same hash). */
+  private hashStep(step: number, actor: number, kind: number, code: number): void {
+    this.hashState = fnv1aWords(this.hashState, step, actor, kind, code);
+  }
+
+  /** Keep a step in the trace (when the trace is on). */
   private record(actor: string, what: string, step: number, addr = 0, gen = 0): void {
-    this.hashState = fnv1a(`${step}|${actor}|${what}`, this.hashState);
     if (this.opts.trace !== false) this.traceSteps.push({ step, actor, what, at: this.now, addr, gen });
   }
 
@@ -251,10 +392,8 @@ export class Sim {
     for (;;) {
       // Done at quiescence: every program finished, no timer pending (a late completion still lands), and
       // every daemon asleep in a wait it cannot leave (not halfway through a step).
-      if (this.timers.length === 0 && this.actors.every((a) => a.done || (a.daemon && this.idle(a)))) {
-        return this.finish('done', step);
-      }
-      const enabled = this.enabledIds();
+      if (this.gather()) return this.finish('done', step);
+      const enabled = this.enabledIds;
       if (enabled.length === 0) {
         // Soft holds force an order while it can be had; they never turn a run into a deadlock.
         if (this.nextInstant() === Infinity && this.releaseSoftHolds()) continue;
@@ -265,15 +404,13 @@ export class Sim {
         continue;
       }
       if (step >= maxSteps) return this.finish('step-limit', step);
-      const choice = enabled[this.strategy.pick(enabled, step)];
+      const i = this.strategy.pick(enabled, step);
+      const choice = enabled[i];
       if (choice === undefined) throw new Error('strategy picked outside the enabled set');
-      if (choice === 'timer') this.fireTimer(step);
-      else if (choice === 'clock') this.advanceClock(step);
-      else
-        this.stepActor(
-          this.actors.find((a) => a.id === choice)!,
-          step,
-        );
+      const actor = this.enabledActors[i];
+      if (actor !== undefined) this.stepActor(actor, step);
+      else if (choice === 'timer') this.fireTimer(step);
+      else this.advanceClock(step);
       step++;
     }
   }
@@ -292,45 +429,47 @@ export class Sim {
         best = i;
     }
     const [t] = this.timers.splice(best, 1);
-    const what = `fire #${t!.seq}`;
-    this.record('timer', what, step);
+    this.hashStep(step, -1, 0, t!.seq);
+    const tracing = this.opts.trace !== false;
+    if (tracing) this.record('timer', `fire #${t!.seq}`, step);
     t!.fn();
-    this.notify(step, 'timer', what, undefined, undefined);
+    this.notify(step, 'timer', undefined, undefined, undefined, t!.seq);
   }
 
   /** 'any-order': the scheduler lets time pass to the next instant someone waits for. */
   private advanceClock(step: number): void {
     this.now = this.nextInstant();
-    const what = `advance ${this.now}`;
-    this.record('clock', what, step);
-    this.notify(step, 'clock', what, undefined, undefined);
+    this.hashStep(step, -2, 0, this.now);
+    if (this.opts.trace !== false) this.record('clock', `advance ${this.now}`, step);
+    this.notify(step, 'clock', undefined, undefined, undefined, this.now);
   }
 
   private notify(
     step: number,
     actor: string,
-    what: string,
     passed: Effect | undefined,
     next: Effect | undefined,
+    outcome: WaitOutcome | undefined,
+    code: number,
   ): void {
-    this.opts.observer?.afterStep?.({ step, actor, what, passed, next, at: this.now });
+    const o = this.opts.observer;
+    if (o?.afterStep !== undefined) o.afterStep(new Step(step, actor, passed, next, outcome, this.now, code));
   }
 
   private stepActor(a: Actor, step: number): void {
     let input: WaitOutcome | undefined;
-    let what: string;
     const passed = a.started ? a.effect : undefined;
-    if (!a.started) {
-      a.started = true;
-      what = 'start';
-    } else if (a.effect?.k === 'point') {
-      what = `point ${POINTS[a.effect.id] ?? a.effect.id}`;
-    } else {
-      input = this.waitOutcome(a);
-      what = `wait ${input ?? '?'}`;
-    }
+    if (!a.started) a.started = true;
+    else if (passed?.k === 'wait') input = this.waitOutcome(a);
     const p = passed?.k === 'point' ? passed : undefined;
-    this.record(a.id, what, step, p?.addr ?? 0, p?.gen ?? 0);
+    this.hashStep(
+      step,
+      a.index,
+      passed === undefined ? 0 : p !== undefined ? 1 : 2,
+      p?.id ?? OUTCOME[input!] ?? 0,
+    );
+    if (this.opts.trace !== false)
+      this.record(a.id, describe(passed, input), step, p?.addr ?? 0, p?.gen ?? 0);
     a.ready = undefined;
     try {
       const r = a.proc.next(input);
@@ -352,7 +491,8 @@ export class Sim {
       a.error = e;
       a.effect = undefined;
     }
-    this.notify(step, a.id, what, passed, a.effect);
+    if (a.done) this.live.splice(this.live.indexOf(a), 1);
+    this.notify(step, a.id, passed, a.effect, input, 0);
   }
 
   private finish(status: SimResult['status'], steps: number): SimResult {

@@ -1,6 +1,6 @@
 // The sim executor's vocabulary: what a run records and returns, how strategies and observers plug in,
 // and its options (wait semantics, time profile).
-import type { Effect } from '../runtime/index.js';
+import type { Effect, WaitOutcome } from '../runtime/index.js';
 
 /** One scheduling decision, as recorded in the trace. */
 export interface TraceStep {
@@ -41,6 +41,8 @@ export interface StepEvent {
   readonly passed: Effect | undefined;
   /** The actor's next pending effect (undefined once it is done). */
   readonly next: Effect | undefined;
+  /** How the wait it resumed from ended ('ok', 'timeout', 'signal'); undefined when it passed no wait. */
+  readonly outcome: WaitOutcome | undefined;
   readonly at: number;
 }
 

@@ -3,7 +3,7 @@
 // rule from the recorded timeline (I5, sim only) and the file history (I12: the histfile service's file,
 // and the real host file a run's Shared Folders writes went to).
 import { RT_SUCCESS, Status } from '../../src/abi/index.js';
-import type { CounterName } from '../../src/runtime/index.js';
+import type { CounterName, FaultName } from '../../src/runtime/index.js';
 import { CmdField } from '../../src/vmmdev/index.js';
 import { histFileBytes } from '../services/histfile.js';
 import {
@@ -17,6 +17,8 @@ import {
 import { checkFileHistory, type FileOp } from '../../src/programs/index.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { Monitor } from './monitor.js';
+import { checkOutcomes } from './outcome.js';
+import { sessionProblems } from './session.js';
 import type { World } from './world.js';
 
 /** Counters and heap figures taken when the threads start, to compare the end against. */
@@ -53,6 +55,8 @@ export interface FinalInput {
   readonly world: World;
   readonly ledger: Ledger;
   readonly workload: Workload;
+  /** Faults switched on besides the workload's own (the run's mutations). */
+  readonly faults: readonly FaultName[];
   readonly base: Baseline;
   /** How the run ended; 'hang' is the threads watchdog's verdict. */
   readonly status: 'done' | 'deadlock' | 'step-limit' | 'hang';
@@ -65,6 +69,10 @@ export interface FinalInput {
   readonly at: number;
   /** The shared file's bytes at the end (the workload has a share). */
   readonly sharedFile?: Uint8Array | undefined;
+  /** Threads: when signals were posted to each vCPU, in the ledger's clock (the outcome oracle's O5). */
+  readonly signalTimes?: readonly (readonly number[])[];
+  /** Only the checks the harness had before I15-I17 (tests showing what those add). */
+  readonly legacy?: boolean;
 }
 
 /** Every violation the end of the run shows (empty: the run passed). */
@@ -93,8 +101,26 @@ export function finalChecks(i: FinalInput): Violation[] {
       v('I2', `call ${c.tag} was cancelled but its output buffer was written`, `g${c.thread}`);
   }
   if (i.monitor !== undefined) graceRule(i, i.monitor, v);
+  if (i.legacy !== true) extended(i, v);
   fileHistory(i, v);
   return out;
+}
+
+/** I15-I17: each call's end against what it asked for; disconnects; the cause of each leak. */
+function extended(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
+  const m = i.monitor;
+  const faults = [...(i.workload.config.faults ?? []), ...i.faults];
+  for (const p of checkOutcomes({
+    workload: i.workload,
+    faults,
+    calls: i.ledger.calls,
+    realistic: i.realistic && m !== undefined,
+    ...(m === undefined
+      ? { signalTimes: i.signalTimes ?? [] }
+      : { facts: (c: CallRecord) => m.calls.get(c), written: (c: CallRecord) => m.calls.written(c) }),
+  }))
+    v('I15', p.detail, p.actor);
+  for (const p of sessionProblems(i.world, faults, i.ledger.calls)) v(p.inv, p.detail, p.actor);
 }
 
 /** I4: one outcome per call; counters, ledger and quarantine agree. */

@@ -18,6 +18,12 @@ export const INVARIANTS = {
   I12: 'FileHistory',
   I13: 'SessionClosure',
   I14: 'Quiescence',
+  /** Added by this model: how a call ended against its timeout, interruptibility and the events that reached it. */
+  I15: 'CallOutcome',
+  /** Added by this model: a disconnect's pending calls as upstream's HGCM treats them. */
+  I16: 'DisconnectSemantics',
+  /** Added by this model: every leak has a cause the flavour allows, and commands never vanish from the list. */
+  I17: 'LeakCause',
   /** Not in the reference's table: a step machine threw (a bug in the model, or a broken assertion in it). */
   X1: 'NoCrash',
 } as const;

@@ -4,93 +4,59 @@
 // It also tags the scenario classes a run reaches (coverage). Final checks are in final.ts.
 import { HgcmReqFlag, RequestType, VMMDevRequestHeader } from '../../src/abi/index.js';
 import {
-  BlockState,
   gpa,
   hexAddr as hex,
-  type PointName,
   POINTS,
+  type PointName,
   type VcpuBus,
+  type WaitOutcome,
 } from '../../src/runtime/index.js';
+import { BlockState } from '../../src/runtime/index.js';
 import type { Sim, SimObserver, StepEvent } from '../../src/sim/index.js';
 import { CmdField } from '../../src/vmmdev/index.js';
-import type { Ledger, Workload } from '../workload.js';
-import { FLAGS, checkCopyBack, checkListed, hostWrote, isCall } from './rules.js';
+import type { CallRecord, Ledger, Workload } from '../workload.js';
+import { CallTimeline } from './facts.js';
+import { FLAGS, cancelMarked, checkCopyBack, checkListed, hostWrote, isCall, signalTags } from './rules.js';
+import { SessionWatch } from './session.js';
 import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';
+import { HGCM_TYPES, type ActorState, type Cmd, type Req, type Stamp } from './model.js';
 import type { World } from './world.js';
-
-/** When something happened: the phase, its step, virtual time. */
-export interface Stamp {
-  readonly phase: Phase;
-  readonly step: number;
-  readonly at: number;
-}
-
-/** A guest request (one allocation generation) as the oracles follow it. */
-export interface Req {
-  readonly addr: number;
-  readonly gen: number;
-  readonly type: number;
-  readonly actor: string;
-  /** fu32Flags as last seen (tracked from the port write until the request is freed or leaked). */
-  flags: number;
-  tracking: boolean;
-  doneAt: Stamp | undefined;
-  cancelAt: Stamp | undefined;
-  /** The guest was told its cancel succeeded. */
-  cancelOk: boolean;
-  graceStart: Stamp | undefined;
-  leakAt: Stamp | undefined;
-  freed: boolean;
-}
-
-/** A host command as the oracles follow it. */
-export interface Cmd {
-  readonly id: number;
-  readonly phys: number;
-  readonly gen: number;
-  readonly type: number;
-  readonly clientId: number;
-  picked: boolean;
-  markedAt: Stamp | undefined;
-  completion: string | undefined;
-  /** Heap blocks of the FROM_HOST buffers at submission (payload, generation). */
-  readonly buffers: readonly { readonly payload: number; readonly gen: number }[];
-  headers: number;
-  dones: number;
-}
-
-interface ActorState {
-  req: Req | undefined;
-  phase: 'run' | 'checked' | 'wait' | 'cancel' | 'grace';
-}
-
-const HGCM_TYPES = new Set<number>([
-  RequestType.HGCMConnect,
-  RequestType.HGCMDisconnect,
-  RequestType.HGCMCall32,
-  RequestType.HGCMCall64,
-]);
 
 /** Online oracles and coverage tags for one sim run. */
 export class Monitor implements SimObserver {
   readonly tags = new Set<string>();
   readonly reqs: Req[] = [];
   readonly cmds = new Map<number, Cmd>();
+  /** Per-call wait facts and host results (the outcome oracle, I15). */
+  readonly calls = new CallTimeline();
+  /** Disconnects and the pending list (I16 D1, I17 L2). */
+  readonly session: SessionWatch;
   /** Every step of every phase, for ledger stamps (a real-time order). */
   tick = 0;
+  /** I9's last check: what it depended on, and a scratch list (rules.ts checkListed). */
+  listedKey = -1;
+  readonly listedPhys: number[] = [];
   phase: Phase = 'prelude';
   readonly w: World;
   readonly ledger: Ledger;
-  private readonly load: Workload;
-  private readonly sim: Sim;
-  private readonly actors = new Map<string, ActorState>();
+  readonly load: Workload;
+  readonly sim: Sim;
+  /** What the monitor knows of each actor (the oracles' own state). */
+  readonly actors = new Map<string, ActorState>();
   private readonly live = new Map<number, Req>();
-  private readonly ports: VcpuBus[];
+  /** The requests of `live` being tracked (what watchFlags reads every step). */
+  private readonly tracked = new Set<Req>();
+  /** Each vCPU's bus, for its pending signal. */
+  readonly ports: VcpuBus[];
   private cancelOk: number;
   private auditBad: number;
   private step = 0;
 
-  constructor(world: World, ledger: Ledger, workload: Workload, sim: Sim) {
+  /** Whether the oracles added for issue 17 run (I15-I17; off only to show what they add). */
+  readonly extended: boolean;
+
+  constructor(world: World, ledger: Ledger, workload: Workload, sim: Sim, extended = true) {
+    this.extended = extended;
     this.w = world;
     this.ledger = ledger;
     this.load = workload;
@@ -98,6 +64,7 @@ export class Monitor implements SimObserver {
     this.ports = Array.from({ length: world.bus.vcpus }, (_, v) => world.bus.vcpuBus(v));
     this.cancelOk = world.counter('guest.cancel.success');
     this.auditBad = world.counter('audit.writeAfterFree');
+    this.session = new SessionWatch(world);
   }
 
   /** The guest thread an actor plays (actors "g<t>"), or undefined. */
@@ -105,7 +72,8 @@ export class Monitor implements SimObserver {
     return actor.startsWith('g') ? Number(actor.slice(1)) : undefined;
   }
 
-  private stamp(): Stamp {
+  /** Now, as a stamp. */
+  stamp(): Stamp {
     return { phase: this.phase, step: this.step, at: this.sim.clock.now() };
   }
 
@@ -133,6 +101,7 @@ export class Monitor implements SimObserver {
     this.step = e.step;
     const p = e.passed?.k === 'point' ? e.passed : undefined;
     if (p !== undefined) this.passed(e.actor, POINTS[p.id]!, p.addr, p.gen);
+    else if (e.outcome !== undefined) this.waited(e.actor, e.outcome, e.at);
     const n = e.next?.k === 'point' ? e.next : undefined;
     if (n !== undefined) this.arrived(e.actor, POINTS[n.id]!, n.addr, n.gen);
     const ok = this.w.counter('guest.cancel.success');
@@ -156,20 +125,12 @@ export class Monitor implements SimObserver {
       this.fail('I1', e.actor, 'the auditor saw a host write into freed guest memory');
     }
     this.watchFlags(e.actor);
-    this.signalTags();
-    if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) checkListed(this, e.actor);
-  }
-
-  /** Coverage: a signal pending while a thread is in its grace wait, or in a connect / disconnect. */
-  private signalTags(): void {
-    for (const [id, a] of this.actors) {
-      if (a.phase !== 'grace' && a.phase !== 'wait') continue;
-      const t = this.thread(id);
-      const vcpu = t === undefined ? undefined : this.load.threads[t]?.vcpu;
-      if (vcpu === undefined || !this.ports[vcpu]!.signalPending()) continue;
-      if (a.phase === 'grace') this.tag('signalInGrace');
-      else if (a.req !== undefined && !isCall(a.req.type)) this.tag('signalDuringConnect');
+    if (this.extended) {
+      const gone = this.session.afterStep(e.actor);
+      if (gone !== undefined) this.fail('I17', e.actor, gone);
     }
+    signalTags(this);
+    if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) checkListed(this, e.actor);
   }
 
   /** Nothing can run and time must pass: nobody may sleep through a wake-up meant for it. */
@@ -214,16 +175,15 @@ export class Monitor implements SimObserver {
           freed: false,
         };
         this.reqs.push(r);
+        const old = this.live.get(addr);
+        if (old !== undefined) this.tracked.delete(old);
         this.live.set(addr, r);
         if (HGCM_TYPES.has(type)) {
           a.req = r;
           a.phase = 'run';
         }
         if (isCall(type) && this.w.cmds.findLocked(addr) !== undefined) this.tag('abaReuse');
-        if (
-          isCall(type) &&
-          [...this.live.values()].filter((o) => o.tracking && o.actor !== actor).length >= 2
-        )
+        if (isCall(type) && [...this.tracked].filter((o) => o.actor !== actor).length >= 2)
           this.tag('heapContention');
         break;
       }
@@ -232,6 +192,7 @@ export class Monitor implements SimObserver {
         const c = this.w.cmds;
         const cmd: Cmd = {
           id: gen,
+          slot,
           phys: addr,
           gen: c.get(slot, CmdField.GEN) >>> 0,
           type: c.get(slot, CmdField.TYPE),
@@ -242,13 +203,20 @@ export class Monitor implements SimObserver {
           buffers: isCall(c.get(slot, CmdField.TYPE)) ? this.w.bufferBlocks(slot) : [],
           headers: 0,
           dones: 0,
+          pickedGone: false,
         };
         this.cmds.set(gen, cmd);
+        this.session.created(cmd, this.stamp());
         if (cmd.type === RequestType.HGCMDisconnect) {
           for (const s of c.listedSlots())
             if (isCall(c.get(s, CmdField.TYPE)) && c.get(s, CmdField.CLIENT_ID) >>> 0 === cmd.clientId)
               this.tag('disconnectPending');
         }
+        break;
+      }
+      case 'guest.checkDone': {
+        const call = this.callOf(actor);
+        if (call !== undefined) this.calls.checking(call, this.sim.clock.now());
         break;
       }
       case 'guest.graceCheck':
@@ -268,10 +236,17 @@ export class Monitor implements SimObserver {
   private passed(actor: string, point: PointName, addr: number, gen: number): void {
     const a = this.actor(actor);
     const req = a.req;
+    if (point.startsWith('host.')) {
+      const cmd =
+        point === 'host.pick' ? this.cmds.get(this.w.cmds.get(addr, CmdField.ID)) : this.cmds.get(gen);
+      const bad = this.session.hostPassed(actor, point, cmd);
+      if (bad !== undefined && this.extended) this.fail('I16', actor, bad);
+    }
     switch (point) {
       case 'guest.portWrite':
         if (req !== undefined && req.addr === addr && !req.tracking) {
           req.tracking = true;
+          if (this.live.get(req.addr) === req) this.tracked.add(req);
           req.flags = this.w.mem.load32(gpa(addr), FLAGS) >>> 0;
         }
         break;
@@ -285,6 +260,7 @@ export class Monitor implements SimObserver {
         a.phase = 'run';
         break;
       case 'guest.cancel2':
+        this.cancelling(actor);
         a.phase = 'cancel';
         if (req !== undefined) req.cancelAt = this.stamp();
         if (req !== undefined && req.doneAt !== undefined) this.tag('doneBeforeCancel');
@@ -294,6 +270,7 @@ export class Monitor implements SimObserver {
       case 'guest.leak':
         if (req !== undefined && req.addr === addr) {
           req.tracking = false;
+          this.tracked.delete(req);
           if (this.w.phys.info(gpa(addr))?.state !== BlockState.QUARANTINED)
             this.fail(
               'I4',
@@ -313,12 +290,13 @@ export class Monitor implements SimObserver {
             this.fail('I4', actor, `request ${hex(addr)} freed after its cancel failed and DONE never came`);
           r.freed = true;
           r.tracking = false;
+          this.tracked.delete(r);
         }
         a.phase = 'run';
         break;
       }
       case 'device.cancel.mark':
-        this.marked(actor, addr, gen);
+        cancelMarked(this, actor, addr, gen);
         break;
       case 'host.pick': {
         const id = this.w.cmds.get(addr, CmdField.ID);
@@ -347,9 +325,13 @@ export class Monitor implements SimObserver {
       }
       case 'host.complete.writeBuffers':
       case 'host.complete.writeHeader':
-      case 'host.complete.setDone':
+      case 'host.complete.setDone': {
         hostWrote(this, actor, point, gen);
+        const cmd = this.cmds.get(gen);
+        if (point === 'host.complete.writeHeader' && cmd !== undefined)
+          this.calls.wroteHeader(this.w, cmd.phys, cmd.gen);
         break;
+      }
       case 'irq.wake':
         for (const [id, o] of this.actors)
           if (id !== actor && o.phase === 'wait' && this.thread(id) !== undefined) this.tag('isrWakesOther');
@@ -358,28 +340,25 @@ export class Monitor implements SimObserver {
     }
   }
 
-  /** The device marked command `id` cancelled for a guest cancelling `phys` (I11). */
-  private marked(actor: string, phys: number, id: number): void {
-    const cmd = this.cmds.get(id);
-    if (cmd === undefined) return;
-    cmd.markedAt = this.stamp();
-    if (!cmd.picked) this.tag('cancelWhileQueued');
-    else if (cmd.completion === undefined) this.tag('cancelWhileRunning');
-    for (const [gid, g] of this.actors) {
-      if (g.phase !== 'cancel' || g.req?.addr !== phys) continue;
-      if (g.req.gen !== cmd.gen)
-        this.fail(
-          'I11',
-          actor,
-          `${gid} cancels ${hex(phys)} gen ${g.req.gen}; the device marked command ${id} of gen ${cmd.gen}`,
-        );
-    }
-    // S5c: the command's completion is already at its remove step (cancel wins the lock by a hair).
-    for (const x of this.sim.actorIds()) {
-      const e = this.sim.pendingEffect(x);
-      if (e?.k === 'point' && POINTS[e.id] === 'host.complete.remove' && e.gen === id)
-        this.tag('cancelAtRemove');
-    }
+  /** The call guest actor `actor` is in, if any. */
+  private callOf(actor: string): CallRecord | undefined {
+    const t = this.thread(actor);
+    return t === undefined ? undefined : this.ledger.current.get(t);
+  }
+
+  /** The actor's call sends its cancel. */
+  private cancelling(actor: string): void {
+    const call = this.callOf(actor);
+    if (call !== undefined) this.calls.cancelling(call, this.sim.clock.now());
+  }
+
+  /** A wait ended: the call's wait for DONE (between its sleep and its wake) is what the outcome oracle reads. */
+  private waited(actor: string, how: WaitOutcome, at: number): void {
+    if (this.actors.get(actor)?.phase !== 'wait') return;
+    const call = this.callOf(actor);
+    const vcpu = call === undefined ? undefined : this.load.threads[call.thread]?.vcpu;
+    if (call === undefined || vcpu === undefined) return;
+    this.calls.waited(call, how, at, this.ports[vcpu]!.signalPending());
   }
 
   /** The newest request record at (addr, gen). */
@@ -393,14 +372,14 @@ export class Monitor implements SimObserver {
 
   /** Flags of every tracked request only ever gain bits (I10); note when DONE appears. */
   private watchFlags(actor: string): void {
-    for (const r of this.live.values()) {
-      if (!r.tracking) continue;
+    for (const r of this.tracked) {
       const f = this.w.mem.load32(gpa(r.addr), FLAGS) >>> 0;
       if (f === r.flags) continue;
       // Some frees have no point of their own (connect and disconnect requests): a changed word may just
       // be a new owner's. Only a request still holding its allocation is judged.
       if (!this.w.holds(r.addr, r.gen)) {
         r.tracking = false;
+        this.tracked.delete(r);
         r.freed = true;
         continue;
       }

@@ -1,7 +1,11 @@
 // The threads executor's offline oracles over the trace ring (every point every thread passed, in one
 // global order): what the order of points alone can prove - a cancelled command written back (I2), a
-// command completed twice (I3), the auditor's write after free (I1) - and the classes the log shows.
+// command completed twice (I3), the auditor's write after free (I1), a call started after its client's
+// disconnect (I16 D1), a "not found" cancel of a command nothing removed (I17 L2) - and the classes the
+// log shows.
+import { Status } from '../../src/abi/index.js';
 import type { PointRecord } from '../../src/runtime/index.js';
+import type { CallRecord, ClientOpRecord } from '../workload.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { World } from './world.js';
 
@@ -48,6 +52,76 @@ export function checkLog(
   const bad = world.counter('audit.writeAfterFree') - o.auditBefore;
   if (bad > 0) v('I1', `the auditor saw ${bad} host writes into freed guest memory`);
   return out;
+}
+
+/** What the session checks need besides the log. */
+export interface SessionLogInput {
+  readonly calls: readonly CallRecord[];
+  readonly ops: readonly ClientOpRecord[];
+  /** The host may lose calls in this run (host-drop: a removal without a point of its own). */
+  readonly hostDrops: boolean;
+  /** Ms of clock skew allowed between the ledger's stamps and the ring's (different threads' clocks). */
+  readonly skewMs?: number;
+  /** The run's start (epoch ms): violation times are ms since. */
+  readonly t0: number;
+}
+
+/**
+ * I16 D1 and I17 L2 from the log (session.ts states the rules). A call's command is found through its
+ * request: the device's enlist at the request's address after the guest filled that generation. Calls
+ * whose records the ring no longer holds are skipped.
+ */
+export function checkSessionLog(log: readonly PointRecord[], i: SessionLogInput): Violation[] {
+  const out: Violation[] = [];
+  const skew = i.skewMs ?? 2;
+  const gone = new Map<number, number>();
+  for (const op of i.ops)
+    if (op.k === 'disconnect' && op.rc === Status.VINF_SUCCESS) gone.set(op.clientId, op.end);
+  for (const c of i.calls) {
+    if (c.request === undefined) continue;
+    const { addr, gen } = c.request;
+    const fill = log.findIndex((r) => r.point === 'guest.fill' && r.addr === addr && r.gen === gen);
+    if (fill < 0) continue;
+    const enlist = log.findIndex((r, k) => k > fill && r.point === 'device.enlist' && r.addr === addr);
+    if (enlist < 0) continue;
+    const id = log[enlist]!.gen;
+    const disconnectedAt = gone.get(c.clientId);
+    if (disconnectedAt !== undefined) {
+      const started = log.find((r, k) => k > enlist && r.point === 'host.isCancelled' && r.gen === id);
+      if (started !== undefined && started.time > disconnectedAt + skew)
+        out.push(
+          at(
+            started,
+            i.t0,
+            'I16',
+            `D1: call ${c.tag}'s command ${id} reached the service ${(started.time - disconnectedAt).toFixed(1)} ms after its client's disconnect returned`,
+          ),
+        );
+    }
+    if (c.cancelRc === Status.VERR_NOT_FOUND && !i.hostDrops) {
+      // The grace wait begins once the (last) cancel answered "not found": the command had left the list.
+      const grace = log.findIndex((r, k) => k > enlist && r.point === 'guest.graceCheck' && r.addr === addr);
+      if (grace < 0) continue;
+      const removed = log.some(
+        (r, k) => k > enlist && k < grace && r.point === 'host.complete.remove' && r.gen === id,
+      );
+      if (!removed)
+        out.push(
+          at(
+            log[grace]!,
+            i.t0,
+            'I17',
+            `L2: call ${c.tag}'s cancel found no command ${id}, yet no completion had removed it (it vanished from the pending list)`,
+          ),
+        );
+    }
+  }
+  return out;
+}
+
+function at(r: PointRecord, t0: number, inv: InvariantId, detail: string): Violation {
+  const ms = Math.round((r.time - t0) * 1000) / 1000;
+  return { inv, phase: 'main', step: r.seq, at: ms, actor: `slot${r.slot}`, detail };
 }
 
 /** Classes the log shows (besides the ledger's). */

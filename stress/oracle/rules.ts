@@ -1,7 +1,7 @@
 // The oracles' rules about the host's writes (I1 at every write step, I2, I3, I13), the guest's copy-back
 // (I8) and the pending list (I9), applied by the monitor as it follows a run.
 import { HgcmReqFlag, RequestType, VMMDevHGCMRequestHeader } from '../../src/abi/index.js';
-import { gpa, hexAddr as hex, type PointName } from '../../src/runtime/index.js';
+import { gpa, hexAddr as hex, POINTS, type PointName } from '../../src/runtime/index.js';
 import { CmdField, CmdState } from '../../src/vmmdev/index.js';
 import type { Monitor } from './monitor.js';
 
@@ -52,6 +52,29 @@ export function hostWrote(m: Monitor, actor: string, point: PointName, id: numbe
     m.fail('I13', actor, `a completion for disconnected client ${cmd.clientId} lands in a call that is over`);
 }
 
+/** The device marked command `id` cancelled for a guest cancelling `phys` (I11; coverage of where it was). */
+export function cancelMarked(m: Monitor, actor: string, phys: number, id: number): void {
+  const cmd = m.cmds.get(id);
+  if (cmd === undefined) return;
+  cmd.markedAt = m.stamp();
+  if (!cmd.picked) m.tag('cancelWhileQueued');
+  else if (cmd.completion === undefined) m.tag('cancelWhileRunning');
+  for (const [gid, g] of m.actors) {
+    if (g.phase !== 'cancel' || g.req?.addr !== phys) continue;
+    if (g.req.gen !== cmd.gen)
+      m.fail(
+        'I11',
+        actor,
+        `${gid} cancels ${hex(phys)} gen ${g.req.gen}; the device marked command ${id} of gen ${cmd.gen}`,
+      );
+  }
+  // S5c: the command's completion is already at its remove step (cancel wins the lock by a hair).
+  for (const x of m.sim.actorIds()) {
+    const e = m.sim.pendingEffect(x);
+    if (e?.k === 'point' && POINTS[e.id] === 'host.complete.remove' && e.gen === id) m.tag('cancelAtRemove');
+  }
+}
+
 /** The guest copies results back from `addr` (I8: only after the host wrote them, and DONE). */
 export function checkCopyBack(m: Monitor, actor: string, addr: number, gen: number): void {
   const cmd = [...m.cmds.values()].reverse().find((c) => c.phys === addr && c.gen === gen);
@@ -65,12 +88,22 @@ export function checkCopyBack(m: Monitor, actor: string, addr: number, gen: numb
 /** I9: at most one uncancelled listed command per address, each on a live allocation of its generation. */
 export function checkListed(m: Monitor, actor: string): void {
   const c = m.w.cmds;
-  const seen = new Set<number>();
-  for (let s = 0; s < c.capacity; s++) {
-    if (c.get(s, CmdField.STATE) !== CmdState.LISTED || c.get(s, CmdField.CANCELLED) === 1) continue;
+  let left = c.listed;
+  // Only a command listed or a block handed out or given back can break I9: otherwise nothing to redo.
+  const key = left * 0x100000 + m.w.physHeap.changes();
+  if (key === m.listedKey) return;
+  m.listedKey = key;
+  if (left === 0) return;
+  const seen = m.listedPhys;
+  seen.length = 0;
+  // Slots are taken lowest first, so the listed ones are found within a few; stop once all were seen.
+  for (let s = 0; s < c.capacity && left > 0; s++) {
+    if (c.get(s, CmdField.STATE) !== CmdState.LISTED) continue;
+    left--;
+    if (c.get(s, CmdField.CANCELLED) === 1) continue;
     const phys = c.get(s, CmdField.PHYS) >>> 0;
-    if (seen.has(phys)) m.fail('I9', actor, `two uncancelled commands pending at ${hex(phys)}`);
-    seen.add(phys);
+    if (seen.includes(phys)) m.fail('I9', actor, `two uncancelled commands pending at ${hex(phys)}`);
+    seen.push(phys);
     const gen = c.get(s, CmdField.GEN) >>> 0;
     if (gen !== 0 && !m.w.holds(phys, gen))
       m.fail(
@@ -78,5 +111,17 @@ export function checkListed(m: Monitor, actor: string): void {
         actor,
         `command ${c.get(s, CmdField.ID)} pending at ${hex(phys)} whose request (gen ${gen}) was freed`,
       );
+  }
+}
+
+/** Coverage: a signal pending while a thread is in its grace wait, or in a connect / disconnect. */
+export function signalTags(m: Monitor): void {
+  for (const [id, a] of m.actors) {
+    if (a.phase !== 'grace' && a.phase !== 'wait') continue;
+    const t = m.thread(id);
+    const vcpu = t === undefined ? undefined : m.load.threads[t]?.vcpu;
+    if (vcpu === undefined || !m.ports[vcpu]!.signalPending()) continue;
+    if (a.phase === 'grace') m.tag('signalInGrace');
+    else if (a.req !== undefined && !isCall(a.req.type)) m.tag('signalDuringConnect');
   }
 }

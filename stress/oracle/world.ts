@@ -2,7 +2,14 @@
 // clients and counters, attached from the machine's shared memory (any executor, any thread).
 import { ClientState, ClientTable } from '../../src/hgcm/index.js';
 import { heapAuditor, type MachineShared, type ResolvedConfig } from '../../src/machine/index.js';
-import { BlockState, type CounterName, GuestMemory, StatsBlock } from '../../src/runtime/index.js';
+import {
+  BlockState,
+  type CounterName,
+  GuestMemory,
+  guestHeapBacking,
+  SharedHeap,
+  StatsBlock,
+} from '../../src/runtime/index.js';
 import { GuestHeap, guestMap } from '../../src/vcpu/index.js';
 import {
   CmdField,
@@ -27,6 +34,8 @@ export class World {
   readonly bus: DeviceBus;
   readonly clients: ClientTable;
   readonly stats: StatsBlock;
+  /** The physical heap itself (for its change counter: the oracles recheck what depends on it). */
+  readonly physHeap: SharedHeap;
   private readonly auditor: HostWriteAuditor;
   private readonly env: { readonly cmds: CommandTable; readonly snaps: SnapshotArena };
 
@@ -36,6 +45,7 @@ export class World {
     this.mem = GuestMemory.attach(shared.ram);
     const map = guestMap(shared.config.ramBytes, shared.config.heapBytes);
     this.phys = GuestHeap.attach('phys', this.mem, map.heapBase);
+    this.physHeap = SharedHeap.attach(guestHeapBacking(this.mem), map.heapBase);
     this.data = GuestHeap.attach('data', this.mem, map.memBase);
     this.cmds = CommandTable.attach(shared.cmds);
     this.bus = DeviceBus.attach(shared.bus);

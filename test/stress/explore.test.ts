@@ -1,7 +1,10 @@
 // Bounded exhaustive exploration of the minimal core race (two calls, one host worker, timeout 0): every
 // schedule within the bound passes, and the same search finds the broken lock discipline at once.
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './harness.js';
 import { explore, minimalRace } from '../../stress/explore.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 test('preemption bound 1: every schedule of the minimal race, none violating', async () => {
   const r = await explore({ workload: minimalRace(), preemptions: 1 });

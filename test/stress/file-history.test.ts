@@ -1,8 +1,11 @@
 // The file-history oracle (I12): :ok writes take effect with their count, :fail writes never, :info
 // writes at most once; later :ok writes hide earlier ones only when they come after them in real time.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './harness.js';
 import { checkFileHistory, explainFile, stamped, type FileOp } from '../../src/programs/file-history.js';
 import { payloadByte } from '../../stress/workload.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 const op = (o: Partial<FileOp> & Pick<FileOp, 'tag' | 'status'>): FileOp => ({
   offset: 0,

@@ -1,8 +1,11 @@
 // The mutation self-test: every mutation in src/runtime/faults.ts is caught by an oracle within its
 // budget, and only by runs that pass without it. Prints the runs-to-detection table.
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './harness.js';
 import { MUTATIONS } from '../../src/runtime/faults.js';
 import { MUTATION_PLAN, mutationTable, runMutate } from '../../stress/mutate.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 test('every mutant is killed', async () => {
   const r = await runMutate({ seed: 0x5eed, budget: 300, strategy: 'mix', profile: 'mix' });

@@ -4,23 +4,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { WORK_BOUNDED, cli } from './harness.js';
 import type { ChromeTrace } from '../../src/trace/chrome.js';
 import { STEP_US } from '../../src/sim/chrome.js';
-import { stressMain } from '../../stress/cli.js';
 import { readSchedule, replaySchedule } from '../../stress/schedule.js';
 import { shrinkSchedule } from '../../stress/shrink.js';
 import { validateChrome } from '../trace/validate.js';
 
-async function cli(argv: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const code = await stressMain(
-    argv,
-    (l) => out.push(l),
-    (l) => out.push(l),
-  );
-  return { code, out };
-}
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 test('a failing run replays from its printed command and from its schedule, at the same step; shrink', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stress-'));

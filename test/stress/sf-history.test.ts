@@ -1,10 +1,13 @@
 // S19: Shared Folders writes to a real host file (a fresh temporary share per run) under timeouts and
 // signals, on both executors; I12 reads the file at the end and checks it with the file-history checker.
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './harness.js';
 import { runMutate } from '../../stress/mutate.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { runSpec } from '../../stress/sim-run.js';
 import { MachinePool, runThreads } from '../../stress/threads-run.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 const spec = (iteration: number): RunSpec => ({
   scenario: 'S19',

@@ -1,12 +1,15 @@
 // The threads executor: the same workloads on real vCPU, device and pool threads, checked offline from
 // the trace ring and the ledger. A default campaign passes and reaches every class real timing reaches;
 // a mutation shows in the log; a hang is reported by the watchdog with the log's tail.
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect, test, vi } from 'vitest';
+import { WORK_BOUNDED } from './harness.js';
 import { formatTable, runCampaign } from '../../stress/campaign.js';
 import { THREADS_CLASSES } from '../../stress/coverage.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { PASSING } from '../../stress/scenarios/index.js';
 import { MachinePool, runThreads, threadsExecute } from '../../stress/threads-run.js';
+
+vi.setConfig({ testTimeout: WORK_BOUNDED });
 
 const pool = new MachinePool();
 afterAll(() => pool.stop());
@@ -25,7 +28,7 @@ test('a threads campaign over every scenario: no violation, every class it can s
   console.log(formatTable(r).join('\n'));
   expect(r.problems).toEqual([]);
   expect(r.runs).toBe(3 * PASSING.length);
-}, 120_000);
+});
 
 test('a host that writes back cancelled calls shows in the log (I2)', async () => {
   let found: string | undefined;
@@ -42,7 +45,7 @@ test('a host that writes back cancelled calls shows in the log (I2)', async () =
     found = r.violations[0]?.inv;
   }
   expect(['I2', 'I1']).toContain(found);
-}, 60_000);
+});
 
 test('a guest that waits forever: the watchdog reports the hang with the log tail', async () => {
   // S15's calls wait forever, uninterruptibly; with no interrupt raised nobody wakes them.
@@ -59,4 +62,4 @@ test('a guest that waits forever: the watchdog reports the hang with the log tai
   expect(r.violations[0]?.inv).toBe('I6');
   expect(r.tail.length).toBeGreaterThan(0);
   expect(r.tail.join('\n')).toMatch(/guest\.sleep|guest\.checkDone|host\.complete\.setDone/);
-}, 60_000);
+});

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ShflFn, Status as S } from '../../src/abi/index.js';
 import { SimMachine } from '../../src/machine/sim-machine.js';
+import { randomStrategy } from '../../src/sim/index.js';
 import type { Machine } from '../../src/machine/machine.js';
 import type { Proc } from '../../src/runtime/proc.js';
 import { H } from '../../src/vbsf/layout.js';
@@ -178,6 +179,36 @@ describe('sim', () => {
     expect(held).toBe(1);
     expect([r.rc, r.version, r.at]).toEqual([S.VINF_SUCCESS, r.first + 1, 1000.5]);
     expect(m0.shares.list().map((s) => s.name)).toEqual(['share']);
+  });
+
+  test('a recyclable machine reset after a woken wait runs it again as a fresh machine does', async () => {
+    // The wake-up goes through a watch actor (ServiceContext.watch) and the service's own memory of it;
+    // reset() must drop both, so the next run names and schedules its watch as a fresh machine would.
+    const config = { vcpus: 2, hostWorkers: 2, sharedFolders: [{ name: 'share', hostPath: t.share }] };
+    const once = async (m: SimMachine): Promise<{ w: Waited; trace: string; hash: string }> => {
+      m.sim.setStrategy(randomStrategy(9));
+      m.sim.reconfigure({ trace: true });
+      const out = { client: 0 };
+      const w = m.spawn('waiter', 0, (lib, k) => waiter(lib, k, out));
+      let added: Promise<unknown> = Promise.resolve();
+      m.sim.setTimer(1000 + WAIT_POLL_MS / 2, () => {
+        added = m.shares.add({ name: 'extra', hostPath: extraDir() });
+      });
+      const r = m.run();
+      expect(r.status).toBe('done');
+      // The add checks its outcome after its host call: let it, before a reset takes the share away.
+      await added;
+      const trace = r.trace.map((s) => `${s.actor} ${s.what} ${s.at}`).join('\n');
+      return { w: w.result(), trace, hash: r.hash };
+    };
+    const fresh = await once(await SimMachine.create(config, { seed: 9, recyclable: true }));
+    expect(fresh.trace).toMatch(/^watch#0 /m);
+    const reused = await SimMachine.create(config, { seed: 9, recyclable: true });
+    for (let i = 0; i < 3; i++) {
+      const again = await once(reused);
+      expect(again).toEqual(fresh);
+      reused.reset();
+    }
   });
 
   test('CANCEL_MAPPINGS_CHANGES_WAITS from another vCPU ends the wait with VERR_CANCELLED', async () => {

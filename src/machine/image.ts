@@ -1,0 +1,73 @@
+// A machine's shared memory saved once and restored many times (a sim machine reused for run after run).
+// Restoring costs what the runs wrote, not what the machine holds: the three heaps (the guest's physical
+// heap and program memory, the host's snapshot arena) are written only up to their high-water marks
+// (SharedHeap.touchedBytes), so only that much of each is copied back; everything else is small.
+import { GuestMemory, guestHeapBacking, sabHeapBacking, SharedHeap } from '../runtime/index.js';
+import { guestMap } from '../vcpu/index.js';
+import type { MachineShared } from './config.js';
+
+/**
+ * A part of a shared buffer and its saved bytes. For a heap, `saved` is its written prefix when saved
+ * (past it the buffer still held the zeros it was created with) and `heap` bounds what a restore copies.
+ */
+interface Region {
+  readonly live: Uint8Array;
+  readonly saved: Uint8Array;
+  readonly heap: SharedHeap | undefined;
+}
+
+/** Zeros to copy from (filling a shared buffer is slower than copying into it). */
+let zeros = new Uint8Array(0);
+
+/** The saved shared memory of a machine. */
+export class MachineImage {
+  private readonly regions: readonly Region[];
+
+  private constructor(regions: readonly Region[]) {
+    this.regions = regions;
+  }
+
+  /** Save every shared buffer of `s` now. */
+  static save(s: MachineShared): MachineImage {
+    const regions: Region[] = [];
+    const whole = (sab: SharedArrayBuffer | undefined): void => {
+      if (sab === undefined) return;
+      const live = new Uint8Array(sab);
+      regions.push({ live, saved: live.slice(), heap: undefined });
+    };
+    const heap = (sab: SharedArrayBuffer, start: number, end: number, h: SharedHeap): void => {
+      const live = new Uint8Array(sab, start, end - start);
+      regions.push({ live, saved: live.slice(0, h.touchedBytes()), heap: h });
+    };
+    const map = guestMap(s.config.ramBytes, s.config.heapBytes);
+    const mem = GuestMemory.attach(s.ram);
+    const ram = new Uint8Array(s.ram);
+    regions.push({ live: ram.subarray(0, map.heapBase), saved: ram.slice(0, map.heapBase), heap: undefined });
+    heap(s.ram, map.heapBase, map.memBase, SharedHeap.attach(guestHeapBacking(mem), map.heapBase));
+    heap(s.ram, map.memBase, map.ramBytes, SharedHeap.attach(guestHeapBacking(mem), map.memBase));
+    heap(s.snaps, 0, s.snaps.byteLength, SharedHeap.attach(sabHeapBacking(s.snaps), 0));
+    for (const sab of [s.bus, s.cmds, s.clients, s.ring, s.stats, s.faults, s.hooks, s.trace, s.spinGate])
+      whole(sab);
+    for (const spec of s.services) {
+      whole(spec.shared);
+      whole(spec.clientState);
+    }
+    return new MachineImage(regions);
+  }
+
+  /** Put every buffer back as saved (a heap: only the part written since; its mark is read first). */
+  restore(): void {
+    for (const r of this.regions) {
+      if (r.heap === undefined) {
+        r.live.set(r.saved);
+        continue;
+      }
+      const n = Math.min(r.live.length, r.heap.touchedBytes());
+      if (n > r.saved.length) {
+        if (zeros.length < n - r.saved.length) zeros = new Uint8Array(n - r.saved.length);
+        r.live.set(zeros.subarray(0, n - r.saved.length), r.saved.length);
+      }
+      r.live.set(r.saved);
+    }
+  }
+}
