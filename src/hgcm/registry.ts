@@ -105,7 +105,9 @@ export async function buildRegistry(
       throw new ConfigError(`service name must be 1..127 bytes: ${String(c.name)}`);
     }
     if (c.placement !== undefined && c.placement !== 'pool' && c.placement !== 'emt')
-      throw new ConfigError(`service ${c.name}: placement must be 'pool' or 'emt', got ${String(c.placement)}`);
+      throw new ConfigError(
+        `service ${c.name}: placement must be 'pool' or 'emt', got ${String(c.placement)}`,
+      );
     if (seen.has(c.name)) throw new ConfigError(`service ${c.name} registered twice`);
     seen.add(c.name);
     const module = moduleHref(c.module);

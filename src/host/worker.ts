@@ -251,11 +251,7 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
  * the calls that run on the thread handling the port write (HostWorker.runsHere). The ring holds every command twice over plus the workers' STOP items, so a
  * push of a command cannot fail; cancel notices take only its first half.
  */
-export function hostPort(
-  env: HostEnv,
-  ring: DispatchRing,
-  inline: HostWorker | undefined,
-): HostPort {
+export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | undefined): HostPort {
   return {
     *dispatch(kind: WorkKind, slot: number): Proc<void> {
       if (kind === Work.CALL && inline?.runsHere(slot) === true) {
