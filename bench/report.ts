@@ -160,6 +160,22 @@ function tailGoal(text: string, id: string, target: number): Goal {
   };
 }
 
+/** A goal "the fastest no-op path's median is at most `target` times row `ref`'s". */
+function fastestGoal(text: string, ref: string, target: number): Goal {
+  const refName = ref.split('.').slice(1).join('.');
+  return {
+    text,
+    needs: ['hgcm.noop.', ref],
+    target,
+    atLeast: false,
+    cpuRow: fastestNoop,
+    measure: (b) => {
+      const f = fastestNoop(b);
+      return f && quotient(f.medianUs, median(b, ref), `${shortName(f)} / ${refName}`);
+    },
+  };
+}
+
 const GOALS: readonly Goal[] = [
   // Issue 14's table, in its order.
   ratioGoal('no-op calls/s, 2 vCPUs vs 1 vCPU (pool)', 'hgcm.calls.2v', 'hgcm.calls.1v', 'rate', 1.5),
@@ -174,17 +190,7 @@ const GOALS: readonly Goal[] = [
     measure: (b) =>
       quotient(median(b, 'hgcm.noop.call.pool'), median(b, 'peers.comlink'), 'call (pool) / comlink'),
   },
-  {
-    text: 'fastest no-op path, median vs a comlink call',
-    needs: ['hgcm.noop.', 'peers.comlink'],
-    target: 0.25,
-    atLeast: false,
-    cpuRow: fastestNoop,
-    measure: (b) => {
-      const f = fastestNoop(b);
-      return f && quotient(f.medianUs, median(b, 'peers.comlink'), `${shortName(f)} / comlink`);
-    },
-  },
+  fastestGoal('fastest no-op path, median vs a comlink call', 'peers.comlink', 0.25),
   ratioGoal(
     'Shared Folders 1 MiB writes vs direct fs.writeSync, MB/s',
     'vbsf.write.1m',
@@ -214,17 +220,11 @@ const GOALS: readonly Goal[] = [
     0.3,
   ),
   // Issue 6.
-  {
-    text: 'fastest no-op path, median vs the raw two-hop round trip (same spin policy)',
-    needs: ['hgcm.noop.', 'limit.twohop.policy'],
-    target: 10,
-    atLeast: false,
-    cpuRow: fastestNoop,
-    measure: (b) => {
-      const f = fastestNoop(b);
-      return f && quotient(f.medianUs, median(b, 'limit.twohop.policy'), `${shortName(f)} / twohop.policy`);
-    },
-  },
+  fastestGoal(
+    'fastest no-op path, median vs the raw two-hop round trip (same spin policy)',
+    'limit.twohop.policy',
+    10,
+  ),
   // Issue 12: `hgcm mount` against bindfs, the C FUSE passthrough, with the same fio jobs.
   ratioGoal(
     'hgcm mount sequential 1 MiB writes vs bindfs, MB/s',
