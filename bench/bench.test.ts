@@ -70,12 +70,16 @@ describe('hgcm bench --quick', () => {
     const t = table(run.rows);
     expect(t.split('\n')).toHaveLength(run.rows.length + 2);
     const g = goals(run.rows);
-    expect(g).toHaveLength(7);
+    expect(g).toHaveLength(10);
+    // Every goal of a machine path shows what a call costs in CPU, both sides.
+    for (const x of g.filter((y) => y.value !== undefined)) expect(x.cpuUs, x.goal).toBeGreaterThan(0);
     const measured = g.filter((x) => x.value !== undefined).map((x) => x.goal);
     expect(measured).toEqual(
       expect.arrayContaining([expect.stringMatching(/comlink/), expect.stringMatching(/vCPU/)]),
     );
     expect(goalsTable(run.rows)).toContain('| goal |');
+    // --json carries the goals, as the table prints them.
+    expect(run.goals?.map((x) => [x.goal, x.met])).toEqual(g.map((x) => [x.goal, x.met]));
     expect(compare(run, run)).toContain('+0.0%');
     // Four suites start three machines and a dozen raw workers; alone this takes ~15 s, beside another
     // test file on a 2-core CI machine up to four times that. A hang is caught by the bench's own

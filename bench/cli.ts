@@ -12,7 +12,7 @@ import {
   alignTables,
 } from '../src/cli/kit/index.js';
 import { DEFAULT_SPIN, type SpinPolicy } from '../src/machine/index.js';
-import { compare, goalsTable, header, table } from './report.js';
+import { compare, goals, goalsTable, header, table } from './report.js';
 import { runSuites, type RunResult, type Suite } from './runner.js';
 import { dispatchSuite } from './suites/dispatch.js';
 import { fuseSuite } from './suites/fuse.js';
@@ -136,6 +136,12 @@ export const benchCommand = defineCommand(
         () => undefined,
       ),
       device: choice('where machines handle port writes', ['emt', 'thread'] as const, 'emt'),
+      placement: choice(
+        "where services run the calls that finish inside svcCall (Shared Folders')",
+        ['emt', 'pool'] as const,
+        'emt',
+      ),
+      irq: choice('where interrupts go: one waiting vCPU, or every vCPU', ['one', 'all'] as const, 'one'),
       trace: text("write the hgcm suite's traced pool calls as a Chrome trace to FILE", { arg: 'FILE' }),
       list: flag('list the suites and exit'),
     },
@@ -159,12 +165,14 @@ export const benchCommand = defineCommand(
       repeat: v.repeat,
       ...(v.spin === undefined ? {} : { policy: v.spin }),
       device: v.device,
+      placement: v.placement,
+      irq: v.irq,
       ...(v.trace === undefined ? {} : { traceFile: v.trace }),
       command: ['hgcm bench', ...argv].join(' '),
       log: io.err,
     });
     if (v.json) {
-      io.out(JSON.stringify(run, null, 2));
+      io.out(JSON.stringify({ ...run, goals: goals(run.rows) }, null, 2));
       return 0;
     }
     io.out(report(run, old === undefined ? undefined : { run: old, file: v.compare! }));

@@ -19,6 +19,11 @@ export interface Summary {
   /** Calls per second: calls / summed call time (a serial rate). */
   readonly rate: number;
   readonly samples: number;
+  /**
+   * CPU microseconds per call, every thread of the process together (process.cpuUsage over the whole
+   * measurement, warm-up included, over every call made): what one call costs the machine, both sides.
+   */
+  readonly cpuUs?: number;
 }
 
 /** The full budget, and the --quick one. */
@@ -38,7 +43,24 @@ function bench(budget: Budget): Bench {
   });
 }
 
-function summarize(b: Bench): Summary {
+/** A function that counts its calls, for CPU per call. */
+function counted<F extends (...a: never[]) => unknown>(fn: F): { fn: F; calls: () => number } {
+  let n = 0;
+  // SAFETY: the wrapper passes its arguments through and returns what fn returns.
+  const wrapped = ((...a: never[]) => {
+    n++;
+    return fn(...a);
+  }) as F;
+  return { fn: wrapped, calls: () => n };
+}
+
+/** CPU microseconds (user + system, every thread of the process) since `from`. */
+export function cpuSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+}
+
+function summarize(b: Bench, cpuUs?: number, calls?: number): Summary {
   const task = b.tasks[0]!;
   const r = task.result;
   if (r.state !== 'completed') throw new Error(`benchmark task ${task.name} ended ${r.state}`);
@@ -47,21 +69,26 @@ function summarize(b: Bench): Summary {
     p99Us: r.latency.p99 * 1000,
     rate: r.latency.mean > 0 ? 1000 / r.latency.mean : 0,
     samples: r.latency.samplesCount,
+    ...(cpuUs !== undefined && calls !== undefined && calls > 0 ? { cpuUs: cpuUs / calls } : {}),
   };
 }
 
 /** Measure a synchronous function (blocking round trips on worker threads). */
 export function measureSync(fn: () => unknown, budget: Budget): Summary {
-  const b = bench(budget).add('task', fn);
+  const c = counted(fn);
+  const b = bench(budget).add('task', c.fn);
+  const cpu0 = process.cpuUsage();
   b.runSync();
-  return summarize(b);
+  return summarize(b, cpuSince(cpu0), c.calls());
 }
 
 /** Measure an asynchronous function (round trips that await an event loop). */
 export async function measureAsync(fn: () => Promise<unknown>, budget: Budget): Promise<Summary> {
-  const b = bench(budget).add('task', fn);
+  const c = counted(fn);
+  const b = bench(budget).add('task', c.fn);
+  const cpu0 = process.cpuUsage();
   await b.run();
-  return summarize(b);
+  return summarize(b, cpuSince(cpu0), c.calls());
 }
 
 /** Summarise per-call samples (ms) taken by hand, e.g. by a deadline-bounded loop on several threads. */

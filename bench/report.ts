@@ -1,6 +1,6 @@
 // The benchmark's output: a Markdown table of every row beside its limit and its best peer, the goals of
-// issue 6 as ratios from the same run, and the change per row against an earlier run's JSON.
-import type { Row, RunResult } from './runner.js';
+// issues 6, 12 and 14 as ratios (with the CPU per call of each path) from the same run, and the change per row against an earlier run's JSON.
+import type { GoalOutcome, Row, RunResult } from './runner.js';
 
 const fmt = (v: number): string =>
   v >= 1000
@@ -60,16 +60,20 @@ function noteOf(r: Row): string {
   return [r.note, spread].filter((x) => x !== undefined && x !== '').join('; ');
 }
 
+function cpuText(us: number | undefined): string {
+  return us === undefined ? '' : fmt(us);
+}
+
 /** The results table (Markdown). */
 export function table(rows: readonly Row[]): string {
   const byId = byIdOf(rows);
   const out = [
-    '| row | median µs | p99 µs | rate | vs limit | vs best peer | note |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| row | median µs | p99 µs | rate | CPU µs/call | vs limit | vs best peer | note |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     if (r.skipped !== undefined) {
-      out.push(`| ${r.label} | – | – | – | – | – | not measured: ${r.skipped} |`);
+      out.push(`| ${r.label} | – | – | – | – | – | – | not measured: ${r.skipped} |`);
       continue;
     }
     const lim = r.limit === undefined ? undefined : byId.get(r.limit);
@@ -77,7 +81,7 @@ export function table(rows: readonly Row[]): string {
     const peer = bestPeer(r, byId);
     const vsPeer = peer && ratio(r, peer);
     out.push(
-      `| ${r.label} | ${r.medianUs === undefined ? '' : fmt(r.medianUs)} | ${r.p99Us === undefined ? '' : fmt(r.p99Us)} | ${rateText(r)} | ` +
+      `| ${r.label} | ${r.medianUs === undefined ? '' : fmt(r.medianUs)} | ${r.p99Us === undefined ? '' : fmt(r.p99Us)} | ${rateText(r)} | ${cpuText(r.cpuUs)} | ` +
         `${vsLimit === undefined ? '' : `${vsLimit.toFixed(2)}x ${shortName(lim!)}`} | ` +
         `${vsPeer === undefined ? '' : `${vsPeer.toFixed(2)}x ${shortName(peer!)}`} | ${noteOf(r)} |`,
     );
@@ -85,9 +89,11 @@ export function table(rows: readonly Row[]): string {
   return out.join('\n');
 }
 
-/** One goal of issue 6: a ratio between two figures of the same run. */
+/** One goal (issues 6, 12, 14): a ratio between two figures of the same run. */
 interface Goal {
   readonly text: string;
+  /** The row whose CPU per call the goals table shows beside the ratio (the path the goal is about). */
+  readonly cpuRow?: (byId: ReadonlyMap<string, Row>) => Row | undefined;
   /** Rows the goal is formed from (prefixes); a run without them leaves the goal out. */
   readonly needs: readonly string[];
   readonly target: number;
@@ -134,39 +140,57 @@ function ratioGoal(text: string, a: string, b: string, key: 'mbps' | 'rate', tar
     needs: [a, b],
     target,
     atLeast: true,
+    cpuRow: (rows) => rows.get(a),
     measure: (rows) => quotient(field(rows, a, key), field(rows, b, key), unit),
   };
 }
 
+/** Issue 14: the p99 of a calls/s row against its own median (a tail that stays near the middle). */
+function tailGoal(text: string, id: string, target: number): Goal {
+  return {
+    text,
+    needs: [id],
+    target,
+    atLeast: false,
+    cpuRow: (rows) => rows.get(id),
+    measure: (rows) => {
+      const r = rows.get(id);
+      return r?.skipped === undefined ? quotient(r?.p99Us, r?.medianUs, 'p99 / median') : undefined;
+    },
+  };
+}
+
+/** A goal "the fastest no-op path's median is at most `target` times row `ref`'s". */
+function fastestGoal(text: string, ref: string, target: number): Goal {
+  const refName = ref.split('.').slice(1).join('.');
+  return {
+    text,
+    needs: ['hgcm.noop.', ref],
+    target,
+    atLeast: false,
+    cpuRow: fastestNoop,
+    measure: (b) => {
+      const f = fastestNoop(b);
+      return f && quotient(f.medianUs, median(b, ref), `${shortName(f)} / ${refName}`);
+    },
+  };
+}
+
 const GOALS: readonly Goal[] = [
+  // Issue 14's table, in its order.
+  ratioGoal('no-op calls/s, 2 vCPUs vs 1 vCPU (pool)', 'hgcm.calls.2v', 'hgcm.calls.1v', 'rate', 1.5),
+  ratioGoal('no-op calls/s, 4 vCPUs vs 2 vCPUs (pool)', 'hgcm.calls.4v', 'hgcm.calls.2v', 'rate', 1),
+  tailGoal('no-op calls with 4 vCPUs: p99 vs the median', 'hgcm.calls.4v', 5),
   {
     text: 'no-op call through the pool, median vs a comlink call',
     needs: ['hgcm.noop.call.pool', 'peers.comlink'],
-    target: 1,
+    target: 0.75,
     atLeast: false,
+    cpuRow: (b) => b.get('hgcm.noop.call.pool'),
     measure: (b) =>
       quotient(median(b, 'hgcm.noop.call.pool'), median(b, 'peers.comlink'), 'call (pool) / comlink'),
   },
-  {
-    text: 'fastest no-op path, median vs a comlink call',
-    needs: ['hgcm.noop.', 'peers.comlink'],
-    target: 0.25,
-    atLeast: false,
-    measure: (b) => {
-      const f = fastestNoop(b);
-      return f && quotient(f.medianUs, median(b, 'peers.comlink'), `${shortName(f)} / comlink`);
-    },
-  },
-  {
-    text: 'fastest no-op path, median vs the raw two-hop round trip (same spin policy)',
-    needs: ['hgcm.noop.', 'limit.twohop.policy'],
-    target: 10,
-    atLeast: false,
-    measure: (b) => {
-      const f = fastestNoop(b);
-      return f && quotient(f.medianUs, median(b, 'limit.twohop.policy'), `${shortName(f)} / twohop.policy`);
-    },
-  },
+  fastestGoal('fastest no-op path, median vs a comlink call', 'peers.comlink', 0.25),
   ratioGoal(
     'Shared Folders 1 MiB writes vs direct fs.writeSync, MB/s',
     'vbsf.write.1m',
@@ -186,9 +210,21 @@ const GOALS: readonly Goal[] = [
     'vbsf.write.4k',
     'limit.fs.write.4k',
     'rate',
-    0.2,
+    0.25,
   ),
-  ratioGoal('calls/s with 2 vCPUs vs 1 vCPU', 'hgcm.calls.2v', 'hgcm.calls.1v', 'rate', 1.5),
+  ratioGoal(
+    'Shared Folders open + write 4 KiB + close vs fs, files/s',
+    'vbsf.files',
+    'limit.fs.files',
+    'rate',
+    0.3,
+  ),
+  // Issue 6.
+  fastestGoal(
+    'fastest no-op path, median vs the raw two-hop round trip (same spin policy)',
+    'limit.twohop.policy',
+    10,
+  ),
   // Issue 12: `hgcm mount` against bindfs, the C FUSE passthrough, with the same fio jobs.
   ratioGoal(
     'hgcm mount sequential 1 MiB writes vs bindfs, MB/s',
@@ -227,14 +263,8 @@ const GOALS: readonly Goal[] = [
   ),
 ];
 
-/** A goal's outcome. */
-export interface GoalResult {
-  readonly goal: string;
-  readonly target: string;
-  readonly value: number | undefined;
-  readonly how: string;
-  readonly met: boolean | undefined;
-}
+/** A goal's outcome (cpuUs: CPU microseconds per call of the path the goal is about, every thread). */
+export type GoalResult = GoalOutcome;
 
 /** Every goal against this run's rows. */
 export function goals(rows: readonly Row[]): GoalResult[] {
@@ -242,7 +272,9 @@ export function goals(rows: readonly Row[]): GoalResult[] {
   const present = (prefix: string): boolean => rows.some((r) => r.id.startsWith(prefix));
   return GOALS.filter((g) => g.needs.every(present)).map((g) => {
     const m = g.measure(byId);
+    const cpuUs = g.cpuRow?.(byId)?.cpuUs;
     return {
+      ...(cpuUs === undefined ? {} : { cpuUs }),
       goal: g.text,
       target: `${g.atLeast ? '≥' : '≤'} ${g.target}x`,
       value: m?.value,
@@ -256,11 +288,11 @@ export function goals(rows: readonly Row[]): GoalResult[] {
 export function goalsTable(rows: readonly Row[]): string {
   const gs = goals(rows);
   if (gs.length === 0) return '';
-  const out = ['| goal | target | measured | met |', '| --- | ---: | ---: | --- |'];
+  const out = ['| goal | target | measured | CPU µs/call | met |', '| --- | ---: | ---: | ---: | --- |'];
   for (const g of gs) {
     const v = g.value === undefined ? '–' : `${g.value.toFixed(2)}x`;
     const met = g.met === undefined ? 'n/a' : g.met ? 'yes' : 'no';
-    out.push(`| ${g.goal} | ${g.target} | ${v} (${g.how}) | ${met} |`);
+    out.push(`| ${g.goal} | ${g.target} | ${v} (${g.how}) | ${cpuText(g.cpuUs)} | ${met} |`);
   }
   return out.join('\n');
 }
@@ -270,7 +302,7 @@ export function header(run: RunResult): string {
   const i = run.info;
   return (
     `\`${i.command}\` — ${i.date}, node ${i.node}, ${i.cpus} CPUs (${i.cpuModel}), load ${i.loadAvg.join(' ')}, ` +
-    `spin policy short ${i.policy.short} / long ${i.policy.long} / idle ${i.policy.idle ?? 0} / ${i.policy.spinners ?? 0} spinning at most, device ${i.device ?? 'thread'}` +
+    `spin policy short ${i.policy.short} / long ${i.policy.long} / idle ${i.policy.idle ?? 0} / ${i.policy.spinners ?? 0} spinning at most, device ${i.device ?? 'thread'}, services on ${i.placement ?? 'pool'}, IRQ to ${i.irq ?? 'all'}` +
     `${i.repeat > 1 ? `, each figure the median of ${i.repeat} repeats` : ''}${i.quick ? ', --quick (short budgets: figures are rough)' : ''}`
   );
 }

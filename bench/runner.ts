@@ -1,7 +1,12 @@
 // The benchmark's model and its runner: suites measure rows; a row is one figure held against a limit
 // (what the machine can do) and against peers (what a user would otherwise reach for), all from one run.
 import os from 'node:os';
-import { DEFAULT_SPIN, type DevicePlacement, type SpinPolicy } from '../src/machine/index.js';
+import {
+  DEFAULT_SPIN,
+  type DevicePlacement,
+  type ServicePlacement,
+  type SpinPolicy,
+} from '../src/machine/index.js';
 import { BUDGETS, type Budget, type Summary } from './measure.js';
 
 /** Which figure of a row its ratios compare: time per call (lower is better) or a rate (higher is better). */
@@ -21,6 +26,8 @@ export interface Row {
   /** Payload megabytes (10^6 bytes) per second, for rows that move data. */
   readonly mbps?: number;
   readonly samples?: number;
+  /** CPU microseconds per call (or operation), every thread of the process together: both sides. */
+  readonly cpuUs?: number;
   /** With --repeat: the lowest and highest of the repeats' primary figure (median, or rate). */
   readonly spread?: readonly [number, number];
   /** Id of the row this one is held against as its limit. */
@@ -40,6 +47,10 @@ export interface SuiteContext {
   readonly policy: SpinPolicy;
   /** Where the machines handle port writes (MachineConfig.device). */
   readonly device: DevicePlacement;
+  /** Where services run their calls (MachineConfig.servicePlacement). */
+  readonly placement: ServicePlacement;
+  /** Where interrupts go (MachineConfig.irqDelivery). */
+  readonly irq: 'one' | 'all';
   /** Where to write the Chrome trace of the traced pool calls (the hgcm suite's tracing rows), if set. */
   readonly traceFile?: string | undefined;
   /** Progress lines (stderr). */
@@ -67,6 +78,10 @@ export interface RunInfo {
   readonly policy: SpinPolicy;
   /** Absent in runs from before the option. */
   readonly device?: DevicePlacement;
+  /** Absent in runs from before the option (they ran every call in the pool). */
+  readonly placement?: ServicePlacement;
+  /** Absent in runs from before the option (they woke every vCPU). */
+  readonly irq?: 'one' | 'all';
   readonly suites: readonly string[];
   readonly command: string;
 }
@@ -75,11 +90,23 @@ export interface RunInfo {
 export interface RunResult {
   readonly info: RunInfo;
   readonly rows: readonly Row[];
+  /** The goals the rows form (report.ts); absent in runs from before issue 14. */
+  readonly goals?: readonly GoalOutcome[];
+}
+
+/** A goal's outcome as the JSON carries it (report.ts computes it). */
+export interface GoalOutcome {
+  readonly goal: string;
+  readonly target: string;
+  readonly value: number | undefined;
+  readonly how: string;
+  readonly met: boolean | undefined;
+  readonly cpuUs?: number;
 }
 
 /** A row from a tinybench (or hand-timed) summary. `bytes`: payload per call, for an MB/s figure. */
 export function rowOf(
-  base: Omit<Row, 'medianUs' | 'p99Us' | 'rate' | 'samples' | 'mbps'>,
+  base: Omit<Row, 'medianUs' | 'p99Us' | 'rate' | 'samples' | 'mbps' | 'cpuUs'>,
   s: Summary,
   bytes = 0,
 ): Row {
@@ -89,6 +116,7 @@ export function rowOf(
     p99Us: s.p99Us,
     rate: s.rate,
     samples: s.samples,
+    ...(s.cpuUs === undefined ? {} : { cpuUs: s.cpuUs }),
     ...(bytes > 0 ? { mbps: (s.rate * bytes) / 1e6 } : {}),
   };
 }
@@ -108,14 +136,14 @@ function medianOf(xs: readonly number[]): number {
 export function mergeRepeats(reps: readonly Row[]): Row {
   const first = reps[0]!;
   if (reps.length === 1 || first.skipped !== undefined) return first;
-  const pick = (f: 'medianUs' | 'p99Us' | 'rate' | 'mbps'): number | undefined => {
+  const pick = (f: 'medianUs' | 'p99Us' | 'rate' | 'mbps' | 'cpuUs'): number | undefined => {
     const xs = reps.map((r) => r[f]).filter((x): x is number => x !== undefined);
     return xs.length === reps.length ? medianOf(xs) : undefined;
   };
   const primary = reps.map((r) => (first.kind === 'latency' ? r.medianUs : (r.mbps ?? r.rate)) ?? 0);
   const merged: Row = { ...first, spread: [Math.min(...primary), Math.max(...primary)] };
   const out: Record<string, unknown> = { ...merged, samples: reps.reduce((n, r) => n + (r.samples ?? 0), 0) };
-  for (const f of ['medianUs', 'p99Us', 'rate', 'mbps'] as const) {
+  for (const f of ['medianUs', 'p99Us', 'rate', 'mbps', 'cpuUs'] as const) {
     const v = pick(f);
     if (v !== undefined) out[f] = v;
   }
@@ -148,6 +176,8 @@ export async function runSuites(
     repeat?: number;
     policy?: SpinPolicy;
     device?: DevicePlacement;
+    placement?: ServicePlacement;
+    irq?: 'one' | 'all';
     traceFile?: string;
     command: string;
     log?: (line: string) => void;
@@ -160,6 +190,8 @@ export async function runSuites(
     budget: opts.quick ? BUDGETS.quick : BUDGETS.full,
     policy: opts.policy ?? DEFAULT_SPIN,
     device: opts.device ?? 'emt',
+    placement: opts.placement ?? 'emt',
+    irq: opts.irq ?? 'one',
     traceFile: opts.traceFile,
     log,
   };
@@ -173,6 +205,8 @@ export async function runSuites(
     repeat,
     policy: ctx.policy,
     device: ctx.device,
+    placement: ctx.placement,
+    irq: ctx.irq,
     suites: suites.map((s) => s.name),
     command: opts.command,
   };

@@ -54,7 +54,7 @@ export type {
   SvcCall,
   SvcParm,
 } from './hgcm/service-api.js';
-export type { ServiceConfig } from './hgcm/index.js';
+export type { ServiceConfig, ServicePlacement } from './hgcm/index.js';
 export {
   COUNTERS,
   FAULT_NAMES,

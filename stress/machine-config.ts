@@ -114,7 +114,12 @@ export function machineConfig(w: Workload, share?: HostShare): MachineConfig {
     faults: [],
     ...(share === undefined
       ? {}
-      : { sharedFolders: [{ name: SF_SHARE, hostPath: share.dir, writable: true }] }),
+      : {
+          sharedFolders: [{ name: SF_SHARE, hostPath: share.dir, writable: true }],
+          // S19's writes race timeouts and signals while they wait for the host: in the pool, as upstream's
+          // service thread. On the EMT (the default placement) a write completes inside its port write.
+          servicePlacement: 'pool' as const,
+        }),
   };
 }
 

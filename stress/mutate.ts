@@ -78,6 +78,8 @@ export const MUTATION_PLAN: Readonly<
     scenarios: ['S12'],
     rule: "D2: a gone client's command still listed was given up by its guest (marked cancelled)",
   },
+  'isr-wakes-nobody': { scenarios: ['S15'], rule: 'the ISR wakes the waiters whose requests are done' },
+  'isr-wrong-waiter': { scenarios: ['S15'], rule: 'the ISR wakes the waiter whose request completed' },
 };
 
 /** One mutant's fate. */

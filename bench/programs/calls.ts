@@ -3,7 +3,7 @@
 import { Status } from '../../src/abi/index.js';
 import { gpa } from '../../src/runtime/index.js';
 import type { GuestContext } from '../../src/guest/index.js';
-import { measureSync, summarizeSamples, type Budget, type Summary } from '../measure.js';
+import { cpuSince, measureSync, summarizeSamples, type Budget, type Summary } from '../measure.js';
 
 /** Which call a program makes. */
 export interface CallSpec {
@@ -92,6 +92,8 @@ export interface ThroughputReport {
   readonly calls: number;
   readonly wallMs: number;
   readonly summary: Summary;
+  /** CPU microseconds of the whole process (every thread) over this vCPU's measured loop. */
+  readonly cpuUs: number;
 }
 
 /**
@@ -116,6 +118,7 @@ export function throughput(
     }
     let samples = new Float64Array(1 << 16);
     let n = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const end = t0 + a.ms;
     for (let t = t0; t < end;) {
@@ -130,8 +133,9 @@ export function throughput(
       t = t1;
     }
     const wallMs = performance.now() - t0;
+    const cpuUs = cpuSince(cpu0);
     c.check();
-    return { calls: n, wallMs, summary: summarizeSamples(samples, n) };
+    return { calls: n, wallMs, summary: summarizeSamples(samples, n), cpuUs };
   } finally {
     c.close();
   }

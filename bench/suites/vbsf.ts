@@ -42,6 +42,8 @@ export const vbsfSuite: Suite = {
       hostWorkers: 2,
       spin: ctx.policy,
       device: ctx.device,
+      servicePlacement: ctx.placement,
+      irqDelivery: ctx.irq,
       ramBytes: 128 << 20,
       sharedFolders: [{ name: SHARE, hostPath: dir, writable: true }],
     });

@@ -150,6 +150,7 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
         front.count('errors');
         if (reply.err === E.EINTR) front.count('eintr');
       }
+      if (abandon) front.count('bufferLeaks');
       const sent = send(g, a.fd, buf, req, reply);
       // The kernel processed the INIT reply inside our write: the mount is usable, its settings final.
       if (req.opcode === FuseOp.INIT && sent && reply.kind === 'ok')
@@ -159,8 +160,8 @@ export function main(g: GuestContext, a: ServeArgs): ServeReport {
       if (inflight.end(g.vcpu)) g.run(inflight.drain(k.bus, k.clock));
       else k.bus.consumeSignals();
       if (abandon) {
-        // The leaked call's pages stay quarantined (and counted by the guest library); serve from new ones.
-        front.count('bufferLeaks');
+        // The leaked call's pages stay quarantined (and counted by the guest library, and above, before the
+        // reply); serve from new ones.
         buf.fresh();
         abandon = false;
       }

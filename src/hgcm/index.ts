@@ -6,7 +6,7 @@ export type { ClientInfo } from './clients.js';
 export { HgcmConnector } from './connector.js';
 export { hostCall } from './host-call.js';
 export { buildRegistry, builtinServiceModule, loadService, loadServices } from './registry.js';
-export type { ServiceConfig, ServiceSpec } from './registry.js';
+export type { ServiceConfig, ServicePlacement, ServiceSpec } from './registry.js';
 export { DispatchRing, Work } from './ring.js';
 export type { WorkItem, WorkKind } from './ring.js';
 // What the host side needs of the service interface (services themselves import ./service-api.ts).

@@ -18,7 +18,17 @@ export interface ServiceConfig {
   readonly export?: string;
   /** Passed to the service as ServiceContext.config (must be structured-cloneable). */
   readonly config?: unknown;
+  /** Where its calls run (default 'pool'; MachineConfig.servicePlacement sets it for every service). */
+  readonly placement?: ServicePlacement;
 }
+
+/**
+ * Where a service's calls run: 'pool', a host pool worker (one wake-up of a worker per call, as upstream's
+ * svcCall on the service's own thread costs a thread switch); 'emt', on the thread handling the port
+ * write (the writing vCPU with device 'emt'), for the functions the service says finish inside the call
+ * (HgcmService.completesInCall), the rest in the pool.
+ */
+export type ServicePlacement = 'pool' | 'emt';
 
 /** Default acMaxClients / acMaxCallsPerClient (upstream's kernel-category defaults). */
 export const DEFAULT_MAX_CLIENTS = 2048;
@@ -33,8 +43,13 @@ export interface ServiceSpec {
   readonly config: unknown;
   readonly maxClients: number;
   readonly maxCallsPerClient: number;
-  /** Calls run on the device thread (HgcmService.inline). */
+  /** Every call runs on the device thread (HgcmService.inline). */
   readonly inline: boolean;
+  /**
+   * The thread handling port writes loads the service: every call runs there (`inline`), or, placed on
+   * the EMT, the calls of the functions that finish inside the call (HgcmService.completesInCall).
+   */
+  readonly onDevice: boolean;
   readonly clientStateBytes: number;
   /** ServiceContext.shared, or undefined. */
   readonly shared: SharedArrayBuffer | undefined;
@@ -89,6 +104,10 @@ export async function buildRegistry(
     if (typeof c.name !== 'string' || c.name.length === 0 || Buffer.byteLength(c.name) >= 128) {
       throw new ConfigError(`service name must be 1..127 bytes: ${String(c.name)}`);
     }
+    if (c.placement !== undefined && c.placement !== 'pool' && c.placement !== 'emt')
+      throw new ConfigError(
+        `service ${c.name}: placement must be 'pool' or 'emt', got ${String(c.placement)}`,
+      );
     if (seen.has(c.name)) throw new ConfigError(`service ${c.name} registered twice`);
     seen.add(c.name);
     const module = moduleHref(c.module);
@@ -107,6 +126,7 @@ export async function buildRegistry(
       maxClients: svc.maxClients ?? DEFAULT_MAX_CLIENTS,
       maxCallsPerClient: svc.maxCallsPerClient ?? DEFAULT_MAX_CALLS_PER_CLIENT,
       inline: svc.inline === true,
+      onDevice: svc.inline === true || (c.placement === 'emt' && svc.completesInCall !== undefined),
       clientStateBytes,
       shared,
       clientState: clientStateBytes > 0 ? new SharedArrayBuffer(clientStateBytes * clientSlots) : undefined,

@@ -147,6 +147,13 @@ export interface HgcmService {
    * Connect, disconnect and cancel notices still run in the pool. Default false.
    */
   readonly inline?: boolean;
+  /**
+   * Which functions finish inside `call` (their final status returned, no timers, no watches): with the
+   * service placed on the EMT (ServiceConfig.placement 'emt'), those calls run on the thread handling the
+   * port write, as `inline` calls do, and the others still go to the pool. Without it the service's calls
+   * always run in the pool.
+   */
+  completesInCall?(fn: number): boolean;
   /** Once, on the thread that creates the machine, before any worker: format `shared`. */
   init?(shared: SharedArrayBuffer | undefined, config: unknown): void;
   /** Once per pool worker (and sim host), before any call. */

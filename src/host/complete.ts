@@ -134,7 +134,7 @@ function* writeResults(
 
 /** VMMDevNotifyGuest(VMMDEV_EVENT_HGCM): the waiting vCPU is woken through the interrupt. */
 function raiseIrq(env: HostEnv, cmd: HgcmCommand): void {
-  if (!env.bus.notifyGuest(VmmDevEvent.HGCM)) return;
+  if (!env.bus.notifyGuest(VmmDevEvent.HGCM, cmd.vcpu)) return;
   env.stats.add('device.irqs');
   env.tracer.instant('IRQ', cmd.phys, cmd.id);
 }

@@ -115,6 +115,20 @@ export class HostWorker {
     }
   }
 
+  /**
+   * For the device's runner: does the call in command `slot` run here, on the thread handling the port
+   * write? Every call of an inline service, and, of a service placed on the EMT, those of the functions
+   * it says finish inside the call.
+   */
+  runsHere(slot: number): boolean {
+    const { cmds } = this.d.env;
+    const index = cmds.get(slot, CmdField.SERVICE);
+    const spec = this.d.specs[index];
+    const svc = this.d.services[index];
+    if (spec === undefined || svc === undefined || !spec.onDevice) return false;
+    return spec.inline || svc.completesInCall?.(cmds.get(slot, CmdField.FUNCTION)) === true;
+  }
+
   /** The service of spec `index`, its context here, and this worker's runtime: what a command needs. */
   callHost(index: number): CallHost {
     const h = this.hosts[index];
@@ -234,22 +248,13 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
 
 /**
  * The HostPort of a device on `env`: `ring` to the pool, `inline` (a HostWorker with `inline: true`) for
- * the calls of inline services. The ring holds every command twice over plus the workers' STOP items, so a
+ * the calls that run on the thread handling the port write (HostWorker.runsHere). The ring holds every command twice over plus the workers' STOP items, so a
  * push of a command cannot fail; cancel notices take only its first half.
  */
-export function hostPort(
-  env: HostEnv,
-  ring: DispatchRing,
-  specs: readonly ServiceSpec[],
-  inline: HostWorker | undefined,
-): HostPort {
+export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | undefined): HostPort {
   return {
     *dispatch(kind: WorkKind, slot: number): Proc<void> {
-      if (
-        kind === Work.CALL &&
-        inline !== undefined &&
-        specs[env.cmds.get(slot, CmdField.SERVICE)]?.inline === true
-      ) {
+      if (kind === Work.CALL && inline?.runsHere(slot) === true) {
         yield* inline.serve(kind, slot, 0);
         return;
       }

@@ -34,6 +34,7 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     vcpus: config.vcpus,
     features: config.hostFeatures,
     cancel2: config.cancel2,
+    irqDelivery: config.irqDelivery,
   });
   // The ring holds every command twice over plus the workers' STOP items (see HgcmConnector.post).
   const ring = DispatchRing.create(2 * (config.commandSlots + 64));
@@ -153,7 +154,7 @@ function inlineWorker(
   log: (line: string) => void,
   inline: DeviceInline,
 ): HostWorker | undefined {
-  if (!s.services.some((spec) => spec.inline)) return undefined;
+  if (!s.services.some((spec) => spec.onDevice)) return undefined;
   return new HostWorker({
     workerId: s.config.hostWorkers,
     env,
@@ -189,7 +190,7 @@ export function attachDeviceEnv(
   return {
     ...env,
     hgcm: new HgcmConnector(s.services, env.clients),
-    host: hostPort(env, DispatchRing.attach(s.ring), s.services, runner),
+    host: hostPort(env, DispatchRing.attach(s.ring), runner),
     version: s.config.hostVersion,
     cancelMatch: s.config.upstreamDefects ? 'first' : 'uncancelled',
     clock,

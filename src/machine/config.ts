@@ -2,7 +2,12 @@
 import os from 'node:os';
 import { DEFAULT_GUEST_LIB, FLAVORS, type GuestLibConfig } from '../vcpu/index.js';
 import { ALL_HOST_FEATURES, type HostVersion, MAX_VCPUS } from '../vmmdev/index.js';
-import { builtinServiceModule, type ServiceConfig, type ServiceSpec } from '../hgcm/index.js';
+import {
+  builtinServiceModule,
+  type ServiceConfig,
+  type ServicePlacement,
+  type ServiceSpec,
+} from '../hgcm/index.js';
 import { ConfigError, FAULT_NAMES, faultIndex, type FaultName } from '../runtime/index.js';
 import {
   slowHostModule,
@@ -75,6 +80,21 @@ export interface MachineConfig {
    * stress harness pins 'thread': the device as an actor of its own gives the scheduler more to explore.
    */
   readonly device?: DevicePlacement;
+  /**
+   * Where services run their calls, for every service whose ServiceConfig names no placement (the Shared
+   * Folders service included): 'pool' (a host worker; upstream runs svcCall on the service's own thread,
+   * so a call costs a thread switch there too) or 'emt' (default: the calls a service says finish inside
+   * svcCall run on the thread handling the port write, with no hop, the rest in the pool). Services that
+   * say nothing (HgcmService.completesInCall) always use the pool. `hgcm bench --placement` measures both.
+   */
+  readonly servicePlacement?: ServicePlacement;
+  /**
+   * Where VMMDev's interrupt goes: 'one' vCPU (default), as an I/O APIC routes a PCI interrupt in
+   * lowest-priority mode, to a vCPU halted in an HGCM wait (the one whose request completed, if it waits),
+   * whose ISR then wakes only the waiters it must (the guest flavour's isrWake); or 'all' vCPUs, each
+   * woken, the first to look running the ISR (the model before; one wake-up per vCPU per interrupt).
+   */
+  readonly irqDelivery?: 'one' | 'all';
   /** Pending HGCM commands the host holds at once (default 1024). */
   readonly commandSlots?: number;
   /** HGCM clients at once (default 4096). */
@@ -125,6 +145,8 @@ export interface ResolvedConfig {
   readonly guest: GuestLibConfig;
   readonly spin: SpinPolicy;
   readonly device: DevicePlacement;
+  readonly servicePlacement: ServicePlacement;
+  readonly irqDelivery: 'one' | 'all';
   readonly commandSlots: number;
   readonly clientSlots: number;
   readonly snapshotBytes: number;
@@ -175,6 +197,13 @@ function int(name: string, v: number | undefined, dflt: number, min: number, max
   return x;
 }
 
+function irqDelivery(v: 'one' | 'all' | undefined): 'one' | 'all' {
+  const x = v ?? 'one';
+  if (x !== 'one' && x !== 'all')
+    throw new ConfigError(`irqDelivery must be 'one' or 'all', got ${String(x)}`);
+  return x;
+}
+
 /** Fill in defaults and reject impossible values with a ConfigError. */
 export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
   const ramBytes = int('ramBytes', c.ramBytes, 64 << 20, 1 << 20, 2 ** 31);
@@ -216,12 +245,16 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
                 },
               },
         ];
+  const servicePlacement = c.servicePlacement ?? 'emt';
+  if (servicePlacement !== 'pool' && servicePlacement !== 'emt')
+    throw new ConfigError(`servicePlacement must be 'pool' or 'emt', got ${String(servicePlacement)}`);
   const services = [
     ...(c.builtinServices === false ? [] : builtinServices()),
     ...(c.services ?? []),
     ...folders,
   ].map((s) => ({
     ...s,
+    placement: s.placement ?? servicePlacement,
     // Plain strings travel to worker threads; URL objects do not.
     module: s.module instanceof URL ? s.module.href : s.module,
   }));
@@ -242,6 +275,8 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
       spinners: int('spin.spinners', c.spin?.spinners, DEFAULT_SPIN.spinners, 0, 1024),
     },
     device: deviceMode(c.device),
+    servicePlacement,
+    irqDelivery: irqDelivery(c.irqDelivery),
     commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),

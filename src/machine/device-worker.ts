@@ -11,7 +11,7 @@ import type { WorkerMessage } from './messages.js';
 
 const { shared } = workerData as { shared: MachineShared };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-const services = await loadServices(shared.services, (spec) => spec.inline);
+const services = await loadServices(shared.services, (spec) => spec.onDevice);
 const dev = attachDeviceEnv(shared, wallClock, (line) => post({ type: 'log', line: `device: ${line}` }), {
   services,
   spawn: (proc) => void runSync(proc, opts),

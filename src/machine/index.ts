@@ -6,6 +6,7 @@ export { SimMachine } from './sim-machine.js';
 export type { MachinePoint, SimMachineOptions, SimProgram } from './sim-machine.js';
 export { DEFAULT_HOST_VERSION, DEFAULT_SPIN, resolveConfig } from './config.js';
 export type { DevicePlacement, MachineConfig, MachineShared, ResolvedConfig, SpinPolicy } from './config.js';
+export type { ServicePlacement } from '../hgcm/index.js';
 export type { ShareAdded, ShareRemoved, Shares } from './shares.js';
 export type { SharedFolderConfig, ShareState, SymlinkPolicyName } from '../vbsf/index.js';
 export { MachineTrace } from './trace.js';

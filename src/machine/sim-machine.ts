@@ -107,7 +107,7 @@ export class SimMachine {
   private inline() {
     const specs = this.shared.services;
     return {
-      services: this.services.map((svc, i) => (specs[i]!.inline ? svc : undefined)),
+      services: this.services.map((svc, i) => (specs[i]!.onDevice ? svc : undefined)),
       spawn: (proc: Proc<unknown>) => void this.sim.spawn(`complete#${this.completions++}`, proc),
     };
   }

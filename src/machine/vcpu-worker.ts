@@ -27,7 +27,7 @@ const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
 // Device 'emt': this thread handles its own port writes, so it runs the inline services' calls too.
 let emt: EmtDevice | undefined;
 if (shared.config.device === 'emt') {
-  const services = await loadServices(shared.services, (spec) => spec.inline);
+  const services = await loadServices(shared.services, (spec) => spec.onDevice);
   emt = { inline: { services, spawn: (proc) => void runSync(proc, opts) } };
 }
 const k = attachGuestKernel(

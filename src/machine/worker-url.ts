@@ -15,9 +15,13 @@ export function moduleUrl(base: string): URL {
   return besideModule(import.meta.url, `./${base}`);
 }
 
-/** Start a worker on a module of this folder, built or from source. */
+/**
+ * Start a worker on a module of this folder, built or from source. Its file descriptors are the
+ * process's (trackUnmanagedFds false): a Shared Folders handle a vCPU or the device opens running a call
+ * on the EMT (servicePlacement 'emt') is used and closed by other threads and outlives this one.
+ */
 export function spawnWorker(base: string, options: WorkerOptions = {}): Worker {
-  return spawnModuleWorker(moduleUrl(base), options);
+  return spawnModuleWorker(moduleUrl(base), { trackUnmanagedFds: false, ...options });
 }
 
 /**

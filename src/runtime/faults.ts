@@ -58,6 +58,10 @@ export const MUTATIONS = {
     "vmmdev/requests/hgcm-disconnect: the client's pending call commands are taken off the list, neither completed nor findable",
   'cancel2-gone-no-mark':
     'vmmdev/requests/hgcm-cancel2: a cancel of a command whose client is gone reports success without marking it',
+  'isr-wakes-nobody':
+    'vcpu/hgcm-wait: the ISR acknowledges the HGCM event but wakes no waiter (sleepers still see the line)',
+  'isr-wrong-waiter':
+    'vcpu/hgcm-wait: the ISR wakes the waiters whose requests are not done instead of those that are',
 } as const;
 
 /** Every fault name. */

@@ -30,10 +30,17 @@ export interface VcpuBus {
   signal(vcpu: number): void;
   /** The guest kernel delivered the pending signal(s) to the thread: clear them. */
   consumeSignals(): number;
-  /** Enter (true) or leave (false) the HGCM wait list; the guest ISR wakes every vCPU with waiters. */
-  setWaiting(waiting: boolean): void;
-  /** The guest ISR's wake_up(): bump the wake word of every vCPU in the HGCM wait list. */
+  /**
+   * Enter (true) or leave (false) the HGCM wait list, entering with the request waited for (its address;
+   * 0 when none is known): the interrupt goes to a vCPU in the list, and the ISR wakes the entries it must.
+   */
+  setWaiting(waiting: boolean, req?: number): void;
+  /** Linux's wake_up() of the HGCM wait queue: bump the wake word of every vCPU in the wait list. */
   wakeWaiters(): void;
+  /** What vCPU `vcpu`'s wait list entries wait for: 0 none, a request's address, or -1 (any: wake it). */
+  waitingOn(vcpu: number): number;
+  /** Wake vCPU `vcpu` (bump its wake word): the ISR waking one wait list entry. */
+  wakeVcpu(vcpu: number): void;
   /** Tell the device whether the next request belongs to a traced call (instrumentation, not guest state). */
   setTraced(on: boolean): void;
 }

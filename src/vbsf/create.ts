@@ -24,7 +24,7 @@ import {
   type RtFileTaken,
 } from '../runtime/iprt/index.js';
 import type { Mapping } from './config.js';
-import { isDirectoryPath, openDirTarget, resolve, statTarget, type Scope } from './confine.js';
+import { isDirectoryPath, openDirTarget, resolve, statTarget, type Scope, type Target } from './confine.js';
 import type { VbsfEnv } from './env.js';
 import { FileFlag, HandleType } from './handles.js';
 import type { CreateParms } from './objinfo.js';
@@ -38,6 +38,11 @@ export interface CreateCtx {
   /** The path ended with a delimiter (GuestPath.dirSlash). */
   readonly dirSlash: boolean;
   readonly cp: CreateParms;
+  /**
+   * What the handler's own look-up found (fn/create.ts), when it names the same thing openFile's would:
+   * the resolved name, and whether something is there. Saves a second walk and lstat per CREATE.
+   */
+  readonly seen?: { readonly target: Target; readonly exists: boolean };
 }
 
 /** The Windows error style turns "a parent is missing" into "path not found" (on a POSIX host). */
@@ -143,11 +148,13 @@ export function openFile(c: CreateCtx): StatusCode {
     // open("name/", O_CREAT) is EISDIR on Linux whether or not the name exists (once the parent resolves);
     // without O_CREAT an existing non-directory is ENOTDIR (resolve's dirSlash check).
     const createSlash = c.dirSlash && creates(action);
-    const t = resolve(c.scope, c.comps, {
-      follow: true,
-      icase: env.icase(m),
-      dirSlash: c.dirSlash && !createSlash,
-    });
+    const t =
+      c.seen?.target ??
+      resolve(c.scope, c.comps, {
+        follow: true,
+        icase: env.icase(m),
+        dirSlash: c.dirSlash && !createSlash,
+      });
     if (typeof t === 'number') {
       if (t === Status.VERR_FILE_NOT_FOUND)
         cp.result = windows(c) ? ShflResult.PATH_NOT_FOUND : ShflResult.FILE_NOT_FOUND;
@@ -162,6 +169,7 @@ export function openFile(c: CreateCtx): StatusCode {
       append,
       action,
       mode: createMode(cp.infoIn.mode, handleIn),
+      ...(c.seen === undefined ? {} : { exists: c.seen.exists }),
     });
     if (o.rc !== Status.VINF_SUCCESS) {
       // "Not found" and "exists" are answers, not errors: the guest reads Result (VBoxSF.sys relies on it).
@@ -182,15 +190,22 @@ export function openFile(c: CreateCtx): StatusCode {
     // SAFETY: a successful open always says what it did.
     cp.result = TAKEN_RESULT[o.taken!];
     const ifExists = flags & ShflCreate.ACT_MASK_IF_EXISTS;
+    let info = o.info;
     if (ifExists === ShflCreate.ACT_REPLACE_IF_EXISTS || ifExists === ShflCreate.ACT_OVERWRITE_IF_EXISTS) {
       // The guest's initial size; failure is ignored, as upstream, and a size over the cap is not set (the
       // file stays empty, and Info tells the guest so).
       const size = cp.infoIn.cbObject;
-      if (size > 0n && size <= createSizeCap(m, fd)) rtFileSetSize(fd, size);
+      if (size > 0n && size <= createSizeCap(m, fd)) {
+        rtFileSetSize(fd, size);
+        info = undefined;
+      }
     }
-    const q = rtFileQueryInfo(fd);
-    if (q.info === undefined) return q.rc;
-    cp.info = q.info;
+    if (info === undefined) {
+      const q = rtFileQueryInfo(fd);
+      if (q.info === undefined) return q.rc;
+      info = q.info;
+    }
+    cp.info = info;
     const fileFlags =
       (read ? FileFlag.READ : 0) | (write ? FileFlag.WRITE : 0) | (append ? FileFlag.APPEND : 0);
     cp.handle = env.w.handles.activate(index, fd, fileFlags);

@@ -3,7 +3,7 @@
 // the pool worker that picked it up (only WAIT_FOR_MAPPINGS_CHANGES completes later); host calls run on the
 // thread that makes them; the state they all share is in `sharedBytes` and the clients' slots, formatted by
 // init(). Runs on a host worker thread (host calls: on the caller's).
-import { Status, statusName } from '../abi/index.js';
+import { ShflFn, Status, statusName } from '../abi/index.js';
 import { defineService, type ServiceContext } from '../hgcm/service-api.js';
 import { ConfigError } from '../runtime/index.js';
 import { procFdAvailable, setIprtLog } from '../runtime/iprt/index.js';
@@ -77,6 +77,8 @@ export default defineService({
     w.handles.closeAll(client.clientId);
     w.maps.unmapAll(data);
   },
+  // Every function answers inside the call except a mapping wait, which is held until a change or a cancel.
+  completesInCall: (fn) => fn !== ShflFn.WAIT_FOR_MAPPINGS_CHANGES,
   call(ctx, call) {
     return dispatch(new VbsfEnv(ctx, worker(ctx), call.clientId, clientOf(ctx, call.clientId)), call);
   },

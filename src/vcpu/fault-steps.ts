@@ -3,7 +3,7 @@
 // hgcm-cancel.ts) hold only the rules. Those files import this one, so it imports only types from them
 // (a value import would be a cycle). Runs wherever those steps run: the calling vCPU.
 import { HgcmReqFlag, RT_INDEFINITE_WAIT, Status, VMMDevHGCMRequestHeader } from '../abi/index.js';
-import type { FaultVariants } from '../runtime/index.js';
+import { gpa, type FaultVariants } from '../runtime/index.js';
 import type { CallSteps, DoCallResult } from './hgcm-call.js';
 import type { CancelSteps } from './hgcm-cancel.js';
 import { requestDone } from './gr.js';
@@ -87,6 +87,19 @@ export const WAIT_FAULTS: FaultVariants<WaitSteps> = {
     signal: (k, interruptible) => {
       const real = s.signal(k, interruptible);
       return real === undefined ? undefined : () => real() || k.stats.get('guest.interrupts') > 0;
+    },
+  }),
+  // The ISR wakes nobody, but sleepers still wake for the line: with the interrupt delivered to one vCPU,
+  // a waiter whose completion coalesced into another vCPU's interrupt sleeps on.
+  'isr-wakes-nobody': () => ({ wakeWaiters: () => undefined }),
+  // The ISR wakes the waiters whose requests are not done (and any it cannot tell apart), not those done.
+  'isr-wrong-waiter': () => ({
+    wakeWaiters: (k) => {
+      const { bus } = k;
+      for (let i = 0; i < bus.vcpuCount; i++) {
+        const w = bus.waitingOn(i);
+        if (w !== 0 && i !== bus.vcpu && (w === -1 || !requestDone(k, gpa(w >>> 0)))) bus.wakeVcpu(i);
+      }
     },
   }),
 };

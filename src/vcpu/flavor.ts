@@ -19,6 +19,12 @@ export interface GuestFlavor {
   readonly graceWait: 'irq' | 'poll';
   /** The ISR acknowledges events with an AcknowledgeEvents request (Linux) or the fast port read. */
   readonly isrAck: 'request' | 'fast';
+  /**
+   * Whom the ISR wakes on VMMDEV_EVENT_HGCM: 'queue', every waiter, each re-checking its condition (Linux:
+   * wake_up_all on hgcm_wq); 'done', only the waiters whose request is DONE (VBoxGuest's ISR walks
+   * HGCMWaitList and signals those entries).
+   */
+  readonly isrWake: 'queue' | 'done';
   /** Leak message, LogRel style. */
   readonly leakMessage: (bytes: number, fn: number, cParms: number, rc2: string) => string;
 }
@@ -33,6 +39,7 @@ export const FLAVORS: Readonly<Record<GuestFlavorName, GuestFlavor>> = {
     cancel2Size: 28,
     graceWait: 'irq',
     isrAck: 'request',
+    isrWake: 'queue',
     leakMessage: () => 'Call timedout and cancellation failed, leaking the request',
   },
   'vbox-7.0': {
@@ -43,6 +50,7 @@ export const FLAVORS: Readonly<Record<GuestFlavorName, GuestFlavor>> = {
     cancel2Size: 28,
     graceWait: 'poll',
     isrAck: 'fast',
+    isrWake: 'done',
     leakMessage: (bytes, fn, cParms, rc2) =>
       `Leaking ${bytes} bytes. Pending call to ${fn} with ${cParms} parms. (rc2=${rc2})`,
   },
@@ -54,6 +62,7 @@ export const FLAVORS: Readonly<Record<GuestFlavorName, GuestFlavor>> = {
     cancel2Size: 32,
     graceWait: 'poll',
     isrAck: 'fast',
+    isrWake: 'done',
     leakMessage: (bytes, fn, cParms, rc2) =>
       `Leaking ${bytes} bytes. Pending call to ${fn} with ${cParms} parms. (rc2=${rc2})`,
   },

@@ -1,8 +1,10 @@
 // Waiting for an HGCM request to complete, and the guest's interrupt handler; models VBoxGuest's
 // vgdrvHgcmAsyncWaitCallbackWorker and VGDrvCommonISR, and Linux's wait_event_interruptible_timeout on
 // hgcm_wq with vbg_core_isr. A vCPU sleeps on its own wake word, never on guest RAM; after every wake it
-// re-checks, in order: DONE, a pending signal, its deadline. An interrupt wakes every vCPU; whichever looks
-// first runs the ISR, which acknowledges the events and wakes every HGCM waiter to re-check DONE.
+// re-checks, in order: DONE, a pending signal, its deadline. A waiter enters the wait list with its
+// request; the interrupt reaches one vCPU in the list (or every vCPU: MachineConfig.irqDelivery), which
+// runs the ISR: it acknowledges the events and wakes the waiters whose requests are done (VBoxGuest) or
+// every waiter to re-check (Linux). A vCPU entering a wait while the line is up runs the ISR itself.
 // Runs on the waiting vCPU.
 import { RequestType, VMMDevEvents, VmmDevEvent, RT_SUCCESS } from '../abi/index.js';
 import {
@@ -50,7 +52,7 @@ export const hgcmWait = traced(
       if (interruptible && k.flavor.name !== 'linux' && !s.waitRecord(k)) return 'signal';
       // Enlist in the wait list before sleeping; the wait re-checks its condition after reading the wake
       // word, so a completion between the check above and the sleep is never missed.
-      bus.setWaiting(true);
+      bus.setWaiting(true, req);
       yield point('guest.sleep', req);
       const outcome = yield* wait(
         waitFor(bus.wake, s.wakeWhen(k, req), { deadline, signal: s.signal(k, interruptible), hint: 'long' }),
@@ -100,7 +102,7 @@ export const graceWait = traced(
       if (requestDone(k, req)) return true;
       const now = k.clock.now();
       if (now >= end) return false;
-      if (mode === 'irq') k.bus.setWaiting(true);
+      if (mode === 'irq') k.bus.setWaiting(true, req);
       yield* wait(
         waitFor(k.bus.wake, () => requestDone(k, req) || (mode === 'irq' && k.bus.irqPending()), {
           deadline: mode === 'poll' ? Math.min(end, now + 1) : end,
@@ -117,7 +119,8 @@ export const graceWait = traced(
 
 /**
  * VGDrvCommonISR: acknowledge pending events (fast port read, or an AcknowledgeEvents request), and on
- * VMMDEV_EVENT_HGCM wake every waiter. A failed acknowledge wakes nobody (Linux returns IRQ_NONE).
+ * VMMDEV_EVENT_HGCM wake the waiters (the flavour's isrWake). A failed acknowledge wakes nobody (Linux
+ * returns IRQ_NONE).
  */
 export const isr = traced(
   { span: 'VGDrvCommonISR', tracer: (k: GuestKernel) => k.tracer },
@@ -144,9 +147,24 @@ export const isr = traced(
   },
 );
 
-/** The ISR's wake_up of the HGCM wait queue: every vCPU with a waiter re-checks. */
+/**
+ * The ISR's wake-up on VMMDEV_EVENT_HGCM. Linux (wake_up_all on hgcm_wq): every vCPU with a waiter
+ * re-checks. VBoxGuest (the HGCMWaitList walk): only vCPUs whose waiter's request is DONE, and those whose
+ * entries cannot be told apart (WAIT_ANY); this vCPU's own entry is the request it re-checks on return.
+ */
 function wakeWaiters(k: GuestKernel): void {
-  k.bus.wakeWaiters();
+  const { bus } = k;
+  if (k.flavor.isrWake === 'queue') {
+    bus.wakeWaiters();
+    return;
+  }
+  for (let i = 0; i < bus.vcpuCount; i++) {
+    const w = bus.waitingOn(i);
+    if (w === 0 || (i === bus.vcpu && w !== -1)) continue;
+    // ORDER: DONE is set before the event that raised this interrupt was latched, and the ack above came
+    // after that latch; a DONE set after the ack raises an interrupt of its own.
+    if (w === -1 || requestDone(k, gpa(w >>> 0))) bus.wakeVcpu(i);
+  }
 }
 
 /** The steps of a wait that faults replace (their wrong versions: fault-steps.ts). */

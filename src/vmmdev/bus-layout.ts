@@ -17,7 +17,10 @@
 //        14 CANCEL2         1 if the host implements HGCMCancel2 (0: an "old host", VERR_NOT_IMPLEMENTED)
 //        15 REQUEST_LOCK    the device's lock over request handling when vCPUs handle their own port writes
 //                           (device 'emt': PDM's device critsect, taken by the EMT that did the `out`)
-//   16 + 16*i: vCPU i block
+//        16 IRQ_DELIVERY    how an interrupt reaches the vCPUs: 0 to one vCPU (IrqDelivery.ONE), 1 to all
+//        17 IRQ_NEXT        rotation of the one-vCPU delivery among waiting vCPUs (lowest priority)
+//        18..19             reserved
+//   20 + 16*i: vCPU i block
 //        +0 PORT_ADDR       physical address written by the port write
 //        +1 PORT_SEQ        incremented by the vCPU after PORT_ADDR: a port write is pending while != PORT_ACK
 //        +2 PORT_ACK        set to PORT_SEQ by the device when it has handled the request
@@ -25,7 +28,9 @@
 //        +4 SIGNAL          pending signal count
 //        +5 WAITING         guest threads on this vCPU waiting for an HGCM completion (the wait list)
 //        +6 TRACED          1 if the vCPU's current call is traced (tracing instrumentation)
-//        +7..15             reserved
+//        +7 WAIT_REQ        what its waiter waits for: 0 none, the request's address, or WAIT_ANY (several
+//                           waiters, or one whose request is not known): the wait list entry's pHGCMReq
+//        +8..15             reserved
 
 /** Bus header word indices. */
 export const Bus = {
@@ -45,7 +50,20 @@ export const Bus = {
   FEATURES: 13,
   CANCEL2: 14,
   REQUEST_LOCK: 15,
+  IRQ_DELIVERY: 16,
+  IRQ_NEXT: 17,
 } as const;
+
+/** IRQ_DELIVERY values: where an interrupt goes (MachineConfig.irqDelivery). */
+export const IrqDelivery = {
+  /** One vCPU, as an I/O APIC routes a PCI interrupt in lowest-priority mode: a halted one. */
+  ONE: 0,
+  /** Every vCPU (the model before issue 14; kept to measure against). */
+  ALL: 1,
+} as const;
+
+/** WAIT_REQ of a vCPU whose waiters cannot be told apart: the ISR wakes it whatever completed. */
+export const WAIT_ANY = -1;
 
 /** Offsets inside a vCPU block. */
 export const VcpuSlot = {
@@ -56,6 +74,7 @@ export const VcpuSlot = {
   SIGNAL: 4,
   WAITING: 5,
   TRACED: 6,
+  WAIT_REQ: 7,
 } as const;
 
 /** DEVICE_STATE values. */
@@ -69,7 +88,7 @@ export const DeviceState = {
 /** 'VMMD' little-endian. */
 export const BUS_MAGIC = 0x444d4d56;
 /** Words of the bus header. */
-export const BUS_HEADER_WORDS = 16;
+export const BUS_HEADER_WORDS = 20;
 /** Words per vCPU block. */
 export const VCPU_BLOCK_WORDS = 16;
 /** Most vCPUs a machine may have. */

@@ -18,9 +18,11 @@ import {
   BUS_MAGIC,
   Bus,
   DeviceState,
+  IrqDelivery,
   MAX_VCPUS,
   VCPU_BLOCK_WORDS,
   VcpuSlot,
+  WAIT_ANY,
   busWords,
 } from './bus-layout.js';
 
@@ -31,6 +33,8 @@ export interface BusOptions {
   readonly features: number;
   /** False for an "old host" without HGCMCancel2 (answers VERR_NOT_IMPLEMENTED). */
   readonly cancel2: boolean;
+  /** Where an interrupt goes: 'one' vCPU (default) or 'all' of them (IrqDelivery). */
+  readonly irqDelivery?: 'one' | 'all';
 }
 
 /** A port write handled on the writing vCPU's thread: the device's request handler under its lock. */
@@ -70,6 +74,7 @@ export class DeviceBus {
     words.store(Bus.VCPUS, opts.vcpus);
     words.store(Bus.FEATURES, opts.features | 0);
     words.store(Bus.CANCEL2, opts.cancel2 ? 1 : 0);
+    words.store(Bus.IRQ_DELIVERY, opts.irqDelivery === 'all' ? IrqDelivery.ALL : IrqDelivery.ONE);
     words.store(Bus.MAGIC, BUS_MAGIC);
     return new DeviceBus(words);
   }
@@ -158,17 +163,18 @@ export class DeviceBus {
 
   /**
    * VMMDevNotifyGuest: latch `events`; raise the IRQ on the edge from "nothing unmasked pending" to
-   * "something pending", and deliver it (wake every vCPU; the first to look runs the guest ISR).
-   * Level-triggered: while events are pending, further ones only latch. Before the additions reported
-   * a supported version, events latch and no IRQ is raised. Returns true if an interrupt was delivered.
+   * "something pending", and deliver it (deliverIrq; `hint`: the vCPU the event is for, preferred while it
+   * waits). Level-triggered: while events are pending, further ones only latch. Before the additions
+   * reported a supported version, events latch and no IRQ is raised. Returns true if an interrupt was
+   * delivered.
    */
-  notifyGuest(events: number): boolean {
+  notifyGuest(events: number, hint?: number): boolean {
     const raised = this.underEventLock((w) => {
       const hadEvents = (w.load(Bus.HOST_EVENTS) & w.load(Bus.GUEST_FILTER)) !== 0;
       w.store(Bus.HOST_EVENTS, w.load(Bus.HOST_EVENTS) | events);
       return w.load(Bus.ADDITIONS_OK) === 1 && !hadEvents && this.maybeSetIrqLocked(w);
     });
-    if (raised) this.deliverIrq();
+    if (raised) this.deliverIrq(hint);
     return raised;
   }
 
@@ -218,9 +224,37 @@ export class DeviceBus {
     if (this.words.cell(Bus.HGCM_ENABLED).cas(0, 1) === 0) this.setFilterMask(VmmDevEvent.HGCM, 0);
   }
 
-  /** Deliver the interrupt: every vCPU is woken and the first to look runs the ISR. */
-  private deliverIrq(): void {
-    for (const w of this.wakes) w.bump();
+  /**
+   * Deliver the raised interrupt. IrqDelivery.ALL: every vCPU is woken and the first to look runs the ISR.
+   * IrqDelivery.ONE, as an I/O APIC in lowest-priority mode: one vCPU halted in an HGCM wait is woken (the
+   * `hint` vCPU if it waits, else the next waiting one in rotation) and runs the ISR, which wakes the
+   * waiters whose requests are done. With none waiting nobody is woken: the line stays up, and the next
+   * vCPU to enter a wait sees it pending (its wait checks the line) and runs the ISR itself.
+   */
+  private deliverIrq(hint?: number): void {
+    if (this.words.load(Bus.IRQ_DELIVERY) === IrqDelivery.ALL) {
+      for (const w of this.wakes) w.bump();
+      return;
+    }
+    // ORDER: the line was raised before this scan; a vCPU that enlists after the scan read its slot
+    // checks the line after enlisting, so between the two every raised interrupt is taken.
+    if (hint !== undefined && hint >= 0 && hint < this.vcpus && this.waitingOn(hint) !== 0) {
+      this.wakes[hint]!.bump();
+      return;
+    }
+    const start = this.words.add(Bus.IRQ_NEXT, 1) >>> 0;
+    for (let k = 0; k < this.vcpus; k++) {
+      const i = (start + k) % this.vcpus;
+      if (this.waitingOn(i) !== 0) {
+        this.wakes[i]!.bump();
+        return;
+      }
+    }
+  }
+
+  /** What vCPU i's waiters wait for: 0 none, a request's address, or WAIT_ANY. */
+  waitingOn(vcpu: number): number {
+    return this.cpus.get(vcpu, VcpuSlot.WAIT_REQ);
   }
 
   /**
@@ -306,8 +340,22 @@ class VcpuPorts implements VcpuBus {
     this.bus.signal(vcpu);
   }
 
-  setWaiting(waiting: boolean): void {
-    this.cpus.add(this.vcpu, VcpuSlot.WAITING, waiting ? 1 : -1);
+  setWaiting(waiting: boolean, req = 0): void {
+    const { cpus, vcpu } = this;
+    // ORDER: the count first, then what the wait list says; a reader of WAIT_REQ alone sees "nobody" only
+    // before the entry is there, and the waiter re-checks DONE and the line after this (no lost wake-up).
+    // One waiter names its request; two or more (or one whose request is not known) read as WAIT_ANY.
+    const before = cpus.add(vcpu, VcpuSlot.WAITING, waiting ? 1 : -1);
+    const now = before + (waiting ? 1 : -1);
+    cpus.set(vcpu, VcpuSlot.WAIT_REQ, now === 0 ? 0 : now === 1 && waiting && req !== 0 ? req | 0 : WAIT_ANY);
+  }
+
+  waitingOn(vcpu: number): number {
+    return this.bus.waitingOn(vcpu);
+  }
+
+  wakeVcpu(vcpu: number): void {
+    this.bus.wake(vcpu).bump();
   }
 
   setTraced(on: boolean): void {

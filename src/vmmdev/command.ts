@@ -75,6 +75,8 @@ export interface HgcmCommand {
   readonly clientId: number;
   readonly service: number;
   readonly fn: number;
+  /** The vCPU whose port write submitted it (the interrupt's preferred target when it completes). */
+  readonly vcpu: number;
   /** Part of a traced call. */
   readonly traced: boolean;
   /** The host's copy of the request (valid until the command is freed). */
@@ -189,6 +191,7 @@ export function readCommand(cmds: CommandTable, snaps: SnapshotArena, slot: numb
     clientId,
     service: cmds.get(slot, CmdField.SERVICE),
     fn,
+    vcpu: cmds.get(slot, CmdField.VCPU),
     traced: cmds.get(slot, CmdField.TRACED) === 1,
     snapshot: snaps.bytes(cmds.get(slot, CmdField.SNAP_OFF), cmds.get(slot, CmdField.SNAP_LEN)),
     call:

@@ -20,6 +20,9 @@ describe('Shared Folders writes under timeouts and signals', () => {
       vcpus: 2,
       hostWorkers: 2,
       audit: true,
+      // The race under test needs writes that wait for a pool worker: on the EMT (the default placement) a
+      // WRITE completes inside its port write, before any timeout or signal can reach it.
+      servicePlacement: 'pool',
       sharedFolders: [{ name: 'w', hostPath: share, writable: true }],
       guest: { graceNotFoundMs: 40, graceOtherMs: 80 },
     });

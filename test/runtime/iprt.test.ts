@@ -136,6 +136,27 @@ describe('files', () => {
     const spec = { ...rw(RtFileAction.OPEN), read: false, write: false };
     expect(rtFileOpenAt(fd, b('f1'), spec).rc).toBe(Status.VERR_INVALID_PARAMETER);
   });
+  test("a caller's 'exists' hint changes the system calls, never the answer", () => {
+    // Seen to exist and still there: opened (or replaced) without the exclusive create first.
+    fs.writeFileSync(path.join(dir, 'h1'), 'abc');
+    const o = rtFileOpenAt(fd, b('h1'), { ...rw(RtFileAction.OPEN_CREATE), exists: true });
+    expect(o).toMatchObject({ rc: 0, taken: 'opened' });
+    expect(o.info?.cbObject).toBe(3n);
+    rtFileClose(o.fd);
+    const r = rtFileOpenAt(fd, b('h1'), { ...rw(RtFileAction.CREATE_REPLACE), exists: true });
+    expect(r).toMatchObject({ rc: 0, taken: 'replaced' });
+    expect(r.info?.cbObject).toBe(0n);
+    rtFileClose(r.fd);
+    // Seen to exist but removed since (a racing host process): created, as without the hint.
+    const g = rtFileOpenAt(fd, b('h-gone'), { ...rw(RtFileAction.CREATE_REPLACE), exists: true });
+    expect(g).toMatchObject({ rc: 0, taken: 'created' });
+    rtFileClose(g.fd);
+    // Seen to exist, now a directory: refused as a directory, whichever open ran.
+    fs.mkdirSync(path.join(dir, 'h-dir'));
+    expect(
+      rtFileOpenAt(fd, b('h-dir'), { ...rw(RtFileAction.OPEN_CREATE), write: false, exists: true }).rc,
+    ).toBe(Status.VERR_IS_A_DIRECTORY);
+  });
   test('never follows a final symlink, never opens a directory or a FIFO', () => {
     fs.symlinkSync('f1', path.join(dir, 'l1'));
     expect(rtFileOpenAt(fd, b('l1'), rw(RtFileAction.OPEN)).rc).toBe(Status.VERR_TOO_MANY_SYMLINKS);

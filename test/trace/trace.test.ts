@@ -24,6 +24,8 @@ describe('tracing', () => {
       vcpus: 1,
       hostWorkers: 1,
       sharedFolders: [{ name: 'share', hostPath: share, writable: true }],
+      // In the pool, so one call's tree spans two threads (on the EMT, the default, all of it is vcpu0's).
+      servicePlacement: 'pool',
       trace: { capacity: 1 << 14 },
     });
   });

@@ -13,7 +13,8 @@ let bus: DeviceBus;
 const wakes = (): number[] => Array.from({ length: bus.vcpus }, (_, i) => bus.wake(i).load());
 
 beforeEach(() => {
-  bus = DeviceBus.create({ vcpus: 3, features: 0x8000000f, cancel2: true });
+  // Interrupts to every vCPU: the event logic below reads the wake words of all three.
+  bus = DeviceBus.create({ vcpus: 3, features: 0x8000000f, cancel2: true, irqDelivery: 'all' });
 });
 
 describe('before the additions reported', () => {
@@ -222,6 +223,74 @@ describe('the vCPU side of the bus', () => {
     expect(w.until()).toBe(true);
     expect(port.inFastAck()).toBe(HGCM);
     expect(port.irqPending()).toBe(false);
+  });
+});
+
+describe("interrupts to one vCPU (irqDelivery 'one', the default)", () => {
+  let one: DeviceBus;
+  const woken = (): number[] => Array.from({ length: one.vcpus }, (_, i) => one.wake(i).load());
+  beforeEach(() => {
+    one = DeviceBus.create({ vcpus: 4, features: 0x8000000f, cancel2: true });
+    one.setAdditionsOk(true);
+    one.setFilterMask(HGCM, 0);
+  });
+
+  test('the wait list names the request of a lone waiter, and WAIT_ANY for several', () => {
+    const p1 = one.vcpuBus(1);
+    expect(one.waitingOn(1)).toBe(0);
+    p1.setWaiting(true, 0x4000);
+    expect(one.waitingOn(1)).toBe(0x4000);
+    expect(one.vcpuBus(0).waitingOn(1)).toBe(0x4000);
+    p1.setWaiting(true, 0x5000);
+    expect(one.waitingOn(1)).toBe(-1);
+    p1.setWaiting(false);
+    // The one left cannot be told from the other: still "any".
+    expect(one.waitingOn(1)).toBe(-1);
+    p1.setWaiting(false);
+    expect(one.waitingOn(1)).toBe(0);
+    p1.setWaiting(true);
+    expect(one.waitingOn(1)).toBe(-1);
+  });
+
+  test('with nobody waiting no vCPU is woken; the line stays up for the next waiter', () => {
+    expect(one.notifyGuest(HGCM, 2)).toBe(true);
+    expect(woken()).toEqual([0, 0, 0, 0]);
+    const p3 = one.vcpuBus(3);
+    p3.setWaiting(true, 0x8000);
+    // What hgcmWait sleeps on: its DONE or the line; the line is up, so it does not sleep.
+    expect(waitFor(p3.wake, () => p3.irqPending()).until()).toBe(true);
+  });
+
+  test('the vCPU the completed request belongs to is woken, and no other', () => {
+    for (const i of [0, 1, 2, 3]) one.vcpuBus(i).setWaiting(true, 0x1000 * (i + 1));
+    expect(one.notifyGuest(HGCM, 2)).toBe(true);
+    expect(woken()).toEqual([0, 0, 1, 0]);
+    // Coalesced: while the line is up a second completion only latches, whoever it is for.
+    expect(one.notifyGuest(HGCM, 1)).toBe(false);
+    expect(woken()).toEqual([0, 0, 1, 0]);
+    expect(one.acknowledgeEvents()).toBe(HGCM);
+  });
+
+  test('when that vCPU is not waiting, exactly one waiting vCPU is woken, in rotation', () => {
+    one.vcpuBus(1).setWaiting(true, 0x2000);
+    one.vcpuBus(3).setWaiting(true, 0x4000);
+    const seen = new Set<number>();
+    for (let n = 0; n < 4; n++) {
+      const before = woken();
+      expect(one.notifyGuest(HGCM, 0)).toBe(true);
+      const diff = woken().map((w, i) => w - before[i]!);
+      expect(diff.reduce((a, b) => a + b, 0)).toBe(1);
+      expect([diff[0], diff[2]]).toEqual([0, 0]);
+      seen.add(diff.indexOf(1));
+      one.acknowledgeEvents();
+    }
+    expect([...seen].sort()).toEqual([1, 3]);
+  });
+
+  test("irqDelivery 'all' is stored and wakes every vCPU", () => {
+    const all = DeviceBus.create({ vcpus: 2, features: 0, cancel2: true, irqDelivery: 'all' });
+    expect(all.words.load(Bus.IRQ_DELIVERY)).toBe(1);
+    expect(one.words.load(Bus.IRQ_DELIVERY)).toBe(0);
   });
 });
 

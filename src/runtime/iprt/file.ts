@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { Status, type StatusCode } from '../../abi/index.js';
 import { atCall, tryFs } from './at.js';
-import { objInfoFromStats, type FsObjInfo } from './objinfo.js';
+import { isDirectory, isFile, objInfoFromStats, type FsObjInfo } from './objinfo.js';
 
 const C = fs.constants;
 
@@ -44,13 +44,20 @@ export interface RtFileOpenSpec {
   readonly action: RtFileActionValue;
   /** Permissions for a new file (masked to 0777; the process umask applies). */
   readonly mode: number;
+  /**
+   * For OPEN_CREATE / CREATE_REPLACE: the caller has just seen the name exist, so the open of an existing
+   * file is tried first (one system call instead of a refused exclusive create and the open); the answer
+   * is the same either way.
+   */
+  readonly exists?: boolean;
 }
 
-/** RTFileOpenEx's outcome: fd is -1 unless rc is a success. */
+/** RTFileOpenEx's outcome: fd is -1 unless rc is a success; then `info` is the opened file's (RTFileQueryInfo). */
 export interface RtFileOpenResult {
   readonly rc: StatusCode;
   readonly fd: number;
   readonly taken: RtFileTaken | undefined;
+  readonly info?: FsObjInfo;
 }
 
 const failed = (rc: StatusCode): RtFileOpenResult => ({ rc, fd: -1, taken: undefined });
@@ -96,6 +103,16 @@ export function rtFileOpenAt(dirFd: number, name: Uint8Array, spec: RtFileOpenSp
       // OPEN_CREATE / CREATE_REPLACE: an exclusive create tells "created" from "opened" without a race.
       const replace = spec.action === RtFileAction.CREATE_REPLACE;
       for (let i = 0; i < OPEN_RETRIES && taken === undefined; i++) {
+        if (i === 0 && spec.exists === true) {
+          // RACE: removed since the caller looked: ENOENT, and the loop creates it as if it had not looked.
+          const o = open(replace ? C.O_TRUNC : 0);
+          if (o.rc === 0) {
+            fd = o.fd;
+            taken = replace ? 'replaced' : 'opened';
+            break;
+          }
+          if (o.rc !== Status.VERR_FILE_NOT_FOUND) return failed(o.rc);
+        }
         const c = open(C.O_CREAT | C.O_EXCL);
         if (c.rc === 0) {
           fd = c.fd;
@@ -114,19 +131,21 @@ export function rtFileOpenAt(dirFd: number, name: Uint8Array, spec: RtFileOpenSp
       if (taken === undefined) return failed(Status.VERR_SHARING_VIOLATION);
     }
   }
-  const st = tryFs(() => fs.fstatSync(fd));
-  const rc = !st.ok
-    ? st.rc
-    : st.value.isDirectory()
-      ? Status.VERR_IS_A_DIRECTORY
-      : st.value.isFile()
-        ? Status.VINF_SUCCESS
-        : Status.VERR_ACCESS_DENIED;
-  if (rc !== Status.VINF_SUCCESS) {
+  // One fstat both checks the type and is the caller's RTFileQueryInfo.
+  const { info, rc: qrc } = rtFileQueryInfo(fd);
+  const rc =
+    info === undefined
+      ? qrc
+      : isDirectory(info.mode)
+        ? Status.VERR_IS_A_DIRECTORY
+        : isFile(info.mode)
+          ? Status.VINF_SUCCESS
+          : Status.VERR_ACCESS_DENIED;
+  if (rc !== Status.VINF_SUCCESS || info === undefined) {
     tryFs(() => fs.closeSync(fd));
     return failed(rc);
   }
-  return { rc, fd, taken };
+  return { rc, fd, taken, info };
 }
 
 /** Bytes moved by a read or write and the status; on failure cb is 0. */

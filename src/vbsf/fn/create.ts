@@ -2,7 +2,7 @@
 // (vbsf.cpp): the order of the decision table's steps is here, its outcomes in ../create.ts.
 import { SHFLCREATEPARMS, SHFL_HANDLE_NIL, ShflCreate, ShflResult, Status } from '../../abi/index.js';
 import type { SvcParmPtr } from '../../hgcm/service-api.js';
-import { isDirectory } from '../../runtime/iprt/index.js';
+import { isDirectory, isSymlink } from '../../runtime/iprt/index.js';
 import { resolve, statTarget } from '../confine.js';
 import { lookup, openDir, openFile, type CreateCtx } from '../create.js';
 import { defineFn } from '../handler.js';
@@ -30,18 +30,29 @@ export default defineFn({
       cp.result = ShflResult.NO_RESULT;
       let comps = gp.comps;
       let dirSlash = gp.dirSlash;
-      const c = (): CreateCtx => ({ env, m, scope, comps, dirSlash, cp });
+      let seen: CreateCtx['seen'];
+      const c = (): CreateCtx => ({ env, m, scope, comps, dirSlash, cp, ...(seen ? { seen } : {}) });
       if ((cp.flags & ShflCreate.LOOKUP) !== 0) return lookup(c());
 
       // What exists decides two things: a directory is opened as one, and OPEN_TARGET_DIRECTORY (for an
       // existing object) opens its parent instead.
       const t = resolve(scope, comps, { follow: env.follow || dirSlash, icase: env.icase(m), dirSlash });
       const info = typeof t === 'number' ? undefined : statTarget(t).info;
+      // openFile walks the path again following a final symlink; where there is no symlink to follow (nothing
+      // there, or not a symlink) and no trailing delimiter, that walk ends where this one did.
+      if (
+        typeof t !== 'number' &&
+        t.kind === 'child' &&
+        !dirSlash &&
+        (info === undefined || !isSymlink(info.mode))
+      )
+        seen = { target: t, exists: info !== undefined };
       if (info !== undefined) {
         if (isDirectory(info.mode)) cp.flags |= ShflCreate.DIRECTORY;
         if ((cp.flags & ShflCreate.OPEN_TARGET_DIRECTORY) !== 0) {
           comps = comps.slice(0, -1);
           dirSlash = false;
+          seen = undefined;
           cp.flags =
             (cp.flags & ~ACT_MASKS) |
             ShflCreate.DIRECTORY |
