@@ -75,6 +75,7 @@ export class HostWorker {
         spawn: (proc) => d.spawn(proc),
         log: (m) => d.log(m),
         guard: (what, fn, onThrow) => this.guard(what, spec, fn, onThrow),
+        fault: (what, why) => this.fault(spec, what, why),
       } satisfies CallHost;
     });
   }
@@ -122,17 +123,20 @@ export class HostWorker {
     return h;
   }
 
-  /** Run a service callback; a throw is a service bug: logged, counted, turned into a status. */
+  /** Run a service callback; a throw is a service bug: reported (fault), turned into a status. */
   private guard<T>(what: string, spec: ServiceSpec, fn: () => T, onThrow: T): T {
     try {
       return fn();
     } catch (e) {
-      this.d.env.stats.add('host.serviceErrors');
-      this.d.log(
-        `host: ${spec.name}.${what} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      );
+      this.fault(spec, what, `threw ${thrown(e)}`);
       return onThrow;
     }
+  }
+
+  /** A service error: counted, and one log line naming the service, the callback and the client. */
+  private fault(spec: ServiceSpec, what: string, why: string): void {
+    this.d.env.stats.add('host.serviceErrors');
+    this.d.log(`host: ${spec.name} ${what}: ${why}`);
   }
 
   /** SVC_MSG_CONNECT: pfnConnect; the client becomes usable by the guest only if it succeeds. */
@@ -143,7 +147,7 @@ export class HostWorker {
     const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
     const { service } = h;
     const rc = service.connect
-      ? h.guard('connect', () => service.connect!(h.ctx, client), Status.VERR_INTERNAL_ERROR)
+      ? h.guard(`connect client ${cmd.clientId}`, () => service.connect!(h.ctx, client), Status.VERR_INTERNAL_ERROR)
       : Status.VINF_SUCCESS;
     if (RT_FAILURE(rc)) {
       env.clients.free(cmd.clientSlot);
@@ -164,7 +168,8 @@ export class HostWorker {
     env.stats.add('host.disconnects');
     const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
     const { service } = h;
-    if (service.disconnect) h.guard('disconnect', () => service.disconnect!(h.ctx, client), undefined);
+    if (service.disconnect)
+      h.guard(`disconnect client ${cmd.clientId}`, () => service.disconnect!(h.ctx, client), undefined);
     env.clients.free(cmd.clientSlot);
     yield* hgcmCompletedWorker(env, cmd, Status.VINF_SUCCESS, { kind: 'none' });
   }
@@ -192,7 +197,11 @@ export class HostWorker {
     env.stats.add('host.cancelNotices');
     const { service } = h;
     if (service.cancelled)
-      h.guard('cancelled', () => service.cancelled!(h.ctx, { clientId, requestor: c.requestor }), undefined);
+      h.guard(
+        `cancelled client ${clientId}`,
+        () => service.cancelled!(h.ctx, { clientId, requestor: c.requestor }),
+        undefined,
+      );
   }
 }
 
@@ -210,6 +219,13 @@ const serveCommand = traced(
     else yield* w.call(cmd);
   },
 );
+
+/** A thrown value on one line: its message and where it was thrown (the first stack frame), no stack. */
+export function thrown(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const at = e.stack?.split('\n').find((l) => /^\s+at /.test(l));
+  return at === undefined ? e.message : `${e.message} (${at.trim()})`;
+}
 
 function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
   const bytes = spec.clientStateBytes;

@@ -1,0 +1,130 @@
+// The host against its services, its users and its own start and stop (issue 13, items 1-5 and 7): every
+// call a misbehaving service gets ends in exactly one completion with an upstream status, nothing it held
+// stays taken, and every public promise settles.
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { Status } from '../../src/abi/index.js';
+import { ClientState, ClientTable } from '../../src/hgcm/clients.js';
+import { Machine, type MachineConfig } from '../../src/machine/index.js';
+import { MachineStateError } from '../../src/runtime/errors.js';
+import { BadFn } from './services/misbehave.js';
+
+const program = new URL('./programs/hardening.ts', import.meta.url);
+const misbehave = { name: 'misbehave', module: new URL('./services/misbehave.ts', import.meta.url), export: 'misbehave' };
+
+let m: Machine | undefined;
+afterEach(async () => {
+  await m?.stop({ waitMs: 100 });
+  m = undefined;
+});
+
+async function start(config: MachineConfig = {}): Promise<Machine> {
+  m = await Machine.start({ vcpus: 1, hostWorkers: 1, services: [misbehave], ...config });
+  return m;
+}
+
+/** Nothing a call holds is left: no listed command, no snapshot bytes, no client. */
+function expectNothingHeld(machine: Machine): void {
+  const h = machine.stats().host;
+  expect(h).toMatchObject({ pendingCommands: 0, snapshotBytes: 0, clients: 0 });
+}
+
+type BadRun = { endings: { rc: number; result: number }[]; echo: number; outByte: number };
+
+describe('service outputs are checked before the command leaves the list (items 1, 7)', () => {
+  const cases: [string, number, string][] = [
+    ['a number for a u64', BadFn.U64_AS_NUMBER, 'u64'],
+    ['a string for a u32', BadFn.U32_AS_STRING, 'u32'],
+    ['a string for a buffer', BadFn.BUF_AS_STRING, 'out'],
+    ['a result of undefined', BadFn.RESULT_UNDEFINED, 'none'],
+    ['a result that is a string', BadFn.RESULT_STRING, 'none'],
+    ['a buffer size past 2^32', BadFn.SIZE_PAST_32, 'out'],
+  ];
+  test.each(cases)('%s: VERR_INVALID_PARAMETER, nothing written, nothing lost', async (_what, fn, parm) => {
+    // 16 slots and 20 calls: a lost slot per call would starve the echo call at the end.
+    const machine = await start({ commandSlots: 16 });
+    const r = await machine.run<BadRun>({ module: program, export: 'badCalls', args: { fn, n: 20, parm, timeoutMs: 30_000 } });
+    expect(r.endings).toHaveLength(20);
+    for (const e of r.endings) expect(e).toEqual({ rc: Status.VINF_SUCCESS, result: Status.VERR_INVALID_PARAMETER });
+    expect(r.echo).toBe(0);
+    // The output of a rejected call never reaches the guest.
+    if (parm === 'out') expect(r.outByte).toBe(0);
+    expectNothingHeld(machine);
+    expect(machine.stats().counters['host.serviceErrors']).toBe(20);
+    // One line per error, naming the service, the function and the client; no stack.
+    await vi.waitFor(() => expect(machine.logs().filter((l) => l.includes(`misbehave fn ${fn} client`))).toHaveLength(20));
+    expect(machine.logs().some((l) => /\n\s+at /.test(l))).toBe(false);
+  });
+});
+
+describe('start and stop (items 2, 3)', () => {
+  test('a service whose setup throws: start rejects with its error, and no restart loop', async () => {
+    const lines: string[] = [];
+    const started = Machine.start({
+      vcpus: 1,
+      hostWorkers: 2,
+      services: [{ ...misbehave, config: { failSetup: true } }],
+      log: (l) => lines.push(l),
+    });
+    await expect(started).rejects.toThrow(/misbehave setup refuses to run/);
+    // Each worker fails once; nothing is retried.
+    expect(lines.filter((l) => l.includes('refuses to run')).length).toBeLessThanOrEqual(4);
+  });
+
+  test('a service module that cannot be loaded: start rejects', async () => {
+    await expect(
+      Machine.start({ vcpus: 1, services: [{ name: 'gone', module: new URL('./services/no-such-module.ts', import.meta.url) }] }),
+    ).rejects.toThrow(/no-such-module/);
+  });
+
+  test('stop() settles a run() whose program still waits, with a named error', async () => {
+    const machine = await start();
+    const run = machine.run({ module: program, export: 'waitForever' });
+    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(1));
+    await machine.stop({ waitMs: 50 });
+    await expect(run).rejects.toBeInstanceOf(MachineStateError);
+    await expect(run).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('the echo service (item 4)', () => {
+  test('FILL into a guest-to-host-only page list: VERR_INVALID_PARAMETER, not a service error', async () => {
+    const machine = await start();
+    const rc = await machine.run<number>({ module: program, export: 'fillReadOnlyPages' });
+    expect(rc).toBe(Status.VERR_INVALID_PARAMETER);
+    expect(machine.stats().counters['host.serviceErrors']).toBe(0);
+    expectNothingHeld(machine);
+  });
+});
+
+describe('a client that disconnects frees what its calls held (item 5)', () => {
+  test('a call queued when its client disconnects ends with VERR_HGCM_INVALID_CLIENT_ID and is freed', async () => {
+    const machine = await start();
+    const run = machine.run<{ gate: { rc: number; result: number }; queued: { rc: number; result: number } }>({
+      module: program,
+      export: 'queuedAtDisconnect',
+    });
+    const clients = ClientTable.attach(machine.sharedMemory.clients);
+    // Open the gate once X is disconnecting: its call is then still in the ring.
+    await vi.waitFor(
+      () => expect(clients.liveSlots().some((s) => clients.at(s).state === ClientState.DISCONNECTING)).toBe(true),
+      { timeout: 20_000 },
+    );
+    expect(await machine.hostCall('misbehave', 1, [])).toBe(Status.VINF_SUCCESS);
+    const r = await run;
+    expect(r.gate).toEqual({ rc: Status.VINF_SUCCESS, result: Status.VINF_SUCCESS });
+    expect(r.queued).toEqual({ rc: Status.VINF_SUCCESS, result: Status.VERR_HGCM_INVALID_CLIENT_ID });
+    expectNothingHeld(machine);
+  });
+
+  test('a call the service never completes is freed when its cancelled client disconnects', async () => {
+    const machine = await start();
+    const r = await machine.run<{ rc: number; outcome: string }>({
+      module: program,
+      export: 'neverThenDisconnect',
+      args: { timeoutMs: 20 },
+    });
+    expect(r.rc).toBe(Status.VERR_TIMEOUT);
+    expect(r.outcome).toBe('cancelled');
+    expectNothingHeld(machine);
+  });
+});
