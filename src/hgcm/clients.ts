@@ -134,8 +134,13 @@ export class ClientTable extends SlotTable {
     return false;
   }
 
-  /** A pending call of the client finished. */
-  endCall(slot: number): void {
+  /**
+   * A pending call of the client finished. With `id`, only if the slot still holds that client: a call
+   * that ends after its client's slot was freed (and perhaps given to a new client) counts for nobody.
+   */
+  endCall(slot: number, id?: number): void {
+    if (id !== undefined && this.get(slot, F.ID) !== id) return;
+    if (this.get(slot, F.STATE) === ClientState.FREE) return;
     this.add(slot, F.PENDING, -1);
   }
 

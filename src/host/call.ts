@@ -151,7 +151,7 @@ function svcCall(c: HostCall, call: SvcCall): StatusCode {
 
 /** Open the capture window (CommandTable.beginCapture): false if the call was cancelled or is gone. */
 function capture(c: HostCall): Proc<boolean> {
-  return c.host.env.cmds.beginCapture(c.cmd.slot);
+  return c.host.env.cmds.beginCapture(c.cmd.slot, c.cmd.id);
 }
 
 /** A completion after the first: logged and refused (the call is over). */

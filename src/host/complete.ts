@@ -97,7 +97,7 @@ export const hgcmCompletedWorker = traced(
  */
 function* takeOff(env: HostEnv, cmd: HgcmCommand): Proc<'gone' | 'cancelled' | 'live'> {
   yield point('host.complete.remove', cmd.phys, cmd.id);
-  if (!(yield* env.cmds.remove(cmd.slot))) return 'gone';
+  if (!(yield* env.cmds.remove(cmd.slot, cmd.id))) return 'gone';
   yield point('host.complete.checkCancelled', cmd.phys, cmd.id);
   return env.cmds.isCancelled(cmd.slot) ? 'cancelled' : 'live';
 }

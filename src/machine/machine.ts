@@ -42,6 +42,7 @@ import { Shares } from './shares.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
 import { FuseMount, type MountOptions } from './mount.js';
+import { vcpuEnd } from './vcpu-end.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
@@ -101,6 +102,8 @@ interface Vcpu {
   readonly api: Comlink.Remote<VcpuApi>;
   /** Runs on one vCPU are serialised. */
   queue: Promise<unknown>;
+  /** Rejects when the vCPU's thread exits: every run() on it settles then. */
+  readonly ended: Promise<never>;
 }
 
 /** A running machine. Stop it with stop(), or let `await using` do it (Symbol.asyncDispose). */
@@ -197,7 +200,7 @@ export class Machine implements AsyncDisposable {
       execArgv: poolExecArgv(),
     });
     const keepAlive = new KeepAlive(pool);
-    const host = new HostPool(pool, shared, log, () => keepAlive.releasePorts());
+    const host = new HostPool(pool, shared, resolved.hostWorkers, log, () => keepAlive.releasePorts());
     for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) host.serve(workerId);
     // Every host worker has loaded the services (or one failed): then the guest may start.
     const startup = await host.started();
@@ -210,10 +213,17 @@ export class Machine implements AsyncDisposable {
     }
 
     const vcpus: Vcpu[] = [];
+    // Set once the machine exists: a vCPU that exits before then fails start().
+    let stopping = (): boolean => false;
     for (let i = 0; i < resolved.vcpus; i++) {
       const worker = spawnWorker('vcpu-worker', { workerData: { shared, vcpu: i } });
       watch(worker, `vcpu${i}`);
-      vcpus.push({ worker, api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)), queue: Promise.resolve() });
+      vcpus.push({
+        worker,
+        api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)),
+        queue: Promise.resolve(),
+        ended: vcpuEnd(worker, `vcpu${i}`, () => stopping()),
+      });
     }
     const machine = new Machine({
       config: resolved,
@@ -226,6 +236,7 @@ export class Machine implements AsyncDisposable {
       onLog: config.log,
       keepAlive,
     });
+    stopping = () => machine.state !== 'running';
     try {
       await vcpus[0]!.api.boot();
       await Promise.all(vcpus.map((v) => v.api.init()));
@@ -242,7 +253,8 @@ export class Machine implements AsyncDisposable {
 
   private checkRunning(): void {
     if (this.state !== 'running') throw new MachineStateError(`machine is ${this.state}`);
-    if (this.failure !== undefined) throw new WorkerError(`machine failed: ${this.failure.message}`);
+    const failure = this.failure ?? this.host.failure;
+    if (failure !== undefined) throw new WorkerError(`machine failed: ${failure.message}`);
   }
 
   /**
@@ -261,9 +273,11 @@ export class Machine implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    const next = v.queue.then(() =>
-      v.api.run(module, program.export ?? 'main', program.args, program.user === true),
-    );
+    // A program whose vCPU exits (stop() after waitMs, a dying worker) never returns: its run() rejects.
+    const next = Promise.race([
+      v.queue.then(() => v.api.run(module, program.export ?? 'main', program.args, program.user === true)),
+      v.ended,
+    ]);
     v.queue = next.catch(() => undefined);
     // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
     return this.keepAlive.hold(v.worker, next) as Promise<T>;

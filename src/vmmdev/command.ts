@@ -177,9 +177,25 @@ export function* addCommand(
 
 /** The command in `slot`, typed (the host, when it takes the command over). */
 export function readCommand(cmds: CommandTable, snaps: SnapshotArena, slot: number): HgcmCommand {
+  const head = readCommandHead(cmds, snaps, slot);
+  const callOff = cmds.get(slot, CmdField.CALL_OFF);
+  return {
+    ...head,
+    call:
+      callOff === 0
+        ? undefined
+        : loadCall(snaps.view(callOff, cmds.get(slot, CmdField.CALL_LEN)), head.clientId, head.fn),
+  };
+}
+
+/**
+ * The command in `slot` without its parameters (`call` undefined): enough to complete it with a status
+ * alone. For a thread that does not own the command (it may be completed and freed meanwhile, its
+ * parameter record with it): nothing here reads the arena.
+ */
+export function readCommandHead(cmds: CommandTable, snaps: SnapshotArena, slot: number): HgcmCommand {
   const clientId = cmds.get(slot, CmdField.CLIENT_ID) >>> 0;
   const fn = cmds.get(slot, CmdField.FUNCTION) >>> 0;
-  const callOff = cmds.get(slot, CmdField.CALL_OFF);
   return {
     slot,
     id: cmds.get(slot, CmdField.ID),
@@ -191,10 +207,7 @@ export function readCommand(cmds: CommandTable, snaps: SnapshotArena, slot: numb
     fn,
     traced: cmds.get(slot, CmdField.TRACED) === 1,
     snapshot: snaps.bytes(cmds.get(slot, CmdField.SNAP_OFF), cmds.get(slot, CmdField.SNAP_LEN)),
-    call:
-      callOff === 0
-        ? undefined
-        : loadCall(snaps.view(callOff, cmds.get(slot, CmdField.CALL_LEN)), clientId, fn),
+    call: undefined,
   };
 }
 
@@ -207,7 +220,7 @@ export function freeCommand(
   cmd: HgcmCommand,
 ): void {
   if (cmd.type === RequestType.HGCMCall32 || cmd.type === RequestType.HGCMCall64)
-    t.clients.endCall(cmd.clientSlot);
+    t.clients.endCall(cmd.clientSlot, cmd.clientId);
   t.snaps.free(t.cmds.get(cmd.slot, CmdField.SNAP_OFF));
   const callOff = t.cmds.get(cmd.slot, CmdField.CALL_OFF);
   if (callOff !== 0) t.snaps.free(callOff);

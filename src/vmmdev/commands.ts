@@ -197,13 +197,13 @@ export class CommandTable extends SlotTable {
   }
 
   /**
-   * Open the capture window of a call: under the list lock, refuse if the call is off the list or
-   * cancelled (the service never starts work a cancel got to first), else mark it CAPTURING so a cancel
+   * Open the capture window of a call: under the list lock, refuse if the call (`id`, when given) is off
+   * the list or cancelled (the service never starts work a cancel got to first), else mark it CAPTURING so a cancel
    * waits until the host has copied the call's input out of guest memory.
    */
-  *beginCapture(slot: number): Proc<boolean> {
+  *beginCapture(slot: number, id?: number): Proc<boolean> {
     yield* lock(this.lockCell);
-    const ok = this.get(slot, CmdField.STATE) === CmdState.LISTED && this.get(slot, CmdField.CANCELLED) === 0;
+    const ok = this.holds(slot, id) && this.get(slot, CmdField.CANCELLED) === 0;
     if (ok) this.set(slot, CmdField.CAPTURING, 1);
     unlock(this.lockCell);
     return ok;
@@ -220,16 +220,26 @@ export class CommandTable extends SlotTable {
     return this.get(slot, CmdField.CANCELLED) === 1;
   }
 
-  /** vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed. */
-  *remove(slot: number): Proc<boolean> {
+  /**
+   * vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed.
+   * `id`: only that command; a slot freed and listed again for another command is left alone (a late
+   * completion of a call its client's disconnect already ended).
+   */
+  *remove(slot: number, id?: number): Proc<boolean> {
     yield* lock(this.lockCell);
-    const listed = this.get(slot, CmdField.STATE) === CmdState.LISTED;
+    const listed = this.holds(slot, id);
     if (listed) {
       this.set(slot, CmdField.STATE, CmdState.REMOVED);
       this.words.add(LISTED, -1);
     }
     unlock(this.lockCell);
     return listed;
+  }
+
+  /** Is `slot` listed (and, with `id`, for that command)? */
+  private holds(slot: number, id: number | undefined): boolean {
+    if (this.get(slot, CmdField.STATE) !== CmdState.LISTED) return false;
+    return id === undefined || this.get(slot, CmdField.ID) === id;
   }
 
   /** Slots on the list (audits, quiescence checks). */
