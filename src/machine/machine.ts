@@ -68,6 +68,9 @@ export interface MachineStats {
     readonly pendingCommands: number;
     readonly clients: number;
     readonly snapshotBytes: number;
+    /** Host buffer bytes the pending calls hold, and the budget (MachineConfig.hostMemoryBytes). */
+    readonly bufferBytes: number;
+    readonly bufferBudget: number;
   };
   readonly irqLine: boolean;
 }
@@ -326,14 +329,17 @@ export class Machine implements AsyncDisposable {
   stats(): MachineStats {
     const mem = GuestMemory.attach(this.shared.ram);
     const map = guestMap(this.config.ramBytes, this.config.heapBytes);
+    const cmds = CommandTable.attach(this.shared.cmds);
     return {
       counters: this.statsBlock.snapshot(),
       heap: GuestHeap.attach('phys', mem, map.heapBase).stats(),
       programMemory: GuestHeap.attach('data', mem, map.memBase).stats(),
       host: {
-        pendingCommands: CommandTable.attach(this.shared.cmds).listed,
+        pendingCommands: cmds.listed,
         clients: ClientTable.attach(this.shared.clients).liveSlots().length,
         snapshotBytes: SnapshotArena.attach(this.shared.snaps).inUseBytes,
+        bufferBytes: cmds.hostBytes.inUse,
+        bufferBudget: cmds.hostBytes.budget,
       },
       irqLine: this.bus.irqLine,
     };

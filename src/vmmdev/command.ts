@@ -143,7 +143,8 @@ export interface CommandFields {
 /**
  * Reserve a command slot for the request, fill it (a call's parsed parameters too) and put it on the
  * pending list (newest first). The command owns the request's snapshot from here on. Undefined when the
- * table or the snapshot arena is full (VERR_NO_MEMORY: upstream's heap budget).
+ * table or the snapshot arena is full or the call's host buffers would exceed the machine's budget
+ * (VERR_NO_MEMORY: upstream's heap budget).
  */
 export function* addCommand(
   dev: DeviceEnv,
@@ -154,7 +155,13 @@ export function* addCommand(
   const slot = dev.cmds.reserve();
   if (slot === undefined) return undefined;
   const c = dev.cmds;
+  if (call !== undefined && !c.chargeHost(slot, call.dataBytes)) {
+    dev.stats.add('host.budgetRefused');
+    c.release(slot);
+    return undefined;
+  }
   if (call !== undefined && !storeCall(c, dev.snaps, slot, call)) {
+    c.unchargeHost(slot);
     c.release(slot);
     return undefined;
   }
@@ -224,6 +231,7 @@ export function freeCommand(
   t.snaps.free(t.cmds.get(cmd.slot, CmdField.SNAP_OFF));
   const callOff = t.cmds.get(cmd.slot, CmdField.CALL_OFF);
   if (callOff !== 0) t.snaps.free(callOff);
+  t.cmds.unchargeHost(cmd.slot);
   t.cmds.release(cmd.slot);
 }
 

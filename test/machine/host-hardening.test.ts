@@ -149,3 +149,49 @@ describe('a client that disconnects frees what its calls held (item 5)', () => {
     await expectNothingHeld(machine);
   });
 });
+
+describe('a host memory budget per machine (item 6)', () => {
+  test('a call whose host buffers would exceed it fails with VERR_NO_MEMORY at submission', async () => {
+    const machine = await start({ hostMemoryBytes: 1 << 20 });
+    expect(machine.stats().host).toMatchObject({ bufferBytes: 0, bufferBudget: 1 << 20 });
+    const run = machine.run<number[]>({
+      module: program,
+      export: 'heldCalls',
+      args: { n: 3, size: 512 << 10 },
+    });
+    await vi.waitFor(() => expect(machine.stats().counters['host.budgetRefused']).toBe(1), {
+      timeout: 20_000,
+    });
+    expect(machine.stats().host).toMatchObject({ pendingCommands: 2, bufferBytes: 1 << 20 });
+    expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
+    expect(await run).toEqual([
+      Status.VINF_HGCM_ASYNC_EXECUTE,
+      Status.VINF_HGCM_ASYNC_EXECUTE,
+      Status.VERR_NO_MEMORY,
+    ]);
+    await expectNothingHeld(machine);
+    expect(machine.stats().host.bufferBytes).toBe(0);
+  });
+
+  test('the default is an eighth of guest RAM within [32 MiB, 1 GiB]', async () => {
+    const machine = await start({ ramBytes: 512 << 20 });
+    expect(machine.stats().host.bufferBudget).toBe(64 << 20);
+  });
+});
+
+describe("a program's allocations end with it (item 9)", () => {
+  test('memory a program allocated and did not free is free for the next program', async () => {
+    const machine = await start({ ramBytes: 8 << 20, heapBytes: 1 << 20 });
+    const idle = machine.stats().programMemory.inUseBytes;
+    // Most of program memory, twice: the second run fits only if the first one's allocations were freed.
+    const args = { bytes: 1 << 20, n: 5 };
+    expect(await machine.run<number>({ module: program, export: 'allocAndReturn', args })).toBeGreaterThan(
+      5 << 20,
+    );
+    expect(machine.stats().programMemory.inUseBytes).toBe(idle);
+    await expect(
+      machine.run<number>({ module: program, export: 'allocAndReturn', args }),
+    ).resolves.toBeGreaterThan(5 << 20);
+    expect(machine.stats().programMemory.inUseBytes).toBe(idle);
+  });
+});

@@ -125,3 +125,24 @@ export function allocAndReturn(g: GuestContext, a: { bytes: number; n: number })
   for (let i = 0; i < a.n; i++) g.alloc(a.bytes);
   return g.mem.stats().inUseBytes;
 }
+
+/**
+ * Submit `n` HOLD calls, each with a `size`-byte out buffer (host copies, charged to the budget), without
+ * waiting; then wait for the accepted ones (the test releases them). The port write's status of each.
+ */
+export function heldCalls(g: GuestContext, a: { n: number; size: number }): number[] {
+  const c = g.connect('misbehave');
+  const buf = g.alloc(a.size);
+  const reqs = Array.from(
+    { length: a.n },
+    () => g.prepareCall(c.clientId, 10, [{ type: 'out', addr: buf, size: a.size }]).addr,
+  );
+  const rcs = reqs.map((addr) => g.port.perform(addr));
+  for (const [i, addr] of reqs.entries()) {
+    if (rcs[i] === Status.VINF_HGCM_ASYNC_EXECUTE) g.waitDone(addr);
+    g.heap.free(gpa(addr));
+  }
+  g.free(buf);
+  g.disconnect(c.clientId);
+  return rcs;
+}

@@ -1,9 +1,11 @@
 // A test service that breaks the service contract on purpose, one way per function, so the host's
 // boundary checks (issue 13) can be seen from a guest: wrong JavaScript types in outputs, results that are
 // not statuses, sizes past 32 bits, calls never completed, a gate that holds its pool worker until the
-// host opens it (a host call), and a setup that throws (config { failSetup: true }).
+// host opens it (host call 1), calls held until host call 2, and a setup that throws (config
+// { failSetup: true }).
 import { Status } from '../../../src/abi/index.js';
 import { defineService, type SvcParm } from '../../../src/hgcm/service.js';
+import { AtomicCell } from '../../../src/runtime/atomic-cell.js';
 
 /** Misbehave function numbers. */
 export const BadFn = {
@@ -25,7 +27,12 @@ export const BadFn = {
   GATE: 8,
   /** parm 0 (u32) gets a string. */
   U32_AS_STRING: 9,
+  /** completes with VINF_SUCCESS when host call 2 releases the held calls. */
+  HOLD: 10,
 } as const;
+
+/** The shared word host call 2 bumps to release HOLD calls. */
+const held = (shared: SharedArrayBuffer): AtomicCell => new AtomicCell(new Int32Array(shared), 1);
 
 // SAFETY (every cast below): breaking the types is this service's purpose.
 function set(p: SvcParm | undefined, key: string, v: unknown): void {
@@ -62,6 +69,11 @@ export const misbehave = defineService({
       case BadFn.GATE:
         Atomics.wait(new Int32Array(ctx.shared!), 0, 0);
         return Status.VINF_SUCCESS;
+      case BadFn.HOLD: {
+        const cell = held(ctx.shared!);
+        ctx.watch(cell, cell.load(), () => call.complete(Status.VINF_SUCCESS));
+        return Status.VINF_HGCM_ASYNC_EXECUTE;
+      }
       case BadFn.U32_AS_STRING:
         set(p, 'u32', 'seven');
         return Status.VINF_SUCCESS;
@@ -70,6 +82,10 @@ export const misbehave = defineService({
     }
   },
   hostCall(host, fn) {
+    if (fn === 2) {
+      held(host.shared!).bump();
+      return Status.VINF_SUCCESS;
+    }
     if (fn !== 1) return Status.VERR_NOT_SUPPORTED;
     const w = new Int32Array(host.shared!);
     Atomics.store(w, 0, 1);
