@@ -3,7 +3,7 @@
 // device and the pool as plain data; each thread imports the modules itself.
 import { ConfigError, importModule, moduleHref } from '../runtime/index.js';
 import { MAX_SERVICES } from './clients.js';
-import type { HgcmService } from './service.js';
+import type { CallsPerCategory, HgcmService } from './service.js';
 
 /** How a machine config names a service. */
 export interface ServiceConfig {
@@ -20,9 +20,10 @@ export interface ServiceConfig {
   readonly config?: unknown;
 }
 
-/** Default acMaxClients / acMaxCallsPerClient (upstream's kernel-category defaults). */
+/** Default acMaxClients (upstream's kernel-category default). */
 export const DEFAULT_MAX_CLIENTS = 2048;
-export const DEFAULT_MAX_CALLS_PER_CLIENT = 8192;
+/** Default acMaxCallsPerClient, per requestor category (upstream's). */
+export const DEFAULT_MAX_CALLS_PER_CLIENT: CallsPerCategory = { kernel: 8192, root: 4096, user: 2048 };
 
 /** A registered service, as data every thread can receive. */
 export interface ServiceSpec {
@@ -32,7 +33,7 @@ export interface ServiceSpec {
   readonly export: string;
   readonly config: unknown;
   readonly maxClients: number;
-  readonly maxCallsPerClient: number;
+  readonly maxCallsPerClient: CallsPerCategory;
   /** Calls run on the device thread (HgcmService.inline). */
   readonly inline: boolean;
   readonly clientStateBytes: number;
@@ -105,7 +106,7 @@ export async function buildRegistry(
       export: exportName,
       config: c.config,
       maxClients: svc.maxClients ?? DEFAULT_MAX_CLIENTS,
-      maxCallsPerClient: svc.maxCallsPerClient ?? DEFAULT_MAX_CALLS_PER_CLIENT,
+      maxCallsPerClient: perCategory(svc.maxCallsPerClient ?? DEFAULT_MAX_CALLS_PER_CLIENT),
       inline: svc.inline === true,
       clientStateBytes,
       shared,
@@ -119,4 +120,10 @@ export async function buildRegistry(
 export function builtinServiceModule(name: 'echo' | 'noop' | 'delay'): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./services/${name}${ext}`, import.meta.url).href;
+}
+
+/** A service's pending-call limit, per category (one figure: the same for all). */
+function perCategory(limit: number | CallsPerCategory): CallsPerCategory {
+  if (typeof limit === 'number') return { kernel: limit, root: limit, user: limit };
+  return { kernel: limit.kernel, root: limit.root, user: limit.user };
 }

@@ -173,6 +173,26 @@ describe('a host memory budget per machine (item 6)', () => {
     expect(machine.stats().host.bufferBytes).toBe(0);
   });
 
+  test('pending calls per client are capped per requestor category, as upstream', async () => {
+    const machine = await start();
+    const run = (user: boolean): Promise<number[]> =>
+      machine.run<number[]>({ module: program, export: 'heldCalls', args: { n: 3, size: 64 }, user });
+    // A user process's client gets 2 (the service's user figure), the driver's 64.
+    const asUser = run(true);
+    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(2), { timeout: 20_000 });
+    expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
+    expect(await asUser).toEqual([
+      Status.VINF_HGCM_ASYNC_EXECUTE,
+      Status.VINF_HGCM_ASYNC_EXECUTE,
+      Status.VERR_HGCM_TOO_MANY_CLIENT_CALLS,
+    ]);
+    const asKernel = run(false);
+    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(3), { timeout: 20_000 });
+    expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
+    expect(await asKernel).toEqual(new Array(3).fill(Status.VINF_HGCM_ASYNC_EXECUTE));
+    await expectNothingHeld(machine);
+  });
+
   test('the default is an eighth of guest RAM within [32 MiB, 1 GiB]', async () => {
     const machine = await start({ ramBytes: 512 << 20 });
     expect(machine.stats().host.bufferBudget).toBe(64 << 20);

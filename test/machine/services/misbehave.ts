@@ -41,6 +41,8 @@ function set(p: SvcParm | undefined, key: string, v: unknown): void {
 
 export const misbehave = defineService({
   sharedBytes: 8,
+  // Small limits, to see them applied per requestor category.
+  maxCallsPerClient: { kernel: 64, root: 32, user: 2 },
   setup(ctx) {
     if ((ctx.config as { failSetup?: boolean } | undefined)?.failSetup === true)
       throw new Error('misbehave setup refuses to run');
