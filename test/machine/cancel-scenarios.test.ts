@@ -1,7 +1,7 @@
 // The cancel-race scenarios (reference: the project's scenario catalogue S1-S13) forced with hooks on real
 // threads. Each asserts the call's outcome, the counters, and that no host write landed in freed guest
 // memory (the auditor's audit.writeAfterFree stays 0 unless the scenario is the known faithful-scope gap).
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Status } from '../../src/abi/index.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { MachineConfig } from '../../src/machine/config.js';
@@ -10,6 +10,9 @@ import type { CounterName } from '../../src/runtime/stats.js';
 import type { CallReport, OneCallArgs } from './programs/cancel.js';
 
 const program = new URL('./programs/cancel.ts', import.meta.url);
+// Nothing here waits on the clock (see until); this is only the guard against a hang, wide enough for a
+// machine loaded many times over, where one scenario has taken 40 s.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 const GRACE = { graceNotFoundMs: 300, graceOtherMs: 600 };
 let machine: Machine | undefined;
 

@@ -15,6 +15,13 @@ const misbehave = {
   export: 'misbehave',
 };
 
+/**
+ * How long a wait for something the machine will do may take: not a bound on the machine's speed (no
+ * check here is about time), only the guard against a hang, wide enough for a heavily loaded machine.
+ */
+const SETTLE = { timeout: 60_000, interval: 5 };
+vi.setConfig({ testTimeout: 180_000 });
+
 let m: Machine | undefined;
 afterEach(async () => {
   await m?.stop({ waitMs: 100 });
@@ -31,8 +38,9 @@ async function start(config: MachineConfig = {}): Promise<Machine> {
  * soon as it sees DONE, a moment before the host frees the command, hence the wait.
  */
 async function expectNothingHeld(machine: Machine): Promise<void> {
-  await vi.waitFor(() =>
-    expect(machine.stats().host).toMatchObject({ pendingCommands: 0, snapshotBytes: 0, clients: 0 }),
+  await vi.waitFor(
+    () => expect(machine.stats().host).toMatchObject({ pendingCommands: 0, snapshotBytes: 0, clients: 0 }),
+    SETTLE,
   );
 }
 
@@ -64,8 +72,9 @@ describe('service outputs are checked before the command leaves the list (items 
     await expectNothingHeld(machine);
     expect(machine.stats().counters['host.serviceErrors']).toBe(20);
     // One line per error, naming the service, the function and the client; no stack.
-    await vi.waitFor(() =>
-      expect(machine.logs().filter((l) => l.includes(`misbehave fn ${fn} client`))).toHaveLength(20),
+    await vi.waitFor(
+      () => expect(machine.logs().filter((l) => l.includes(`misbehave fn ${fn} client`))).toHaveLength(20),
+      SETTLE,
     );
     expect(machine.logs().some((l) => /\n\s+at /.test(l))).toBe(false);
   });
@@ -97,7 +106,7 @@ describe('start and stop (items 2, 3)', () => {
   test('stop() settles a run() whose program still waits, with a named error', async () => {
     const machine = await start();
     const run = machine.run({ module: program, export: 'waitForever' });
-    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(1));
+    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(1), SETTLE);
     await machine.stop({ waitMs: 50 });
     await expect(run).rejects.toBeInstanceOf(MachineStateError);
     await expect(run).rejects.toThrow(/stopped/);
@@ -128,7 +137,7 @@ describe('a client that disconnects frees what its calls held (item 5)', () => {
     await vi.waitFor(
       () =>
         expect(clients.liveSlots().some((s) => clients.at(s).state === ClientState.DISCONNECTING)).toBe(true),
-      { timeout: 20_000 },
+      SETTLE,
     );
     expect(await machine.hostCall('misbehave', 1, [])).toBe(Status.VINF_SUCCESS);
     const r = await run;
@@ -159,9 +168,7 @@ describe('a host memory budget per machine (item 6)', () => {
       export: 'heldCalls',
       args: { n: 3, size: 512 << 10 },
     });
-    await vi.waitFor(() => expect(machine.stats().counters['host.budgetRefused']).toBe(1), {
-      timeout: 20_000,
-    });
+    await vi.waitFor(() => expect(machine.stats().counters['host.budgetRefused']).toBe(1), SETTLE);
     expect(machine.stats().host).toMatchObject({ pendingCommands: 2, bufferBytes: 1 << 20 });
     expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
     expect(await run).toEqual([
@@ -179,7 +186,7 @@ describe('a host memory budget per machine (item 6)', () => {
       machine.run<number[]>({ module: program, export: 'heldCalls', args: { n: 3, size: 64 }, user });
     // A user process's client gets 2 (the service's user figure), the driver's 64.
     const asUser = run(true);
-    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(2), { timeout: 20_000 });
+    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(2), SETTLE);
     expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
     expect(await asUser).toEqual([
       Status.VINF_HGCM_ASYNC_EXECUTE,
@@ -187,7 +194,7 @@ describe('a host memory budget per machine (item 6)', () => {
       Status.VERR_HGCM_TOO_MANY_CLIENT_CALLS,
     ]);
     const asKernel = run(false);
-    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(3), { timeout: 20_000 });
+    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(3), SETTLE);
     expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
     expect(await asKernel).toEqual(new Array(3).fill(Status.VINF_HGCM_ASYNC_EXECUTE));
     await expectNothingHeld(machine);
