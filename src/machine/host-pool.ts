@@ -20,8 +20,10 @@ const RESTART_DELAY_MS = 10;
  * The host pool's long-lived service loops. A worker that dies (a service crashed its thread) has its
  * commands failed with VERR_HGCM_INTERNAL, so no guest waits forever, and is replaced, after a delay that
  * doubles with each death in a row; a worker that dies more than MAX_RESTARTS times in RESTART_WINDOW_MS,
- * or whose services cannot be set up, is given up. A worker that fails before it is ready (a service
- * cannot be loaded or its setup throws) is never restarted: start() fails with that error.
+ * or whose services cannot be set up, is given up; with every worker given up nothing can serve a call,
+ * and the machine fails (onFailure: it stops, its runs reject with the error). A worker that fails before
+ * it is ready (a service cannot be loaded or its setup throws) is never restarted: start() fails with
+ * that error.
  */
 export class HostPool {
   private readonly pool: Piscina;
@@ -37,6 +39,7 @@ export class HostPool {
   private startError: Error | undefined;
   private started_ = false;
   private readonly onReady: () => void;
+  private readonly onFailure: (e: Error) => void;
   /** Set when every worker was given up: the machine can serve no call any more. */
   failure: Error | undefined;
   /** Set while the machine stops: a loop ending then is expected. */
@@ -48,12 +51,14 @@ export class HostPool {
     workers: number,
     log: (line: string) => void,
     onReady: () => void,
+    onFailure: (e: Error) => void,
   ) {
     this.pool = pool;
     this.shared = shared;
     this.workers = workers;
     this.log = log;
     this.onReady = onReady;
+    this.onFailure = onFailure;
   }
 
   /** Start (or restart) the service loop of pool worker `workerId`. */
@@ -124,10 +129,11 @@ export class HostPool {
     attachHostEnv(this.shared).stats.add('host.workerRestartsRefused');
     this.gaveUp.add(workerId);
     this.log(`host worker ${workerId} given up (not restarted): ${why}; last error: ${e.message}`);
-    if (this.gaveUp.size < this.workers) return;
-    this.failure ??= new WorkerError(
+    if (this.gaveUp.size < this.workers || this.failure !== undefined) return;
+    this.failure = new WorkerError(
       `every host worker was given up; the last, worker ${workerId}: ${why}: ${e.message}`,
     );
+    this.onFailure(this.failure);
   }
 
   /** Resolves when every loop has loaded its services; the first failure if one could not. */

@@ -42,7 +42,7 @@ import { Shares } from './shares.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
 import { FuseMount, type MountOptions } from './mount.js';
-import { vcpuEnd } from './vcpu-end.js';
+import { type MachineEnd, vcpuEnd } from './vcpu-end.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
@@ -203,7 +203,16 @@ export class Machine implements AsyncDisposable {
       execArgv: poolExecArgv(),
     });
     const keepAlive = new KeepAlive(pool);
-    const host = new HostPool(pool, shared, resolved.hostWorkers, log, () => keepAlive.releasePorts());
+    // Set once the machine exists: the host pool's failure stops it.
+    let fail = (_e: Error): void => undefined;
+    const host = new HostPool(
+      pool,
+      shared,
+      resolved.hostWorkers,
+      log,
+      () => keepAlive.releasePorts(),
+      (e) => fail(e),
+    );
     for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) host.serve(workerId);
     // Every host worker has loaded the services (or one failed): then the guest may start.
     const startup = await host.started();
@@ -217,7 +226,7 @@ export class Machine implements AsyncDisposable {
 
     const vcpus: Vcpu[] = [];
     // Set once the machine exists: a vCPU that exits before then fails start().
-    let stopping = (): boolean => false;
+    let end: MachineEnd = () => undefined;
     for (let i = 0; i < resolved.vcpus; i++) {
       const worker = spawnWorker('vcpu-worker', { workerData: { shared, vcpu: i } });
       watch(worker, `vcpu${i}`);
@@ -225,7 +234,7 @@ export class Machine implements AsyncDisposable {
         worker,
         api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)),
         queue: Promise.resolve(),
-        ended: vcpuEnd(worker, `vcpu${i}`, () => stopping()),
+        ended: vcpuEnd(worker, `vcpu${i}`, () => end()),
       });
     }
     const machine = new Machine({
@@ -239,7 +248,8 @@ export class Machine implements AsyncDisposable {
       onLog: config.log,
       keepAlive,
     });
-    stopping = () => machine.state !== 'running';
+    end = () => machine.failure ?? host.failure ?? (machine.state === 'running' ? undefined : 'stopping');
+    fail = (e) => machine.fail(e);
     try {
       await vcpus[0]!.api.boot();
       await Promise.all(vcpus.map((v) => v.api.init()));
@@ -254,10 +264,21 @@ export class Machine implements AsyncDisposable {
     return machine;
   }
 
+  /**
+   * Nothing can serve the guest any more (every host worker was given up): log why and stop, so that
+   * every run() rejects with `e` rather than wait for a call no one will answer.
+   */
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.log(`machine failed: ${e.message}; stopping`);
+    void this.stop({ waitMs: 0 });
+  }
+
   private checkRunning(): void {
-    if (this.state !== 'running') throw new MachineStateError(`machine is ${this.state}`);
+    // A failure first: it says why the machine stopped.
     const failure = this.failure ?? this.host.failure;
     if (failure !== undefined) throw new WorkerError(`machine failed: ${failure.message}`);
+    if (this.state !== 'running') throw new MachineStateError(`machine is ${this.state}`);
   }
 
   /**

@@ -94,6 +94,23 @@ describe('start and stop (items 2, 3)', () => {
     expect(lines.filter((l) => l.includes('refuses to run')).length).toBeLessThanOrEqual(4);
   });
 
+  test('a worker that keeps dying is restarted with a delay, then given up with a clear error', async () => {
+    const machine = await start({
+      services: [{ name: 'crash', module: new URL('./services/crash.ts', import.meta.url), export: 'crash' }],
+    });
+    // MAX_RESTARTS (8) restarts, then the ninth death within the window: given up. Its only worker gone,
+    // nothing can answer the program's next request (its disconnect): the machine fails and stops, and
+    // the run rejects with the reason.
+    const run = machine.run<number[]>({ module: program, export: 'killWorker', args: { n: 9 } });
+    await expect(run).rejects.toThrow(/every host worker was given up/);
+    expect(machine.stats().counters['host.workerRestartsRefused']).toBe(1);
+    expect(machine.stats().counters['host.workerDeaths']).toBe(9);
+    expect(machine.logs().some((l) => /host worker 0 given up .*died 9 times/.test(l))).toBe(true);
+    await expect(machine.run({ module: program, export: 'echoValues' })).rejects.toThrow(
+      /every host worker was given up/,
+    );
+  });
+
   test('a service module that cannot be loaded: start rejects', async () => {
     await expect(
       Machine.start({

@@ -146,3 +146,15 @@ export function heldCalls(g: GuestContext, a: { n: number; size: number }): numb
   g.disconnect(c.clientId);
   return rcs;
 }
+
+/** `n` calls to the crash service's function 2 (its worker dies while holding the call): their results. */
+export function killWorker(g: GuestContext, a: { n: number }): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.n; i++) {
+    const c = g.connect('crash');
+    const r = g.call(c.clientId, 2, [], { interruptible: false });
+    out.push(r.rc === Status.VINF_SUCCESS ? r.result : r.rc);
+    g.disconnect(c.clientId);
+  }
+  return out;
+}
