@@ -27,11 +27,14 @@ export const BadFn = {
   GATE: 8,
   /** parm 0 (u32) gets a string. */
   U32_AS_STRING: 9,
-  /** completes with VINF_SUCCESS when host call 2 releases the held calls. */
+  /**
+   * completes with VINF_SUCCESS once host call 2 has opened the hold (at once if it is open already;
+   * host call 3 closes it again). Level-triggered, so a call the pool reaches after the release still ends.
+   */
   HOLD: 10,
 } as const;
 
-/** The shared word host call 2 bumps to release HOLD calls. */
+/** The shared word host call 2 sets (non-zero: HOLD calls end) and host call 3 clears. */
 const held = (shared: SharedArrayBuffer): AtomicCell => new AtomicCell(new Int32Array(shared), 1);
 
 // SAFETY (every cast below): breaking the types is this service's purpose.
@@ -73,7 +76,9 @@ export const misbehave = defineService({
         return Status.VINF_SUCCESS;
       case BadFn.HOLD: {
         const cell = held(ctx.shared!);
-        ctx.watch(cell, cell.load(), () => call.complete(Status.VINF_SUCCESS));
+        // RACE: opened between the load and the watch: the watch sees a value other than 0 and fires.
+        if (cell.load() !== 0) return Status.VINF_SUCCESS;
+        ctx.watch(cell, 0, () => call.complete(Status.VINF_SUCCESS));
         return Status.VINF_HGCM_ASYNC_EXECUTE;
       }
       case BadFn.U32_AS_STRING:
@@ -86,6 +91,10 @@ export const misbehave = defineService({
   hostCall(host, fn) {
     if (fn === 2) {
       held(host.shared!).bump();
+      return Status.VINF_SUCCESS;
+    }
+    if (fn === 3) {
+      held(host.shared!).store(0);
       return Status.VINF_SUCCESS;
     }
     if (fn !== 1) return Status.VERR_NOT_SUPPORTED;
