@@ -46,6 +46,7 @@ export { O } from './vboxsf/index.js';
 export type { SfDirent, SfMountOptions } from './vboxsf/index.js';
 export { defineService } from './hgcm/service-api.js';
 export type {
+  CallsPerCategory,
   ClientRef,
   GuestPages,
   HgcmService,

@@ -5,6 +5,7 @@
 //
 //   word 0 LOCK   1 NEXT_ID   2 LIVE   16..16+MAX_SERVICES: live clients per service
 //   128 + 8*i: slot i = ID, STATE, SERVICE, PENDING, REQUESTOR
+import { Requestor } from '../abi/index.js';
 import { lockSync, type SharedWords, SlotTable, unlockSync } from '../runtime/index.js';
 
 const LOCK = 0;
@@ -134,8 +135,13 @@ export class ClientTable extends SlotTable {
     return false;
   }
 
-  /** A pending call of the client finished. */
-  endCall(slot: number): void {
+  /**
+   * A pending call of the client finished. With `id`, only if the slot still holds that client: a call
+   * that ends after its client's slot was freed (and perhaps given to a new client) counts for nobody.
+   */
+  endCall(slot: number, id?: number): void {
+    if (id !== undefined && this.get(slot, F.ID) !== id) return;
+    if (this.get(slot, F.STATE) === ClientState.FREE) return;
     this.add(slot, F.PENDING, -1);
   }
 
@@ -156,4 +162,24 @@ export class ClientTable extends SlotTable {
 function nextId(id: number): number {
   const n = id + 1;
   return n > MAX_CLIENT_ID ? 1 : n;
+}
+
+/**
+ * HGCM_CLIENT_CATEGORY_* of a client, from the requestor of its connect (our reading of HGCMClient's
+ * category): the guest's drivers (and a requestor that gives no user, legacy included) are kernel, a root
+ * or system process root, any other process user.
+ */
+export function clientCategory(requestor: number): 'kernel' | 'root' | 'user' {
+  if (requestor >>> 0 === Requestor.LEGACY) return 'kernel';
+  switch (requestor & Requestor.USR_MASK) {
+    case Requestor.USR_NOT_GIVEN:
+    case Requestor.USR_DRV:
+    case Requestor.USR_DRV_OTHER:
+      return 'kernel';
+    case Requestor.USR_ROOT:
+    case Requestor.USR_SYSTEM:
+      return 'root';
+    default:
+      return 'user';
+  }
 }

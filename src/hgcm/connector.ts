@@ -3,7 +3,7 @@
 // host thread is the host half's (HostPort, src/host). Runs on the thread handling a port write; never
 // blocks.
 import { Status, type StatusCode } from '../abi/index.js';
-import { ClientState, type ClientInfo, type ClientTable } from './clients.js';
+import { ClientState, clientCategory, type ClientInfo, type ClientTable } from './clients.js';
 import type { ServiceSpec } from './registry.js';
 
 /** The device's view of host HGCM. */
@@ -30,14 +30,14 @@ export class HgcmConnector {
 
   /**
    * HGCMGuestCall's admission: the client must exist and be accessible to the guest, and be under its
-   * pending-call limit. On success the call is counted (ClientTable.endCall undoes it).
+   * pending-call limit (its service's, for the client's requestor category). On success the call is counted (ClientTable.endCall undoes it).
    */
   admitCall(clientId: number): ClientInfo | StatusCode {
     if (clientId === 0) return Status.VERR_INVALID_PARAMETER;
     const client = this.clients.lookup(clientId);
     if (client === undefined) return Status.VERR_HGCM_INVALID_CLIENT_ID;
     const spec = this.specs[client.service]!;
-    if (!this.clients.beginCall(client.slot, spec.maxCallsPerClient))
+    if (!this.clients.beginCall(client.slot, spec.maxCallsPerClient[clientCategory(client.requestor)]))
       return Status.VERR_HGCM_TOO_MANY_CLIENT_CALLS;
     return client;
   }

@@ -3,7 +3,7 @@
 // device and the pool as plain data; each thread imports the modules itself.
 import { ConfigError, importModule, moduleHref } from '../runtime/index.js';
 import { MAX_SERVICES } from './clients.js';
-import type { HgcmService } from './service.js';
+import type { CallsPerCategory, HgcmService } from './service.js';
 
 /** How a machine config names a service. */
 export interface ServiceConfig {
@@ -30,9 +30,10 @@ export interface ServiceConfig {
  */
 export type ServicePlacement = 'pool' | 'emt';
 
-/** Default acMaxClients / acMaxCallsPerClient (upstream's kernel-category defaults). */
+/** Default acMaxClients (upstream's kernel-category default). */
 export const DEFAULT_MAX_CLIENTS = 2048;
-export const DEFAULT_MAX_CALLS_PER_CLIENT = 8192;
+/** Default acMaxCallsPerClient, per requestor category (upstream's). */
+export const DEFAULT_MAX_CALLS_PER_CLIENT: CallsPerCategory = { kernel: 8192, root: 4096, user: 2048 };
 
 /** A registered service, as data every thread can receive. */
 export interface ServiceSpec {
@@ -42,7 +43,7 @@ export interface ServiceSpec {
   readonly export: string;
   readonly config: unknown;
   readonly maxClients: number;
-  readonly maxCallsPerClient: number;
+  readonly maxCallsPerClient: CallsPerCategory;
   /** Every call runs on the device thread (HgcmService.inline). */
   readonly inline: boolean;
   /**
@@ -124,7 +125,7 @@ export async function buildRegistry(
       export: exportName,
       config: c.config,
       maxClients: svc.maxClients ?? DEFAULT_MAX_CLIENTS,
-      maxCallsPerClient: svc.maxCallsPerClient ?? DEFAULT_MAX_CALLS_PER_CLIENT,
+      maxCallsPerClient: perCategory(svc.maxCallsPerClient ?? DEFAULT_MAX_CALLS_PER_CLIENT),
       inline: svc.inline === true,
       onDevice: svc.inline === true || (c.placement === 'emt' && svc.completesInCall !== undefined),
       clientStateBytes,
@@ -139,4 +140,10 @@ export async function buildRegistry(
 export function builtinServiceModule(name: 'echo' | 'noop' | 'delay'): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./services/${name}${ext}`, import.meta.url).href;
+}
+
+/** A service's pending-call limit, per category (one figure: the same for all). */
+function perCategory(limit: number | CallsPerCategory): CallsPerCategory {
+  if (typeof limit === 'number') return { kernel: limit, root: limit, user: limit };
+  return { kernel: limit.kernel, root: limit.root, user: limit.user };
 }

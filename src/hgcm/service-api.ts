@@ -2,6 +2,7 @@
 // the status codes services answer with.
 export { defineService } from './service.js';
 export type {
+  CallsPerCategory,
   ClientRef,
   GuestPages,
   HgcmService,

@@ -135,8 +135,12 @@ export interface HgcmService {
   readonly sharedBytes?: number;
   /** Bytes of per-client shared state. */
   readonly clientStateBytes?: number;
-  /** Pending calls allowed per client (acMaxCallsPerClient); beyond it VERR_HGCM_TOO_MANY_CLIENT_CALLS. */
-  readonly maxCallsPerClient?: number;
+  /**
+   * Pending calls allowed per client (acMaxCallsPerClient), one figure for every client or one per
+   * requestor category; beyond it VERR_HGCM_TOO_MANY_CLIENT_CALLS. Default upstream's: kernel 8192,
+   * root 4096, user 2048.
+   */
+  readonly maxCallsPerClient?: number | CallsPerCategory;
   /** Clients allowed at once (acMaxClients); beyond it VERR_HGCM_TOO_MANY_CLIENTS. */
   readonly maxClients?: number;
   /**
@@ -169,6 +173,16 @@ export interface HgcmService {
    * under the service's own locks, and anything the pool must notice it signals there (ServiceContext.watch).
    */
   hostCall?(host: ServiceHost, fn: number, parms: SvcParm[]): StatusCode;
+}
+
+/**
+ * A limit per requestor category (HGCM_CLIENT_CATEGORY_*): kernel (the guest's drivers), root (a
+ * root or system process), user (any other process).
+ */
+export interface CallsPerCategory {
+  readonly kernel: number;
+  readonly root: number;
+  readonly user: number;
 }
 
 /** Identity helper that types a service definition. */

@@ -9,6 +9,7 @@ import type { HgcmService, ServiceContext, SvcCall, SvcParm } from '../hgcm/inde
 import { FaultSteps, point, type Proc } from '../runtime/index.js';
 import type { HgcmCommand } from '../vmmdev/index.js';
 import { hgcmCompletedWorker, type CompletionOutcome, type HostEnv } from './complete.js';
+import { badOutputs, badStatus } from './contract.js';
 import { CALL_FAULTS } from './fault-steps.js';
 import { hostParms, releaseParms } from './marshal.js';
 
@@ -24,8 +25,13 @@ export interface CallHost {
   /** Run a completion a service asks for from a timer or callback (threads: now; sim: a new actor). */
   spawn(proc: Proc<unknown>): void;
   log(message: string): void;
-  /** Run the service's callback; a throw is a service bug, logged and turned into `onThrow`. */
+  /**
+   * Run the service's callback; a throw is a service bug, reported (`fault`) and turned into `onThrow`.
+   * `what` names the callback and its client ("fn 3 client 7", "connect client 7").
+   */
   guard<T>(what: string, fn: () => T, onThrow: T): T;
+  /** A service broke its contract in `what`: counted (host.serviceErrors) and one log line. */
+  fault(what: string, why: string): void;
 }
 
 /** A call command on the host. */
@@ -56,10 +62,25 @@ export class HostCall {
     return true;
   }
 
-  /** hgcmCompletedWorker for this call, then what its parameters borrowed goes back, whatever the outcome. */
+  /** The call in a log line: its function and client. */
+  get what(): string {
+    return `fn ${this.cmd.fn} client ${this.cmd.clientId}`;
+  }
+
+  /**
+   * hgcmCompletedWorker for this call, then what its parameters borrowed goes back, whatever the outcome.
+   * The service's status and outputs are checked first, while the command is still listed: a call that
+   * breaks the contract completes with VERR_INVALID_PARAMETER and none of its outputs is written.
+   */
   *finish(rc: StatusCode): Proc<CompletionOutcome> {
+    const { env } = this.host;
     try {
-      return yield* hgcmCompletedWorker(this.host.env, this.cmd, rc, { kind: 'call', parms: this.parms });
+      // SAFETY: a HostCall's command is a call (the device stored its parameters when it listed it).
+      const why = badStatus(rc) ?? badOutputs(this.cmd.call!, this.parms);
+      if (why === undefined)
+        return yield* hgcmCompletedWorker(env, this.cmd, rc, { kind: 'call', parms: this.parms });
+      this.host.fault(this.what, why);
+      return yield* hgcmCompletedWorker(env, this.cmd, Status.VERR_INVALID_PARAMETER, { kind: 'none' });
     } finally {
       releaseParms(this.parms);
     }
@@ -123,14 +144,14 @@ function* serve(c: HostCall): Proc<void> {
 function svcCall(c: HostCall, call: SvcCall): StatusCode {
   const { tracer } = c.host.env;
   tracer.begin('svcCall', call.fn, c.cmd.service);
-  const rc = c.host.guard('call', () => c.host.service.call(c.host.ctx, call), Status.VERR_INTERNAL_ERROR);
+  const rc = c.host.guard(c.what, () => c.host.service.call(c.host.ctx, call), Status.VERR_INTERNAL_ERROR);
   tracer.end('svcCall', call.fn, rc);
   return rc;
 }
 
 /** Open the capture window (CommandTable.beginCapture): false if the call was cancelled or is gone. */
 function capture(c: HostCall): Proc<boolean> {
-  return c.host.env.cmds.beginCapture(c.cmd.slot);
+  return c.host.env.cmds.beginCapture(c.cmd.slot, c.cmd.id);
 }
 
 /** A completion after the first: logged and refused (the call is over). */

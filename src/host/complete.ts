@@ -74,7 +74,7 @@ export const hgcmCompletedWorker = traced(
       return 'cancelled';
     }
     yield point('host.complete.readReq', phys, id);
-    const result = yield* s.writeResults(env, cmd, rc, results);
+    const result = yield* writeOrFail(s, env, cmd, rc, results);
     yield point('host.complete.writeHeader', phys, id);
     put32(mem, phys + VMMDevHGCMRequestHeader.off.result, result);
     yield point('host.complete.setDone', phys, id);
@@ -97,7 +97,7 @@ export const hgcmCompletedWorker = traced(
  */
 function* takeOff(env: HostEnv, cmd: HgcmCommand): Proc<'gone' | 'cancelled' | 'live'> {
   yield point('host.complete.remove', cmd.phys, cmd.id);
-  if (!(yield* env.cmds.remove(cmd.slot))) return 'gone';
+  if (!(yield* env.cmds.remove(cmd.slot, cmd.id))) return 'gone';
   yield point('host.complete.checkCancelled', cmd.phys, cmd.id);
   return env.cmds.isCancelled(cmd.slot) ? 'cancelled' : 'live';
 }
@@ -130,6 +130,26 @@ function* writeResults(
     }
   }
   return rc;
+}
+
+/**
+ * The write-back, which must not throw: the command is off the list already, and only this completion can
+ * still end it. Outputs are checked before (host/contract.ts), so a throw here is a host bug; the call then
+ * ends with VERR_INVALID_PARAMETER (what may have landed of its outputs is the guest's to ignore), counted.
+ */
+function* writeOrFail(
+  s: CompletionSteps,
+  env: HostEnv,
+  cmd: HgcmCommand,
+  rc: StatusCode,
+  results: CompletionResults,
+): Proc<StatusCode> {
+  try {
+    return yield* s.writeResults(env, cmd, rc, results);
+  } catch {
+    env.stats.add('host.completionErrors');
+    return Status.VERR_INVALID_PARAMETER;
+  }
 }
 
 /** VMMDevNotifyGuest(VMMDEV_EVENT_HGCM): the waiting vCPU is woken through the interrupt. */

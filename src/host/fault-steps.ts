@@ -16,7 +16,7 @@ export const COMPLETION_FAULTS: FaultVariants<CompletionSteps> = {
       yield point('host.complete.checkCancelled', cmd.phys, cmd.id);
       const cancelled = env.cmds.isCancelled(cmd.slot);
       yield point('host.complete.remove', cmd.phys, cmd.id);
-      if (!(yield* env.cmds.remove(cmd.slot))) return 'gone';
+      if (!(yield* env.cmds.remove(cmd.slot, cmd.id))) return 'gone';
       return cancelled ? 'cancelled' : 'live';
     },
   }),
@@ -55,7 +55,7 @@ export const CALL_FAULTS: FaultVariants<CallSteps> = {
     *serve(c) {
       const { env } = c.host;
       env.stats.add('host.dropped');
-      if (yield* env.cmds.remove(c.cmd.slot)) freeCommand(env, c.cmd);
+      if (yield* env.cmds.remove(c.cmd.slot, c.cmd.id)) freeCommand(env, c.cmd);
     },
   }),
   // A call cancelled before a host worker took it is started anyway, its input read from guest memory the

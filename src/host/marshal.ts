@@ -99,7 +99,8 @@ class RunPages implements GuestPages {
 
 /** The call is over, whatever its outcome: give back what its PAGES parameters borrowed. */
 export function releaseParms(parms: readonly SvcParm[]): void {
-  for (const p of parms) if (p.type === SvcParmType.PAGES && p.pages instanceof RunPages) p.pages.release();
+  // A service may have left anything in the array (the contract check reports it): look before touching.
+  for (const p of parms) if (p?.type === SvcParmType.PAGES && p.pages instanceof RunPages) p.pages.release();
 }
 
 function checkRange(off: number, len: number, size: number): void {

@@ -4,7 +4,7 @@
 // a listed command goes onto the ring, or, for an inline service's call, to a worker without a loop on the
 // thread handling the port write; and the failing of a dead pool worker's commands (main thread).
 // Runs on a host worker thread, the HostPort on the thread handling a port write.
-import { RT_FAILURE, Status, VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
+import { RequestType, RT_FAILURE, Status, VMMDevHGCMConnect, type StatusCode } from '../abi/index.js';
 import {
   type ClientInfo,
   ClientState,
@@ -25,7 +25,7 @@ import {
   traced,
   waitFor,
 } from '../runtime/index.js';
-import { CmdField, type HgcmCommand, type HostPort, readCommand } from '../vmmdev/index.js';
+import { CmdField, type HgcmCommand, type HostPort, readCommand, readCommandHead } from '../vmmdev/index.js';
 import { HostCall, type CallHost } from './call.js';
 import { hgcmCompletedWorker, type HostEnv } from './complete.js';
 
@@ -62,7 +62,15 @@ export class HostWorker {
   constructor(d: HostWorkerDeps) {
     this.d = d;
     this.contexts = d.specs.map((spec) => makeContext(d, spec));
-    for (const [i, svc] of d.services.entries()) svc?.setup?.(this.contexts[i]!);
+    for (const [i, svc] of d.services.entries()) {
+      try {
+        svc?.setup?.(this.contexts[i]!);
+      } catch (e) {
+        // The worker cannot serve: its task fails with the service's own error (Machine.start rejects).
+        d.log(`host: ${d.specs[i]!.name} setup threw ${thrown(e)}`);
+        throw e;
+      }
+    }
     this.hosts = d.specs.map((spec, i) => {
       const service = d.services[i];
       if (service === undefined) return undefined;
@@ -75,6 +83,7 @@ export class HostWorker {
         spawn: (proc) => d.spawn(proc),
         log: (m) => d.log(m),
         guard: (what, fn, onThrow) => this.guard(what, spec, fn, onThrow),
+        fault: (what, why) => this.fault(spec, what, why),
       } satisfies CallHost;
     });
   }
@@ -136,17 +145,20 @@ export class HostWorker {
     return h;
   }
 
-  /** Run a service callback; a throw is a service bug: logged, counted, turned into a status. */
+  /** Run a service callback; a throw is a service bug: reported (fault), turned into a status. */
   private guard<T>(what: string, spec: ServiceSpec, fn: () => T, onThrow: T): T {
     try {
       return fn();
     } catch (e) {
-      this.d.env.stats.add('host.serviceErrors');
-      this.d.log(
-        `host: ${spec.name}.${what} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      );
+      this.fault(spec, what, `threw ${thrown(e)}`);
       return onThrow;
     }
+  }
+
+  /** A service error: counted, and one log line naming the service, the callback and the client. */
+  private fault(spec: ServiceSpec, what: string, why: string): void {
+    this.d.env.stats.add('host.serviceErrors');
+    this.d.log(`host: ${spec.name} ${what}: ${why}`);
   }
 
   /** SVC_MSG_CONNECT: pfnConnect; the client becomes usable by the guest only if it succeeds. */
@@ -157,7 +169,11 @@ export class HostWorker {
     const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
     const { service } = h;
     const rc = service.connect
-      ? h.guard('connect', () => service.connect!(h.ctx, client), Status.VERR_INTERNAL_ERROR)
+      ? h.guard(
+          `connect client ${cmd.clientId}`,
+          () => service.connect!(h.ctx, client),
+          Status.VERR_INTERNAL_ERROR,
+        )
       : Status.VINF_SUCCESS;
     if (RT_FAILURE(rc)) {
       env.clients.free(cmd.clientSlot);
@@ -178,7 +194,10 @@ export class HostWorker {
     env.stats.add('host.disconnects');
     const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
     const { service } = h;
-    if (service.disconnect) h.guard('disconnect', () => service.disconnect!(h.ctx, client), undefined);
+    if (service.disconnect)
+      h.guard(`disconnect client ${cmd.clientId}`, () => service.disconnect!(h.ctx, client), undefined);
+    // Before the slot is free: the calls' pending counts still belong to this client.
+    yield* endClientCalls(env, cmd.clientSlot, cmd.clientId);
     env.clients.free(cmd.clientSlot);
     yield* hgcmCompletedWorker(env, cmd, Status.VINF_SUCCESS, { kind: 'none' });
   }
@@ -190,8 +209,8 @@ export class HostWorker {
     const client = env.clients.at(cmd.clientSlot);
     if (client.id !== cmd.clientId || client.state !== ClientState.CONNECTED) {
       // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
-      // VERR_HGCM_INVALID_CLIENT_ID, and such calls are never completed; the guest's cancel finds it.
-      this.d.log(`host: call ${cmd.id} for disconnected client ${cmd.clientId} dropped`);
+      // VERR_HGCM_INVALID_CLIENT_ID; it completes with that status, which frees its slot and snapshot.
+      yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
       return;
     }
     yield* new HostCall(this.callHost(cmd.service), cmd).serve();
@@ -206,7 +225,11 @@ export class HostWorker {
     env.stats.add('host.cancelNotices');
     const { service } = h;
     if (service.cancelled)
-      h.guard('cancelled', () => service.cancelled!(h.ctx, { clientId, requestor: c.requestor }), undefined);
+      h.guard(
+        `cancelled client ${clientId}`,
+        () => service.cancelled!(h.ctx, { clientId, requestor: c.requestor }),
+        undefined,
+      );
   }
 }
 
@@ -224,6 +247,13 @@ const serveCommand = traced(
     else yield* w.call(cmd);
   },
 );
+
+/** A thrown value on one line: its message and where it was thrown (the first stack frame), no stack. */
+export function thrown(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const at = e.stack?.split('\n').find((l) => /^\s+at /.test(l));
+  return at === undefined ? e.message : `${e.message} (${at.trim()})`;
+}
 
 function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
   const bytes = spec.clientStateBytes;
@@ -273,6 +303,26 @@ export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | 
 }
 
 /**
+ * At a client's disconnect, after pfnDisconnect: end every call of that client that the guest cancelled
+ * and its service still holds (a worker took it). Nothing is written for a cancelled call, and no guest
+ * waits for it; upstream leaves it listed until the service completes it, so a service that never does
+ * pins its slot and snapshot for good. Here the client's end is its end (counted host.freedAtDisconnect);
+ * a later completion by the service finds its command gone (the list's remove is by command id). Calls
+ * not cancelled stay the service's to complete, as upstream; calls still waiting in the ring are ended
+ * when a worker picks them (`call`).
+ */
+function* endClientCalls(env: HostEnv, clientSlot: number, clientId: number): Proc<void> {
+  for (const slot of env.cmds.listedSlots()) {
+    const cmd = readCommandHead(env.cmds, env.snaps, slot);
+    if (env.cmds.get(slot, CmdField.OWNER) === 0 || !env.cmds.isCancelled(slot)) continue;
+    if (cmd.clientSlot !== clientSlot) continue;
+    if (cmd.clientId !== clientId || !isCall(cmd.type)) continue;
+    const ended = yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
+    if (ended !== 'gone') env.stats.add('host.freedAtDisconnect');
+  }
+}
+
+/**
  * Complete, with VERR_HGCM_INTERNAL, every listed command a dead pool worker had taken: its calls would
  * otherwise never complete and their guests would wait forever. Returns how many were failed.
  */
@@ -280,9 +330,14 @@ export function* failOwnedCommands(env: HostEnv, workerId: number): Proc<number>
   let n = 0;
   for (const slot of env.cmds.listedSlots()) {
     if (env.cmds.get(slot, CmdField.OWNER) !== workerId + 1) continue;
-    const cmd = readCommand(env.cmds, env.snaps, slot);
+    const cmd = readCommandHead(env.cmds, env.snaps, slot);
     if ((yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INTERNAL, { kind: 'none' })) === 'written')
       n++;
   }
   return n;
+}
+
+/** A call request type (32 or 64-bit), not a connect or disconnect. */
+function isCall(type: number): boolean {
+  return type === RequestType.HGCMCall32 || type === RequestType.HGCMCall64;
 }

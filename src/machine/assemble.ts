@@ -38,11 +38,13 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
   });
   // The ring holds every command twice over plus the workers' STOP items (see HgcmConnector.post).
   const ring = DispatchRing.create(2 * (config.commandSlots + 64));
+  const cmds = CommandTable.create(config.commandSlots);
+  cmds.setHostBudget(config.hostMemoryBytes);
   return {
     config,
     ram: mem.buffer as SharedArrayBuffer,
     bus: bus.sab,
-    cmds: CommandTable.create(config.commandSlots).sab,
+    cmds: cmds.sab,
     snaps: SnapshotArena.create(config.snapshotBytes).sab,
     clients: ClientTable.create(config.clientSlots).sab,
     ring: ring.sab,

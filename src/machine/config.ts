@@ -101,6 +101,12 @@ export interface MachineConfig {
   readonly clientSlots?: number;
   /** Bytes for request snapshots (the host's heap budget; default 32 MiB). */
   readonly snapshotBytes?: number;
+  /**
+   * Host buffer bytes the pending calls may hold together (the host copies of their buffers); a call that
+   * would exceed it fails with VERR_NO_MEMORY at submission. Default: an eighth of `ramBytes` within
+   * [32 MiB, 1 GiB] (upstream's heap budget: RAM/8 shared by its three requestor categories).
+   */
+  readonly hostMemoryBytes?: number;
   /** Where log lines go (default: dropped; see Machine.logs()). */
   readonly log?: (line: string) => void;
   /**
@@ -150,6 +156,7 @@ export interface ResolvedConfig {
   readonly commandSlots: number;
   readonly clientSlots: number;
   readonly snapshotBytes: number;
+  readonly hostMemoryBytes: number;
   readonly audit: boolean;
   readonly faults: readonly FaultName[];
   readonly upstreamDefects: boolean;
@@ -280,6 +287,13 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     commandSlots: int('commandSlots', c.commandSlots, 1024, 1, 65536),
     clientSlots: int('clientSlots', c.clientSlots, 4096, 16, 1 << 20),
     snapshotBytes: int('snapshotBytes', c.snapshotBytes, 32 << 20, 1 << 20, 1 << 30),
+    hostMemoryBytes: int(
+      'hostMemoryBytes',
+      c.hostMemoryBytes,
+      Math.min(1 << 30, Math.max(32 << 20, Math.floor(ramBytes / 8))),
+      1 << 20,
+      2 ** 31 - 1,
+    ),
     audit: c.audit ?? false,
     upstreamDefects: c.upstreamDefects ?? false,
     trace: {

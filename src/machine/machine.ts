@@ -42,6 +42,7 @@ import { Shares } from './shares.js';
 import type { VcpuApi } from './vcpu-worker.js';
 import { moduleUrl, poolExecArgv, spawnWorker } from './worker-url.js';
 import { FuseMount, type MountOptions } from './mount.js';
+import { type MachineEnd, vcpuEnd } from './vcpu-end.js';
 
 /** A guest program to run: `export` (default "main") of `module`, called as fn(guestContext, args). */
 export interface ProgramRef {
@@ -67,6 +68,9 @@ export interface MachineStats {
     readonly pendingCommands: number;
     readonly clients: number;
     readonly snapshotBytes: number;
+    /** Host buffer bytes the pending calls hold, and the budget (MachineConfig.hostMemoryBytes). */
+    readonly bufferBytes: number;
+    readonly bufferBudget: number;
   };
   readonly irqLine: boolean;
 }
@@ -101,6 +105,8 @@ interface Vcpu {
   readonly api: Comlink.Remote<VcpuApi>;
   /** Runs on one vCPU are serialised. */
   queue: Promise<unknown>;
+  /** Rejects when the vCPU's thread exits: every run() on it settles then. */
+  readonly ended: Promise<never>;
 }
 
 /** A running machine. Stop it with stop(), or let `await using` do it (Symbol.asyncDispose). */
@@ -197,7 +203,16 @@ export class Machine implements AsyncDisposable {
       execArgv: poolExecArgv(),
     });
     const keepAlive = new KeepAlive(pool);
-    const host = new HostPool(pool, shared, log, () => keepAlive.releasePorts());
+    // Set once the machine exists: the host pool's failure stops it.
+    let fail = (_e: Error): void => undefined;
+    const host = new HostPool(
+      pool,
+      shared,
+      resolved.hostWorkers,
+      log,
+      () => keepAlive.releasePorts(),
+      (e) => fail(e),
+    );
     for (let workerId = 0; workerId < resolved.hostWorkers; workerId++) host.serve(workerId);
     // Every host worker has loaded the services (or one failed): then the guest may start.
     const startup = await host.started();
@@ -210,10 +225,17 @@ export class Machine implements AsyncDisposable {
     }
 
     const vcpus: Vcpu[] = [];
+    // Set once the machine exists: a vCPU that exits before then fails start().
+    let end: MachineEnd = () => undefined;
     for (let i = 0; i < resolved.vcpus; i++) {
       const worker = spawnWorker('vcpu-worker', { workerData: { shared, vcpu: i } });
       watch(worker, `vcpu${i}`);
-      vcpus.push({ worker, api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)), queue: Promise.resolve() });
+      vcpus.push({
+        worker,
+        api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)),
+        queue: Promise.resolve(),
+        ended: vcpuEnd(worker, `vcpu${i}`, () => end()),
+      });
     }
     const machine = new Machine({
       config: resolved,
@@ -226,6 +248,8 @@ export class Machine implements AsyncDisposable {
       onLog: config.log,
       keepAlive,
     });
+    end = () => machine.failure ?? host.failure ?? (machine.state === 'running' ? undefined : 'stopping');
+    fail = (e) => machine.fail(e);
     try {
       await vcpus[0]!.api.boot();
       await Promise.all(vcpus.map((v) => v.api.init()));
@@ -240,9 +264,21 @@ export class Machine implements AsyncDisposable {
     return machine;
   }
 
+  /**
+   * Nothing can serve the guest any more (every host worker was given up): log why and stop, so that
+   * every run() rejects with `e` rather than wait for a call no one will answer.
+   */
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.log(`machine failed: ${e.message}; stopping`);
+    void this.stop({ waitMs: 0 });
+  }
+
   private checkRunning(): void {
+    // A failure first: it says why the machine stopped.
+    const failure = this.failure ?? this.host.failure;
+    if (failure !== undefined) throw new WorkerError(`machine failed: ${failure.message}`);
     if (this.state !== 'running') throw new MachineStateError(`machine is ${this.state}`);
-    if (this.failure !== undefined) throw new WorkerError(`machine failed: ${this.failure.message}`);
   }
 
   /**
@@ -261,9 +297,11 @@ export class Machine implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    const next = v.queue.then(() =>
-      v.api.run(module, program.export ?? 'main', program.args, program.user === true),
-    );
+    // A program whose vCPU exits (stop() after waitMs, a dying worker) never returns: its run() rejects.
+    const next = Promise.race([
+      v.queue.then(() => v.api.run(module, program.export ?? 'main', program.args, program.user === true)),
+      v.ended,
+    ]);
     v.queue = next.catch(() => undefined);
     // SAFETY: the program's return value, as structured-cloned from the vCPU; its type is the caller's claim.
     return this.keepAlive.hold(v.worker, next) as Promise<T>;
@@ -312,14 +350,17 @@ export class Machine implements AsyncDisposable {
   stats(): MachineStats {
     const mem = GuestMemory.attach(this.shared.ram);
     const map = guestMap(this.config.ramBytes, this.config.heapBytes);
+    const cmds = CommandTable.attach(this.shared.cmds);
     return {
       counters: this.statsBlock.snapshot(),
       heap: GuestHeap.attach('phys', mem, map.heapBase).stats(),
       programMemory: GuestHeap.attach('data', mem, map.memBase).stats(),
       host: {
-        pendingCommands: CommandTable.attach(this.shared.cmds).listed,
+        pendingCommands: cmds.listed,
         clients: ClientTable.attach(this.shared.clients).liveSlots().length,
         snapshotBytes: SnapshotArena.attach(this.shared.snaps).inUseBytes,
+        bufferBytes: cmds.hostBytes.inUse,
+        bufferBudget: cmds.hostBytes.budget,
       },
       irqLine: this.bus.irqLine,
     };

@@ -64,12 +64,14 @@ const api = {
     k.tracer.reset();
     const session = Session.open(k, user);
     if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
+    const g = new GuestContext(k, session, exec, (fn) => asParked(opts, fn));
     try {
       // SAFETY: checked to be a function; programs take (GuestContext, args).
-      const g = new GuestContext(k, session, exec, (fn) => asParked(opts, fn));
       return await asMachineWorkAsync(opts, async () => (fn as Program)(g, args));
     } finally {
       exec(closeSession(k, session));
+      // After the session's clients are gone: what the program allocated goes back (as at process exit).
+      g.releaseAllocations();
       k.bus.consumeSignals();
     }
   },

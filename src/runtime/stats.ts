@@ -41,6 +41,10 @@ export const COUNTERS = [
   'guest.grace.expired',
   'host.dropped',
   'host.workerDeaths',
+  'host.workerRestartsRefused',
+  'host.completionErrors',
+  'host.freedAtDisconnect',
+  'host.budgetRefused',
   // oracles
   'audit.checks',
   'audit.writeAfterFree',

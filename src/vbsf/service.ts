@@ -17,8 +17,8 @@ import { VBSF_SHARED_BYTES, VbsfMemory } from './layout.js';
 import { MappingState } from './mappings.js';
 import { MappingWaits } from './waits.js';
 
-/** Pending calls per client: upstream's kernel category (64K; root 16K, user 1K). */
-export const VBSF_MAX_CALLS_PER_CLIENT = 0x10000;
+/** Pending calls per client, per requestor category: upstream's (64K kernel, 16K root, 1K user). */
+export const VBSF_MAX_CALLS_PER_CLIENT = { kernel: 0x10000, root: 0x4000, user: 0x400 } as const;
 /** Clients at once: SHFL_MAX_MAPPINGS + 2, upstream's per-category limit. */
 export const VBSF_MAX_CLIENTS = 66;
 

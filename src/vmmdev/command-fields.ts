@@ -26,6 +26,8 @@ export const CmdField = {
   /** Calls: the arena offset and bytes of the parameters as the device parsed them (command.ts); 0 none. */
   CALL_OFF: 17,
   CALL_LEN: 18,
+  /** Calls: the host buffer bytes charged to the machine's budget (chargeHost). */
+  HOST_BYTES: 19,
 } as const;
 
 /** Slot states. */

@@ -145,7 +145,8 @@ export interface CommandFields {
 /**
  * Reserve a command slot for the request, fill it (a call's parsed parameters too) and put it on the
  * pending list (newest first). The command owns the request's snapshot from here on. Undefined when the
- * table or the snapshot arena is full (VERR_NO_MEMORY: upstream's heap budget).
+ * table or the snapshot arena is full or the call's host buffers would exceed the machine's budget
+ * (VERR_NO_MEMORY: upstream's heap budget).
  */
 export function* addCommand(
   dev: DeviceEnv,
@@ -156,7 +157,13 @@ export function* addCommand(
   const slot = dev.cmds.reserve();
   if (slot === undefined) return undefined;
   const c = dev.cmds;
+  if (call !== undefined && !c.chargeHost(slot, call.dataBytes)) {
+    dev.stats.add('host.budgetRefused');
+    c.release(slot);
+    return undefined;
+  }
   if (call !== undefined && !storeCall(c, dev.snaps, slot, call)) {
+    c.unchargeHost(slot);
     c.release(slot);
     return undefined;
   }
@@ -179,9 +186,25 @@ export function* addCommand(
 
 /** The command in `slot`, typed (the host, when it takes the command over). */
 export function readCommand(cmds: CommandTable, snaps: SnapshotArena, slot: number): HgcmCommand {
+  const head = readCommandHead(cmds, snaps, slot);
+  const callOff = cmds.get(slot, CmdField.CALL_OFF);
+  return {
+    ...head,
+    call:
+      callOff === 0
+        ? undefined
+        : loadCall(snaps.view(callOff, cmds.get(slot, CmdField.CALL_LEN)), head.clientId, head.fn),
+  };
+}
+
+/**
+ * The command in `slot` without its parameters (`call` undefined): enough to complete it with a status
+ * alone. For a thread that does not own the command (it may be completed and freed meanwhile, its
+ * parameter record with it): nothing here reads the arena.
+ */
+export function readCommandHead(cmds: CommandTable, snaps: SnapshotArena, slot: number): HgcmCommand {
   const clientId = cmds.get(slot, CmdField.CLIENT_ID) >>> 0;
   const fn = cmds.get(slot, CmdField.FUNCTION) >>> 0;
-  const callOff = cmds.get(slot, CmdField.CALL_OFF);
   return {
     slot,
     id: cmds.get(slot, CmdField.ID),
@@ -194,10 +217,7 @@ export function readCommand(cmds: CommandTable, snaps: SnapshotArena, slot: numb
     vcpu: cmds.get(slot, CmdField.VCPU),
     traced: cmds.get(slot, CmdField.TRACED) === 1,
     snapshot: snaps.bytes(cmds.get(slot, CmdField.SNAP_OFF), cmds.get(slot, CmdField.SNAP_LEN)),
-    call:
-      callOff === 0
-        ? undefined
-        : loadCall(snaps.view(callOff, cmds.get(slot, CmdField.CALL_LEN)), clientId, fn),
+    call: undefined,
   };
 }
 
@@ -210,10 +230,11 @@ export function freeCommand(
   cmd: HgcmCommand,
 ): void {
   if (cmd.type === RequestType.HGCMCall32 || cmd.type === RequestType.HGCMCall64)
-    t.clients.endCall(cmd.clientSlot);
+    t.clients.endCall(cmd.clientSlot, cmd.clientId);
   t.snaps.free(t.cmds.get(cmd.slot, CmdField.SNAP_OFF));
   const callOff = t.cmds.get(cmd.slot, CmdField.CALL_OFF);
   if (callOff !== 0) t.snaps.free(callOff);
+  t.cmds.unchargeHost(cmd.slot);
   t.cmds.release(cmd.slot);
 }
 

@@ -7,7 +7,7 @@
 // the sim explores every interleaving around it.
 //
 //   word 0 LOCK (the list lock)   1 SEQ (enlist counter)   2 LISTED   4 NEXT_ID
-//        6 ALLOC_LOCK (slot reservation)   7 CAPTURE_BELL
+//        6 ALLOC_LOCK (slot reservation)   7 CAPTURE_BELL   8 HOST_BYTES   9 HOST_BUDGET
 //   16 + 32*i: slot i, fields CmdField below
 import {
   type AtomicCell,
@@ -35,6 +35,9 @@ const NEXT_ID = 4;
 const ALLOC_LOCK = 6;
 /** Bumped when a command's capture window closes; a cancel waiting for it sleeps here. */
 const CAPTURE_BELL = 7;
+/** Host buffer bytes the listed calls hold, and the machine's budget for them (0: none). */
+const HOST_BYTES = 8;
+const HOST_BUDGET = 9;
 const HEADER = 16;
 const SLOT_WORDS = 32;
 
@@ -65,6 +68,42 @@ export class CommandTable extends SlotTable {
   /** Commands on the list now. */
   get listed(): number {
     return this.words.load(LISTED);
+  }
+
+  /** Set the machine's budget of host buffer bytes (below 2^31; 0: no budget). */
+  setHostBudget(bytes: number): void {
+    this.words.store(HOST_BUDGET, bytes);
+  }
+
+  /** Host buffer bytes charged now, and the budget. */
+  get hostBytes(): { readonly inUse: number; readonly budget: number } {
+    return { inUse: this.words.load(HOST_BYTES), budget: this.words.load(HOST_BUDGET) };
+  }
+
+  /**
+   * Charge `bytes` of host buffers to command `slot` (the heap budget VMMDev checks when it allocates a
+   * command). False, nothing charged, when that would take the machine past its budget: VERR_NO_MEMORY.
+   */
+  chargeHost(slot: number, bytes: number): boolean {
+    if (bytes === 0) return true;
+    const budget = this.words.load(HOST_BUDGET);
+    const cell = this.words.cell(HOST_BYTES);
+    for (;;) {
+      const used = cell.load();
+      if (budget !== 0 && used + bytes > budget) return false;
+      // RACE: another thread charges or gives back between the load and here; the exchange then fails.
+      if (cell.cas(used, used + bytes) === used) break;
+    }
+    this.set(slot, CmdField.HOST_BYTES, bytes);
+    return true;
+  }
+
+  /** Give back what command `slot` was charged (its end, on every path). */
+  unchargeHost(slot: number): void {
+    const bytes = this.get(slot, CmdField.HOST_BYTES);
+    if (bytes === 0) return;
+    this.set(slot, CmdField.HOST_BYTES, 0);
+    this.words.add(HOST_BYTES, -bytes);
   }
 
   /** Take a free slot (state RESERVED, fresh id), or undefined if all are in use. Sealed; never yields. */
@@ -161,13 +200,13 @@ export class CommandTable extends SlotTable {
   }
 
   /**
-   * Open the capture window of a call: under the list lock, refuse if the call is off the list or
-   * cancelled (the service never starts work a cancel got to first), else mark it CAPTURING so a cancel
+   * Open the capture window of a call: under the list lock, refuse if the call (`id`, when given) is off
+   * the list or cancelled (the service never starts work a cancel got to first), else mark it CAPTURING so a cancel
    * waits until the host has copied the call's input out of guest memory.
    */
-  *beginCapture(slot: number): Proc<boolean> {
+  *beginCapture(slot: number, id?: number): Proc<boolean> {
     yield* lock(this.lockCell);
-    const ok = this.get(slot, CmdField.STATE) === CmdState.LISTED && this.get(slot, CmdField.CANCELLED) === 0;
+    const ok = this.holds(slot, id) && this.get(slot, CmdField.CANCELLED) === 0;
     if (ok) this.set(slot, CmdField.CAPTURING, 1);
     unlock(this.lockCell);
     return ok;
@@ -184,16 +223,26 @@ export class CommandTable extends SlotTable {
     return this.get(slot, CmdField.CANCELLED) === 1;
   }
 
-  /** vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed. */
-  *remove(slot: number): Proc<boolean> {
+  /**
+   * vmmdevR3HgcmRemoveCommand: take a listed command off the list under the lock. False if not listed.
+   * `id`: only that command; a slot freed and listed again for another command is left alone (a late
+   * completion of a call its client's disconnect already ended).
+   */
+  *remove(slot: number, id?: number): Proc<boolean> {
     yield* lock(this.lockCell);
-    const listed = this.get(slot, CmdField.STATE) === CmdState.LISTED;
+    const listed = this.holds(slot, id);
     if (listed) {
       this.set(slot, CmdField.STATE, CmdState.REMOVED);
       this.words.add(LISTED, -1);
     }
     unlock(this.lockCell);
     return listed;
+  }
+
+  /** Is `slot` listed (and, with `id`, for that command)? */
+  private holds(slot: number, id: number | undefined): boolean {
+    if (this.get(slot, CmdField.STATE) !== CmdState.LISTED) return false;
+    return id === undefined || this.get(slot, CmdField.ID) === id;
   }
 
   /** Slots on the list (audits, quiescence checks). */

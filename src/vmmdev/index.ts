@@ -17,7 +17,7 @@ export type {
 } from './device-env.js';
 export { CmdField, CmdState, CommandTable } from './commands.js';
 export type { CancelMatch } from './commands.js';
-export { freeCommand, readCommand } from './command.js';
+export { freeCommand, readCommand, readCommandHead } from './command.js';
 export type { HgcmCommand } from './command.js';
 export { SnapshotArena } from './command.js';
 export { parseHgcmCall } from './parse-call.js';

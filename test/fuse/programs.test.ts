@@ -4,10 +4,13 @@
 // transactions, integrity check). Each is sized to finish in seconds on a loaded 2-core machine.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { cannotRun, mountShare, run, sh, tree, unmountShare, type Mounted } from './mounted.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+// Each program's work is fixed (files, rows, bytes); the timeout only guards against a hang, wide enough
+// for a machine loaded many times over (git's part took 107 s beside two CPU hogs and other test runs).
+vi.setConfig({ testTimeout: 300_000 });
 let m: Mounted | undefined;
 const anyProgram = cannotRun();
 

@@ -1,14 +1,18 @@
 // The cancel-race scenarios (reference: the project's scenario catalogue S1-S13) forced with hooks on real
 // threads. Each asserts the call's outcome, the counters, and that no host write landed in freed guest
 // memory (the auditor's audit.writeAfterFree stays 0 unless the scenario is the known faithful-scope gap).
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Status } from '../../src/abi/index.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { MachineConfig } from '../../src/machine/config.js';
+import type { PointName } from '../../src/runtime/points.js';
 import type { CounterName } from '../../src/runtime/stats.js';
 import type { CallReport, OneCallArgs } from './programs/cancel.js';
 
 const program = new URL('./programs/cancel.ts', import.meta.url);
+// Nothing here waits on the clock (see until); this is only the guard against a hang, wide enough for a
+// machine loaded many times over, where one scenario has taken 40 s.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 const GRACE = { graceNotFoundMs: 300, graceOtherMs: 600 };
 let machine: Machine | undefined;
 
@@ -43,12 +47,17 @@ function delta(m: Machine, before: Record<CounterName, number>): (name: CounterN
   return (name) => now[name] - before[name];
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+/**
+ * Wait until `cond` holds. No deadline of its own: on a loaded machine anything may take long, and a test
+ * bounds its work, not the clock; a condition that never comes fails the test at its timeout.
+ */
+async function until(cond: () => boolean, _what: string): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+}
+
+/** Wait for a thread to stop at `point` (no deadline either; see until). */
+function reached(m: Machine, point: PointName): Promise<void> {
+  return m.hooks.arrived(point, 1, Infinity);
 }
 
 /**
@@ -59,7 +68,7 @@ async function expectQuiet(m: Machine): Promise<void> {
   await until(
     () => m.stats().host.pendingCommands === 0 && m.stats().host.snapshotBytes === 0,
     'the host to go quiet',
-  ).catch(() => undefined);
+  );
   const s = m.stats();
   expect(s.host.pendingCommands).toBe(0);
   expect(s.host.snapshotBytes).toBe(0);
@@ -84,9 +93,16 @@ describe('S1-S3: completion without cancel', () => {
     const m = await start();
     const before = m.stats().counters;
     // The host holds the call until the guest has checked DONE and enlisted, but not yet slept.
-    const run = call(m, { arm: ['host.sideEffect', 'guest.sleep'], ms: 0, timeoutMs: 5000 });
-    await m.hooks.arrived('guest.sleep');
-    await m.hooks.arrived('host.sideEffect');
+    // No timeout: a lost wake-up would leave the guest asleep (the test fails at its timeout), however
+    // slow the machine.
+    const run = call(m, {
+      arm: ['host.sideEffect', 'guest.sleep'],
+      ms: 0,
+      timeoutMs: 0xffffffff,
+      interruptible: false,
+    });
+    await reached(m, 'guest.sleep');
+    await reached(m, 'host.sideEffect');
     m.hooks.release('host.sideEffect');
     // The host completes and raises the IRQ now, while the guest is between its check and its sleep.
     await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
@@ -94,7 +110,6 @@ describe('S1-S3: completion without cancel', () => {
     const r = await run;
     expect(r.rc).toBe(Status.VINF_SUCCESS);
     expect(r.outcome).toBeUndefined();
-    expect(r.tookMs).toBeLessThan(5000);
     const d = delta(m, before);
     expect(d('guest.timeouts')).toBe(0);
     expect(d('guest.completed')).toBeGreaterThanOrEqual(1);
@@ -111,8 +126,8 @@ describe('S1-S3: completion without cancel', () => {
       timeoutMs: 200,
       faultsOn: ['no-recheck-done'],
     });
-    await m.hooks.arrived('guest.sleep');
-    await m.hooks.arrived('host.sideEffect');
+    await reached(m, 'guest.sleep');
+    await reached(m, 'host.sideEffect');
     m.hooks.release('host.sideEffect');
     await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
     m.hooks.release('guest.sleep');
@@ -146,7 +161,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
     // The guest times out and cancels while the host is held; then the host goes on, and the guest (held
     // once its cancel succeeded) only goes on to reuse the memory and end its session after that.
     const run = call(m, { arm: [point, 'guest.free'], ms: 0, echoBytes: 64, timeoutMs: 30, thenEcho: true });
-    await m.hooks.arrived(point);
+    await reached(m, point);
     await until(
       () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
       'the cancel',
@@ -156,7 +171,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
       () => m.stats().counters['host.completedCancelled'] > before['host.completedCancelled'],
       'the dropped completion',
     );
-    await m.hooks.arrived('guest.free');
+    await reached(m, 'guest.free');
     m.hooks.release('guest.free');
     const r = await run;
     expect(r.rc).toBe(Status.VERR_TIMEOUT);
@@ -179,7 +194,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
     const m = await start();
     const before = m.stats().counters;
     const run = call(m, { arm: ['guest.cancel2'], ms: 40, echoBytes: 32, timeoutMs: 5 });
-    await m.hooks.arrived('guest.cancel2');
+    await reached(m, 'guest.cancel2');
     await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
     m.hooks.release('guest.cancel2');
     const r = await run;
@@ -205,10 +220,10 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
       echoBytes: 16,
       timeoutMs: 40,
     });
-    await m.hooks.arrived('host.complete.checkCancelled');
-    await m.hooks.arrived('guest.cancel2');
+    await reached(m, 'host.complete.checkCancelled');
+    await reached(m, 'guest.cancel2');
     m.hooks.release('guest.cancel2');
-    await m.hooks.arrived('guest.graceCheck');
+    await reached(m, 'guest.graceCheck');
     m.hooks.release('host.complete.checkCancelled');
     await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
     m.hooks.release('guest.graceCheck');
@@ -230,8 +245,8 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
       echoBytes: 16,
       timeoutMs: 40,
     });
-    await m.hooks.arrived('host.complete.checkCancelled');
-    await m.hooks.arrived('guest.cancel2');
+    await reached(m, 'host.complete.checkCancelled');
+    await reached(m, 'guest.cancel2');
     m.hooks.release('guest.cancel2');
     const r = await run;
     expect(r.rc).toBe(Status.VERR_TIMEOUT);
@@ -262,7 +277,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
       timeoutMs: 40,
       thenEcho: true,
     });
-    await m.hooks.arrived('host.complete.remove');
+    await reached(m, 'host.complete.remove');
     await until(
       () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
       'the cancel',
@@ -282,7 +297,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
     const m = await start();
     const before = m.stats().counters;
     const run = call(m, { arm: ['host.sideEffect'], ms: 0, timeoutMs: 0xffffffff, interruptible: true }, 1);
-    await m.hooks.arrived('host.sideEffect');
+    await reached(m, 'host.sideEffect');
     m.signal(1);
     await until(
       () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
@@ -307,10 +322,10 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
       { arm: ['guest.cancel2', 'guest.graceCheck', 'host.complete.checkCancelled'], ms: 10, timeoutMs: 40 },
       1,
     );
-    await m.hooks.arrived('host.complete.checkCancelled');
-    await m.hooks.arrived('guest.cancel2');
+    await reached(m, 'host.complete.checkCancelled');
+    await reached(m, 'guest.cancel2');
     m.hooks.release('guest.cancel2');
-    await m.hooks.arrived('guest.graceCheck');
+    await reached(m, 'guest.graceCheck');
     m.signal(1);
     m.hooks.release('guest.graceCheck');
     await new Promise((r) => setTimeout(r, 30));
@@ -357,7 +372,7 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
   test('S7 old host, fallback loses the race: VERR_INVALID_PARAMETER read as NOT_FOUND, DONE in the grace', async () => {
     const m = await start({ cancel2: false });
     const run = call(m, { arm: ['guest.fallbackSubmit'], ms: 30, echoBytes: 8, timeoutMs: 5 });
-    await m.hooks.arrived('guest.fallbackSubmit');
+    await reached(m, 'guest.fallbackSubmit');
     // The host completes the call while the guest is about to re-submit it as HGCMCancel.
     await until(() => m.stats().counters['host.completed'] > 1, 'the completion');
     m.hooks.release('guest.fallbackSubmit');
@@ -381,10 +396,19 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
 
   test('S8 an interruptible wait without a wait record ends at once as interrupted, and is cancelled', async () => {
     const m = await start({ faults: ['wait-alloc-fail'] });
-    const r = await call(m, { ms: 300, timeoutMs: 0xffffffff, interruptible: true });
+    const before = m.stats().counters;
+    // The host holds the call from its pick until the guest's run has returned: the wait cannot have
+    // ended by DONE.
+    const run = call(m, { arm: ['host.pick'], ms: 0, timeoutMs: 0xffffffff, interruptible: true });
+    await reached(m, 'host.pick');
+    const r = await run;
+    m.hooks.release('host.pick');
     expect(r.rc).toBe(Status.VERR_INTERRUPTED);
     expect(r.outcome).toBe('cancelled');
-    expect(r.tookMs).toBeLessThan(300);
+    await until(
+      () => m.stats().counters['host.completedCancelled'] > before['host.completedCancelled'],
+      'the dropped completion',
+    );
   });
 
   test('S9 the host loses the request: NOT_FOUND, grace, LEAKED, never written', async () => {
@@ -441,25 +465,23 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
 });
 
 describe('S12-S13: disconnects and many cancels', () => {
-  test('S12 disconnect with a call still queued: the call is dropped, never completed; its cancel succeeds', async () => {
+  // Upstream drops such a call (never completed; after the guest's cancel it stays listed for good). The
+  // model completes it with VERR_HGCM_INVALID_CLIENT_ID, which frees it (ARCHITECTURE.md, deviations).
+  test('S12 disconnect with a call still queued: completed with VERR_HGCM_INVALID_CLIENT_ID, freed', async () => {
     const m = await start();
     const share = new SharedArrayBuffer(4);
-    const before = m.stats().counters;
-    // The call is held at host.pick (taken off the ring, not started) while the client goes away.
-    const run = call(m, { arm: ['host.pick'], ms: 0, timeoutMs: 400, share });
-    await m.hooks.arrived('host.pick');
+    // The call is held at host.pick (taken off the ring, not started) while the client goes away. No
+    // timeout: only the host's answer can end the call, however long the disconnect takes.
+    const run = call(m, { arm: ['host.pick'], ms: 0, timeoutMs: 0xffffffff, interruptible: false, share });
+    await reached(m, 'host.pick');
     const rc = await m.run<number>({ module: program, export: 'disconnectShared', args: { share }, vcpu: 1 });
     expect(rc).toBe(Status.VINF_SUCCESS);
     m.hooks.release('host.pick');
     const r = await run;
-    expect(r.rc).toBe(Status.VERR_TIMEOUT);
-    expect(r.outcome).toBe('cancelled');
-    const d = delta(m, before);
-    expect(d('host.completedCancelled')).toBe(0);
-    // As upstream, the dropped call stays listed (cancelled) until the machine goes away.
-    const s = m.stats();
-    expect(s.host.pendingCommands).toBe(1);
-    expect(s.counters['audit.writeAfterFree']).toBe(0);
+    expect(r.rc).toBe(Status.VINF_SUCCESS);
+    expect(r.result).toBe(Status.VERR_HGCM_INVALID_CLIENT_ID);
+    expect(r.outcome).toBeUndefined();
+    await expectQuiet(m);
   });
 
   test('S12 disconnect while the service holds the call: the service completes it, as upstream', async () => {
@@ -468,7 +490,7 @@ describe('S12-S13: disconnects and many cancels', () => {
     // The call is held inside the host (past the client check, before the service runs) while the
     // client is disconnected from another vCPU.
     const run = call(m, { arm: ['host.sideEffect'], ms: 20, timeoutMs: 5000, share });
-    await m.hooks.arrived('host.sideEffect');
+    await reached(m, 'host.sideEffect');
     expect(
       await m.run<number>({ module: program, export: 'disconnectShared', args: { share }, vcpu: 1 }),
     ).toBe(0);

@@ -76,7 +76,8 @@ describe('services', () => {
     const run = m.run<{ rc: number; outcome: string; tookMs: number }>({
       module: program,
       export: 'delayCall',
-      args: { ms: 5000, timeoutMs: 0xffffffff, interruptible: true },
+      // Far longer than any test: the call can only end by the signal (an outcome of 'cancelled').
+      args: { ms: 600_000, timeoutMs: 0xffffffff, interruptible: true },
       vcpu: 1,
     });
     // Signal repeatedly until the call has returned (the first one may land before the wait starts,
@@ -85,6 +86,5 @@ describe('services', () => {
     const r = await run.finally(() => clearInterval(timer));
     expect(r.rc).toBe(Status.VERR_INTERRUPTED);
     expect(r.outcome).toBe('cancelled');
-    expect(r.tookMs).toBeLessThan(4000);
   });
 });

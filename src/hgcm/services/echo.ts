@@ -4,9 +4,10 @@
 // Function 1 (ECHO): parms [in buffer, out buffer] or [inout buffer]: the out buffer receives the in
 // bytes (as many as fit); a single in/out buffer is left as it came (the host copy goes back unchanged).
 // Function 2 (VALUES): every 32-bit parm += 1, every 64-bit parm += 1.
-// Function 3 (FILL): parms [u32 byte, out buffer]: the buffer is filled with the byte.
+// Function 3 (FILL): parms [u32 byte, out buffer]: the buffer is filled with the byte (a page list must
+// include the host-to-guest direction, else VERR_INVALID_PARAMETER).
 // The "inline" export is the same service run on the device thread ("echo-inline"; HgcmService.inline).
-import { Status } from '../../abi/index.js';
+import { ParmDirection, Status } from '../../abi/index.js';
 import { defineService, type SvcParm } from '../service-api.js';
 
 /** Echo function numbers. */
@@ -41,7 +42,9 @@ const echo = defineService({
         const dst = call.parms[1];
         if (v?.type !== 1) return Status.VERR_INVALID_PARAMETER;
         if (dst?.type === 3) dst.buf.fill(v.u32 & 0xff);
-        else if (dst?.type === 4) dst.pages.write(0, new Uint8Array(dst.size).fill(v.u32 & 0xff));
+        // A page list the guest marked guest-to-host only may not be written (GuestPages.write throws).
+        else if (dst?.type === 4 && (dst.dir & ParmDirection.FROM_HOST) !== 0)
+          dst.pages.write(0, new Uint8Array(dst.size).fill(v.u32 & 0xff));
         else return Status.VERR_INVALID_PARAMETER;
         return Status.VINF_SUCCESS;
       }
