@@ -157,8 +157,7 @@ export class HostWorker {
 
   /** A service error: counted, and one log line naming the service, the callback and the client. */
   private fault(spec: ServiceSpec, what: string, why: string): void {
-    this.d.env.stats.add('host.serviceErrors');
-    this.d.log(`host: ${spec.name} ${what}: ${why}`);
+    serviceFault(this.d, spec, what, why);
   }
 
   /** SVC_MSG_CONNECT: pfnConnect; the client becomes usable by the guest only if it succeeds. */
@@ -255,7 +254,22 @@ export function thrown(e: unknown): string {
   return at === undefined ? e.message : `${e.message} (${at.trim()})`;
 }
 
+/** A service error: counted, and one log line naming the service, what it was doing and why. */
+function serviceFault(d: HostWorkerDeps, spec: ServiceSpec, what: string, why: string): void {
+  d.env.stats.add('host.serviceErrors');
+  d.log(`host: ${spec.name} ${what}: ${why}`);
+}
+
 function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
+  // A throw from a service's own timer or watch callback is a service bug like a throw from svcCall: one
+  // counted log line, never an exception loose in the host's loop (it would kill the worker, or the sim).
+  const guarded = (what: string, fn: () => void) => (): void => {
+    try {
+      fn();
+    } catch (e) {
+      serviceFault(d, spec, what, `threw ${thrown(e)}`);
+    }
+  };
   const bytes = spec.clientStateBytes;
   const states = spec.clientState ? new Uint8Array(spec.clientState) : undefined;
   return {
@@ -268,8 +282,8 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
       return states.subarray(slot * bytes, (slot + 1) * bytes);
     },
     clock: d.clock,
-    setTimer: (ms, fn) => d.setTimer(ms, fn),
-    watch: (cell, seen, fn) => d.watch(cell, seen, fn),
+    setTimer: (ms, fn) => d.setTimer(ms, guarded('timer', fn)),
+    watch: (cell, seen, fn) => d.watch(cell, seen, guarded('watch', fn)),
     log: (m) => d.log(`${spec.name}: ${m}`),
     workerId: d.workerId,
     trace: d.env.tracer,
@@ -298,6 +312,16 @@ export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | 
       const results =
         clientId === undefined ? ({ kind: 'none' } as const) : { kind: 'connect' as const, clientId };
       yield* hgcmCompletedWorker(env, readCommand(env.cmds, env.snaps, slot), rc, results);
+    },
+    *abandoned(slot: number, id: number): Proc<void> {
+      const cmd = readCommandHead(env.cmds, env.snaps, slot);
+      // RACE: the service may have completed it meanwhile and the slot gone to another command; the list's
+      // remove is by command id, so at worst this finds it gone.
+      if (cmd.id !== id || !isCall(cmd.type)) return;
+      const ended = yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, {
+        kind: 'none',
+      });
+      if (ended !== 'gone') env.stats.add('host.freedAtDisconnect');
     },
   };
 }

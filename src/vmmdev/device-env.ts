@@ -56,6 +56,12 @@ export interface HostPort {
   cancelled(client: ClientInfo): void;
   /** hgcmCompletedWorker for a command the device answers itself (`clientId`: a refused connect's). */
   complete(slot: number, rc: StatusCode, clientId?: number): Proc<void>;
+  /**
+   * A call the guest cancelled after its client went away, that its service still holds: the service
+   * was told nothing (its client is gone) and will not complete it, so it ends here (nothing written back),
+   * if command `slot` is still command `id`.
+   */
+  abandoned(slot: number, id: number): Proc<void>;
 }
 
 /** The device's environment. */

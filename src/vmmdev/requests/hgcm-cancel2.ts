@@ -3,6 +3,7 @@
 // what sends the guest library to the legacy fallback.
 import { Status, VMMDevHGCMCancel2, type StatusCode } from '../../abi/index.js';
 import { FaultSteps, type Proc } from '../../runtime/index.js';
+import { ClientState } from '../../hgcm/index.js';
 import { CmdField } from '../commands.js';
 import type { DeviceEnv, HandlerResult, RequestCtx } from '../device-env.js';
 import { CANCEL2_FAULTS } from '../fault-steps.js';
@@ -13,11 +14,16 @@ import { CANCEL2_FAULTS } from '../fault-steps.js';
  */
 export function* cancelAt(dev: DeviceEnv, phys: number): Proc<StatusCode> {
   if (phys === 0 || phys >>> 0 === 0xffffffff) return Status.VERR_INVALID_PARAMETER;
+  let orphan: number | undefined;
   const slot = yield* dev.cmds.cancel(phys, dev.faults, dev.cancelMatch, (s) => {
     const client = dev.clients.at(dev.cmds.get(s, CmdField.CLIENT_SLOT));
-    if (client.id === dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0) dev.host.cancelled(client);
+    const id = dev.cmds.get(s, CmdField.CLIENT_ID) >>> 0;
+    if (client.id === id && client.state === ClientState.CONNECTED) dev.host.cancelled(client);
+    // The client is gone (or going) and its service holds the call: nobody is left to complete it.
+    else if (dev.cmds.get(s, CmdField.OWNER) !== 0) orphan = dev.cmds.get(s, CmdField.ID);
   });
   dev.stats.add(slot === undefined ? 'device.cancel.notFound' : 'device.cancel.found');
+  if (slot !== undefined && orphan !== undefined) yield* dev.host.abandoned(slot, orphan);
   return slot === undefined ? Status.VERR_NOT_FOUND : Status.VINF_SUCCESS;
 }
 
