@@ -1,9 +1,8 @@
 // Issue 13's classes in the harness: a service that breaks its contract (S20) and clients that disconnect
 // with calls pending (S21), held to "every call ends once, nothing held once the guests are gone" (I18)
-// on both executors. Today's host fails them (issue 13: a bad output type throws after the command left
-// the list, a service timer's throw is not contained, calls of a gone client keep their slots), so both
-// are expected failures; when the host's fixes land, their `expect` flips to 'pass' and these tests hold
-// them to it.
+// on both executors. The host before issue 13's fixes failed them (a bad output type threw after the
+// command left the list, a service timer's throw was not contained, calls of a gone client kept their
+// slots); with the fixes their `expect` is 'pass' and these tests hold them to it.
 import { expect, test, vi } from 'vitest';
 import { WORK_BOUNDED } from './harness.js';
 import { scenario } from '../../stress/scenarios/index.js';
