@@ -84,6 +84,10 @@ export function checkSessionLog(log: readonly PointRecord[], i: SessionLogInput)
     if (fill < 0) continue;
     const enlist = log.findIndex((r, k) => k > fill && r.point === 'device.enlist' && r.addr === addr);
     if (enlist < 0) continue;
+    // A call the device refused (its client already gone) was never enlisted: an enlist after the guest
+    // filled the next request at the same address belongs to that request, not to this call.
+    const refill = log.findIndex((r, k) => k > fill && r.point === 'guest.fill' && r.addr === addr);
+    if (refill >= 0 && refill < enlist) continue;
     const id = log[enlist]!.gen;
     const disconnectedAt = gone.get(c.clientId);
     if (disconnectedAt !== undefined) {
