@@ -422,7 +422,7 @@ export class Machine implements AsyncDisposable {
       await Promise.all([...this.mounts].map((m) => m.unmount().catch(() => undefined)));
     this.state = 'stopping';
     this.keepAlive.pin(this.device);
-    await Promise.race([Promise.all(this.vcpus.map((v) => v.queue)), delay(waitMs)]);
+    await within(Promise.all(this.vcpus.map((v) => v.queue)), waitMs);
     for (const v of this.vcpus) {
       v.api[Comlink.releaseProxy]();
       await v.worker.terminate();
@@ -430,11 +430,11 @@ export class Machine implements AsyncDisposable {
     this.host.stopping = true;
     const ring = DispatchRing.attach(this.shared.ring);
     for (let i = 0; i < this.config.hostWorkers; i++) ring.push(Work.STOP, 0);
-    await Promise.race([this.host.allDone(), delay(5000)]);
+    await within(this.host.allDone(), 5000);
     await this.pool.destroy();
     const exited = new Promise((resolve) => this.device.once('exit', resolve));
     this.bus.setState(DeviceState.STOP_REQUESTED);
-    await Promise.race([exited, delay(5000).then(() => this.device.terminate())]);
+    if (!(await within(exited, 5000))) await this.device.terminate();
     this.state = 'stopped';
     running.delete(this);
     this.onLog?.('machine stopped');
@@ -448,6 +448,13 @@ function appendLog(lines: string[], line: string, onLog: ((line: string) => void
   onLog?.(line);
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/**
+ * Wait for `work` at most `ms`: true if it settled in time. The timer is cleared as soon as `work` settles:
+ * a timer left pending after stop() returned would keep the stopped machine, and with it all its shared
+ * memory, reachable for up to `ms` (a start/stop loop then holds ten machines' SharedArrayBuffers).
+ */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false).unref()));
+  return Promise.race([work.then(() => true), expired]).finally(() => clearTimeout(timer));
 }
