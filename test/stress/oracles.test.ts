@@ -322,29 +322,34 @@ describe('the outcome rules on records alone (the threads executor has no sim fa
   });
 });
 
+/** The record of call 1 (request 0x1000, generation 1) that timed out after 5 ms and went to the cancel path. */
+const timedOutCall = (o: Partial<CallRecord>): CallRecord => ({
+  thread: 0,
+  index: 0,
+  tag: 1,
+  plan: call({ timeoutMs: 5 }),
+  clientId: 1,
+  start: 0,
+  end: 9,
+  outcome: 'cancelled',
+  rc: Status.VERR_TIMEOUT,
+  result: 0,
+  cancelRc: undefined,
+  fallback: false,
+  request: { addr: 0x1000, gen: 1 },
+  leakedBytes: 0,
+  dataOk: null,
+  writtenAfterCancel: false,
+  written: 0,
+  ...o,
+});
+
 test('L1: a leak after a cancel failure the flavour and host cannot have', async () => {
   const w = workload('L1', machine(new Prng(3), { flavor: 'vbox-7.0' }), [shared('delay')], [thread(0, [])]);
   const m = await SimMachine.create(machineConfig(w), { seed: 0 });
   const world = new World(m.shared);
-  const leaked = (cancelRc: number): CallRecord => ({
-    thread: 0,
-    index: 0,
-    tag: 1,
-    plan: call({ timeoutMs: 5 }),
-    clientId: 1,
-    start: 0,
-    end: 9,
-    outcome: 'leaked',
-    rc: Status.VERR_TIMEOUT,
-    result: 0,
-    cancelRc,
-    fallback: false,
-    request: { addr: 0x1000, gen: 1 },
-    leakedBytes: 64,
-    dataOk: null,
-    writtenAfterCancel: false,
-    written: 0,
-  });
+  const leaked = (cancelRc: number): CallRecord =>
+    timedOutCall({ outcome: 'leaked', cancelRc, leakedBytes: 64 });
   const problems = (rc: number): string[] =>
     sessionProblems(world, [], [leaked(rc)]).map((p) => `${p.inv} ${p.detail}`);
   expect(problems(Status.VERR_NOT_FOUND)).toEqual([]);
@@ -373,25 +378,7 @@ test("D2: a gone client's command left listed although its call says it was canc
   world.cmds.set(s, CmdField.GEN, 1);
   const enlist = world.cmds.enlist(s);
   while (enlist.next().done !== true);
-  const cancelled: CallRecord = {
-    thread: 0,
-    index: 0,
-    tag: 1,
-    plan: call({ timeoutMs: 5 }),
-    clientId: 77,
-    start: 0,
-    end: 9,
-    outcome: 'cancelled',
-    rc: Status.VERR_TIMEOUT,
-    result: 0,
-    cancelRc: Status.VINF_SUCCESS,
-    fallback: false,
-    request: { addr: 0x1000, gen: 1 },
-    leakedBytes: 0,
-    dataOk: null,
-    writtenAfterCancel: false,
-    written: 0,
-  };
+  const cancelled = timedOutCall({ clientId: 77, outcome: 'cancelled', cancelRc: Status.VINF_SUCCESS });
   const problems = (): string[] => sessionProblems(world, [], [cancelled]).map((p) => `${p.inv} ${p.detail}`);
   expect(problems()).toHaveLength(1);
   expect(problems()[0]).toMatch(
