@@ -4,9 +4,9 @@
 // device thread) allocates and deletes; host workers finish connects and disconnects and count pending calls.
 //
 //   word 0 LOCK   1 NEXT_ID   2 LIVE   16..16+MAX_SERVICES: live clients per service
-//   128 + 8*i: slot i = ID, STATE, SERVICE, PENDING, REQUESTOR
+//   128 + 8*i: slot i = ID, STATE, SERVICE, PENDING, REQUESTOR, STARTING
 import { Requestor } from '../abi/index.js';
-import { lockSync, type SharedWords, SlotTable, unlockSync } from '../runtime/index.js';
+import { type AtomicCell, lockSync, type SharedWords, SlotTable, unlockSync } from '../runtime/index.js';
 
 const LOCK = 0;
 const NEXT_ID = 1;
@@ -18,7 +18,7 @@ const SLOT_WORDS = 8;
 export const MAX_SERVICES = 64;
 const MAX_CLIENT_ID = 0x7fffffff;
 
-const F = { ID: 0, STATE: 1, SERVICE: 2, PENDING: 3, REQUESTOR: 4 } as const;
+const F = { ID: 0, STATE: 1, SERVICE: 2, PENDING: 3, REQUESTOR: 4, STARTING: 5 } as const;
 
 /** Client slot states. */
 export const ClientState = {
@@ -143,6 +143,28 @@ export class ClientTable extends SlotTable {
     if (id !== undefined && this.get(slot, F.ID) !== id) return;
     if (this.get(slot, F.STATE) === ClientState.FREE) return;
     this.add(slot, F.PENDING, -1);
+  }
+
+  /**
+   * A host worker is about to check this slot's client and hand it a call. Upstream's one service thread
+   * runs a client's calls and its pfnDisconnect in order; with several workers a call whose check passed
+   * just before the handle was deleted could reach the service after pfnDisconnect, so the disconnect
+   * waits for these starts (startsCell) to end. Never reset: the count is balanced by endStart on every
+   * path, whichever client holds the slot by then.
+   */
+  beginStart(slot: number): void {
+    this.add(slot, F.STARTING, 1);
+  }
+
+  /** The call counted by beginStart reached its service (or was refused); wakes a waiting disconnect. */
+  endStart(slot: number): void {
+    this.add(slot, F.STARTING, -1);
+    this.startsCell(slot).notify();
+  }
+
+  /** The word counting the starts in flight on `slot` (a disconnect waits on it for 0). */
+  startsCell(slot: number): AtomicCell {
+    return this.words.cell(this.word(slot, F.STARTING));
   }
 
   pendingCalls(slot: number): number {

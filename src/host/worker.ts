@@ -191,6 +191,11 @@ export class HostWorker {
     const { env } = this.d;
     const h = this.callHost(cmd.service);
     env.stats.add('host.disconnects');
+    // ORDER: the handle is deleted (DISCONNECTING) before this command was queued; a worker that checked
+    // the client before that may still be on its way to svcCall: pfnDisconnect comes after it, as on
+    // upstream's one service thread.
+    const starts = env.clients.startsCell(cmd.clientSlot);
+    yield waitFor(starts, () => starts.load() <= 0, { hint: 'short' });
     const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
     const { service } = h;
     if (service.disconnect)
@@ -205,14 +210,24 @@ export class HostWorker {
   *call(cmd: HgcmCommand): Proc<void> {
     const { env } = this.d;
     env.stats.add('host.calls');
-    const client = env.clients.at(cmd.clientSlot);
-    if (client.id !== cmd.clientId || client.state !== ClientState.CONNECTED) {
-      // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
-      // VERR_HGCM_INVALID_CLIENT_ID; it completes with that status, which frees its slot and snapshot.
-      yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
-      return;
+    // ORDER: counted before the client is checked (seq-cst, against the device's delete of the handle):
+    // either this check sees the client gone, or its disconnect waits for this start (clients.beginStart).
+    env.clients.beginStart(cmd.clientSlot);
+    let started = true;
+    try {
+      const client = env.clients.at(cmd.clientSlot);
+      if (client.id !== cmd.clientId || client.state !== ClientState.CONNECTED) {
+        started = false;
+        env.clients.endStart(cmd.clientSlot);
+        // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
+        // VERR_HGCM_INVALID_CLIENT_ID; it completes with that status, which frees its slot and snapshot.
+        yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
+        return;
+      }
+      yield* new HostCall(this.callHost(cmd.service), cmd).serve();
+    } finally {
+      if (started) env.clients.endStart(cmd.clientSlot);
     }
-    yield* new HostCall(this.callHost(cmd.service), cmd).serve();
   }
 
   /** SVC_MSG_CANCELLED (pfnCancelled): advisory; the service polls isCancelled to learn which call. */

@@ -487,14 +487,15 @@ describe('S12-S13: disconnects and many cancels', () => {
   test('S12 disconnect while the service holds the call: the service completes it, as upstream', async () => {
     const m = await start();
     const share = new SharedArrayBuffer(4);
-    // The call is held inside the host (past the client check, before the service runs) while the
-    // client is disconnected from another vCPU.
-    const run = call(m, { arm: ['host.sideEffect'], ms: 20, timeoutMs: 5000, share });
+    // The call reaches the service, which holds it (delay: 300 ms) while the client is disconnected from
+    // another vCPU. (A call stopped before svcCall holds the disconnect back: pfnDisconnect comes after
+    // the svcCall of every call that passed its client check, as on upstream's one service thread.)
+    const run = call(m, { arm: ['host.sideEffect'], ms: 300, timeoutMs: 5000, share });
     await reached(m, 'host.sideEffect');
+    m.hooks.release('host.sideEffect');
     expect(
       await m.run<number>({ module: program, export: 'disconnectShared', args: { share }, vcpu: 1 }),
     ).toBe(0);
-    m.hooks.release('host.sideEffect');
     const r = await run;
     expect(r.rc).toBe(Status.VINF_SUCCESS);
     expect(r.outcome).toBeUndefined();
