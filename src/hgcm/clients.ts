@@ -158,13 +158,13 @@ export class ClientTable extends SlotTable {
 
   /** The call counted by beginStart reached its service (or was refused); wakes a waiting disconnect. */
   endStart(slot: number): void {
-    this.add(slot, F.STARTING, -1);
-    this.startsCell(slot).notify();
+    // Only the last start can release a waiting disconnect: no notify on the call path otherwise.
+    if (this.add(slot, F.STARTING, -1) === 1) this.startsCell(slot).notify();
   }
 
   /** The word counting the starts in flight on `slot` (a disconnect waits on it for 0). */
   startsCell(slot: number): AtomicCell {
-    return this.words.cell(this.word(slot, F.STARTING));
+    return this.cell(slot, F.STARTING);
   }
 
   pendingCalls(slot: number): number {

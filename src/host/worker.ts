@@ -213,20 +213,18 @@ export class HostWorker {
     // ORDER: counted before the client is checked (seq-cst, against the device's delete of the handle):
     // either this check sees the client gone, or its disconnect waits for this start (clients.beginStart).
     env.clients.beginStart(cmd.clientSlot);
-    let started = true;
+    const client = env.clients.at(cmd.clientSlot);
+    if (client.id !== cmd.clientId || client.state !== ClientState.CONNECTED) {
+      env.clients.endStart(cmd.clientSlot);
+      // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
+      // VERR_HGCM_INVALID_CLIENT_ID; it completes with that status, which frees its slot and snapshot.
+      yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
+      return;
+    }
     try {
-      const client = env.clients.at(cmd.clientSlot);
-      if (client.id !== cmd.clientId || client.state !== ClientState.CONNECTED) {
-        started = false;
-        env.clients.endStart(cmd.clientSlot);
-        // hgcmServiceThread: a call queued for a client whose handle was deleted fails with
-        // VERR_HGCM_INVALID_CLIENT_ID; it completes with that status, which frees its slot and snapshot.
-        yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
-        return;
-      }
       yield* new HostCall(this.callHost(cmd.service), cmd).serve();
     } finally {
-      if (started) env.clients.endStart(cmd.clientSlot);
+      env.clients.endStart(cmd.clientSlot);
     }
   }
 
@@ -332,11 +330,7 @@ export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | 
       const cmd = readCommandHead(env.cmds, env.snaps, slot);
       // RACE: the service may have completed it meanwhile and the slot gone to another command; the list's
       // remove is by command id, so at worst this finds it gone.
-      if (cmd.id !== id || !isCall(cmd.type)) return;
-      const ended = yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, {
-        kind: 'none',
-      });
-      if (ended !== 'gone') env.stats.add('host.freedAtDisconnect');
+      if (cmd.id === id && isCall(cmd.type)) yield* endOrphan(env, cmd);
     },
   };
 }
@@ -356,9 +350,14 @@ function* endClientCalls(env: HostEnv, clientSlot: number, clientId: number): Pr
     if (env.cmds.get(slot, CmdField.OWNER) === 0 || !env.cmds.isCancelled(slot)) continue;
     if (cmd.clientSlot !== clientSlot) continue;
     if (cmd.clientId !== clientId || !isCall(cmd.type)) continue;
-    const ended = yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
-    if (ended !== 'gone') env.stats.add('host.freedAtDisconnect');
+    yield* endOrphan(env, cmd);
   }
+}
+
+/** End a cancelled call of a gone client that its service holds (nothing is written back), counted. */
+function* endOrphan(env: HostEnv, cmd: HgcmCommand): Proc<void> {
+  const ended = yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
+  if (ended !== 'gone') env.stats.add('host.freedAtDisconnect');
 }
 
 /**
