@@ -116,7 +116,8 @@ export class SimMachinePool {
    */
   async get(w: Workload, run: RunSettings): Promise<Lease> {
     // What machineConfig builds the machine from (the share's directory is the machine's own).
-    const vcpus = w.threads.reduce((n, t) => Math.max(n, t.vcpu + 1), 1);
+    let vcpus = 1;
+    for (const t of w.threads) vcpus = Math.max(vcpus, t.vcpu + 1);
     // (The workload's faults are switched at run time: machines start with every fault off.)
     const key = `${vcpus} ${w.share === undefined ? '-' : 'share'} ${JSON.stringify({ ...w.config, faults: undefined })}`;
     const pkey = preludeKey(w);

@@ -139,7 +139,7 @@ export interface SharePlan {
 
 /** The shared file's content before the run. */
 export function initialContent(share: SharePlan): Uint8Array {
-  return Uint8Array.from({ length: share.initial }, (_, i) => payloadByte(0, i));
+  return payload(0, share.initial);
 }
 
 /** How a call ended, from the guest's side. */
@@ -212,6 +212,13 @@ export class Ledger {
 /** The byte at offset `i` of the payload of call `tag` (so every byte a host writes can be attributed). */
 export function payloadByte(tag: number, i: number): number {
   return (Math.imul(tag, 131) + i * 7 + 13) & 0xff;
+}
+
+/** The first `n` bytes of call `tag`'s payload (a loop: every run builds a few of these). */
+export function payload(tag: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = payloadByte(tag, i);
+  return out;
 }
 
 const SERVICE_FN: Readonly<Record<CallOp, number>> = {
@@ -307,11 +314,7 @@ function* oneCall(
   const dst = n > 0 && c.op !== 'write' ? k.data.alloc(n) : undefined;
   if (n > 0 && (src === undefined || (c.op !== 'write' && dst === undefined)))
     throw new Error('stress: guest program memory exhausted');
-  if (src !== undefined)
-    k.mem.write(
-      src.addr,
-      Uint8Array.from({ length: n }, (_, i) => payloadByte(tag, i)),
-    );
+  if (src !== undefined) k.mem.write(src.addr, payload(tag, n));
   if (dst !== undefined) k.mem.fill(dst.addr, n, 0);
   // A write on a Shared Folders client is SHFL_FN_WRITE on the file the prelude opened for it.
   const sfFile = c.op === 'write' ? ledger.sfFiles[c.client] : undefined;
@@ -422,5 +425,6 @@ function checkOutputs(
   }
   if (dst === undefined) return null;
   const out = k.mem.read(gpa(dst), c.bytes);
-  return out.every((b, i) => b === payloadByte(tag, i));
+  for (let i = 0; i < out.length; i++) if (out[i] !== payloadByte(tag, i)) return false;
+  return true;
 }

@@ -262,12 +262,13 @@ export class Sim {
   private held(a: Actor): boolean {
     const e = a.effect;
     if (e === undefined || e.k !== 'point' || this.holds.length === 0) return false;
-    return this.holds.some((h) => {
-      if (h.done || h.point !== e.id || !h.actor(a.id)) return false;
+    // A plain loop, not some(): this runs for every actor at a point, every step.
+    for (const h of this.holds) {
+      if (h.done || h.point !== e.id || !h.actor(a.id)) continue;
       if (!h.until()) return true;
       if (h.soft) h.done = true;
-      return false;
-    });
+    }
+    return false;
   }
 
   /** Let go of every soft hold that still holds an actor back; false if there was none. */
@@ -335,17 +336,19 @@ export class Sim {
   private gather(): boolean {
     const ids = this.enabledIds;
     const acts = this.enabledActors;
-    ids.length = 0;
-    acts.length = 0;
     let quiet = this.timers.length === 0;
     let next = Infinity;
-    for (const a of this.live) {
+    // The arrays are overwritten in place and cut to length once (they are reused step after step).
+    let n = 0;
+    const live = this.live;
+    for (let i = 0; i < live.length; i++) {
+      const a = live[i]!;
       const e = a.effect;
       if (!a.started || e === undefined) {
         quiet = false;
       } else if (e.k === 'point') {
         quiet = false;
-        if (this.held(a)) continue;
+        if (this.holds.length > 0 && this.held(a)) continue;
       } else {
         const outcome = this.waitOutcome(a);
         if (outcome === undefined) {
@@ -355,9 +358,12 @@ export class Sim {
         }
         quiet = false;
       }
-      ids.push(a.id);
-      acts.push(a);
+      ids[n] = a.id;
+      acts[n] = a;
+      n++;
     }
+    ids.length = n;
+    acts.length = n;
     if (quiet) return true;
     let due = false;
     for (const t of this.timers) {

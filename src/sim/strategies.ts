@@ -48,7 +48,8 @@ export function pctStrategy(seed: number, depth: number, steps: number): Strateg
     pick(enabled, step) {
       let best = 0;
       let bestPrio = -Infinity;
-      for (const [i, id] of enabled.entries()) {
+      for (let i = 0; i < enabled.length; i++) {
+        const id = enabled[i]!;
         let p = prio.get(id);
         if (p === undefined) {
           p = depth + rng.float();

@@ -20,7 +20,11 @@ import { FLAGS, cancelMarked, checkCopyBack, checkListed, hostWrote, isCall, sig
 import { SessionWatch } from './session.js';
 import { ViolationError, type InvariantId, type Phase, type Violation } from './invariants.js';
 import { HGCM_TYPES, type ActorState, type Cmd, type Req, type Stamp } from './model.js';
-import type { World } from './world.js';
+import { World } from './world.js';
+
+/** The counters the monitor reads at every step, by word (World.counterAt). */
+const CANCEL_OK = World.counterWord('guest.cancel.success');
+const AUDIT_BAD = World.counterWord('audit.writeAfterFree');
 
 /** Online oracles and coverage tags for one sim run. */
 export class Monitor implements SimObserver {
@@ -104,7 +108,7 @@ export class Monitor implements SimObserver {
     else if (e.outcome !== undefined) this.waited(e.actor, e.outcome, e.at);
     const n = e.next?.k === 'point' ? e.next : undefined;
     if (n !== undefined) this.arrived(e.actor, POINTS[n.id]!, n.addr, n.gen);
-    const ok = this.w.counter('guest.cancel.success');
+    const ok = this.w.counterAt(CANCEL_OK);
     if (ok !== this.cancelOk) {
       this.cancelOk = ok;
       const r = this.actors.get(e.actor)?.req;
@@ -119,7 +123,7 @@ export class Monitor implements SimObserver {
           );
       }
     }
-    const bad = this.w.counter('audit.writeAfterFree');
+    const bad = this.w.counterAt(AUDIT_BAD);
     if (bad !== this.auditBad) {
       this.auditBad = bad;
       this.fail('I1', e.actor, 'the auditor saw a host write into freed guest memory');

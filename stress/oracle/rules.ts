@@ -116,6 +116,10 @@ export function checkListed(m: Monitor, actor: string): void {
 
 /** Coverage: a signal pending while a thread is in its grace wait, or in a connect / disconnect. */
 export function signalTags(m: Monitor): void {
+  // Most steps no signal is pending anywhere: then there is nothing to look at.
+  let any = false;
+  for (const p of m.ports) any ||= p.signalPending();
+  if (!any) return;
   for (const [id, a] of m.actors) {
     if (a.phase !== 'grace' && a.phase !== 'wait') continue;
     const t = m.thread(id);

@@ -24,7 +24,10 @@ import { FLAVORS } from '../../src/vcpu/index.js';
 import type { CallRecord } from '../workload.js';
 import type { Cmd, Stamp } from './model.js';
 import { isCall } from './rules.js';
-import type { World } from './world.js';
+import { World } from './world.js';
+
+/** The drop counter's word (read at every step). */
+const DROPPED = World.counterWord('host.dropped');
 
 /** Online disconnect and pending-list checks for the sim's monitor. */
 export class SessionWatch {
@@ -81,7 +84,7 @@ export class SessionWatch {
    */
   afterStep(actor: string): string | undefined {
     const n = this.w.cmds.listed;
-    const dropped = this.w.counter('host.dropped');
+    const dropped = this.w.counterAt(DROPPED);
     if (n === this.count && this.fresh.size === 0) return undefined;
     const drop = dropped !== this.dropped;
     this.count = n;

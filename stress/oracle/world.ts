@@ -4,6 +4,7 @@ import { ClientState, ClientTable } from '../../src/hgcm/index.js';
 import { heapAuditor, type MachineShared, type ResolvedConfig } from '../../src/machine/index.js';
 import {
   BlockState,
+  COUNTERS,
   type CounterName,
   GuestMemory,
   guestHeapBacking,
@@ -37,6 +38,8 @@ export class World {
   readonly stats: StatsBlock;
   /** The physical heap itself (for its change counter: the oracles recheck what depends on it). */
   readonly physHeap: SharedHeap;
+  /** The counters' words, for the reads the monitor makes at every step (counterAt). */
+  private readonly counterWords: Uint32Array;
   private readonly auditor: HostWriteAuditor;
   private readonly env: { readonly cmds: CommandTable; readonly snaps: SnapshotArena };
 
@@ -52,12 +55,23 @@ export class World {
     this.bus = DeviceBus.attach(shared.bus);
     this.clients = ClientTable.attach(shared.clients);
     this.stats = new StatsBlock(shared.stats);
+    this.counterWords = new Uint32Array(shared.stats);
     this.auditor = heapAuditor(this.mem, shared.config, this.cmds);
     this.env = { cmds: this.cmds, snaps: SnapshotArena.attach(shared.snaps) };
   }
 
   counter(name: CounterName): number {
     return this.stats.get(name);
+  }
+
+  /** A counter's word, for counterAt (the monitor reads a few counters at every step of a run). */
+  static counterWord(name: CounterName): number {
+    return COUNTERS.indexOf(name);
+  }
+
+  /** The counter at word `word` (World.counterWord): counter(name) without the lookup by name. */
+  counterAt(word: number): number {
+    return Atomics.load(this.counterWords, word);
   }
 
   /** The heap block holding guest-physical `addr`, in either heap. */
