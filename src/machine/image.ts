@@ -1,7 +1,10 @@
 // A machine's shared memory saved once and restored many times (a sim machine reused for run after run).
 // Restoring costs what the runs wrote, not what the machine holds: the three heaps (the guest's physical
 // heap and program memory, the host's snapshot arena) are written only up to their high-water marks
-// (SharedHeap.touchedBytes), so only that much of each is copied back; everything else is small.
+// (SharedHeap.touchedBytes), so only that much of each is copied back; a large buffer that is mostly
+// zeros (the Shared Folders service's handle and mapping tables: 4.5 MiB, a few entries used) is kept
+// page by page, its zero pages only compared and cleared when a run wrote them; everything else is small.
+import { Buffer } from 'node:buffer';
 import { GuestMemory, guestHeapBacking, sabHeapBacking, SharedHeap } from '../runtime/index.js';
 import { guestMap } from '../vcpu/index.js';
 import type { MachineShared } from './config.js';
@@ -16,22 +19,46 @@ interface Region {
   readonly heap: SharedHeap | undefined;
 }
 
+/**
+ * A large buffer saved by pages: the pages that held anything (copied back on restore) and, for the
+ * pages that were zero, only that fact. Copying back all of a 4.5 MiB table for every run cost more than
+ * the run, and kept every page of the live buffer and of its copy resident (issue 17: memory).
+ */
+interface PagedRegion {
+  readonly live: Buffer;
+  /** Saved bytes of each page that held anything; undefined for a zero page. */
+  readonly pages: readonly (Uint8Array | undefined)[];
+}
+
+/** Buffers at least this large are saved by pages. */
+const PAGED_FROM = 64 * 1024;
+const PAGE = 4096;
+/** A zero page to compare with (a native memcmp, where a loop over the shared buffer would be slower). */
+const ZERO_PAGE = Buffer.alloc(PAGE);
+
 /** Zeros to copy from (filling a shared buffer is slower than copying into it). */
 let zeros = new Uint8Array(0);
 
 /** The saved shared memory of a machine. */
 export class MachineImage {
   private readonly regions: readonly Region[];
+  private readonly paged: readonly PagedRegion[];
 
-  private constructor(regions: readonly Region[]) {
+  private constructor(regions: readonly Region[], paged: readonly PagedRegion[]) {
     this.regions = regions;
+    this.paged = paged;
   }
 
   /** Save every shared buffer of `s` now. */
   static save(s: MachineShared): MachineImage {
     const regions: Region[] = [];
+    const paged: PagedRegion[] = [];
     const whole = (sab: SharedArrayBuffer | undefined): void => {
       if (sab === undefined) return;
+      if (sab.byteLength >= PAGED_FROM) {
+        paged.push(savePages(Buffer.from(sab)));
+        return;
+      }
       const live = new Uint8Array(sab);
       regions.push({ live, saved: live.slice(), heap: undefined });
     };
@@ -52,7 +79,7 @@ export class MachineImage {
       whole(spec.shared);
       whole(spec.clientState);
     }
-    return new MachineImage(regions);
+    return new MachineImage(regions, paged);
   }
 
   /** Put every buffer back as saved (a heap: only the part written since; its mark is read first). */
@@ -69,5 +96,35 @@ export class MachineImage {
       }
       r.live.set(r.saved);
     }
+    for (const r of this.paged) restorePages(r);
+  }
+}
+
+/** Save `live` by pages (see PagedRegion). */
+function savePages(live: Buffer): PagedRegion {
+  const pages: (Uint8Array | undefined)[] = [];
+  for (let at = 0; at < live.length; at += PAGE) {
+    const end = Math.min(at + PAGE, live.length);
+    // (A copy: Buffer's own slice() would be a view.)
+    pages.push(
+      ZERO_PAGE.compare(live, at, end, 0, end - at) === 0
+        ? undefined
+        : new Uint8Array(live.subarray(at, end)),
+    );
+  }
+  return { live, pages };
+}
+
+/** Put a paged region back: its saved pages copied, any other page a run wrote cleared. */
+function restorePages(r: PagedRegion): void {
+  for (const [i, page] of r.pages.entries()) {
+    const at = i * PAGE;
+    if (page !== undefined) {
+      r.live.set(page, at);
+      continue;
+    }
+    const end = Math.min(at + PAGE, r.live.length);
+    if (ZERO_PAGE.compare(r.live, at, end, 0, end - at) !== 0)
+      r.live.set(ZERO_PAGE.subarray(0, end - at), at);
   }
 }

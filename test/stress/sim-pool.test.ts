@@ -7,6 +7,7 @@ import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { PASSING } from '../../stress/scenarios/index.js';
 import { runSpec } from '../../stress/sim-run.js';
 import { SimMachinePool } from '../../stress/sim-pool.js';
+import type { SimMachine } from '../../src/machine/index.js';
 
 vi.setConfig({ testTimeout: WORK_BOUNDED });
 
@@ -100,4 +101,43 @@ test('a reset machine holds the very bytes a freshly booted one does', async () 
   const a = bytes(used);
   const b = bytes(fresh);
   for (const k of Object.keys(a)) expect(Buffer.compare(a[k]!, b[k]!), k).toBe(0);
+});
+
+test("a reset machine's service memory is its boot's (the Shared Folders tables, kept by pages)", async () => {
+  const pool = newPool(4);
+  const spec: RunSpec = {
+    scenario: 'S19',
+    seed: 5,
+    iteration: 0,
+    strategy: 'mix',
+    profile: 'mix',
+    faults: [],
+  };
+  const w = resolveRun(spec).workload;
+  const settings = { profile: 'realistic' as const, observer: {}, trace: false, maxSteps: 1000 };
+  // (A machine with a share owns its host directory, whose path the mapping record holds: the machine is
+  // compared with itself as booted, not with another one.)
+  const services = (m: SimMachine): Uint8Array[] =>
+    m.shared.services.flatMap((s) =>
+      [s.shared, s.clientState].filter((b) => b !== undefined).map((b) => new Uint8Array(b).slice()),
+    );
+  const first = await pool.get(w, settings);
+  const booted = services(first.m);
+  pool.put(first, true);
+  // S19's runs open, write and close files: handle entries and the mapping record are written.
+  for (let it = 0; it < 6; it++) await run({ ...spec, iteration: it }, pool);
+  const again = await pool.get(w, settings);
+  expect(again.m).toBe(first.m);
+  const table = again.m.shared.services.find((s) => s.name === 'VBoxSharedFolders')?.shared;
+  // The table is large enough to be kept by pages; a page that was zero at the boot is written too (the
+  // last mapping record's last bytes: no run reaches them), as a stray write of a run would.
+  expect(table?.byteLength ?? 0).toBeGreaterThan(1 << 20);
+  const tail = new Uint8Array(table!, table!.byteLength - 16);
+  expect(tail.every((b) => b === 0)).toBe(true);
+  tail.fill(0xa5);
+  again.m.reset();
+  const now = services(again.m);
+  expect(now.length).toBe(booted.length);
+  expect(now.length).toBeGreaterThan(1);
+  for (const [i, b] of booted.entries()) expect(Buffer.compare(now[i]!, b), `buffer ${i}`).toBe(0);
 });
