@@ -33,8 +33,10 @@ interface PagedRegion {
 /** Buffers at least this large are saved by pages. */
 const PAGED_FROM = 64 * 1024;
 const PAGE = 4096;
-/** A zero page to compare with (a native memcmp, where a loop over the shared buffer would be slower). */
-const ZERO_PAGE = Buffer.alloc(PAGE);
+/** Zero pages compared at once. */
+const ZERO_RUN = 16;
+/** Zeros to compare with (a native memcmp, where a loop over the shared buffer would be slower). */
+const ZERO_STRETCH = Buffer.alloc(PAGE * ZERO_RUN);
 
 /** Zeros to copy from (filling a shared buffer is slower than copying into it). */
 let zeros = new Uint8Array(0);
@@ -107,7 +109,7 @@ function savePages(live: Buffer): PagedRegion {
     const end = Math.min(at + PAGE, live.length);
     // (A copy: Buffer's own slice() would be a view.)
     pages.push(
-      ZERO_PAGE.compare(live, at, end, 0, end - at) === 0
+      ZERO_STRETCH.compare(live, at, end, 0, end - at) === 0
         ? undefined
         : new Uint8Array(live.subarray(at, end)),
     );
@@ -115,16 +117,31 @@ function savePages(live: Buffer): PagedRegion {
   return { live, pages };
 }
 
-/** Put a paged region back: its saved pages copied, any other page a run wrote cleared. */
+/**
+ * Put a paged region back: its saved pages copied, any other page a run wrote cleared. Zero pages are
+ * compared a stretch of up to ZERO_RUN at a time (a compare is a call into the runtime: one per page cost
+ * more than the copy it saves), and page by page only where a stretch differs.
+ */
 function restorePages(r: PagedRegion): void {
-  for (const [i, page] of r.pages.entries()) {
-    const at = i * PAGE;
+  const n = r.pages.length;
+  for (let i = 0; i < n;) {
+    const page = r.pages[i];
     if (page !== undefined) {
-      r.live.set(page, at);
+      r.live.set(page, i * PAGE);
+      i++;
       continue;
     }
-    const end = Math.min(at + PAGE, r.live.length);
-    if (ZERO_PAGE.compare(r.live, at, end, 0, end - at) !== 0)
-      r.live.set(ZERO_PAGE.subarray(0, end - at), at);
+    let j = i + 1;
+    while (j < n && j - i < ZERO_RUN && r.pages[j] === undefined) j++;
+    const at = i * PAGE;
+    const end = Math.min(j * PAGE, r.live.length);
+    if (ZERO_STRETCH.compare(r.live, at, end, 0, end - at) !== 0) {
+      for (let p = at; p < end; p += PAGE) {
+        const e = Math.min(p + PAGE, end);
+        if (ZERO_STRETCH.compare(r.live, p, e, 0, e - p) !== 0)
+          r.live.set(ZERO_STRETCH.subarray(0, e - p), p);
+      }
+    }
+    i = j;
   }
 }

@@ -362,8 +362,9 @@ export class Sim {
       acts[n] = a;
       n++;
     }
-    ids.length = n;
-    acts.length = n;
+    // (Popping is inlined; assigning length is a runtime call, and this runs at every step.)
+    while (ids.length > n) ids.pop();
+    while (acts.length > n) acts.pop();
     if (quiet) return true;
     let due = false;
     for (const t of this.timers) {
