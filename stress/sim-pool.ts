@@ -167,6 +167,7 @@ export class SimMachinePool {
       this.dropped++;
       return;
     }
+    kept.m.park();
     this.idle.set(kept.key, kept);
     while (this.idle.size > this.capacity) {
       const [oldest, gone] = this.idle.entries().next().value!;

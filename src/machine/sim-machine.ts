@@ -191,6 +191,19 @@ export class SimMachine {
       throw new Error(`SimMachine.restore: the device and host did not settle (${r.status})`);
   }
 
+  /**
+   * Between runs of a kept machine: let go of the last run's actors, timers, holds, trace and observer
+   * (restore() starts the next run without them). A machine the stress harness keeps would otherwise hold
+   * its last run's step machines and oracles until its next run, a round of the campaign later: long
+   * enough for the collector to move them to the old generation, which then grew between full collections.
+   */
+  park(): void {
+    this.sim.rewind(this.sim.mark());
+    this.sim.reconfigure({ observer: undefined });
+    this.sim.setStrategy(firstStrategy);
+    this.logLines = [];
+  }
+
   /** A recyclable machine, back as it was right after its boot (see restore). */
   reset(): void {
     if (this.booted === undefined)

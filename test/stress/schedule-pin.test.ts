@@ -63,7 +63,7 @@ test('a fixed seed makes the same decisions, trace, steps, classes and verdict a
       time: r.time,
     };
   }
-  if (process.env['PIN_RECORD'] === '1') writeFileSync(FIXTURE, `${JSON.stringify(got, null, 1)}\n`);
+  if (process.env['PIN_RECORD'] === '1') writeFileSync(FIXTURE, `${JSON.stringify(got, null, 2)}\n`);
   const want = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Pin;
   expect(Object.keys(got).length).toBeGreaterThan(40);
   expect(got).toEqual(want);
