@@ -92,6 +92,10 @@ export interface SimRunReport {
 class Relay implements SimObserver {
   target: SimObserver | undefined;
   tamper: ((e: StepEvent) => void) | undefined;
+  /** The monitor keeps no event; a test's tamper may. */
+  get transient(): boolean {
+    return this.tamper === undefined;
+  }
   afterStep(e: StepEvent): void {
     this.target?.afterStep?.(e);
     this.tamper?.(e);

@@ -68,16 +68,17 @@ function describe(passed: Effect | undefined, input: WaitOutcome | undefined): s
 
 /** One step as an observer sees it; what it did is spelled out only if the observer asks. */
 class Step implements StepEvent {
-  readonly step: number;
-  readonly actor: string;
-  readonly passed: Effect | undefined;
-  readonly next: Effect | undefined;
-  readonly outcome: WaitOutcome | undefined;
-  readonly at: number;
+  step = 0;
+  actor = '';
+  passed: Effect | undefined = undefined;
+  next: Effect | undefined = undefined;
+  outcome: WaitOutcome | undefined = undefined;
+  at = 0;
   /** For a timer step its number, for a clock step the time it moved to. */
-  private readonly code: number;
+  private code = 0;
 
-  constructor(
+  /** Fill it in for a step (a transient observer's one event is filled again at every step). */
+  set(
     step: number,
     actor: string,
     passed: Effect | undefined,
@@ -85,7 +86,7 @@ class Step implements StepEvent {
     outcome: WaitOutcome | undefined,
     at: number,
     code: number,
-  ) {
+  ): this {
     this.step = step;
     this.actor = actor;
     this.passed = passed;
@@ -93,6 +94,7 @@ class Step implements StepEvent {
     this.outcome = outcome;
     this.at = at;
     this.code = code;
+    return this;
   }
 
   get what(): string {
@@ -124,6 +126,8 @@ export class Sim {
   private traceSteps: TraceStep[] = [];
   private readonly holds: Hold[] = [];
   private hashState = 0x811c9dc5;
+  /** The one event a transient observer is handed, step after step. */
+  private readonly event = new Step();
 
   /** Virtual time in ms. */
   readonly clock: Clock = { now: () => this.now };
@@ -460,7 +464,9 @@ export class Sim {
     code: number,
   ): void {
     const o = this.opts.observer;
-    if (o?.afterStep !== undefined) o.afterStep(new Step(step, actor, passed, next, outcome, this.now, code));
+    if (o?.afterStep === undefined) return;
+    const e = o.transient === true ? this.event : new Step();
+    o.afterStep(e.set(step, actor, passed, next, outcome, this.now, code));
   }
 
   private stepActor(a: Actor, step: number): void {

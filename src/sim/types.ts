@@ -48,6 +48,11 @@ export interface StepEvent {
 
 /** Watches a run step by step (the stress harness's online oracles). */
 export interface SimObserver {
+  /**
+   * The observer keeps no event past its afterStep call: the sim may hand it one event object, overwritten
+   * at every step (no allocation per step). Default false: every step a new event.
+   */
+  readonly transient?: boolean;
   /** After every step. */
   afterStep?(e: StepEvent): void;
   /** Nothing can run: virtual time is about to advance to `to` on its own (not by a scheduler choice). */

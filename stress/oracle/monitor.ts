@@ -187,8 +187,11 @@ export class Monitor implements SimObserver {
           a.phase = 'run';
         }
         if (isCall(type) && this.w.cmds.findLocked(addr) !== undefined) this.tag('abaReuse');
-        if (isCall(type) && [...this.tracked].filter((o) => o.actor !== actor).length >= 2)
-          this.tag('heapContention');
+        if (isCall(type) && !this.tags.has('heapContention')) {
+          let others = 0;
+          for (const o of this.tracked) if (o.actor !== actor) others++;
+          if (others >= 2) this.tag('heapContention');
+        }
         break;
       }
       case 'device.enlist': {

@@ -145,6 +145,25 @@ describe('observer and strategies', () => {
     expect(r.trace[1]).toMatchObject({ addr: 0x2000, gen: 3 });
   });
 
+  test('a transient observer is handed one event, filled in again at every step', () => {
+    const seen: StepEvent[] = [];
+    const whats: string[] = [];
+    const observer = { transient: true, afterStep: (e: StepEvent) => (seen.push(e), whats.push(e.what)) };
+    const s = new Sim({ strategy: first, observer });
+    s.spawn(
+      'x',
+      (function* (): Proc<void> {
+        yield point('guest.alloc', 0x2000, 3);
+        yield point('guest.free', 0x2000, 3);
+      })(),
+    );
+    s.run();
+    // What each step said while it was the current one; afterwards every reference is the last step's.
+    expect(whats).toEqual(['start', 'point guest.alloc', 'point guest.free']);
+    expect(new Set(seen).size).toBe(1);
+    expect(seen[0]!.step).toBe(2);
+  });
+
   test('setStrategy applies from the next run on', () => {
     const order: string[] = [];
     const s = new Sim({ strategy: first });
