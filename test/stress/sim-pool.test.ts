@@ -64,19 +64,26 @@ test('a run on a reused machine is the run a fresh machine makes', async () => {
   expect(warm.reused).toBeGreaterThan(specs.length);
 });
 
-test('a reset machine holds the very bytes a freshly booted one does', async () => {
-  const pool = newPool(4);
-  const spec: RunSpec = {
-    scenario: 'S14',
-    seed: 3,
-    iteration: 0,
-    strategy: 'random',
-    profile: 'realistic',
-    faults: [],
-  };
-  const w = resolveRun(spec).workload;
-  for (let it = 0; it < 6; it++) await run({ ...spec, iteration: it }, pool);
+/** What the tests of a reset machine share: a pool, a spec's workload, the settings of a lease. */
+function resetCase(
+  scenario: string,
+  seed: number,
+  strategy: RunSpec['strategy'],
+  profile: RunSpec['profile'],
+) {
+  const spec: RunSpec = { scenario, seed, iteration: 0, strategy, profile, faults: [] };
   const settings = { profile: 'realistic' as const, observer: {}, trace: false, maxSteps: 1000 };
+  const pool = newPool(4);
+  /** Iterations 0-5 of the spec on the pool. */
+  const runSix = async (): Promise<void> => {
+    for (let it = 0; it < 6; it++) await run({ ...spec, iteration: it }, pool);
+  };
+  return { pool, w: resolveRun(spec).workload, settings, runSix };
+}
+
+test('a reset machine holds the very bytes a freshly booted one does', async () => {
+  const { pool, w, settings, runSix } = resetCase('S14', 3, 'random', 'realistic');
+  await runSix();
   const { m: used } = await pool.get(w, settings);
   // (The pool hands it out past its prelude, which it ran before: back to its boot to compare.)
   used.reset();
@@ -104,17 +111,7 @@ test('a reset machine holds the very bytes a freshly booted one does', async () 
 });
 
 test("a reset machine's service memory is its boot's (the Shared Folders tables, kept by pages)", async () => {
-  const pool = newPool(4);
-  const spec: RunSpec = {
-    scenario: 'S19',
-    seed: 5,
-    iteration: 0,
-    strategy: 'mix',
-    profile: 'mix',
-    faults: [],
-  };
-  const w = resolveRun(spec).workload;
-  const settings = { profile: 'realistic' as const, observer: {}, trace: false, maxSteps: 1000 };
+  const { pool, w, settings, runSix } = resetCase('S19', 5, 'mix', 'mix');
   // (A machine with a share owns its host directory, whose path the mapping record holds: the machine is
   // compared with itself as booted, not with another one.)
   const services = (m: SimMachine): Uint8Array[] =>
@@ -125,7 +122,7 @@ test("a reset machine's service memory is its boot's (the Shared Folders tables,
   const booted = services(first.m);
   pool.put(first, true);
   // S19's runs open, write and close files: handle entries and the mapping record are written.
-  for (let it = 0; it < 6; it++) await run({ ...spec, iteration: it }, pool);
+  await runSix();
   const again = await pool.get(w, settings);
   expect(again.m).toBe(first.m);
   const table = again.m.shared.services.find((s) => s.name === 'VBoxSharedFolders')?.shared;
