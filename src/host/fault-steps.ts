@@ -54,8 +54,11 @@ export const CALL_FAULTS: FaultVariants<CallSteps> = {
   'host-drop': () => ({
     *serve(c) {
       const { env } = c.host;
+      // ORDER: counted in the step that takes the command off the list (remove's last step), so a watcher
+      // of the list sees the drop and the removal together; a call already off the list is not dropped.
+      if (!(yield* env.cmds.remove(c.cmd.slot, c.cmd.id))) return;
       env.stats.add('host.dropped');
-      if (yield* env.cmds.remove(c.cmd.slot, c.cmd.id)) freeCommand(env, c.cmd);
+      freeCommand(env, c.cmd);
     },
   }),
   // A call cancelled before a host worker took it is started anyway, its input read from guest memory the
