@@ -170,15 +170,16 @@ function pairsBound(n: number, m: number): Goal['bound'] {
 
 /**
  * The bound of a Shared Folders ratio against an fs row: the fs call itself plus the cheapest whole call
- * of the run (the fastest no-op path, the EMT fast call the Shared Folders rows take): fs / (fs + call).
+ * of the run (the fastest no-op path, the EMT fast call the Shared Folders rows take), fs / (fs + call),
+ * with each time per call taken from its rate (the mean), as the goal's MB/s and operations/s are.
  */
 function callOverheadBound(fsRow: string): Goal['bound'] {
   return (rows) => {
-    const fs = median(rows, fsRow);
-    const call = fastestNoop(rows)?.medianUs;
-    return fs === undefined || call === undefined
+    const fs = field(rows, fsRow, 'rate');
+    const call = fastestNoop(rows)?.rate;
+    return fs === undefined || call === undefined || fs === 0 || call === 0
       ? undefined
-      : quotient(fs, fs + call, 'fs / (fs + fastest no-op call)');
+      : quotient(1 / fs, 1 / fs + 1 / call, 'fs / (fs + fastest no-op call), mean times');
   };
 }
 
