@@ -40,6 +40,7 @@ describe('hgcm bench --quick', () => {
       'hgcm.noop.call.pool',
       'hgcm.echo.64k',
       'hgcm.calls.2v',
+      'limit.pairs.4',
     ])
       expect(ids).toContain(id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -78,6 +79,9 @@ describe('hgcm bench --quick', () => {
       expect.arrayContaining([expect.stringMatching(/comlink/), expect.stringMatching(/vCPU/)]),
     );
     expect(goalsTable(run.rows)).toContain('| goal |');
+    // Each goal issue 14's table lists beside its calls/s and Shared Folders rows has its bound here.
+    for (const x of g.filter((y) => /vCPU|Shared Folders (1 MiB|4 KiB)|through the pool/.test(y.goal)))
+      expect(x.bound, x.goal).toBeGreaterThan(0);
     // --json carries the goals, as the table prints them.
     expect(run.goals?.map((x) => [x.goal, x.met])).toEqual(g.map((x) => [x.goal, x.met]));
     expect(compare(run, run)).toContain('+0.0%');
@@ -85,6 +89,45 @@ describe('hgcm bench --quick', () => {
     // test file on a 2-core CI machine up to four times that. A hang is caught by the bench's own
     // per-suite watchdog first.
   }, 240_000);
+
+  test("a goal's bound is the same ratio for the limit rows alone", () => {
+    const row = (id: string, f: { medianUs?: number; p99Us?: number; rate?: number; mbps?: number }) => ({
+      id,
+      suite: id.split('.')[0]!,
+      label: id,
+      kind: 'rate' as const,
+      ...f,
+    });
+    const rows = [
+      row('limit.pairs.1', { medianUs: 20, p99Us: 40, rate: 50_000 }),
+      row('limit.pairs.2', { medianUs: 30, p99Us: 90, rate: 60_000 }),
+      row('limit.pairs.4', { medianUs: 40, p99Us: 400, rate: 45_000 }),
+      row('peers.comlink', { medianUs: 80 }),
+      row('limit.fs.write.1m', { rate: 1e6 / 75, mbps: 1000 }),
+      row('limit.fs.read.1m', { rate: 1e6 / 50, mbps: 1000 }),
+      row('limit.fs.write.4k', { rate: 1e6 / 5 }),
+      row('hgcm.noop.fast.inline', { medianUs: 25, rate: 1e6 / 25 }),
+      row('hgcm.noop.call.pool', { medianUs: 60 }),
+      row('hgcm.calls.1v', { medianUs: 50, p99Us: 60, rate: 20_000 }),
+      row('hgcm.calls.2v', { medianUs: 50, p99Us: 60, rate: 20_000 }),
+      row('hgcm.calls.4v', { medianUs: 50, p99Us: 60, rate: 20_000 }),
+      row('vbsf.write.1m', { mbps: 500 }),
+      row('vbsf.read.1m', { mbps: 500 }),
+      row('vbsf.write.4k', { rate: 20_000 }),
+    ];
+    const bounds = Object.fromEntries(goals(rows).map((x) => [x.goal, x.bound]));
+    expect(bounds).toMatchObject({
+      'no-op calls/s, 2 vCPUs vs 1 vCPU (pool)': 1.2,
+      'no-op calls/s, 4 vCPUs vs 2 vCPUs (pool)': 0.75,
+      'no-op calls with 4 vCPUs: p99 vs the median': 10,
+      'no-op call through the pool, median vs a comlink call': 0.25,
+    });
+    const close = (goal: string) => expect(goals(rows).find((x) => x.goal === goal)?.bound);
+    close('Shared Folders 1 MiB writes vs direct fs.writeSync, MB/s').toBeCloseTo(0.75, 9);
+    close('Shared Folders 1 MiB reads vs direct fs.readSync, MB/s').toBeCloseTo(2 / 3, 9);
+    close('Shared Folders 4 KiB writes vs direct fs.writeSync, operations/s').toBeCloseTo(5 / 30, 9);
+    expect(goalsTable(rows)).toContain('| 1.20x (raw pairs 2 / 1) |');
+  });
 
   test('the FUSE goals hold hgcm mount against bindfs, job by job', () => {
     // Figures by target: the host 10x, bindfs 4x, hgcm 1x of a base; the goals are hgcm / bindfs.

@@ -99,3 +99,56 @@ export function summarizeSamples(samplesMs: Float64Array, n: number): Summary {
   const q = (p: number): number => (n === 0 ? 0 : s[Math.min(n - 1, Math.floor(p * n))]!);
   return { medianUs: q(0.5) * 1000, p99Us: q(0.99) * 1000, rate: sum > 0 ? (n * 1000) / sum : 0, samples: n };
 }
+
+/** What a deadline-bounded loop reports from one thread. */
+export interface ThroughputReport {
+  readonly calls: number;
+  readonly wallMs: number;
+  readonly summary: Summary;
+  /** CPU microseconds of the whole process (every thread) over this thread's measured loop. */
+  readonly cpuUs: number;
+}
+
+/** When a deadline-bounded loop starts and how long it runs; threads measured together share the barrier. */
+export interface LoopWindow {
+  readonly warmupMs: number;
+  readonly ms: number;
+  /** Word 0 counts the threads that have arrived. */
+  readonly barrier: SharedArrayBuffer;
+  readonly parties: number;
+}
+
+/**
+ * Call `fn` for `w.warmupMs`, meet the other threads at the barrier, then call it for `w.ms`, timing each
+ * call: the loops of every party run over the same window (calls/s rows with several threads at once).
+ */
+export function timedLoop(fn: () => void, w: LoopWindow): ThroughputReport {
+  for (const end = performance.now() + w.warmupMs; performance.now() < end;) fn();
+  const b = new Int32Array(w.barrier);
+  Atomics.add(b, 0, 1);
+  Atomics.notify(b, 0);
+  const giveUp = performance.now() + 30_000;
+  for (let n = Atomics.load(b, 0); n < w.parties; n = Atomics.load(b, 0)) {
+    // Another party failed before the barrier: do not wait for it forever.
+    if (performance.now() > giveUp) throw new Error(`only ${n} of ${w.parties} threads reached the start`);
+    Atomics.wait(b, 0, n, 100);
+  }
+  let samples = new Float64Array(1 << 16);
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + w.ms;
+  for (let t = t0; t < end;) {
+    fn();
+    const t1 = performance.now();
+    if (n === samples.length) {
+      const more = new Float64Array(n * 2);
+      more.set(samples);
+      samples = more;
+    }
+    samples[n++] = t1 - t;
+    t = t1;
+  }
+  const wallMs = performance.now() - t0;
+  return { calls: n, wallMs, summary: summarizeSamples(samples, n), cpuUs: cpuSince(cpu0) };
+}

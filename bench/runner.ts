@@ -102,6 +102,9 @@ export interface GoalOutcome {
   readonly how: string;
   readonly met: boolean | undefined;
   readonly cpuUs?: number;
+  /** The best this ratio could be on this machine, from limit rows of the same run, and how it was formed. */
+  readonly bound?: number;
+  readonly boundHow?: string;
 }
 
 /** A row from a tinybench (or hand-timed) summary. `bytes`: payload per call, for an MB/s figure. */

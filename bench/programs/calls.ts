@@ -3,7 +3,7 @@
 import { Status } from '../../src/abi/index.js';
 import { gpa } from '../../src/runtime/index.js';
 import type { GuestContext } from '../../src/guest/index.js';
-import { cpuSince, measureSync, summarizeSamples, type Budget, type Summary } from '../measure.js';
+import { measureSync, timedLoop, type Budget, type Summary, type ThroughputReport } from '../measure.js';
 
 /** Which call a program makes. */
 export interface CallSpec {
@@ -87,15 +87,6 @@ export function latency(g: GuestContext, a: { spec: CallSpec; budget: Budget }):
   }
 }
 
-/** What a deadline-bounded run reports from one vCPU. */
-export interface ThroughputReport {
-  readonly calls: number;
-  readonly wallMs: number;
-  readonly summary: Summary;
-  /** CPU microseconds of the whole process (every thread) over this vCPU's measured loop. */
-  readonly cpuUs: number;
-}
-
 /**
  * Warm up, meet the other vCPUs at the barrier (word 0 counts arrivals), then make calls for `ms`,
  * timing each one.
@@ -106,36 +97,9 @@ export function throughput(
 ): ThroughputReport {
   const c = caller(g, a.spec);
   try {
-    for (const end = performance.now() + a.warmupMs; performance.now() < end;) c.call();
-    const b = new Int32Array(a.barrier);
-    Atomics.add(b, 0, 1);
-    Atomics.notify(b, 0);
-    const giveUp = performance.now() + 30_000;
-    for (let n = Atomics.load(b, 0); n < a.parties; n = Atomics.load(b, 0)) {
-      // Another vCPU's program failed before the barrier: do not wait for it forever.
-      if (performance.now() > giveUp) throw new Error(`only ${n} of ${a.parties} vCPUs reached the start`);
-      Atomics.wait(b, 0, n, 100);
-    }
-    let samples = new Float64Array(1 << 16);
-    let n = 0;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const end = t0 + a.ms;
-    for (let t = t0; t < end;) {
-      c.call();
-      const t1 = performance.now();
-      if (n === samples.length) {
-        const more = new Float64Array(n * 2);
-        more.set(samples);
-        samples = more;
-      }
-      samples[n++] = t1 - t;
-      t = t1;
-    }
-    const wallMs = performance.now() - t0;
-    const cpuUs = cpuSince(cpu0);
+    const r = timedLoop(() => c.call(), a);
     c.check();
-    return { calls: n, wallMs, summary: summarizeSamples(samples, n), cpuUs };
+    return r;
   } finally {
     c.close();
   }

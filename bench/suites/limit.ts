@@ -1,12 +1,13 @@
 // The limits: raw Atomics doorbell round trips between worker threads (one hop, as a port write; two hops,
-// guest -> device -> pool worker -> guest, as an HGCM call), blocking and with the runtime's spin policy,
-// and direct fs.writeSync / readSync on the filesystem the Shared Folders share lives on.
+// guest -> device -> pool worker -> guest, as an HGCM call), blocking and with the runtime's spin policy;
+// 1, 2 and 4 guest/host pairs ringing at once (what the calls/s rows' vCPUs could reach with no model
+// code); and direct fs.writeSync / readSync on the filesystem the Shared Folders share lives on.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { spawnModuleWorker, type SpinPolicy } from '../../src/machine/index.js';
-import { measureSync, type Budget, type Summary } from '../measure.js';
+import { measureSync, type Budget, type Summary, type ThroughputReport } from '../measure.js';
 import { rowOf, type Row, type Suite, type SuiteContext } from '../runner.js';
 import { Word, type DoorbellJob } from '../workers/protocol.js';
 import { besideModule } from '../../src/runtime/index.js';
@@ -75,6 +76,52 @@ export async function rawRoundTrip(
   await Promise.all([g, ...hosts].map((h) => h.exited));
   return s;
 }
+
+/**
+ * `n` guest/host pairs ringing at once over one window, in the shape of a no-op pool call (the guest spins
+ * `spins.guest` loads on the answer, the host `spins.host` on its doorbell) under the runtime's whole spin
+ * gate: what `n` vCPUs calling pool workers could reach with no model code at all. The rate is every
+ * pair's round trips per second together; latencies are the pair with the median median's.
+ */
+export async function rawPairs(
+  n: number,
+  spins: { guest: number; host: number },
+  window: { warmupMs: number; ms: number },
+  spinners: number,
+): Promise<{ rate: number; summary: Summary; cpuUs: number }> {
+  const sab = new SharedArrayBuffer(Word.SIZE * 4 * (n + 1));
+  const barrier = new SharedArrayBuffer(4);
+  const cores = os.availableParallelism();
+  const job = (k: number) => ({ sab, spinners, cores, base: Word.SIZE * (k + 1) });
+  const hosts = Array.from({ length: n }, (_, k) =>
+    start({ ...job(k), role: 'pair-host', spin: spins.host }),
+  );
+  await Promise.all(hosts.map((h) => online(h.w)));
+  await new Promise((r) => setTimeout(r, 150));
+  const guests = Array.from({ length: n }, (_, k) =>
+    start({ ...job(k), role: 'pair-guest', spin: spins.guest, window: { ...window, barrier, parties: n } }),
+  );
+  const reports = await Promise.all(
+    guests.map(
+      (g) =>
+        new Promise<ThroughputReport>((resolve, reject) => {
+          g.w.once('message', resolve);
+          g.w.once('error', reject);
+        }),
+    ),
+  );
+  await Promise.all([...guests, ...hosts].map((h) => h.exited));
+  const calls = reports.reduce((sum, r) => sum + r.calls, 0);
+  const mid = [...reports].sort((x, y) => x.summary.medianUs - y.summary.medianUs)[n >> 1]!;
+  return {
+    rate: reports.reduce((sum, r) => sum + (r.calls * 1000) / r.wallMs, 0),
+    summary: mid.summary,
+    cpuUs: calls > 0 ? mid.cpuUs / calls : 0,
+  };
+}
+
+/** How many pairs the pair rows run: the vCPU counts of the hgcm suite's calls/s rows. */
+export const PAIR_COUNTS = [1, 2, 4] as const;
 
 const SIZES = [
   ['4k', 4 << 10],
@@ -193,6 +240,29 @@ export const limitSuite: Suite = {
           s2,
         ),
       );
+    }
+    for (const n of PAIR_COUNTS) {
+      ctx.log(`  doorbell pairs x${n}`);
+      const p = await rawPairs(
+        n,
+        { guest: ctx.policy.long, host: ctx.policy.idle },
+        { warmupMs: ctx.budget.warmupMs, ms: ctx.budget.timeMs },
+        ctx.policy.spinners,
+      );
+      rows.push({
+        id: `limit.pairs.${n}`,
+        suite: 'limit',
+        label: `doorbell round trips/s, ${n} guest/host pair${n > 1 ? 's' : ''} at once`,
+        kind: 'rate',
+        medianUs: p.summary.medianUs,
+        p99Us: p.summary.p99Us,
+        rate: p.rate,
+        samples: p.summary.samples,
+        cpuUs: p.cpuUs,
+        note:
+          `a pool call's shape: spins guest ${ctx.policy.long}, host ${ctx.policy.idle}; at most ` +
+          `${ctx.policy.spinners} spinning, none while more threads work than there are cores`,
+      });
     }
     ctx.log('  file I/O');
     rows.push(...fsRows(ctx.budget, ctx.quick));

@@ -7,7 +7,8 @@ import type { AtomicCell, Clock, Tracer } from '../runtime/index.js';
 /**
  * A guest buffer handed over as a page list (VBOX_HGCM_SVC_PARM_PAGES, no bounce copy). The service reads
  * guest memory in place; what it writes is staged and lands in guest memory at completion, and never for a
- * call the guest cancelled (a cancelled call's buffer may already hold something else).
+ * call the guest cancelled (a cancelled call's buffer may already hold something else). A call that no
+ * cancel can overtake may write in place instead (`landing`).
  */
 export interface GuestPages {
   /** Bytes described. */
@@ -20,6 +21,16 @@ export interface GuestPages {
    * The guest may change the bytes while they are used, as with DMA.
    */
   views(off: number, len: number): readonly Uint8Array[] | undefined;
+  /**
+   * Zero-copy views over guest memory of [off, off + len), in order, for host I/O straight into guest RAM
+   * (a read(2) into the guest's buffer), as upstream maps NoBounce pages. Given only for a FROM_HOST buffer
+   * of a call that completes inside its port write (an inline service, or a service placed on the EMT):
+   * no cancel can come between its start and its completion there, so what lands at once is what
+   * completion would have copied. Undefined otherwise (a call in the pool, which a cancel may overtake:
+   * stage with scratch and write), or when part of the range is not plain RAM. Bytes put through them are
+   * the guest's at once, whatever status the call ends with.
+   */
+  landing(off: number, len: number): readonly Uint8Array[] | undefined;
   /**
    * Stage `src` for the buffer at offset `off`: copied into guest memory when the call completes (unless
    * cancelled). `src` is kept, not copied: leave it alone until then. Only for FROM_HOST buffers; a later

@@ -120,7 +120,7 @@ function* serve(c: HostCall): Proc<void> {
     return;
   }
   // SAFETY: a call command always carries its parsed parameters (the device stored them when it listed it).
-  c.parms = hostParms(env.mem, cmd.call!, cmd.snapshot);
+  c.parms = hostParms(env.mem, cmd.call!, cmd.snapshot, c.host.inline);
   env.cmds.endCapture(cmd.slot);
   yield point('host.sideEffect', cmd.phys, cmd.id);
   const rc = svcCall(c, svcCallOf(c));

@@ -42,7 +42,8 @@ export function scatterRuns(mem: GuestMemory, runs: readonly PhysRun[], off: num
 
 /**
  * PAGES access to a guest buffer: reads in place (copies or zero-copy views), writes staged until
- * completion (applyStaged), scratch buffers from this thread's HostBuffers.
+ * completion (applyStaged) or, for a call no cancel can overtake, in place (landing); scratch buffers from
+ * this thread's HostBuffers.
  */
 class RunPages implements GuestPages {
   readonly size: number;
@@ -50,11 +51,14 @@ class RunPages implements GuestPages {
   private readonly mem: GuestMemory;
   private readonly physRuns: readonly PhysRun[];
   private readonly writable: boolean;
+  /** The call completes inside its port write: nothing can cancel it before its completion. */
+  private readonly inPortWrite: boolean;
   private staged: { off: number; src: Uint8Array }[] | undefined;
   private scratches: Uint8Array[] | undefined;
 
-  constructor(mem: GuestMemory, p: ParsedParm) {
+  constructor(mem: GuestMemory, p: ParsedParm, inPortWrite: boolean) {
     this.mem = mem;
+    this.inPortWrite = inPortWrite;
     this.size = p.size;
     this.physRuns = p.runs;
     this.runs = p.runs.map((r) => [r.phys, r.len] as const);
@@ -66,6 +70,17 @@ class RunPages implements GuestPages {
   }
   views(off: number, len: number): readonly Uint8Array[] | undefined {
     checkRange(off, len, this.size);
+    return this.viewsOf(off, len);
+  }
+  landing(off: number, len: number): readonly Uint8Array[] | undefined {
+    checkRange(off, len, this.size);
+    // SAFETY: in place only where completion would have copied the bytes anyway: a FROM_HOST buffer of a
+    // call handled inside its port write. The device handles one request at a time (its request lock on
+    // the EMT, its one thread otherwise), and every cancel (HGCMCancel2, the legacy HGCMCancel) is a
+    // request, so this call's completion finds it uncancelled.
+    return this.writable && this.inPortWrite ? this.viewsOf(off, len) : undefined;
+  }
+  private viewsOf(off: number, len: number): readonly Uint8Array[] | undefined {
     const out: Uint8Array[] = [];
     let plain = true;
     eachChunk(this.physRuns, off, len, (phys, chunkOff, _at, n) => {
@@ -109,8 +124,16 @@ function checkRange(off: number, len: number, size: number): void {
   }
 }
 
-/** The service's view of a call's parameters (copy-in at dispatch). */
-export function hostParms(mem: GuestMemory, call: ParsedCall, snapshot: Uint8Array): SvcParm[] {
+/**
+ * The service's view of a call's parameters (copy-in at dispatch). `inPortWrite`: the call is served inside
+ * its port write (so its PAGES buffers may be written in place, GuestPages.landing).
+ */
+export function hostParms(
+  mem: GuestMemory,
+  call: ParsedCall,
+  snapshot: Uint8Array,
+  inPortWrite: boolean,
+): SvcParm[] {
   return call.parms.map((p): SvcParm => {
     switch (p.svcType) {
       case SvcParmType.U32:
@@ -118,7 +141,12 @@ export function hostParms(mem: GuestMemory, call: ParsedCall, snapshot: Uint8Arr
       case SvcParmType.U64:
         return { type: SvcParmType.U64, u64: p.value64 };
       case SvcParmType.PAGES:
-        return { type: SvcParmType.PAGES, size: p.size, pages: new RunPages(mem, p), dir: p.dir };
+        return {
+          type: SvcParmType.PAGES,
+          size: p.size,
+          pages: new RunPages(mem, p, inPortWrite),
+          dir: p.dir,
+        };
       default: {
         const buf = new Uint8Array(p.size);
         if ((p.dir & ParmDirection.TO_HOST) !== 0) {

@@ -25,7 +25,14 @@ import {
   traced,
   waitFor,
 } from '../runtime/index.js';
-import { CmdField, type HgcmCommand, type HostPort, readCommand, readCommandHead } from '../vmmdev/index.js';
+import {
+  CmdField,
+  type HgcmCommand,
+  type HostPort,
+  type ParsedCall,
+  readCommand,
+  readCommandHead,
+} from '../vmmdev/index.js';
 import { HostCall, type CallHost } from './call.js';
 import { hgcmCompletedWorker, type HostEnv } from './complete.js';
 
@@ -101,8 +108,11 @@ export class HostWorker {
     }
   }
 
-  /** Do one work item (from the ring, or handed over by the device for an inline service). */
-  *serve(kind: number, arg: number, arg2: number): Proc<void> {
+  /**
+   * Do one work item (from the ring, or handed over by the device for an inline service, then with the
+   * call's parameters as the device parsed them).
+   */
+  *serve(kind: number, arg: number, arg2: number, call?: ParsedCall): Proc<void> {
     yield point('host.pick', arg);
     switch (kind) {
       case Work.CONNECT:
@@ -110,7 +120,10 @@ export class HostWorker {
       case Work.CALL: {
         // The worker owns the command from here on, so a dead worker's commands can be failed.
         this.d.env.cmds.set(arg, CmdField.OWNER, this.d.workerId + 1);
-        yield* serveCommand(this, kind, readCommand(this.d.env.cmds, this.d.env.snaps, arg));
+        const { cmds, snaps } = this.d.env;
+        const cmd =
+          call === undefined ? readCommand(cmds, snaps, arg) : { ...readCommandHead(cmds, snaps, arg), call };
+        yield* serveCommand(this, kind, cmd);
         break;
       }
       case Work.CANCELLED:
@@ -310,9 +323,9 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
  */
 export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | undefined): HostPort {
   return {
-    *dispatch(kind: WorkKind, slot: number): Proc<void> {
+    *dispatch(kind: WorkKind, slot: number, call?: ParsedCall): Proc<void> {
       if (kind === Work.CALL && inline?.runsHere(slot) === true) {
-        yield* inline.serve(kind, slot, 0);
+        yield* inline.serve(kind, slot, 0, call);
         return;
       }
       if (!ring.push(kind, slot))

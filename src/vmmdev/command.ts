@@ -107,21 +107,21 @@ export function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number
   v.setU32(8, call.dataBytes);
   v.setU32(12, runs);
   const runsAt = 4 * (HEAD + PARM_WORDS * call.parms.length);
-  for (const [i, p] of call.parms.entries()) {
-    const w = [
-      p.type,
-      p.off,
-      p.svcType,
-      p.value32,
-      Number(p.value64 & 0xffffffffn),
-      Number(p.value64 >> 32n),
-      p.size,
-      p.dir,
-      p.sizeFieldOff === undefined ? 0 : p.sizeFieldOff + 1,
-      run,
-      p.runs.length,
-    ];
-    for (const [j, x] of w.entries()) v.setU32(4 * (HEAD + PARM_WORDS * i + j), x);
+  for (let i = 0; i < call.parms.length; i++) {
+    const p = call.parms[i]!;
+    // Words in loadCall's order; written one by one (no array per parameter: this runs on every call).
+    const at = 4 * (HEAD + PARM_WORDS * i);
+    v.setU32(at, p.type);
+    v.setU32(at + 4, p.off);
+    v.setU32(at + 8, p.svcType);
+    v.setU32(at + 12, p.value32);
+    v.setU32(at + 16, Number(p.value64 & 0xffffffffn));
+    v.setU32(at + 20, Number(p.value64 >> 32n));
+    v.setU32(at + 24, p.size);
+    v.setU32(at + 28, p.dir);
+    v.setU32(at + 32, p.sizeFieldOff === undefined ? 0 : p.sizeFieldOff + 1);
+    v.setU32(at + 36, run);
+    v.setU32(at + 40, p.runs.length);
     for (const r of p.runs) {
       const at = runsAt + 4 * RUN_WORDS * run++;
       v.setU32(at, r.phys < 0 ? NIL : r.phys % TWO_32);

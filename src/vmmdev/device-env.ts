@@ -6,7 +6,7 @@ import type { ClientInfo, ClientTable, HgcmConnector, WorkKind } from '../hgcm/i
 import type { ByteView, Clock, FaultTable, GuestMemory, Proc, StatsBlock, Tracer } from '../runtime/index.js';
 import type { DeviceBus } from './bus.js';
 import type { CancelMatch, CommandTable } from './commands.js';
-import type { PhysRun } from './parse-call.js';
+import type { ParsedCall, PhysRun } from './parse-call.js';
 import type { SnapshotArena } from './command.js';
 
 /** The version GetHostVersion reports (VirtualBox 7.0.14 r161095 by default). */
@@ -47,8 +47,12 @@ export interface HostShared {
  * a listed command over, tell a service about a cancel, complete a command the device answers itself.
  */
 export interface HostPort {
-  /** A listed command to its service: onto the pool's ring, or, for an inline service's call, served here. */
-  dispatch(kind: WorkKind, slot: number): Proc<void>;
+  /**
+   * A listed command to its service: onto the pool's ring, or, for an inline service's call, served here.
+   * `call`: a call's parameters as the device just parsed them (the same as its stored record), so a call
+   * served on this thread need not read them back.
+   */
+  dispatch(kind: WorkKind, slot: number, call?: ParsedCall): Proc<void>;
   /**
    * HGCMGuestCancelled: tell the client's service one of its calls was cancelled. Advisory (the service
    * polls isCancelled), so it may be dropped rather than crowd out commands.

@@ -82,6 +82,28 @@ describe('service placement on real threads', () => {
     }
   });
 
+  test('a page list is written in place only by a call that completes inside its port write', async () => {
+    const fill = (mm: Machine, dir: 'in' | 'out') =>
+      mm.run<{ rc: number; how: number; filled: number }>({
+        module: new URL('./programs/placement.ts', import.meta.url),
+        export: 'landing',
+        args: { service: 'probe', size: 9000, dir },
+      });
+    m = await Machine.start({ vcpus: 1, hostWorkers: 1, services: [{ name: 'probe', module: probe }] });
+    // On the EMT no cancel can come between the call's start and its completion: in place (1).
+    expect(await fill(m, 'out')).toEqual({ rc: 0, how: 1, filled: 9000 });
+    // A buffer the guest gave to the host only is never written, in place or otherwise (2).
+    expect(await fill(m, 'in')).toEqual({ rc: 0, how: 2, filled: 0 });
+    await m.stop();
+    m = await Machine.start({
+      vcpus: 1,
+      hostWorkers: 1,
+      services: [{ name: 'probe', module: probe, placement: 'pool' }],
+    });
+    // In the pool a cancel may overtake the call: staged, and copied in at completion (0).
+    expect(await fill(m, 'out')).toEqual({ rc: 0, how: 0, filled: 9000 });
+  });
+
   test('a placement that is not one is refused at the edge', async () => {
     await expect(
       Machine.start({ services: [{ name: 'probe', module: probe, placement: 'gpu' as 'pool' }] }),

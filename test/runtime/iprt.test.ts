@@ -26,6 +26,7 @@ import {
   rtFileSetMode,
   rtFileSetSize,
   rtFileSetTimes,
+  rtFileSgReadAt,
   rtFileWrite,
   rtFileWriteAt,
   rtFsModeFromUnix,
@@ -186,6 +187,21 @@ describe('files', () => {
     expect(rtFileReadAt(f.fd, new Uint8Array(0), 0n)).toEqual({ rc: 0, cb: 0 });
     expect(rtFileSetSize(f.fd, 100n)).toBe(0);
     expect(rtFileQueryInfo(f.fd).info?.cbObject).toBe(100n);
+    rtFileClose(f.fd);
+  });
+  test('scatter reads (RTFileSgReadAt): buffers filled in order, short at the end, offsets past 2^53', () => {
+    const f = rtFileOpenAt(fd, b('sg'), rw(RtFileAction.CREATE));
+    const data = Uint8Array.from({ length: 10 }, (_, i) => 65 + i);
+    expect(rtFileWriteAt(f.fd, data, 0n)).toEqual({ rc: 0, cb: 10 });
+    const bufs = [new Uint8Array(3), new Uint8Array(4), new Uint8Array(8)];
+    expect(rtFileSgReadAt(f.fd, bufs, 1n)).toEqual({ rc: 0, cb: 9 });
+    expect(Buffer.concat(bufs).subarray(0, 9).toString()).toBe('BCDEFGHIJ');
+    expect(rtFileSgReadAt(f.fd, [], 0n)).toEqual({ rc: 0, cb: 0 });
+    // Past what node takes as a position: read per buffer at the BigInt offset, never at the file position.
+    const far = [new Uint8Array(4), new Uint8Array(4)];
+    expect(rtFileSgReadAt(f.fd, far, MAX_WRITE_OFFSET)).toEqual({ rc: 0, cb: 0 });
+    expect(rtFileSgReadAt(f.fd, far, 1n << 63n).rc).toBe(Status.VERR_INVALID_PARAMETER);
+    expect(rtFileSgReadAt(f.fd, far, -1n).rc).toBe(Status.VERR_INVALID_PARAMETER);
     rtFileClose(f.fd);
   });
   test('a short write is reported as short', () => {

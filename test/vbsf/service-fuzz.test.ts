@@ -79,6 +79,10 @@ function pages(bytes: Uint8Array, dir: number): SvcParm {
       check(off, len);
       return [mem.subarray(off, off + len)];
     },
+    landing: (off, len) => {
+      check(off, len);
+      return (dir & ParmDirection.FROM_HOST) === 0 ? undefined : [mem.subarray(off, off + len)];
+    },
     write: (off, src) => {
       check(off, src.length);
       if ((dir & ParmDirection.FROM_HOST) === 0) throw new RangeError('write to a to-host page list');

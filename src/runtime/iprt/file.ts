@@ -1,4 +1,4 @@
-// Files on node:fs the IPRT way; models RTFileOpenEx, RTFileReadAt, RTFileWriteAt, RTFileWrite,
+// Files on node:fs the IPRT way; models RTFileOpenEx, RTFileReadAt, RTFileSgReadAt, RTFileWriteAt, RTFileWrite,
 // RTFileSetSize, RTFileQueryInfo, RTFileSetMode, RTFileFlush and RTFileClose
 // (Runtime/r3/posix/fileio-posix.cpp). Offsets and sizes are BigInt; every failure is a status, never a throw.
 // Runs on a host worker thread (the Shared Folders service calls it).
@@ -160,6 +160,31 @@ export function rtFileReadAt(fd: number, dst: Uint8Array, off: bigint): RtIoResu
   if (dst.length === 0) return { rc: Status.VINF_SUCCESS, cb: 0 };
   const r = tryFs(() => fs.readSync(fd, dst, 0, dst.length, off));
   return { rc: r.rc, cb: r.value ?? 0 };
+}
+
+/**
+ * RTFileSgReadAt: read into `bufs` in order from `off` (the host reading a file straight into guest RAM):
+ * one preadv, or, where the offset is past what node:fs takes as a position (2^53 - 1), one pread per
+ * buffer; short at end of file. The count is what was read.
+ */
+export function rtFileSgReadAt(fd: number, bufs: readonly Uint8Array[], off: bigint): RtIoResult {
+  if (off < 0n || off > RTFOFF_MAX) return { rc: Status.VERR_INVALID_PARAMETER, cb: 0 };
+  let len = 0;
+  for (const b of bufs) len += b.length;
+  if (len === 0) return { rc: Status.VINF_SUCCESS, cb: 0 };
+  // readvSync ignores a BigInt position (it would read at the file position), so large offsets go per buffer.
+  if (off + BigInt(len) <= MAX_WRITE_OFFSET) {
+    const r = tryFs(() => fs.readvSync(fd, bufs as Uint8Array[], Number(off)));
+    return { rc: r.rc, cb: r.value ?? 0 };
+  }
+  let cb = 0;
+  for (const b of bufs) {
+    const r = rtFileReadAt(fd, b, off + BigInt(cb));
+    if (r.rc !== Status.VINF_SUCCESS) return cb > 0 ? { rc: Status.VINF_SUCCESS, cb } : r;
+    cb += r.cb;
+    if (r.cb < b.length) break;
+  }
+  return { rc: Status.VINF_SUCCESS, cb };
 }
 
 /**

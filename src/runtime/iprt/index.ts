@@ -31,6 +31,7 @@ export {
   rtFileReadAt,
   rtFileSetMode,
   rtFileSetSize,
+  rtFileSgReadAt,
   rtFileSgWriteAt,
   rtFileWrite,
   rtFileWriteAt,

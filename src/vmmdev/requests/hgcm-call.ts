@@ -30,6 +30,6 @@ export function* hgcmCall(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> 
   }
   // An inline service completes the call here, before the port write returns; the guest still reads
   // VINF_HGCM_ASYNC_EXECUTE, then finds DONE already set (as after a fast completion upstream).
-  yield* dev.host.dispatch(Work.CALL, slot);
+  yield* dev.host.dispatch(Work.CALL, slot, call);
   return { rc: Status.VINF_HGCM_ASYNC_EXECUTE, ownsSnapshot: true };
 }
