@@ -94,16 +94,24 @@ export class ThreadControl {
    */
   gate(at: number, addr: number, gen: number): void {
     const w = this.w;
-    if (Atomics.load(w, ENABLED) === 0) return;
     const b = this.base;
+    // No coordinator: run on, and say so (after a real wait the slot still reads BLOCKED).
+    if (Atomics.load(w, ENABLED) === 0) {
+      Atomics.store(w, b + STATE, ThreadState.running);
+      return;
+    }
     Atomics.store(w, b + AT, at);
     Atomics.store(w, b + ADDR, addr);
     Atomics.store(w, b + GEN, gen);
     const g = Atomics.load(w, b + GRANT);
     // ORDER: where it stopped, then PARKED, then the bell: a coordinator that sees PARKED reads AT right.
     this.publish(ThreadState.parked);
-    // The coordinator stores RUNNING before it adds to GRANT (or opens every gate by disabling).
-    while (Atomics.load(w, b + GRANT) === g) Atomics.wait(w, b + GRANT, g);
+    // The coordinator stores RUNNING before it adds to GRANT, or opens every gate by disabling (ENABLED 0,
+    // then GRANT + 1): a thread that read GRANT after that addition sees ENABLED 0 here, so none waits on.
+    while (Atomics.load(w, b + GRANT) === g && Atomics.load(w, ENABLED) === 1) Atomics.wait(w, b + GRANT, g);
+    // Let go by a disable rather than a grant, it runs free: say so, or the next coordinator of this machine
+    // would take it for parked.
+    Atomics.store(w, b + STATE, ThreadState.running);
   }
 
   /** About to sleep on `cell` (holding `seen`) until `deadline` (this thread's clock, ms). */
