@@ -59,7 +59,11 @@ export const OPTIONS = {
     { arg: 'LIST', parse: parseScenarios, defaultText: 'all' },
     () => scenarios('all'),
   ),
-  executor: choice('the deterministic sim, or real worker threads', ['sim', 'threads'] as const, 'sim'),
+  executor: choice(
+    'the deterministic sim, real worker threads, or real threads whose every step the strategy chooses',
+    ['sim', 'threads', 'controlled'] as const,
+    'sim',
+  ),
   seed: int('the campaign seed, decimal or 0x hex', {
     min: 0,
     max: 0xffff_ffff,

@@ -8,7 +8,14 @@ import type { FaultName } from '../src/runtime/index.js';
 import type { GuestFlavorName } from '../src/vcpu/index.js';
 import { loadBaseline, needWeights, type CoverageBaseline } from './baseline.js';
 import type { Violation } from './oracle/invariants.js';
-import { judge, peakRssMb, rates, type CampaignReport, type ScenarioReport } from './report.js';
+import {
+  judge,
+  peakRssMb,
+  rates,
+  type CampaignReport,
+  type ExecutorName,
+  type ScenarioReport,
+} from './report.js';
 import { replayCommand, seedText, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
 import type { Scenario } from './scenario.js';
 import { scheduleName, scheduleOf, writeSchedule } from './schedule.js';
@@ -28,7 +35,7 @@ export interface CampaignOptions {
   /** The coverage baseline (default: the committed one). */
   readonly baseline?: CoverageBaseline;
   /** Which executor `execute` is (the report says so; the baseline is the sim's). */
-  readonly executor?: 'sim' | 'threads';
+  readonly executor?: ExecutorName;
   readonly durationMs?: number;
   readonly shard?: { readonly index: number; readonly count: number };
   readonly strategy: StrategyName;

@@ -29,6 +29,7 @@ import { readSchedule, replaySchedule, scheduleName, scheduleOf, writeSchedule }
 import { shrinkSchedule } from './shrink.js';
 import { runSpec } from './sim-run.js';
 import { MachinePool, threadsExecute } from './threads-run.js';
+import { controlledExecute, isDecisionFile, replayDecisions } from './controlled/run.js';
 
 type Out = (line: string) => void;
 
@@ -62,8 +63,8 @@ const RUN = {
   quiet: O.quiet,
 } as const;
 
-/** The threads executor's progress: a line per run at most every 2 s (its runs take seconds each). */
-function threadsProgress(err: Out): (spec: RunSpec) => void {
+/** The threads executors' progress: a line per run at most every 2 s (their runs take seconds each). */
+function threadsProgress(err: Out, executor: string): (spec: RunSpec) => void {
   const t0 = performance.now();
   let runs = 0;
   let last = -Infinity;
@@ -73,7 +74,7 @@ function threadsProgress(err: Out): (spec: RunSpec) => void {
     if (runs > 1 && now - last < 2000) return;
     last = now;
     err(
-      `[${((now - t0) / 1000).toFixed(1)}s] threads: run ${runs}, ${spec.scenario} iteration ${spec.iteration}`,
+      `[${((now - t0) / 1000).toFixed(1)}s] ${executor}: run ${runs}, ${spec.scenario} iteration ${spec.iteration}`,
     );
   };
 }
@@ -90,8 +91,9 @@ const run = defineCommand(
       ].join('\n'),
   },
   async ({ values: v }, { out, err }) => {
-    const pool = v.executor === 'threads' ? new MachinePool() : undefined;
-    const started = pool === undefined || v.quiet ? undefined : threadsProgress(err);
+    const executor = v.executor;
+    const pool = executor === 'sim' ? undefined : new MachinePool(25, executor === 'controlled');
+    const started = pool === undefined || v.quiet ? undefined : threadsProgress(err, executor);
     const opts: CampaignOptions = {
       scenarios: v.scenario,
       seed: v.seed,
@@ -111,11 +113,13 @@ const run = defineCommand(
         : {
             execute: (spec: RunSpec) => {
               started?.(spec);
-              return threadsExecute(spec, pool, v.failures);
+              return executor === 'controlled'
+                ? controlledExecute(spec, pool, v.failures)
+                : threadsExecute(spec, pool, v.failures);
             },
             observable: THREADS_CLASSES,
             coverage: 'union' as const,
-            executor: 'threads' as const,
+            executor,
           }),
     };
     out(
@@ -248,13 +252,14 @@ async function replaySpec({ values: v, argv }: Parsed<typeof REPLAY>, out: Out):
     flavor: v.flavor,
     leakScope: v.leak,
   };
-  if (v.executor === 'threads') {
-    const pool = new MachinePool(1);
-    const r = await threadsExecute(spec, pool).finally(() => pool.stop());
+  if (v.executor !== 'sim') {
+    const pool = new MachinePool(1, v.executor === 'controlled');
+    const execute = v.executor === 'controlled' ? controlledExecute : threadsExecute;
+    const r = await execute(spec, pool, v.failures).finally(() => pool.stop());
     const violation = r.violations[0];
     out(
       violation === undefined
-        ? 'the run passed (threads: the same workload, a new interleaving)'
+        ? `the run passed (${v.executor}: the same workload, a new interleaving)`
         : `FAIL ${describeViolation(violation)}`,
     );
     r.context.forEach((l) => out(`  ${l}`));
@@ -297,6 +302,7 @@ const replay = defineCommand(
   },
   async (args, { out }) => {
     const file = args.positionals[0];
+    if (file !== undefined && isDecisionFile(file)) return replayDecisions(file, out);
     return file === undefined ? replaySpec(args, out) : replayFile(file, args.values, out);
   },
 );

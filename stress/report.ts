@@ -8,6 +8,9 @@ import { describeViolation, type Violation } from './oracle/invariants.js';
 import { seedText, type ProfileName, type RunSpec, type StrategyName } from './run-spec.js';
 import type { Scenario } from './scenario.js';
 
+/** Which executor ran a campaign: the sim, free threads, or threads the coordinator steps. */
+export type ExecutorName = 'sim' | 'threads' | 'controlled';
+
 /** The first failure of a scenario. */
 export interface FailureReport {
   readonly spec: RunSpec;
@@ -32,7 +35,7 @@ export interface ScenarioReport {
 
 /** A campaign's outcome (one shard's, or shards merged). */
 export interface CampaignReport {
-  readonly executor: 'sim' | 'threads';
+  readonly executor: ExecutorName;
   readonly seed: string;
   /** "i/n" for one shard, "n shards" once merged. */
   shard: string;

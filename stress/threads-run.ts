@@ -4,7 +4,10 @@
 // tail. Afterwards the host is drained and the run is checked offline: the ledger and counters (final.ts)
 // and the order of points (offline.ts). Not replayable step by step; its seed replays the workload.
 import type { FaultName, PointRecord } from '../src/runtime/index.js';
-import type { Machine } from '../src/machine/index.js';
+import { machineBuffers, type Machine } from '../src/machine/index.js';
+import { ControlBlock } from '../src/runtime/index.js';
+import type { Strategy } from '../src/sim/index.js';
+import { Coordinator, type CoordinatorResult, type Decision } from './controlled/coordinator.js';
 import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
 import { replayCommand, resolveRun, type RunSpec } from './run-spec.js';
@@ -30,6 +33,11 @@ export interface ThreadsRunOptions {
   readonly hangMs?: number;
   /** How long to let late completions land before the final checks (default 1 s). */
   readonly drainMs?: number;
+  /**
+   * Controlled threads (a controlled machine from the pool): a coordinator chooses every step of the main
+   * phase with `strategy`, or follows a recorded decision list; it fires the workload's signals itself.
+   */
+  readonly control?: { readonly strategy: Strategy; readonly follow?: readonly Decision[] | undefined };
 }
 
 export { MachinePool } from './threads/pool.js';
@@ -48,6 +56,8 @@ export interface ThreadsRunReport {
   readonly ms: number;
   /** The main phase's points, in their global order (what lifting into a sim schedule follows). */
   readonly log: readonly PointRecord[];
+  /** Controlled: the coordinator's account of the main phase (its decisions replay it). */
+  readonly control?: CoordinatorResult | undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -93,7 +103,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
   const world = new World(m.sharedMemory);
   const seq0 = ring.seq;
   const audit0 = world.counter('audit.writeAfterFree');
-  const run: RunState = { status: 'done', tail: undefined, seqMain: seq0, seqEnd: seq0 };
+  const run: RunState = { status: 'done', tail: undefined, seqMain: seq0, seqEnd: seq0, control: undefined };
   const violations: Violation[] = [];
   try {
     await play(m, o, ledger, world, run, violations, { t0, seq0, audit0, share });
@@ -119,6 +129,7 @@ export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Prom
     tail: run.tail ?? tailLines(log, t0),
     ms: ms(),
     log: log.filter((r) => r.seq >= run.seqMain && r.seq < run.seqEnd),
+    control: run.control,
   };
 }
 
@@ -128,6 +139,7 @@ interface RunState {
   tail: string[] | undefined;
   seqMain: number;
   seqEnd: number;
+  control: CoordinatorResult | undefined;
 }
 
 /** The run itself: prelude, the threads under a watchdog, teardown, the checks. Throws what went wrong. */
@@ -162,26 +174,37 @@ async function play(
   // When each signal really went out (the outcome oracle's O5 holds an interrupted call against them).
   const vcpus = Math.max(0, ...w.threads.map((t) => t.vcpu), ...w.signals.map((x) => x.vcpu)) + 1;
   const signalTimes: number[][] = Array.from({ length: vcpus }, () => []);
-  const timers = w.signals.map((s) =>
-    setTimeout(() => {
-      signalTimes[s.vcpu]!.push(performance.timeOrigin + performance.now());
-      try {
-        m.signal(s.vcpu);
-      } catch {
-        // The machine failed meanwhile: the run's failure says so.
-      }
-    }, s.at),
-  );
+  const signal = (vcpu: number): void => {
+    signalTimes[vcpu]!.push(performance.timeOrigin + performance.now());
+    try {
+      m.signal(vcpu);
+    } catch {
+      // The machine failed meanwhile: the run's failure says so.
+    }
+  };
+  const starters = w.threads.map((t) => `vcpu${t.vcpu}`);
+  const coord = o.control && coordinator(m, o.control, signal, o.hangMs, starters);
+  // Controlled: the coordinator fires a signal between two steps (and logs it); a replay fires the logged ones.
+  const post = coord === undefined ? signal : (vcpu: number): void => coord.post(vcpu);
+  const timers =
+    o.control?.follow !== undefined ? [] : w.signals.map((s) => setTimeout(() => post(s.vcpu), s.at));
   // Every thread's end, whatever it is: one that threw must not leave the others unwatched.
-  const settled = await watch(Promise.allSettled(runs), () => ring.seq, o.hangMs ?? 5000);
+  const all = Promise.allSettled(runs);
+  const settled =
+    coord === undefined
+      ? await watch(all, () => ring.seq, o.hangMs ?? 5000)
+      : await coordinate(coord, all, run);
   timers.forEach(clearTimeout);
   run.seqEnd = ring.seq;
   if (settled === undefined) {
     run.status = 'hang';
     // The tail now, before stopping the machine adds its own records.
-    run.tail = tailLines(ring.points(), t0);
+    run.tail = [...(run.control?.picture ?? []), ...tailLines(ring.points(), t0)];
     const at = performance.timeOrigin + performance.now() - t0;
-    const detail = `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`;
+    const detail =
+      coord === undefined
+        ? `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`
+        : `controlled run stuck: no thread parked or due to wake for ${o.hangMs ?? 5000} ms`;
     violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor: 'watchdog', detail });
     return;
   }
@@ -229,6 +252,36 @@ async function play(
       signalTimes,
     }),
   );
+}
+
+/** A coordinator over controlled machine `m`'s threads, named as the trace ring names them. */
+function coordinator(
+  m: Machine,
+  c: NonNullable<ThreadsRunOptions['control']>,
+  signal: (vcpu: number) => void,
+  hangMs: number | undefined,
+  expect: readonly string[],
+): Coordinator {
+  const s = m.sharedMemory;
+  if (s.control === undefined) throw new Error('controlled run on a machine without a control block');
+  const block = new ControlBlock(s.control);
+  block.watch(machineBuffers(s));
+  const { vcpus, hostWorkers } = s.config;
+  const names = [
+    'device',
+    ...Array.from({ length: vcpus }, (_, i) => `vcpu${i}`),
+    ...Array.from({ length: hostWorkers }, (_, i) => `host${i}`),
+    'main',
+  ];
+  return new Coordinator({ block, names, strategy: c.strategy, follow: c.follow, signal, hangMs, expect });
+}
+
+/** Run the coordinator until every program returned (then the settled programs) or it is stuck (undefined). */
+async function coordinate<T>(coord: Coordinator, all: Promise<T>, run: RunState): Promise<T | undefined> {
+  let done = false;
+  void all.then(() => (done = true));
+  run.control = await coord.run(() => done);
+  return run.control.status === 'stuck' ? undefined : all;
 }
 
 /** The first lines of an error's stack (where a crash happened). */
@@ -282,17 +335,32 @@ export async function threadsExecute(
 ): Promise<RunResult> {
   const run = resolveRun(spec);
   const r = await runThreads({ workload: run.workload, faults: spec.faults }, pool);
+  return threadsResult(
+    spec,
+    r,
+    'executor=threads (the seed replays the workload, not its interleaving)',
+    failuresDir,
+  );
+}
+
+/** A threads run's result for the campaign (`head` first in its context), its log lifted on a failure. */
+export async function threadsResult(
+  spec: RunSpec,
+  r: ThreadsRunReport,
+  head: string,
+  failuresDir: string | undefined,
+): Promise<RunResult> {
   const first = r.violations[0];
   if (first === undefined)
     return { violations: [], steps: r.steps, tags: r.tags, context: [], scheduleFile: undefined };
   const context = [
-    'executor=threads (the seed replays the workload, not its interleaving)',
+    head,
     r.status === 'crash' ? 'where it threw:' : 'log tail:',
     ...r.tail.map((l) => `  ${l}`),
   ];
   let scheduleFile: string | undefined;
   if (r.log.length > 0) {
-    const lift = await liftThreadsRun(run.workload, r.log, spec.faults, first);
+    const lift = await liftThreadsRun(resolveRun(spec).workload, r.log, spec.faults, first);
     const sim = lift.run.violations[0];
     context.push(
       `lifted into a sim schedule: ${lift.followed} of ${lift.total} logged points followed, ${lift.skipped} skipped; ` +
@@ -305,12 +373,13 @@ export async function threadsExecute(
       writeSchedule(scheduleFile, lift.schedule);
     }
   }
+  const executor = r.control === undefined ? 'threads' : 'controlled';
   return {
     violations: r.violations,
     steps: r.steps,
     tags: r.tags,
     context,
     scheduleFile,
-    replay: `${replayCommand(spec)} --executor threads`,
+    replay: `${replayCommand(spec)} --executor ${executor}`,
   };
 }

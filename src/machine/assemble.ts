@@ -6,6 +6,7 @@ import {
   AtomicCell,
   type Clock,
   ConfigError,
+  ControlBlock,
   FaultTable,
   GuestMemory,
   HookTable,
@@ -13,6 +14,7 @@ import {
   type Proc,
   SpinGate,
   StatsBlock,
+  ThreadControl,
   type ThreadExecOptions,
   Tracer,
   TraceRing,
@@ -54,7 +56,17 @@ export function createShared(config: ResolvedConfig, services: MachineShared['se
     trace: traceRing(config).sab,
     spinGate: new SharedArrayBuffer(8),
     services,
+    control: config.controlled ? ControlBlock.create(TraceSlot.count(config)).sab : undefined,
   };
+}
+
+/**
+ * The machine's buffers in one fixed order, the same on every thread: a controlled thread names the cell
+ * it sleeps on by its buffer's index here, and the coordinator reads that cell through the same list.
+ */
+export function machineBuffers(s: MachineShared): SharedArrayBuffer[] {
+  const own = [s.ram, s.bus, s.cmds, s.snaps, s.clients, s.ring, s.stats, s.faults, s.hooks, s.trace];
+  return [...own, s.spinGate, ...s.services.flatMap((x) => (x.shared === undefined ? [] : [x.shared]))];
 }
 
 function traceRing(config: ResolvedConfig): TraceRing {
@@ -76,6 +88,7 @@ function faultTable(config: ResolvedConfig): FaultTable {
  * point, as the step log.
  */
 export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions {
+  if (s.control !== undefined && tracer !== undefined) return controlledExec(s, s.control, tracer);
   const hooks = new HookTable(s.hooks);
   const hook = hooks.onPoint;
   const steps = s.config.trace.steps;
@@ -97,6 +110,21 @@ export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions
   const cells = { spinners: new AtomicCell(words, 0), active: new AtomicCell(words, 1) };
   const gate = spinners > 0 ? new SpinGate(cells, spinners, os.availableParallelism()) : undefined;
   return { clock: wallClock, spin: short, spinLong: long, spinIdle: idle, onPoint, gate };
+}
+
+/**
+ * A controlled machine's thread (not the main thread, which coordinates): no spinning; at every point the
+ * gate first, then the step log and the hook, so the log's order is the order the coordinator granted.
+ */
+function controlledExec(s: MachineShared, sab: SharedArrayBuffer, tracer: Tracer): ThreadExecOptions {
+  const control = new ThreadControl(sab, tracer.slot, machineBuffers(s));
+  const hook = new HookTable(s.hooks).onPoint;
+  const onPoint = (p: PointEffect): void => {
+    control.gate(p.id, p.addr, p.gen);
+    tracer.step(p);
+    hook(p);
+  };
+  return { clock: wallClock, spin: 0, spinLong: 0, spinIdle: 0, onPoint, control };
 }
 
 /** Trace-ring slots: the device, then the vCPUs, then the host workers, then the main thread. */

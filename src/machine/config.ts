@@ -136,6 +136,12 @@ export interface MachineConfig {
     readonly capacity?: number;
     readonly steps?: boolean;
   };
+  /**
+   * Controlled threads (runtime/control.ts): every thread publishes where it is and, while a coordinator
+   * decides (the stress harness's controlled executor), stops at each protocol point until granted a step.
+   * No spinning (the thread a waiter waits for is stopped). Default false: no gate at all.
+   */
+  readonly controlled?: boolean;
 }
 
 /** A config with every default filled in and checked. */
@@ -166,6 +172,7 @@ export interface ResolvedConfig {
     readonly capacity: number;
     readonly steps: boolean;
   };
+  readonly controlled: boolean;
 }
 
 /** VirtualBox 7.0.14 r161095, the release the model follows. */
@@ -303,6 +310,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
       steps: c.trace?.steps ?? false,
     },
     faults: (c.faults ?? []).map((f) => FAULT_NAMES[faultIndex(f)]!),
+    controlled: c.controlled ?? false,
   };
 }
 
@@ -322,6 +330,8 @@ export interface MachineShared {
   /** Two words: the threads spinning now, the threads working now (runtime/spin-gate.ts). */
   readonly spinGate: SharedArrayBuffer;
   readonly services: readonly ServiceSpec[];
+  /** A controlled machine's control block (runtime/control.ts), one slot per trace slot; else undefined. */
+  readonly control?: SharedArrayBuffer | undefined;
 }
 
 function deviceMode(v: unknown): DevicePlacement {

@@ -19,6 +19,7 @@ export { FLAVORS } from '../vcpu/index.js';
 export type { GuestFlavorName } from '../vcpu/index.js';
 export type { HostVersion } from '../vmmdev/index.js';
 export { heapAuditor } from './audit.js';
+export { machineBuffers } from './assemble.js';
 export { poolExecArgv, spawnModuleWorker } from './worker-url.js';
 /** Most vCPUs a machine may have. */
 export { MAX_VCPUS } from '../vmmdev/index.js';

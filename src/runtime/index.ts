@@ -39,6 +39,8 @@ export type {
   WaitOutcome,
 } from './proc.js';
 export { SpinGate } from './spin-gate.js';
+export { ControlBlock, GateAt, ThreadControl, ThreadState } from './control.js';
+export type { SleepCell, ThreadStateValue, ThreadView } from './control.js';
 export type { VcpuBus } from './vcpu-bus.js';
 export { POINTS, PointId } from './points.js';
 export type { PointName } from './points.js';

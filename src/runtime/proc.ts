@@ -3,6 +3,7 @@
 // until a condition holds), and an executor decides what those mean. runSync/runAsync here are the
 // real-thread executors; src/sim has the deterministic one. Same machines, two executors (design.md 3).
 import type { AtomicCell } from './atomic-cell.js';
+import { GateAt, type ThreadControl } from './control.js';
 import { PointId, type PointName } from './points.js';
 
 /** An interleaving point: `addr`/`gen` name the request it concerns (0 when none). */
@@ -111,6 +112,11 @@ export interface ThreadExecOptions {
   readonly onPoint?: ((p: PointEffect) => void) | undefined;
   /** Who may spin right now (runtime/spin-gate.ts); without one, every wait spins its budget. */
   readonly gate?: SpinLimiter | undefined;
+  /**
+   * A controlled machine's gate (runtime/control.ts): the executor reports its sleeps and wakes and stops
+   * at the start of each step machine; the points' gate is in `onPoint`. Undefined elsewhere.
+   */
+  readonly control?: ThreadControl | undefined;
 }
 
 /** A machine-wide say over who spins (runtime/spin-gate.ts). */
@@ -183,14 +189,18 @@ function spinUntilChanged(e: WaitEffect, opts: ThreadExecOptions, seen: number):
   }
 }
 
-/** Atomics.wait, with the gate told this thread is parked meanwhile. */
+/** Atomics.wait, with the spin gate told this thread is parked meanwhile (and a coordinator, if any). */
 function park(e: WaitEffect, opts: ThreadExecOptions, seen: number, timeout: number): void {
+  const c = opts.control;
+  c?.sleeping(e.cell, seen, e.deadline);
   opts.gate?.park();
   try {
     e.cell.wait(seen, timeout);
   } finally {
     opts.gate?.unpark();
   }
+  // A controlled thread stops before it re-checks: what it finds is the coordinator's choice of moment.
+  c?.woke();
 }
 
 /**
@@ -241,6 +251,18 @@ function toNextWait<T>(
 
 /** Run a step machine to completion on this thread, blocking in Atomics.wait. */
 export function runSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
+  const c = opts.control;
+  if (c === undefined) return stepSync(proc, opts);
+  c.enter();
+  try {
+    c.gate(GateAt.start, 0, 0);
+    return stepSync(proc, opts);
+  } finally {
+    c.leave();
+  }
+}
+
+function stepSync<T>(proc: Proc<T>, opts: ThreadExecOptions): T {
   for (let r = toNextWait(proc, undefined, opts); ; r = toNextWait(proc, blockOn(r.value, opts), opts)) {
     if (r.done) return r.value;
   }
@@ -254,17 +276,32 @@ export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Prom
     if (r === undefined) continue;
     const w = Atomics.waitAsync(e.cell.i32, e.cell.index, r.seen, r.timeout);
     if (!w.async) continue;
+    const c = opts.control;
+    c?.sleepingAsync(e.cell, r.seen, e.deadline);
     opts.gate?.park();
     try {
       await w.value;
     } finally {
       opts.gate?.unpark();
+      c?.wokeAsync();
     }
   }
 }
 
 /** Run a step machine on this thread without blocking its event loop (pool workers: timers keep firing). */
 export async function runAsync<T>(proc: Proc<T>, opts: ThreadExecOptions): Promise<T> {
+  const c = opts.control;
+  if (c === undefined) return stepAsync(proc, opts);
+  c.enter();
+  try {
+    c.gate(GateAt.start, 0, 0);
+    return await stepAsync(proc, opts);
+  } finally {
+    c.leave();
+  }
+}
+
+async function stepAsync<T>(proc: Proc<T>, opts: ThreadExecOptions): Promise<T> {
   for (
     let r = toNextWait(proc, undefined, opts);
     ;

@@ -14,7 +14,7 @@ export type { HgcmCallOptions, HgcmCallResult, HgcmParm, HgcmParmOut } from './g
 export { Session, closeSession, hgcmConnect, hgcmDisconnect, ioctlHgcmCall } from './vboxguest.js';
 export { doCall, hgcmInternalCall } from './hgcm-call.js';
 export type { CallMode, CallReport, DoCallResult } from './hgcm-call.js';
-export { hgcmWait } from './hgcm-wait.js';
+export { hgcmWait, isr } from './hgcm-wait.js';
 export type { HgcmWaitResult } from './hgcm-wait.js';
 export type { CancelOutcome } from './hgcm-cancel.js';
 export { fastCall, prepareCall } from './hgcm-fast.js';

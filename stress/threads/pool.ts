@@ -7,13 +7,17 @@ import { histFileBytes } from '../services/histfile.js';
 import { machineConfig, switchFaults, type HostShare } from '../machine-config.js';
 import type { Workload } from '../workload.js';
 
-/** The configuration a threads run's machine has: the workload's, widened to 4 vCPUs and 2 host workers. */
-export function threadsConfig(w: Workload, share?: HostShare): MachineConfig {
+/**
+ * The configuration a threads run's machine has: the workload's, widened to 4 vCPUs and 2 host workers;
+ * `controlled` for the controlled executor (every thread stops at its gates while a coordinator decides).
+ */
+export function threadsConfig(w: Workload, share?: HostShare, controlled = false): MachineConfig {
   return {
     ...machineConfig(w, share),
     vcpus: 4,
     hostWorkers: 2,
     trace: { capacity: 1 << 13, steps: true },
+    ...(controlled ? { controlled } : {}),
   };
 }
 
@@ -22,9 +26,12 @@ export class MachinePool {
   private readonly machines = new Map<string, { m: Machine; runs: number }>();
   /** Runs one machine serves before it is replaced (quarantine and lost commands accumulate). */
   readonly runsPerMachine: number;
+  /** Controlled machines (the controlled executor's pool). */
+  readonly controlled: boolean;
 
-  constructor(runsPerMachine = 25) {
+  constructor(runsPerMachine = 25, controlled = false) {
     this.runsPerMachine = runsPerMachine;
+    this.controlled = controlled;
   }
 
   /**
@@ -32,7 +39,7 @@ export class MachinePool {
    * of its own on that share (`share`, a fresh directory per run), not kept: `discard` it afterwards.
    */
   async get(w: Workload, share?: HostShare): Promise<Machine> {
-    const config = threadsConfig(w, share);
+    const config = threadsConfig(w, share, this.controlled);
     if (share !== undefined) return Machine.start(config);
     const key = JSON.stringify({ ...config, faults: [] });
     let e = this.machines.get(key);

@@ -1,0 +1,281 @@
+// The coordinator of a controlled-threads run (issue 17): on the main thread, it watches every thread of a
+// controlled machine through its control block (src/runtime/control.ts), waits until no thread runs and
+// every thread whose sleep is over has stopped at its gate, then lets one parked thread take one step,
+// chosen by a sim strategy (random, PCT) or by a recorded decision list (replay). Signals are fired between
+// two steps and logged as decisions too. A run that cannot go on (nothing parked, nothing due to wake, no
+// progress for hangMs) ends as stuck with a picture of every thread, never as a hang.
+import { ControlBlock, GateAt, POINTS, ThreadState, type ThreadView } from '../../src/runtime/index.js';
+import type { Strategy } from '../../src/sim/index.js';
+
+/** One decision: a thread granted a step at a gate (point id or GateAt), or a signal fired at a vCPU. */
+export type Decision = readonly [actor: string, at: number] | readonly ['signal', vcpu: number];
+
+/** What the coordinator needs. */
+export interface CoordinatorOptions {
+  readonly block: ControlBlock;
+  /** A name per slot (device, vcpu0..., host0..., main): the strategy's actors. */
+  readonly names: readonly string[];
+  /** Chooses among the parked threads (ignored while following a recording). */
+  readonly strategy: Strategy;
+  /** A recorded decision list to follow (replay); the strategy chooses only once it is used up. */
+  readonly follow?: readonly Decision[] | undefined;
+  /** Fire a signal at a vCPU (Machine.signal). */
+  readonly signal: (vcpu: number) => void;
+  /** No thread parks, none is due to wake and nothing changes for this long: stuck (ms, default 5000). */
+  readonly hangMs?: number;
+  /**
+   * Threads that must reach a gate before the first decision (the vCPUs whose programs the phase starts):
+   * programs start through messages, and deciding before they all arrive would make the start a race.
+   */
+  readonly expect?: readonly string[] | undefined;
+  /** How long to wait for a thread whose sleep is over to reach its gate before deciding without it (ms). */
+  readonly wakeMs?: number;
+}
+
+/** How a coordinated phase ended. */
+export interface CoordinatorResult {
+  readonly decisions: Decision[];
+  /** Steps granted (decisions less signals). */
+  readonly steps: number;
+  readonly status: 'done' | 'stuck';
+  /** Stuck: every thread's state when the coordinator gave up. */
+  readonly picture: string[];
+  /** Following a recording: the first decision the run could not take as recorded. */
+  readonly divergence: string | undefined;
+  /** Following a recording: decisions taken as recorded, and those skipped, inserted or changed. */
+  readonly followed: number;
+  readonly mismatches: number;
+  /** Decisions taken without a thread that was due to wake (it did not reach its gate within wakeMs). */
+  readonly lateWakes: number;
+  /** Wall time of the coordinated phase (ms). */
+  readonly ms: number;
+}
+
+const wall = (): number => performance.timeOrigin + performance.now();
+
+/** A gate's name for logs and pictures. */
+export function gateName(at: number): string {
+  return at === GateAt.start ? 'start' : at === GateAt.wake ? 'wake' : (POINTS[at] ?? `point ${at}`);
+}
+
+/** Drives one phase of a controlled machine. */
+export class Coordinator {
+  private readonly o: CoordinatorOptions;
+  private readonly decisions: Decision[] = [];
+  private readonly queued: number[] = [];
+  private steps = 0;
+  private divergence: string | undefined;
+  /** Following a recording: the next recorded decision, those taken as recorded, and the others. */
+  private k = 0;
+  private followed = 0;
+  private mismatches = 0;
+  private lateWakes = 0;
+  private t0 = 0;
+  /** Slots already counted in lateWakes for their current sleep. */
+  private readonly late = new Set<number>();
+  /** When each slot was first seen due to wake (wall ms), while it has not parked. */
+  private readonly dueSince = new Map<number, number>();
+
+  constructor(o: CoordinatorOptions) {
+    this.o = o;
+  }
+
+  /** Queue a signal for vCPU `vcpu`; it is fired (and logged) before the next decision. */
+  post(vcpu: number): void {
+    this.queued.push(vcpu);
+  }
+
+  /** Decide until `done()` holds (every program of the phase returned) or the run is stuck. */
+  async run(done: () => boolean): Promise<CoordinatorResult> {
+    const b = this.o.block;
+    // A pending Atomics.waitAsync does not keep Node's event loop alive (and the machine's workers are
+    // unref'd): without this the process could exit mid-run.
+    const alive = setInterval(() => {}, 1000);
+    this.t0 = performance.now();
+    b.enable();
+    try {
+      for (;;) {
+        const parked = await this.settle(done);
+        if (parked === 'done' || parked === 'stuck') return this.result(parked);
+        this.decide(parked);
+      }
+    } finally {
+      b.disable();
+      clearInterval(alive);
+    }
+  }
+
+  /** One decision over the parked threads: a recorded one while the run follows it, else the strategy's. */
+  private decide(parked: ThreadView[]): void {
+    const o = this.o;
+    if (o.follow !== undefined && this.follow(o.follow, parked)) return;
+    const vcpu = o.follow === undefined ? this.queued.shift() : undefined;
+    if (vcpu !== undefined) return this.fire(vcpu);
+    const i = o.strategy.pick(
+      parked.map((p) => o.names[p.slot]!),
+      this.steps,
+    );
+    this.grant(parked[i]!);
+  }
+
+  /**
+   * Take the recording's next decision where the run allows it (true), keeping to it across small
+   * differences real threads make: a wait that needs one more wake round than recorded (or one fewer), a
+   * recorded thread that is not parked (skipped). False when the recording is used up.
+   */
+  private follow(follow: readonly Decision[], parked: ThreadView[]): boolean {
+    const names = this.o.names;
+    for (;;) {
+      const want = follow[this.k];
+      if (want === undefined) {
+        this.leave(`the recording ends (${follow.length} decisions) but the run goes on`);
+        return false;
+      }
+      if (want[0] === 'signal') {
+        this.k++;
+        this.fire(want[1]);
+        return true;
+      }
+      const v = parked.find((p) => names[p.slot] === want[0]);
+      if (v !== undefined && v.at === want[1]) {
+        this.k++;
+        this.followed++;
+        this.grant(v);
+        return true;
+      }
+      const where = `decision ${this.k}: recorded ${want[0]} at ${gateName(want[1])}, parked `;
+      this.leave(where + (parked.map((p) => `${names[p.slot]} at ${gateName(p.at)}`).join(', ') || 'none'));
+      // One more wake round than recorded: grant it and keep the recorded decision for the next one.
+      if (v !== undefined && v.at === GateAt.wake) {
+        this.grant(v);
+        return true;
+      }
+      this.k++;
+      // Not parked, or the recording's wake round the run did not need: skip the recorded decision.
+      if (v === undefined || want[1] === GateAt.wake) continue;
+      this.grant(v);
+      return true;
+    }
+  }
+
+  private leave(why: string): void {
+    this.mismatches++;
+    this.divergence ??= why;
+  }
+
+  private fire(vcpu: number): void {
+    this.decisions.push(['signal', vcpu]);
+    this.o.signal(vcpu);
+  }
+
+  private grant(v: ThreadView): void {
+    this.decisions.push([this.o.names[v.slot]!, v.at]);
+    this.steps++;
+    this.o.block.grant(v.slot);
+  }
+
+  /**
+   * Wait until no thread runs and every thread due to wake has parked (or overstayed wakeMs), then return
+   * the parked threads; with none parked, wait for a real event (a deadline, a timer, the host's I/O, a
+   * program starting) up to hangMs past the earliest known deadline.
+   */
+  private async settle(done: () => boolean): Promise<ThreadView[] | 'done' | 'stuck'> {
+    const b = this.o.block;
+    const hangMs = this.o.hangMs ?? 5000;
+    const wakeMs = this.o.wakeMs ?? 50;
+    const wantSignal = this.o.follow?.[this.k]?.[0] === 'signal';
+    let lastChange = wall();
+    const waitFrom = lastChange;
+    let seen = b.change;
+    for (;;) {
+      if (done()) return 'done';
+      const now = wall();
+      let busy = false;
+      let nextDeadline = Infinity;
+      const parked: ThreadView[] = [];
+      for (let s = 0; s < b.slots; s++) {
+        const v = b.view(s);
+        if (v.state === ThreadState.running) busy = true;
+        else if (v.state === ThreadState.parked) {
+          parked.push(v);
+          this.dueSince.delete(s);
+          this.late.delete(s);
+        } else if (v.state === ThreadState.blocked) {
+          nextDeadline = Math.min(nextDeadline, b.deadline(s));
+          if (b.waking(s, now) !== true) continue;
+          const since = this.dueSince.get(s) ?? now;
+          if (since === now) b.nudge(s);
+          this.dueSince.set(s, since);
+          if (now - since < wakeMs) busy = true;
+          else if (!this.late.has(s)) {
+            this.late.add(s);
+            this.lateWakes++;
+          }
+        }
+      }
+      const missing =
+        this.decisions.length === 0 &&
+        (this.o.expect ?? []).some((n) => !parked.some((p) => this.o.names[p.slot] === n));
+      if (missing) busy = true;
+      // Following a recording: wait for the recorded thread (up to its deadline, if it sleeps until one).
+      const want = this.wanted();
+      if (want !== undefined && !busy && !parked.some((p) => this.o.names[p.slot] === want)) {
+        const slot = this.o.names.indexOf(want);
+        const v = slot < 0 ? undefined : b.view(slot);
+        const until = v?.state === ThreadState.blocked ? b.deadline(slot) : -Infinity;
+        if (now - Math.max(waitFrom, until === Infinity ? -Infinity : until) < hangMs) busy = true;
+      }
+      if (!busy && (parked.length > 0 || wantSignal || this.queued.length > 0)) return parked;
+      if (now - Math.max(lastChange, nextDeadline === Infinity ? 0 : nextDeadline) > hangMs) return 'stuck';
+      await this.changed(seen, busy ? 5 : 20);
+      const c = b.change;
+      if (c !== seen) {
+        seen = c;
+        lastChange = wall();
+      }
+    }
+  }
+
+  /** The thread the recording wants next, while the run follows one. */
+  private wanted(): string | undefined {
+    const want = this.o.follow?.[this.k];
+    return want === undefined || want[0] === 'signal' ? undefined : want[0];
+  }
+
+  /** Until the bell moves from `seen` (a short spin, then waitAsync) or `ms` pass. */
+  private async changed(seen: number, ms: number): Promise<void> {
+    const bell = this.o.block.bell;
+    for (let i = 0; i < 2000; i++) if (Atomics.load(bell.i32, bell.index) !== seen) return;
+    const r = Atomics.waitAsync(bell.i32, bell.index, seen, ms);
+    if (r.async) await r.value;
+  }
+
+  private result(status: 'done' | 'stuck'): CoordinatorResult {
+    const b = this.o.block;
+    const picture =
+      status === 'done'
+        ? []
+        : Array.from({ length: b.slots }, (_, s) => {
+            const v = b.view(s);
+            const name = this.o.names[s]!;
+            if (v.state === ThreadState.parked) return `${name}: parked at ${gateName(v.at)}`;
+            if (v.state === ThreadState.running) return `${name}: running (granted or on its own)`;
+            if (v.state === ThreadState.blocked) {
+              const d = b.deadline(s);
+              return `${name}: blocked${d === Infinity ? '' : ` until ${Math.round(d - wall())} ms from now`}`;
+            }
+            return `${name}: outside`;
+          });
+    return {
+      decisions: this.decisions,
+      steps: this.steps,
+      status,
+      picture,
+      divergence: this.divergence,
+      followed: this.followed,
+      mismatches: this.mismatches,
+      lateWakes: this.lateWakes,
+      ms: performance.now() - this.t0,
+    };
+  }
+}
