@@ -20,13 +20,14 @@ export default defineConfig({
         },
       },
       {
-        // After the rest (groupOrder): each of these starts many processes at once, which beside the
-        // thread-timing tests (the threads campaign) would only slow both.
+        // Beside the rest, not after it: these are among the longest files (the package test packs and
+        // installs the package, then runs the docs), and held to the end they ran alone on the two workers
+        // for minutes. Files start longest first (vitest's own order, from the last run's durations;
+        // this project, by its name, before 'threads'), so the short files fill the gaps at the end.
         extends: true,
         test: {
           name: 'processes',
           include: PROCESS_TESTS,
-          sequence: { groupOrder: 1 },
           // dist/ up to date for them.
           globalSetup: ['test/global-setup.ts'],
         },
