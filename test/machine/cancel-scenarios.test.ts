@@ -1,12 +1,11 @@
 // The cancel-race scenarios (reference: the project's scenario catalogue S1-S13) forced with hooks on real
 // threads. Each asserts the call's outcome, the counters, and that no host write landed in freed guest
 // memory (the auditor's audit.writeAfterFree stays 0 unless the scenario is the known faithful-scope gap).
-import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Status } from '../../src/abi/index.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { MachineConfig } from '../../src/machine/config.js';
-import { FAULT_NAMES, FaultTable } from '../../src/runtime/faults.js';
-import { POINTS, type PointName } from '../../src/runtime/points.js';
+import type { PointName } from '../../src/runtime/points.js';
 import type { CounterName } from '../../src/runtime/stats.js';
 import type { CallReport, OneCallArgs } from './programs/cancel.js';
 
@@ -15,67 +14,22 @@ const program = new URL('./programs/cancel.ts', import.meta.url);
 // machine loaded many times over, where one scenario has taken 40 s.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 const GRACE = { graceNotFoundMs: 300, graceOtherMs: 600 };
+let machine: Machine | undefined;
 
-/**
- * The machine of the running test, and one a passed test left as a fresh one would be, kept for the next
- * test with the same configuration (starting a machine was most of a scenario's work). Kept only when
- * its scenario passed and left nothing behind: no command, snapshot or client, nothing leaked or
- * quarantined, no write after free, no hook armed or holding a thread, no fault switched on. Every check
- * reads counter deltas from the scenario's own start (delta), so a reused machine's history is invisible.
- */
-let machine: { m: Machine; key: string } | undefined;
-let spare: { m: Machine; key: string } | undefined;
-
-afterEach(async (ctx) => {
-  const done = machine;
+afterEach(async () => {
+  await machine?.stop();
   machine = undefined;
-  if (done === undefined) return;
-  if (ctx.task.result?.state === 'pass' && asFresh(done.m)) {
-    await spare?.m.stop();
-    spare = done;
-  } else await done.m.stop();
 });
-afterAll(async () => {
-  await spare?.m.stop();
-  spare = undefined;
-});
-
-/** Is `m` as a fresh machine would be, for the guest, the host and the test hooks? */
-function asFresh(m: Machine): boolean {
-  const s = m.stats();
-  const hooks = new Int32Array(m.hooks.sab);
-  // The hook table's layout (runtime/hooks.ts): word 0 points armed, then per point armed, arrived, released.
-  const hooksIdle = hooks[0] === 0 && POINTS.every((_, i) => hooks[3 * i + 2] === hooks[3 * i + 3]);
-  const faults = new FaultTable(m.faultsSab);
-  return (
-    hooksIdle &&
-    FAULT_NAMES.every((f) => !faults.on(f)) &&
-    s.host.pendingCommands === 0 &&
-    s.host.snapshotBytes === 0 &&
-    s.host.clients === 0 &&
-    s.heap.quarantinedBytes === 0 &&
-    s.programMemory.quarantinedBytes === 0 &&
-    s.counters['guest.leaked'] === 0 &&
-    s.counters['audit.writeAfterFree'] === 0
-  );
-}
 
 async function start(config: MachineConfig = {}): Promise<Machine> {
-  const key = JSON.stringify(config);
-  if (spare?.key === key) {
-    machine = spare;
-    spare = undefined;
-    return machine.m;
-  }
-  const m = await Machine.start({
+  machine = await Machine.start({
     vcpus: 2,
     hostWorkers: 2,
     audit: true,
     ...config,
     guest: { ...GRACE, ...config.guest },
   });
-  machine = { m, key };
-  return m;
+  return machine;
 }
 
 function call(m: Machine, args: OneCallArgs, vcpu = 0): Promise<CallReport> {
@@ -417,12 +371,10 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
 
   test('S7 old host, fallback loses the race: VERR_INVALID_PARAMETER read as NOT_FOUND, DONE in the grace', async () => {
     const m = await start({ cancel2: false });
-    const before = m.stats().counters;
     const run = call(m, { arm: ['guest.fallbackSubmit'], ms: 30, echoBytes: 8, timeoutMs: 5 });
     await reached(m, 'guest.fallbackSubmit');
-    // The host completes the call (after its client's connect) while the guest is about to re-submit it
-    // as HGCMCancel.
-    await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
+    // The host completes the call while the guest is about to re-submit it as HGCMCancel.
+    await until(() => m.stats().counters['host.completed'] > 1, 'the completion');
     m.hooks.release('guest.fallbackSubmit');
     const r = await run;
     expect(r.fallback).toBe(true);
@@ -554,10 +506,6 @@ describe('S12-S13: disconnects and many cancels', () => {
     const m = await start({ vcpus: 4, guest: { flavor: 'linux' } });
     const share = new SharedArrayBuffer(4);
     const before = m.stats().counters;
-    // The host holds the calls until every guest has timed out and cancelled: both pool workers stop
-    // before svcCall (host.sideEffect), the other calls wait in the ring. (A 400 ms service against 40 ms
-    // timeouts was a race with the clock that a loaded machine lost: the calls completed first.)
-    m.hooks.arm('host.sideEffect', 2);
     const owner = m.run<CallReport>({
       module: program,
       export: 'oneCall',
@@ -572,11 +520,6 @@ describe('S12-S13: disconnects and many cancels', () => {
         vcpu,
       }),
     );
-    // Every call is cancelled while held; then the host goes on (the programs' ends need it: their
-    // sessions' disconnects), and no completion writes anything.
-    await until(() => delta(m, before)('guest.cancelled') >= 4, 'the four cancels');
-    m.hooks.disarm('host.sideEffect');
-    m.hooks.release('host.sideEffect', m.hooks.arrivals('host.sideEffect'));
     const all = await Promise.all([owner, ...others]);
     for (const r of all) {
       expect(r.rc).toBe(Status.VERR_TIMEOUT);
