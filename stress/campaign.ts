@@ -37,6 +37,8 @@ export interface CampaignOptions {
   /** Which executor `execute` is (the report says so; the baseline is the sim's). */
   readonly executor?: ExecutorName;
   readonly durationMs?: number;
+  /** The clock `durationMs` and the rates are measured on (ms); default performance.now. */
+  readonly now?: () => number;
   readonly shard?: { readonly index: number; readonly count: number };
   readonly strategy: StrategyName;
   readonly profile: ProfileName;
@@ -122,7 +124,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     weighting === 'need'
       ? needWeights(baseline, o.scenarios)
       : Object.fromEntries(o.scenarios.map((s) => [s.id, 1]));
-  const t0 = performance.now();
+  const now = o.now ?? (() => performance.now());
+  const t0 = now();
   const deadline = o.durationMs === undefined ? Infinity : t0 + o.durationMs;
   const report: CampaignReport = {
     executor: o.executor ?? (o.execute === undefined ? 'sim' : 'threads'),
@@ -161,20 +164,20 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     ok: true,
   };
   let lastProgress = t0;
-  for (let round = shard.index; round < rounds && performance.now() < deadline; round += shard.count) {
+  for (let round = shard.index; round < rounds && now() < deadline; round += shard.count) {
     for (const [k, s] of o.scenarios.entries()) {
       const w = weights[s.id] ?? 1;
       // A scenario's iterations run in order, round after round: its first failure is its earliest.
-      for (let j = 0; j < w; j++) await runOne(o, report.scenarios[k]!, s, round * w + j, execute);
+      for (let j = 0; j < w; j++) await runOne(o, report.scenarios[k]!, s, round * w + j, execute, now);
     }
     report.rounds++;
     report.runs = report.scenarios.reduce((a, s) => a + s.runs, 0);
-    if (o.progress !== undefined && performance.now() - lastProgress >= (o.progressMs ?? 2000)) {
-      lastProgress = performance.now();
-      o.progress(progressLine(report, performance.now() - t0));
+    if (o.progress !== undefined && now() - lastProgress >= (o.progressMs ?? 2000)) {
+      lastProgress = now();
+      o.progress(progressLine(report, now() - t0));
     }
   }
-  report.elapsedMs = performance.now() - t0;
+  report.elapsedMs = now() - t0;
   rates(report);
   report.peakRssMb = peakRssMb();
   judge(report, o.scenarios, baseline);
@@ -188,6 +191,7 @@ async function runOne(
   s: Scenario,
   iteration: number,
   execute: (spec: RunSpec) => Promise<RunResult>,
+  now: () => number,
 ): Promise<void> {
   const spec: RunSpec = {
     scenario: s.id,
@@ -199,9 +203,9 @@ async function runOne(
     flavor: o.flavor,
     leakScope: o.leakScope,
   };
-  const r0 = performance.now();
+  const r0 = now();
   const r = await execute(spec);
-  rep.ms += performance.now() - r0;
+  rep.ms += now() - r0;
   rep.runs++;
   rep.steps += r.steps;
   for (const t of r.tags) rep.tags[t] = (rep.tags[t] ?? 0) + 1;

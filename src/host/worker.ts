@@ -208,6 +208,7 @@ export class HostWorker {
     // the client before that may still be on its way to svcCall: pfnDisconnect comes after it, as on
     // upstream's one service thread.
     const starts = env.clients.startsCell(cmd.clientSlot);
+    if (starts.load() > 0) env.stats.add('host.disconnectWaits');
     yield waitFor(starts, () => starts.load() <= 0, { hint: 'short' });
     const client = { clientId: cmd.clientId, requestor: env.clients.at(cmd.clientSlot).requestor };
     const { service } = h;

@@ -45,6 +45,8 @@ export const COUNTERS = [
   'host.completionErrors',
   'host.freedAtDisconnect',
   'host.budgetRefused',
+  // Disconnects that found a call between its client check and svcCall, and waited for it.
+  'host.disconnectWaits',
   // oracles
   'audit.checks',
   'audit.writeAfterFree',

@@ -66,7 +66,10 @@ describe('Shared Folders writes under timeouts and signals', () => {
       m.signal(s % 2);
     }, 2);
     const results = await Promise.all(runs).finally(() => clearInterval(timer));
-    await new Promise((r) => setTimeout(r, 100));
+    // Late completions of cancelled and leaked writes land first: until the host holds no command (not a
+    // fixed 100 ms, too short on a loaded machine).
+    while (m.stats().host.pendingCommands > 0 || m.stats().host.snapshotBytes > 0)
+      await new Promise((r) => setTimeout(r, 2));
     const stats = m.stats();
     let leakedBytes = 0;
     const outcomes = { completed: 0, cancelled: 0, leaked: 0, failed: 0 };

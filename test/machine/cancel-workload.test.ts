@@ -36,8 +36,10 @@ async function runWorkload(
         }, 7)
       : undefined;
     const reports = await Promise.all(runs).finally(() => clearInterval(timer));
-    // Let late completions of cancelled and leaked calls land before looking at the host.
-    await new Promise((r) => setTimeout(r, 200));
+    // Let late completions of cancelled and leaked calls land before looking at the host: until the host
+    // holds no command (a fixed 200 ms was both a wait too long and, on a loaded machine, too short).
+    while (m.stats().host.pendingCommands > 0 || m.stats().host.snapshotBytes > 0)
+      await new Promise((r) => setTimeout(r, 2));
     return { reports, m, stats: m.stats() };
   } finally {
     await m.stop();

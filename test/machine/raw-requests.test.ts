@@ -72,9 +72,9 @@ describe('raw requests', () => {
   test('after all of it the machine still works and holds nothing', async () => {
     const r = await m.run<RawOutcome>({ module: program, export: 'handBuiltEcho', args: { pagelist: true } });
     expect(r.result).toBe(Status.VINF_SUCCESS);
-    // Completion frees its command just after setting DONE: give the host a moment to finish.
-    for (let i = 0; i < 100 && m.stats().host.snapshotBytes !== 0; i++)
-      await new Promise((res) => setTimeout(res, 5));
+    // Completion frees its command just after setting DONE: until the host has finished (no deadline of
+    // its own, 100 polls of 5 ms were a clock; the test's limit stops a hang).
+    while (m.stats().host.snapshotBytes !== 0) await new Promise((res) => setTimeout(res, 5));
     const s = m.stats();
     expect(s.host.pendingCommands).toBe(0);
     expect(s.host.snapshotBytes).toBe(0);

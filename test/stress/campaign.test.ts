@@ -3,7 +3,8 @@
 // iterations without overlap.
 import { describe, expect, test, vi } from 'vitest';
 import { WORK_BOUNDED } from './harness.js';
-import { formatTable, runCampaign } from '../../stress/campaign.js';
+import { loadBaseline, needWeights } from '../../stress/baseline.js';
+import { formatTable, runCampaign, simExecute } from '../../stress/campaign.js';
 import { EXPECTED_FAILURES, PASSING, scenario } from '../../stress/scenarios/index.js';
 
 vi.setConfig({ testTimeout: WORK_BOUNDED });
@@ -61,15 +62,29 @@ describe('sim campaign', () => {
   });
 
   test('a duration bounds a campaign and every scenario still gets runs', async () => {
+    // Time passes only when a run runs (1 ms a run, on the campaign's own clock), so the duration is a
+    // number of runs: one and a half rounds' worth. The deadline passes during the second round, and the
+    // campaign stops after it, never halfway through one: every scenario has its weight's share twice.
+    let clock = 0;
+    const weights = needWeights(loadBaseline(), PASSING);
+    const perRound = PASSING.reduce((a, s) => a + weights[s.id]!, 0);
     const r = await runCampaign({
       scenarios: PASSING,
       seed: 1,
-      durationMs: 300,
+      durationMs: 1.5 * perRound,
+      now: () => clock,
+      execute: async (spec) => {
+        const run = await simExecute(spec, undefined);
+        clock += 1;
+        return run;
+      },
+      executor: 'sim',
+      weighting: 'need',
       strategy: 'random',
       profile: 'realistic',
     });
-    // The clock stops it between rounds, never halfway through one: every scenario has its weight's share.
-    expect(r.rounds).toBeGreaterThanOrEqual(1);
+    expect(r.rounds).toBe(2);
+    expect(r.runs).toBe(2 * perRound);
     for (const s of r.scenarios) expect(s.runs).toBe(r.rounds * r.weights[s.id]!);
   });
 });

@@ -51,9 +51,9 @@ describe('threads', () => {
       'waitBlocked',
       { share: 'share', sab },
     );
-    // Bounded: until the wait is held by the service, not merely on its way.
-    for (let i = 0; i < 10_000 && waiters(rig.m.sharedMemory) === 0; i++)
-      await new Promise((r) => setTimeout(r, 1));
+    // Until the wait is held by the service, not merely on its way. No deadline of its own (10 000 polls
+    // of a millisecond were a clock in disguise): the test's limit stops a wait that never comes.
+    while (waiters(rig.m.sharedMemory) === 0) await new Promise((r) => setTimeout(r, 1));
     expect(waiters(rig.m.sharedMemory)).toBe(1);
     await change(rig.m);
     const r = await run;

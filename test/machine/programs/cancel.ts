@@ -40,11 +40,13 @@ export interface OneCallArgs {
   readonly faultsOn?: readonly FaultName[];
   /** Publish the client id here (Int32Array word 0) before the call, for another vCPU to use. */
   readonly share?: SharedArrayBuffer;
+  /** The service to call function 1 (its u32 parameter `ms`) of; default 'delay'. */
+  readonly service?: string;
 }
 
-/** Connect to delay, arm the hooks, make one call, report. */
+/** Connect to delay (or `a.service`), arm the hooks, make one call, report. */
 export function oneCall(g: GuestContext, a: OneCallArgs): CallReport {
-  const c = g.connect('delay');
+  const c = g.connect(a.service ?? 'delay');
   if (c.rc !== Status.VINF_SUCCESS) throw new Error(`connect: ${c.rc}`);
   const echo = a.thenEcho === true ? g.connect('echo') : undefined;
   if (a.share !== undefined) {
