@@ -303,30 +303,21 @@ describe('the outcome rules on records alone (the threads executor has no sim fa
 
   test('the sim facts: a wait that ended by a signal nobody sent (O5), a cancel without a wait end (O6)', () => {
     const c = rec({ rc: Status.VERR_INTERRUPTED });
-    const facts = {
-      base: 0,
-      last: undefined,
-      cancelled: { how: 'signal' as const, at: 3, signalled: false },
-    };
-    const bad = checkOutcomes({
-      workload: w,
-      faults: [],
-      calls: [c],
-      realistic: true,
-      facts: () => facts,
-      written: () => undefined,
-    });
-    expect(bad.map((p) => p.detail)[0]).toMatch(/O5: its wait ended by a signal while none was pending/);
-    const none = { base: 0, last: undefined, cancelled: { how: 'none' as const, at: 0, signalled: false } };
-    const bad2 = checkOutcomes({
-      workload: w,
-      faults: [],
-      calls: [c],
-      realistic: true,
-      facts: () => none,
-      written: () => undefined,
-    });
-    expect(bad2.map((p) => p.detail)[0]).toMatch(/O6: went to the cancel path although its wait never ended/);
+    const firstProblem = (cancelled: { how: 'signal' | 'none'; at: number; signalled: boolean }) =>
+      checkOutcomes({
+        workload: w,
+        faults: [],
+        calls: [c],
+        realistic: true,
+        facts: () => ({ base: 0, last: undefined, cancelled }),
+        written: () => undefined,
+      }).map((p) => p.detail)[0];
+    expect(firstProblem({ how: 'signal', at: 3, signalled: false })).toMatch(
+      /O5: its wait ended by a signal while none was pending/,
+    );
+    expect(firstProblem({ how: 'none', at: 0, signalled: false })).toMatch(
+      /O6: went to the cancel path although its wait never ended/,
+    );
   });
 });
 
