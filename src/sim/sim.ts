@@ -352,7 +352,7 @@ export class Sim {
         quiet = false;
       } else if (e.k === 'point') {
         quiet = false;
-        if (this.holds.length > 0 && this.held(a)) continue;
+        if (this.held(a)) continue;
       } else {
         const outcome = this.waitOutcome(a);
         if (outcome === undefined) {
