@@ -38,14 +38,21 @@ export interface CallHost {
 export class HostCall {
   readonly host: CallHost;
   readonly cmd: HgcmCommand;
+  /** The service returned from svcCall (see the constructor). */
+  readonly reached: () => void;
   /** The service's view of the parameters: empty until the input is captured. */
   parms: SvcParm[] = [];
   /** Completions asked for so far (service's returns and pfnCallComplete): only the first goes through. */
   completions = 0;
 
-  constructor(host: CallHost, cmd: HgcmCommand) {
+  /**
+   * `reached`: called once the service's svcCall has returned (not after the completion that may follow),
+   * so a disconnect waiting for this call's start (ClientTable.endStart) follows svcCall and no more.
+   */
+  constructor(host: CallHost, cmd: HgcmCommand, reached: () => void = () => undefined) {
     this.host = host;
     this.cmd = cmd;
+    this.reached = reached;
   }
 
   /** Serve the call (unless a fault loses it): capture its input, call the service, complete it. */
@@ -124,6 +131,7 @@ function* serve(c: HostCall): Proc<void> {
   env.cmds.endCapture(cmd.slot);
   yield point('host.sideEffect', cmd.phys, cmd.id);
   const rc = svcCall(c, svcCallOf(c));
+  c.reached();
   if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) {
     if (!c.host.inline || c.completions > 0) return;
     // An inline call cannot finish later: nothing runs on this thread between requests.

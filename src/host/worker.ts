@@ -235,10 +235,18 @@ export class HostWorker {
       yield* hgcmCompletedWorker(env, cmd, Status.VERR_HGCM_INVALID_CLIENT_ID, { kind: 'none' });
       return;
     }
-    try {
-      yield* new HostCall(this.callHost(cmd.service), cmd).serve();
-    } finally {
+    // The start ends when svcCall returns (a disconnect then follows it, as on upstream's one service
+    // thread), or, on a path that never gets there, when the call is done: once either way.
+    let ended = false;
+    const endStart = (): void => {
+      if (ended) return;
+      ended = true;
       env.clients.endStart(cmd.clientSlot);
+    };
+    try {
+      yield* new HostCall(this.callHost(cmd.service), cmd, endStart).serve();
+    } finally {
+      endStart();
     }
   }
 
