@@ -45,6 +45,8 @@ export const COUNTERS = [
   'host.completionErrors',
   'host.freedAtDisconnect',
   'host.budgetRefused',
+  // Calls refused because their client had its category's limit of pending calls.
+  'host.clientCallsRefused',
   // Disconnects that found a call between its client check and svcCall, and waited for it.
   'host.disconnectWaits',
   // oracles

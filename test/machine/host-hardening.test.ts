@@ -209,7 +209,9 @@ describe('a host memory budget per machine (item 6)', () => {
       machine.run<number[]>({ module: program, export: 'heldCalls', args: { n: 3, size: 64 }, user });
     // A user process's client gets 2 (the service's user figure), the driver's 64.
     const asUser = run(true);
-    await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(2), SETTLE);
+    // The third call is refused at its submission; only then may the first two complete.
+    await vi.waitFor(() => expect(machine.stats().counters['host.clientCallsRefused']).toBe(1), SETTLE);
+    expect(machine.stats().host.pendingCommands).toBe(2);
     expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
     expect(await asUser).toEqual([
       Status.VINF_HGCM_ASYNC_EXECUTE,
@@ -221,6 +223,7 @@ describe('a host memory budget per machine (item 6)', () => {
     await vi.waitFor(() => expect(machine.stats().host.pendingCommands).toBe(3), SETTLE);
     expect(await machine.hostCall('misbehave', 2, [])).toBe(Status.VINF_SUCCESS);
     expect(await asKernel).toEqual(new Array(3).fill(Status.VINF_HGCM_ASYNC_EXECUTE));
+    expect(machine.stats().counters['host.clientCallsRefused']).toBe(1);
     await expectNothingHeld(machine);
   });
 

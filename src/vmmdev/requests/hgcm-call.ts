@@ -17,7 +17,10 @@ export function* hgcmCall(dev: DeviceEnv, req: RequestCtx): Proc<HandlerResult> 
   // HGCMGuestCall's checks, so a call the connector refuses has switched it on, a malformed one has not.
   dev.bus.enableHgcmEvents();
   const client = dev.hgcm.admitCall(call.clientId);
-  if (typeof client === 'number') return { rc: client };
+  if (typeof client === 'number') {
+    if (client === Status.VERR_HGCM_TOO_MANY_CLIENT_CALLS) dev.stats.add('host.clientCallsRefused');
+    return { rc: client };
+  }
   const slot = yield* addCommand(
     dev,
     req,
