@@ -142,6 +142,8 @@ async function simOn(
   relay.target = monitor;
   const tamper = o.tamper?.afterStep;
   if (tamper !== undefined) relay.tamper = (e) => tamper(e, world);
+  // Without a tamper the relay has nothing to add: the sim hands its events to the monitor itself.
+  else m.sim.reconfigure({ observer: monitor });
   const w = o.workload;
   const violations: Violation[] = [];
   const rec = recording(typeof o.strategy === 'function' ? o.strategy(m.sim) : o.strategy);

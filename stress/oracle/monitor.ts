@@ -28,6 +28,8 @@ const AUDIT_BAD = World.counterWord('audit.writeAfterFree');
 
 /** Online oracles and coverage tags for one sim run. */
 export class Monitor implements SimObserver {
+  /** It keeps no event past afterStep: the sim may hand it one event, filled in again at every step. */
+  readonly transient = true;
   readonly tags = new Set<string>();
   readonly reqs: Req[] = [];
   readonly cmds = new Map<number, Cmd>();
@@ -51,7 +53,7 @@ export class Monitor implements SimObserver {
   /** The requests of `live` being tracked (what watchFlags reads every step). */
   private readonly tracked = new Set<Req>();
   /** Each vCPU's bus, for its pending signal. */
-  readonly ports: VcpuBus[];
+  readonly ports: readonly VcpuBus[];
   private cancelOk: number;
   private auditBad: number;
   private step = 0;
@@ -65,7 +67,7 @@ export class Monitor implements SimObserver {
     this.ledger = ledger;
     this.load = workload;
     this.sim = sim;
-    this.ports = Array.from({ length: world.bus.vcpus }, (_, v) => world.bus.vcpuBus(v));
+    this.ports = world.ports;
     this.cancelOk = world.counter('guest.cancel.success');
     this.auditBad = world.counter('audit.writeAfterFree');
     this.session = new SessionWatch(world);
