@@ -142,6 +142,8 @@ async function simOn(
   relay.target = monitor;
   const tamper = o.tamper?.afterStep;
   if (tamper !== undefined) relay.tamper = (e) => tamper(e, world);
+  // Without a tamper the relay has nothing to add: the sim hands its events to the monitor itself.
+  else m.sim.reconfigure({ observer: monitor });
   const w = o.workload;
   const violations: Violation[] = [];
   const rec = recording(typeof o.strategy === 'function' ? o.strategy(m.sim) : o.strategy);
@@ -290,13 +292,9 @@ function holdCondition(u: HoldUntil, sim: Sim, world: World, base: Baseline): ()
   return () => sim.actorIds().some((id) => id.startsWith(u.actor) && sim.pendingPoint(id) === u.point);
 }
 
-/** A thread's program inside its own VBoxGuest session, closed when it returns. */
-function* inSession(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc<void> {
-  try {
-    yield* runThread(lib, w, t, ledger);
-  } finally {
-    yield* closeSession(lib.k, lib.session);
-  }
+/** A thread's program inside its own VBoxGuest session, closed when it returns (however it ends). */
+function inSession(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc<void> {
+  return runThread(lib, w, t, ledger, () => closeSession(lib.k, lib.session));
 }
 
 /** Run a spec (its workload, strategy and profile resolved afresh) under the sim. */

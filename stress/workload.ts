@@ -198,15 +198,17 @@ export class Ledger {
    * a library that reads the timeout wrong, so the outcome oracle, which judges by the plan, can be shown
    * to notice (stress/oracle/outcome.ts).
    */
-  waitOptions: (c: CallPlan) => { timeoutMs: number; interruptible: boolean } = (c) => ({
-    timeoutMs: c.timeoutMs,
-    interruptible: c.interruptible,
-  });
+  waitOptions: (c: CallPlan) => { timeoutMs: number; interruptible: boolean } = planWait;
 
   constructor(clients: number, stamp: () => number) {
     this.clientIds = new Array<number>(clients).fill(0);
     this.stamp = stamp;
   }
+}
+
+/** The wait a call's plan asks for (Ledger.waitOptions' default; one function, not one per ledger). */
+function planWait(c: CallPlan): { timeoutMs: number; interruptible: boolean } {
+  return { timeoutMs: c.timeoutMs, interruptible: c.interruptible };
 }
 
 /** The byte at offset `i` of the payload of call `tag` (so every byte a host writes can be attributed). */
@@ -263,38 +265,60 @@ export function* disconnectShared(k: GuestKernel, w: Workload, ledger: Ledger): 
   }
 }
 
-/** Play thread `t` of the workload through `lib` (the thread's session). */
-export function* runThread(lib: GuestLib, w: Workload, t: number, ledger: Ledger): Proc<void> {
-  const plan = w.threads[t]!;
-  const k = lib.k;
-  let index = 0;
-  for (const s of plan.steps) {
-    if (s.k === 'pause') {
-      const cell = k.bus.wake;
-      yield* wait(waitFor(cell, () => false, { deadline: k.clock.now() + s.ms }));
-    } else if (s.k === 'connect' || s.k === 'disconnect') {
-      const start = ledger.stamp();
-      let rc: StatusCode;
-      let id = ledger.clientIds[s.client]!;
-      if (s.k === 'connect') {
-        const r = yield* lib.connect(serviceName(w.clients[s.client]!.service));
-        rc = r.rc;
-        id = r.clientId;
-        if (rc === Status.VINF_SUCCESS) ledger.clientIds[s.client] = id;
+/**
+ * Play thread `t` of the workload through `lib` (the thread's session), then run `after` (if given) however
+ * the thread ended. (The sim closes the session so: in here, not in a wrapper around it, since every
+ * generator layer is one more resume at each of the thread's steps.)
+ */
+export function* runThread(
+  lib: GuestLib,
+  w: Workload,
+  t: number,
+  ledger: Ledger,
+  after?: () => Proc<unknown>,
+): Proc<void> {
+  try {
+    const plan = w.threads[t]!;
+    const k = lib.k;
+    let index = 0;
+    for (const s of plan.steps) {
+      if (s.k === 'pause') {
+        const cell = k.bus.wake;
+        yield* wait(waitFor(cell, () => false, { deadline: k.clock.now() + s.ms }));
+      } else if (s.k === 'connect' || s.k === 'disconnect') {
+        const start = ledger.stamp();
+        let rc: StatusCode;
+        let id = ledger.clientIds[s.client]!;
+        if (s.k === 'connect') {
+          const r = yield* lib.connect(serviceName(w.clients[s.client]!.service));
+          rc = r.rc;
+          id = r.clientId;
+          if (rc === Status.VINF_SUCCESS) ledger.clientIds[s.client] = id;
+        } else {
+          // A shared kernel client is disconnected the kernel's way; a session's through the ioctl.
+          rc =
+            w.clients[s.client]!.owner === -1
+              ? yield* hgcmDisconnect(k, id, k.driverRequestor)
+              : yield* lib.disconnect(id);
+          if (rc === Status.VINF_SUCCESS) ledger.clientIds[s.client] = 0;
+        }
+        ledger.ops.push({
+          thread: t,
+          k: s.k,
+          client: s.client,
+          clientId: id,
+          rc,
+          start,
+          end: ledger.stamp(),
+        });
+        // Connect and disconnect are never interrupted; a signal that came meanwhile is delivered now.
+        k.bus.consumeSignals();
       } else {
-        // A shared kernel client is disconnected the kernel's way; a session's through the ioctl.
-        rc =
-          w.clients[s.client]!.owner === -1
-            ? yield* hgcmDisconnect(k, id, k.driverRequestor)
-            : yield* lib.disconnect(id);
-        if (rc === Status.VINF_SUCCESS) ledger.clientIds[s.client] = 0;
+        yield* oneCall(lib, w, t, index++, s.call, ledger);
       }
-      ledger.ops.push({ thread: t, k: s.k, client: s.client, clientId: id, rc, start, end: ledger.stamp() });
-      // Connect and disconnect are never interrupted; a signal that came meanwhile is delivered now.
-      k.bus.consumeSignals();
-    } else {
-      yield* oneCall(lib, w, t, index++, s.call, ledger);
     }
+  } finally {
+    if (after !== undefined) yield* after();
   }
 }
 

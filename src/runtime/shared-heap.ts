@@ -261,19 +261,17 @@ export class SharedHeap {
 
   /** Counters. */
   stats(): HeapStats {
-    return this.locked(() => {
-      const u = (k: number): number => this.m.u32(this.base + k);
-      return {
-        sizeBytes: this.size,
-        inUseBytes: u(Ctl.IN_USE_BYTES),
-        liveBlocks: u(Ctl.LIVE_BLOCKS),
-        quarantinedBytes: u(Ctl.QUARANTINED_BYTES),
-        quarantinedBlocks: u(Ctl.QUARANTINED_BLOCKS),
-        allocs: u(Ctl.ALLOCS),
-        frees: u(Ctl.FREES),
-        failedAllocs: u(Ctl.FAILS),
-      };
-    });
+    // (Words read in place, not through a helper closure: the host's budget check reads these per call.)
+    return this.locked(() => ({
+      sizeBytes: this.size,
+      inUseBytes: this.m.u32(this.base + Ctl.IN_USE_BYTES),
+      liveBlocks: this.m.u32(this.base + Ctl.LIVE_BLOCKS),
+      quarantinedBytes: this.m.u32(this.base + Ctl.QUARANTINED_BYTES),
+      quarantinedBlocks: this.m.u32(this.base + Ctl.QUARANTINED_BLOCKS),
+      allocs: this.m.u32(this.base + Ctl.ALLOCS),
+      frees: this.m.u32(this.base + Ctl.FREES),
+      failedAllocs: this.m.u32(this.base + Ctl.FAILS),
+    }));
   }
 
   /** Check every header and the free list; throws HeapError on corruption. For tests and audits. */

@@ -104,6 +104,24 @@ class Step implements StepEvent {
   }
 }
 
+/**
+ * What spawn() hands back: the actor's result once it is done. A class, not a closure per actor: runs
+ * spawn completions and watches by the thousand (and tsx names every closure it creates).
+ */
+class Spawned<T> {
+  private readonly actor: Actor;
+  constructor(actor: Actor) {
+    this.actor = actor;
+  }
+  result(): T {
+    const a = this.actor;
+    if (a.error !== undefined) throw a.error;
+    if (!a.done) throw new Error(`sim actor ${a.id} has not finished`);
+    // SAFETY: a.result is what the actor's proc returned, and spawn<T> took a Proc<T>.
+    return a.result as T;
+  }
+}
+
 /** Actor ids the sim uses for its own events. */
 const RESERVED = new Set(['timer', 'clock']);
 
@@ -196,14 +214,7 @@ export class Sim {
     this.actors.push(actor);
     this.live.push(actor);
     this.byId.set(id, actor);
-    return {
-      result: () => {
-        if (actor.error !== undefined) throw actor.error;
-        if (!actor.done) throw new Error(`sim actor ${id} has not finished`);
-        // SAFETY: actor.result is what `proc` returned, and proc is a Proc<T>.
-        return actor.result as T;
-      },
-    };
+    return new Spawned<T>(actor);
   }
 
   /**

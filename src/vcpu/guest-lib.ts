@@ -77,6 +77,11 @@ const LOCKED = {
   inout: ParmType.LinAddr_Locked,
 } as const;
 
+/** A call refused before it reached the device (one function, not a closure per call). */
+function none(rc: StatusCode): HgcmCallResult {
+  return { rc, result: rc, parms: [], sync: true, cancel: undefined, request: undefined, leakedBytes: 0 };
+}
+
 /** Guest-side HGCM through one session. */
 export class GuestLib {
   readonly k: GuestKernel;
@@ -166,15 +171,6 @@ const hgcmCall = tracedCall(
     enter: (info: GuestAddress, cbInfo: number) => Proc<CallReport>,
   ): Proc<HgcmCallResult> {
     const { mem } = k;
-    const none = (rc: StatusCode): HgcmCallResult => ({
-      rc,
-      result: rc,
-      parms: [],
-      sync: true,
-      cancel: undefined,
-      request: undefined,
-      leakedBytes: 0,
-    });
     if (parms.length > VMMDEV_MAX_HGCM_PARMS) return none(Status.VERR_INVALID_PARAMETER);
     let extra = 0;
     for (const p of parms) if (p.type === 'pagelist') extra += pageListInfoSize(pagesSpanned(p.addr, p.size));

@@ -243,24 +243,26 @@ function loadCall(v: ByteView, clientId: number, fn: number): ParsedCall {
   const runsAt = 4 * (HEAD + PARM_WORDS * cParms);
   const parms: ParsedParm[] = [];
   for (let i = 0; i < cParms; i++) {
-    const w = (j: number): number => v.u32(4 * (HEAD + PARM_WORDS * i + j));
+    // The parameter's words (no closure per parameter: this runs on every call the host picks up).
+    const at = 4 * (HEAD + PARM_WORDS * i);
     const runs: PhysRun[] = [];
-    for (let r = w(9), end = r + w(10); r < end; r++) {
-      const at = runsAt + 4 * RUN_WORDS * r;
-      const lo = v.u32(at);
-      const hi = v.u32(at + 4);
-      runs.push({ phys: lo === NIL && hi === NIL ? -1 : hi * TWO_32 + lo, len: v.u32(at + 8) });
+    for (let r = v.u32(at + 36), end = r + v.u32(at + 40); r < end; r++) {
+      const ra = runsAt + 4 * RUN_WORDS * r;
+      const lo = v.u32(ra);
+      const hi = v.u32(ra + 4);
+      runs.push({ phys: lo === NIL && hi === NIL ? -1 : hi * TWO_32 + lo, len: v.u32(ra + 8) });
     }
+    const sizeField = v.u32(at + 32);
     parms.push({
       // SAFETY: the device wrote these words from a ParsedParm of these types.
-      type: w(0) as ParmTypeValue,
-      off: w(1),
-      svcType: w(2) as SvcParmTypeValue,
-      value32: w(3),
-      value64: (BigInt(w(5)) << 32n) | BigInt(w(4)),
-      size: w(6),
-      dir: w(7),
-      sizeFieldOff: w(8) === 0 ? undefined : w(8) - 1,
+      type: v.u32(at) as ParmTypeValue,
+      off: v.u32(at + 4),
+      svcType: v.u32(at + 8) as SvcParmTypeValue,
+      value32: v.u32(at + 12),
+      value64: (BigInt(v.u32(at + 20)) << 32n) | BigInt(v.u32(at + 16)),
+      size: v.u32(at + 24),
+      dir: v.u32(at + 28),
+      sizeFieldOff: sizeField === 0 ? undefined : sizeField - 1,
       runs,
     });
   }

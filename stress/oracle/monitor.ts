@@ -26,8 +26,16 @@ import { World } from './world.js';
 const CANCEL_OK = World.counterWord('guest.cancel.success');
 const AUDIT_BAD = World.counterWord('audit.writeAfterFree');
 
+/** A host worker or a completion it spawned ("host<w>", "complete#<n>"); the first letter rules out most. */
+function hostSide(actor: string): boolean {
+  const c = actor.charCodeAt(0);
+  return (c === 0x68 && actor.startsWith('host')) || (c === 0x63 && actor.startsWith('complete'));
+}
+
 /** Online oracles and coverage tags for one sim run. */
 export class Monitor implements SimObserver {
+  /** It keeps no event past afterStep: the sim may hand it one event, filled in again at every step. */
+  readonly transient = true;
   readonly tags = new Set<string>();
   readonly reqs: Req[] = [];
   readonly cmds = new Map<number, Cmd>();
@@ -51,7 +59,7 @@ export class Monitor implements SimObserver {
   /** The requests of `live` being tracked (what watchFlags reads every step). */
   private readonly tracked = new Set<Req>();
   /** Each vCPU's bus, for its pending signal. */
-  readonly ports: VcpuBus[];
+  readonly ports: readonly VcpuBus[];
   private cancelOk: number;
   private auditBad: number;
   private step = 0;
@@ -65,7 +73,7 @@ export class Monitor implements SimObserver {
     this.ledger = ledger;
     this.load = workload;
     this.sim = sim;
-    this.ports = Array.from({ length: world.bus.vcpus }, (_, v) => world.bus.vcpuBus(v));
+    this.ports = world.ports;
     this.cancelOk = world.counter('guest.cancel.success');
     this.auditBad = world.counter('audit.writeAfterFree');
     this.session = new SessionWatch(world);
@@ -134,7 +142,7 @@ export class Monitor implements SimObserver {
       if (gone !== undefined) this.fail('I17', e.actor, gone);
     }
     signalTags(this);
-    if (!e.actor.startsWith('host') && !e.actor.startsWith('complete')) checkListed(this, e.actor);
+    if (!hostSide(e.actor)) checkListed(this, e.actor);
   }
 
   /** Nothing can run and time must pass: nobody may sleep through a wake-up meant for it. */

@@ -10,6 +10,7 @@ import {
   guestHeapBacking,
   SharedHeap,
   StatsBlock,
+  type VcpuBus,
 } from '../../src/runtime/index.js';
 import { GuestHeap, guestMap } from '../../src/vcpu/index.js';
 import {
@@ -34,6 +35,8 @@ export class World {
   readonly data: GuestHeap;
   readonly cmds: CommandTable;
   readonly bus: DeviceBus;
+  /** Each vCPU's bus (its pending signal): views, built once per machine, not per run's monitor. */
+  readonly ports: readonly VcpuBus[];
   readonly clients: ClientTable;
   readonly stats: StatsBlock;
   /** The physical heap itself (for its change counter: the oracles recheck what depends on it). */
@@ -53,6 +56,7 @@ export class World {
     this.data = GuestHeap.attach('data', this.mem, map.memBase);
     this.cmds = CommandTable.attach(shared.cmds);
     this.bus = DeviceBus.attach(shared.bus);
+    this.ports = Array.from({ length: this.bus.vcpus }, (_, v) => this.bus.vcpuBus(v));
     this.clients = ClientTable.attach(shared.clients);
     this.stats = new StatsBlock(shared.stats);
     this.counterWords = new Uint32Array(shared.stats);
