@@ -368,18 +368,11 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
       exitThread: () => undefined,
     };
     const history = new SpinHistory(1000);
-    const c = new ScriptedCell();
-    let done = false;
-    c.onSleep.push(() => {
-      done = true;
-      c.bump();
-    });
-    expect(
-      blockOn(
-        waitFor(c, () => done, { hint: 'long' }),
-        { ...opts({ spinLong: 1000 }), gate, history },
-      ),
-    ).toBe('ok');
+    // Answered only when the waiter sleeps.
+    const { c, done } = changingCell(Infinity);
+    expect(blockOn(waitFor(c, done, { hint: 'long' }), { ...opts({ spinLong: 1000 }), gate, history })).toBe(
+      'ok',
+    );
     expect(c.sleeps).toHaveLength(1);
     expect(c.loads).toBeLessThan(300);
     expect(history.budget()).toBe(1000);
