@@ -34,15 +34,16 @@ export const SUITES: readonly Suite[] = [
 ];
 
 function parseSpin(v: string, flagName: string): SpinPolicy {
-  const [short, long, idle = DEFAULT_SPIN.idle, spinners = DEFAULT_SPIN.spinners, ...extra] = v
+  const [short, long, idle = DEFAULT_SPIN.idle, spinners = DEFAULT_SPIN.spinners, adapt, ...extra] = v
     .split(',')
     .map((x) => (/^\d+$/.test(x.trim()) ? Number(x) : NaN));
   const ok = (n: number | undefined): n is number => Number.isSafeInteger(n) && n! >= 0;
-  if (!ok(short) || !ok(long) || !ok(idle) || !ok(spinners) || extra.length > 0)
+  const adaptOk = adapt === undefined || adapt === 0 || adapt === 1;
+  if (!ok(short) || !ok(long) || !ok(idle) || !ok(spinners) || !adaptOk || extra.length > 0)
     throw new UsageError(
-      `${flagName} takes non-negative integers short,long[,idle[,spinners]] (got ${JSON.stringify(v)})`,
+      `${flagName} takes non-negative integers short,long[,idle[,spinners[,adaptive 0|1]]] (got ${JSON.stringify(v)})`,
     );
-  return { short, long, idle, spinners };
+  return { short, long, idle, spinners, adaptive: adapt === undefined ? DEFAULT_SPIN.adaptive : adapt === 1 };
 }
 
 /**
@@ -127,11 +128,11 @@ export const benchCommand = defineCommand(
         arg: 'FILE',
       }),
       spin: custom<SpinPolicy | undefined>(
-        "the runtime's spin policy: loads before parking (short, long, idle) and spinners at once",
+        "the runtime's spin policy: loads before parking (short, long, idle), spinners at once, adaptive long spin (1) or not (0)",
         {
-          arg: 'S,L[,I[,N]]',
+          arg: 'S,L[,I[,N[,A]]]',
           parse: parseSpin,
-          defaultText: `${DEFAULT_SPIN.short},${DEFAULT_SPIN.long},${DEFAULT_SPIN.idle},${DEFAULT_SPIN.spinners}`,
+          defaultText: `${DEFAULT_SPIN.short},${DEFAULT_SPIN.long},${DEFAULT_SPIN.idle},${DEFAULT_SPIN.spinners},${DEFAULT_SPIN.adaptive ? 1 : 0}`,
         },
         () => undefined,
       ),

@@ -367,7 +367,7 @@ export function header(run: RunResult): string {
   const i = run.info;
   return (
     `\`${i.command}\` — ${i.date}, node ${i.node}, ${i.cpus} CPUs (${i.cpuModel}), load ${i.loadAvg.join(' ')}, ` +
-    `spin policy short ${i.policy.short} / long ${i.policy.long} / idle ${i.policy.idle ?? 0} / ${i.policy.spinners ?? 0} spinning at most, device ${i.device ?? 'thread'}, services on ${i.placement ?? 'pool'}, IRQ to ${i.irq ?? 'all'}` +
+    `spin policy short ${i.policy.short} / long ${i.policy.long} / idle ${i.policy.idle ?? 0} / ${i.policy.spinners ?? 0} spinning at most${i.policy.adaptive ? ' (adaptive long spin)' : ''}, device ${i.device ?? 'thread'}, services on ${i.placement ?? 'pool'}, IRQ to ${i.irq ?? 'all'}` +
     `${i.repeat > 1 ? `, each figure the median of ${i.repeat} repeats` : ''}${i.quick ? ', --quick (short budgets: figures are rough)' : ''}`
   );
 }

@@ -9,13 +9,17 @@ import { besideModule } from '../../src/runtime/index.js';
 
 const PROGRAM = besideModule(import.meta.url, '../programs/calls');
 
-/** The policies compared: none, the short waits only, then each kind of long wait, then both. */
+/**
+ * The policies compared: none, the short waits only, then each kind of long wait (the call's at its full
+ * budget and adaptive, runtime/spin-history.ts), then both.
+ */
 const POLICIES: readonly (readonly [string, Omit<SpinPolicy, 'spinners'>])[] = [
-  ['park', { short: 0, long: 0, idle: 0 }],
-  ['short', { short: 2000, long: 0, idle: 0 }],
-  ['call', { short: 2000, long: 20_000, idle: 0 }],
-  ['idle', { short: 2000, long: 0, idle: 20_000 }],
-  ['both', { short: 2000, long: 20_000, idle: 20_000 }],
+  ['park', { short: 0, long: 0, idle: 0, adaptive: false }],
+  ['short', { short: 2000, long: 0, idle: 0, adaptive: false }],
+  ['call', { short: 2000, long: 20_000, idle: 0, adaptive: false }],
+  ['adaptive', { short: 2000, long: 20_000, idle: 0, adaptive: true }],
+  ['idle', { short: 2000, long: 0, idle: 20_000, adaptive: false }],
+  ['both', { short: 2000, long: 20_000, idle: 20_000, adaptive: false }],
 ];
 
 /** The policy suite. */

@@ -13,6 +13,7 @@ import {
   type PointEffect,
   type Proc,
   SpinGate,
+  SpinHistory,
   StatsBlock,
   ThreadControl,
   type ThreadExecOptions,
@@ -105,11 +106,13 @@ export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions
             tracer.point(p);
             hook(p);
           };
-  const { short, long, idle, spinners } = s.config.spin;
+  const { short, long, idle, spinners, adaptive } = s.config.spin;
   const words = new Int32Array(s.spinGate);
   const cells = { spinners: new AtomicCell(words, 0), active: new AtomicCell(words, 1) };
   const gate = spinners > 0 ? new SpinGate(cells, spinners, os.availableParallelism()) : undefined;
-  return { clock: wallClock, spin: short, spinLong: long, spinIdle: idle, onPoint, gate };
+  // One history per thread: this function runs once per executor thread (its options live there).
+  const history = adaptive && long > 0 ? new SpinHistory(long) : undefined;
+  return { clock: wallClock, spin: short, spinLong: long, spinIdle: idle, onPoint, gate, history };
 }
 
 /**

@@ -29,6 +29,12 @@ export interface SpinPolicy {
    * spinner must never hold the core the thread it waits for needs, so the default is N - 1 (at least 1).
    */
   readonly spinners: number;
+  /**
+   * A waiting guest's spin on DONE lasts about as long as its recent completions took (twice their running
+   * average, at most `long`), and none for a while after a full `long` spin missed (runtime/spin-history.ts).
+   * False: every such spin takes up to `long` loads.
+   */
+  readonly adaptive: boolean;
 }
 
 /** Where port writes are handled (MachineConfig.device). */
@@ -190,6 +196,7 @@ export const DEFAULT_SPIN: SpinPolicy = {
   long: 20_000,
   idle: 0,
   spinners: Math.max(1, os.availableParallelism() - 1),
+  adaptive: true,
 };
 
 /** The built-in test services; "echo-inline" and "noop-inline" run their calls on the device thread. */
@@ -287,6 +294,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
       long: int('spin.long', c.spin?.long, DEFAULT_SPIN.long, 0, 10_000_000),
       idle: int('spin.idle', c.spin?.idle, DEFAULT_SPIN.idle, 0, 10_000_000),
       spinners: int('spin.spinners', c.spin?.spinners, DEFAULT_SPIN.spinners, 0, 1024),
+      adaptive: c.spin?.adaptive ?? DEFAULT_SPIN.adaptive,
     },
     device: deviceMode(c.device),
     servicePlacement,

@@ -39,6 +39,7 @@ export type {
   WaitOutcome,
 } from './proc.js';
 export { SpinGate } from './spin-gate.js';
+export { SpinHistory } from './spin-history.js';
 export { ControlBlock, GateAt, ThreadControl, ThreadState } from './control.js';
 export type { SleepCell, ThreadStateValue, ThreadView } from './control.js';
 export type { VcpuBus } from './vcpu-bus.js';

@@ -5,6 +5,7 @@
 import type { AtomicCell } from './atomic-cell.js';
 import { GateAt, type ThreadControl } from './control.js';
 import { PointId, type PointName } from './points.js';
+import type { SpinHistory } from './spin-history.js';
 
 /** An interleaving point: `addr`/`gen` name the request it concerns (0 when none). */
 export interface PointEffect {
@@ -113,6 +114,11 @@ export interface ThreadExecOptions {
   /** Who may spin right now (runtime/spin-gate.ts); without one, every wait spins its budget. */
   readonly gate?: SpinLimiter | undefined;
   /**
+   * This thread's recent 'long' waits (runtime/spin-history.ts): with one, a 'long' spin lasts about as
+   * long as recent completions took, and none while they took longer than `spinLong`; without, `spinLong`.
+   */
+  readonly history?: SpinHistory | undefined;
+  /**
    * A controlled machine's gate (runtime/control.ts): the executor reports its sleeps and wakes and stops
    * at the start of each step machine; the points' gate is in `onPoint`. Undefined elsewhere.
    */
@@ -174,19 +180,38 @@ export function asParked<T>(opts: ThreadExecOptions, fn: () => T): T {
  * thread spin at all); true if it changed from `seen`, so the caller re-checks instead of sleeping.
  */
 function spinUntilChanged(e: WaitEffect, opts: ThreadExecOptions, seen: number): boolean {
-  const spin = e.hint === 'short' ? opts.spin : e.hint === 'idle' ? (opts.spinIdle ?? 0) : opts.spinLong;
+  const adapt = e.hint === 'long' ? opts.history : undefined;
+  const spin = adapt !== undefined ? adapt.budget() : fixedBudget(e.hint, opts);
   if (spin === 0) return false;
   const gate = opts.gate;
   if (gate !== undefined && !gate.tryEnter()) return false;
   try {
-    for (let i = 0; i < spin; i++) {
-      if (e.cell.load() !== seen) return true;
-      if ((i & 255) === 255 && gate !== undefined && !gate.worthSpinning()) return false;
-    }
-    return false;
+    const loads = spinLoads(e, gate, seen, spin);
+    // A spin the gate cut short says nothing about how long completions take.
+    if (loads >= 0) adapt?.hit(loads);
+    else if (loads === SPIN_MISSED) adapt?.miss(spin);
+    return loads >= 0;
   } finally {
     gate?.exit();
   }
+}
+
+/** The policy's loads for a wait of this kind. */
+function fixedBudget(hint: WaitHint, opts: ThreadExecOptions): number {
+  return hint === 'short' ? opts.spin : hint === 'idle' ? (opts.spinIdle ?? 0) : opts.spinLong;
+}
+
+/** spinLoads' answers when the word did not change: the budget ran out, or the gate stopped the spin. */
+const SPIN_MISSED = -1;
+const SPIN_STOPPED = -2;
+
+/** Load the word up to `spin` times: the loads until it changed, else SPIN_MISSED or SPIN_STOPPED. */
+function spinLoads(e: WaitEffect, gate: SpinLimiter | undefined, seen: number, spin: number): number {
+  for (let i = 0; i < spin; i++) {
+    if (e.cell.load() !== seen) return i;
+    if ((i & 255) === 255 && gate !== undefined && !gate.worthSpinning()) return SPIN_STOPPED;
+  }
+  return SPIN_MISSED;
 }
 
 /** Atomics.wait, with the spin gate told this thread is parked meanwhile (and a coordinator, if any). */

@@ -55,7 +55,7 @@ const run = (scale: number): RunResult => ({
     loadAvg: [1, 1, 1],
     quick: true,
     repeat: 1,
-    policy: { short: 2000, long: 20000, idle: 0, spinners: 1 },
+    policy: { short: 2000, long: 20000, idle: 0, spinners: 1, adaptive: true },
     device: 'emt',
     suites: ['limit', 'peers', 'hgcm'],
     command: 'hgcm bench --quick',

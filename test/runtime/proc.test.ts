@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { AtomicCell, SharedWords } from '../../src/runtime/atomic-cell.js';
 import { POINTS, PointId } from '../../src/runtime/points.js';
 import { SpinGate } from '../../src/runtime/spin-gate.js';
+import { SpinHistory } from '../../src/runtime/spin-history.js';
 import {
   blockOn,
   blockOnAsync,
@@ -19,6 +20,7 @@ import {
   type Effect,
   type PointEffect,
   type Proc,
+  type SpinLimiter,
   type ThreadExecOptions,
   type WaitOutcome,
 } from '../../src/runtime/proc.js';
@@ -316,6 +318,64 @@ describe('blockOn: the order DONE -> signal -> deadline', () => {
     ).toBe('ok');
     expect(c.sleeps).toHaveLength(1);
     expect(c.loads).toBeGreaterThanOrEqual(11);
+  });
+
+  test("with a history, 'long' spins last about as long as recent answers took", () => {
+    const history = new SpinHistory(10_000);
+    const o = { ...opts({ spinLong: 10_000 }), history };
+    // Answers after 40 loads: the spin sees each one and the budget comes down to the floor.
+    for (let i = 0; i < 40; i++) {
+      const { c, done } = changingCell(40);
+      expect(blockOn(waitFor(c, done, { hint: 'long' }), o)).toBe('ok');
+      expect(c.sleeps).toEqual([]);
+    }
+    expect(history.budget()).toBe(256);
+    // A slow answer: the spin gives up at that budget, not at spinLong, and the thread sleeps.
+    const { c, done } = changingCell(5000);
+    expect(blockOn(waitFor(c, done, { hint: 'long' }), o)).toBe('ok');
+    expect(c.sleeps).toHaveLength(1);
+    expect(c.loads).toBeLessThan(600);
+    // 'short' waits keep their fixed budget.
+    const s = changingCell(5000);
+    expect(blockOn(waitFor(s.c, s.done, { hint: 'short' }), { ...o, spin: 6000 })).toBe('ok');
+    expect(s.c.sleeps).toEqual([]);
+  });
+
+  test('after a whole spinLong missed, the next long waits sleep without a load', () => {
+    const history = new SpinHistory(1000);
+    const o = { ...opts({ spinLong: 1000 }), history };
+    const slow = changingCell(Infinity);
+    expect(blockOn(waitFor(slow.c, slow.done, { hint: 'long' }), o)).toBe('ok');
+    expect(slow.c.sleeps).toHaveLength(1);
+    expect(slow.c.loads).toBeGreaterThanOrEqual(1000);
+    // The next wait would be answered after 10 loads, but it does not spin: one load of the word before
+    // the sleep, one after the wake.
+    const next = changingCell(10);
+    expect(blockOn(waitFor(next.c, next.done, { hint: 'long' }), o)).toBe('ok');
+    expect(next.c.sleeps).toHaveLength(1);
+    expect(next.c.loads).toBe(2);
+  });
+
+  test('a spin the gate stops is no miss: the history keeps its budget', () => {
+    // A gate that lets the spin start and then says a working thread needs the core.
+    const gate: SpinLimiter = {
+      tryEnter: () => true,
+      exit: () => undefined,
+      worthSpinning: () => false,
+      park: () => undefined,
+      unpark: () => undefined,
+      enterThread: () => undefined,
+      exitThread: () => undefined,
+    };
+    const history = new SpinHistory(1000);
+    // Answered only when the waiter sleeps.
+    const { c, done } = changingCell(Infinity);
+    expect(blockOn(waitFor(c, done, { hint: 'long' }), { ...opts({ spinLong: 1000 }), gate, history })).toBe(
+      'ok',
+    );
+    expect(c.sleeps).toHaveLength(1);
+    expect(c.loads).toBeLessThan(300);
+    expect(history.budget()).toBe(1000);
   });
 
   test('on a real word, a short deadline times out after about that long', () => {
