@@ -40,6 +40,7 @@ export type {
 } from './proc.js';
 export { SpinGate } from './spin-gate.js';
 export { ControlBlock, GateAt, ThreadControl, ThreadState } from './control.js';
+export { ControlClock, ControlTimers } from './control-clock.js';
 export type { SleepCell, ThreadStateValue, ThreadView } from './control.js';
 export type { VcpuBus } from './vcpu-bus.js';
 export { POINTS, PointId } from './points.js';
