@@ -7,7 +7,7 @@ import type { FaultName, PointRecord } from '../src/runtime/index.js';
 import type { Machine } from '../src/machine/index.js';
 import { ControlClock } from '../src/runtime/index.js';
 import type { Coordinator, CoordinatorResult } from './controlled/coordinator.js';
-import { coordinator, stillMachine, type ControlOptions } from './controlled/phase.js';
+import { coordinator, ignoredSignals, stillMachine, type ControlOptions } from './controlled/phase.js';
 import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
 import { replayCommand, resolveRun, type RunSpec } from './run-spec.js';
@@ -200,8 +200,10 @@ async function play(
   // it); a replay fires the logged ones. Free threads: main-thread timers.
   const timed = o.control?.follow === undefined ? w.signals : [];
   const owes = (name: string): boolean => (owed.get(name) ?? 0) > 0;
+  const checkSleepers = ignoredSignals(m, w, world);
   const coord =
-    o.control && coordinator(m, o.control, { signal, hangMs: o.hangMs, expect: starters, timed, owes });
+    o.control &&
+    coordinator(m, o.control, { signal, hangMs: o.hangMs, expect: starters, timed, owes, checkSleepers });
   const timers = coord !== undefined ? [] : w.signals.map((s) => setTimeout(() => signal(s.vcpu), s.at));
   // Every thread's end, whatever it is: one that threw must not leave the others unwatched.
   const all = Promise.allSettled(runs);
@@ -219,8 +221,10 @@ async function play(
     const detail =
       coord === undefined
         ? `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`
-        : `controlled run stuck: no thread parked or due to wake for ${o.hangMs ?? 5000} ms`;
-    violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor: 'watchdog', detail });
+        : (run.control?.sleeperFault ??
+          `controlled run stuck: no thread parked or due to wake for ${o.hangMs ?? 5000} ms`);
+    const actor = run.control?.sleeperFault === undefined ? 'watchdog' : 'coordinator';
+    violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor, detail });
     return;
   }
   const failed = settled.find((r) => r.status === 'rejected');
@@ -284,7 +288,7 @@ async function coordinate<T>(coord: Coordinator, all: Promise<T>, run: RunState)
   let done = false;
   void all.then(() => (done = true));
   run.control = await coord.run(() => done);
-  return run.control.status === 'stuck' ? undefined : all;
+  return run.control.status === 'done' ? all : undefined;
 }
 
 /** The first lines of an error's stack (where a crash happened). */

@@ -7,7 +7,14 @@
 // a seed replays a run. Signals are fired between two steps and logged as decisions too. A run that cannot
 // go on (nothing parked, nothing due to wake, no time to move to, no progress for hangMs) ends as stuck
 // with a picture of every thread, never as a hang.
-import { ControlBlock, GateAt, POINTS, ThreadState, type ThreadView } from '../../src/runtime/index.js';
+import {
+  ControlBlock,
+  GateAt,
+  POINTS,
+  PointId,
+  ThreadState,
+  type ThreadView,
+} from '../../src/runtime/index.js';
 import type { Strategy } from '../../src/sim/index.js';
 
 /**
@@ -53,6 +60,13 @@ export interface CoordinatorOptions {
    * and a program's start fall at the same decision in every run)?
    */
   readonly owes?: ((name: string) => boolean) | undefined;
+  /**
+   * Asked whenever time must pass (nothing can run): the threads asleep in a call's completion wait (the
+   * request's address, from their guest.sleep point); says what is wrong (I6: an interruptible wait
+   * sleeping through a pending signal), if anything. The run then ends, as stuck ones do.
+   */
+  readonly checkSleepers?:
+    ((asleep: readonly { name: string; addr: number }[]) => string | undefined) | undefined;
   /** Signals at virtual times (ms after the phase began), fired once the clock reaches them. */
   readonly timed?: readonly { readonly at: number; readonly vcpu: number }[] | undefined;
 }
@@ -62,7 +76,7 @@ export interface CoordinatorResult {
   readonly decisions: Decision[];
   /** Steps granted (decisions less signals). */
   readonly steps: number;
-  readonly status: 'done' | 'stuck';
+  readonly status: 'done' | 'stuck' | 'fault';
   /** Stuck: every thread's state when the coordinator gave up. */
   readonly picture: string[];
   /** Following a recording: the first decision the run could not take as recorded. */
@@ -74,6 +88,8 @@ export interface CoordinatorResult {
   readonly lateWakes: number;
   /** Wall time of the coordinated phase (ms). */
   readonly ms: number;
+  /** What checkSleepers found when time had to pass, if anything (the run ended there). */
+  readonly sleeperFault: string | undefined;
 }
 
 const wall = (): number => performance.timeOrigin + performance.now();
@@ -104,6 +120,9 @@ export class Coordinator {
   private timed: { at: number; vcpu: number }[] = [];
   /** Virtual time when the phase began (ms since the epoch). */
   private v0 = 0;
+  /** Threads in a call's completion wait: the request's address (from guest.sleep to guest.wake). */
+  private readonly inWait = new Map<number, number>();
+  private sleeperFault: string | undefined;
 
   constructor(o: CoordinatorOptions) {
     this.o = o;
@@ -129,7 +148,7 @@ export class Coordinator {
     try {
       for (;;) {
         const s = await this.settle(done);
-        if (s === 'done' || s === 'stuck') return this.result(s);
+        if (s === 'done' || s === 'stuck' || s === 'fault') return this.result(s);
         this.decide(s.parked, s.next);
       }
     } finally {
@@ -220,7 +239,22 @@ export class Coordinator {
     this.o.signal(vcpu);
   }
 
+  /** Hand the threads asleep in a call's wait to checkSleepers; true if it found a fault. */
+  private checkSleepers(): boolean {
+    const check = this.o.checkSleepers;
+    if (check === undefined) return false;
+    const asleep = [...this.inWait]
+      .filter(([s]) => this.o.block.view(s).state === ThreadState.blocked)
+      .map(([s, addr]) => ({ name: this.o.names[s]!, addr }));
+    this.sleeperFault = check(asleep);
+    return this.sleeperFault !== undefined;
+  }
+
   private grant(v: ThreadView): void {
+    // A call's completion wait runs from its guest.sleep point to its guest.wake (the ISR's points come
+    // in between, on the waiting thread).
+    if (v.at === PointId['guest.sleep']) this.inWait.set(v.slot, v.addr);
+    else if (v.at === PointId['guest.wake']) this.inWait.delete(v.slot);
     this.decisions.push([this.o.names[v.slot]!, v.at]);
     this.steps++;
     this.o.block.grant(v.slot);
@@ -234,7 +268,7 @@ export class Coordinator {
    */
   private async settle(
     done: () => boolean,
-  ): Promise<{ parked: ThreadView[]; next: number } | 'done' | 'stuck'> {
+  ): Promise<{ parked: ThreadView[]; next: number } | 'done' | 'stuck' | 'fault'> {
     const b = this.o.block;
     const hangMs = this.o.hangMs ?? 5000;
     const wantSignal = this.o.follow?.[this.k]?.[0] === 'signal';
@@ -264,7 +298,9 @@ export class Coordinator {
       const next = Math.min(look.next, this.timed[0]?.at ?? Infinity);
       if (!busy && (parked.length > 0 || wantSignal || this.queued.length > 0)) return { parked, next };
       if (!busy && next !== Infinity) {
-        // Nothing can run: time passes (the sim's 'realistic' profile), to the first thing it wakes.
+        // Nothing can run: time passes (the sim's 'realistic' profile), to the first thing it wakes. Who
+        // sleeps now is asleep for good unless time passes: what the sim's monitor checks here, so is this.
+        if (this.checkSleepers()) return 'fault';
         b.advance(next);
         lastChange = wall();
         continue;
@@ -354,7 +390,7 @@ export class Coordinator {
     return `${name}blocked${d === Infinity ? '' : ` until ${ahead(d)}`}${timer}`;
   }
 
-  private result(status: 'done' | 'stuck'): CoordinatorResult {
+  private result(status: CoordinatorResult['status']): CoordinatorResult {
     const b = this.o.block;
     const picture = status === 'done' ? [] : Array.from({ length: b.slots }, (_, s) => this.describe(s));
     return {
@@ -366,6 +402,7 @@ export class Coordinator {
       followed: this.followed,
       mismatches: this.mismatches,
       lateWakes: this.lateWakes,
+      sleeperFault: this.sleeperFault,
       ms: performance.now() - this.t0,
     };
   }

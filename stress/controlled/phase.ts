@@ -1,7 +1,12 @@
-// A controlled machine around its coordinated phase (issue 17): still between phases, and the coordinator
-// over its threads. Runs on the stress harness's main thread.
+// A controlled machine around its coordinated phase (issue 17): still between phases, the coordinator over
+// its threads, and the I6 check it makes when time must pass. Runs on the stress harness's main thread.
+import { VMMDevRequestHeader } from '../../src/abi/index.js';
 import { machineBuffers, type Machine } from '../../src/machine/index.js';
-import { ControlBlock } from '../../src/runtime/index.js';
+import { ControlBlock, gpa } from '../../src/runtime/index.js';
+import { DeviceBus } from '../../src/vmmdev/index.js';
+import { isCall } from '../oracle/rules.js';
+import type { World } from '../oracle/world.js';
+import type { Workload } from '../workload.js';
 import type { Strategy } from '../../src/sim/index.js';
 import { Coordinator, type CoordinatorOptions, type Decision } from './coordinator.js';
 
@@ -42,7 +47,7 @@ export async function stillMachine(m: Machine): Promise<void> {
 export function coordinator(
   m: Machine,
   c: ControlOptions,
-  run: Pick<CoordinatorOptions, 'signal' | 'hangMs' | 'expect' | 'timed' | 'owes'>,
+  run: Pick<CoordinatorOptions, 'signal' | 'hangMs' | 'expect' | 'timed' | 'owes' | 'checkSleepers'>,
 ): Coordinator {
   const block = blockOf(m);
   if (block === undefined) throw new Error('controlled run on a machine without a control block');
@@ -55,4 +60,32 @@ export function coordinator(
   ];
   const { strategy, follow, anyOrder } = c;
   return new Coordinator({ block, names, strategy, follow, anyOrder, ...run });
+}
+
+/**
+ * I6 as the sim's monitor checks it when time must pass, for a controlled run's coordinator: a thread
+ * asleep in the completion wait of a call (the request at its guest.sleep address is an HGCM call) that
+ * the caller made interruptible, with a signal pending on its vCPU, sleeps through that signal. A vCPU's
+ * call counts as interruptible when every call of every thread on that vCPU is (the coordinator does not
+ * know which call a thread is in; a thread with both kinds is not judged).
+ */
+export function ignoredSignals(
+  m: Machine,
+  w: Workload,
+  world: World,
+): (asleep: readonly { name: string; addr: number }[]) => string | undefined {
+  const bus = DeviceBus.attach(m.sharedMemory.bus);
+  const interruptible = (vcpu: number): boolean =>
+    w.threads
+      .filter((t) => t.vcpu === vcpu)
+      .every((t) => t.steps.every((s) => s.k !== 'call' || s.call.interruptible));
+  return (asleep) => {
+    for (const { name, addr } of asleep) {
+      const vcpu = Number(name.replace(/^vcpu/, ''));
+      if (!name.startsWith('vcpu') || !interruptible(vcpu) || !bus.vcpuBus(vcpu).signalPending()) continue;
+      if (!isCall(world.mem.readU32(gpa(addr), VMMDevRequestHeader.off.requestType))) continue;
+      return `${name}: a signal is pending but the interruptible wait goes on before virtual time passes (the wait of request 0x${addr.toString(16)})`;
+    }
+    return undefined;
+  };
 }
