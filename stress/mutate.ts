@@ -80,6 +80,10 @@ export const MUTATION_PLAN: Readonly<
   },
   'isr-wakes-nobody': { scenarios: ['S15'], rule: 'the ISR wakes the waiters whose requests are done' },
   'isr-wrong-waiter': { scenarios: ['S15'], rule: 'the ISR wakes the waiter whose request completed' },
+  'isr-coalesced-drop': {
+    scenarios: ['S15'],
+    rule: 'the ISR wakes every waiter whose request is done, however many completions one interrupt stands for',
+  },
 };
 
 /** One mutant's fate. */

@@ -4,10 +4,10 @@
 // tail. Afterwards the host is drained and the run is checked offline: the ledger and counters (final.ts)
 // and the order of points (offline.ts). Not replayable step by step; its seed replays the workload.
 import type { FaultName, PointRecord } from '../src/runtime/index.js';
-import { machineBuffers, type Machine } from '../src/machine/index.js';
-import { ControlBlock } from '../src/runtime/index.js';
-import type { Strategy } from '../src/sim/index.js';
-import { Coordinator, type CoordinatorResult, type Decision } from './controlled/coordinator.js';
+import type { Machine } from '../src/machine/index.js';
+import { ControlClock } from '../src/runtime/index.js';
+import type { Coordinator, CoordinatorResult } from './controlled/coordinator.js';
+import { coordinator, ignoredSignals, stillMachine, type ControlOptions } from './controlled/phase.js';
 import type { RunResult } from './campaign.js';
 import { outcomeTags } from './coverage.js';
 import { replayCommand, resolveRun, type RunSpec } from './run-spec.js';
@@ -37,7 +37,7 @@ export interface ThreadsRunOptions {
    * Controlled threads (a controlled machine from the pool): a coordinator chooses every step of the main
    * phase with `strategy`, or follows a recorded decision list; it fires the workload's signals itself.
    */
-  readonly control?: { readonly strategy: Strategy; readonly follow?: readonly Decision[] | undefined };
+  readonly control?: ControlOptions;
 }
 
 export { MachinePool } from './threads/pool.js';
@@ -159,23 +159,36 @@ async function play(
   const ids = pre.clientIds;
   ledger.clientIds.splice(0, ids.length, ...ids);
   ledger.sfFiles.push(...pre.sfFiles);
+  // Controlled: the main phase starts from a still machine with its interrupt line down, whatever the
+  // prelude's free threads left in flight (a completion's interrupt raised after its guest saw DONE), so
+  // that a seed replays the run from its first decision.
+  if (o.control !== undefined) await settleMachine(m, w);
   const base = baseline(world);
   switchFaults(m.sharedMemory.faults, w, o.faults ?? []);
   run.seqMain = ring.seq;
+  // Programs each vCPU still owes the main thread (started or queued, not yet returned here).
+  const owed = new Map<string, number>();
+  const owe = (vcpu: number, d: number): void =>
+    void owed.set(`vcpu${vcpu}`, (owed.get(`vcpu${vcpu}`) ?? 0) + d);
+  w.threads.forEach((plan) => owe(plan.vcpu, 1));
   const runs = w.threads.map((plan, t) =>
-    m.run<ThreadReport>({
-      module: program,
-      export: 'thread',
-      args: { workload: w, t, clientIds: ids, sfFiles: pre.sfFiles },
-      vcpu: plan.vcpu,
-      user: plan.user,
-    }),
+    m
+      .run<ThreadReport>({
+        module: program,
+        export: 'thread',
+        args: { workload: w, t, clientIds: ids, sfFiles: pre.sfFiles },
+        vcpu: plan.vcpu,
+        user: plan.user,
+      })
+      .finally(() => owe(plan.vcpu, -1)),
   );
   // When each signal really went out (the outcome oracle's O5 holds an interrupted call against them).
   const vcpus = Math.max(0, ...w.threads.map((t) => t.vcpu), ...w.signals.map((x) => x.vcpu)) + 1;
   const signalTimes: number[][] = Array.from({ length: vcpus }, () => []);
+  // On the guests' clock, as the ledger's call times (a controlled machine's is virtual).
+  const clock = m.sharedMemory.control === undefined ? undefined : new ControlClock(m.sharedMemory.control);
   const signal = (vcpu: number): void => {
-    signalTimes[vcpu]!.push(performance.timeOrigin + performance.now());
+    signalTimes[vcpu]!.push(clock?.now() ?? performance.timeOrigin + performance.now());
     try {
       m.signal(vcpu);
     } catch {
@@ -183,11 +196,15 @@ async function play(
     }
   };
   const starters = w.threads.map((t) => `vcpu${t.vcpu}`);
-  const coord = o.control && coordinator(m, o.control, signal, o.hangMs, starters);
-  // Controlled: the coordinator fires a signal between two steps (and logs it); a replay fires the logged ones.
-  const post = coord === undefined ? signal : (vcpu: number): void => coord.post(vcpu);
-  const timers =
-    o.control?.follow !== undefined ? [] : w.signals.map((s) => setTimeout(() => post(s.vcpu), s.at));
+  // Controlled: the coordinator fires each signal between two steps once virtual time reaches it (and logs
+  // it); a replay fires the logged ones. Free threads: main-thread timers.
+  const timed = o.control?.follow === undefined ? w.signals : [];
+  const owes = (name: string): boolean => (owed.get(name) ?? 0) > 0;
+  const checkSleepers = ignoredSignals(m, w, world);
+  const coord =
+    o.control &&
+    coordinator(m, o.control, { signal, hangMs: o.hangMs, expect: starters, timed, owes, checkSleepers });
+  const timers = coord !== undefined ? [] : w.signals.map((s) => setTimeout(() => signal(s.vcpu), s.at));
   // Every thread's end, whatever it is: one that threw must not leave the others unwatched.
   const all = Promise.allSettled(runs);
   const settled =
@@ -204,8 +221,10 @@ async function play(
     const detail =
       coord === undefined
         ? `no thread made progress for ${o.hangMs ?? 5000} ms: a guest waits forever`
-        : `controlled run stuck: no thread parked or due to wake for ${o.hangMs ?? 5000} ms`;
-    violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor: 'watchdog', detail });
+        : (run.control?.sleeperFault ??
+          `controlled run stuck: no thread parked or due to wake for ${o.hangMs ?? 5000} ms`);
+    const actor = run.control?.sleeperFault === undefined ? 'watchdog' : 'coordinator';
+    violations.push({ inv: 'I6', phase: 'main', step: ring.seq, at, actor, detail });
     return;
   }
   const failed = settled.find((r) => r.status === 'rejected');
@@ -223,7 +242,7 @@ async function play(
   switchFaults(m.sharedMemory.faults, w, [], true);
   await m.run({ module: program, export: 'teardown', args: { workload: w, clientIds: ledger.clientIds } });
   await drain(world, o.drainMs ?? 1000);
-  await Promise.all(w.threads.map((t) => m.run({ module: program, export: 'settle', vcpu: t.vcpu })));
+  await settleMachine(m, w);
   const now = performance.timeOrigin + performance.now();
   const log = ring.points().filter((r) => r.seq >= seq0);
   violations.push(...checkLog(log, world, { at: now, t0, auditBefore: audit0 }));
@@ -254,26 +273,14 @@ async function play(
   );
 }
 
-/** A coordinator over controlled machine `m`'s threads, named as the trace ring names them. */
-function coordinator(
-  m: Machine,
-  c: NonNullable<ThreadsRunOptions['control']>,
-  signal: (vcpu: number) => void,
-  hangMs: number | undefined,
-  expect: readonly string[],
-): Coordinator {
-  const s = m.sharedMemory;
-  if (s.control === undefined) throw new Error('controlled run on a machine without a control block');
-  const block = new ControlBlock(s.control);
-  block.watch(machineBuffers(s));
-  const { vcpus, hostWorkers } = s.config;
-  const names = [
-    'device',
-    ...Array.from({ length: vcpus }, (_, i) => `vcpu${i}`),
-    ...Array.from({ length: hostWorkers }, (_, i) => `host${i}`),
-    'main',
-  ];
-  return new Coordinator({ block, names, strategy: c.strategy, follow: c.follow, signal, hangMs, expect });
+/**
+ * Between phases: on a controlled machine, wait until it is still (controlled/phase.ts); then handle a
+ * leftover interrupt on the workload's vCPUs (program.ts settle), and wait until that is over too.
+ */
+async function settleMachine(m: Machine, w: Workload): Promise<void> {
+  await stillMachine(m);
+  await Promise.all(w.threads.map((t) => m.run({ module: program, export: 'settle', vcpu: t.vcpu })));
+  await stillMachine(m);
 }
 
 /** Run the coordinator until every program returned (then the settled programs) or it is stuck (undefined). */
@@ -281,7 +288,7 @@ async function coordinate<T>(coord: Coordinator, all: Promise<T>, run: RunState)
   let done = false;
   void all.then(() => (done = true));
   run.control = await coord.run(() => done);
-  return run.control.status === 'stuck' ? undefined : all;
+  return run.control.status === 'done' ? all : undefined;
 }
 
 /** The first lines of an error's stack (where a crash happened). */

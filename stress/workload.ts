@@ -191,8 +191,13 @@ export class Ledger {
   readonly clientIds: number[];
   /** The shared file as each shared 'sf' client opened it, by ClientPlan index. */
   readonly sfFiles: (SfFile | undefined)[] = [];
-  /** A monotonic stamp: sim step counter or wall-clock ms. */
+  /** A monotonic stamp: sim step counter or the guest's clock (ms). */
   readonly stamp: () => number;
+  /**
+   * The stamp of connects and disconnects, which the threads' D1 check holds against the trace log's
+   * records: the log's clock (wall time), where a controlled machine's guest clock is virtual.
+   */
+  readonly logStamp: () => number;
   /**
    * The wait each call really asks the guest library for (default: the plan's). Tests only: a stand-in for
    * a library that reads the timeout wrong, so the outcome oracle, which judges by the plan, can be shown
@@ -200,9 +205,10 @@ export class Ledger {
    */
   waitOptions: (c: CallPlan) => { timeoutMs: number; interruptible: boolean } = planWait;
 
-  constructor(clients: number, stamp: () => number) {
+  constructor(clients: number, stamp: () => number, logStamp: () => number = stamp) {
     this.clientIds = new Array<number>(clients).fill(0);
     this.stamp = stamp;
+    this.logStamp = logStamp;
   }
 }
 
@@ -286,7 +292,7 @@ export function* runThread(
         const cell = k.bus.wake;
         yield* wait(waitFor(cell, () => false, { deadline: k.clock.now() + s.ms }));
       } else if (s.k === 'connect' || s.k === 'disconnect') {
-        const start = ledger.stamp();
+        const start = ledger.logStamp();
         let rc: StatusCode;
         let id = ledger.clientIds[s.client]!;
         if (s.k === 'connect') {
@@ -309,7 +315,7 @@ export function* runThread(
           clientId: id,
           rc,
           start,
-          end: ledger.stamp(),
+          end: ledger.logStamp(),
         });
         // Connect and disconnect are never interrupted; a signal that came meanwhile is delivered now.
         k.bus.consumeSignals();

@@ -7,6 +7,8 @@ import {
   type Clock,
   ConfigError,
   ControlBlock,
+  ControlClock,
+  ControlTimers,
   FaultTable,
   GuestMemory,
   HookTable,
@@ -120,14 +122,33 @@ export function threadExec(s: MachineShared, tracer?: Tracer): ThreadExecOptions
  * gate first, then the step log and the hook, so the log's order is the order the coordinator granted.
  */
 function controlledExec(s: MachineShared, sab: SharedArrayBuffer, tracer: Tracer): ThreadExecOptions {
-  const control = new ThreadControl(sab, tracer.slot, machineBuffers(s));
+  const clock = new ControlClock(sab);
+  const control = new ThreadControl(sab, tracer.slot, machineBuffers(s), clock);
   const hook = new HookTable(s.hooks).onPoint;
   const onPoint = (p: PointEffect): void => {
     control.gate(p.id, p.addr, p.gen);
     tracer.step(p);
     hook(p);
   };
-  return { clock: wallClock, spin: 0, spinLong: 0, spinIdle: 0, onPoint, control };
+  return { clock, spin: 0, spinLong: 0, spinIdle: 0, onPoint, control };
+}
+
+/**
+ * The clock of the machine's threads: wall time, or on a controlled machine its clock, virtual while a
+ * coordinator decides (runtime/control-clock.ts), so that guest deadlines fall at the same steps in a replay.
+ */
+export function machineClock(s: MachineShared): Clock {
+  return s.control === undefined ? wallClock : new ControlClock(s.control);
+}
+
+/**
+ * Service timers of host worker `w` (HostWorkerRuntime.setTimer): setTimeout, or on a controlled machine
+ * timers on its clock, fired in virtual time when the coordinator moves the clock past them.
+ */
+export function machineTimers(s: MachineShared, w: number): (ms: number, fn: () => void) => void {
+  if (s.control === undefined) return (ms, fn) => void setTimeout(fn, ms);
+  const timers = new ControlTimers(s.control, TraceSlot.host(s, w));
+  return (ms, fn) => timers.set(ms, fn);
 }
 
 /** Trace-ring slots: the device, then the vCPUs, then the host workers, then the main thread. */

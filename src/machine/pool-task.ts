@@ -3,8 +3,8 @@
 // Runs on a host pool worker (piscina).
 import type { MessagePort } from 'node:worker_threads';
 import { loadServices } from '../hgcm/index.js';
-import { asMachineWorkAsync, runAsync, runSync, wallClock, watchCell } from '../runtime/index.js';
-import { TraceSlot, attachHostEnv, hostWorker, threadExec } from './assemble.js';
+import { asMachineWorkAsync, runAsync, runSync, watchCell } from '../runtime/index.js';
+import { TraceSlot, attachHostEnv, hostWorker, machineClock, machineTimers, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 
 /** What the machine sends each pool task. */
@@ -22,9 +22,9 @@ export default async function serve(task: PoolTask): Promise<number> {
   const services = await loadServices(shared.services);
   const opts = threadExec(shared, env.tracer);
   const worker = hostWorker(shared, workerId, env, services, {
-    clock: wallClock,
+    clock: machineClock(shared),
     spawn: (proc) => void runSync(proc, opts),
-    setTimer: (ms, fn) => void setTimeout(fn, ms),
+    setTimer: machineTimers(shared, workerId),
     watch: (cell, seen, fn) => void runAsync(watchCell(cell, seen, fn), opts),
     log,
   });

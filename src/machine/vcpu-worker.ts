@@ -12,11 +12,10 @@ import {
   runSync,
   type ThreadExecOptions,
   importModule,
-  wallClock,
 } from '../runtime/index.js';
 import { GuestContext } from '../guest/index.js';
 import { closeSession, Session } from '../vcpu/index.js';
-import { attachGuestKernel, threadExec, type EmtDevice } from './assemble.js';
+import { attachGuestKernel, machineClock, threadExec, type EmtDevice } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { nodeEndpoint } from './endpoint.js';
 import { installErrorTransfer } from './error-transfer.js';
@@ -33,7 +32,7 @@ if (shared.config.device === 'emt') {
 const k = attachGuestKernel(
   shared,
   vcpu,
-  wallClock,
+  machineClock(shared),
   (line) => post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
   emt,
 );
@@ -62,20 +61,31 @@ const api = {
     const fn = mod[exportName];
     if (typeof fn !== 'function') throw new TypeError(`${module} has no function export "${exportName}"`);
     k.tracer.reset();
-    const session = Session.open(k, user);
-    if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
-    const g = new GuestContext(k, session, exec, (fn) => asParked(opts, fn));
+    // A controlled machine: the program's own code between its step machines is running, not outside.
+    opts.control?.beginProgram();
     try {
       // SAFETY: checked to be a function; programs take (GuestContext, args).
-      return await asMachineWorkAsync(opts, async () => (fn as Program)(g, args));
+      return await runProgram(fn as Program, args, user);
     } finally {
-      exec(closeSession(k, session));
-      // After the session's clients are gone: what the program allocated goes back (as at process exit).
-      g.releaseAllocations();
-      k.bus.consumeSignals();
+      opts.control?.endProgram();
     }
   },
 };
+
+/** Run a guest program in a fresh session, closed afterwards. */
+async function runProgram(fn: Program, args: unknown, user: boolean): Promise<unknown> {
+  const session = Session.open(k, user);
+  if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
+  const g = new GuestContext(k, session, exec, (fn) => asParked(opts, fn));
+  try {
+    return await asMachineWorkAsync(opts, async () => fn(g, args));
+  } finally {
+    exec(closeSession(k, session));
+    // After the session's clients are gone: what the program allocated goes back (as at process exit).
+    g.releaseAllocations();
+    k.bus.consumeSignals();
+  }
+}
 
 /** The vCPU API type, for the main thread's comlink proxy. */
 export type VcpuApi = typeof api;

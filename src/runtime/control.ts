@@ -5,11 +5,9 @@
 // shared words (runs on the coordinating thread, the stress harness's main thread). No upstream source:
 // VirtualBox has no such mode; it is the threads counterpart of src/sim's scheduler.
 //
-// Words (Int32), then one Float64 deadline per slot:
-//   0 ENABLED   1 while a coordinator decides; 0: every gate is open (threads run free)
-//   1 CHANGE    bumped (and notified) by a thread whenever its state leaves RUNNING: the coordinator's bell
-//   slot s at 4 + 8 s: STATE, AT, ADDR, GEN, GRANT, CELL_BUF, CELL_WORD, CELL_SEEN
-// A slot is a thread, numbered as its trace-ring slot (machine/assemble.ts TraceSlot).
+// The block's layout is control-layout.ts; its clock and host timers, control-clock.ts.
+import type { ControlClock } from './control-clock.js';
+import { CtlF64, CtlWord, controlBytes, controlViews, ring, wallEpoch } from './control-layout.js';
 
 /** A thread's state as the coordinator sees it. */
 export const ThreadState = {
@@ -28,22 +26,8 @@ export type ThreadStateValue = (typeof ThreadState)[keyof typeof ThreadState];
 /** Gates that are not protocol points: a step machine's start, the return of a real wait. */
 export const GateAt = { start: -1, wake: -2 } as const;
 
-const ENABLED = 0;
-const CHANGE = 1;
-const HEADER = 4;
-const SLOT_WORDS = 8;
-const STATE = 0;
-const AT = 1;
-const ADDR = 2;
-const GEN = 3;
-const GRANT = 4;
-const CELL_BUF = 5;
-const CELL_WORD = 6;
-const CELL_SEEN = 7;
-
-const wordsFor = (slots: number): number => HEADER + SLOT_WORDS * slots;
-/** Slots of a block: its words, then two words (one Float64) per slot. */
-const slotsOf = (sab: SharedArrayBuffer): number => (sab.byteLength / 4 - HEADER) / (SLOT_WORDS + 2);
+const { ENABLED, CHANGE, CLOCK, HEADER, SLOT: SLOT_WORDS, STATE, AT, ADDR, GEN, GRANT } = CtlWord;
+const { CELL_BUF, CELL_WORD, CELL_SEEN, LOOP, WAKES } = CtlWord;
 
 /** Where a blocked thread sleeps: which of the machine's buffers, which word, the value it saw. */
 export interface SleepCell {
@@ -58,10 +42,13 @@ export interface SleepCell {
  */
 export class ThreadControl {
   private readonly w: Int32Array;
-  private readonly deadlines: Float64Array;
+  private readonly f: Float64Array;
+  private readonly deadlineAt: number;
   private readonly base: number;
   /** This thread's slot (its trace-ring slot). */
   readonly slot: number;
+  /** The machine's clock (virtual while a coordinator decides): the executor's clock on this thread. */
+  readonly clock: ControlClock;
   /** The machine's buffers in the coordinator's order: a sleep cell is named by its index here. */
   private readonly buffers: readonly SharedArrayBuffer[];
   /** Step machines running synchronously on this thread now (nested runSync inside a step counts twice). */
@@ -69,23 +56,50 @@ export class ThreadControl {
   /** runAsync step machines asleep in waitAsync. */
   private asyncWaits = 0;
 
-  constructor(sab: SharedArrayBuffer, slot: number, buffers: readonly SharedArrayBuffer[]) {
+  constructor(
+    sab: SharedArrayBuffer,
+    slot: number,
+    buffers: readonly SharedArrayBuffer[],
+    clock: ControlClock,
+  ) {
     this.slot = slot;
     this.buffers = buffers;
-    const slots = slotsOf(sab);
-    this.w = new Int32Array(sab, 0, wordsFor(slots));
-    this.deadlines = new Float64Array(sab, 4 * wordsFor(slots), slots);
+    this.clock = clock;
+    const v = controlViews(sab);
+    this.w = v.w;
+    this.f = v.f;
+    this.deadlineAt = v.deadline + slot;
     this.base = HEADER + SLOT_WORDS * slot;
+  }
+
+  /**
+   * A guest program starts on this thread (a vCPU): until it returns, its own code between its step
+   * machines runs ungated, so the thread is running there, not outside (the coordinator waits for it to
+   * reach its next gate rather than decide, or move time, without it).
+   */
+  beginProgram(): void {
+    this.enter();
+    this.publish(ThreadState.running);
+  }
+
+  /** The guest program returned. */
+  endProgram(): void {
+    this.leave();
   }
 
   /** A step machine starts (runSync, runAsync) or an async one resumes. */
   enter(): void {
-    this.depth++;
+    if (this.depth++ === 0) Atomics.store(this.w, this.base + LOOP, 0);
   }
 
-  /** A step machine ends or an async one goes to sleep: with none left running, the thread is idle. */
+  /**
+   * A step machine ends or an async one goes to sleep: with none left running, the thread is idle and its
+   * event loop free (a host worker's due timer can fire: the coordinator waits for it only then).
+   */
   leave(): void {
-    if (--this.depth === 0) this.publish(this.asyncWaits > 0 ? ThreadState.blocked : ThreadState.outside);
+    if (--this.depth > 0) return;
+    Atomics.store(this.w, this.base + LOOP, 1);
+    this.publish(this.asyncWaits > 0 ? ThreadState.blocked : ThreadState.outside);
   }
 
   /**
@@ -122,6 +136,7 @@ export class ThreadControl {
 
   /** Back from a real wait: stop at WAKE before re-checking anything. */
   woke(): void {
+    Atomics.add(this.w, this.base + WAKES, 1);
     this.gate(GateAt.wake, 0, 0);
   }
 
@@ -147,14 +162,13 @@ export class ThreadControl {
     Atomics.store(w, b + CELL_WORD, cell.i32.byteOffset / 4 + cell.index);
     Atomics.store(w, b + CELL_SEEN, seen);
     Atomics.store(w, b + CELL_BUF, buf);
-    // Absolute wall time, comparable across threads (each worker's performance.now has its own origin).
-    this.deadlines[this.slot] = deadline === Infinity ? Infinity : performance.timeOrigin + deadline;
+    // The machine's clock is in ms since the epoch on every thread (control-clock.ts).
+    this.f[this.deadlineAt] = deadline;
   }
 
   private publish(state: ThreadStateValue): void {
     Atomics.store(this.w, this.base + STATE, state);
-    Atomics.add(this.w, CHANGE, 1);
-    Atomics.notify(this.w, CHANGE);
+    ring(this.w, CHANGE);
   }
 }
 
@@ -173,20 +187,27 @@ export class ControlBlock {
   readonly sab: SharedArrayBuffer;
   readonly slots: number;
   private readonly w: Int32Array;
-  private readonly deadlines: Float64Array;
+  private readonly f: Float64Array;
+  private readonly deadlineAt: number;
+  private readonly timerAt: number;
   private buffers: readonly Int32Array[] = [];
 
-  /** A fresh block for `slots` threads (all outside, disabled). */
+  /** A fresh block for `slots` threads (all outside, disabled, no deadline or timer, no time gained). */
   static create(slots: number): ControlBlock {
-    // Words, then a Float64 per slot: (HEADER + 8 s) words + 2 s words, 8-byte aligned since HEADER is even.
-    return new ControlBlock(new SharedArrayBuffer(4 * (wordsFor(slots) + 2 * slots)));
+    const b = new ControlBlock(new SharedArrayBuffer(controlBytes(slots)));
+    b.f.fill(Infinity, CtlF64.DEADLINES);
+    b.f[CtlF64.OFFSET] = 0;
+    return b;
   }
 
   constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
-    this.slots = slotsOf(sab);
-    this.w = new Int32Array(sab, 0, wordsFor(this.slots));
-    this.deadlines = new Float64Array(sab, 4 * wordsFor(this.slots), this.slots);
+    const v = controlViews(sab);
+    this.slots = v.slots;
+    this.w = v.w;
+    this.f = v.f;
+    this.deadlineAt = v.deadline;
+    this.timerAt = v.timer;
   }
 
   /** The machine's buffers, in the order the threads were given (to read the cells they sleep on). */
@@ -198,19 +219,57 @@ export class ControlBlock {
     return Atomics.load(this.w, ENABLED) === 1;
   }
 
-  /** Start deciding: from now on every gate stops its thread. */
+  /**
+   * Start deciding: from now on every gate stops its thread, and time is virtual, from where it was (the
+   * next whole millisecond: virtual time stays whole, see ControlClock).
+   */
   enable(): void {
+    this.f[CtlF64.VNOW] = Math.ceil(wallEpoch() + this.f[CtlF64.OFFSET]!);
+    // ORDER: VNOW before ENABLED: a clock that reads ENABLED 1 reads the virtual time set here.
     Atomics.store(this.w, ENABLED, 1);
+    ring(this.w, CLOCK);
   }
 
-  /** Stop deciding: open every gate and let every parked thread go. */
+  /**
+   * Stop deciding: time runs at wall rate on from the virtual time reached; open every gate, let every
+   * parked thread go, and wake every sleeper that knows its word, to re-check on wall time.
+   */
   disable(): void {
+    this.f[CtlF64.OFFSET] = this.f[CtlF64.VNOW]! - wallEpoch();
     Atomics.store(this.w, ENABLED, 0);
+    ring(this.w, CLOCK);
     for (let s = 0; s < this.slots; s++) {
-      const b = HEADER + SLOT_WORDS * s;
-      Atomics.add(this.w, b + GRANT, 1);
-      Atomics.notify(this.w, b + GRANT);
+      ring(this.w, HEADER + SLOT_WORDS * s + GRANT);
+      if (this.view(s).state === ThreadState.blocked) this.nudge(s);
     }
+  }
+
+  /** Virtual time (ms since the epoch) while deciding. */
+  get now(): number {
+    return this.f[CtlF64.VNOW]!;
+  }
+
+  /** Move virtual time on to `t` (ms since the epoch), when nothing can run; host timers hear it. */
+  advance(t: number): void {
+    if (t <= this.f[CtlF64.VNOW]!) return;
+    this.f[CtlF64.VNOW] = t;
+    ring(this.w, CLOCK);
+  }
+
+  /** The earliest service timer of slot `slot`'s host worker (ms since the epoch; Infinity when none). */
+  timer(slot: number): number {
+    return this.f[this.timerAt + slot]!;
+  }
+
+  /** Does some thread run (granted, or free while no coordinator decides)? */
+  anyRunning(): boolean {
+    for (let s = 0; s < this.slots; s++) if (this.view(s).state === ThreadState.running) return true;
+    return false;
+  }
+
+  /** Can slot `slot`'s event loop run (no step machine runs or sleeps synchronously on the thread)? */
+  loopFree(slot: number): boolean {
+    return Atomics.load(this.w, HEADER + SLOT_WORDS * slot + LOOP) === 1;
   }
 
   /** The bell's count: changes whenever some thread parks, blocks or leaves. */
@@ -240,12 +299,12 @@ export class ControlBlock {
 
   /**
    * Is blocked thread `slot` about to wake: its cell no longer holds what it saw, or its deadline passed
-   * (wall time, ms since the epoch)? Undefined when it sleeps on a cell the coordinator cannot read.
+   * (the clock's ms since the epoch)? Undefined when it sleeps on a cell the coordinator cannot read.
    */
   waking(slot: number, now: number): boolean | undefined {
     const b = HEADER + SLOT_WORDS * slot;
     const buf = this.buffers[Atomics.load(this.w, b + CELL_BUF)];
-    if (this.deadlines[slot]! <= now) return true;
+    if (this.f[this.deadlineAt + slot]! <= now) return true;
     if (buf === undefined) return undefined;
     return Atomics.load(buf, Atomics.load(this.w, b + CELL_WORD)) !== Atomics.load(this.w, b + CELL_SEEN);
   }
@@ -253,17 +312,58 @@ export class ControlBlock {
   /**
    * Wake blocked thread `slot` if its cell changed: a waker may notify fewer threads than sleep on a word
    * (the dispatch ring wakes one host worker), and the sim's 'cell' waits wake every sleeper whose word
-   * changed; so does this. A spurious wake costs a re-check: every wait re-tests its condition.
+   * changed; so does this. A spurious wake costs a re-check: every wait re-tests its condition. Returns
+   * the blocked threads on that word (`slot` among them), which all wake.
    */
-  nudge(slot: number): void {
-    const b = HEADER + SLOT_WORDS * slot;
-    const buf = this.buffers[Atomics.load(this.w, b + CELL_BUF)];
-    if (buf !== undefined) Atomics.notify(buf, Atomics.load(this.w, b + CELL_WORD));
+  nudge(slot: number): number[] {
+    const cell = this.cell(slot);
+    if (cell === undefined) return [];
+    Atomics.notify(this.buffers[cell.buf]!, cell.word);
+    // The notify wakes every sleeper on the word, due or not: each of them re-checks, at its WAKE gate.
+    const woken: number[] = [];
+    for (let s = 0; s < this.slots; s++) {
+      const c = s === slot ? cell : this.cell(s);
+      if (c?.buf === cell.buf && c.word === cell.word && this.view(s).state === ThreadState.blocked)
+        woken.push(s);
+    }
+    return woken;
   }
 
-  /** The wall-time deadline (ms since the epoch) blocked thread `slot` sleeps until. */
+  /**
+   * While no coordinator decides: wake every blocked thread whose word the coordinator can read, so that
+   * it re-checks and sleeps again on the word's value now (a word may have changed without a wake for a
+   * sleeper: the dispatch ring wakes one host worker of two). Returns each woken thread's count of wakes
+   * then: `woken` says when all have come back from that wait, after which no sleeper is due or has a wake
+   * on its way, and a coordinator that starts finds every thread where its own steps left it.
+   */
+  freshen(): Map<number, number> {
+    const before = new Map<number, number>();
+    for (let s = 0; s < this.slots; s++)
+      if (this.view(s).state === ThreadState.blocked && this.cell(s) !== undefined)
+        before.set(s, Atomics.load(this.w, HEADER + SLOT_WORDS * s + WAKES));
+    // One notify per word: a second could wake again a sleeper that had already come back and slept anew.
+    const done = new Set<number>();
+    for (const s of before.keys()) if (!done.has(s)) for (const t of this.nudge(s)) done.add(t);
+    return before;
+  }
+
+  /** Has every thread of a `freshen` come back from its wait, and none runs now? */
+  woken(before: ReadonlyMap<number, number>): boolean {
+    for (const [s, n] of before)
+      if (Atomics.load(this.w, HEADER + SLOT_WORDS * s + WAKES) === n) return false;
+    return !this.anyRunning();
+  }
+
+  /** The cell blocked thread `slot` sleeps on, if the coordinator can read it. */
+  private cell(slot: number): { buf: number; word: number } | undefined {
+    const b = HEADER + SLOT_WORDS * slot;
+    const buf = Atomics.load(this.w, b + CELL_BUF);
+    return this.buffers[buf] === undefined ? undefined : { buf, word: Atomics.load(this.w, b + CELL_WORD) };
+  }
+
+  /** The deadline (the clock's ms since the epoch) blocked thread `slot` sleeps until. */
   deadline(slot: number): number {
-    return this.deadlines[slot]!;
+    return this.f[this.deadlineAt + slot]!;
   }
 
   /** Let parked thread `slot` take one step (to its next gate, wait or end). */
@@ -271,7 +371,6 @@ export class ControlBlock {
     const b = HEADER + SLOT_WORDS * slot;
     // ORDER: RUNNING before the grant, so the coordinator never sees the slot still PARKED after it.
     Atomics.store(this.w, b + STATE, ThreadState.running);
-    Atomics.add(this.w, b + GRANT, 1);
-    Atomics.notify(this.w, b + GRANT);
+    ring(this.w, b + GRANT);
   }
 }

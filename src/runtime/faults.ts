@@ -62,6 +62,8 @@ export const MUTATIONS = {
     'vcpu/hgcm-wait: the ISR acknowledges the HGCM event but wakes no waiter (sleepers still see the line)',
   'isr-wrong-waiter':
     'vcpu/hgcm-wait: the ISR wakes the waiters whose requests are not done instead of those that are',
+  'isr-coalesced-drop':
+    'vcpu/hgcm-wait: when completions coalesce into one interrupt (several waiters done), the ISR drops the HGCM event and wakes nobody',
 } as const;
 
 /** Every fault name. */

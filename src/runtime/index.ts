@@ -41,6 +41,7 @@ export type {
 export { SpinGate } from './spin-gate.js';
 export { SpinHistory } from './spin-history.js';
 export { ControlBlock, GateAt, ThreadControl, ThreadState } from './control.js';
+export { ControlClock, ControlTimers } from './control-clock.js';
 export type { SleepCell, ThreadStateValue, ThreadView } from './control.js';
 export type { VcpuBus } from './vcpu-bus.js';
 export { POINTS, PointId } from './points.js';

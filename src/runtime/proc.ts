@@ -220,7 +220,10 @@ function park(e: WaitEffect, opts: ThreadExecOptions, seen: number, timeout: num
   c?.sleeping(e.cell, seen, e.deadline);
   opts.gate?.park();
   try {
-    e.cell.wait(seen, timeout);
+    // Virtual time (a controlled machine's coordinator decides): a slice that ran out is no wake.
+    let r = e.cell.wait(seen, timeout);
+    while (r === 'timed-out' && c?.clock.sleepAgain(e.cell.load() !== seen, e.deadline) === true)
+      r = e.cell.wait(seen, timeout);
   } finally {
     opts.gate?.unpark();
   }
@@ -244,6 +247,8 @@ function waitRound(
   const now = opts.clock.now();
   if (now >= e.deadline) return 'timeout';
   if (spinUntilChanged(e, opts, seen)) return undefined;
+  const c = opts.control;
+  if (c !== undefined) return { seen, timeout: c.clock.realTimeout(e.deadline) };
   return { seen, timeout: e.deadline === Infinity ? Infinity : Math.max(0, e.deadline - now) };
 }
 
@@ -305,7 +310,12 @@ export async function blockOnAsync(e: WaitEffect, opts: ThreadExecOptions): Prom
     c?.sleepingAsync(e.cell, r.seen, e.deadline);
     opts.gate?.park();
     try {
-      await w.value;
+      // Virtual time: a slice that ran out is no wake (as in park).
+      let v: 'ok' | 'not-equal' | 'timed-out' = await w.value;
+      while (v === 'timed-out' && c?.clock.sleepAgain(e.cell.load() !== r.seen, e.deadline) === true) {
+        const again = Atomics.waitAsync(e.cell.i32, e.cell.index, r.seen, r.timeout);
+        v = again.async ? await again.value : again.value;
+      }
     } finally {
       opts.gate?.unpark();
       c?.wokeAsync();

@@ -92,6 +92,20 @@ export const WAIT_FAULTS: FaultVariants<WaitSteps> = {
   // The ISR wakes nobody, but sleepers still wake for the line: with the interrupt delivered to one vCPU,
   // a waiter whose completion coalesced into another vCPU's interrupt sleeps on.
   'isr-wakes-nobody': () => ({ wakeWaiters: () => undefined }),
+  // When completions coalesce into one interrupt (the waiters of two vCPUs or more are done by the ack),
+  // the ISR takes the event for something other than one completion and drops it: it wakes nobody. One
+  // completion per interrupt is handled right, so only coalescing shows it.
+  'isr-coalesced-drop': (s) => ({
+    wakeWaiters: (k) => {
+      const { bus } = k;
+      let done = 0;
+      for (let i = 0; i < bus.vcpuCount; i++) {
+        const w = bus.waitingOn(i);
+        if (w !== 0 && w !== -1 && requestDone(k, gpa(w >>> 0))) done++;
+      }
+      if (done < 2) s.wakeWaiters(k);
+    },
+  }),
   // The ISR wakes the waiters whose requests are not done (and any it cannot tell apart), not those done.
   'isr-wrong-waiter': () => ({
     wakeWaiters: (k) => {

@@ -1,14 +1,28 @@
 // The coordinator of a controlled-threads run (issue 17): on the main thread, it watches every thread of a
 // controlled machine through its control block (src/runtime/control.ts), waits until no thread runs and
-// every thread whose sleep is over has stopped at its gate, then lets one parked thread take one step,
-// chosen by a sim strategy (random, PCT) or by a recorded decision list (replay). Signals are fired between
-// two steps and logged as decisions too. A run that cannot go on (nothing parked, nothing due to wake, no
-// progress for hangMs) ends as stuck with a picture of every thread, never as a hang.
-import { ControlBlock, GateAt, POINTS, ThreadState, type ThreadView } from '../../src/runtime/index.js';
+// every thread whose sleep is over (or whose service timer is due) has stopped at its gate, then lets one
+// parked thread take one step, chosen by a sim strategy (random, PCT) or by a recorded decision list
+// (replay). Time is virtual (src/runtime/control-clock.ts): when nothing can run, the coordinator moves the
+// clock to the earliest deadline, service timer or timed signal, as the sim's 'realistic' profile does, so
+// a seed replays a run. Signals are fired between two steps and logged as decisions too. A run that cannot
+// go on (nothing parked, nothing due to wake, no time to move to, no progress for hangMs) ends as stuck
+// with a picture of every thread, never as a hang.
+import {
+  ControlBlock,
+  GateAt,
+  POINTS,
+  PointId,
+  ThreadState,
+  type ThreadView,
+} from '../../src/runtime/index.js';
 import type { Strategy } from '../../src/sim/index.js';
 
-/** One decision: a thread granted a step at a gate (point id or GateAt), or a signal fired at a vCPU. */
-export type Decision = readonly [actor: string, at: number] | readonly ['signal', vcpu: number];
+/**
+ * One decision: a thread granted a step at a gate (point id or GateAt), a signal fired at a vCPU, or (in
+ * 'any-order' time) virtual time moved on to the next instant someone waits for (ms since the phase began).
+ */
+export type Decision =
+  readonly [actor: string, at: number] | readonly ['signal', vcpu: number] | readonly ['clock', ms: number];
 
 /** What the coordinator needs. */
 export interface CoordinatorOptions {
@@ -28,8 +42,33 @@ export interface CoordinatorOptions {
    * programs start through messages, and deciding before they all arrive would make the start a race.
    */
   readonly expect?: readonly string[] | undefined;
-  /** How long to wait for a thread whose sleep is over to reach its gate before deciding without it (ms). */
+  /**
+   * How long to wait for a thread whose sleep is over to reach its gate before deciding without it (wall
+   * ms; default 2000: with virtual time nothing is late for waiting, and a decision taken without a thread
+   * that was due is one a replay may not repeat).
+   */
   readonly wakeMs?: number;
+  /**
+   * The sim's 'any-order' time profile: moving the clock on is one more choice of the strategy whenever
+   * someone waits for a time, so a timeout may fire while the host could still run. Otherwise 'realistic':
+   * time moves only when nothing can run.
+   */
+  readonly anyOrder?: boolean | undefined;
+  /**
+   * Does the thread of this name run though it looks outside: a vCPU with a program the caller started
+   * that has not returned to the caller yet (the coordinator waits for it, so that the end of the phase
+   * and a program's start fall at the same decision in every run)?
+   */
+  readonly owes?: ((name: string) => boolean) | undefined;
+  /**
+   * Asked whenever time must pass (nothing can run): the threads asleep in a call's completion wait (the
+   * request's address, from their guest.sleep point); says what is wrong (I6: an interruptible wait
+   * sleeping through a pending signal), if anything. The run then ends, as stuck ones do.
+   */
+  readonly checkSleepers?:
+    ((asleep: readonly { name: string; addr: number }[]) => string | undefined) | undefined;
+  /** Signals at virtual times (ms after the phase began), fired once the clock reaches them. */
+  readonly timed?: readonly { readonly at: number; readonly vcpu: number }[] | undefined;
 }
 
 /** How a coordinated phase ended. */
@@ -37,7 +76,7 @@ export interface CoordinatorResult {
   readonly decisions: Decision[];
   /** Steps granted (decisions less signals). */
   readonly steps: number;
-  readonly status: 'done' | 'stuck';
+  readonly status: 'done' | 'stuck' | 'fault';
   /** Stuck: every thread's state when the coordinator gave up. */
   readonly picture: string[];
   /** Following a recording: the first decision the run could not take as recorded. */
@@ -49,6 +88,8 @@ export interface CoordinatorResult {
   readonly lateWakes: number;
   /** Wall time of the coordinated phase (ms). */
   readonly ms: number;
+  /** What checkSleepers found when time had to pass, if anything (the run ended there). */
+  readonly sleeperFault: string | undefined;
 }
 
 const wall = (): number => performance.timeOrigin + performance.now();
@@ -75,6 +116,13 @@ export class Coordinator {
   private readonly late = new Set<number>();
   /** When each slot was first seen due to wake (wall ms), while it has not parked. */
   private readonly dueSince = new Map<number, number>();
+  /** Timed signals not fired yet (virtual ms since the epoch), earliest first. */
+  private timed: { at: number; vcpu: number }[] = [];
+  /** Virtual time when the phase began (ms since the epoch). */
+  private v0 = 0;
+  /** Threads in a call's completion wait: the request's address (from guest.sleep to guest.wake). */
+  private readonly inWait = new Map<number, number>();
+  private sleeperFault: string | undefined;
 
   constructor(o: CoordinatorOptions) {
     this.o = o;
@@ -93,11 +141,15 @@ export class Coordinator {
     const alive = setInterval(() => {}, 1000);
     this.t0 = performance.now();
     b.enable();
+    const v0 = (this.v0 = b.now);
+    this.timed = (this.o.timed ?? [])
+      .map((s) => ({ at: v0 + s.at, vcpu: s.vcpu }))
+      .sort((x, y) => x.at - y.at);
     try {
       for (;;) {
-        const parked = await this.settle(done);
-        if (parked === 'done' || parked === 'stuck') return this.result(parked);
-        this.decide(parked);
+        const s = await this.settle(done);
+        if (s === 'done' || s === 'stuck' || s === 'fault') return this.result(s);
+        this.decide(s.parked, s.next);
       }
     } finally {
       b.disable();
@@ -105,17 +157,26 @@ export class Coordinator {
     }
   }
 
-  /** One decision over the parked threads: a recorded one while the run follows it, else the strategy's. */
-  private decide(parked: ThreadView[]): void {
+  /**
+   * One decision over the parked threads (and, in 'any-order' time, the clock, when time has somewhere to
+   * go: `next`): a recorded one while the run follows it, else the strategy's.
+   */
+  private decide(parked: ThreadView[], next: number): void {
     const o = this.o;
-    if (o.follow !== undefined && this.follow(o.follow, parked)) return;
+    if (o.follow !== undefined && this.follow(o.follow, parked, next)) return;
     const vcpu = o.follow === undefined ? this.queued.shift() : undefined;
     if (vcpu !== undefined) return this.fire(vcpu);
-    const i = o.strategy.pick(
-      parked.map((p) => o.names[p.slot]!),
-      this.steps,
-    );
-    this.grant(parked[i]!);
+    const actors = parked.map((p) => o.names[p.slot]!);
+    if (o.anyOrder === true && next !== Infinity) actors.push('clock');
+    const i = o.strategy.pick(actors, this.steps);
+    if (i === parked.length) this.tick(next);
+    else this.grant(parked[i]!);
+  }
+
+  /** Move virtual time on to `next` as a decision. */
+  private tick(next: number): void {
+    this.decisions.push(['clock', Math.round((next - this.v0) * 1000) / 1000]);
+    this.o.block.advance(next);
   }
 
   /**
@@ -123,7 +184,7 @@ export class Coordinator {
    * differences real threads make: a wait that needs one more wake round than recorded (or one fewer), a
    * recorded thread that is not parked (skipped). False when the recording is used up.
    */
-  private follow(follow: readonly Decision[], parked: ThreadView[]): boolean {
+  private follow(follow: readonly Decision[], parked: ThreadView[], next: number): boolean {
     const names = this.o.names;
     for (;;) {
       const want = follow[this.k];
@@ -135,6 +196,16 @@ export class Coordinator {
         this.k++;
         this.fire(want[1]);
         return true;
+      }
+      if (want[0] === 'clock') {
+        this.k++;
+        if (next !== Infinity) {
+          this.followed++;
+          this.tick(next);
+          return true;
+        }
+        this.leave(`decision ${this.k - 1}: recorded a clock move, but nobody waits for a time`);
+        continue;
       }
       const v = parked.find((p) => names[p.slot] === want[0]);
       if (v !== undefined && v.at === want[1]) {
@@ -168,65 +239,73 @@ export class Coordinator {
     this.o.signal(vcpu);
   }
 
+  /** Hand the threads asleep in a call's wait to checkSleepers; true if it found a fault. */
+  private checkSleepers(): boolean {
+    const check = this.o.checkSleepers;
+    if (check === undefined) return false;
+    const asleep = [...this.inWait]
+      .filter(([s]) => this.o.block.view(s).state === ThreadState.blocked)
+      .map(([s, addr]) => ({ name: this.o.names[s]!, addr }));
+    this.sleeperFault = check(asleep);
+    return this.sleeperFault !== undefined;
+  }
+
   private grant(v: ThreadView): void {
+    // A call's completion wait runs from its guest.sleep point to its guest.wake (the ISR's points come
+    // in between, on the waiting thread).
+    if (v.at === PointId['guest.sleep']) this.inWait.set(v.slot, v.addr);
+    else if (v.at === PointId['guest.wake']) this.inWait.delete(v.slot);
     this.decisions.push([this.o.names[v.slot]!, v.at]);
     this.steps++;
     this.o.block.grant(v.slot);
   }
 
   /**
-   * Wait until no thread runs and every thread due to wake has parked (or overstayed wakeMs), then return
-   * the parked threads; with none parked, wait for a real event (a deadline, a timer, the host's I/O, a
-   * program starting) up to hangMs past the earliest known deadline.
+   * Wait until no thread runs, every thread due to wake has parked (or overstayed wakeMs) and every due
+   * service timer has fired, then return the parked threads. With none parked, move virtual time to the
+   * earliest deadline, timer or timed signal; with nothing to move to, wait for a real event (a program
+   * starting, the host's I/O) up to hangMs.
    */
-  private async settle(done: () => boolean): Promise<ThreadView[] | 'done' | 'stuck'> {
+  private async settle(
+    done: () => boolean,
+  ): Promise<{ parked: ThreadView[]; next: number } | 'done' | 'stuck' | 'fault'> {
     const b = this.o.block;
     const hangMs = this.o.hangMs ?? 5000;
-    const wakeMs = this.o.wakeMs ?? 50;
     const wantSignal = this.o.follow?.[this.k]?.[0] === 'signal';
     let lastChange = wall();
     const waitFrom = lastChange;
     let seen = b.change;
     for (;;) {
       if (done()) return 'done';
-      const now = wall();
-      let busy = false;
-      let nextDeadline = Infinity;
-      const parked: ThreadView[] = [];
-      for (let s = 0; s < b.slots; s++) {
-        const v = b.view(s);
-        if (v.state === ThreadState.running) busy = true;
-        else if (v.state === ThreadState.parked) {
-          parked.push(v);
-          this.dueSince.delete(s);
-          this.late.delete(s);
-        } else if (v.state === ThreadState.blocked) {
-          nextDeadline = Math.min(nextDeadline, b.deadline(s));
-          if (b.waking(s, now) !== true) continue;
-          const since = this.dueSince.get(s) ?? now;
-          if (since === now) b.nudge(s);
-          this.dueSince.set(s, since);
-          if (now - since < wakeMs) busy = true;
-          else if (!this.late.has(s)) {
-            this.late.add(s);
-            this.lateWakes++;
-          }
-        }
-      }
+      const vnow = b.now;
+      while (this.timed.length > 0 && this.timed[0]!.at <= vnow) this.queued.push(this.timed.shift()!.vcpu);
+      const look = this.look(vnow);
+      const { parked } = look;
+      let busy = look.busy;
       const missing =
         this.decisions.length === 0 &&
         (this.o.expect ?? []).some((n) => !parked.some((p) => this.o.names[p.slot] === n));
       if (missing) busy = true;
-      // Following a recording: wait for the recorded thread (up to its deadline, if it sleeps until one).
+      // Following a recording: wait for the recorded thread, unless time must move to wake it.
       const want = this.wanted();
       if (want !== undefined && !busy && !parked.some((p) => this.o.names[p.slot] === want)) {
         const slot = this.o.names.indexOf(want);
         const v = slot < 0 ? undefined : b.view(slot);
-        const until = v?.state === ThreadState.blocked ? b.deadline(slot) : -Infinity;
-        if (now - Math.max(waitFrom, until === Infinity ? -Infinity : until) < hangMs) busy = true;
+        const sleeps =
+          v?.state === ThreadState.blocked && b.deadline(slot) !== Infinity && parked.length === 0;
+        if (!sleeps && wall() - waitFrom < hangMs) busy = true;
       }
-      if (!busy && (parked.length > 0 || wantSignal || this.queued.length > 0)) return parked;
-      if (now - Math.max(lastChange, nextDeadline === Infinity ? 0 : nextDeadline) > hangMs) return 'stuck';
+      const next = Math.min(look.next, this.timed[0]?.at ?? Infinity);
+      if (!busy && (parked.length > 0 || wantSignal || this.queued.length > 0)) return { parked, next };
+      if (!busy && next !== Infinity) {
+        // Nothing can run: time passes (the sim's 'realistic' profile), to the first thing it wakes. Who
+        // sleeps now is asleep for good unless time passes: what the sim's monitor checks here, so is this.
+        if (this.checkSleepers()) return 'fault';
+        b.advance(next);
+        lastChange = wall();
+        continue;
+      }
+      if (wall() - lastChange > hangMs) return 'stuck';
       await this.changed(seen, busy ? 5 : 20);
       const c = b.change;
       if (c !== seen) {
@@ -236,10 +315,56 @@ export class Coordinator {
     }
   }
 
+  /**
+   * One look at every thread at virtual time `vnow`: the parked ones; busy while one runs, a due sleeper
+   * has not parked yet (within wakeMs; it is nudged when first seen due) or a due timer has not fired; the
+   * earliest deadline or timer still ahead.
+   */
+  private look(vnow: number): { parked: ThreadView[]; busy: boolean; next: number } {
+    const b = this.o.block;
+    const wakeMs = this.o.wakeMs ?? 2000;
+    const now = wall();
+    let busy = false;
+    let next = Infinity;
+    const parked: ThreadView[] = [];
+    for (let s = 0; s < b.slots; s++) {
+      const v = b.view(s);
+      const timer = b.timer(s);
+      // A due timer fires once the thread's event loop is free; a thread stopped in a step machine (at a
+      // gate, or asleep in a real wait for some other thread) fires it after that.
+      if (timer > vnow) next = Math.min(next, timer);
+      else if (v.state !== ThreadState.parked && b.loopFree(s)) busy = true;
+      if (v.state === ThreadState.running) busy = true;
+      else if (v.state === ThreadState.outside) {
+        if (this.o.owes?.(this.o.names[s]!) === true) busy = true;
+      } else if (v.state === ThreadState.parked) {
+        parked.push(v);
+        this.dueSince.delete(s);
+        this.late.delete(s);
+      } else if (v.state === ThreadState.blocked) {
+        const d = b.deadline(s);
+        if (d > vnow) next = Math.min(next, d);
+        if (!this.dueSince.has(s)) {
+          if (b.waking(s, vnow) !== true) continue;
+          // Every sleeper the nudge wakes is due too: it will stop at its WAKE gate.
+          for (const t of b.nudge(s)) if (!this.dueSince.has(t)) this.dueSince.set(t, now);
+          this.dueSince.set(s, now);
+        }
+        const since = this.dueSince.get(s)!;
+        if (now - since < wakeMs) busy = true;
+        else if (!this.late.has(s)) {
+          this.late.add(s);
+          this.lateWakes++;
+        }
+      }
+    }
+    return { parked, busy, next };
+  }
+
   /** The thread the recording wants next, while the run follows one. */
   private wanted(): string | undefined {
     const want = this.o.follow?.[this.k];
-    return want === undefined || want[0] === 'signal' ? undefined : want[0];
+    return want === undefined || want[0] === 'signal' || want[0] === 'clock' ? undefined : want[0];
   }
 
   /** Until the bell moves from `seen` (a short spin, then waitAsync) or `ms` pass. */
@@ -250,22 +375,24 @@ export class Coordinator {
     if (r.async) await r.value;
   }
 
-  private result(status: 'done' | 'stuck'): CoordinatorResult {
+  /** One thread as a stuck run's picture shows it: its state, and its deadline or timer if it has one. */
+  private describe(s: number): string {
     const b = this.o.block;
-    const picture =
-      status === 'done'
-        ? []
-        : Array.from({ length: b.slots }, (_, s) => {
-            const v = b.view(s);
-            const name = this.o.names[s]!;
-            if (v.state === ThreadState.parked) return `${name}: parked at ${gateName(v.at)}`;
-            if (v.state === ThreadState.running) return `${name}: running (granted or on its own)`;
-            if (v.state === ThreadState.blocked) {
-              const d = b.deadline(s);
-              return `${name}: blocked${d === Infinity ? '' : ` until ${Math.round(d - wall())} ms from now`}`;
-            }
-            return `${name}: outside`;
-          });
+    const v = b.view(s);
+    const ahead = (t: number): string =>
+      `${Math.round((t - b.now) * 1000) / 1000} ms of virtual time from now`;
+    const timer = b.timer(s) === Infinity ? '' : `, a service timer due ${ahead(b.timer(s))}`;
+    const name = `${this.o.names[s]!}: `;
+    if (v.state === ThreadState.parked) return `${name}parked at ${gateName(v.at)}${timer}`;
+    if (v.state === ThreadState.running) return `${name}running (granted or on its own)${timer}`;
+    if (v.state === ThreadState.outside) return `${name}outside${timer}`;
+    const d = b.deadline(s);
+    return `${name}blocked${d === Infinity ? '' : ` until ${ahead(d)}`}${timer}`;
+  }
+
+  private result(status: CoordinatorResult['status']): CoordinatorResult {
+    const b = this.o.block;
+    const picture = status === 'done' ? [] : Array.from({ length: b.slots }, (_, s) => this.describe(s));
     return {
       decisions: this.decisions,
       steps: this.steps,
@@ -275,6 +402,7 @@ export class Coordinator {
       followed: this.followed,
       mismatches: this.mismatches,
       lateWakes: this.lateWakes,
+      sleeperFault: this.sleeperFault,
       ms: performance.now() - this.t0,
     };
   }

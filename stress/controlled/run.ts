@@ -11,7 +11,7 @@ import { MachinePool, runThreads, threadsResult, type ThreadsRunReport } from '.
 import type { Decision } from './coordinator.js';
 
 /** The decision file's format tag. */
-export const DECISIONS_FORMAT = 'hgcm-controlled-decisions/1';
+export const DECISIONS_FORMAT = 'hgcm-controlled-decisions/2';
 
 /** A controlled run's decisions: what `replay FILE` follows on real threads. */
 export interface DecisionFile {
@@ -56,7 +56,11 @@ export async function runControlled(
 ): Promise<ThreadsRunReport> {
   const run = resolveRun(spec);
   return runThreads(
-    { workload: run.workload, faults: spec.faults, control: { strategy: run.strategy, follow } },
+    {
+      workload: run.workload,
+      faults: spec.faults,
+      control: { strategy: run.strategy, follow, anyOrder: run.profile === 'any-order' },
+    },
     pool,
   );
 }

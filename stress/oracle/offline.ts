@@ -1,8 +1,8 @@
 // The threads executor's offline oracles over the trace ring (every point every thread passed, in one
 // global order): what the order of points alone can prove - a cancelled command written back (I2), a
 // command completed twice (I3), the auditor's write after free (I1), a call started after its client's
-// disconnect (I16 D1), a "not found" cancel of a command nothing removed (I17 L2) - and the classes the
-// log shows.
+// disconnect (I16 D1), a "not found" cancel of a command nothing removed (I17 L2), a DONE the legacy
+// fallback's flags store lost (I10) - and the classes the log shows.
 import { Status } from '../../src/abi/index.js';
 import type { PointRecord } from '../../src/runtime/index.js';
 import type { CallRecord, ClientOpRecord } from '../workload.js';
@@ -102,6 +102,8 @@ export function checkSessionLog(log: readonly PointRecord[], i: SessionLogInput)
           ),
         );
     }
+    const lost = lostDone(log, c, fill);
+    if (lost !== undefined) out.push(at(lost.store, i.t0, 'I10', lost.detail));
     if (c.cancelRc === Status.VERR_NOT_FOUND && !i.hostDrops) {
       // The grace wait begins once the (last) cancel answered "not found": the command had left the list.
       const grace = log.findIndex((r, k) => k > enlist && r.point === 'guest.graceCheck' && r.addr === addr);
@@ -121,6 +123,30 @@ export function checkSessionLog(log: readonly PointRecord[], i: SessionLogInput)
     }
   }
   return out;
+}
+
+/**
+ * I10 from the log, for the legacy cancel (an old host): the guest marks the request CANCELLED, then
+ * re-submits it as HGCMCancel. A DONE the host set before that flags store (host.complete.setDone at the
+ * request's address between its fill and guest.fallbackSetFlags: the address is the request's all along)
+ * must survive it, the store being an OR; the cancel then finds nothing and the grace wait sees DONE, so
+ * the call completes. A call that did not, after such a DONE, lost it (the sim sees the lost bit itself).
+ */
+function lostDone(
+  log: readonly PointRecord[],
+  c: CallRecord,
+  fill: number,
+): { store: PointRecord; detail: string } | undefined {
+  if (!c.fallback || c.outcome === 'completed' || c.request === undefined) return undefined;
+  const addr = c.request.addr;
+  const store = log.findIndex((r, k) => k > fill && r.point === 'guest.fallbackSetFlags' && r.addr === addr);
+  if (store < 0) return undefined;
+  const done = log.findIndex(
+    (r, k) => k > fill && k < store && r.point === 'host.complete.setDone' && r.addr === addr,
+  );
+  if (done < 0) return undefined;
+  const detail = `call ${c.tag}: the host set DONE (seq ${log[done]!.seq}) before the legacy cancel's flags store (seq ${log[store]!.seq}), yet the call ended ${c.outcome ?? 'without an outcome'}: the store lost DONE`;
+  return { store: log[store]!, detail };
 }
 
 function at(r: PointRecord, t0: number, inv: InvariantId, detail: string): Violation {

@@ -1,6 +1,7 @@
 // The guest programs of the threads executor: the same workload step machines the sim runs as actors,
 // here on real vCPU worker threads (loaded by Machine.run), each with its own ledger.
 import type { GuestContext } from '../../src/guest/index.js';
+import { ControlClock } from '../../src/runtime/index.js';
 import { isr } from '../../src/vcpu/index.js';
 import {
   Ledger,
@@ -14,7 +15,14 @@ import {
 import type { SfFile } from '../share.js';
 
 /** Wall-clock ms comparable across threads (each worker's performance.now has its own origin). */
-const stamp = (): number => performance.timeOrigin + performance.now();
+const wallEpoch = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * The guest's clock (see Ledger.stamp) as ms since the epoch: wall time, or a controlled machine's clock
+ * (virtual while its coordinator decides), which is in that frame already.
+ */
+const clockOf = (g: GuestContext): (() => number) =>
+  g.kernel.clock instanceof ControlClock ? () => g.now() : () => performance.timeOrigin + g.now();
 
 /** What the prelude connected: client ids and, for Shared Folders clients, the file they opened. */
 export interface PreludeReport {
@@ -24,7 +32,7 @@ export interface PreludeReport {
 
 /** Connect the workload's shared kernel clients (and open the share's file for 'sf' ones). */
 export function prelude(g: GuestContext, a: { workload: Workload }): PreludeReport {
-  const ledger = new Ledger(a.workload.clients.length, stamp);
+  const ledger = new Ledger(a.workload.clients.length, clockOf(g), wallEpoch);
   g.run(connectShared(g.kernel, a.workload, ledger));
   return { clientIds: ledger.clientIds, sfFiles: ledger.sfFiles };
 }
@@ -38,7 +46,7 @@ export interface ThreadReport {
 
 /** Play thread `t`. */
 export function thread(g: GuestContext, a: { workload: Workload; t: number } & PreludeReport): ThreadReport {
-  const ledger = new Ledger(a.workload.clients.length, stamp);
+  const ledger = new Ledger(a.workload.clients.length, clockOf(g), wallEpoch);
   ledger.clientIds.splice(0, a.clientIds.length, ...a.clientIds);
   ledger.sfFiles.push(...a.sfFiles);
   g.run(runThread(g.lib, a.workload, a.t, ledger));
@@ -47,7 +55,7 @@ export function thread(g: GuestContext, a: { workload: Workload; t: number } & P
 
 /** Disconnect the shared clients still connected. */
 export function teardown(g: GuestContext, a: { workload: Workload; clientIds: number[] }): void {
-  const ledger = new Ledger(a.workload.clients.length, stamp);
+  const ledger = new Ledger(a.workload.clients.length, clockOf(g), wallEpoch);
   ledger.clientIds.splice(0, a.clientIds.length, ...a.clientIds);
   g.run(disconnectShared(g.kernel, a.workload, ledger));
 }

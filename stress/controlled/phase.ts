@@ -1,0 +1,91 @@
+// A controlled machine around its coordinated phase (issue 17): still between phases, the coordinator over
+// its threads, and the I6 check it makes when time must pass. Runs on the stress harness's main thread.
+import { VMMDevRequestHeader } from '../../src/abi/index.js';
+import { machineBuffers, type Machine } from '../../src/machine/index.js';
+import { ControlBlock, gpa } from '../../src/runtime/index.js';
+import { DeviceBus } from '../../src/vmmdev/index.js';
+import { isCall } from '../oracle/rules.js';
+import type { World } from '../oracle/world.js';
+import type { Workload } from '../workload.js';
+import type { Strategy } from '../../src/sim/index.js';
+import { Coordinator, type CoordinatorOptions, type Decision } from './coordinator.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How a controlled run's main phase is decided (ThreadsRunOptions.control). */
+export interface ControlOptions {
+  readonly strategy: Strategy;
+  readonly follow?: readonly Decision[] | undefined;
+  /** The run's time profile is 'any-order' (Coordinator's anyOrder), else 'realistic'. */
+  readonly anyOrder?: boolean | undefined;
+}
+
+/** The coordinator's view of machine `m`'s control block, reading the cells its threads sleep on. */
+function blockOf(m: Machine): ControlBlock | undefined {
+  const s = m.sharedMemory;
+  if (s.control === undefined) return undefined;
+  const block = new ControlBlock(s.control);
+  block.watch(machineBuffers(s));
+  return block;
+}
+
+/**
+ * On a controlled machine (else nothing): wait until no thread runs (free threads finishing what the last
+ * phase started), then have every sleeper re-check its word once (ControlBlock.freshen), so that the next
+ * coordinated phase starts with no sleeper already due and no wake on its way: the same start in every run
+ * of a seed. Bounded: a thread that never stops is the next phase's watchdog's business.
+ */
+export async function stillMachine(m: Machine): Promise<void> {
+  const block = blockOf(m);
+  if (block === undefined) return;
+  for (let i = 0; i < 200 && block.anyRunning(); i++) await sleep(1);
+  const woken = block.freshen();
+  for (let i = 0; i < 200 && !block.woken(woken); i++) await sleep(1);
+}
+
+/** A coordinator over controlled machine `m`'s threads, named as the trace ring names them. */
+export function coordinator(
+  m: Machine,
+  c: ControlOptions,
+  run: Pick<CoordinatorOptions, 'signal' | 'hangMs' | 'expect' | 'timed' | 'owes' | 'checkSleepers'>,
+): Coordinator {
+  const block = blockOf(m);
+  if (block === undefined) throw new Error('controlled run on a machine without a control block');
+  const { vcpus, hostWorkers } = m.sharedMemory.config;
+  const names = [
+    'device',
+    ...Array.from({ length: vcpus }, (_, i) => `vcpu${i}`),
+    ...Array.from({ length: hostWorkers }, (_, i) => `host${i}`),
+    'main',
+  ];
+  const { strategy, follow, anyOrder } = c;
+  return new Coordinator({ block, names, strategy, follow, anyOrder, ...run });
+}
+
+/**
+ * I6 as the sim's monitor checks it when time must pass, for a controlled run's coordinator: a thread
+ * asleep in the completion wait of a call (the request at its guest.sleep address is an HGCM call) that
+ * the caller made interruptible, with a signal pending on its vCPU, sleeps through that signal. A vCPU's
+ * call counts as interruptible when every call of every thread on that vCPU is (the coordinator does not
+ * know which call a thread is in; a thread with both kinds is not judged).
+ */
+export function ignoredSignals(
+  m: Machine,
+  w: Workload,
+  world: World,
+): (asleep: readonly { name: string; addr: number }[]) => string | undefined {
+  const bus = DeviceBus.attach(m.sharedMemory.bus);
+  const interruptible = (vcpu: number): boolean =>
+    w.threads
+      .filter((t) => t.vcpu === vcpu)
+      .every((t) => t.steps.every((s) => s.k !== 'call' || s.call.interruptible));
+  return (asleep) => {
+    for (const { name, addr } of asleep) {
+      const vcpu = Number(name.replace(/^vcpu/, ''));
+      if (!name.startsWith('vcpu') || !interruptible(vcpu) || !bus.vcpuBus(vcpu).signalPending()) continue;
+      if (!isCall(world.mem.readU32(gpa(addr), VMMDevRequestHeader.off.requestType))) continue;
+      return `${name}: a signal is pending but the interruptible wait goes on before virtual time passes (the wait of request 0x${addr.toString(16)})`;
+    }
+    return undefined;
+  };
+}
