@@ -193,8 +193,11 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
   test('S5a completion fully before the cancel: NOT_FOUND, DONE seen at once, COMPLETED with results', async () => {
     const m = await start();
     const before = m.stats().counters;
-    const run = call(m, { arm: ['guest.cancel2'], ms: 40, echoBytes: 32, timeoutMs: 5 });
+    // The service is held until the guest has timed out (a guest starved past the service's 40 ms would
+    // see DONE first and never cancel); then the guest is held until the call has completed.
+    const run = call(m, { arm: ['host.sideEffect', 'guest.cancel2'], ms: 40, echoBytes: 32, timeoutMs: 5 });
     await reached(m, 'guest.cancel2');
+    m.hooks.release('host.sideEffect');
     await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
     m.hooks.release('guest.cancel2');
     const r = await run;
@@ -338,8 +341,18 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
 
   test('S6 a non-interruptible wait ignores signals and ends by its timeout', async () => {
     const m = await start();
-    const run = call(m, { ms: 2000, timeoutMs: 150, interruptible: false }, 1);
+    const before = m.stats().counters;
+    // The service is held until the guest's cancel found the call, so only the timeout can end the wait
+    // however the threads are scheduled (a guest starved past the service's time would see DONE).
+    const run = call(m, { arm: ['host.sideEffect'], ms: 2000, timeoutMs: 150, interruptible: false }, 1);
     const timer = setInterval(() => m.signal(1), 10);
+    await reached(m, 'host.sideEffect');
+    await until(
+      () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
+      'the cancel',
+    );
+    clearInterval(timer);
+    m.hooks.release('host.sideEffect');
     const r = await run.finally(() => clearInterval(timer));
     expect(r.rc).toBe(Status.VERR_TIMEOUT);
     expect(r.tookMs).toBeGreaterThanOrEqual(149);
@@ -352,7 +365,12 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
     async (flavor) => {
       const m = await start({ cancel2: false, guest: { flavor } });
       const before = m.stats().counters;
-      const r = await call(m, { ms: 500, timeoutMs: 20, thenEcho: true });
+      // The service is held until the legacy cancel has taken the call (see the S6 timeout case).
+      const run = call(m, { arm: ['host.sideEffect'], ms: 500, timeoutMs: 20, thenEcho: true });
+      await reached(m, 'host.sideEffect');
+      await until(() => m.stats().counters['guest.cancelled'] > before['guest.cancelled'], 'the cancel');
+      m.hooks.release('host.sideEffect');
+      const r = await run;
       expect(r.rc).toBe(Status.VERR_TIMEOUT);
       expect(r.outcome).toBe('cancelled');
       expect(r.fallback).toBe(true);
@@ -371,8 +389,14 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
 
   test('S7 old host, fallback loses the race: VERR_INVALID_PARAMETER read as NOT_FOUND, DONE in the grace', async () => {
     const m = await start({ cancel2: false });
-    const run = call(m, { arm: ['guest.fallbackSubmit'], ms: 30, echoBytes: 8, timeoutMs: 5 });
+    const run = call(m, {
+      arm: ['host.sideEffect', 'guest.fallbackSubmit'],
+      ms: 30,
+      echoBytes: 8,
+      timeoutMs: 5,
+    });
     await reached(m, 'guest.fallbackSubmit');
+    m.hooks.release('host.sideEffect');
     // The host completes the call while the guest is about to re-submit it as HGCMCancel.
     await until(() => m.stats().counters['host.completed'] > 1, 'the completion');
     m.hooks.release('guest.fallbackSubmit');
@@ -386,7 +410,13 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
   test('S8 the Cancel2 request cannot be allocated: 2000 ms-class grace, then COMPLETED', async () => {
     const m = await start({ faults: ['cancel2-alloc-fail'] });
     const before = m.stats().counters;
-    const r = await call(m, { ms: 150, timeoutMs: 20 });
+    // The guest's first grace check waits for the completion, so DONE comes within the grace however
+    // late the service's timer fires.
+    const run = call(m, { arm: ['guest.graceCheck'], ms: 150, timeoutMs: 20 });
+    await reached(m, 'guest.graceCheck');
+    await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
+    m.hooks.release('guest.graceCheck');
+    const r = await run;
     expect(r.cancelRc).toBe(Status.VERR_NO_MEMORY);
     expect(r.outcome).toBe('completed');
     expect(r.rc).toBe(Status.VINF_SUCCESS);
@@ -416,7 +446,13 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
     const before = m.stats().counters;
     // Connect first (the fault applies to calls only), then lose the call.
     m.setFault('host-drop', true);
-    const r = await call(m, { ms: 10, echoBytes: 16, timeoutMs: 30 });
+    // The guest's cancel waits until the host has lost the call: a cancel that came first would find it
+    // still queued (a loaded host picks it up late).
+    const run = call(m, { arm: ['guest.cancel2'], ms: 10, echoBytes: 16, timeoutMs: 30 });
+    await reached(m, 'guest.cancel2');
+    await until(() => m.stats().counters['host.dropped'] > before['host.dropped'], 'the drop');
+    m.hooks.release('guest.cancel2');
+    const r = await run;
     expect(r.outcome).toBe('leaked');
     expect(r.cancelRc).toBe(Status.VERR_NOT_FOUND);
     expect(r.out).toEqual(new Array(16).fill(0));
@@ -430,12 +466,18 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
   test('S10 trunk flavour on an old host: no fallback, grace expires, LEAKED; the late write is safe in strict scope', async () => {
     const m = await start({ cancel2: false, guest: { flavor: 'vbox-trunk', leakScope: 'strict' } });
     const before = m.stats().counters;
-    const r = await m.run<CallReport>({
+    // The service is held until the guest has leaked the call, so its completion is late however slow
+    // the guest's grace runs.
+    const run = m.run<CallReport>({
       module: program,
       export: 'oneCall',
-      args: { ms: 900, echoBytes: 64, timeoutMs: 20 },
+      args: { hooks: m.hooks.sab, arm: ['host.sideEffect'], ms: 900, echoBytes: 64, timeoutMs: 20 },
       user: true,
     });
+    await reached(m, 'host.sideEffect');
+    await until(() => m.stats().counters['guest.leaked'] > before['guest.leaked'], 'the leak');
+    m.hooks.release('host.sideEffect');
+    const r = await run;
     expect(r.outcome).toBe('leaked');
     expect(r.cancelRc).toBe(Status.VERR_NOT_IMPLEMENTED);
     expect(r.fallback).toBe(false);
@@ -449,12 +491,18 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
   test('S10 in faithful scope the late write lands in a freed bounce buffer (the known upstream gap)', async () => {
     const m = await start({ cancel2: false, guest: { flavor: 'vbox-trunk', leakScope: 'faithful' } });
     const before = m.stats().counters;
-    const r = await m.run<CallReport>({
+    // The service is held until the guest has leaked the call, so its completion is late however slow
+    // the guest's grace runs.
+    const run = m.run<CallReport>({
       module: program,
       export: 'oneCall',
-      args: { ms: 900, echoBytes: 64, timeoutMs: 20 },
+      args: { hooks: m.hooks.sab, arm: ['host.sideEffect'], ms: 900, echoBytes: 64, timeoutMs: 20 },
       user: true,
     });
+    await reached(m, 'host.sideEffect');
+    await until(() => m.stats().counters['guest.leaked'] > before['guest.leaked'], 'the leak');
+    m.hooks.release('host.sideEffect');
+    const r = await run;
     expect(r.outcome).toBe('leaked');
     await until(
       () => m.stats().counters['host.completed'] > before['host.completed'] + 2,
@@ -503,15 +551,13 @@ describe('S12-S13: disconnects and many cancels', () => {
   });
 
   test('S13 one client, many calls time out together: each is cancelled on its own', async () => {
-    const m = await start({ vcpus: 4, guest: { flavor: 'linux' } });
+    // A host worker per call: each holds its call in the service (at host.sideEffect) until all four
+    // guests have cancelled, so no call can complete first however the threads are scheduled.
+    const m = await start({ vcpus: 4, hostWorkers: 4, guest: { flavor: 'linux' } });
     const share = new SharedArrayBuffer(4);
     const before = m.stats().counters;
-    const owner = m.run<CallReport>({
-      module: program,
-      export: 'oneCall',
-      args: { ms: 400, timeoutMs: 40, share },
-      vcpu: 0,
-    });
+    const held = new Array<PointName>(4).fill('host.sideEffect');
+    const owner = call(m, { arm: held, ms: 400, timeoutMs: 40, share }, 0);
     const others = [1, 2, 3].map((vcpu) =>
       m.run<CallReport>({
         module: program,
@@ -520,6 +566,11 @@ describe('S12-S13: disconnects and many cancels', () => {
         vcpu,
       }),
     );
+    await until(
+      () => m.stats().counters['device.cancel.found'] - before['device.cancel.found'] === 4,
+      'the four cancels',
+    );
+    m.hooks.release('host.sideEffect', 4);
     const all = await Promise.all([owner, ...others]);
     for (const r of all) {
       expect(r.rc).toBe(Status.VERR_TIMEOUT);

@@ -49,6 +49,8 @@ export function oneCall(g: GuestContext, a: OneCallArgs): CallReport {
   const c = g.connect(a.service ?? 'delay');
   if (c.rc !== Status.VINF_SUCCESS) throw new Error(`connect: ${c.rc}`);
   const echo = a.thenEcho === true ? g.connect('echo') : undefined;
+  // Armed before the client id is published: another vCPU's call on it must find the hooks set.
+  if (a.hooks !== undefined) for (const p of a.arm ?? []) new HookTable(a.hooks).arm(p);
   if (a.share !== undefined) {
     const w = new Int32Array(a.share);
     Atomics.store(w, 0, c.clientId);
@@ -62,7 +64,6 @@ export function oneCall(g: GuestContext, a: OneCallArgs): CallReport {
       src,
       Uint8Array.from({ length: n }, (_, i) => (i * 13 + 1) & 0xff),
     );
-  if (a.hooks !== undefined) for (const p of a.arm ?? []) new HookTable(a.hooks).arm(p);
   if (a.faults !== undefined) for (const f of a.faultsOn ?? []) new FaultTable(a.faults).set(f, true);
   const t0 = g.now();
   const r =
