@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_BUILD_VALUE, TEST_BUILD_VAR } from './scripts/test-build.mjs';
 
 /** The tests that run `hgcm` and the packed package as processes of their own (they use dist/). */
 const PROCESS_TESTS = ['test/package/**/*.test.ts', 'test/cli/process.test.ts'];
@@ -19,6 +20,11 @@ export default defineConfig({
           name: 'threads',
           include: ['test/**/*.test.ts', 'stress/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: PROCESS_TESTS,
+          // The worker threads of these tests' Machines run the test build's JavaScript copies of the
+          // sources (src/runtime/modules.ts): tsx on each thread cost ~2 s of CPU per Machine started.
+          // The tests themselves, and everything on their main thread, still run from source.
+          globalSetup: ['test/test-build-setup.ts'],
+          env: { [TEST_BUILD_VAR]: TEST_BUILD_VALUE },
         },
       },
       {
