@@ -35,9 +35,6 @@ export function besideModule(base: string, relative: string): URL {
   return copy === undefined ? url : new URL(copy);
 }
 
-/** True when this module runs from its .ts source (tsx, vitest), false built. */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-
 /**
  * The tests' switch (scripts/test-build.mjs writes the copies, vitest.config.ts sets it): the source root
  * and a tree of JavaScript copies of its .ts modules in the same layout, joined by path.delimiter.
@@ -50,15 +47,35 @@ export const TEST_BUILD_VAR = 'HGCM_RUNTIME_TEST_BUILD';
  * is what a worker inherits, and a test turns the switch off to start a Machine from source.
  */
 export function testBuildCopy(href: string): string | undefined {
-  const roots = process.env[TEST_BUILD_VAR];
-  if (roots === undefined || roots === '' || !href.startsWith('file:') || !isTypeScriptModule(href))
-    return undefined;
-  const [source, built] = roots.split(path.delimiter);
-  if (source === undefined || built === undefined) return undefined;
-  const rel = path.relative(source, fileURLToPath(href.split(/[?#]/)[0]!));
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-  const copy = path.join(built, rel.replace(/\.([cm]?)tsx?$/, '.$1js'));
+  const roots = testBuildRoots();
+  if (roots === undefined || !href.startsWith('file:') || !isTypeScriptModule(href)) return undefined;
+  const rel = inside(roots.source, fileURLToPath(href.split(/[?#]/)[0]!));
+  if (rel === undefined) return undefined;
+  const copy = path.join(roots.built, rel.replace(/\.([cm]?)tsx?$/, '.$1js'));
   return fs.existsSync(copy) ? pathToFileURL(copy).href : undefined;
+}
+
+/** The test build's source and built roots, when the switch is on. */
+function testBuildRoots(): { source: string; built: string } | undefined {
+  const [source, built] = (process.env[TEST_BUILD_VAR] ?? '').split(path.delimiter);
+  return source && built ? { source, built } : undefined;
+}
+
+/** `file` relative to `dir` when it lies inside it. */
+function inside(dir: string, file: string): string | undefined {
+  const rel = path.relative(dir, file);
+  return rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)
+    ? undefined
+    : rel;
+}
+
+/**
+ * Does this module run from the test build? Only such a thread takes copies: a thread running dist/ (a
+ * process the tests start as a user would) must not load a test-build copy beside its own runtime.
+ */
+function inTestBuild(): boolean {
+  const roots = testBuildRoots();
+  return roots !== undefined && inside(roots.built, fileURLToPath(import.meta.url)) !== undefined;
 }
 
 /** Does the href name a TypeScript module (.ts, .mts, .cts, .tsx)? */
@@ -96,7 +113,7 @@ function tsxOnThisThread(): Promise<boolean> {
 export async function importModule(href: string, what: string): Promise<Record<string, unknown>> {
   // Tests: a thread running the test build takes the test build's copy of a source module, so that the
   // module and the runtime it imports are one copy each on this thread (and tsx is not needed here).
-  if (!FROM_SOURCE) href = testBuildCopy(href) ?? href;
+  if (inTestBuild()) href = testBuildCopy(href) ?? href;
   const ts = isTypeScriptModule(href);
   // The main thread of a program run under tsx imports TypeScript without our help.
   if (ts && !(await tsxOnThisThread()) && !isMainThread) throw tsxMissing(href, what);
