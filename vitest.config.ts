@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_BUILD_VALUE, TEST_BUILD_VAR } from './scripts/test-build.mjs';
 
 /** The tests that run `hgcm` and the packed package as processes of their own (they use dist/). */
 const PROCESS_TESTS = ['test/package/**/*.test.ts', 'test/cli/process.test.ts'];
@@ -12,6 +13,10 @@ export default defineConfig({
     // machine the demo's 300 operations have taken 68 s (60 s failed it). Files that need more say so.
     testTimeout: 240_000,
     hookTimeout: 240_000,
+    // Transformed modules kept on disk between runs (keyed by content and configuration): each test file's
+    // fork then reads the src modules it imports from there instead of asking the main process for each;
+    // about a tenth of the suite's CPU on 2 cores, measured on test/vbsf + test/machine.
+    experimental: { fsModuleCache: true },
     projects: [
       {
         extends: true,
@@ -19,6 +24,11 @@ export default defineConfig({
           name: 'threads',
           include: ['test/**/*.test.ts', 'stress/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: PROCESS_TESTS,
+          // The worker threads of these tests' Machines run the test build's JavaScript copies of the
+          // sources (src/runtime/modules.ts): tsx on each thread cost ~2 s of CPU per Machine started.
+          // The tests themselves, and everything on their main thread, still run from source.
+          globalSetup: ['test/test-build-setup.ts'],
+          env: { [TEST_BUILD_VAR]: TEST_BUILD_VALUE },
         },
       },
       {

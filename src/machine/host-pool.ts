@@ -1,6 +1,6 @@
 // The host pool's service loops, seen from the main thread (cf. the HGCM host service threads): one
 // long-lived piscina task per pool worker, its readiness, and the replacement of a worker that died.
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { failOwnedCommands } from '../host/index.js';
 import { runSync, WorkerError } from '../runtime/index.js';
@@ -67,7 +67,7 @@ export class HostPool {
     let markReady: () => void = () => undefined;
     this.isReady.delete(workerId);
     this.ready.set(workerId, new Promise<void>((resolve) => (markReady = resolve)));
-    port1.on('message', (m: unknown) => {
+    const onMessage = (m: unknown): void => {
       if (!isWorkerMessage(m)) return;
       if (m.type === 'log') this.log(m.line);
       else if (m.type === 'ready') {
@@ -75,12 +75,19 @@ export class HostPool {
         markReady();
         this.onReady();
       }
-    });
+    };
+    port1.on('message', onMessage);
     port1.unref();
     const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };
     const loop = this.pool.run(task, { transferList: [port2] }).then(
       () => port1.close(),
       (e: unknown) => {
+        // ORDER: the worker's death comes through piscina's port, its 'ready' and logs through port1, and
+        // nothing orders the two: a worker that said ready and then died at once (its first call killed
+        // it) could be taken for one that never got ready and be given up. What it posted before dying
+        // is queued on port1 already: take it first.
+        for (let q = receiveMessageOnPort(port1); q !== undefined; q = receiveMessageOnPort(port1))
+          onMessage(q.message);
         port1.close();
         markReady();
         this.died(workerId, e instanceof Error ? e : new Error(String(e)));

@@ -78,6 +78,6 @@ export {
   invariant,
   reviveError,
 } from './errors.js';
-export { besideModule, importModule, isTypeScriptModule, moduleHref } from './modules.js';
+export { besideModule, importModule, isTypeScriptModule, moduleHref, testBuildCopy } from './modules.js';
 export { SlotPool } from './slot-pool.js';
 export { SharedWords64 } from './atomic-cell64.js';

@@ -2,9 +2,10 @@
 // the caller, never against this library's files) and how a thread imports one, TypeScript included.
 // Runs on any thread: the main thread (service init), vCPU workers (guest programs), pool workers and the
 // device (services).
+import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from './errors.js';
 
 /** A URL scheme ("file:", "data:", "node:"); a Windows drive letter ("C:\") is a path, not a scheme. */
@@ -28,7 +29,53 @@ export function moduleHref(ref: string | URL): string {
  * a .ts one from source, a .js one built. For guest programs and workers that ship with the code.
  */
 export function besideModule(base: string, relative: string): URL {
-  return new URL(`${relative}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
+  if (!base.endsWith('.ts')) return new URL(`${relative}.js`, base);
+  const url = new URL(`${relative}.ts`, base);
+  const copy = testBuildCopy(url.href);
+  return copy === undefined ? url : new URL(copy);
+}
+
+/**
+ * The tests' switch (scripts/test-build.mjs writes the copies, vitest.config.ts sets it): the source root
+ * and a tree of JavaScript copies of its .ts modules in the same layout, joined by path.delimiter.
+ */
+export const TEST_BUILD_VAR = 'HGCM_RUNTIME_TEST_BUILD';
+
+/**
+ * Tests only: the href of the JavaScript copy of a .ts module under the test build's source root, or
+ * undefined (switch off, another module, no copy). Read at each call, not once: the process's environment
+ * is what a worker inherits, and a test turns the switch off to start a Machine from source.
+ */
+export function testBuildCopy(href: string): string | undefined {
+  const roots = testBuildRoots();
+  if (roots === undefined || !href.startsWith('file:') || !isTypeScriptModule(href)) return undefined;
+  const rel = inside(roots.source, fileURLToPath(href.split(/[?#]/)[0]!));
+  if (rel === undefined) return undefined;
+  const copy = path.join(roots.built, rel.replace(/\.([cm]?)tsx?$/, '.$1js'));
+  return fs.existsSync(copy) ? pathToFileURL(copy).href : undefined;
+}
+
+/** The test build's source and built roots, when the switch is on. */
+function testBuildRoots(): { source: string; built: string } | undefined {
+  const [source, built] = (process.env[TEST_BUILD_VAR] ?? '').split(path.delimiter);
+  return source && built ? { source, built } : undefined;
+}
+
+/** `file` relative to `dir` when it lies inside it. */
+function inside(dir: string, file: string): string | undefined {
+  const rel = path.relative(dir, file);
+  return rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)
+    ? undefined
+    : rel;
+}
+
+/**
+ * Does this module run from the test build? Only such a thread takes copies: a thread running dist/ (a
+ * process the tests start as a user would) must not load a test-build copy beside its own runtime.
+ */
+function inTestBuild(): boolean {
+  const roots = testBuildRoots();
+  return roots !== undefined && inside(roots.built, fileURLToPath(import.meta.url)) !== undefined;
 }
 
 /** Does the href name a TypeScript module (.ts, .mts, .cts, .tsx)? */
@@ -64,6 +111,9 @@ function tsxOnThisThread(): Promise<boolean> {
  * failed attempt its loader keeps the failure, so hooks must be in place before the first import).
  */
 export async function importModule(href: string, what: string): Promise<Record<string, unknown>> {
+  // Tests: a thread running the test build takes the test build's copy of a source module, so that the
+  // module and the runtime it imports are one copy each on this thread (and tsx is not needed here).
+  if (inTestBuild()) href = testBuildCopy(href) ?? href;
   const ts = isTypeScriptModule(href);
   // The main thread of a program run under tsx imports TypeScript without our help.
   if (ts && !(await tsxOnThisThread()) && !isMainThread) throw tsxMissing(href, what);
