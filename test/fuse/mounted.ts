@@ -123,8 +123,12 @@ export function start(
   return { pid: child.pid ?? -1, done, stdin: child.stdin };
 }
 
-/** Poll (bounded rounds of 10 ms) until `done()` holds; whether it did. */
-export async function settle(done: () => boolean, rounds = 500): Promise<boolean> {
+/**
+ * Poll (rounds of 10 ms) until `done()` holds; whether it did. No deadline unless `rounds` is given: on a
+ * loaded machine a condition may take long to come, and a test bounds its work, not the clock (one that
+ * never comes fails at the test's timeout).
+ */
+export async function settle(done: () => boolean, rounds = Infinity): Promise<boolean> {
   for (let i = 0; i < rounds && !done(); i++) await new Promise((r) => setTimeout(r, 10));
   return done();
 }
