@@ -98,21 +98,17 @@ export function emtPortWrites(dev: DeviceEnv): PortWriteHandler {
   };
 }
 
-/** A reusable host buffer for requests that do not become commands. */
+/**
+ * A thread's reusable host buffers: the request header's copy (with its view: no allocation and no
+ * DataView per request) and the body of requests that do not become commands.
+ */
 export class RequestScratch {
+  readonly header = new ByteView(new Uint8Array(VMMDevRequestHeader.size));
   private buf = new Uint8Array(4096);
   get(size: number): Uint8Array {
     if (this.buf.length < size) this.buf = new Uint8Array(Math.max(size, this.buf.length * 2));
     return this.buf.subarray(0, size);
   }
-}
-
-/**
- * A little-endian u32 of the request header's copy: four reads of a 24-byte array per request, not worth
- * the DataView a ByteView would build for them.
- */
-function headerU32(b: Uint8Array, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }
 
 /** Write header.rc; dropped where there is no RAM (a header that runs past the end of RAM). */
@@ -143,13 +139,14 @@ export const handleRequest = traced(
     // The header is read once; its validated copy becomes the snapshot's header (no double fetch). Like
     // any guest-physical read, bytes with no RAM behind them read as 0xFF: a request wholly outside RAM
     // fails the version check, one whose header runs past the end may still be handled.
-    const header = new Uint8Array(VMMDevRequestHeader.size);
+    const hv = scratch.header;
+    const header = hv.bytes;
     dev.mem.readPhys(phys, header);
-    const size = headerU32(header, VMMDevRequestHeader.off.size);
-    const type = headerU32(header, VMMDevRequestHeader.off.requestType);
+    const size = hv.u32(VMMDevRequestHeader.off.size);
+    const type = hv.u32(VMMDevRequestHeader.off.requestType);
     if (
       size < VMMDevRequestHeader.size ||
-      headerU32(header, VMMDevRequestHeader.off.version) !== VMMDEV_REQUEST_HEADER_VERSION
+      hv.u32(VMMDevRequestHeader.off.version) !== VMMDEV_REQUEST_HEADER_VERSION
     ) {
       dev.stats.add('device.ignored');
       return;
@@ -181,7 +178,7 @@ export const handleRequest = traced(
       phys,
       size,
       type,
-      requestor: headerU32(header, VMMDevRequestHeader.off.fRequestor),
+      requestor: hv.u32(VMMDevRequestHeader.off.fRequestor),
       snap,
       view: new ByteView(snap),
       snapOff,
