@@ -85,9 +85,28 @@ export interface HgcmCommand {
   readonly call: ParsedCall | undefined;
 }
 
+// A stored call: HEAD words (parameter count, is64, data bytes, run count), PARM_WORDS per parameter at
+// the byte offsets of StoredParm, then RUN_WORDS per physical run (phys low, phys high or NIL, length).
 const HEAD = 4;
 const PARM_WORDS = 11;
 const RUN_WORDS = 3;
+/** Byte offsets of a stored parameter's words (storeCall writes them, loadCall reads them). */
+const StoredParm = {
+  TYPE: 0,
+  OFF: 4,
+  SVC_TYPE: 8,
+  VALUE32: 12,
+  VALUE64_LO: 16,
+  VALUE64_HI: 20,
+  SIZE: 24,
+  DIR: 28,
+  /** sizeFieldOff + 1, 0 for none. */
+  SIZE_FIELD: 32,
+  FIRST_RUN: 36,
+  RUNS: 40,
+} as const;
+// Pinned: the last word ends the PARM_WORDS.
+if (StoredParm.RUNS + 4 !== 4 * PARM_WORDS) throw new Error('StoredParm does not fill PARM_WORDS');
 const NIL = 0xffffffff;
 const TWO_32 = 2 ** 32;
 
@@ -109,19 +128,19 @@ export function storeCall(cmds: CommandTable, snaps: SnapshotArena, slot: number
   const runsAt = 4 * (HEAD + PARM_WORDS * call.parms.length);
   for (let i = 0; i < call.parms.length; i++) {
     const p = call.parms[i]!;
-    // Words in loadCall's order; written one by one (no array per parameter: this runs on every call).
+    // Written one by one (no array per parameter: this runs on every call).
     const at = 4 * (HEAD + PARM_WORDS * i);
-    v.setU32(at, p.type);
-    v.setU32(at + 4, p.off);
-    v.setU32(at + 8, p.svcType);
-    v.setU32(at + 12, p.value32);
-    v.setU32(at + 16, Number(p.value64 & 0xffffffffn));
-    v.setU32(at + 20, Number(p.value64 >> 32n));
-    v.setU32(at + 24, p.size);
-    v.setU32(at + 28, p.dir);
-    v.setU32(at + 32, p.sizeFieldOff === undefined ? 0 : p.sizeFieldOff + 1);
-    v.setU32(at + 36, run);
-    v.setU32(at + 40, p.runs.length);
+    v.setU32(at + StoredParm.TYPE, p.type);
+    v.setU32(at + StoredParm.OFF, p.off);
+    v.setU32(at + StoredParm.SVC_TYPE, p.svcType);
+    v.setU32(at + StoredParm.VALUE32, p.value32);
+    v.setU32(at + StoredParm.VALUE64_LO, Number(p.value64 & 0xffffffffn));
+    v.setU32(at + StoredParm.VALUE64_HI, Number(p.value64 >> 32n));
+    v.setU32(at + StoredParm.SIZE, p.size);
+    v.setU32(at + StoredParm.DIR, p.dir);
+    v.setU32(at + StoredParm.SIZE_FIELD, p.sizeFieldOff === undefined ? 0 : p.sizeFieldOff + 1);
+    v.setU32(at + StoredParm.FIRST_RUN, run);
+    v.setU32(at + StoredParm.RUNS, p.runs.length);
     for (const r of p.runs) {
       const at = runsAt + 4 * RUN_WORDS * run++;
       v.setU32(at, r.phys < 0 ? NIL : r.phys % TWO_32);
@@ -246,22 +265,22 @@ function loadCall(v: ByteView, clientId: number, fn: number): ParsedCall {
     // The parameter's words (no closure per parameter: this runs on every call the host picks up).
     const at = 4 * (HEAD + PARM_WORDS * i);
     const runs: PhysRun[] = [];
-    for (let r = v.u32(at + 36), end = r + v.u32(at + 40); r < end; r++) {
+    for (let r = v.u32(at + StoredParm.FIRST_RUN), end = r + v.u32(at + StoredParm.RUNS); r < end; r++) {
       const ra = runsAt + 4 * RUN_WORDS * r;
       const lo = v.u32(ra);
       const hi = v.u32(ra + 4);
       runs.push({ phys: lo === NIL && hi === NIL ? -1 : hi * TWO_32 + lo, len: v.u32(ra + 8) });
     }
-    const sizeField = v.u32(at + 32);
+    const sizeField = v.u32(at + StoredParm.SIZE_FIELD);
     parms.push({
       // SAFETY: the device wrote these words from a ParsedParm of these types.
-      type: v.u32(at) as ParmTypeValue,
-      off: v.u32(at + 4),
-      svcType: v.u32(at + 8) as SvcParmTypeValue,
-      value32: v.u32(at + 12),
-      value64: (BigInt(v.u32(at + 20)) << 32n) | BigInt(v.u32(at + 16)),
-      size: v.u32(at + 24),
-      dir: v.u32(at + 28),
+      type: v.u32(at + StoredParm.TYPE) as ParmTypeValue,
+      off: v.u32(at + StoredParm.OFF),
+      svcType: v.u32(at + StoredParm.SVC_TYPE) as SvcParmTypeValue,
+      value32: v.u32(at + StoredParm.VALUE32),
+      value64: (BigInt(v.u32(at + StoredParm.VALUE64_HI)) << 32n) | BigInt(v.u32(at + StoredParm.VALUE64_LO)),
+      size: v.u32(at + StoredParm.SIZE),
+      dir: v.u32(at + StoredParm.DIR),
       sizeFieldOff: sizeField === 0 ? undefined : sizeField - 1,
       runs,
     });
