@@ -237,9 +237,9 @@ export class HandleTable {
       // A look without the lock first: all but a few of the 4095 entries are someone else's or free, and
       // a lock per entry made a disconnect cost more than the calls before it. RACE: an entry that turns
       // OPEN for this owner after the look is missed, as it would be had the locked check passed it by.
-      if (this.get(index, E.STATE) !== S.OPEN || this.get(index, E.OWNER) !== owner) continue;
+      if (!this.openFor(index, owner)) continue;
       const mine = this.locked(() => {
-        if (this.get(index, E.STATE) !== S.OPEN || this.get(index, E.OWNER) !== owner) return false;
+        if (!this.openFor(index, owner)) return false;
         this.set(index, E.STATE, S.CLOSING);
         return true;
       });
@@ -249,6 +249,11 @@ export class HandleTable {
       }
     }
     return n;
+  }
+
+  /** Is entry `index` an open handle of `owner`? */
+  private openFor(index: number, owner: number): boolean {
+    return this.get(index, E.STATE) === S.OPEN && this.get(index, E.OWNER) === owner;
   }
 
   /** The per-entry lock a LIST holds while it reads and moves the cursor (may be held across I/O). */
