@@ -61,6 +61,22 @@ function reached(m: Machine, point: PointName): Promise<void> {
 }
 
 /**
+ * Hold the thread stopped at `point` until counter `name` has grown past `before` by more than `by`, then
+ * let it go: the other side of the race has done its part first, however the threads are scheduled.
+ */
+async function holdUntilCounted(
+  m: Machine,
+  point: PointName,
+  before: Record<CounterName, number>,
+  name: CounterName,
+  by = 0,
+): Promise<void> {
+  await reached(m, point);
+  await until(() => m.stats().counters[name] > before[name] + by, name);
+  m.hooks.release(point);
+}
+
+/**
  * Nothing is pending and no snapshot held (once the host has finished: completion frees its command just
  * after setting DONE), and no host write landed in freed memory.
  */
@@ -161,12 +177,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
     // The guest times out and cancels while the host is held; then the host goes on, and the guest (held
     // once its cancel succeeded) only goes on to reuse the memory and end its session after that.
     const run = call(m, { arm: [point, 'guest.free'], ms: 0, echoBytes: 64, timeoutMs: 30, thenEcho: true });
-    await reached(m, point);
-    await until(
-      () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
-      'the cancel',
-    );
-    m.hooks.release(point);
+    await holdUntilCounted(m, point, before, 'device.cancel.found');
     await until(
       () => m.stats().counters['host.completedCancelled'] > before['host.completedCancelled'],
       'the dropped completion',
@@ -280,12 +291,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
       timeoutMs: 40,
       thenEcho: true,
     });
-    await reached(m, 'host.complete.remove');
-    await until(
-      () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
-      'the cancel',
-    );
-    m.hooks.release('host.complete.remove');
+    await holdUntilCounted(m, 'host.complete.remove', before, 'device.cancel.found');
     const r = await run;
     expect(r.outcome).toBe('cancelled');
     expect(r.after).toEqual({ rc: 0, result: 0, same: true });
@@ -346,13 +352,7 @@ describe('S4-S6: cancel succeeds, or loses the race to completion', () => {
     // however the threads are scheduled (a guest starved past the service's time would see DONE).
     const run = call(m, { arm: ['host.sideEffect'], ms: 2000, timeoutMs: 150, interruptible: false }, 1);
     const timer = setInterval(() => m.signal(1), 10);
-    await reached(m, 'host.sideEffect');
-    await until(
-      () => m.stats().counters['device.cancel.found'] > before['device.cancel.found'],
-      'the cancel',
-    );
-    clearInterval(timer);
-    m.hooks.release('host.sideEffect');
+    await holdUntilCounted(m, 'host.sideEffect', before, 'device.cancel.found');
     const r = await run.finally(() => clearInterval(timer));
     expect(r.rc).toBe(Status.VERR_TIMEOUT);
     expect(r.tookMs).toBeGreaterThanOrEqual(149);
@@ -367,9 +367,7 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
       const before = m.stats().counters;
       // The service is held until the legacy cancel has taken the call (see the S6 timeout case).
       const run = call(m, { arm: ['host.sideEffect'], ms: 500, timeoutMs: 20, thenEcho: true });
-      await reached(m, 'host.sideEffect');
-      await until(() => m.stats().counters['guest.cancelled'] > before['guest.cancelled'], 'the cancel');
-      m.hooks.release('host.sideEffect');
+      await holdUntilCounted(m, 'host.sideEffect', before, 'guest.cancelled');
       const r = await run;
       expect(r.rc).toBe(Status.VERR_TIMEOUT);
       expect(r.outcome).toBe('cancelled');
@@ -413,9 +411,7 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
     // The guest's first grace check waits for the completion, so DONE comes within the grace however
     // late the service's timer fires.
     const run = call(m, { arm: ['guest.graceCheck'], ms: 150, timeoutMs: 20 });
-    await reached(m, 'guest.graceCheck');
-    await until(() => m.stats().counters['host.completed'] > before['host.completed'] + 1, 'the completion');
-    m.hooks.release('guest.graceCheck');
+    await holdUntilCounted(m, 'guest.graceCheck', before, 'host.completed', 1);
     const r = await run;
     expect(r.cancelRc).toBe(Status.VERR_NO_MEMORY);
     expect(r.outcome).toBe('completed');
@@ -449,9 +445,7 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
     // The guest's cancel waits until the host has lost the call: a cancel that came first would find it
     // still queued (a loaded host picks it up late).
     const run = call(m, { arm: ['guest.cancel2'], ms: 10, echoBytes: 16, timeoutMs: 30 });
-    await reached(m, 'guest.cancel2');
-    await until(() => m.stats().counters['host.dropped'] > before['host.dropped'], 'the drop');
-    m.hooks.release('guest.cancel2');
+    await holdUntilCounted(m, 'guest.cancel2', before, 'host.dropped');
     const r = await run;
     expect(r.outcome).toBe('leaked');
     expect(r.cancelRc).toBe(Status.VERR_NOT_FOUND);
@@ -474,9 +468,7 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
       args: { hooks: m.hooks.sab, arm: ['host.sideEffect'], ms: 900, echoBytes: 64, timeoutMs: 20 },
       user: true,
     });
-    await reached(m, 'host.sideEffect');
-    await until(() => m.stats().counters['guest.leaked'] > before['guest.leaked'], 'the leak');
-    m.hooks.release('host.sideEffect');
+    await holdUntilCounted(m, 'host.sideEffect', before, 'guest.leaked');
     const r = await run;
     expect(r.outcome).toBe('leaked');
     expect(r.cancelRc).toBe(Status.VERR_NOT_IMPLEMENTED);
@@ -499,9 +491,7 @@ describe('S7-S10: old hosts, failed cancels, lost and slow hosts', () => {
       args: { hooks: m.hooks.sab, arm: ['host.sideEffect'], ms: 900, echoBytes: 64, timeoutMs: 20 },
       user: true,
     });
-    await reached(m, 'host.sideEffect');
-    await until(() => m.stats().counters['guest.leaked'] > before['guest.leaked'], 'the leak');
-    m.hooks.release('host.sideEffect');
+    await holdUntilCounted(m, 'host.sideEffect', before, 'guest.leaked');
     const r = await run;
     expect(r.outcome).toBe('leaked');
     await until(
