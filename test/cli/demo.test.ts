@@ -28,8 +28,15 @@ test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
         .filter((e: { ph: string }) => e.ph === 'M')
         .map((e: { args: { name: string } }) => e.args.name),
     );
-    // Port writes run on the vCPUs (device 'emt', the default): the device thread records nothing.
-    expect(threads).toEqual(new Set(['hgcm-runtime', 'vcpu0', 'vcpu1', 'host0', 'host1']));
+    // Port writes run on the vCPUs (device 'emt', the default): the device thread records nothing. A thread
+    // is named only when it recorded a span, and which pool worker takes a call is the pool's choice (on a
+    // quiet machine one worker may take them all): at least one host worker, no thread from outside.
+    const hosts = [...threads].filter((n) => /^host\d$/.test(String(n)));
+    expect(hosts.length).toBeGreaterThanOrEqual(1);
+    expect(
+      [...threads].every((n) => ['hgcm-runtime', 'vcpu0', 'vcpu1', 'host0', 'host1'].includes(String(n))),
+    ).toBe(true);
+    expect(threads).toEqual(new Set(['hgcm-runtime', 'vcpu0', 'vcpu1', ...hosts]));
   } finally {
     rmSync(trace, { force: true });
   }
