@@ -28,8 +28,8 @@ export function badStatus(rc: unknown): string | undefined {
 export function badOutputs(call: ParsedCall, parms: readonly SvcParm[]): string | undefined {
   if (!Array.isArray(parms) || parms.length !== call.parms.length)
     return `left ${Array.isArray(parms) ? parms.length : describe(parms)} parameters for ${call.parms.length}`;
-  for (const [i, p] of call.parms.entries()) {
-    const why = badParm(parms[i], p.svcType);
+  for (let i = 0; i < call.parms.length; i++) {
+    const why = badParm(parms[i], call.parms[i]!.svcType);
     if (why !== undefined) return `parameter ${i}: ${why}`;
   }
   return undefined;

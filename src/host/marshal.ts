@@ -47,7 +47,6 @@ export function scatterRuns(mem: GuestMemory, runs: readonly PhysRun[], off: num
  */
 class RunPages implements GuestPages {
   readonly size: number;
-  readonly runs: readonly (readonly [number, number])[];
   private readonly mem: GuestMemory;
   private readonly physRuns: readonly PhysRun[];
   private readonly writable: boolean;
@@ -55,14 +54,18 @@ class RunPages implements GuestPages {
   private readonly inPortWrite: boolean;
   private staged: { off: number; src: Uint8Array }[] | undefined;
   private scratches: Uint8Array[] | undefined;
+  private pairs: readonly (readonly [number, number])[] | undefined;
 
   constructor(mem: GuestMemory, p: ParsedParm, inPortWrite: boolean) {
     this.mem = mem;
     this.inPortWrite = inPortWrite;
     this.size = p.size;
     this.physRuns = p.runs;
-    this.runs = p.runs.map((r) => [r.phys, r.len] as const);
     this.writable = (p.dir & ParmDirection.FROM_HOST) !== 0;
+  }
+  /** Built when asked for: READ and WRITE only look at its length, on every call. */
+  get runs(): readonly (readonly [number, number])[] {
+    return (this.pairs ??= this.physRuns.map((r) => [r.phys, r.len] as const));
   }
   read(off: number, dst: Uint8Array): void {
     checkRange(off, dst.length, this.size);
@@ -81,6 +84,12 @@ class RunPages implements GuestPages {
     return this.writable && this.inPortWrite ? this.viewsOf(off, len) : undefined;
   }
   private viewsOf(off: number, len: number): readonly Uint8Array[] | undefined {
+    // One run (a buffer of adjacent pages, which the device's parse merges): one view, no walk.
+    const first = this.physRuns.length === 1 ? this.physRuns[0]! : undefined;
+    if (first !== undefined && first.phys >= 0 && len > 0 && off + len <= first.len) {
+      const phys = first.phys + off;
+      return this.mem.contains(phys, len) ? [this.mem.view(gpa(phys), len)] : undefined;
+    }
     const out: Uint8Array[] = [];
     let plain = true;
     eachChunk(this.physRuns, off, len, (phys, chunkOff, _at, n) => {
@@ -134,33 +143,38 @@ export function hostParms(
   snapshot: Uint8Array,
   inPortWrite: boolean,
 ): SvcParm[] {
-  return call.parms.map((p): SvcParm => {
-    switch (p.svcType) {
-      case SvcParmType.U32:
-        return { type: SvcParmType.U32, u32: p.value32 };
-      case SvcParmType.U64:
-        return { type: SvcParmType.U64, u64: p.value64 };
-      case SvcParmType.PAGES:
-        return {
-          type: SvcParmType.PAGES,
-          size: p.size,
-          pages: new RunPages(mem, p, inPortWrite),
-          dir: p.dir,
-        };
-      default: {
-        const buf = new Uint8Array(p.size);
-        if ((p.dir & ParmDirection.TO_HOST) !== 0) {
-          if (p.type === ParmType.Embedded) {
-            const r = p.runs[0]!;
-            buf.set(snapshot.subarray(r.phys, r.phys + r.len));
-          } else {
-            gatherRuns(mem, p.runs, 0, buf);
-          }
+  const n = call.parms.length;
+  const out = new Array<SvcParm>(n);
+  for (let i = 0; i < n; i++) out[i] = hostParm(mem, call.parms[i]!, snapshot, inPortWrite);
+  return out;
+}
+
+function hostParm(mem: GuestMemory, p: ParsedParm, snapshot: Uint8Array, inPortWrite: boolean): SvcParm {
+  switch (p.svcType) {
+    case SvcParmType.U32:
+      return { type: SvcParmType.U32, u32: p.value32 };
+    case SvcParmType.U64:
+      return { type: SvcParmType.U64, u64: p.value64 };
+    case SvcParmType.PAGES:
+      return {
+        type: SvcParmType.PAGES,
+        size: p.size,
+        pages: new RunPages(mem, p, inPortWrite),
+        dir: p.dir,
+      };
+    default: {
+      const buf = new Uint8Array(p.size);
+      if ((p.dir & ParmDirection.TO_HOST) !== 0) {
+        if (p.type === ParmType.Embedded) {
+          const r = p.runs[0]!;
+          buf.set(snapshot.subarray(r.phys, r.phys + r.len));
+        } else {
+          gatherRuns(mem, p.runs, 0, buf);
         }
-        return { type: SvcParmType.PTR, size: p.size, buf, dir: p.dir };
       }
+      return { type: SvcParmType.PTR, size: p.size, buf, dir: p.dir };
     }
-  });
+  }
 }
 
 /** Write a 32-bit value into guest memory if it lies in RAM (a write to unbacked memory is dropped). */
@@ -185,7 +199,8 @@ export function setDone(mem: GuestMemory, phys: number): void {
  * and NoBounce page lists; never LinAddr or PageList). Nothing outside RAM is touched.
  */
 export function copyOut(mem: GuestMemory, phys: number, call: ParsedCall, parms: readonly SvcParm[]): void {
-  for (const [i, p] of call.parms.entries()) {
+  for (let i = 0; i < call.parms.length; i++) {
+    const p = call.parms[i]!;
     const h = parms[i];
     if (h === undefined || h.type !== p.svcType) continue;
     const at = phys + p.off;
