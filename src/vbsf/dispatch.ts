@@ -92,8 +92,8 @@ export function checkParms(spec: ShflFunction, parms: readonly SvcParm[]): Statu
   const old = spec.check === 'invalid-parameter';
   if (parms.length !== spec.parms.length)
     return old ? Status.VERR_INVALID_PARAMETER : Status.VERR_WRONG_PARAMETER_COUNT;
-  for (const [i, p] of spec.parms.entries()) {
-    const allowed: readonly number[] = SVC_TYPE[p.type];
+  for (let i = 0; i < spec.parms.length; i++) {
+    const allowed: readonly number[] = SVC_TYPE[spec.parms[i]!.type];
     // SAFETY: the count matched the table just above.
     if (!allowed.includes(parms[i]!.type))
       return old ? Status.VERR_INVALID_PARAMETER : Status.VERR_WRONG_PARAMETER_TYPE;

@@ -24,6 +24,15 @@ export const VBSF_MAX_CLIENTS = 66;
 
 const workers = new WeakMap<ServiceContext, VbsfWorker>();
 
+/**
+ * Each worker's ClientData views by client id: a view is two typed arrays over the client's slot, and a
+ * call needs one, so they are made once per client, not per call. The slot a client id names never
+ * changes, so a cached view stays right; the cache is dropped whole when it grows past this (a client
+ * disconnected through another worker leaves its entry here).
+ */
+const clientViews = new WeakMap<ServiceContext, Map<number, ClientData>>();
+const MAX_CLIENT_VIEWS = 4 * VBSF_MAX_CLIENTS;
+
 /** This worker's view of the service, built on first use (setup normally). */
 function worker(ctx: ServiceContext): VbsfWorker {
   let w = workers.get(ctx);
@@ -41,7 +50,15 @@ function worker(ctx: ServiceContext): VbsfWorker {
 }
 
 function clientOf(ctx: ServiceContext, clientId: number): ClientData {
-  return new ClientData(ctx.clientState(clientId));
+  let views = clientViews.get(ctx);
+  if (views === undefined) clientViews.set(ctx, (views = new Map()));
+  let data = views.get(clientId);
+  if (data === undefined) {
+    if (views.size >= MAX_CLIENT_VIEWS) views.clear();
+    data = new ClientData(ctx.clientState(clientId));
+    views.set(clientId, data);
+  }
+  return data;
 }
 
 /** The Shared Folders service. Its config is a VbsfConfig (MachineConfig.sharedFolders builds it). */
@@ -76,6 +93,7 @@ export default defineService({
     w.waits.cancelClient(data, client.clientId);
     w.handles.closeAll(client.clientId);
     w.maps.unmapAll(data);
+    clientViews.get(ctx)?.delete(client.clientId);
   },
   // Every function answers inside the call except a mapping wait, which is held until a change or a cancel.
   completesInCall: (fn) => fn !== ShflFn.WAIT_FOR_MAPPINGS_CHANGES,
