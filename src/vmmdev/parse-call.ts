@@ -205,18 +205,29 @@ function parsePageList(
   if (type === ParmType.ContiguousPageList && cPages !== 1) return INVALID;
   if (type === ParmType.NoBouncePageList && cPages !== Math.ceil((offFirst + cb) / PAGE_SIZE)) return INVALID;
 
-  // Each 64-bit entry as two 32-bit halves (a 1 MiB buffer has 256 pages: no BigInt per page). Addresses
-  // past 2^53 cannot be guest RAM; they read as unbacked memory.
-  const pages = new Array<number>(cPages);
+  // Each 64-bit entry as two 32-bit halves (a 1 MiB buffer has 256 pages: no BigInt per page, and the low
+  // 12 bits by a mask, not a floating-point %). Addresses past 2^53 cannot be guest RAM; they read as
+  // unbacked memory. One pass checks every entry and builds the runs: page 0 is addressed as aPages[0] |
+  // offFirstPage, the rest as given (upstream checks neither for RAM); the runs are thrown away if a check
+  // below fails.
+  const runs: MutableRun[] = [];
+  const contiguous = type === ParmType.ContiguousPageList;
+  let remaining = cb;
+  let firstPhys = 0;
   let misaligned = false;
   let outsideRam = false;
   for (let i = 0, at = infoOff + HGCMPageListInfo.off.aPages; i < cPages; i++, at += 8) {
     const lo = snap.u32(at);
     const hi = snap.u32(at + 4);
-    const low12 = lo % PAGE_SIZE;
+    const low12 = lo & (PAGE_SIZE - 1);
     if (i === 0 ? low12 !== 0 && low12 !== offFirst : low12 !== 0) misaligned = true;
     if (hi !== 0 || lo - low12 + PAGE_SIZE > ramSize) outsideRam = true;
-    pages[i] = hi > MAX_SAFE_HIGH ? Number.MAX_SAFE_INTEGER : hi * 2 ** 32 + lo;
+    const page = hi > MAX_SAFE_HIGH ? Number.MAX_SAFE_INTEGER : hi * 2 ** 32 + lo;
+    if (i === 0) firstPhys = orLow12(page, offFirst);
+    if (contiguous || remaining === 0) continue;
+    const len = Math.min(PAGE_SIZE - (i === 0 ? offFirst : 0), remaining);
+    pushRun(runs, i === 0 ? firstPhys : page, len);
+    remaining -= len;
   }
   if (type === ParmType.NoBouncePageList) {
     // Locked in place: offsets must be consistent and every page real guest RAM. Checked on the full
@@ -224,21 +235,11 @@ function parsePageList(
     if (misaligned) return Status.VERR_INVALID_POINTER;
     if (outsideRam) return Status.VERR_PGM_INVALID_GC_PHYSICAL_ADDRESS;
   }
-
-  // Page 0 is addressed as aPages[0] | offFirstPage; the rest as given (upstream checks neither for RAM).
-  const runs: MutableRun[] = [];
-  const firstPhys = orLow12(pages[0]!, offFirst);
-  if (type === ParmType.ContiguousPageList) {
+  if (contiguous) {
     if (cb > 0) pushRun(runs, firstPhys, cb);
-  } else {
-    let remaining = cb;
-    for (let i = 0; i < cPages && remaining > 0; i++) {
-      const len = Math.min(PAGE_SIZE - (i === 0 ? offFirst : 0), remaining);
-      pushRun(runs, i === 0 ? firstPhys : pages[i]!, len);
-      remaining -= len;
-    }
+  } else if (remaining > 0) {
     // A plain page list shorter than its buffer: the rest is never read from or written to the guest.
-    if (remaining > 0) pushRun(runs, -1, remaining);
+    pushRun(runs, -1, remaining);
   }
   const svcType = type === ParmType.NoBouncePageList ? SvcParmType.PAGES : SvcParmType.PTR;
   const sizeField = type === ParmType.PageList ? undefined : off + P.pageListSize;
