@@ -3,9 +3,15 @@
 // no-bounce page list over guest RAM (VbglR0SfHostReqReadPgLst / WritePgLst), so the host reads or writes
 // guest memory in place and the figures compare with fs.readSync / writeSync from a view over the same
 // kind of memory. The small-files row goes through the guest file API (open, pwrite, close).
-import { Status } from '../../src/abi/index.js';
+import { ShflFn, Status } from '../../src/abi/index.js';
 import type { GuestContext } from '../../src/guest/index.js';
-import { O, type SfMount, vboxCallReadPages, vboxCallWritePages } from '../../src/vboxsf/index.js';
+import {
+  O,
+  type SfMount,
+  sfFastCall,
+  vboxCallReadPages,
+  vboxCallWritePages,
+} from '../../src/vboxsf/index.js';
 import { measureSync, type Budget, type Summary } from '../measure.js';
 
 /** What the data program is told. */
@@ -70,5 +76,33 @@ export function files(g: GuestContext, a: { share: string; budget: Budget }): Su
     }, a.budget);
   } finally {
     m.unmount();
+  }
+}
+
+/**
+ * Time a call of a page-list WRITE's shape (root, handle, offset, count, `size` bytes as a no-bounce page
+ * list, the request built per call as vboxsf builds it) to the inline no-op service: the whole call path
+ * of a Shared Folders write without the service's work or the file system's. The floor under the data rows.
+ */
+export function shape(g: GuestContext, a: { size: number; budget: Budget }): Summary {
+  const c = g.connect('noop-inline');
+  if (c.rc !== Status.VINF_SUCCESS) throw new Error(`connect noop-inline: rc ${c.rc}`);
+  const buf = g.alloc(a.size);
+  try {
+    return measureSync(() => {
+      const r = g.run(
+        sfFastCall(g.kernel, c.clientId, ShflFn.WRITE, [
+          { type: 'u32', value: 0 },
+          { type: 'u64', value: 1n },
+          { type: 'u64', value: 0n },
+          { type: 'u32', value: a.size },
+          { type: 'pages', addr: buf, size: a.size, dir: 'in' },
+        ]),
+      );
+      if (r.rc !== Status.VINF_SUCCESS) throw new Error(`no-op call of a WRITE's shape: rc ${r.rc}`);
+    }, a.budget);
+  } finally {
+    g.free(buf);
+    g.disconnect(c.clientId);
   }
 }

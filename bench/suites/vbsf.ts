@@ -30,6 +30,9 @@ export const SF_ROWS = [
   { id: 'vbsf.files', label: 'Shared Folders open+write 4 KiB+close', limit: 'limit.fs.files' },
 ] as const;
 
+/** The floor rows: a call of a page-list WRITE's shape to the inline no-op service (no service work, no I/O). */
+const SHAPE_SIZES = [SIZES[0], SIZES[2]] as const;
+
 /** The vbsf suite. */
 export const vbsfSuite: Suite = {
   name: 'vbsf',
@@ -58,6 +61,17 @@ export const vbsfSuite: Suite = {
           const s = await m.run<Summary>({ module: PROGRAM, export: 'data', args, vcpu: 0 });
           rows.push(rowOf({ ...spec, suite: 'vbsf', kind: 'rate' }, s, bytes));
         }
+      }
+      for (const [size, bytes, text] of SHAPE_SIZES) {
+        const label = `no-op call of a ${text} page-list WRITE's shape (inline service)`;
+        ctx.log(`  ${label}`);
+        const s = await m.run<Summary>({
+          module: PROGRAM,
+          export: 'shape',
+          args: { size: bytes, budget: ctx.budget },
+          vcpu: 0,
+        });
+        rows.push(rowOf({ id: `vbsf.shape.${size}`, suite: 'vbsf', label, kind: 'latency' }, s));
       }
       const spec = SF_ROWS.find((r) => r.id === 'vbsf.files')!;
       ctx.log(`  ${spec.label}`);
