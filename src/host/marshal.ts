@@ -63,7 +63,7 @@ class RunPages implements GuestPages {
     this.physRuns = p.runs;
     this.writable = (p.dir & ParmDirection.FROM_HOST) !== 0;
   }
-  /** Built when asked for: READ and WRITE only look at its length, on every call. */
+  /** The pairs, built when first asked for (the service only asks for their count, or not at all). */
   get runs(): readonly (readonly [number, number])[] {
     return (this.pairs ??= this.physRuns.map((r) => [r.phys, r.len] as const));
   }
@@ -143,9 +143,8 @@ export function hostParms(
   snapshot: Uint8Array,
   inPortWrite: boolean,
 ): SvcParm[] {
-  const n = call.parms.length;
-  const out = new Array<SvcParm>(n);
-  for (let i = 0; i < n; i++) out[i] = hostParm(mem, call.parms[i]!, snapshot, inPortWrite);
+  const out: SvcParm[] = [];
+  for (const p of call.parms) out.push(hostParm(mem, p, snapshot, inPortWrite));
   return out;
 }
 
