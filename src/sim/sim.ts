@@ -132,9 +132,16 @@ export class Sim {
   /** The actors not done yet, in spawn order (what every step looks through). */
   private readonly live: Actor[] = [];
   private readonly byId = new Map<string, Actor>();
-  /** The enabled set of the current step: ids for the strategy, actors to step (reused, step after step). */
-  private readonly enabledIds: string[] = [];
+  /**
+   * The enabled set of the current step: ids for the strategy (one array per size, each exactly that long,
+   * reused step after step), and the actors to step (a scratch array that only grows: its first entries
+   * count; undefined for the pseudo-actors "timer" and "clock").
+   */
+  private enabledIds: readonly string[] = [];
+  private readonly idsBySize: string[][] = [];
   private readonly enabledActors: (Actor | undefined)[] = [];
+  /** The ids gathered for this step, in a scratch array that only grows (what enabledIds is copied from). */
+  private readonly gathered: string[] = [];
   private readonly timers: Timer[] = [];
   private timerSeq = 0;
   private now = 0;
@@ -349,11 +356,12 @@ export class Sim {
    * daemon asleep in a wait it cannot leave now (not halfway through a step).
    */
   private gather(): boolean {
-    const ids = this.enabledIds;
+    const ids = this.gathered;
     const acts = this.enabledActors;
     let quiet = this.timers.length === 0;
     let next = Infinity;
-    // The arrays are overwritten in place and cut to length once (they are reused step after step).
+    // The scratch arrays are overwritten in place and never cut: shrinking an array (pop, length =) trims
+    // its backing store, a runtime call at every step. The strategy is handed an array of the exact size.
     let n = 0;
     const live = this.live;
     for (let i = 0; i < live.length; i++) {
@@ -377,9 +385,6 @@ export class Sim {
       acts[n] = a;
       n++;
     }
-    // (Popping is inlined; assigning length is a runtime call, and this runs at every step.)
-    while (ids.length > n) ids.pop();
-    while (acts.length > n) acts.pop();
     if (quiet) return true;
     let due = false;
     for (const t of this.timers) {
@@ -387,13 +392,20 @@ export class Sim {
       else if (t.at < next) next = t.at;
     }
     if (due) {
-      ids.push('timer');
-      acts.push(undefined);
+      ids[n] = 'timer';
+      acts[n] = undefined;
+      n++;
     }
-    if (this.opts.time === 'any-order' && ids.length > 0 && next < Infinity) {
-      ids.push('clock');
-      acts.push(undefined);
+    if (this.opts.time === 'any-order' && n > 0 && next < Infinity) {
+      ids[n] = 'clock';
+      acts[n] = undefined;
+      n++;
     }
+    const sized = this.idsBySize;
+    while (sized.length <= n) sized.push(new Array<string>(sized.length).fill(''));
+    const out = sized[n]!;
+    for (let i = 0; i < n; i++) out[i] = ids[i]!;
+    this.enabledIds = out;
     return false;
   }
 
