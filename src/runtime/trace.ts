@@ -152,6 +152,34 @@ export interface SpanOf<A extends unknown[], T> {
   joins?(...args: A): boolean;
 }
 
+/** The most arguments a traced step machine takes (traced() refuses a body declaring more). */
+const MAX_ARGS = 8;
+
+/** A function of up to MAX_ARGS arguments, called with all of them (those not given are undefined). */
+type Fixed<R> = (
+  a: unknown,
+  b: unknown,
+  c: unknown,
+  d: unknown,
+  e: unknown,
+  f: unknown,
+  g: unknown,
+  h: unknown,
+) => R;
+
+/**
+ * `fn` called with a fixed argument list. The wrappers below forward their arguments one by one, not as
+ * a rest array spread into each call: they run on every call of every traced step machine, and a rest
+ * array is an allocation per call. Trailing arguments are undefined, which a default parameter treats as
+ * not given, so the body sees what its caller passed.
+ */
+function fixed<A extends unknown[], R>(fn: (...args: A) => R): Fixed<R> {
+  if (fn.length > MAX_ARGS) throw new RangeError(`traced: ${fn.name} takes more than ${MAX_ARGS} arguments`);
+  // SAFETY: fn takes at most MAX_ARGS declared parameters (checked) and is only ever called through the
+  // returned wrapper with the arguments of a call typed (...args: A), padded with undefined.
+  return fn as unknown as Fixed<R>;
+}
+
 /**
  * `body` recorded as a span wherever it is called: the decorator protocol functions are defined through,
  * so there is one function per upstream name and no tracing in its text. When the thread's tracer is not
@@ -161,12 +189,22 @@ export function traced<A extends unknown[], T>(
   s: SpanOf<A, T>,
   body: (...args: A) => Proc<T>,
 ): (...args: A) => Proc<T> {
+  const run = fixed(body);
+  const tracer = fixed(s.tracer.bind(s));
+  // SAFETY: the wrappers take the same arguments as body (see fixed) and return what it returns.
+  const as = (w: Fixed<Proc<T>>): ((...args: A) => Proc<T>) => w as unknown as (...args: A) => Proc<T>;
   if (s.joins !== undefined)
-    return (...args) => (s.tracer(...args).enabled ? joined(s, args, body) : body(...args));
-  return (...args) => {
-    const t = s.tracer(...args);
-    return t.active ? recorded(s, t, args, body(...args)) : body(...args);
-  };
+    return as((a, b, c, d, e, f, g, h) =>
+      tracer(a, b, c, d, e, f, g, h).enabled
+        ? joined(s, [a, b, c, d, e, f, g, h] as unknown as A, body)
+        : run(a, b, c, d, e, f, g, h),
+    );
+  return as((a, b, c, d, e, f, g, h) => {
+    const t = tracer(a, b, c, d, e, f, g, h);
+    return t.active
+      ? recorded(s, t, [a, b, c, d, e, f, g, h] as unknown as A, run(a, b, c, d, e, f, g, h))
+      : run(a, b, c, d, e, f, g, h);
+  });
 }
 
 /**
@@ -178,10 +216,15 @@ export function tracedCall<A extends unknown[], T>(
   s: SpanOf<A, T>,
   body: (...args: A) => Proc<T>,
 ): (...args: A) => Proc<T> {
-  return (...args) => {
-    const t = s.tracer(...args);
-    return t.enabled ? entered(s, t, args, body) : body(...args);
-  };
+  const run = fixed(body);
+  const tracer = fixed(s.tracer.bind(s));
+  // SAFETY: as in traced.
+  return ((a, b, c, d, e, f, g, h) => {
+    const t = tracer(a, b, c, d, e, f, g, h);
+    return t.enabled
+      ? entered(s, t, [a, b, c, d, e, f, g, h] as unknown as A, body)
+      : run(a, b, c, d, e, f, g, h);
+  }) satisfies Fixed<Proc<T>> as unknown as (...args: A) => Proc<T>;
 }
 
 function* entered<A extends unknown[], T>(
