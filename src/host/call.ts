@@ -38,21 +38,29 @@ export interface CallHost {
 export class HostCall {
   readonly host: CallHost;
   readonly cmd: HgcmCommand;
-  /** The service returned from svcCall (see the constructor). */
-  readonly reached: () => void;
   /** The service's view of the parameters: empty until the input is captured. */
   parms: SvcParm[] = [];
   /** Completions asked for so far (service's returns and pfnCallComplete): only the first goes through. */
   completions = 0;
+  /** The call still counts as a start of its client (ClientTable.beginStart), until `reached`. */
+  private starting: boolean;
 
   /**
-   * `reached`: called once the service's svcCall has returned (not after the completion that may follow),
-   * so a disconnect waiting for this call's start (ClientTable.endStart) follows svcCall and no more.
+   * `started`: the worker counted this call as a start of its client (ClientTable.beginStart); the start
+   * ends once the service's svcCall has returned (not after the completion that may follow), so a
+   * disconnect waiting for it follows svcCall and no more, or when the call is over, whichever is first.
    */
-  constructor(host: CallHost, cmd: HgcmCommand, reached: () => void = () => undefined) {
+  constructor(host: CallHost, cmd: HgcmCommand, started = false) {
     this.host = host;
     this.cmd = cmd;
-    this.reached = reached;
+    this.starting = started;
+  }
+
+  /** The service returned from svcCall, or the call is over: the client's start ends (once). */
+  reached(): void {
+    if (!this.starting) return;
+    this.starting = false;
+    this.host.env.clients.endStart(this.cmd.clientSlot);
   }
 
   /** Serve the call (unless a fault loses it): capture its input, call the service, complete it. */

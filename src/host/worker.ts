@@ -237,16 +237,11 @@ export class HostWorker {
     }
     // The start ends when svcCall returns (a disconnect then follows it, as on upstream's one service
     // thread), or, on a path that never gets there, when the call is done: once either way.
-    let ended = false;
-    const endStart = (): void => {
-      if (ended) return;
-      ended = true;
-      env.clients.endStart(cmd.clientSlot);
-    };
+    const call = new HostCall(this.callHost(cmd.service), cmd, true);
     try {
-      yield* new HostCall(this.callHost(cmd.service), cmd, endStart).serve();
+      yield* call.serve();
     } finally {
-      endStart();
+      call.reached();
     }
   }
 

@@ -54,20 +54,14 @@ const cancelSpan = (span: 'HGCMCancel2' | 'HGCMCancel') => ({
 const sendCancel2 = traced(
   cancelSpan('HGCMCancel2'),
   function* sendCancel2(k: GuestKernel, req: GuestAddress): Proc<StatusCode> {
-    const { mem, flavor } = k;
     const phys = k.heap.physAddr(req);
-    const fill = (at: GuestAddress): void => {
-      mem.writeI32(at, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);
-      mem.writeU32(at, VMMDevHGCMCancel2.off.physReqToCancel, phys);
-      if (flavor.cancel2Size === 32) mem.writeU32(at, VMMDevHGCMCancel2.off.physReqToCancel + 4, 0);
-    };
     const pre = k.cancelRequest;
-    if (flavor.cancelRequest === 'preallocated' && pre !== undefined) {
+    if (k.flavor.cancelRequest === 'preallocated' && pre !== undefined) {
       // Linux: "all cancellations get serialized, this should be fine since they should be rare".
       const mutex = k.cancelLock;
       yield* lock(mutex);
       try {
-        fill(pre);
+        fillCancel2(k, pre, phys);
         return yield* grPerform(k, pre);
       } finally {
         unlock(mutex);
@@ -75,12 +69,20 @@ const sendCancel2 = traced(
     }
     const a = yield* CANCEL.in(k.faults).allocCancel2(k);
     if (typeof a === 'number') return a;
-    fill(a.addr);
+    fillCancel2(k, a.addr, phys);
     const rc = yield* grPerform(k, a.addr);
     grFree(k, a.addr);
     return rc;
   },
 );
+
+/** Fill a Cancel2 request at `at` naming the call at guest-physical `phys` (the rest of it is zero). */
+function fillCancel2(k: GuestKernel, at: GuestAddress, phys: number): void {
+  const { mem } = k;
+  mem.writeI32(at, VMMDevRequestHeader.off.rc, Status.VERR_GENERAL_FAILURE);
+  mem.writeU32(at, VMMDevHGCMCancel2.off.physReqToCancel, phys);
+  if (k.flavor.cancel2Size === 32) mem.writeU32(at, VMMDevHGCMCancel2.off.physReqToCancel + 4, 0);
+}
 
 /** VbglR0GRAlloc of a Cancel2 request. */
 function allocCancel2(k: GuestKernel): Proc<Allocation | StatusCode> {
