@@ -7,16 +7,7 @@
 // every waiter to re-check (Linux). A vCPU entering a wait while the line is up runs the ISR itself.
 // Runs on the waiting vCPU.
 import { RequestType, VMMDevEvents, VmmDevEvent, RT_SUCCESS } from '../abi/index.js';
-import {
-  FaultSteps,
-  gpa,
-  type GuestAddress,
-  point,
-  type Proc,
-  traced,
-  wait,
-  waitFor,
-} from '../runtime/index.js';
+import { FaultSteps, gpa, type GuestAddress, point, type Proc, traced, waitFor } from '../runtime/index.js';
 import { WAIT_FAULTS } from './fault-steps.js';
 import { grPerform, requestDone } from './gr.js';
 import type { GuestKernel } from './kernel.js';
@@ -54,9 +45,13 @@ export const hgcmWait = traced(
       // word, so a completion between the check above and the sleep is never missed.
       bus.setWaiting(true, req);
       yield point('guest.sleep', req);
-      const outcome = yield* wait(
-        waitFor(bus.wake, s.wakeWhen(k, req), { deadline, signal: s.signal(k, interruptible), hint: 'long' }),
-      );
+      // (The wait's effect is yielded here, not through wait(): one generator fewer on every sleep.)
+      const outcome =
+        (yield waitFor(bus.wake, s.wakeWhen(k, req), {
+          deadline,
+          signal: s.signal(k, interruptible),
+          hint: 'long',
+        })) ?? 'ok';
       bus.setWaiting(false);
       k.tracer.instant('wake', req);
       yield point('guest.wake', req);
@@ -103,12 +98,10 @@ export const graceWait = traced(
       const now = k.clock.now();
       if (now >= end) return false;
       if (mode === 'irq') k.bus.setWaiting(true, req);
-      yield* wait(
-        waitFor(k.bus.wake, () => requestDone(k, req) || (mode === 'irq' && k.bus.irqPending()), {
-          deadline: mode === 'poll' ? Math.min(end, now + 1) : end,
-          hint: 'long',
-        }),
-      );
+      yield waitFor(k.bus.wake, () => requestDone(k, req) || (mode === 'irq' && k.bus.irqPending()), {
+        deadline: mode === 'poll' ? Math.min(end, now + 1) : end,
+        hint: 'long',
+      });
       if (mode === 'irq') {
         k.bus.setWaiting(false);
         if (k.bus.irqPending()) yield* isr(k);
