@@ -145,7 +145,8 @@ export class Sim {
   private readonly timers: Timer[] = [];
   private timerSeq = 0;
   private now = 0;
-  private opts: SimOptions;
+  /** The options, a copy of the constructor's that reconfigure() changes in place. */
+  private readonly opts: { -readonly [K in keyof SimOptions]: SimOptions[K] };
   private strategy: Strategy;
   private readonly cellWaits: boolean;
   private traceSteps: TraceStep[] = [];
@@ -158,7 +159,7 @@ export class Sim {
   readonly clock: Clock = { now: () => this.now };
 
   constructor(opts: SimOptions) {
-    this.opts = opts;
+    this.opts = { ...opts };
     this.strategy = opts.strategy;
     this.cellWaits = opts.waits === 'cell';
   }
@@ -170,7 +171,13 @@ export class Sim {
 
   /** Change the options a run may vary (a machine reused for another run: its profile, observer, trace). */
   reconfigure(o: Pick<SimOptions, 'time' | 'observer' | 'trace' | 'maxSteps'>): void {
-    this.opts = { ...this.opts, ...o };
+    // In place, each option given (as a spread would: an option given as undefined is cleared); a machine
+    // is reconfigured several times a run.
+    const opts = this.opts;
+    if ('time' in o) opts.time = o.time;
+    if ('observer' in o) opts.observer = o.observer;
+    if ('trace' in o) opts.trace = o.trace;
+    if ('maxSteps' in o) opts.maxSteps = o.maxSteps;
   }
 
   /** The steps recorded so far (with the trace on), a run that threw included. */
