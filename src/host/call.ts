@@ -64,8 +64,9 @@ export class HostCall {
   }
 
   /** Serve the call (unless a fault loses it): capture its input, call the service, complete it. */
-  *serve(): Proc<void> {
-    yield* CALL.in(this.host.env.faults).serve(this);
+  serve(): Proc<void> {
+    // (The step machine of the steps the faults choose, handed back: no generator level of its own.)
+    return CALL.in(this.host.env.faults).serve(this);
   }
 
   /** pfnCallComplete (and a service's returned status): the first completion runs, a later one is refused. */

@@ -19,6 +19,7 @@ import {
   type AtomicCell,
   ByteView,
   type Clock,
+  finished,
   InvariantError,
   point,
   type Proc,
@@ -270,10 +271,12 @@ const serveCommand = traced(
     begin: (_w, _kind, cmd) => [cmd.phys, cmd.id],
     joins: (_w, _kind, cmd) => cmd.traced,
   },
-  function* hgcmServiceThread(w: HostWorker, kind: number, cmd: HgcmCommand): Proc<void> {
-    if (kind === Work.CONNECT) yield* w.connect(cmd);
-    else if (kind === Work.DISCONNECT) yield* w.disconnect(cmd);
-    else yield* w.call(cmd);
+  // (Not a generator itself: it hands back the command's own step machine, one resume level fewer at each
+  // of the command's steps.)
+  function hgcmServiceThread(w: HostWorker, kind: number, cmd: HgcmCommand): Proc<void> {
+    if (kind === Work.CONNECT) return w.connect(cmd);
+    if (kind === Work.DISCONNECT) return w.disconnect(cmd);
+    return w.call(cmd);
   },
 );
 
@@ -327,13 +330,12 @@ function makeContext(d: HostWorkerDeps, spec: ServiceSpec): ServiceContext {
  */
 export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | undefined): HostPort {
   return {
-    *dispatch(kind: WorkKind, slot: number, call?: ParsedCall): Proc<void> {
-      if (kind === Work.CALL && inline?.runsHere(slot) === true) {
-        yield* inline.serve(kind, slot, 0, call);
-        return;
-      }
+    // (A step machine only for an inline call; a push onto the ring is done in the call, no generator.)
+    dispatch(kind: WorkKind, slot: number, call?: ParsedCall): Proc<void> {
+      if (kind === Work.CALL && inline?.runsHere(slot) === true) return inline.serve(kind, slot, 0, call);
       if (!ring.push(kind, slot))
         throw new InvariantError('dispatch ring full: sized below the command table');
+      return finished();
     },
     cancelled(client: ClientInfo): void {
       if (ring.length < ring.capacity / 2) ring.push(Work.CANCELLED, client.slot, client.id);

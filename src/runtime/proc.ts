@@ -86,9 +86,26 @@ export function* wait(e: WaitEffect): Proc<WaitOutcome> {
   return (yield e) ?? 'ok';
 }
 
-/** A step machine that is over (it returned undefined): what `lock` hands back for a lock it took at once. */
-const TAKEN: Proc<void> = (function* taken(): Proc<void> {})();
-TAKEN.next();
+/**
+ * A step machine that is over (it returned undefined): what `lock` hands back for a lock it took at once.
+ * One object serves every such call: a finished generator answers every next() with done and undefined.
+ */
+const FINISHED: Proc<void> = (function* finished(): Proc<void> {})();
+FINISHED.next();
+
+/**
+ * The step machine of a step that has nothing to do (already done, or done in the call): `yield*` it
+ * and nothing is yielded. For a function that is a step machine only on some paths (a tail call to another
+ * one on the others): it need not be a generator of its own, one allocation and resume level fewer.
+ */
+export function finished(): Proc<void> {
+  return FINISHED;
+}
+
+/** A step machine that returns `value` without an effect (a tail-calling function's early answer). */
+export function* returning<T>(value: T): Proc<T> {
+  return value;
+}
 
 /**
  * Acquire a 0/1 mutex word; a step machine's lock (cf. RTCritSect). Release with `unlock`. Use it as
@@ -98,7 +115,7 @@ TAKEN.next();
  */
 export function lock(cell: AtomicCell): Proc<void> {
   // ORDER: CAS 0 -> 1 is the acquire; waiters sleep on the word itself and unlock() bumps it with notify.
-  return cell.cas(0, 1) === 0 ? TAKEN : lockWait(cell);
+  return cell.cas(0, 1) === 0 ? FINISHED : lockWait(cell);
 }
 
 /** A held lock: wait until it is free, then take it (trying again, as it may have been freed meanwhile). */

@@ -21,7 +21,15 @@ import {
   HGCMFunctionParameter64,
   type StatusCode,
 } from '../abi/index.js';
-import { gpa, type GuestAddress, lockSync, type Proc, traced, unlockSync } from '../runtime/index.js';
+import {
+  gpa,
+  type GuestAddress,
+  lockSync,
+  type Proc,
+  returning,
+  traced,
+  unlockSync,
+} from '../runtime/index.js';
 import { grAlloc, grPerform } from './gr.js';
 import { hgcmInternalCall, type CallReport } from './hgcm-call.js';
 import { hgcmWait } from './hgcm-wait.js';
@@ -193,16 +201,11 @@ export const ioctlHgcmCall = traced(
     begin: (_k, _s, info) => [info, 0],
     status: (r) => r.rc,
   },
-  function* ioctlHgcmCall(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {
-    const fail = (rc: StatusCode): CallReport => ({
-      rc,
-      sync: true,
-      cancel: undefined,
-      request: undefined,
-      leakedBytes: 0,
-    });
+  // (Its checks run in the call and it hands back the library's step machine: it yields nothing itself,
+  // so it is no resume level at the call's steps.)
+  function ioctlHgcmCall(k: GuestKernel, s: Session, info: GuestAddress, cbData: number): Proc<CallReport> {
     const { mem } = k;
-    if (cbData < VBGLIOCHGCMCALL.size) return fail(Status.VERR_INVALID_PARAMETER);
+    if (cbData < VBGLIOCHGCMCALL.size) return refused(Status.VERR_INVALID_PARAMETER);
     const cbIn = mem.readU32(info, VBGLREQHDR.off.cbIn);
     const cbOut = mem.readU32(info, VBGLREQHDR.off.cbOut);
     if (
@@ -211,15 +214,15 @@ export const ioctlHgcmCall = traced(
       cbIn > cbData ||
       (cbOut !== 0 && cbOut !== cbIn)
     ) {
-      return fail(Status.VERR_INVALID_PARAMETER);
+      return refused(Status.VERR_INVALID_PARAMETER);
     }
     const cParms = mem.readU16(info, VBGLIOCHGCMCALL.off.cParms);
-    if (cParms > VMMDEV_MAX_HGCM_PARMS) return fail(Status.VERR_INVALID_PARAMETER);
+    if (cParms > VMMDEV_MAX_HGCM_PARMS) return refused(Status.VERR_INVALID_PARAMETER);
     if (cbIn < VBGLIOCHGCMCALL.size + cParms * HGCMFunctionParameter64.size)
-      return fail(Status.VERR_INVALID_PARAMETER);
+      return refused(Status.VERR_INVALID_PARAMETER);
     if (!s.hasClient(k, mem.readU32(info, VBGLIOCHGCMCALL.off.u32ClientID)))
-      return fail(Status.VERR_INVALID_HANDLE);
-    return yield* hgcmInternalCall(k, info, cbIn, {
+      return refused(Status.VERR_INVALID_HANDLE);
+    return hgcmInternalCall(k, info, cbIn, {
       user: s.user,
       timeoutMs: mem.readU32(info, VBGLIOCHGCMCALL.off.cMsTimeout),
       // User sessions are always interruptible.
@@ -228,6 +231,11 @@ export const ioctlHgcmCall = traced(
     });
   },
 );
+
+/** A call VBoxGuest refuses before the library sees it, with status `rc`. */
+function refused(rc: StatusCode): Proc<CallReport> {
+  return returning({ rc, sync: true, cancel: undefined, request: undefined, leakedBytes: 0 });
+}
 
 /** Session close (vgdrvCloseSession): disconnect every client still registered, then free the session. */
 export function* closeSession(k: GuestKernel, s: Session): Proc<number> {

@@ -254,8 +254,8 @@ export class CommandTable extends SlotTable {
 }
 
 /** Take the list lock (a step-machine lock: its holder yields points). */
-function* lockList(t: CommandTable): Proc<void> {
-  yield* lock(t.lockCell);
+function lockList(t: CommandTable): Proc<void> {
+  return lock(t.lockCell);
 }
 
 function unlockList(t: CommandTable): void {
