@@ -16,7 +16,7 @@ import {
 } from '../sim/index.js';
 import { VBSF_SERVICE_NAME } from '../vbsf/index.js';
 import { closeSession, type GuestKernel, GuestLib, Session } from '../vcpu/index.js';
-import { type DeviceEnv, deviceLoop } from '../vmmdev/index.js';
+import { type DeviceEnv, deviceLoop, RequestScratch } from '../vmmdev/index.js';
 import {
   TraceSlot,
   attachDeviceEnv,
@@ -72,7 +72,9 @@ export class SimMachine {
   private watches = 0;
   /** Watch actors not yet fired (what a service holds outside shared memory while they wait). */
   private liveWatches = 0;
-  private envs: { readonly device: DeviceEnv; readonly hosts: readonly HostEnv[] } | undefined;
+  private envs:
+    | { readonly device: DeviceEnv; readonly scratch: RequestScratch; readonly hosts: readonly HostEnv[] }
+    | undefined;
   /**
    * The host workers, kept across restores: between requests they hold nothing but what memory holds, and
    * their services' contexts hold nothing either unless a service armed a watch (vbsf's mapping waits),
@@ -117,11 +119,13 @@ export class SimMachine {
     const { shared, sim } = this;
     this.envs ??= {
       device: attachDeviceEnv(shared, sim.clock, (l) => this.log(`device: ${l}`), this.inline()),
+      // One device actor at a time (restore drops the last one): its buffers can be the last one's.
+      scratch: new RequestScratch(),
       hosts: Array.from({ length: shared.config.hostWorkers }, (_, w) =>
         attachHostEnv(shared, TraceSlot.host(shared, w)),
       ),
     };
-    sim.spawn('device', deviceLoop(this.envs.device), { daemon: true });
+    sim.spawn('device', deviceLoop(this.envs.device, this.envs.scratch), { daemon: true });
     this.workers ??= this.envs.hosts.map((env, w) =>
       hostWorker(shared, w, env, this.services, {
         clock: sim.clock,

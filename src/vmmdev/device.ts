@@ -68,11 +68,13 @@ function hasHgcmHeader(type: number): boolean {
   return type >= RequestType.HGCMConnect && type <= RequestType.HGCMCancel;
 }
 
-/** The device thread's loop: runs until stop is requested. */
-export function* deviceLoop(dev: DeviceEnv): Proc<void> {
+/**
+ * The device thread's loop: runs until stop is requested. `scratch`: the thread's request buffers (a sim
+ * machine keeps one across the device actors it starts run after run).
+ */
+export function* deviceLoop(dev: DeviceEnv, scratch: RequestScratch = new RequestScratch()): Proc<void> {
   const { bus } = dev;
   bus.setState(DeviceState.RUNNING);
-  const scratch = new RequestScratch();
   for (;;) {
     // ORDER: read the doorbell before scanning: a port write after the scan bumps it, so the wait below
     // returns at once instead of missing it.
