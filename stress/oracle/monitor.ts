@@ -99,12 +99,19 @@ export class Monitor implements SimObserver {
     this.tags.add(name);
   }
 
+  /** The last actor looked up, and its state (a step's passed and arrived name the same actor). */
+  private lastId = '';
+  private lastState: ActorState | undefined;
+
   private actor(id: string): ActorState {
+    if (id === this.lastId && this.lastState !== undefined) return this.lastState;
     let a = this.actors.get(id);
     if (a === undefined) {
       a = { req: undefined, phase: 'run' };
       this.actors.set(id, a);
     }
+    this.lastId = id;
+    this.lastState = a;
     return a;
   }
 
