@@ -5,6 +5,7 @@ import { RT_INDEFINITE_WAIT, ShflFn, Status, type StatusCode } from '../src/abi/
 import type { MachineConfig } from '../src/machine/index.js';
 import { type CounterName, gpa, type PointName, type Proc, wait, waitFor } from '../src/runtime/index.js';
 import {
+  type Allocation,
   type GuestKernel,
   type GuestLib,
   type HgcmCallResult,
@@ -320,7 +321,14 @@ export function* runThread(
         // Connect and disconnect are never interrupted; a signal that came meanwhile is delivered now.
         k.bus.consumeSignals();
       } else {
-        yield* oneCall(lib, w, t, index++, s.call, ledger);
+        // The call is made here, between its set-up and its bookkeeping, not in a step machine of its own:
+        // one resume level fewer at each of its steps.
+        const c = s.call;
+        const call = startCall(lib, t, index++, c, ledger);
+        const r: HgcmCallResult = isKernelCall(w, c)
+          ? yield* lib.callKernel(call.rec.clientId, call.fn, call.parms, ledger.waitOptions(c))
+          : yield* lib.call(call.rec.clientId, call.fn, call.parms, ledger.waitOptions(c));
+        endCall(k, t, c, call, r, ledger);
       }
     }
   } finally {
@@ -328,14 +336,19 @@ export function* runThread(
   }
 }
 
-function* oneCall(
-  lib: GuestLib,
-  w: Workload,
-  t: number,
-  index: number,
-  c: CallPlan,
-  ledger: Ledger,
-): Proc<void> {
+/** A call of a thread as its program sets it up: its record (in the ledger), function, parameters, buffers. */
+interface StartedCall {
+  readonly rec: CallRecord;
+  readonly fn: number;
+  readonly parms: HgcmParm[];
+  /** Program-memory buffers of its input and output (and their length). */
+  readonly src: Allocation | undefined;
+  readonly dst: Allocation | undefined;
+  readonly n: number;
+}
+
+/** Set up call `index` of thread `t`: its buffers and parameters, its record in the ledger. */
+function startCall(lib: GuestLib, t: number, index: number, c: CallPlan, ledger: Ledger): StartedCall {
   const k = lib.k;
   const tag = t * 4096 + index + 1;
   const clientId = c.op === 'badClient' ? BAD_CLIENT : ledger.clientIds[c.client]!;
@@ -393,10 +406,19 @@ function* oneCall(
   };
   ledger.calls.push(rec);
   ledger.current.set(t, rec);
-  const opts = ledger.waitOptions(c);
-  const r: HgcmCallResult = isKernelCall(w, c)
-    ? yield* lib.callKernel(clientId, fn, parms, opts)
-    : yield* lib.call(clientId, fn, parms, opts);
+  return { rec, fn, parms, src, dst, n };
+}
+
+/** A call of thread `t` returned `r`: record how it ended, check its outputs, free its buffers. */
+function endCall(
+  k: GuestKernel,
+  t: number,
+  c: CallPlan,
+  call: StartedCall,
+  r: HgcmCallResult,
+  ledger: Ledger,
+): void {
+  const { rec, src, dst, n } = call;
   k.bus.consumeSignals();
   rec.end = ledger.stamp();
   rec.rc = r.rc;
@@ -406,7 +428,7 @@ function* oneCall(
   rec.cancelRc = r.cancel?.cancelRc;
   rec.fallback = r.cancel?.fallback ?? false;
   rec.outcome = r.sync ? 'sync' : (r.cancel?.outcome ?? 'completed');
-  if (rec.outcome === 'completed') rec.dataOk = checkOutputs(k, c, tag, r, dst?.addr);
+  if (rec.outcome === 'completed') rec.dataOk = checkOutputs(k, c, rec.tag, r, dst?.addr);
   if (rec.outcome === 'cancelled' && dst !== undefined)
     rec.writtenAfterCancel = k.mem.read(dst.addr, n).some((b) => b !== 0);
   if (c.op === 'write' && r.parms[3]?.type === 'u32')
