@@ -105,20 +105,32 @@ export class HostCall {
 
 /**
  * The call as the service sees it (svcCall's arguments and the call handle); `complete` runs the
- * completion off the service's stack (spawned).
+ * completion off the service's stack (spawned). A class, not an object of closures: under tsx every named
+ * closure is also a defineProperty for its name, two per call.
  */
-function svcCallOf(c: HostCall): SvcCall {
-  const { env } = c.host;
-  return {
-    clientId: c.cmd.clientId,
-    fn: c.cmd.fn,
-    parms: c.parms,
-    requestor: env.clients.at(c.cmd.clientSlot).requestor,
-    isCancelled: () => env.cmds.isCancelled(c.cmd.slot),
-    complete: (rc) => {
-      if (c.complete(rc)) c.host.spawn(c.finish(rc));
-    },
-  };
+class ServiceCall implements SvcCall {
+  readonly clientId: number;
+  readonly fn: number;
+  readonly parms: SvcParm[];
+  readonly requestor: number;
+  private readonly c: HostCall;
+
+  constructor(c: HostCall) {
+    this.c = c;
+    this.clientId = c.cmd.clientId;
+    this.fn = c.cmd.fn;
+    this.parms = c.parms;
+    this.requestor = c.host.env.clients.at(c.cmd.clientSlot).requestor;
+  }
+
+  isCancelled(): boolean {
+    return this.c.host.env.cmds.isCancelled(this.c.cmd.slot);
+  }
+
+  complete(rc: StatusCode): void {
+    const c = this.c;
+    if (c.complete(rc)) c.host.spawn(c.finish(rc));
+  }
 }
 
 /**
@@ -139,7 +151,7 @@ function* serve(c: HostCall): Proc<void> {
   c.parms = hostParms(env.mem, cmd.call!, cmd.snapshot, c.host.inline);
   env.cmds.endCapture(cmd.slot);
   yield point('host.sideEffect', cmd.phys, cmd.id);
-  const rc = svcCall(c, svcCallOf(c));
+  const rc = svcCall(c, new ServiceCall(c));
   c.reached();
   if (rc === Status.VINF_HGCM_ASYNC_EXECUTE) {
     if (!c.host.inline || c.completions > 0) return;
