@@ -6,14 +6,7 @@ import { RT_SUCCESS, Status } from '../../src/abi/index.js';
 import type { CounterName, FaultName } from '../../src/runtime/index.js';
 import { CmdField } from '../../src/vmmdev/index.js';
 import { histFileBytes } from '../services/histfile.js';
-import {
-  initialContent,
-  payloadByte,
-  type CallRecord,
-  type Ledger,
-  type ServiceName,
-  type Workload,
-} from '../workload.js';
+import { initialContent, payloadByte, type Ledger, type ServiceName, type Workload } from '../workload.js';
 import { checkFileHistory, type FileOp } from '../../src/programs/index.js';
 import type { InvariantId, Violation } from './invariants.js';
 import type { Monitor } from './monitor.js';
@@ -80,12 +73,21 @@ export interface FinalInput {
   readonly legacy?: boolean;
 }
 
+/**
+ * What the checks report a violation through: it goes into `out`. (Made here, not as a named closure in
+ * finalChecks: under tsx every named closure is also a defineProperty for its name, and this runs for
+ * every run of a campaign.)
+ */
+function reporter(out: Violation[], at: number): (inv: InvariantId, detail: string, actor?: string) => void {
+  return (inv, detail, actor = 'end') => {
+    out.push({ inv, phase: 'end', step: -1, at, actor, detail });
+  };
+}
+
 /** Every violation the end of the run shows (empty: the run passed). */
 export function finalChecks(i: FinalInput): Violation[] {
   const out: Violation[] = [];
-  const v = (inv: InvariantId, detail: string, actor = 'end'): void => {
-    out.push({ inv, phase: 'end', step: -1, at: i.at, actor, detail });
-  };
+  const v = reporter(out, i.at);
   if (i.status !== 'done') {
     v('I6', `the run ended ${i.status}: ${i.blocked.join('; ') || 'nothing'} never returned`);
     return out;
@@ -123,7 +125,7 @@ function extended(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) =>
     realistic: i.realistic && m !== undefined,
     ...(m === undefined
       ? { signalTimes: i.signalTimes ?? [] }
-      : { facts: (c: CallRecord) => m.calls.get(c), written: (c: CallRecord) => m.calls.written(c) }),
+      : { facts: m.calls.get.bind(m.calls), written: m.calls.written.bind(m.calls) }),
   }))
     v('I15', p.detail, p.actor);
   for (const p of sessionProblems(i.world, faults, i.ledger.calls)) v(p.inv, p.detail, p.actor);
@@ -149,19 +151,24 @@ function reclaim(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => 
     v('I18', `${w.snapshotBytes() - i.base.snapshotBytes} bytes of request copies still held by the host`);
 }
 
+/** How much counter `c` grew since the run's baseline. */
+function since(w: World, base: Baseline, c: CounterName): number {
+  return (w.counter(c) - (base.counters[c] ?? 0)) >>> 0;
+}
+
 /** I4: one outcome per call; counters, ledger and quarantine agree. */
 function accounting(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
   const { world: w, ledger, base } = i;
-  const d = (c: CounterName): number => (w.counter(c) - (base.counters[c] ?? 0)) >>> 0;
+  const d = since.bind(undefined, w, base);
   const submitted = ledger.calls.filter((c) => c.request !== undefined);
   const sum = d('guest.sync') + d('guest.completed') + d('guest.cancelled') + d('guest.leaked');
   if (sum !== d('guest.calls'))
     v('I4', `${d('guest.calls')} calls submitted but ${sum} ended as sync, completed, cancelled or leaked`);
   if (submitted.length !== d('guest.calls'))
     v('I4', `the threads made ${submitted.length} calls, the guest library counted ${d('guest.calls')}`);
-  const by = (o: string): CallRecord[] => submitted.filter((c) => c.outcome === o);
-  if (by('leaked').length !== d('guest.leaked'))
-    v('I4', `${by('leaked').length} calls returned leaked, the library counted ${d('guest.leaked')}`);
+  const leaked = submitted.filter((c) => c.outcome === 'leaked').length;
+  if (leaked !== d('guest.leaked'))
+    v('I4', `${leaked} calls returned leaked, the library counted ${d('guest.leaked')}`);
   const leakedBytes = ledger.calls.reduce((a, c) => a + c.leakedBytes, 0);
   const quarantined = w.phys.stats().quarantinedBytes + w.data.stats().quarantinedBytes - base.quarantined;
   if (leakedBytes !== d('guest.leakedBytes') || leakedBytes !== quarantined)

@@ -108,6 +108,15 @@ function callProblem(i: OutcomeInput, c: CallRecord): string | undefined {
   return statusProblem(i, c, f, cancelled);
 }
 
+/** The status a wait that ended `how` gives the call (a timeout's, an interruption's), if any. */
+function waitRc(how: WaitEnd['how'] | undefined): number | undefined {
+  return how === 'timeout'
+    ? Status.VERR_TIMEOUT
+    : how === 'signal' || how === 'none'
+      ? Status.VERR_INTERRUPTED
+      : undefined;
+}
+
 /** O6: the status the call returned against the path it took. */
 function statusProblem(
   i: OutcomeInput,
@@ -115,12 +124,6 @@ function statusProblem(
   f: CallFacts | undefined,
   cancelled: boolean,
 ): string | undefined {
-  const waitRc = (how: WaitEnd['how'] | undefined): number | undefined =>
-    how === 'timeout'
-      ? Status.VERR_TIMEOUT
-      : how === 'signal' || how === 'none'
-        ? Status.VERR_INTERRUPTED
-        : undefined;
   if (f !== undefined && (f.cancelled !== undefined) !== cancelled)
     return cancelled
       ? `O6: reports cancel rc ${c.cancelRc} but never sent a cancel`
