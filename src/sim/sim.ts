@@ -411,7 +411,8 @@ export class Sim {
     const sized = this.idsBySize;
     while (sized.length <= n) sized.push(new Array<string>(sized.length).fill(''));
     const out = sized[n]!;
-    for (let i = 0; i < n; i++) out[i] = ids[i]!;
+    // Mostly the same actors as the last step of this size: a store only where one changed.
+    for (let i = 0; i < n; i++) if (out[i] !== ids[i]) out[i] = ids[i]!;
     this.enabledIds = out;
     return false;
   }
