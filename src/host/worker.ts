@@ -365,8 +365,9 @@ export function hostPort(env: HostEnv, ring: DispatchRing, inline: HostWorker | 
  */
 function* endClientCalls(env: HostEnv, clientSlot: number, clientId: number): Proc<void> {
   for (const slot of env.cmds.listedSlots()) {
-    const cmd = readCommandHead(env.cmds, env.snaps, slot);
+    // (The command's fields are read only for one that a worker took and the guest cancelled.)
     if (env.cmds.get(slot, CmdField.OWNER) === 0 || !env.cmds.isCancelled(slot)) continue;
+    const cmd = readCommandHead(env.cmds, env.snaps, slot);
     if (cmd.clientSlot !== clientSlot) continue;
     if (cmd.clientId !== clientId || !isCall(cmd.type)) continue;
     yield* endOrphan(env, cmd);
