@@ -151,15 +151,15 @@ function reclaim(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => 
     v('I18', `${w.snapshotBytes() - i.base.snapshotBytes} bytes of request copies still held by the host`);
 }
 
-/** How much counter `c` grew since the run's baseline. */
-function since(w: World, base: Baseline, c: CounterName): number {
-  return (w.counter(c) - (base.counters[c] ?? 0)) >>> 0;
+/** How much a counter grew since the run's baseline (a factory: see reporter). */
+function counterDelta(w: World, base: Baseline): (c: CounterName) => number {
+  return (c) => (w.counter(c) - (base.counters[c] ?? 0)) >>> 0;
 }
 
 /** I4: one outcome per call; counters, ledger and quarantine agree. */
 function accounting(i: FinalInput, v: (inv: InvariantId, d: string, a?: string) => void): void {
   const { world: w, ledger, base } = i;
-  const d = since.bind(undefined, w, base);
+  const d = counterDelta(w, base);
   const submitted = ledger.calls.filter((c) => c.request !== undefined);
   const sum = d('guest.sync') + d('guest.completed') + d('guest.cancelled') + d('guest.leaked');
   if (sum !== d('guest.calls'))

@@ -201,7 +201,9 @@ export class Monitor implements SimObserver {
           a.req = r;
           a.phase = 'run';
         }
-        if (isCall(type) && this.w.cmds.findLocked(addr) !== undefined) this.tag('abaReuse');
+        // (No command listed, none at this address: the scan of every slot is skipped.)
+        const listed = isCall(type) && this.w.cmds.listed > 0;
+        if (listed && this.w.cmds.findLocked(addr) !== undefined) this.tag('abaReuse');
         if (isCall(type) && !this.tags.has('heapContention')) {
           let others = 0;
           for (const o of this.tracked) if (o.actor !== actor) others++;
