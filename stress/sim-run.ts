@@ -217,10 +217,8 @@ async function simOn(
     }
     switchFaults(m.shared.faults, w, o.faults ?? []);
     for (const s of w.signals) m.sim.setTimer(s.at, () => world.bus.signal(s.vcpu));
-    for (const h of w.holds) {
-      const match = (id: string): boolean => h.actors.some((p) => id.startsWith(p));
-      m.sim.holdAt(match, h.point, holdCondition(h.until, m.sim, world, base), { soft: true });
-    }
+    for (const h of w.holds)
+      m.sim.holdAt(holdActors(h.actors), h.point, holdCondition(h.until, m.sim, world, base), { soft: true });
     const main = phase('main', rec.strategy);
     steps = rec.decisions.length;
     trace.push(...m.sim.steps.slice(before));
@@ -289,7 +287,17 @@ function holdCondition(u: HoldUntil, sim: Sim, world: World, base: Baseline): ()
     const from = base.counters[u.name] ?? world.counter(u.name);
     return () => world.counter(u.name) - from >= u.atLeast;
   }
-  return () => sim.actorIds().some((id) => id.startsWith(u.actor) && sim.pendingPoint(id) === u.point);
+  // (Asked at every step an actor waits at the hold: someAt looks through the live actors in place, where
+  // listing every actor's id to search them was an array per step.)
+  return () => sim.someAt(u.actor, u.point);
+}
+
+/** Which actors a hold stops: those whose id starts with one of `prefixes` (a loop, no closure per test). */
+function holdActors(prefixes: readonly string[]): (id: string) => boolean {
+  return (id) => {
+    for (const p of prefixes) if (id.startsWith(p)) return true;
+    return false;
+  };
 }
 
 /** A thread's program inside its own VBoxGuest session, closed when it returns (however it ends). */
