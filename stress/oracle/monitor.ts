@@ -55,6 +55,12 @@ export class Monitor implements SimObserver {
   readonly sim: Sim;
   /** What the monitor knows of each actor (the oracles' own state). */
   readonly actors = new Map<string, ActorState>();
+  /**
+   * The same, as two lists in the map's order, for the loops over every actor (a loop over the map's
+   * entries makes an [id, state] array per actor, and some of these loops run at many steps).
+   */
+  readonly actorIds: string[] = [];
+  readonly actorStates: ActorState[] = [];
   private readonly live = new Map<number, Req>();
   /** The requests of `live` being tracked (what watchFlags reads every step). */
   private readonly tracked = new Set<Req>();
@@ -109,6 +115,8 @@ export class Monitor implements SimObserver {
     if (a === undefined) {
       a = { req: undefined, phase: 'run' };
       this.actors.set(id, a);
+      this.actorIds.push(id);
+      this.actorStates.push(a);
     }
     this.lastId = id;
     this.lastState = a;
@@ -162,7 +170,9 @@ export class Monitor implements SimObserver {
     const lost = this.sim.lostWakeups(to);
     if (lost.length > 0)
       this.fail('I7', lost[0]!, `asleep with its wait condition true ${when} (lost wake-up)`);
-    for (const [id, a] of this.actors) {
+    for (let i = 0; i < this.actorIds.length; i++) {
+      const id = this.actorIds[i]!;
+      const a = this.actorStates[i]!;
       if (a.phase !== 'wait' || a.req === undefined || !isCall(a.req.type)) continue;
       if ((this.w.mem.load32(gpa(a.req.addr), FLAGS) & HgcmReqFlag.DONE) !== 0)
         this.fail('I7', id, `DONE is set but the waiter still sleeps ${when} (lost wake-up)`);
@@ -288,7 +298,7 @@ export class Monitor implements SimObserver {
         a.phase = 'cancel';
         if (req !== undefined) req.cancelAt = this.stamp();
         if (req !== undefined && req.doneAt !== undefined) this.tag('doneBeforeCancel');
-        if ([...this.actors.values()].filter((o) => o.phase === 'cancel').length >= 2)
+        if (this.actorStates.reduce((n, o) => (o.phase === 'cancel' ? n + 1 : n), 0) >= 2)
           this.tag('concurrentCancels');
         break;
       case 'guest.leak':
@@ -357,8 +367,11 @@ export class Monitor implements SimObserver {
         break;
       }
       case 'irq.wake':
-        for (const [id, o] of this.actors)
-          if (id !== actor && o.phase === 'wait' && this.thread(id) !== undefined) this.tag('isrWakesOther');
+        for (let i = 0; i < this.actorIds.length; i++) {
+          const id = this.actorIds[i]!;
+          if (id !== actor && this.actorStates[i]!.phase === 'wait' && this.thread(id) !== undefined)
+            this.tag('isrWakesOther');
+        }
         break;
       default:
     }

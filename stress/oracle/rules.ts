@@ -59,7 +59,9 @@ export function cancelMarked(m: Monitor, actor: string, phys: number, id: number
   cmd.markedAt = m.stamp();
   if (!cmd.picked) m.tag('cancelWhileQueued');
   else if (cmd.completion === undefined) m.tag('cancelWhileRunning');
-  for (const [gid, g] of m.actors) {
+  for (let i = 0; i < m.actorIds.length; i++) {
+    const gid = m.actorIds[i]!;
+    const g = m.actorStates[i]!;
     if (g.phase !== 'cancel' || g.req?.addr !== phys) continue;
     if (g.req.gen !== cmd.gen)
       m.fail(
@@ -120,7 +122,9 @@ export function signalTags(m: Monitor): void {
   let any = false;
   for (const p of m.ports) any ||= p.signalPending();
   if (!any) return;
-  for (const [id, a] of m.actors) {
+  for (let i = 0; i < m.actorIds.length; i++) {
+    const id = m.actorIds[i]!;
+    const a = m.actorStates[i]!;
     if (a.phase !== 'grace' && a.phase !== 'wait') continue;
     const t = m.thread(id);
     const vcpu = t === undefined ? undefined : m.load.threads[t]?.vcpu;
