@@ -4,6 +4,7 @@
 // scheduler picks the clock); timers and timeouts fire in virtual time. Same seed, same run: the trace
 // (actor + effect per step) and its hash repeat exactly.
 import {
+  type AtomicCell,
   type Clock,
   type Effect,
   fnv1aWords,
@@ -54,6 +55,15 @@ export interface SimMark {
   readonly now: number;
   readonly timerSeq: number;
   readonly hash: number;
+}
+
+/**
+ * A sleeper's word, read plainly: every actor runs on the sim's one thread, so no other thread writes
+ * it between two steps and this is what Atomics.load would return, without a runtime call (gather reads
+ * the word of every sleeper at every step).
+ */
+function peek(cell: AtomicCell): number {
+  return cell.i32[cell.index]!;
 }
 
 /** A wait outcome's number in the run's hash. */
@@ -282,7 +292,7 @@ export class Sim {
     for (const a of this.live) {
       const e = a.effect;
       if (a.done || e?.k !== 'wait' || a.ready !== undefined || e.deadline <= at) continue;
-      if (e.cell.load() === a.seen && e.until()) out.push(a.id);
+      if (peek(e.cell) === a.seen && e.until()) out.push(a.id);
     }
     return out;
   }
@@ -333,9 +343,9 @@ export class Sim {
     const e = a.effect;
     if (e === undefined || e.k !== 'wait') return undefined;
     if (!this.cellWaits) return this.check(e);
-    if (a.ready === undefined && (e.cell.load() !== a.seen || this.now >= e.deadline)) {
+    if (a.ready === undefined && (peek(e.cell) !== a.seen || this.now >= e.deadline)) {
       // Woken (the cell changed, or the deadline passed): re-read the cell, then re-check.
-      a.seen = e.cell.load();
+      a.seen = peek(e.cell);
       a.ready = this.check(e);
     }
     return a.ready;
@@ -526,7 +536,7 @@ export class Sim {
         if (this.cellWaits && r.value.k === 'wait') {
           // ORDER: as blockOn does - read the cell, then check once; after that only a change of the
           // cell (or the deadline) wakes the sleeper.
-          a.seen = r.value.cell.load();
+          a.seen = peek(r.value.cell);
           a.ready = this.check(r.value);
         }
       }
