@@ -69,6 +69,22 @@ export interface CoordinatorOptions {
     ((asleep: readonly { name: string; addr: number }[]) => string | undefined) | undefined;
   /** Signals at virtual times (ms after the phase began), fired once the clock reaches them. */
   readonly timed?: readonly { readonly at: number; readonly vcpu: number }[] | undefined;
+  /**
+   * The workload's directed prefixes, as the sim keeps them (Sim.holdAt, soft): a thread parked at a
+   * hold's gate is not offered to the strategy until the hold's condition is true; one-shot (gone once it
+   * was true at that gate), and let go when nothing else can run and no time is left to pass.
+   */
+  readonly holds?: readonly CoordinatorHold[] | undefined;
+}
+
+/** A soft hold over the controlled machine's threads (controlled/phase.ts makes them from HoldPlans). */
+export interface CoordinatorHold {
+  /** Does it stop the thread of this name? */
+  readonly actor: (name: string) => boolean;
+  /** The gate it stops that thread at (a point id). */
+  readonly at: number;
+  /** True once the thread may go on, given the parked threads (by name, at their gates). */
+  readonly until: (parked: readonly { readonly name: string; readonly at: number }[]) => boolean;
 }
 
 /** How a coordinated phase ended. */
@@ -123,9 +139,13 @@ export class Coordinator {
   /** Threads in a call's completion wait: the request's address (from guest.sleep to guest.wake). */
   private readonly inWait = new Map<number, number>();
   private sleeperFault: string | undefined;
+  /** The holds still in force (soft holds are one-shot). */
+  private readonly holds: CoordinatorHold[];
 
   constructor(o: CoordinatorOptions) {
     this.o = o;
+    // A recording already holds the order the holds forced: following it, they would only get in its way.
+    this.holds = o.follow === undefined ? [...(o.holds ?? [])] : [];
   }
 
   /** Queue a signal for vCPU `vcpu`; it is fired (and logged) before the next decision. */
@@ -280,11 +300,11 @@ export class Coordinator {
       const vnow = b.now;
       while (this.timed.length > 0 && this.timed[0]!.at <= vnow) this.queued.push(this.timed.shift()!.vcpu);
       const look = this.look(vnow);
-      const { parked } = look;
+      const parked = this.unheld(look.parked);
       let busy = look.busy;
       const missing =
         this.decisions.length === 0 &&
-        (this.o.expect ?? []).some((n) => !parked.some((p) => this.o.names[p.slot] === n));
+        (this.o.expect ?? []).some((n) => !look.parked.some((p) => this.o.names[p.slot] === n));
       if (missing) busy = true;
       // Following a recording: wait for the recorded thread, unless time must move to wake it.
       const want = this.wanted();
@@ -305,6 +325,8 @@ export class Coordinator {
         lastChange = wall();
         continue;
       }
+      // Soft holds force an order while it can be had; they never turn a run into a stuck one.
+      if (!busy && look.parked.length > 0 && this.letGo(look.parked)) continue;
       if (wall() - lastChange > hangMs) return 'stuck';
       await this.changed(seen, busy ? 5 : 20);
       const c = b.change;
@@ -359,6 +381,38 @@ export class Coordinator {
       }
     }
     return { parked, busy, next };
+  }
+
+  /**
+   * The parked threads no hold stops: a hold whose condition is true at its gate is gone (as the sim's
+   * soft holds, one-shot).
+   */
+  private unheld(parked: ThreadView[]): ThreadView[] {
+    if (this.holds.length === 0) return parked;
+    const names = this.o.names;
+    const at = parked.map((p) => ({ name: names[p.slot]!, at: p.at }));
+    const stopped = (p: ThreadView): boolean => {
+      let held = false;
+      for (let i = this.holds.length - 1; i >= 0; i--) {
+        const h = this.holds[i]!;
+        if (h.at !== p.at || !h.actor(names[p.slot]!)) continue;
+        if (h.until(at)) this.holds.splice(i, 1);
+        else held = true;
+      }
+      return held;
+    };
+    return parked.filter((p) => !stopped(p));
+  }
+
+  /** Let go of every hold that stops a parked thread (nothing else can run); false if there was none. */
+  private letGo(parked: readonly ThreadView[]): boolean {
+    const names = this.o.names;
+    const n = this.holds.length;
+    for (let i = n - 1; i >= 0; i--) {
+      const h = this.holds[i]!;
+      if (parked.some((p) => p.at === h.at && h.actor(names[p.slot]!))) this.holds.splice(i, 1);
+    }
+    return this.holds.length < n;
   }
 
   /** The thread the recording wants next, while the run follows one. */

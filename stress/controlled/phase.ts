@@ -2,13 +2,13 @@
 // its threads, and the I6 check it makes when time must pass. Runs on the stress harness's main thread.
 import { VMMDevRequestHeader } from '../../src/abi/index.js';
 import { machineBuffers, type Machine } from '../../src/machine/index.js';
-import { ControlBlock, gpa } from '../../src/runtime/index.js';
+import { ControlBlock, gpa, PointId } from '../../src/runtime/index.js';
 import { DeviceBus } from '../../src/vmmdev/index.js';
 import { isCall } from '../oracle/rules.js';
-import type { World } from '../oracle/world.js';
-import type { Workload } from '../workload.js';
+import { World } from '../oracle/world.js';
+import type { HoldPlan, Workload } from '../workload.js';
 import type { Strategy } from '../../src/sim/index.js';
-import { Coordinator, type CoordinatorOptions, type Decision } from './coordinator.js';
+import { Coordinator, type CoordinatorHold, type CoordinatorOptions, type Decision } from './coordinator.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -18,6 +18,8 @@ export interface ControlOptions {
   readonly follow?: readonly Decision[] | undefined;
   /** The run's time profile is 'any-order' (Coordinator's anyOrder), else 'realistic'. */
   readonly anyOrder?: boolean | undefined;
+  /** The workload's soft holds (its directed prefixes), kept as the sim keeps them. */
+  readonly holds?: readonly HoldPlan[] | undefined;
 }
 
 /** The coordinator's view of machine `m`'s control block, reading the cells its threads sleep on. */
@@ -59,7 +61,36 @@ export function coordinator(
     'main',
   ];
   const { strategy, follow, anyOrder } = c;
-  return new Coordinator({ block, names, strategy, follow, anyOrder, ...run });
+  const holds = (c.holds ?? []).map((h) => threadHold(h, new World(m.sharedMemory)));
+  return new Coordinator({ block, names, strategy, follow, anyOrder, holds, ...run });
+}
+
+/**
+ * Does a thread of the controlled machine play a sim actor whose id starts with `prefix`? The sim's guest
+ * threads (g0, g1...) are vCPU threads here; host workers and the device have the same names. (A sim
+ * completion actor, complete#n, runs on the thread that completes: not named by its prefix.)
+ */
+function plays(name: string, prefix: string): boolean {
+  return name.startsWith(prefix) || (prefix === 'g' && name.startsWith('vcpu'));
+}
+
+/**
+ * A workload's hold over the controlled machine's threads. A counter condition counts from the moment the
+ * hold is made (before the phase's first decision), as the sim's counts from the phase's baseline.
+ */
+function threadHold(h: HoldPlan, world: World): CoordinatorHold {
+  const u = h.until;
+  const actor = (name: string): boolean => h.actors.some((p) => plays(name, p));
+  if (u.k === 'counter') {
+    const from = world.counter(u.name);
+    return { actor, at: PointId[h.point], until: () => world.counter(u.name) - from >= u.atLeast };
+  }
+  const point = PointId[u.point];
+  return {
+    actor,
+    at: PointId[h.point],
+    until: (parked) => parked.some((p) => p.at === point && plays(p.name, u.actor)),
+  };
 }
 
 /**

@@ -59,7 +59,12 @@ export async function runControlled(
     {
       workload: run.workload,
       faults: spec.faults,
-      control: { strategy: run.strategy, follow, anyOrder: run.profile === 'any-order' },
+      control: {
+        strategy: run.strategy,
+        follow,
+        anyOrder: run.profile === 'any-order',
+        holds: run.workload.holds,
+      },
     },
     pool,
   );
