@@ -61,7 +61,8 @@ export function coordinator(
     'main',
   ];
   const { strategy, follow, anyOrder } = c;
-  const holds = (c.holds ?? []).map((h) => threadHold(h, new World(m.sharedMemory)));
+  const world = c.holds === undefined || c.holds.length === 0 ? undefined : new World(m.sharedMemory);
+  const holds = world === undefined ? [] : c.holds!.map((h) => threadHold(h, world));
   return new Coordinator({ block, names, strategy, follow, anyOrder, holds, ...run });
 }
 
