@@ -4,9 +4,11 @@
 // parked thread take one step, chosen by a sim strategy (random, PCT) or by a recorded decision list
 // (replay). Time is virtual (src/runtime/control-clock.ts): when nothing can run, the coordinator moves the
 // clock to the earliest deadline, service timer or timed signal, as the sim's 'realistic' profile does, so
-// a seed replays a run. Signals are fired between two steps and logged as decisions too. A run that cannot
-// go on (nothing parked, nothing due to wake, no time to move to, no progress for hangMs) ends as stuck
-// with a picture of every thread, never as a hang.
+// a seed replays a run. The workload's soft holds (its directed prefixes) stop a thread at a gate as the sim
+// stops an actor: in realistic time a guest's deadline passes only when the host is idle, so a cancel that
+// must land in the middle of a completion needs them. Signals are fired between two steps and logged as
+// decisions too. A run that cannot go on (nothing parked, nothing due to wake, no time to move to, no
+// progress for hangMs) ends as stuck with a picture of every thread, never as a hang.
 import {
   ControlBlock,
   GateAt,
