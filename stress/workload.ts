@@ -104,7 +104,7 @@ export type HoldUntil =
 /**
  * A directed prefix for the sim (cancel-race.md 5.2, "force a directed prefix, then explore around it"):
  * actors whose id starts with one of `actors` stop at `point` until the condition holds. Soft and one-shot:
- * let go if nothing else could run. The threads executor ignores holds.
+ * let go if nothing else could run. Free threads ignore holds; controlled threads keep them (stress/controlled).
  */
 export interface HoldPlan {
   readonly actors: readonly string[];
