@@ -15,7 +15,7 @@ import { createShare, removeShare, shareContent, switchFaults, type HostShare } 
 import { MachinePool } from './threads/pool.js';
 import { liftThreadsRun } from './lift.js';
 import { scheduleName, writeSchedule } from './schedule.js';
-import { baseline, finalChecks } from './oracle/final.js';
+import { baseline, finalChecks, type Baseline } from './oracle/final.js';
 import type { Violation } from './oracle/invariants.js';
 import { checkLog, checkSessionLog, logLine, logTags } from './oracle/offline.js';
 import { World } from './oracle/world.js';
@@ -243,6 +243,7 @@ async function play(
   await m.run({ module: program, export: 'teardown', args: { workload: w, clientIds: ledger.clientIds } });
   await drain(world, o.drainMs ?? 1000);
   await settleMachine(m, w);
+  await reclaimed(world, base, () => ring.seq, o.drainMs ?? 1000);
   const now = performance.timeOrigin + performance.now();
   const log = ring.points().filter((r) => r.seq >= seq0);
   violations.push(...checkLog(log, world, { at: now, t0, auditBefore: audit0 }));
@@ -324,6 +325,33 @@ async function watch<T>(p: Promise<T>, progress: () => number, hangMs: number): 
 async function drain(world: World, ms: number): Promise<void> {
   const end = performance.now() + ms;
   while (performance.now() < end && world.pendingForLiveClients().length > 0) await sleep(5);
+}
+
+/**
+ * Wait until the host holds no more command slots and request copies than at the start (I18's terms), or
+ * until nothing has moved for `quietMs`. A guest sees DONE before the host frees the command and its copy,
+ * so its program (and then the teardown) may end while the host still finishes its last completion; on a
+ * loaded machine that moment can outlast the settle. A slot the host really keeps stays held and I18 reports it.
+ */
+async function reclaimed(
+  world: World,
+  base: Baseline,
+  progress: () => number,
+  quietMs: number,
+): Promise<void> {
+  const held = (): number =>
+    Math.max(0, world.takenSlots().length - base.slots) +
+    Math.max(0, world.snapshotBytes() - base.snapshotBytes);
+  let seen = `${progress()}/${held()}`;
+  let quietSince = performance.now();
+  while (held() > 0) {
+    await sleep(5);
+    const now = `${progress()}/${held()}`;
+    if (now !== seen) {
+      seen = now;
+      quietSince = performance.now();
+    } else if (performance.now() - quietSince > quietMs) return;
+  }
 }
 
 function tailLines(log: readonly PointRecord[], t0: number): string[] {
