@@ -40,8 +40,9 @@ export default defineConfig({
         test: {
           name: 'processes',
           include: PROCESS_TESTS,
-          // dist/ up to date for them.
-          globalSetup: ['test/global-setup.ts'],
+          // dist/ up to date for them, and the test build for the Machines of `hgcm stress --executor threads`
+          // (test/cli/process.test.ts).
+          globalSetup: ['test/global-setup.ts', 'test/test-build-setup.ts'],
         },
       },
     ],

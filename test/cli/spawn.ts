@@ -26,13 +26,19 @@ export interface HgcmProcess {
 
 const SIGNALS: Readonly<Record<string, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
-/** Start `hgcm ...args` in `cwd` (default: the checkout's root). */
-export function startHgcm(args: readonly string[], opts: { cwd?: string } = {}): HgcmProcess {
+/**
+ * Start `hgcm ...args` in `cwd` (default: the checkout's root), with `env` added to this process's
+ * environment.
+ */
+export function startHgcm(
+  args: readonly string[],
+  opts: { cwd?: string; env?: Readonly<Record<string, string>> } = {},
+): HgcmProcess {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hgcm-cli-test-'));
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: opts.cwd ?? root,
     // tsx (which `hgcm stress` loads in a checkout) keeps a cache under TMPDIR: the tool's, not the run's.
-    env: { ...process.env, TMPDIR: tmp, TSX_DISABLE_CACHE: '1' },
+    env: { ...process.env, ...opts.env, TMPDIR: tmp, TSX_DISABLE_CACHE: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const text = { stdout: '', stderr: '' };
