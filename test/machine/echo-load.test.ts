@@ -54,6 +54,11 @@ describe('echo load on real threads', () => {
       expect(u32(t, 60)).toBe(ParmType.PageList); // parameter 1 type
     }
     expect(reports[0]!.clientId).not.toBe(reports[1]!.clientId);
+    // The host frees a call's command and snapshot just after setting DONE, so a program may return a
+    // moment before the host has finished its last call: wait for that (no deadline of its own; a host
+    // that never goes quiet fails the test at its timeout), as the cancel scenarios do.
+    while (m.stats().host.pendingCommands !== 0 || m.stats().host.snapshotBytes !== 0)
+      await new Promise((r) => setTimeout(r, 2));
     const after = m.stats();
     // 5,000 calls per vCPU plus 10 fast calls each.
     expect(after.counters['guest.calls'] - before.counters['guest.calls']).toBe(10_020);
