@@ -15,6 +15,7 @@ import { THREADS_CLASSES } from '../../stress/coverage.js';
 import { resolveRun, type RunSpec } from '../../stress/run-spec.js';
 import { PASSING } from '../../stress/scenarios/index.js';
 import { MachinePool, runThreads } from '../../stress/threads-run.js';
+import type { FaultName } from '../../src/runtime/index.js';
 
 vi.setConfig({ testTimeout: WORK_BOUNDED });
 
@@ -25,23 +26,33 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a controlled campaign finds check-before-remove within 40 runs and its decision file replays it', async () => {
-  // Measured (stress/README.md): found within 20 runs (S5 and S4 in turn) on seeds 1-10, where 30 free
-  // threads runs found it on no seed; the bound is generous and the work still bounded.
-  let found: { spec: RunSpec; inv: string; replay: string | undefined } | undefined;
-  for (let i = 0; i < 40 && found === undefined; i++) {
+/** Controlled runs of S5 under `fault` (iterations 0, 1, ... up to `budget`): the first violation, if any. */
+async function hunt(
+  fault: FaultName,
+  seed: number,
+  budget: number,
+  out: string,
+): Promise<{ inv: string; replay: string | undefined } | undefined> {
+  for (let i = 0; i < budget; i++) {
     const spec: RunSpec = {
       scenario: 'S5',
-      seed: 5,
+      seed,
       iteration: i,
       strategy: 'mix',
       profile: 'mix',
-      faults: ['check-before-remove'],
+      faults: [fault],
     };
-    const r = await controlledExecute(spec, pool, dir);
+    const r = await controlledExecute(spec, pool, out);
     const v = r.violations[0];
-    if (v !== undefined) found = { spec, inv: v.inv, replay: r.replay };
+    if (v !== undefined) return { inv: v.inv, replay: r.replay };
   }
+  return undefined;
+}
+
+test('a controlled campaign finds check-before-remove within 40 runs and its decision file replays it', async () => {
+  // Measured (stress/README.md): found within 20 runs (S5 and S4 in turn) on seeds 1-10, where 30 free
+  // threads runs found it on no seed; the bound is generous and the work still bounded.
+  const found = await hunt('check-before-remove', 5, 40, dir);
   expect(found).toBeDefined();
   // A marked command written back: I2 in the log (or I1, the auditor's view of the same write).
   expect(['I2', 'I1']).toContain(found!.inv);
@@ -70,20 +81,7 @@ test('a controlled campaign kills cancel-without-lock within 10 runs and its dec
   // without the holds no controlled run found it on seeds 1-10 in 30 runs each.
   const own = mkdtempSync(join(tmpdir(), 'stress-controlled-cwl-'));
   try {
-    let found: { inv: string; replay: string | undefined } | undefined;
-    for (let i = 0; i < 10 && found === undefined; i++) {
-      const spec: RunSpec = {
-        scenario: 'S5',
-        seed: 2,
-        iteration: i,
-        strategy: 'mix',
-        profile: 'mix',
-        faults: ['cancel-without-lock'],
-      };
-      const r = await controlledExecute(spec, pool, own);
-      const v = r.violations[0];
-      if (v !== undefined) found = { inv: v.inv, replay: r.replay };
-    }
+    const found = await hunt('cancel-without-lock', 2, 10, own);
     expect(found).toBeDefined();
     // The cancel marked a command the host had already written back (or was writing back).
     expect(found!.inv).toBe('I2');
