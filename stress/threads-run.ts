@@ -307,18 +307,32 @@ async function watch<T>(p: Promise<T>, progress: () => number, hangMs: number): 
     (v) => ((done = true), (value = v)),
     (e: unknown) => ((done = true), (error = e)),
   );
+  if (!(await untilStill(() => done, progress, hangMs, 20))) return undefined;
+  if (error !== undefined) throw error;
+  return value;
+}
+
+/**
+ * Poll every `pollMs` until `done()`: true then; false once `progress()` has not changed for `quietMs`
+ * (the machine went still without getting there).
+ */
+async function untilStill(
+  done: () => boolean,
+  progress: () => number | string,
+  quietMs: number,
+  pollMs: number,
+): Promise<boolean> {
   let seen = progress();
   let quietSince = performance.now();
-  while (!done) {
-    await sleep(20);
+  while (!done()) {
+    await sleep(pollMs);
     const now = progress();
     if (now !== seen) {
       seen = now;
       quietSince = performance.now();
-    } else if (performance.now() - quietSince > hangMs) return undefined;
+    } else if (performance.now() - quietSince > quietMs) return false;
   }
-  if (error !== undefined) throw error;
-  return value;
+  return true;
 }
 
 /** Wait until the host holds only commands it lost on purpose (or `ms` passed). */
@@ -342,16 +356,12 @@ async function reclaimed(
   const held = (): number =>
     Math.max(0, world.takenSlots().length - base.slots) +
     Math.max(0, world.snapshotBytes() - base.snapshotBytes);
-  let seen = `${progress()}/${held()}`;
-  let quietSince = performance.now();
-  while (held() > 0) {
-    await sleep(5);
-    const now = `${progress()}/${held()}`;
-    if (now !== seen) {
-      seen = now;
-      quietSince = performance.now();
-    } else if (performance.now() - quietSince > quietMs) return;
-  }
+  await untilStill(
+    () => held() === 0,
+    () => `${progress()}/${held()}`,
+    quietMs,
+    5,
+  );
 }
 
 function tailLines(log: readonly PointRecord[], t0: number): string[] {
