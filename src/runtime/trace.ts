@@ -180,6 +180,13 @@ function fixed<A extends unknown[], R>(fn: (...args: A) => R): Fixed<R> {
   return fn as unknown as Fixed<R>;
 }
 
+/** A wrapper built over fixed() bodies, typed as the body it wraps (it takes the same arguments). */
+function unfixed<A extends unknown[], R>(w: Fixed<R>): (...args: A) => R {
+  // SAFETY: the wrapper forwards its arguments one by one to bodies taking (...args: A) (see fixed) and
+  // returns what they return.
+  return w as unknown as (...args: A) => R;
+}
+
 /**
  * `body` recorded as a span wherever it is called: the decorator protocol functions are defined through,
  * so there is one function per upstream name and no tracing in its text. When the thread's tracer is not
@@ -191,15 +198,13 @@ export function traced<A extends unknown[], T>(
 ): (...args: A) => Proc<T> {
   const run = fixed(body);
   const tracer = fixed(s.tracer.bind(s));
-  // SAFETY: the wrappers take the same arguments as body (see fixed) and return what it returns.
-  const as = (w: Fixed<Proc<T>>): ((...args: A) => Proc<T>) => w as unknown as (...args: A) => Proc<T>;
   if (s.joins !== undefined)
-    return as((a, b, c, d, e, f, g, h) =>
+    return unfixed<A, Proc<T>>((a, b, c, d, e, f, g, h) =>
       tracer(a, b, c, d, e, f, g, h).enabled
         ? joined(s, [a, b, c, d, e, f, g, h] as unknown as A, body)
         : run(a, b, c, d, e, f, g, h),
     );
-  return as((a, b, c, d, e, f, g, h) => {
+  return unfixed<A, Proc<T>>((a, b, c, d, e, f, g, h) => {
     const t = tracer(a, b, c, d, e, f, g, h);
     return t.active
       ? recorded(s, t, [a, b, c, d, e, f, g, h] as unknown as A, run(a, b, c, d, e, f, g, h))
@@ -218,13 +223,12 @@ export function tracedCall<A extends unknown[], T>(
 ): (...args: A) => Proc<T> {
   const run = fixed(body);
   const tracer = fixed(s.tracer.bind(s));
-  // SAFETY: as in traced.
-  return ((a, b, c, d, e, f, g, h) => {
+  return unfixed<A, Proc<T>>((a, b, c, d, e, f, g, h) => {
     const t = tracer(a, b, c, d, e, f, g, h);
     return t.enabled
       ? entered(s, t, [a, b, c, d, e, f, g, h] as unknown as A, body)
       : run(a, b, c, d, e, f, g, h);
-  }) satisfies Fixed<Proc<T>> as unknown as (...args: A) => Proc<T>;
+  });
 }
 
 function* entered<A extends unknown[], T>(
