@@ -136,6 +136,12 @@ export class ThreadControl {
 
   /** Back from a real wait: stop at WAKE before re-checking anything. */
   woke(): void {
+    // ORDER: RUNNING before the count. ControlBlock.woken takes a moved count and no thread running for a
+    // still machine; a thread caught between the count and its gate would still read BLOCKED, and a
+    // coordinator enabled in that gap would find it parked at WAKE before its first decision, where a
+    // replay on a fresh machine finds nothing (seen in CI: the replay of a kept machine's run diverged at
+    // decision 0).
+    Atomics.store(this.w, this.base + STATE, ThreadState.running);
     Atomics.add(this.w, this.base + WAKES, 1);
     this.gate(GateAt.wake, 0, 0);
   }
