@@ -21,6 +21,7 @@ import { checkLog, checkSessionLog, logLine, logTags } from './oracle/offline.js
 import { World } from './oracle/world.js';
 import type { PreludeReport, ThreadReport } from './threads/program.js';
 import { Ledger, type Workload } from './workload.js';
+import { untilStill } from './still.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const program = new URL(`./threads/program${ext}`, import.meta.url);
@@ -31,7 +32,7 @@ export interface ThreadsRunOptions {
   readonly faults?: readonly FaultName[];
   /** No point recorded for this long while a program runs: a hang (default 5 s). */
   readonly hangMs?: number;
-  /** How long to let late completions land before the final checks (default 1 s). */
+  /** Late completions land before the final checks, until nothing has moved for this long (default 1 s). */
   readonly drainMs?: number;
   /**
    * Controlled threads (a controlled machine from the pool): a coordinator chooses every step of the main
@@ -59,8 +60,6 @@ export interface ThreadsRunReport {
   /** Controlled: the coordinator's account of the main phase (its decisions replay it). */
   readonly control?: CoordinatorResult | undefined;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Run one workload on threads (on a pooled machine, or a fresh one stopped afterwards). Never throws. */
 export async function runThreads(o: ThreadsRunOptions, pool?: MachinePool): Promise<ThreadsRunReport> {
@@ -238,10 +237,10 @@ async function play(
   for (const op of ledger.ops)
     if (op.k === 'disconnect' && op.rc === 0 && w.clients[op.client]?.owner === -1)
       ledger.clientIds[op.client] = 0;
-  await drain(world, o.drainMs ?? 1000);
+  await drain(world, () => ring.seq, o.drainMs ?? 1000);
   switchFaults(m.sharedMemory.faults, w, [], true);
   await m.run({ module: program, export: 'teardown', args: { workload: w, clientIds: ledger.clientIds } });
-  await drain(world, o.drainMs ?? 1000);
+  await drain(world, () => ring.seq, o.drainMs ?? 1000);
   await settleMachine(m, w);
   await reclaimed(world, base, () => ring.seq, o.drainMs ?? 1000);
   const now = performance.timeOrigin + performance.now();
@@ -313,32 +312,12 @@ async function watch<T>(p: Promise<T>, progress: () => number, hangMs: number): 
 }
 
 /**
- * Poll every `pollMs` until `done()`: true then; false once `progress()` has not changed for `quietMs`
- * (the machine went still without getting there).
+ * Wait until the host holds only commands it lost on purpose, or until nothing has moved (no point
+ * recorded, no command gone) for `quietMs`.
  */
-async function untilStill(
-  done: () => boolean,
-  progress: () => number | string,
-  quietMs: number,
-  pollMs: number,
-): Promise<boolean> {
-  let seen = progress();
-  let quietSince = performance.now();
-  while (!done()) {
-    await sleep(pollMs);
-    const now = progress();
-    if (now !== seen) {
-      seen = now;
-      quietSince = performance.now();
-    } else if (performance.now() - quietSince > quietMs) return false;
-  }
-  return true;
-}
-
-/** Wait until the host holds only commands it lost on purpose (or `ms` passed). */
-async function drain(world: World, ms: number): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end && world.pendingForLiveClients().length > 0) await sleep(5);
+async function drain(world: World, progress: () => number, quietMs: number): Promise<void> {
+  const pending = (): number => world.pendingForLiveClients().length;
+  await untilStill(() => pending() === 0, () => `${progress()}/${pending()}`, quietMs, 5);
 }
 
 /**

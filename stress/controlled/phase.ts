@@ -8,9 +8,8 @@ import { isCall } from '../oracle/rules.js';
 import { World } from '../oracle/world.js';
 import type { HoldPlan, Workload } from '../workload.js';
 import type { Strategy } from '../../src/sim/index.js';
+import { untilStill } from '../still.js';
 import { Coordinator, type CoordinatorHold, type CoordinatorOptions, type Decision } from './coordinator.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** How a controlled run's main phase is decided (ThreadsRunOptions.control). */
 export interface ControlOptions {
@@ -31,18 +30,24 @@ function blockOf(m: Machine): ControlBlock | undefined {
   return block;
 }
 
+/** How long a controlled machine between phases may show no change before it counts as still (ms). */
+const STILL_QUIET_MS = 5000;
+
 /**
  * On a controlled machine (else nothing): wait until no thread runs (free threads finishing what the last
- * phase started), then have every sleeper re-check its word once (ControlBlock.freshen), so that the next
- * coordinated phase starts with no sleeper already due and no wake on its way: the same start in every run
- * of a seed. Bounded: a thread that never stops is the next phase's watchdog's business.
+ * phase started), then have every sleeper re-check its word once (ControlBlock.freshen) and wait until all
+ * have, so that the next coordinated phase starts with no sleeper already due and no wake on its way: the
+ * same start in every run of a seed, and on a fresh machine replaying it. Bounded by progress, not by the
+ * clock (a loaded machine may leave a woken thread unscheduled for long): it gives up once no thread has
+ * parked, blocked or left for STILL_QUIET_MS, and a thread that never stops is the next phase's business.
  */
 export async function stillMachine(m: Machine): Promise<void> {
   const block = blockOf(m);
   if (block === undefined) return;
-  for (let i = 0; i < 200 && block.anyRunning(); i++) await sleep(1);
+  const bell = (): number => block.change;
+  await untilStill(() => !block.anyRunning(), bell, STILL_QUIET_MS, 1);
   const woken = block.freshen();
-  for (let i = 0; i < 200 && !block.woken(woken); i++) await sleep(1);
+  await untilStill(() => block.woken(woken), bell, STILL_QUIET_MS, 1);
 }
 
 /** A coordinator over controlled machine `m`'s threads, named as the trace ring names them. */
