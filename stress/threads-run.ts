@@ -317,7 +317,12 @@ async function watch<T>(p: Promise<T>, progress: () => number, hangMs: number): 
  */
 async function drain(world: World, progress: () => number, quietMs: number): Promise<void> {
   const pending = (): number => world.pendingForLiveClients().length;
-  await untilStill(() => pending() === 0, () => `${progress()}/${pending()}`, quietMs, 5);
+  await untilStill(
+    () => pending() === 0,
+    () => `${progress()}/${pending()}`,
+    quietMs,
+    5,
+  );
 }
 
 /**
