@@ -150,6 +150,7 @@ function* serve(c: HostCall): Proc<void> {
   // SAFETY: a call command always carries its parsed parameters (the device stored them when it listed it).
   c.parms = hostParms(env.mem, cmd.call!, cmd.snapshot, c.host.inline);
   env.cmds.endCapture(cmd.slot);
+  env.stats.add('host.started');
   yield point('host.sideEffect', cmd.phys, cmd.id);
   const rc = svcCall(c, new ServiceCall(c));
   c.reached();

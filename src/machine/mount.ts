@@ -104,6 +104,7 @@ const CALL_COUNTERS: readonly CounterName[] = [
   'guest.grace.completed',
   'guest.grace.expired',
   'host.calls',
+  'host.started',
   'host.completedCancelled',
 ];
 

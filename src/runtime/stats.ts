@@ -49,6 +49,9 @@ export const COUNTERS = [
   'host.clientCallsRefused',
   // Disconnects that found a call between its client check and svcCall, and waited for it.
   'host.disconnectWaits',
+  // Calls whose input the host captured and whose svcCall began: host.calls less those a cancel got to
+  // first (never started, completed VERR_CANCELLED) and those lost before the capture.
+  'host.started',
   // oracles
   'audit.checks',
   'audit.writeAfterFree',

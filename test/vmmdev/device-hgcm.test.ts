@@ -315,6 +315,7 @@ describe('HGCMCancel2', () => {
     expect(h.cmds.listed).toBe(1); // stays listed until the service completes it
     h.host();
     expect(h.stats.get('host.cancelNotices')).toBe(1);
+    expect(h.stats.get('host.started')).toBe(1); // the service had begun it before the cancel
     // Cancelling again before completion: the model's default lookup skips commands already cancelled
     // (upstream's first match would report success again; see CancelMatch in vmmdev/commands.ts).
     cancel2(C);
@@ -326,6 +327,20 @@ describe('HGCMCancel2', () => {
     expectStatus(h, C, Status.VINF_SUCCESS, 'result');
     expectStatus(h, C, ASYNC);
     expect(h.stats.get('host.completedCancelled')).toBe(1);
+  });
+
+  test('a call cancelled before the host took it: never started, completed cancelled at once', () => {
+    h.write(C, sleepCall(client, 100));
+    h.submit(C);
+    cancel2(C);
+    expectStatus(h, A, Status.VINF_SUCCESS);
+    h.host();
+    // Taken off the list without the service seeing it, and without waiting for the call's 100 ms.
+    expect(h.stats.get('host.calls')).toBe(1);
+    expect(h.stats.get('host.started')).toBe(0);
+    expect(h.stats.get('host.completedCancelled')).toBe(1);
+    expect(h.cmds.listed).toBe(0);
+    expect(flagsAt(h, C) & HgcmReqFlag.DONE).toBe(0);
   });
 
   describe('what a service writes lands at completion, never for a cancelled call', () => {
