@@ -32,12 +32,22 @@ describe.skipIf(skip !== undefined)(
           fs.writeFileSync(join(m.host, 'slow.txt'), text);
           const before = machine.stats();
           const cat = start('cat', [join(mp, 'slow.txt')]);
-          // The READ is in flight on the host (its delay has begun) before the signal.
-          expect(
-            await settle(
-              () => (mount.stats().requests.READ ?? 0) >= 1 && mount.stats().host.pendingCommands >= 1,
-            ),
-          ).toBe(true);
+          // The READ is in flight on the host (its delay has begun) before the signal: the host has taken
+          // every call the device accepted, started each one, and one it started is still pending. (Listed
+          // is not enough: a call the host has not started when the cancel comes is never started and
+          // completes cancelled at once, as upstream's does.)
+          const started = (): boolean => {
+            const c = machine.stats().counters;
+            const taken = c['host.calls'] + c['host.connects'] + c['host.disconnects'];
+            const ended = c['host.completed'] - c['host.connects'] - c['host.disconnects'];
+            return (
+              (mount.stats().requests.READ ?? 0) >= 1 &&
+              taken === c['device.hgcm.accepted'] &&
+              c['host.started'] === c['host.calls'] &&
+              c['host.started'] - ended >= 1
+            );
+          };
+          expect(await settle(started)).toBe(true);
           process.kill(cat.pid, 'SIGINT');
           const ended = await cat.done;
           // cat is gone while the host still holds the (cancelled) call: it did not wait for the host.
