@@ -29,6 +29,10 @@ export default defineConfig({
           // The tests themselves, and everything on their main thread, still run from source.
           globalSetup: ['test/test-build-setup.ts'],
           env: { [TEST_BUILD_VAR]: TEST_BUILD_VALUE },
+          // Files share each worker process and its module cache: vitest and the sources are imported
+          // once per process, not once per file. Every file must stop what it starts (test/file-end.ts).
+          isolate: false,
+          setupFiles: ['test/file-end.ts'],
         },
       },
       {
