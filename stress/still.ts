@@ -2,7 +2,7 @@
 // moves, and given up only once nothing has moved for a quiet time. On a loaded machine a thread can go
 // unscheduled for longer than any fixed bound a quiet machine suggests; progress cannot be faked by load.
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Poll every `pollMs` until `done()`: true then; false once `progress()` has not changed for `quietMs`
@@ -25,4 +25,17 @@ export async function untilStill(
     } else if (performance.now() - quietSince > quietMs) return false;
   }
   return true;
+}
+
+/**
+ * Until `count()` is 0: true then; false once neither `progress()` nor the count has changed for `quietMs`
+ * (polled every 5 ms).
+ */
+export function untilNone(count: () => number, progress: () => number, quietMs: number): Promise<boolean> {
+  return untilStill(
+    () => count() === 0,
+    () => `${progress()}/${count()}`,
+    quietMs,
+    5,
+  );
 }

@@ -21,7 +21,7 @@ import { checkLog, checkSessionLog, logLine, logTags } from './oracle/offline.js
 import { World } from './oracle/world.js';
 import type { PreludeReport, ThreadReport } from './threads/program.js';
 import { Ledger, type Workload } from './workload.js';
-import { untilStill } from './still.js';
+import { untilNone, untilStill } from './still.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const program = new URL(`./threads/program${ext}`, import.meta.url);
@@ -316,13 +316,7 @@ async function watch<T>(p: Promise<T>, progress: () => number, hangMs: number): 
  * recorded, no command gone) for `quietMs`.
  */
 async function drain(world: World, progress: () => number, quietMs: number): Promise<void> {
-  const pending = (): number => world.pendingForLiveClients().length;
-  await untilStill(
-    () => pending() === 0,
-    () => `${progress()}/${pending()}`,
-    quietMs,
-    5,
-  );
+  await untilNone(() => world.pendingForLiveClients().length, progress, quietMs);
 }
 
 /**
@@ -340,12 +334,7 @@ async function reclaimed(
   const held = (): number =>
     Math.max(0, world.takenSlots().length - base.slots) +
     Math.max(0, world.snapshotBytes() - base.snapshotBytes);
-  await untilStill(
-    () => held() === 0,
-    () => `${progress()}/${held()}`,
-    quietMs,
-    5,
-  );
+  await untilNone(held, progress, quietMs);
 }
 
 function tailLines(log: readonly PointRecord[], t0: number): string[] {
