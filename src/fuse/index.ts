@@ -14,6 +14,7 @@ export {
 } from './device.js';
 export type { FuseMountOptions, MountInfo } from './device.js';
 export { FileTable } from './files.js';
+export { Inflight } from './inflight.js';
 export { createFront, FRONT_COUNTERS, FrontState, FrontWord, FrontWords } from './layout.js';
 export type { FrontCapacity, FrontConfig, FrontCounter, FrontShared } from './layout.js';
 export { NodeTable } from './nodes.js';

@@ -72,6 +72,16 @@ export class Inflight {
     bus.consumeSignals();
   }
 
+  /** The requests being served now: each busy vCPU and the request's unique id. */
+  serving(): { vcpu: number; unique: bigint }[] {
+    const out: { vcpu: number; unique: bigint }[] = [];
+    for (let v = 0; v < this.vcpus; v++) {
+      const cur = this.wide.load(FrontWords.inflightWord(v));
+      if (cur !== 0n) out.push({ vcpu: v, unique: cur >> 3n });
+    }
+    return out;
+  }
+
   /**
    * An INTERRUPT for `unique`: find the vCPU serving it and, if its request is interruptible, claim it and
    * post it a signal. 'ignored': in flight but uninterruptible (or already interrupted); 'absent': not in

@@ -14,6 +14,7 @@ import {
   FrontState,
   FrontWord,
   FrontWords,
+  Inflight,
   mountFuse,
   NodeTable,
   openFuseDevice,
@@ -127,6 +128,8 @@ export class FuseMount {
   private readonly base: Record<string, number>;
   private state: 'mounted' | 'ending' | 'ended' = 'mounted';
   private endWith: ((end: MountEnd) => void) | undefined;
+  /** What unmount() answers once called: `ended`, bounded. */
+  private unmounted: Promise<MountEnd> | undefined;
 
   private constructor(p: {
     machine: Machine;
@@ -301,26 +304,59 @@ export class FuseMount {
 
   /**
    * Unmount: umount(8). If the mount is busy and `lazy` (default true), detach it now; programs still using
-   * it get `graceMs` (default 2000) to let go, then the connection is aborted (they get ENOTCONN), so the
-   * promise always settles. Resolves when the servers have ended and the share is unmapped.
+   * it get `graceMs` (default 2000) to let go, then the connection is aborted (they get ENOTCONN). Resolves
+   * when the servers have ended and the share is unmapped. Always settles: a server still serving a request
+   * `graceMs` after the kernel let go of the mount (unmounted, or the connection aborted) waits in a host
+   * call that has not completed, uninterruptibly as vboxsf's do (a call the host lost never will); then
+   * this rejects with a MountError naming it, and `machine.stop()` ends it (the mount's `ended` settles then).
    */
-  async unmount(opts: { lazy?: boolean; graceMs?: number } = {}): Promise<MountEnd> {
+  unmount(opts: { lazy?: boolean; graceMs?: number } = {}): Promise<MountEnd> {
     if (this.state === 'mounted') {
+      const grace = opts.graceMs ?? 2000;
+      let bound = grace;
       const err = unmountFuse(this.mountpoint, false);
       if (err !== undefined) {
-        if (opts.lazy === false) throw new MountError(`unmount of ${this.mountpoint} failed: ${err}`);
+        if (opts.lazy === false)
+          return Promise.reject(new MountError(`unmount of ${this.mountpoint} failed: ${err}`));
         const lazy = unmountFuse(this.mountpoint, true);
         if (lazy !== undefined && findMount(this.mountpoint) !== undefined)
-          throw new MountError(`unmount of ${this.mountpoint} failed: ${lazy}`);
+          return Promise.reject(new MountError(`unmount of ${this.mountpoint} failed: ${lazy}`));
         // Detached but still in use: the connection lives until its last user goes; bound that wait.
         const timer = setTimeout(() => {
           if (this.state !== 'ended' && this.connection >= 0) abortConnection(this.connection);
-        }, opts.graceMs ?? 2000);
+        }, grace);
         void this.ended.then(() => clearTimeout(timer));
+        bound += grace;
       }
       this.state = 'ending';
+      this.unmounted = this.endWithin(bound, grace);
+    } else if (this.state === 'ending') {
+      // Ending already (a server crashed: the connection is aborted); the same bound from now.
+      this.unmounted ??= this.endWithin(opts.graceMs ?? 2000, opts.graceMs ?? 2000);
     }
-    return this.ended;
+    return this.state === 'ended' ? this.ended : (this.unmounted ?? this.ended);
+  }
+
+  /** `ended`, or after `ms` a MountError naming the requests still served (`grace`: their share of it). */
+  private endWithin(ms: number, grace: number): Promise<MountEnd> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const busy = new Inflight(new FrontWords(this.front).wide, this.machine.config.vcpus)
+          .serving()
+          .map((r) => `vCPU ${r.vcpu} (request ${r.unique})`);
+        reject(
+          new MountError(
+            `unmount of ${this.mountpoint}: the kernel let go of it, but ${busy.length > 0 ? busy.join(', ') : 'a server'} ` +
+              `still waits in a host call after ${grace} ms (one the host has not completed, or lost); ` +
+              'machine.stop() ends it',
+          ),
+        );
+      }, ms);
+      void this.ended.then((end) => {
+        clearTimeout(timer);
+        resolve(end);
+      });
+    });
   }
 
   /** The watchdog's process id, if one runs. */

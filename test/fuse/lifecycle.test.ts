@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FuseOp } from '../../src/abi/index.js';
 import { isMounted } from '../../src/fuse/index.js';
+import { MountError } from '../../src/runtime/index.js';
 import {
   alive,
   cannotRun,
@@ -59,6 +60,36 @@ describe.skipIf(skip !== undefined)(`the end of a mount${skip ? ` (skipped: ${sk
     } finally {
       process.kill(holder.pid, 'SIGKILL');
       await holder.done;
+      await unmountShare(m);
+    }
+  });
+
+  test('unmount with a host call the host lost: it rejects naming the vCPU, and machine.stop() ends the mount', async () => {
+    // Attributes and entries never cached (ttl 0): a stat is a LOOKUP, which waits uninterruptibly in its
+    // host call as vboxsf's do; the host loses it. Before the bound, unmount() never settled.
+    const m = await mountShare({}, { ttlMs: 0 });
+    try {
+      const { mp, mount, machine } = m;
+      fs.writeFileSync(join(m.host, 'f.txt'), 'f\n');
+      const dropped = (): number => machine.stats().counters['host.dropped'];
+      const before = dropped();
+      machine.setFault('host-drop', true);
+      const stat = start('stat', [join(mp, 'f.txt')]);
+      expect(await settle(() => dropped() > before)).toBe(true);
+      machine.setFault('host-drop', false);
+      const err = await mount.unmount({ graceMs: 200 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(MountError);
+      expect(String(err)).toMatch(/vCPU \d \(request \d+\) still waits in a host call after 200 ms/);
+      expect(isMounted(mp)).toBe(false);
+      // stop() ends the vCPU that waits: the mount ends, the program waiting on it gets an error.
+      await machine.stop();
+      expect((await mount.ended).reason).toBe('crashed');
+      expect((await stat.done).status).not.toBe(0);
+      expect((await mount.unmount()).reason).toBe('crashed');
+    } finally {
       await unmountShare(m);
     }
   });
