@@ -100,7 +100,13 @@ describe.skipIf(skip !== undefined)(
     }
 
     test('a READ the host lost: the cancel finds nothing, the grace expires, the call is leaked and counted', async () => {
-      const m = await mountShare({ guest: { flavor: 'vbox-7.0', graceNotFoundMs: 50 } });
+      // Attributes cached for an hour: cat's fstat and its read then need no GETATTR, so the call the host
+      // loses is the READ. (With the default 200 ms, a loaded machine let the attributes expire before cat
+      // ran, the host lost a GETATTR instead, and the mount could not end: unmount() now bounds that.)
+      const m = await mountShare(
+        { guest: { flavor: 'vbox-7.0', graceNotFoundMs: 50 } },
+        { ttlMs: 3_600_000 },
+      );
       try {
         const { mp, mount, machine } = m;
         const text = 'lost\n'.repeat(100);
