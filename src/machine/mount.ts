@@ -298,8 +298,27 @@ export class FuseMount {
   private detach(abort: boolean): void {
     if (this.state === 'ended') return;
     this.state = 'ending';
-    if (abort && this.connection >= 0) abortConnection(this.connection);
+    if (abort) this.abort();
     if (findMount(this.mountpoint) !== undefined) unmountFuse(this.mountpoint, true);
+  }
+
+  /**
+   * Abort the connection: the kernel fails every request it holds. The servers' READs and WRITEs still in
+   * their host calls are interrupted as a FUSE_INTERRUPT would (nobody will take their replies), so they
+   * end now instead of when a slow host answers; the other operations wait for their calls, as vboxsf's do.
+   */
+  private abort(): void {
+    if (this.connection < 0) return;
+    abortConnection(this.connection);
+    const inflight = new Inflight(new FrontWords(this.front).wide, this.machine.config.vcpus);
+    for (const r of inflight.serving())
+      inflight.interrupt(r.unique, (v) => {
+        try {
+          this.machine.signal(v);
+        } catch {
+          // A machine stopping takes no signal (its vCPUs are being ended, and their programs with them).
+        }
+      });
   }
 
   /**
@@ -323,7 +342,7 @@ export class FuseMount {
           return Promise.reject(new MountError(`unmount of ${this.mountpoint} failed: ${lazy}`));
         // Detached but still in use: the connection lives until its last user goes; bound that wait.
         const timer = setTimeout(() => {
-          if (this.state !== 'ended' && this.connection >= 0) abortConnection(this.connection);
+          if (this.state !== 'ended') this.abort();
         }, grace);
         void this.ended.then(() => clearTimeout(timer));
         bound += grace;

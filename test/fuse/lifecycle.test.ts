@@ -64,6 +64,35 @@ describe.skipIf(skip !== undefined)(`the end of a mount${skip ? ` (skipped: ${sk
     }
   });
 
+  test('unmount while a READ waits on a slow host: the abort interrupts the READ, and the mount ends', async () => {
+    const m = await mountShare({ hostDelay: { ms: 20_000 } });
+    try {
+      const { mp, mount } = m;
+      fs.writeFileSync(join(m.host, 'slow.txt'), 'slow\n');
+      const cat = start('cat', [join(mp, 'slow.txt')]);
+      expect(
+        await settle(() => {
+          const s = mount.stats();
+          return (s.requests.READ ?? 0) >= 1 && s.host.pendingCommands >= 1;
+        }),
+      ).toBe(true);
+      // cat holds the file: detached, then aborted after the grace. The READ's server is interrupted then
+      // (before, it waited out the host's 20 s and unmount() gave up on it first).
+      const end = await mount.unmount({ graceMs: 200 });
+      expect(end.reason).toBe('unmounted');
+      expect(isMounted(mp)).toBe(false);
+      const s = mount.stats();
+      expect(s.calls['guest.interrupts']).toBe(1);
+      expect(s.calls['guest.cancelled']).toBe(1);
+      expect(s.host.openHandles).toBe(0);
+      const ended = await cat.done;
+      expect(ended.signal).toBe(null);
+      expect(ended.status).not.toBe(0);
+    } finally {
+      await unmountShare(m);
+    }
+  });
+
   test('unmount with a host call the host lost: it rejects naming the vCPU, and machine.stop() ends the mount', async () => {
     // Attributes and entries never cached (ttl 0): a stat is a LOOKUP, which waits uninterruptibly in its
     // host call as vboxsf's do; the host loses it. Before the bound, unmount() never settled.
