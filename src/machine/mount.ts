@@ -128,6 +128,8 @@ export class FuseMount {
   private readonly base: Record<string, number>;
   private state: 'mounted' | 'ending' | 'ended' = 'mounted';
   private endWith: ((end: MountEnd) => void) | undefined;
+  /** The connection is aborted, or ended by the kernel (a server's reads ended): never abort it again. */
+  private connectionEnded = false;
   /** What unmount() answers once called: `ended`, bounded. */
   private unmounted: Promise<MountEnd> | undefined;
 
@@ -263,12 +265,18 @@ export class FuseMount {
     let error: string | undefined;
     const reports = await Promise.all(
       servers.map((s) =>
-        s.catch((e: unknown): ServeReport => {
-          error ??= errorText(e);
-          // A crashed server: nobody may hang on this mount. Aborting ends the other servers' reads too.
-          this.detach(true);
-          return { vcpu: -1, requests: 0, end: 'crashed' };
-        }),
+        s
+          .then((r) => {
+            // Its reads ended: the kernel has ended the connection, and its number may soon be another's.
+            this.connectionEnded = true;
+            return r;
+          })
+          .catch((e: unknown): ServeReport => {
+            error ??= errorText(e);
+            // A crashed server: nobody may hang on this mount. Aborting ends the other servers' reads too.
+            this.detach(true);
+            return { vcpu: -1, requests: 0, end: 'crashed' };
+          }),
       ),
     );
     fs.closeSync(this.fd);
@@ -308,7 +316,11 @@ export class FuseMount {
    * end now instead of when a slow host answers; the other operations wait for their calls, as vboxsf's do.
    */
   private abort(): void {
-    if (this.connection < 0) return;
+    // Once: the kernel reuses a connection's number as soon as it ends, and aborting it again (the server
+    // crash that stop() causes after a rejected unmount, a grace timer after the holder let go) would abort
+    // another mount's connection (an fio on a mount of another test file failed so, with ECONNABORTED).
+    if (this.connection < 0 || this.connectionEnded) return;
+    this.connectionEnded = true;
     abortConnection(this.connection);
     const inflight = new Inflight(new FrontWords(this.front).wide, this.machine.config.vcpus);
     for (const r of inflight.serving())
