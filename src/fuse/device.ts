@@ -87,24 +87,42 @@ function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-/**
- * The fuse.hgcm mount at `mountpoint`, if there is one. `mountpoint` must be the canonical path (resolve it
- * before mounting: resolving the path of a mount whose server hangs would hang too).
- */
-export function findMount(mountpoint: string): MountInfo | undefined {
-  const want = mountpoint;
-  let found: MountInfo | undefined;
+/** Every FUSE mount (any server: fuse, fuse.*) in this process's mount namespace, with its type. */
+function fuseMounts(): (MountInfo & { type: string })[] {
+  const out: (MountInfo & { type: string })[] = [];
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const [left, right] = line.split(' - ');
     if (left === undefined || right === undefined) continue;
     const f = left.split(' ');
     const [type, source] = right.split(' ');
-    if (type !== FUSE_FS_TYPE || unescapeMountinfo(f[4] ?? '') !== want) continue;
-    const minor = Number((f[2] ?? '').split(':')[1]);
-    // The last mount at a path is the one on top.
-    found = { mountpoint: want, connection: minor, source: unescapeMountinfo(source ?? '') };
+    if (type === undefined || !/^fuse(\.|$)/.test(type)) continue;
+    out.push({
+      type,
+      mountpoint: unescapeMountinfo(f[4] ?? ''),
+      connection: Number((f[2] ?? '').split(':')[1]),
+      source: unescapeMountinfo(source ?? ''),
+    });
   }
-  return found;
+  return out;
+}
+
+/**
+ * The fuse.hgcm mount at `mountpoint`, if there is one. `mountpoint` must be the canonical path (resolve it
+ * before mounting: resolving the path of a mount whose server hangs would hang too).
+ */
+export function findMount(mountpoint: string): MountInfo | undefined {
+  // The last mount at a path is the one on top.
+  const found = fuseMounts()
+    .filter((m) => m.type === FUSE_FS_TYPE && m.mountpoint === mountpoint)
+    .pop();
+  return found && { mountpoint: found.mountpoint, connection: found.connection, source: found.source };
+}
+
+/** Mount points of FUSE connection `connection` (none once it is detached or has ended). */
+export function connectionMountpoints(connection: number): string[] {
+  return fuseMounts()
+    .filter((m) => m.connection === connection)
+    .map((m) => m.mountpoint);
 }
 
 /**

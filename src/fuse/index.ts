@@ -3,6 +3,7 @@
 // the main thread of the process that mounts.
 export {
   abortConnection,
+  connectionMountpoints,
   findMount,
   fuseUnavailable,
   FUSE_FS_TYPE,

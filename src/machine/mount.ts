@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { FUSE_OP_NAMES } from '../abi/index.js';
 import {
   abortConnection,
+  connectionMountpoints,
   createFront,
   fuseProgram,
   FileTable,
@@ -321,7 +322,10 @@ export class FuseMount {
     // another mount's connection (an fio on a mount of another test file failed so, with ECONNABORTED).
     if (this.connection < 0 || this.connectionEnded) return;
     this.connectionEnded = true;
-    abortConnection(this.connection);
+    // A number mounted elsewhere is another connection's: ours ended before we learnt it (the kernel ends
+    // it when the last user of a detached mount lets go, before our servers have reported).
+    if (!connectionMountpoints(this.connection).some((p) => p !== this.mountpoint))
+      abortConnection(this.connection);
     const inflight = new Inflight(new FrontWords(this.front).wide, this.machine.config.vcpus);
     for (const r of inflight.serving())
       inflight.interrupt(r.unique, (v) => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FuseOp } from '../../src/abi/index.js';
-import { isMounted } from '../../src/fuse/index.js';
+import { connectionMountpoints, isMounted } from '../../src/fuse/index.js';
 import { MountError } from '../../src/runtime/index.js';
 import {
   alive,
@@ -29,8 +29,11 @@ describe.skipIf(skip !== undefined)(`the end of a mount${skip ? ` (skipped: ${sk
       fs.writeFileSync(join(mp, 'kept.txt'), 'kept\n');
       const watchdog = mount.watchdogPid;
       expect(watchdog !== undefined && alive(watchdog)).toBe(true);
+      // The connection's number is this mount point's while mounted, and no one's after.
+      expect(connectionMountpoints(mount.connection)).toEqual([mp]);
       const end = await mount.unmount();
       expect(end.reason).toBe('unmounted');
+      expect(connectionMountpoints(mount.connection)).toEqual([]);
       expect(end.servers.map((s) => s.end)).toEqual(['ENODEV', 'ENODEV']);
       expect(isMounted(mp)).toBe(false);
       expect(await settle(() => !alive(watchdog!))).toBe(true);
