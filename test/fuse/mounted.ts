@@ -126,10 +126,14 @@ export function start(
 /**
  * Poll (rounds of 10 ms) until `done()` holds; whether it did. No deadline unless `rounds` is given: on a
  * loaded machine a condition may take long to come, and a test bounds its work, not the clock (one that
- * never comes fails at the test's timeout).
+ * never comes fails at the test's timeout). True as soon as one look saw it hold: a condition that holds
+ * only for a while (every accepted call taken, until the next one comes) is not asked again.
  */
 export async function settle(done: () => boolean, rounds = Infinity): Promise<boolean> {
-  for (let i = 0; i < rounds && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < rounds; i++) {
+    if (done()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
   return done();
 }
 
