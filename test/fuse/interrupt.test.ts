@@ -34,17 +34,24 @@ describe.skipIf(skip !== undefined)(
           const cat = start('cat', [join(mp, 'slow.txt')]);
           // The READ is in flight on the host (its delay has begun) before the signal. A command still
           // listed once the front has counted the READ is the READ (cat makes one request at a time, and the
-          // call before it left the list before its guest saw DONE); read after that, every command the
-          // device accepted has been taken by a host worker and started. (Listed is not enough: a call the
-          // host has not started when the cancel comes is never started and completes cancelled at once,
-          // as upstream's does. Nor are the counters alone: a completion is counted after its DONE.)
+          // call before it left the list before its guest saw DONE). Its guest counted the call before its
+          // port write, so the calls issued, read after the list, include it; the device counts each
+          // request it handled only after listing it, so once it has counted as many as were issued (read
+          // after that), the READ is among them, and then every command it accepted has been taken by a host
+          // worker and started. (Listed is not enough: a call the host has not started when the cancel comes
+          // is never started and completes cancelled at once, as upstream's does. Nor are the counters
+          // alone: a completion is counted after its DONE.)
+          const calls0 = before.counters['guest.calls'];
+          const handled0 = before.counters['device.hgcm.accepted'] + before.counters['device.hgcm.refused'];
           const started = (): boolean => {
             const s = mount.stats(); // the front's counts, then the host's list
-            const c = machine.stats().counters; // after the list
+            if ((s.requests.READ ?? 0) < 1 || s.host.pendingCommands < 1) return false;
+            const issued = machine.stats().counters['guest.calls'] - calls0; // after the list
+            const c = machine.stats().counters; // after that
+            const handled = c['device.hgcm.accepted'] + c['device.hgcm.refused'] - handled0;
             const taken = c['host.calls'] + c['host.connects'] + c['host.disconnects'];
             return (
-              (s.requests.READ ?? 0) >= 1 &&
-              s.host.pendingCommands >= 1 &&
+              handled >= issued &&
               taken === c['device.hgcm.accepted'] &&
               c['host.started'] === c['host.calls']
             );
