@@ -112,10 +112,9 @@ function fuseMounts(): (MountInfo & { type: string })[] {
  */
 export function findMount(mountpoint: string): MountInfo | undefined {
   // The last mount at a path is the one on top.
-  const found = fuseMounts()
+  return fuseMounts()
     .filter((m) => m.type === FUSE_FS_TYPE && m.mountpoint === mountpoint)
     .pop();
-  return found && { mountpoint: found.mountpoint, connection: found.connection, source: found.source };
 }
 
 /** Mount points of FUSE connection `connection` (none once it is detached or has ended). */

@@ -127,6 +127,8 @@ export class FuseMount {
   private readonly fd: number;
   private readonly watchdog: Watchdog | undefined;
   private readonly base: Record<string, number>;
+  /** The servers' in-flight words: what each vCPU serves now. */
+  private readonly inflight: Inflight;
   private state: 'mounted' | 'ending' | 'ended' = 'mounted';
   private endWith: ((end: MountEnd) => void) | undefined;
   /** The connection is aborted, or ended by the kernel (a server's reads ended): never abort it again. */
@@ -153,6 +155,7 @@ export class FuseMount {
     this.fd = p.fd;
     this.watchdog = p.watchdog;
     this.base = p.base;
+    this.inflight = new Inflight(new FrontWords(p.front).wide, p.machine.config.vcpus);
     this.ended = new Promise<MountEnd>((resolve) => (this.endWith = resolve));
     void this.watch(p.servers);
   }
@@ -326,9 +329,8 @@ export class FuseMount {
     // it when the last user of a detached mount lets go, before our servers have reported).
     if (!connectionMountpoints(this.connection).some((p) => p !== this.mountpoint))
       abortConnection(this.connection);
-    const inflight = new Inflight(new FrontWords(this.front).wide, this.machine.config.vcpus);
-    for (const r of inflight.serving())
-      inflight.interrupt(r.unique, (v) => {
+    for (const r of this.inflight.serving())
+      this.inflight.interrupt(r.unique, (v) => {
         try {
           this.machine.signal(v);
         } catch {
@@ -347,8 +349,8 @@ export class FuseMount {
    * ends it (the mount's `ended` settles then).
    */
   unmount(opts: { lazy?: boolean; graceMs?: number } = {}): Promise<MountEnd> {
+    const grace = opts.graceMs ?? 2000;
     if (this.state === 'mounted') {
-      const grace = opts.graceMs ?? 2000;
       let bound = grace;
       const err = unmountFuse(this.mountpoint, false);
       if (err !== undefined) {
@@ -368,7 +370,7 @@ export class FuseMount {
       this.unmounted = this.endWithin(bound, grace);
     } else if (this.state === 'ending') {
       // Ending already (a server crashed: the connection is aborted); the same bound from now.
-      this.unmounted ??= this.endWithin(opts.graceMs ?? 2000, opts.graceMs ?? 2000);
+      this.unmounted ??= this.endWithin(grace, grace);
     }
     return this.state === 'ended' ? this.ended : (this.unmounted ?? this.ended);
   }
@@ -377,9 +379,7 @@ export class FuseMount {
   private endWithin(ms: number, grace: number): Promise<MountEnd> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const busy = new Inflight(new FrontWords(this.front).wide, this.machine.config.vcpus)
-          .serving()
-          .map((r) => `vCPU ${r.vcpu} (request ${r.unique})`);
+        const busy = this.inflight.serving().map((r) => `vCPU ${r.vcpu} (request ${r.unique})`);
         reject(
           new MountError(
             `unmount of ${this.mountpoint}: the kernel let go of it, but ${busy.length > 0 ? busy.join(', ') : 'a server'} ` +
