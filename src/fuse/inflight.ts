@@ -72,12 +72,21 @@ export class Inflight {
     bus.consumeSignals();
   }
 
-  /** The requests being served now: each busy vCPU and the request's unique id. */
-  serving(): { vcpu: number; unique: bigint }[] {
-    const out: { vcpu: number; unique: bigint }[] = [];
+  /**
+   * The requests being served now: each busy vCPU, the request's unique id, and whether it was interrupted
+   * (claimed or signalled: its call is being cancelled, so it ends within the guest library's bounds).
+   */
+  serving(): { vcpu: number; unique: bigint; interrupted: boolean }[] {
+    const out: { vcpu: number; unique: bigint; interrupted: boolean }[] = [];
     for (let v = 0; v < this.vcpus; v++) {
       const cur = this.wide.load(FrontWords.inflightWord(v));
-      if (cur !== 0n) out.push({ vcpu: v, unique: cur >> 3n });
+      const state = cur & 7n;
+      if (cur !== 0n)
+        out.push({
+          vcpu: v,
+          unique: cur >> 3n,
+          interrupted: state === State.CLAIMED || state === State.SIGNALLED,
+        });
     }
     return out;
   }
