@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Status } from '../../src/abi/index.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { MachineConfig } from '../../src/machine/config.js';
-import type { PointName } from '../../src/runtime/points.js';
+import { POINTS, type PointName } from '../../src/runtime/points.js';
 import type { CounterName } from '../../src/runtime/stats.js';
 import type { CallReport, OneCallArgs } from './programs/cancel.js';
 
@@ -17,6 +17,7 @@ const GRACE = { graceNotFoundMs: 300, graceOtherMs: 600 };
 let machine: Machine | undefined;
 
 afterEach(async () => {
+  generation++;
   await machine?.stop();
   machine = undefined;
 });
@@ -33,12 +34,26 @@ async function start(config: MachineConfig = {}): Promise<Machine> {
 }
 
 function call(m: Machine, args: OneCallArgs, vcpu = 0): Promise<CallReport> {
-  return m.run<CallReport>({
+  const run = m.run<CallReport>({
     module: program,
     export: 'oneCall',
     args: { hooks: m.hooks.sab, faults: m.faultsSab, ...args },
     vcpu,
   });
+  // A program still running after a minute says so, with the machine's state (every run settles at stop).
+  const t0 = performance.now();
+  const timer = setInterval(
+    () =>
+      console.log(
+        `the program still runs after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${diagnosis()}`,
+      ),
+    60_000,
+  );
+  void run.then(
+    () => clearInterval(timer),
+    () => clearInterval(timer),
+  );
+  return run;
 }
 
 /** Counter deltas since `before`. */
@@ -47,17 +62,42 @@ function delta(m: Machine, before: Record<CounterName, number>): (name: CounterN
   return (name) => now[name] - before[name];
 }
 
+/** Bumped after each test: a wait the test left behind (it timed out) ends instead of polling forever. */
+let generation = 0;
+
+/** What a wait that has lasted a minute prints: the machine's counters and the points its threads stopped at so far. */
+function diagnosis(): string {
+  if (machine === undefined) return 'no machine';
+  const s = machine.stats();
+  const stopped = POINTS.filter((p) => machine!.hooks.arrivals(p) > 0).map(
+    (p) => `${p} x${machine!.hooks.arrivals(p)}`,
+  );
+  const counters = Object.entries(s.counters).filter(([, v]) => v !== 0);
+  return JSON.stringify({ host: s.host, arrivedAt: stopped, counters: Object.fromEntries(counters) });
+}
+
 /**
  * Wait until `cond` holds. No deadline of its own: on a loaded machine anything may take long, and a test
- * bounds its work, not the clock; a condition that never comes fails the test at its timeout.
+ * bounds its work, not the clock; a condition that never comes fails the test at its timeout. Each minute
+ * it prints what it waits for and the machine's state, so a hang says where it is.
  */
-async function until(cond: () => boolean, _what: string): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const gen = generation;
+  const t0 = performance.now();
+  let report = 60_000;
+  while (!cond()) {
+    if (gen !== generation) throw new Error(`a wait for ${what} outlived its test`);
+    if (performance.now() - t0 > report) {
+      console.log(`still waiting for ${what} after ${report / 1000} s: ${diagnosis()}`);
+      report += 60_000;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** Wait for a thread to stop at `point` (no deadline either; see until). */
 function reached(m: Machine, point: PointName): Promise<void> {
-  return m.hooks.arrived(point, 1, Infinity);
+  return until(() => m.hooks.arrivals(point) >= 1, `a thread at ${point}`);
 }
 
 /**
