@@ -23,14 +23,31 @@ afterEach(async () => {
 });
 
 async function start(config: MachineConfig = {}): Promise<Machine> {
-  machine = await Machine.start({
-    vcpus: 2,
-    hostWorkers: 2,
-    audit: true,
-    ...config,
-    guest: { ...GRACE, ...config.guest },
-  });
+  machine = await sayWhilePending(
+    Machine.start({
+      vcpus: 2,
+      hostWorkers: 2,
+      audit: true,
+      ...config,
+      guest: { ...GRACE, ...config.guest },
+    }),
+    'Machine.start() is still pending',
+  );
   return machine;
+}
+
+/** `p`, printing `what` with the machine's state each minute until it settles (every run settles at stop). */
+function sayWhilePending<T>(p: Promise<T>, what: string): Promise<T> {
+  const t0 = performance.now();
+  const timer = setInterval(
+    () => console.log(`${what} after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${diagnosis()}`),
+    60_000,
+  ).unref();
+  void p.then(
+    () => clearInterval(timer),
+    () => clearInterval(timer),
+  );
+  return p;
 }
 
 function call(m: Machine, args: OneCallArgs, vcpu = 0): Promise<CallReport> {
@@ -40,20 +57,7 @@ function call(m: Machine, args: OneCallArgs, vcpu = 0): Promise<CallReport> {
     args: { hooks: m.hooks.sab, faults: m.faultsSab, ...args },
     vcpu,
   });
-  // A program still running after a minute says so, with the machine's state (every run settles at stop).
-  const t0 = performance.now();
-  const timer = setInterval(
-    () =>
-      console.log(
-        `the program still runs after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${diagnosis()}`,
-      ),
-    60_000,
-  );
-  void run.then(
-    () => clearInterval(timer),
-    () => clearInterval(timer),
-  );
-  return run;
+  return sayWhilePending(run, 'the program still runs');
 }
 
 /** Counter deltas since `before`. */
