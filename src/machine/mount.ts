@@ -392,8 +392,10 @@ export class FuseMount {
     return new Promise((resolve, reject) => {
       let first: number | undefined;
       const look = (): void => {
-        const serving = this.inflight.serving();
-        const busy = serving.filter((r) => !r.interrupted).map((r) => `vCPU ${r.vcpu} (request ${r.unique})`);
+        const busy = this.inflight
+          .serving()
+          .filter((r) => !r.interrupted)
+          .map((r) => `vCPU ${r.vcpu} (request ${r.unique})`);
         first ??= performance.now();
         if (busy.length === 0 && performance.now() - first < ENDING_CAP_MS) {
           timer = setTimeout(look, Math.max(grace, 100));
@@ -405,7 +407,7 @@ export class FuseMount {
               ? `unmount of ${this.mountpoint}: the kernel let go of it, but ${busy.join(', ')} still waits in ` +
                   `a host call after ${grace} ms (one the host has not completed, or lost); machine.stop() ends it`
               : `unmount of ${this.mountpoint}: the kernel let go of it and no request waits uninterruptibly, but its servers ` +
-                  `have not ended ${((ms + ENDING_CAP_MS) / 1000).toFixed(1)} s after it; machine.stop() ends them`,
+                  `have not ended within ${((ms + ENDING_CAP_MS) / 1000).toFixed(1)} s; machine.stop() ends them`,
           ),
         );
       };
