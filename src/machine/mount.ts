@@ -349,8 +349,8 @@ export class FuseMount {
    * Unmount: umount(8). If the mount is busy and `lazy` (default true), detach it now; programs still using
    * it get `graceMs` (default 2000) to let go, then the connection is aborted (they get ENOTCONN). Resolves
    * when the servers have ended and the share is unmapped. Always settles: a server still serving a request
-   * `graceMs` after the kernel let go of the mount (unmounted, or the connection aborted, which interrupts
-   * READs and WRITEs) waits uninterruptibly, as vboxsf's calls do, in a host call that has not completed (a
+   * that was not interrupted `graceMs` after the kernel let go of the mount (unmounted, or the connection
+   * aborted, which interrupts READs and WRITEs) waits uninterruptibly, as vboxsf's calls do, in a host call that has not completed (a
    * call the host lost never will); then this rejects with a MountError naming it, and `machine.stop()`
    * ends it (the mount's `ended` settles then).
    */

@@ -72,12 +72,11 @@ let generation = 0;
 /** What a wait that has lasted a minute prints: the machine's counters and the points its threads stopped at so far. */
 function diagnosis(): string {
   if (machine === undefined) return 'no machine';
-  const s = machine.stats();
-  const stopped = POINTS.filter((p) => machine!.hooks.arrivals(p) > 0).map(
-    (p) => `${p} x${machine!.hooks.arrivals(p)}`,
-  );
+  const m = machine;
+  const s = m.stats();
+  const arrivedAt = POINTS.map((p) => `${p} x${m.hooks.arrivals(p)}`).filter((a) => !a.endsWith(' x0'));
   const counters = Object.entries(s.counters).filter(([, v]) => v !== 0);
-  return JSON.stringify({ host: s.host, arrivedAt: stopped, counters: Object.fromEntries(counters) });
+  return JSON.stringify({ host: s.host, arrivedAt, counters: Object.fromEntries(counters) });
 }
 
 /**
@@ -85,18 +84,15 @@ function diagnosis(): string {
  * bounds its work, not the clock; a condition that never comes fails the test at its timeout. Each minute
  * it prints what it waits for and the machine's state, so a hang says where it is.
  */
-async function until(cond: () => boolean, what: string): Promise<void> {
+function until(cond: () => boolean, what: string): Promise<void> {
   const gen = generation;
-  const t0 = performance.now();
-  let report = 60_000;
-  while (!cond()) {
-    if (gen !== generation) throw new Error(`a wait for ${what} outlived its test`);
-    if (performance.now() - t0 > report) {
-      console.log(`still waiting for ${what} after ${report / 1000} s: ${diagnosis()}`);
-      report += 60_000;
+  const poll = async (): Promise<void> => {
+    while (!cond()) {
+      if (gen !== generation) throw new Error(`a wait for ${what} outlived its test`);
+      await new Promise((r) => setTimeout(r, 2));
     }
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  };
+  return sayWhilePending(poll(), `still waiting for ${what}`);
 }
 
 /** Wait for a thread to stop at `point` (no deadline either; see until). */
