@@ -33,8 +33,16 @@ export interface CoverageBaseline {
   readonly scenarios: Readonly<Record<string, ScenarioBaseline>>;
 }
 
-/** Where the committed baseline lives. */
-export const BASELINE_FILE = fileURLToPath(new URL('./baseline/coverage.json', import.meta.url));
+/**
+ * Where the committed baseline lives: beside this module in stress/, also when the harness runs built (from
+ * dist/stress/, two levels below the checkout's root), so that `baseline` rewrites the committed file.
+ */
+export const BASELINE_FILE = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.ts') ? './baseline/coverage.json' : '../../stress/baseline/coverage.json',
+    import.meta.url,
+  ),
+);
 
 /** The committed baseline (undefined if the file is missing). */
 export function loadBaseline(path: string = BASELINE_FILE): CoverageBaseline | undefined {

@@ -22,6 +22,7 @@ export default function setup(): void {
   const sources = Math.max(
     newest(path.join(root, 'src')),
     newest(path.join(root, 'bench')),
+    newest(path.join(root, 'stress')),
     ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map(
       (f) => fs.statSync(path.join(root, f)).mtimeMs,
     ),

@@ -1,7 +1,8 @@
 // `hgcm stress`: the cancel-race stress harness. It lives in stress/ at the repository's root, outside the
 // published package (it is a development tool, like the tests), so this runs it from a checkout: straight
-// from source under tsx or vitest, and from dist/ by registering tsx (a dev dependency) first. Installed
-// from the package, it says where the harness is.
+// from source under tsx or vitest, and from dist/ as built beside the CLI (dist/stress, `npm run build`;
+// without that build, from source by registering tsx, a dev dependency, first). Installed from the package,
+// it says where the harness is.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,6 +38,14 @@ export const stressCommand: Delegate = {
       const help = argv.includes('--help') || argv.includes('-h');
       (help ? io.out : io.err)(checkoutOnly());
       return help ? 0 : 1;
+    }
+    // Built, the harness runs as the CLI does: plain JavaScript, the protocol modules shared with dist/src.
+    // (Through tsx, the default campaign spent ~5% more CPU: its transform names every closure at run time.)
+    const built = new URL('../../stress/cli.js', import.meta.url);
+    if (!import.meta.url.endsWith('.ts') && existsSync(built)) {
+      // SAFETY: stress/cli.ts (built: dist/stress/cli.js) exports stressMain with this signature.
+      const mod = (await import(built.href)) as StressModule;
+      return mod.stressMain(argv, io.out, io.err);
     }
     if (!import.meta.url.endsWith('.ts')) {
       try {
