@@ -81,8 +81,8 @@ export class VbsfMemory {
   /**
    * Format a fresh block (init, on the thread that creates the machine); no mapping yet. The block is a
    * new SharedArrayBuffer (buildRegistry makes one per machine), zeroed by the language: only the header
-   * words are written. (Clearing it again touched its 4.6 MB: 3.5% of a default stress campaign's CPU,
-   * which builds a machine per workload shape.)
+   * words are written. (Clearing it again touched all of its 4.6 MB at every machine start: a page fault
+   * per 4 KiB page, ~12 us each on the 2-core VMs, where most of it is never used.)
    */
   static format(sab: SharedArrayBuffer, handleQuota: number): VbsfMemory {
     const m = new VbsfMemory(sab);
