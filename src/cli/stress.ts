@@ -50,32 +50,32 @@ export const stressCommand: Delegate = {
   summary: 'the cancel-race stress harness (from a checkout of the repository; not in the package)',
   usage: 'hgcm stress [run|explore|replay|shrink|mutate] [options]',
   async run(argv, io) {
-    const entry = path.join(packageInfo().root, 'stress', 'cli.ts');
+    const root = packageInfo().root;
+    const entry = path.join(root, 'stress', 'cli.ts');
     if (!existsSync(entry)) {
       const help = argv.includes('--help') || argv.includes('-h');
       (help ? io.out : io.err)(checkoutOnly());
       return help ? 0 : 1;
     }
-    // Built, the harness runs as the CLI does: plain JavaScript, the protocol modules shared with dist/src.
-    // (Through tsx, the default campaign ran ~7% slower: its transform names every closure at run time.)
-    // A build older than a source of the harness or the protocol is passed over: this command has always
-    // run the checkout's harness as it is.
-    const built = fileURLToPath(new URL('../../stress/cli.js', import.meta.url));
-    if (!import.meta.url.endsWith('.ts') && builtIsCurrent(built, packageInfo().root)) {
-      // SAFETY: stress/cli.ts (built: dist/stress/cli.js) exports stressMain with this signature.
-      const mod = (await import(pathToFileURL(built).href)) as StressModule;
-      return mod.stressMain(argv, io.out, io.err);
-    }
+    let harness = entry;
     if (!import.meta.url.endsWith('.ts')) {
-      try {
-        (await import('tsx/esm/api')).register();
-      } catch {
-        io.err('hgcm stress needs the dev dependencies (tsx): run npm ci in the checkout');
-        return 1;
+      // Built, the harness runs as the CLI does: plain JavaScript, the protocol modules shared with
+      // dist/src. (Through tsx, the default campaign ran ~7% slower: its transform names every closure at
+      // run time.) A build older than a source of the harness or the protocol is passed over: this command
+      // has always run the checkout's harness as it is.
+      const built = fileURLToPath(new URL('../../stress/cli.js', import.meta.url));
+      if (builtIsCurrent(built, root)) harness = built;
+      else {
+        try {
+          (await import('tsx/esm/api')).register();
+        } catch {
+          io.err('hgcm stress needs the dev dependencies (tsx): run npm ci in the checkout');
+          return 1;
+        }
       }
     }
-    // SAFETY: stress/cli.ts exports stressMain with this signature.
-    const mod = (await import(pathToFileURL(entry).href)) as StressModule;
+    // SAFETY: stress/cli.ts (built: dist/stress/cli.js) exports stressMain with this signature.
+    const mod = (await import(pathToFileURL(harness).href)) as StressModule;
     return mod.stressMain(argv, io.out, io.err);
   },
 };

@@ -80,13 +80,13 @@ export class Inflight {
     const out: { vcpu: number; unique: bigint; interrupted: boolean }[] = [];
     for (let v = 0; v < this.vcpus; v++) {
       const cur = this.wide.load(FrontWords.inflightWord(v));
+      if (cur === 0n) continue;
       const state = cur & 7n;
-      if (cur !== 0n)
-        out.push({
-          vcpu: v,
-          unique: cur >> 3n,
-          interrupted: state === State.CLAIMED || state === State.SIGNALLED,
-        });
+      out.push({
+        vcpu: v,
+        unique: cur >> 3n,
+        interrupted: state === State.CLAIMED || state === State.SIGNALLED,
+      });
     }
     return out;
   }
