@@ -169,6 +169,14 @@ export interface HgcmService {
    * always run in the pool.
    */
   completesInCall?(fn: number): boolean;
+  /**
+   * The byte ranges of `shared` (start inclusive, end exclusive) that may hold anything but the zeros it
+   * was created with: every byte outside them has never been written. Optional; it lets a machine saved
+   * and restored run after run (SimMachine, the stress harness) compare and clear only these ranges of a
+   * large, mostly unused block instead of all of it. Called on the thread that saves or restores, with the
+   * machine quiet. A range too small is a bug that a restore would not undo; too large only costs time.
+   */
+  sharedExtent?(shared: SharedArrayBuffer): readonly (readonly [start: number, end: number])[];
   /** Once, on the thread that creates the machine, before any worker: format `shared`. */
   init?(shared: SharedArrayBuffer | undefined, config: unknown): void;
   /** Once per pool worker (and sim host), before any call. */

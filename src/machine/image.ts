@@ -3,7 +3,8 @@
 // heap and program memory, the host's snapshot arena) are written only up to their high-water marks
 // (SharedHeap.touchedBytes), so only that much of each is copied back; a large buffer that is mostly
 // zeros (the Shared Folders service's handle and mapping tables: 4.5 MiB, a few entries used) is kept
-// page by page, its zero pages only compared and cleared when a run wrote them; everything else is small.
+// page by page, its zero pages only compared and cleared when a run wrote them, and of those only the ones
+// its service's extent (HgcmService.sharedExtent) says may have been written; everything else is small.
 import { Buffer } from 'node:buffer';
 import { GuestMemory, guestHeapBacking, sabHeapBacking, SharedHeap } from '../runtime/index.js';
 import { guestMap } from '../vcpu/index.js';
@@ -28,7 +29,14 @@ interface PagedRegion {
   readonly live: Buffer;
   /** Saved bytes of each page that held anything; undefined for a zero page. */
   readonly pages: readonly (Uint8Array | undefined)[];
+  /** The pages that held anything, in order. */
+  readonly held: readonly number[];
+  /** The byte ranges that may hold anything but zeros (all of it without an extent). */
+  readonly extent: Extent;
 }
+
+/** Byte ranges of a buffer that may hold anything but zeros (HgcmService.sharedExtent); read when used. */
+export type Extent = () => readonly (readonly [start: number, end: number])[];
 
 /** Buffers at least this large are saved by pages. */
 const PAGED_FROM = 64 * 1024;
@@ -51,14 +59,18 @@ export class MachineImage {
     this.paged = paged;
   }
 
-  /** Save every shared buffer of `s` now. */
-  static save(s: MachineShared): MachineImage {
+  /**
+   * Save every shared buffer of `s` now. `extents`: for a service's shared block, what of it its service
+   * says may hold anything (the rest is taken as the zeros it was created with, at save and at restore).
+   */
+  static save(s: MachineShared, extents?: ReadonlyMap<SharedArrayBuffer, Extent>): MachineImage {
     const regions: Region[] = [];
     const paged: PagedRegion[] = [];
     const whole = (sab: SharedArrayBuffer | undefined): void => {
       if (sab === undefined) return;
       if (sab.byteLength >= PAGED_FROM) {
-        paged.push(savePages(Buffer.from(sab)));
+        const all: readonly (readonly [number, number])[] = [[0, sab.byteLength]];
+        paged.push(savePages(Buffer.from(sab), extents?.get(sab) ?? (() => all)));
         return;
       }
       const live = new Uint8Array(sab);
@@ -102,46 +114,61 @@ export class MachineImage {
   }
 }
 
-/** Save `live` by pages (see PagedRegion). */
-function savePages(live: Buffer): PagedRegion {
-  const pages: (Uint8Array | undefined)[] = [];
-  for (let at = 0; at < live.length; at += PAGE) {
-    const end = Math.min(at + PAGE, live.length);
-    // (A copy: Buffer's own slice() would be a view.)
-    pages.push(
-      ZERO_STRETCH.compare(live, at, end, 0, end - at) === 0
-        ? undefined
-        : new Uint8Array(live.subarray(at, end)),
-    );
+/** The pages [first, end) of a buffer of `pages` pages that the byte ranges touch, each range once. */
+function pageSpans(ranges: readonly (readonly [number, number])[], pages: number): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const [start, end] of ranges) {
+    const first = Math.max(0, Math.floor(start / PAGE));
+    const last = Math.min(pages, Math.ceil(end / PAGE));
+    if (first < last) spans.push([first, last]);
   }
-  return { live, pages };
+  return spans;
+}
+
+/** Save `live` by pages (see PagedRegion): only the pages its extent touches can hold anything. */
+function savePages(live: Buffer, extent: Extent): PagedRegion {
+  const n = Math.ceil(live.length / PAGE);
+  const pages: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(n).fill(undefined);
+  const held: number[] = [];
+  for (const [first, last] of pageSpans(extent(), n))
+    for (let i = first; i < last; i++) {
+      const at = i * PAGE;
+      const end = Math.min(at + PAGE, live.length);
+      if (pages[i] !== undefined || ZERO_STRETCH.compare(live, at, end, 0, end - at) === 0) continue;
+      // (A copy: Buffer's own slice() would be a view.)
+      pages[i] = new Uint8Array(live.subarray(at, end));
+    }
+  for (let i = 0; i < n; i++) if (pages[i] !== undefined) held.push(i);
+  return { live, pages, held, extent };
 }
 
 /**
- * Put a paged region back: its saved pages copied, any other page a run wrote cleared. Zero pages are
- * compared a stretch of up to ZERO_RUN at a time (a compare is a call into the runtime: one per page cost
- * more than the copy it saves), and page by page only where a stretch differs.
+ * Put a paged region back: its saved pages copied, any other page a run wrote cleared. Of the pages saved
+ * as zeros only those the extent touches now are looked at (read before anything is copied back: the
+ * extent may live in the region). They are compared a stretch of up to ZERO_RUN at a time (a compare is a
+ * call into the runtime: one per page cost more than the copy it saves), page by page only where a
+ * stretch differs.
  */
 function restorePages(r: PagedRegion): void {
   const n = r.pages.length;
-  for (let i = 0; i < n;) {
-    const page = r.pages[i];
-    if (page !== undefined) {
-      r.live.set(page, i * PAGE);
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n && j - i < ZERO_RUN && r.pages[j] === undefined) j++;
-    const at = i * PAGE;
-    const end = Math.min(j * PAGE, r.live.length);
-    if (ZERO_STRETCH.compare(r.live, at, end, 0, end - at) !== 0) {
-      for (let p = at; p < end; p += PAGE) {
-        const e = Math.min(p + PAGE, end);
-        if (ZERO_STRETCH.compare(r.live, p, e, 0, e - p) !== 0)
-          r.live.set(ZERO_STRETCH.subarray(0, e - p), p);
+  for (const [first, last] of pageSpans(r.extent(), n))
+    for (let i = first; i < last;) {
+      if (r.pages[i] !== undefined) {
+        i++;
+        continue;
       }
+      let j = i + 1;
+      while (j < last && j - i < ZERO_RUN && r.pages[j] === undefined) j++;
+      const at = i * PAGE;
+      const end = Math.min(j * PAGE, r.live.length);
+      if (ZERO_STRETCH.compare(r.live, at, end, 0, end - at) !== 0) {
+        for (let p = at; p < end; p += PAGE) {
+          const e = Math.min(p + PAGE, end);
+          if (ZERO_STRETCH.compare(r.live, p, e, 0, e - p) !== 0)
+            r.live.set(ZERO_STRETCH.subarray(0, e - p), p);
+        }
+      }
+      i = j;
     }
-    i = j;
-  }
+  for (const i of r.held) r.live.set(r.pages[i]!, i * PAGE);
 }

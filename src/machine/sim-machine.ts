@@ -26,7 +26,7 @@ import {
   hostWorker,
 } from './assemble.js';
 import { resolveConfig, type MachineConfig, type MachineShared } from './config.js';
-import { MachineImage } from './image.js';
+import { type Extent, MachineImage } from './image.js';
 import { Shares } from './shares.js';
 import { MachineTrace } from './trace.js';
 
@@ -151,6 +151,18 @@ export class SimMachine {
     this.sim.spawn(`watch#${this.watches++}`, watchCell(cell, seen, fire), { daemon: true });
   }
 
+  /** The services' extents of their shared blocks (HgcmService.sharedExtent), for the image. */
+  private extents(): Map<SharedArrayBuffer, Extent> {
+    const extents = new Map<SharedArrayBuffer, Extent>();
+    for (const spec of this.shared.services) {
+      const svc = this.services[spec.index];
+      const shared = spec.shared;
+      if (shared !== undefined && svc?.sharedExtent !== undefined)
+        extents.set(shared, () => svc.sharedExtent!(shared));
+    }
+    return extents;
+  }
+
   /**
    * Where a quiet machine stands (every program done, the device and host workers idle): its shared memory,
    * the sim's clock, the completions spawned so far and the log. restore() brings it back.
@@ -161,7 +173,7 @@ export class SimMachine {
     if (this.liveWatches > 0)
       throw new Error(`SimMachine.save: ${this.liveWatches} service watch(es) still armed`);
     return {
-      memory: MachineImage.save(this.shared),
+      memory: MachineImage.save(this.shared, this.extents()),
       sim: this.sim.mark(),
       completions: this.completions,
       watches: this.watches,

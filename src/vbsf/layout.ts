@@ -13,6 +13,8 @@
 //   word 7    WAITERS      waiter slots in use (at most 64)
 //   word 8    WAKE         bumped when a mapping waiter may have to end (a version change, a cancel)
 //   word 9    QUOTA        handles one client may hold open (0: no quota)
+//   word 10   HANDLES_USED handle entries 0..n-1 hold all that was ever written to any (the extent)
+//   word 11   MAPS_USED    mapping records 0..n-1 likewise
 //   word 160 + 4*i         waiter i: STATE, CLIENT, SEQ
 //   byte 2048 + 1024*h     handle entry h (handles.ts)
 //   byte MAP_BASE + 8192*r mapping record r (mapping-table.ts): words, then name, host path, mount point
@@ -34,6 +36,8 @@ export const H = {
   WAITERS: 7,
   WAKE: 8,
   QUOTA: 9,
+  HANDLES_USED: 10,
+  MAPS_USED: 11,
 } as const;
 
 /** Mapping-change waiters at once (vbsfMappingsWaitForChanges's limit). */
@@ -90,6 +94,28 @@ export class VbsfMemory {
     Atomics.store(m.words, H.QUOTA, handleQuota);
     Atomics.store(m.words, H.MAGIC, VBSF_MAGIC);
     return m;
+  }
+
+  /**
+   * What of the block may hold anything but zeros (HgcmService.sharedExtent): the header, the handle
+   * entries up to the last one ever reserved, the mapping records up to the last one ever written. The
+   * rest (most of the 4.6 MB: 4095 handle entries of 1 KiB and 64 records of 8 KiB, a few used) was
+   * never written. Entries are reserved from the last allocation on, as upstream's lastHandleIndex, so
+   * the used prefix grows only as far as the handles ever open at once reach (all of it once the
+   * allocation has gone round the table).
+   */
+  extent(): readonly (readonly [number, number])[] {
+    const handles = Atomics.load(this.words, H.HANDLES_USED);
+    const maps = Atomics.load(this.words, H.MAPS_USED);
+    return [
+      [0, HANDLE_BASE + HANDLE_BYTES * handles],
+      [MAP_BASE, MAP_BASE + MAP_BYTES * maps],
+    ];
+  }
+
+  /** Entry `index` (a handle entry or a mapping record, by `word`) is about to be written: extend. */
+  used(word: typeof H.HANDLES_USED | typeof H.MAPS_USED, index: number): void {
+    if (Atomics.load(this.words, word) <= index) Atomics.store(this.words, word, index + 1);
   }
 
   /** A block formatted by init(); throws if it was not. */

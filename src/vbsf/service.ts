@@ -67,6 +67,7 @@ export default defineService({
   clientStateBytes: CLIENT_STATE_BYTES,
   maxCallsPerClient: VBSF_MAX_CALLS_PER_CLIENT,
   maxClients: VBSF_MAX_CLIENTS,
+  sharedExtent: (shared) => VbsfMemory.attach(shared).extent(),
   init(shared, config) {
     if (!procFdAvailable()) throw new ConfigError('VBoxSharedFolders needs /proc/self/fd (a Linux host)');
     const { shares, handleQuota } = parseVbsfConfig(config);

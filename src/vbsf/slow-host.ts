@@ -28,6 +28,7 @@ export default defineService({
   clientStateBytes: vbsfService.clientStateBytes,
   maxCallsPerClient: vbsfService.maxCallsPerClient,
   maxClients: vbsfService.maxClients,
+  sharedExtent: vbsfService.sharedExtent,
   init(shared, config) {
     vbsfService.init(shared, config);
   },

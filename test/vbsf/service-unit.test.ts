@@ -131,6 +131,70 @@ describe('handle table', () => {
     expect(table.closeAll(7)).toBe(1);
     expect(table.open).toBe(0);
   });
+
+  test("the block's extent holds every byte the service wrote; closeAll finds every handle within it", async () => {
+    const { HANDLE_BASE, HANDLE_BYTES, MAP_BASE, MAP_BYTES } = await import('../../src/vbsf/layout.js');
+    const service = (await import('../../src/vbsf/service.js')).default;
+    const u = scratch();
+    const v = scratch();
+    fs.mkdirSync(path.join(u.share, 'd'));
+    for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(u.share, 'd', `f${i}`), `${i}`);
+    const h = new FakeHost([
+      { name: 'one', hostPath: u.share },
+      { name: 'two', hostPath: v.share },
+    ]);
+    const open = (client: number, root: number, p: string, flags: number) => {
+      const parms = ptr(createParms(flags));
+      const rc = h.call(client, ShflFn.CREATE, [u32(root), ptr(shflString(p)), parms]);
+      return { rc, ...readCreate(parms.buf) };
+    };
+    const shared = h.ctx.shared!;
+    const bytes = new Uint8Array(shared);
+    /** The extent, after checking that nothing outside it was ever written. */
+    const extent = (): readonly (readonly [number, number])[] => {
+      const ranges = service.sharedExtent!(shared);
+      const inside = new Uint8Array(bytes.length);
+      for (const [start, end] of ranges) inside.fill(1, start, end);
+      const stray = bytes.findIndex((b, i) => b !== 0 && inside[i] === 0);
+      expect(stray, `a byte written at ${stray}, outside ${JSON.stringify(ranges)}`).toBe(-1);
+      return ranges;
+    };
+    // Formatted with two shares: the header and two mapping records, no handle entry.
+    expect(extent()).toEqual([
+      [0, HANDLE_BASE],
+      [MAP_BASE, MAP_BASE + 2 * MAP_BYTES],
+    ]);
+    // 300 files open at once, and a directory listed through a filter (its cursor and filter bytes).
+    const { client, root } = h.mount('one');
+    for (let i = 0; i < 300; i++)
+      expect(open(client, root, `/d/f${i}`, ShflCreate.ACCESS_READ).rc, `f${i}`).toBe(0);
+    const dir = open(client, root, '/d', ShflCreate.DIRECTORY | ShflCreate.ACCESS_READ);
+    expect(dir.rc).toBe(0);
+    const files = u32(0);
+    const list = [
+      u32(root),
+      u64(dir.handle),
+      u32(0),
+      u32(4096),
+      ptr(shflString('/d/f1*')),
+      ptr(4096, 2),
+      u32(0),
+      files,
+    ];
+    expect(h.call(client, ShflFn.LIST, list)).toBe(0);
+    expect(files.type === 1 ? files.u32 : 0).toBeGreaterThan(0);
+    const [head, maps] = extent();
+    expect(head).toEqual([0, HANDLE_BASE + HANDLE_BYTES * 302]);
+    expect(maps).toEqual([MAP_BASE, MAP_BASE + 2 * MAP_BYTES]);
+    // The disconnect closes all 301 (the scan stops at the extent, which holds them all).
+    h.disconnect(client);
+    const { client: c2, root: r2 } = h.mount('one');
+    expect(open(c2, r2, '/d/f0', ShflCreate.ACCESS_READ).rc).toBe(0);
+    h.disconnect(c2);
+    expect(Atomics.load(new Int32Array(shared), 3)).toBe(0); // H.OPEN
+    // The allocation goes on from the last entry: the extent grows by one, and still holds every write.
+    expect(extent()[0]).toEqual([0, HANDLE_BASE + HANDLE_BYTES * 303]);
+  });
 });
 
 describe('walker', () => {
