@@ -113,9 +113,16 @@ export class VbsfMemory {
     ];
   }
 
-  /** Entry `index` (a handle entry or a mapping record, by `word`) is about to be written: extend. */
+  /**
+   * Entry `index` (a handle entry or a mapping record, by `word`) is about to be written: extend. An
+   * atomic maximum, so that it holds without the table's lock too.
+   */
   used(word: typeof H.HANDLES_USED | typeof H.MAPS_USED, index: number): void {
-    if (Atomics.load(this.words, word) <= index) Atomics.store(this.words, word, index + 1);
+    for (let seen = Atomics.load(this.words, word); seen <= index;) {
+      const was = Atomics.compareExchange(this.words, word, seen, index + 1);
+      if (was === seen) return;
+      seen = was;
+    }
   }
 
   /** A block formatted by init(); throws if it was not. */
