@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Machine, type MachineStats } from '../machine/index.js';
 import { explainFile } from '../programs/index.js';
-import { besideModule, Prng } from '../runtime/index.js';
+import { besideModule, MachineStateError, Prng, WorkerError } from '../runtime/index.js';
 import { READY, SIGNALS_STOPPED, type DemoArgs, type DemoReport } from '../programs/index.js';
 import { MAX_VCPUS } from '../machine/index.js';
 import { int, list, text, UsageError, defineCommand, type Io } from './kit/index.js';
@@ -84,7 +84,7 @@ async function phase(
     let dropped = 'before' as 'before' | 'on' | 'after';
     // Shares the host adds while the guests run (as VBoxManage sharedfolder add --transient does).
     const added: Promise<string>[] = [];
-    const timer = setInterval(() => {
+    const tick = (): void => {
       const done = Array.from({ length: vcpus }, (_, i) => Atomics.load(words, i));
       const total = done.reduce((a, b) => a + b, 0);
       if (added.length < lateShares.length && total > 0) {
@@ -116,6 +116,16 @@ async function phase(
         const c = m.stats().counters;
         return `  [${name}] ${total}/${ops * vcpus} ops, ${c['guest.calls']} calls: ${c['guest.completed']} completed, ${c['guest.cancelled']} cancelled, ${c['guest.leaked']} leaked, ${c['guest.interrupts']} interrupted`;
       });
+    };
+    const timer = setInterval(() => {
+      try {
+        tick();
+      } catch (e) {
+        // The machine stopped under the timer (a SIGINT stops every machine; a failed one stops itself):
+        // no more signals to send. The runs reject with why, and that ends the phase.
+        if (!(e instanceof MachineStateError || e instanceof WorkerError)) throw e;
+        clearInterval(timer);
+      }
     }, 3);
     const reports = await Promise.all(runs).finally(() => clearInterval(timer));
     const lines = await Promise.all(added);

@@ -111,8 +111,14 @@ export function runAsProcess(main: () => Promise<number>): void {
       void end(e.code === 'EPIPE' ? 0 : 1);
     });
   }
-  // A bug that escapes a command (a throw in a timer) still leaves nothing behind.
+  // A bug that escapes a command (a throw in a timer) still leaves nothing behind. One while the run already
+  // ends (a part torn down under a timer) is said in a line, and the end under way keeps its exit code:
+  // taken for a second signal, it exited 1 at once, before the machines had stopped.
   process.on('uncaughtException', (e) => {
+    if (ending) {
+      console.error(`hgcm: while stopping: ${e.message}`);
+      return;
+    }
     console.error(e.stack ?? e.message);
     void end(1);
   });

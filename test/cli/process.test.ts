@@ -94,7 +94,7 @@ test('progress on stderr: fsx counts its ops, the threads campaign its runs; res
   expect(threads.stdout()).not.toMatch(/threads: run/);
 }, 200_000);
 
-test('what a command registers with atExit runs on a signal and on a normal end (a mount to undo)', async () => {
+test('what a command registers with atExit runs on a signal and on a normal end (a mount to undo); a throw while it runs does not cut it short', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hgcm-cli-atexit-'));
   try {
     const processJs = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/cli/process.js')).href;
@@ -108,20 +108,30 @@ runAsProcess(async () => {
   atExit(() => fs.writeFileSync(marker, 'undone'));
   const forgotten = atExit(() => fs.writeFileSync(marker + '.forgotten', 'ran'));
   forgotten();
+  if (mode === 'throw')
+    // A cleanup that takes a while, during which a timer of something torn down throws.
+    atExit(async () => {
+      setTimeout(() => { throw new Error('torn down under a timer'); }, 10);
+      await new Promise((r) => setTimeout(r, 200));
+      fs.writeFileSync(marker + '.slow', 'done');
+    });
   console.log('ready');
   // Until a signal: a timer holds the process, the promise never settles.
-  if (mode === 'wait') await new Promise(() => setInterval(() => undefined, 1000));
+  if (mode !== 'end') await new Promise(() => setInterval(() => undefined, 1000));
   return 3;
 });
 `,
     );
+    let stderr = '';
     const run = (mode: string, marker: string): Promise<number> =>
       new Promise((resolve) => {
         const child = spawn(process.execPath, [script, marker, mode], {
-          stdio: ['ignore', 'pipe', 'inherit'],
+          stdio: ['ignore', 'pipe', 'pipe'],
         });
+        stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.stdout.on('data', () => {
-          if (mode === 'wait') child.kill('SIGTERM');
+          if (mode !== 'end') child.kill('SIGTERM');
         });
         child.on('exit', (code) => resolve(code ?? -1));
       });
@@ -132,6 +142,13 @@ runAsProcess(async () => {
     expect(await run('end', onEnd)).toBe(3);
     expect(fs.readFileSync(onEnd, 'utf8')).toBe('undone');
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.forgotten'))).toEqual([]);
+    // The throw is said in a line; the signal's exit code and every cleanup stand.
+    const onThrow = path.join(dir, 'throw');
+    expect(await run('throw', onThrow)).toBe(143);
+    expect(fs.readFileSync(`${onThrow}.slow`, 'utf8')).toBe('done');
+    expect(fs.readFileSync(onThrow, 'utf8')).toBe('undone');
+    expect(stderr).toMatch(/while stopping: torn down under a timer/);
+    noStack(stderr);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
