@@ -64,11 +64,15 @@ export class MachinePool {
     return this.machines.size;
   }
 
-  /** Stop a machine and forget it (after anything went wrong on it; a share's machine). Never throws. */
+  /**
+   * Stop a machine and forget it (after anything went wrong on it; a share's machine). Never throws. A
+   * program still running is abandoned at once (waitMs 0): after a hang it never returns, and stop()'s
+   * default wait held every hung run for 5 s more.
+   */
   async discard(m: Machine): Promise<void> {
     for (const [k, e] of this.machines) if (e.m === m) this.machines.delete(k);
     try {
-      await m.stop();
+      await m.stop({ waitMs: 0 });
     } catch {
       // A machine that failed may fail to stop cleanly too; its workers are terminated either way.
     }
