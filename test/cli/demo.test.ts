@@ -5,12 +5,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { mainCli } from '../../src/cli/main.js';
+import { runningMachines } from '../../src/machine/index.js';
 import { validateChrome } from '../trace/validate.js';
+
+/**
+ * Each minute the demo still runs: what its machine shows (the host's counts, the counters that moved, the
+ * log's tail), so that a hang says where it is. (Once, in a full run at 00:47 UTC on 2026-12-08, the old
+ * host phase finished its operations and never returned: not reproduced in 80 runs beside two CPU hogs.)
+ */
+function sayEachMinute(t0: number): NodeJS.Timeout {
+  return setInterval(() => {
+    for (const m of runningMachines()) {
+      const s = m.stats();
+      const moved = Object.fromEntries(Object.entries(s.counters).filter(([, v]) => v !== 0));
+      console.log(
+        `the demo still runs after ${((performance.now() - t0) / 1000).toFixed(0)} s: ` +
+          `${JSON.stringify({ host: s.host, counters: moved })}\n${m.logs().slice(-20).join('\n')}`,
+      );
+    }
+  }, 60_000).unref();
+}
 
 test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
   const trace = join(tmpdir(), `hgcm-demo-test-${process.pid}.json`);
   const lines: string[] = [];
   const io = { out: (l: string) => void lines.push(l), err: () => undefined };
+  const say = sayEachMinute(performance.now());
   try {
     const code = await mainCli(['demo', '--ops', '300', '--trace', trace], io);
     const out = lines.join('\n');
@@ -38,6 +58,7 @@ test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
     ).toBe(true);
     expect(threads).toEqual(new Set(['hgcm-runtime', 'vcpu0', 'vcpu1', ...hosts]));
   } finally {
+    clearInterval(say);
     rmSync(trace, { force: true });
   }
 });
