@@ -101,8 +101,9 @@ export class VbsfMemory {
    * entries up to the last one ever reserved, the mapping records up to the last one ever written. The
    * rest (most of the 4.6 MB: 4095 handle entries of 1 KiB and 64 records of 8 KiB, a few used) was
    * never written. Entries are reserved from the last allocation on, as upstream's lastHandleIndex, so
-   * the used prefix grows only as far as the handles ever open at once reach (all of it once the
-   * allocation has gone round the table).
+   * on a running machine the used prefix grows with every allocation until it has gone round the table
+   * (then it is all of it); a machine restored to a saved point gets that point's prefix back, so under
+   * the sim it reaches only as far as one run's handles from there.
    */
   extent(): readonly (readonly [number, number])[] {
     const handles = Atomics.load(this.words, H.HANDLES_USED);
