@@ -133,7 +133,7 @@ describe('handle table', () => {
   });
 
   test("the block's extent holds every byte the service wrote; closeAll finds every handle within it", async () => {
-    const { HANDLE_BASE, HANDLE_BYTES, MAP_BASE, MAP_BYTES } = await import('../../src/vbsf/layout.js');
+    const { H, HANDLE_BASE, HANDLE_BYTES, MAP_BASE, MAP_BYTES } = await import('../../src/vbsf/layout.js');
     const service = (await import('../../src/vbsf/service.js')).default;
     const u = scratch();
     const v = scratch();
@@ -150,6 +150,7 @@ describe('handle table', () => {
     };
     const shared = h.ctx.shared!;
     const bytes = new Uint8Array(shared);
+    const openNow = (): number => Atomics.load(new Int32Array(shared), H.OPEN);
     /** The extent, after checking that nothing outside it was ever written. */
     const extent = (): readonly (readonly [number, number])[] => {
       const ranges = service.sharedExtent!(shared);
@@ -187,11 +188,13 @@ describe('handle table', () => {
     expect(head).toEqual([0, HANDLE_BASE + HANDLE_BYTES * 302]);
     expect(maps).toEqual([MAP_BASE, MAP_BASE + 2 * MAP_BYTES]);
     // The disconnect closes all 301 (the scan stops at the extent, which holds them all).
+    expect(openNow()).toBe(301);
     h.disconnect(client);
+    expect(openNow()).toBe(0);
     const { client: c2, root: r2 } = h.mount('one');
     expect(open(c2, r2, '/d/f0', ShflCreate.ACCESS_READ).rc).toBe(0);
     h.disconnect(c2);
-    expect(Atomics.load(new Int32Array(shared), 3)).toBe(0); // H.OPEN
+    expect(openNow()).toBe(0);
     // The allocation goes on from the last entry: the extent grows by one, and still holds every write.
     expect(extent()[0]).toEqual([0, HANDLE_BASE + HANDLE_BYTES * 303]);
   });
