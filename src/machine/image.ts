@@ -29,8 +29,6 @@ interface PagedRegion {
   readonly live: Buffer;
   /** Saved bytes of each page that held anything; undefined for a zero page. */
   readonly pages: readonly (Uint8Array | undefined)[];
-  /** The pages that held anything, in order. */
-  readonly held: readonly number[];
   /** The byte ranges that may hold anything but zeros (all of it without an extent). */
   readonly extent: Extent;
 }
@@ -129,7 +127,6 @@ function pageSpans(ranges: readonly (readonly [number, number])[], pages: number
 function savePages(live: Buffer, extent: Extent): PagedRegion {
   const n = Math.ceil(live.length / PAGE);
   const pages: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(n).fill(undefined);
-  const held: number[] = [];
   for (const [first, last] of pageSpans(extent(), n))
     for (let i = first; i < last; i++) {
       const at = i * PAGE;
@@ -138,8 +135,7 @@ function savePages(live: Buffer, extent: Extent): PagedRegion {
       // (A copy: Buffer's own slice() would be a view.)
       pages[i] = new Uint8Array(live.subarray(at, end));
     }
-  for (let i = 0; i < n; i++) if (pages[i] !== undefined) held.push(i);
-  return { live, pages, held, extent };
+  return { live, pages, extent };
 }
 
 /**
@@ -170,5 +166,8 @@ function restorePages(r: PagedRegion): void {
       }
       i = j;
     }
-  for (const i of r.held) r.live.set(r.pages[i]!, i * PAGE);
+  for (let i = 0; i < n; i++) {
+    const page = r.pages[i];
+    if (page !== undefined) r.live.set(page, i * PAGE);
+  }
 }
