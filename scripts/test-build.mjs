@@ -107,14 +107,13 @@ export async function buildTestTree() {
     writeWhole(PACKAGE_JSON, PACKAGE);
   if (!sameOptions) writeWhole(STAMP, stamp);
   let removed = 0;
-  if (fs.existsSync(BUILT_ROOT))
-    for (const e of fs.readdirSync(BUILT_ROOT, { withFileTypes: true, recursive: true })) {
-      const file = path.join(e.parentPath, e.name);
-      if (e.isFile() && !wanted.has(file) && !file.endsWith('.tmp')) {
-        fs.rmSync(file);
-        removed++;
-      }
+  for (const e of fs.readdirSync(BUILT_ROOT, { withFileTypes: true, recursive: true })) {
+    const file = path.join(e.parentPath, e.name);
+    if (e.isFile() && !wanted.has(file) && !file.endsWith('.tmp')) {
+      fs.rmSync(file);
+      removed++;
     }
+  }
   return { transformed: stale.length, removed };
 }
 

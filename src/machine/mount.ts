@@ -350,9 +350,9 @@ export class FuseMount {
    * it get `graceMs` (default 2000) to let go, then the connection is aborted (they get ENOTCONN). Resolves
    * when the servers have ended and the share is unmapped. Always settles: a server still serving a request
    * that was not interrupted `graceMs` after the kernel let go of the mount (unmounted, or the connection
-   * aborted, which interrupts READs and WRITEs) waits uninterruptibly, as vboxsf's calls do, in a host call that has not completed (a
-   * call the host lost never will); then this rejects with a MountError naming it, and `machine.stop()`
-   * ends it (the mount's `ended` settles then).
+   * aborted, which interrupts READs and WRITEs) waits uninterruptibly, as vboxsf's calls do, in a host call
+   * that has not completed (a call the host lost never will); then this rejects with a MountError naming
+   * it, and `machine.stop()` ends it (the mount's `ended` settles then).
    */
   unmount(opts: { lazy?: boolean; graceMs?: number } = {}): Promise<MountEnd> {
     const grace = opts.graceMs ?? 2000;
