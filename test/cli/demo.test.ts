@@ -7,32 +7,35 @@ import { expect, test } from 'vitest';
 import { mainCli } from '../../src/cli/main.js';
 import { runningMachines } from '../../src/machine/index.js';
 import { validateChrome } from '../trace/validate.js';
+import { sayWhilePending } from '../say-while-pending.js';
 
 /**
- * Each minute the demo still runs: what its machine shows (the host's counts, the counters that moved, the
- * log's tail), so that a hang says where it is. (Once, in a full run at 00:47 UTC on 2026-12-08, the old
- * host phase finished its operations and never returned: not reproduced in 80 runs beside two CPU hogs.)
+ * What the demo's machine shows (the host's counts, the counters that moved, the log's tail), said each
+ * minute the demo still runs. (Once, in a full run at 00:47 UTC on 2026-12-08, the old host phase finished
+ * its operations and never returned: not reproduced in 80 runs beside two CPU hogs.)
  */
-function sayEachMinute(t0: number): NodeJS.Timeout {
-  return setInterval(() => {
-    for (const m of runningMachines()) {
+function diagnosis(): string {
+  const machines = runningMachines();
+  if (machines.length === 0) return 'no machine running (between phases)';
+  return machines
+    .map((m) => {
       const s = m.stats();
       const moved = Object.fromEntries(Object.entries(s.counters).filter(([, v]) => v !== 0));
-      console.log(
-        `the demo still runs after ${((performance.now() - t0) / 1000).toFixed(0)} s: ` +
-          `${JSON.stringify({ host: s.host, counters: moved })}\n${m.logs().slice(-20).join('\n')}`,
-      );
-    }
-  }, 60_000).unref();
+      return `${JSON.stringify({ host: s.host, counters: moved })}\n${m.logs().slice(-20).join('\n')}`;
+    })
+    .join('\n');
 }
 
 test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
   const trace = join(tmpdir(), `hgcm-demo-test-${process.pid}.json`);
   const lines: string[] = [];
   const io = { out: (l: string) => void lines.push(l), err: () => undefined };
-  const say = sayEachMinute(performance.now());
   try {
-    const code = await mainCli(['demo', '--ops', '300', '--trace', trace], io);
+    const code = await sayWhilePending(
+      mainCli(['demo', '--ops', '300', '--trace', trace], io),
+      'the demo still runs',
+      diagnosis,
+    );
     const out = lines.join('\n');
     expect(code, out).toBe(0);
     expect(out).toContain('== current host');
@@ -58,7 +61,6 @@ test('hgcm demo: both phases, all invariants, a valid trace file', async () => {
     ).toBe(true);
     expect(threads).toEqual(new Set(['hgcm-runtime', 'vcpu0', 'vcpu1', ...hosts]));
   } finally {
-    clearInterval(say);
     rmSync(trace, { force: true });
   }
 });

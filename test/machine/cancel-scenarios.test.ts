@@ -8,6 +8,7 @@ import type { MachineConfig } from '../../src/machine/config.js';
 import { POINTS, type PointName } from '../../src/runtime/points.js';
 import type { CounterName } from '../../src/runtime/stats.js';
 import type { CallReport, OneCallArgs } from './programs/cancel.js';
+import { sayWhilePending } from '../say-while-pending.js';
 
 const program = new URL('./programs/cancel.ts', import.meta.url);
 // Nothing here waits on the clock (see until); this is only the guard against a hang, wide enough for a
@@ -32,22 +33,9 @@ async function start(config: MachineConfig = {}): Promise<Machine> {
       guest: { ...GRACE, ...config.guest },
     }),
     'Machine.start() is still pending',
+    diagnosis,
   );
   return machine;
-}
-
-/** `p`, printing `what` with the machine's state each minute until it settles (every run settles at stop). */
-function sayWhilePending<T>(p: Promise<T>, what: string): Promise<T> {
-  const t0 = performance.now();
-  const timer = setInterval(
-    () => console.log(`${what} after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${diagnosis()}`),
-    60_000,
-  ).unref();
-  void p.then(
-    () => clearInterval(timer),
-    () => clearInterval(timer),
-  );
-  return p;
 }
 
 function call(m: Machine, args: OneCallArgs, vcpu = 0): Promise<CallReport> {
@@ -57,7 +45,7 @@ function call(m: Machine, args: OneCallArgs, vcpu = 0): Promise<CallReport> {
     args: { hooks: m.hooks.sab, faults: m.faultsSab, ...args },
     vcpu,
   });
-  return sayWhilePending(run, 'the program still runs');
+  return sayWhilePending(run, 'the program still runs', diagnosis);
 }
 
 /** Counter deltas since `before`. */
@@ -92,7 +80,7 @@ function until(cond: () => boolean, what: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 2));
     }
   };
-  return sayWhilePending(poll(), `still waiting for ${what}`);
+  return sayWhilePending(poll(), `still waiting for ${what}`, diagnosis);
 }
 
 /** Wait for a thread to stop at `point` (no deadline either; see until). */
