@@ -2,13 +2,14 @@
 // that forgets Machine.stop() then exits once its last program has returned, as a script that forgets to
 // close an idle socket server does not, but one with an unref'd timer does.
 //
-// Three kinds of handle hold the event loop: the device worker, each vCPU worker, and each host-pool
-// worker's piscina port. Workers are unref'd while idle and ref'd while a caller awaits them (a run on that
-// vCPU, a stop). piscina keeps the port of a worker with a running task ref'd, and the host loops are tasks
-// that run for the machine's life; piscina has no switch for that, so the ports are found through the
-// worker objects its "workerCreate" event hands out (the WorkerInfo under its kWorkerData symbol) and
-// unref'd once the loops run. If a piscina release moves them, nothing is unref'd: the process then
-// lives until stop(), as before (test/machine/exit-without-stop.test.ts notices).
+// Three kinds of handle hold the event loop: the device worker (device 'thread' only), each vCPU worker,
+// and each host-pool worker's piscina port. Workers are unref'd while idle and ref'd while a caller awaits
+// them (a run on that vCPU). piscina keeps the port of a worker with a running task ref'd, and the host
+// loops are tasks that run for the machine's life; piscina has no switch for that, so the ports are found
+// through the worker objects its "workerCreate" event hands out (the WorkerInfo under its kWorkerData
+// symbol) and unref'd once the loops run. If a piscina release moves them, nothing is unref'd: the process
+// then lives until stop(), as before (test/machine/exit-without-stop.test.ts notices). A stop holds the
+// process with a timer of its own until every thread has gone.
 import type { Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 
@@ -33,8 +34,13 @@ export class KeepAlive {
   private readonly ports = new Set<Refable>();
   private readonly holds = new Map<Worker, number>();
   private pinned = false;
+  /** A ref'd timer: holds the process while the machine starts and while it stops. */
+  private holding: NodeJS.Timeout | undefined = setInterval(() => undefined, 1 << 30);
 
-  /** Watch `pool` for its workers' ports; call before the pool's first worker is created. */
+  /**
+   * Watch `pool` for its workers' ports; call before the pool's first worker is created. The process is
+   * held from here until release() (the machine is up) or letGo() (its start failed).
+   */
   constructor(pool: Piscina) {
     pool.on('workerCreate', (w: unknown) => {
       const port = piscinaPort(w);
@@ -52,6 +58,7 @@ export class KeepAlive {
     if (this.pinned) return;
     this.releasePorts();
     for (const w of workers) if ((this.holds.get(w) ?? 0) === 0) w.unref();
+    this.letGo();
   }
 
   /** Hold the process while `work` runs on `worker`. */
@@ -67,9 +74,18 @@ export class KeepAlive {
     return work;
   }
 
-  /** The machine is stopping: hold the process through `worker` until it exits. */
-  pin(worker: Worker): void {
+  /**
+   * The machine is stopping: hold the process until letGo(), whatever its threads do meanwhile (a script's
+   * `await machine.stop()` must not find its process gone half-way, its await never settled).
+   */
+  pin(): void {
     this.pinned = true;
-    worker.ref();
+    this.holding ??= setInterval(() => undefined, 1 << 30);
+  }
+
+  /** The machine is up, has stopped or failed to start: this policy no longer holds the process itself. */
+  letGo(): void {
+    clearInterval(this.holding);
+    this.holding = undefined;
   }
 }

@@ -1,6 +1,6 @@
-// The Machine: a guest with N vCPU worker threads, the VMMDev device thread and a piscina pool of host
-// workers running HGCM services, all sharing guest RAM and the device bus. The composition root and the
-// library's public API: start, run guest programs, signal a vCPU, read stats, stop.
+// The Machine: a guest with N vCPU worker threads, a piscina pool of host workers running HGCM services
+// and, with device 'thread', the VMMDev device thread, all sharing guest RAM and the device bus. The
+// composition root and the library's public API: start, run guest programs, signal a vCPU, read stats, stop.
 import * as Comlink from 'comlink';
 import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -113,7 +113,8 @@ interface Vcpu {
 export class Machine implements AsyncDisposable {
   readonly config: ResolvedConfig;
   private readonly shared: MachineShared;
-  private readonly device: Worker;
+  /** The device thread, with device 'thread' (with 'emt' every vCPU handles its own port writes). */
+  private readonly device: Worker | undefined;
   private readonly pool: Piscina;
   private readonly host: HostPool;
   private readonly vcpus: Vcpu[];
@@ -135,7 +136,7 @@ export class Machine implements AsyncDisposable {
   private constructor(p: {
     config: ResolvedConfig;
     shared: MachineShared;
-    device: Worker;
+    device: Worker | undefined;
     pool: Piscina;
     host: HostPool;
     vcpus: Vcpu[];
@@ -160,7 +161,7 @@ export class Machine implements AsyncDisposable {
     );
   }
 
-  /** Start a machine: device thread, host pool, vCPUs, and the guest driver's initialisation. */
+  /** Start a machine: the device thread (device 'thread'), host pool, vCPUs, the guest driver's init. */
   static async start(config: MachineConfig = {}): Promise<Machine> {
     const resolved = resolveConfig(config);
     const specs = await buildRegistry(resolved.services, resolved.clientSlots);
@@ -178,17 +179,8 @@ export class Machine implements AsyncDisposable {
       });
     };
 
-    const device = spawnWorker('device-worker', { workerData: { shared } });
-    watch(device, 'device');
-    await new Promise<void>((resolve, reject) => {
-      device.on('message', (m: unknown) => {
-        if (isWorkerMessage(m) && m.type === 'ready') resolve();
-      });
-      device.once('error', reject);
-      device.once('exit', (code) =>
-        reject(new WorkerError(`device worker exited (${code}) before it was ready`)),
-      );
-    });
+    // With device 'emt' no port write ever reaches a device thread: none is started.
+    const device = resolved.device === 'thread' ? await startDevice(shared, watch) : undefined;
 
     const pool = new Piscina({
       filename: moduleUrl('pool-task').href,
@@ -219,8 +211,12 @@ export class Machine implements AsyncDisposable {
     if (startup !== undefined) {
       // A loop that failed to start must not be restarted into the pool being destroyed.
       host.stopping = true;
-      await pool.destroy();
-      await device.terminate();
+      try {
+        await pool.destroy();
+        await device?.terminate();
+      } finally {
+        keepAlive.letGo();
+      }
       throw startup;
     }
 
@@ -257,10 +253,10 @@ export class Machine implements AsyncDisposable {
       await machine.stop().catch(() => undefined);
       throw errors[0] ?? e;
     }
-    device.on('error', (e) => (machine.failure ??= e));
+    device?.on('error', (e) => (machine.failure ??= e));
     for (const v of vcpus) v.worker.on('error', (e) => (machine.failure ??= e));
     running.add(machine);
-    keepAlive.release([device, ...vcpus.map((v) => v.worker)]);
+    keepAlive.release([...(device === undefined ? [] : [device]), ...vcpus.map((v) => v.worker)]);
     return machine;
   }
 
@@ -421,7 +417,19 @@ export class Machine implements AsyncDisposable {
     if (this.mounts.size > 0)
       await Promise.all([...this.mounts].map((m) => m.unmount().catch(() => undefined)));
     this.state = 'stopping';
-    this.keepAlive.pin(this.device);
+    this.keepAlive.pin();
+    try {
+      await this.stopThreads(waitMs);
+    } finally {
+      this.keepAlive.letGo();
+    }
+    this.state = 'stopped';
+    running.delete(this);
+    this.onLog?.('machine stopped');
+  }
+
+  /** halt: the vCPUs (after `waitMs` for their programs), the host pool, then the device. */
+  private async stopThreads(waitMs: number): Promise<void> {
     await within(Promise.all(this.vcpus.map((v) => v.queue)), waitMs);
     for (const v of this.vcpus) {
       v.api[Comlink.releaseProxy]();
@@ -432,13 +440,28 @@ export class Machine implements AsyncDisposable {
     for (let i = 0; i < this.config.hostWorkers; i++) ring.push(Work.STOP, 0);
     await within(this.host.allDone(), 5000);
     await this.pool.destroy();
-    const exited = new Promise((resolve) => this.device.once('exit', resolve));
+    const device = this.device;
+    if (device === undefined) return;
+    const exited = new Promise((resolve) => device.once('exit', resolve));
     this.bus.setState(DeviceState.STOP_REQUESTED);
-    if (!(await within(exited, 5000))) await this.device.terminate();
-    this.state = 'stopped';
-    running.delete(this);
-    this.onLog?.('machine stopped');
+    if (!(await within(exited, 5000))) await device.terminate();
   }
+}
+
+/** Start the device thread and wait until its loop runs (services loaded). */
+async function startDevice(shared: MachineShared, watch: (w: Worker, name: string) => void): Promise<Worker> {
+  const device = spawnWorker('device-worker', { workerData: { shared } });
+  watch(device, 'device');
+  await new Promise<void>((resolve, reject) => {
+    device.on('message', (m: unknown) => {
+      if (isWorkerMessage(m) && m.type === 'ready') resolve();
+    });
+    device.once('error', reject);
+    device.once('exit', (code) =>
+      reject(new WorkerError(`device worker exited (${code}) before it was ready`)),
+    );
+  });
+  return device;
 }
 
 /** Keep a log line (the last MAX_LOG_LINES) and pass it on. */
