@@ -6,8 +6,11 @@ import { expect, test } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-test('a script that never calls stop() exits by itself, after its last program returned', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/machine/scripts/forget-stop.ts'], {
+/** Run a script of ./scripts under tsx to its end (killed after 90 s: a hang, not a timing bound). */
+async function runScript(
+  name: string,
+): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `test/machine/scripts/${name}`], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -21,7 +24,21 @@ test('a script that never calls stop() exits by itself, after its last program r
     child.on('exit', (c, s) => resolve([c, s])),
   );
   clearTimeout(timer);
+  return { code, signal, out, err };
+}
+
+test('a script that never calls stop() exits by itself, after its last program returned', async () => {
+  const { code, signal, out, err } = await runScript('forget-stop.ts');
   expect(signal, `killed: the script did not exit by itself\n${out}${err}`).toBeNull();
   expect(code, err).toBe(0);
   expect(out).toBe('first 42\nlater 10\n');
+}, 120_000);
+
+test('a script whose Machine.start() rejects exits by itself once it has handled the rejection', async () => {
+  // What held the process while the machine started (the pool's loops were running, the vCPUs not yet
+  // started) must let go when the start fails.
+  const { code, signal, out, err } = await runScript('failed-start.ts');
+  expect(signal, `killed: the script did not exit by itself\n${out}${err}`).toBeNull();
+  expect(code, err).toBe(0);
+  expect(out).toBe('rejected: misbehave setup refuses to run\n');
 }, 120_000);
