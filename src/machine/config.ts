@@ -187,9 +187,11 @@ export const DEFAULT_HOST_VERSION: HostVersion = { major: 7, minor: 0, build: 14
 /**
  * The default spin policy, measured with `hgcm bench policy` and the hgcm suite on 2-core machines: a
  * guest waiting for DONE spins (up to ~100 us) when a core is free for it, which saves the wake-up that is
- * half of a pool call; idle device and pool threads park at once (spinning there as well starved the
- * working threads); at most cores - 1 threads spin, and none while the machine's working threads already
- * fill the cores (runtime/spin-gate.ts).
+ * half of a pool call; idle pool threads park at once; at most cores - 1 threads spin, and none while the
+ * machine's working threads already fill the cores (runtime/spin-gate.ts). An idle spin (`idle: 2000`)
+ * saves the other wake-up when the guest calls again at once (a pool call 0.31x of a comlink call instead
+ * of 0.67x on a quiet 2-core machine) but spins after every pool call, on cores other work may need:
+ * docs/bench.md ("An idle spin").
  */
 export const DEFAULT_SPIN: SpinPolicy = {
   short: 2000,
