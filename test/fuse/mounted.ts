@@ -166,8 +166,11 @@ export async function startCliMount(): Promise<CliMount> {
   const mp = join(base, 'mnt');
   fs.mkdirSync(host);
   fs.mkdirSync(mp);
+  // Its temporary root (src/cli/process.ts) inside `base`: a test that kills it with SIGKILL, which no
+  // process can clean up after, still leaves nothing behind once `base` is removed.
   const cli = start(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/hgcm.ts'), 'mount', host, mp], {
     cwd: ROOT,
+    env: { ...process.env, TMPDIR: base },
   });
   const cleanup = (): void => {
     if (alive(cli.pid)) process.kill(cli.pid, 'SIGKILL');
