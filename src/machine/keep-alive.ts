@@ -8,8 +8,8 @@
 // loops are tasks that run for the machine's life; piscina has no switch for that, so the ports are found
 // through the worker objects its "workerCreate" event hands out (the WorkerInfo under its kWorkerData
 // symbol) and unref'd once the loops run. If a piscina release moves them, nothing is unref'd: the process
-// then lives until stop(), as before (test/machine/exit-without-stop.test.ts notices). A stop holds the
-// process with a timer of its own until every thread has gone.
+// then lives until stop(), as before (test/machine/exit-without-stop.test.ts notices). While a machine
+// starts, and while it stops, a timer of this policy's own holds the process instead.
 import type { Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 
