@@ -77,7 +77,6 @@ export class MappingTable {
     return Atomics.load(this.mem.words, this.w(root, field));
   }
   protected store(root: number, field: number, v: number): void {
-    this.mem.used(H.MAPS_USED, root);
     Atomics.store(this.mem.words, this.w(root, field), v);
   }
   private str(root: number, which: keyof typeof STR, len: number): string {
@@ -198,6 +197,7 @@ export class MappingTable {
       for (let r = 0; r < SHFL_MAX_MAPPINGS; r++) {
         if (this.load(r, R.STATE) !== FREE) continue;
         const base = MAP_BASE + r * MAP_BYTES;
+        // The first write a record ever gets is here (every other is to a record added): the extent.
         this.mem.used(H.MAPS_USED, r);
         for (const k of ['name', 'path', 'mount'] as const) this.mem.bytes.set(enc[k], base + STR[k][0]);
         this.store(r, R.NAME_LEN, enc.name.length);
