@@ -10,6 +10,7 @@ import {
 } from '../hgcm/index.js';
 import { ConfigError, FAULT_NAMES, faultIndex, type FaultName } from '../runtime/index.js';
 import {
+  SLOW_HOST_MAX_DELAY_MS,
   slowHostModule,
   VBSF_SERVICE_NAME,
   vbsfServiceModule,
@@ -239,7 +240,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     throw new ConfigError(`leakScope must be strict or faithful`);
   int('guest.graceNotFoundMs', guest.graceNotFoundMs, 500, 0, 600_000);
   int('guest.graceOtherMs', guest.graceOtherMs, 2000, 0, 600_000);
-  const delayMs = int('hostDelay.ms', c.hostDelay?.ms, 0, 0, 600_000);
+  const delayMs = int('hostDelay.ms', c.hostDelay?.ms, 0, 0, SLOW_HOST_MAX_DELAY_MS);
   const folders: ServiceConfig[] =
     c.sharedFolders === undefined
       ? []

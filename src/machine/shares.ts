@@ -11,6 +11,8 @@ import {
   checkShare,
   checkShareName,
   removeMappingParms,
+  SLOW_HOST_MAX_DELAY_MS,
+  SLOW_HOST_SET_DELAY,
   vbsfShares,
   type SharedFolderConfig,
   type ShareState,
@@ -83,5 +85,19 @@ export class Shares {
     if (rc === Status.VERR_FILE_NOT_FOUND) throw new ConfigError(`no share named ${name}`);
     if (rc < 0) throw new ConfigError(`removing ${name} failed: ${statusName(rc)}`);
     return rc === Status.VINF_PERMISSION_DENIED ? 'in-use' : 'removed';
+  }
+
+  /**
+   * The slow host's delay from now on (MachineConfig.hostDelay), in ms, for the calls waiting out the old
+   * one too: 0 lets them go at once, more holds them longer. A ConfigError on a machine without a slow host.
+   */
+  async setHostDelay(ms: number): Promise<void> {
+    this.service();
+    if (!Number.isInteger(ms) || ms < 0 || ms > SLOW_HOST_MAX_DELAY_MS)
+      throw new RangeError(`host delay ${ms}: an integer number of ms in [0, ${SLOW_HOST_MAX_DELAY_MS}]`);
+    const rc = await this.call(SLOW_HOST_SET_DELAY, [{ type: 1, u32: ms }]);
+    if (rc === Status.VERR_NOT_IMPLEMENTED)
+      throw new ConfigError('this machine has no slow host (MachineConfig.hostDelay)');
+    if (rc < 0) throw new ConfigError(`setting the host delay failed: ${statusName(rc)}`);
   }
 }

@@ -15,6 +15,7 @@ export type { ShareState } from './mapping-table.js';
 export { HANDLERS, checkParms, dispatch } from './dispatch.js';
 export { default as vbsfService, VBSF_MAX_CALLS_PER_CLIENT, VBSF_MAX_CLIENTS } from './service.js';
 export { VBSF_SHARED_BYTES } from './layout.js';
+export { SLOW_HOST_MAX_DELAY_MS, SLOW_HOST_SET_DELAY } from './slow-host.js';
 
 /** The shares of a running service, read from its shared memory (any thread). */
 export function vbsfShares(shared: SharedArrayBuffer | undefined): ShareState[] {

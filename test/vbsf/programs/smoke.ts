@@ -13,3 +13,16 @@ export function basics(g: GuestContext, args: { share: string }): unknown {
   const names = fs.readdir('/');
   return { n, back, size: st.size, names };
 }
+
+/** Read a whole (small) file of the share as text; word 0 of `opened` becomes 1 once it is open (if given). */
+export function readText(
+  g: GuestContext,
+  args: { share: string; path: string; opened?: SharedArrayBuffer },
+): string {
+  const fs = g.sf.mount(args.share);
+  const fd = fs.open(args.path, O.RDONLY);
+  if (args.opened !== undefined) Atomics.store(new Int32Array(args.opened), 0, 1);
+  const text = new TextDecoder().decode(fs.pread(fd, 4096, 0));
+  fs.close(fd);
+  return text;
+}
