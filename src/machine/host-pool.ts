@@ -7,7 +7,8 @@ import { runSync, WorkerError } from '../runtime/index.js';
 import { attachHostEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { isWorkerMessage } from './messages.js';
-import type { PoolTask } from './pool-task.js';
+import type { PoolTask, PoolTaskEnd } from './pool-task.js';
+import { GC_LOCK } from './spare-pools.js';
 
 /** Restarts of one pool worker allowed within RESTART_WINDOW_MS; one more and the worker is given up. */
 export const MAX_RESTARTS = 8;
@@ -38,6 +39,9 @@ export class HostPool {
   private readonly workers: number;
   private startError: Error | undefined;
   private started_ = false;
+  /** Loops that ended clean (pool-task.ts), and whether any ended otherwise or died. */
+  private cleanEnds = 0;
+  private unclean = false;
   private readonly onReady: () => void;
   private readonly onFailure: (e: Error) => void;
   /** Set when every worker was given up: the machine can serve no call any more. */
@@ -78,10 +82,15 @@ export class HostPool {
     };
     port1.on('message', onMessage);
     port1.unref();
-    const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };
+    const task: PoolTask = { shared: this.shared, workerId, logPort: port2, gcLock: GC_LOCK };
     const loop = this.pool.run(task, { transferList: [port2] }).then(
-      () => port1.close(),
+      (end: PoolTaskEnd | undefined) => {
+        port1.close();
+        if (end?.clean === true) this.cleanEnds++;
+        else this.unclean = true;
+      },
       (e: unknown) => {
+        this.unclean = true;
         // ORDER: the worker's death comes through piscina's port, its 'ready' and logs through port1, and
         // nothing orders the two: a worker that said ready and then died at once (its first call killed
         // it) could be taken for one that never got ready and be given up. What it posted before dying
@@ -148,6 +157,14 @@ export class HostPool {
     await Promise.all(this.ready.values());
     this.started_ = true;
     return this.startError;
+  }
+
+  /**
+   * Every loop has ended clean, none died and none failed to start: the pool's threads hold nothing of
+   * this machine and may serve another (spare-pools.ts). Read after allDone().
+   */
+  get reusable(): boolean {
+    return !this.unclean && this.cleanEnds === this.workers && this.startError === undefined;
   }
 
   /** Resolves when every loop has ended. */

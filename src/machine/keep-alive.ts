@@ -34,6 +34,12 @@ export class KeepAlive {
   private readonly ports = new Set<Refable>();
   private readonly holds = new Map<Worker, number>();
   private pinned = false;
+  private readonly pool: Piscina;
+  /** Adds a piscina worker's port to those this policy refs and unrefs. */
+  private readonly addPort = (w: unknown): void => {
+    const port = piscinaPort(w);
+    if (port !== undefined) this.ports.add(port);
+  };
   /** A ref'd timer: holds the process while the machine starts and while it stops. */
   private holding: NodeJS.Timeout | undefined = setInterval(() => undefined, 1 << 30);
 
@@ -42,10 +48,16 @@ export class KeepAlive {
    * held from here until release() (the machine is up) or letGo() (its start failed).
    */
   constructor(pool: Piscina) {
-    pool.on('workerCreate', (w: unknown) => {
-      const port = piscinaPort(w);
-      if (port !== undefined) this.ports.add(port);
-    });
+    this.pool = pool;
+    // A pool kept from a stopped machine (spare-pools.ts) has its workers already.
+    for (const w of pool.threads) this.addPort(w);
+    pool.on('workerCreate', this.addPort);
+  }
+
+  /** The machine has let its pool go (to another machine, or destroyed): stop watching it. */
+  detach(): void {
+    this.pool.off('workerCreate', this.addPort);
+    this.ports.clear();
   }
 
   /** The host loops run (a loop restarted): their ports no longer hold the process. */

@@ -36,6 +36,7 @@ import { nodeEndpoint } from './endpoint.js';
 import { installErrorTransfer } from './error-transfer.js';
 import { HostPool } from './host-pool.js';
 import { KeepAlive } from './keep-alive.js';
+import { destroySparePools, keepSparePool, poolKey as spareKey, takeSparePool } from './spare-pools.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
 import { Shares } from './shares.js';
@@ -123,6 +124,8 @@ export class Machine implements AsyncDisposable {
   private readonly logLines: string[];
   private readonly onLog: ((line: string) => void) | undefined;
   private readonly keepAlive: KeepAlive;
+  /** Where the host pool goes when the machine stops cleanly (spare-pools.ts); undefined: destroyed. */
+  private readonly poolKey: string | undefined;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private stopped: Promise<void> | undefined;
   private readonly mounts = new Set<FuseMount>();
@@ -143,6 +146,7 @@ export class Machine implements AsyncDisposable {
     logLines: string[];
     onLog: ((line: string) => void) | undefined;
     keepAlive: KeepAlive;
+    poolKey: string | undefined;
   }) {
     this.config = p.config;
     this.shared = p.shared;
@@ -155,10 +159,20 @@ export class Machine implements AsyncDisposable {
     this.logLines = p.logLines;
     this.onLog = p.onLog;
     this.keepAlive = p.keepAlive;
+    this.poolKey = p.poolKey;
     this.shares = new Shares(
       (fn, parms) => this.hostCall(VBSF_SERVICE_NAME, fn, parms),
       () => this.shared.services.find((s) => s.name === VBSF_SERVICE_NAME)?.shared,
     );
+  }
+
+  /**
+   * End now the host pool threads kept from stopped machines for the next one (MachineConfig.
+   * reuseHostWorkers), instead of after 10 s unused. They never keep the process alive; this is for a
+   * caller that counts threads or wants the memory back at once.
+   */
+  static async dropSpareWorkers(): Promise<void> {
+    await destroySparePools();
   }
 
   /** Start a machine: the device thread (device 'thread'), host pool, vCPUs, the guest driver's init. */
@@ -182,18 +196,22 @@ export class Machine implements AsyncDisposable {
     // With device 'emt' no port write ever reaches a device thread: none is started.
     const device = resolved.device === 'thread' ? await startDevice(shared, watch) : undefined;
 
-    const pool = new Piscina({
-      filename: moduleUrl('pool-task').href,
-      minThreads: resolved.hostWorkers,
-      maxThreads: resolved.hostWorkers,
-      idleTimeout: Infinity,
-      concurrentTasksPerWorker: 1,
-      // File descriptors belong to the process: a service (Shared Folders) may open one on one pool worker
-      // and close it on another. Node's per-worker tracking would warn about that and, worse, close an fd
-      // number the opening worker no longer owns when that worker exits.
-      trackUnmanagedFds: false,
-      execArgv: poolExecArgv(),
-    });
+    const execArgv = poolExecArgv();
+    const poolKey = resolved.reuseHostWorkers ? spareKey(resolved.hostWorkers, execArgv) : undefined;
+    const pool =
+      (poolKey === undefined ? undefined : takeSparePool(poolKey)) ??
+      new Piscina({
+        filename: moduleUrl('pool-task').href,
+        minThreads: resolved.hostWorkers,
+        maxThreads: resolved.hostWorkers,
+        idleTimeout: Infinity,
+        concurrentTasksPerWorker: 1,
+        // File descriptors belong to the process: a service (Shared Folders) may open one on one pool
+        // worker and close it on another. Node's per-worker tracking would warn about that and, worse,
+        // close an fd number the opening worker no longer owns when that worker exits.
+        trackUnmanagedFds: false,
+        execArgv,
+      });
     const keepAlive = new KeepAlive(pool);
     // Set once the machine exists: the host pool's failure stops it.
     let fail = (_e: Error): void => undefined;
@@ -211,6 +229,7 @@ export class Machine implements AsyncDisposable {
     if (startup !== undefined) {
       // A loop that failed to start must not be restarted into the pool being destroyed.
       host.stopping = true;
+      keepAlive.detach();
       try {
         await pool.destroy();
         await device?.terminate();
@@ -243,6 +262,7 @@ export class Machine implements AsyncDisposable {
       logLines,
       onLog: config.log,
       keepAlive,
+      poolKey,
     });
     end = () => machine.failure ?? host.failure ?? (machine.state === 'running' ? undefined : 'stopping');
     fail = (e) => machine.fail(e);
@@ -438,8 +458,10 @@ export class Machine implements AsyncDisposable {
     this.host.stopping = true;
     const ring = DispatchRing.attach(this.shared.ring);
     for (let i = 0; i < this.config.hostWorkers; i++) ring.push(Work.STOP, 0);
-    await within(this.host.allDone(), 5000);
-    await this.pool.destroy();
+    const ended = await within(this.host.allDone(), 5000);
+    this.keepAlive.detach();
+    if (ended && this.host.reusable && this.poolKey !== undefined) keepSparePool(this.poolKey, this.pool);
+    else await this.pool.destroy();
     const device = this.device;
     if (device === undefined) return;
     const exited = new Promise((resolve) => device.once('exit', resolve));

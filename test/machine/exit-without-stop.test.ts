@@ -39,3 +39,7 @@ test('a script whose Machine.start() rejects exits by itself once it has handled
   // The host workers' setup failed after their loops had started, before any vCPU existed.
   await expectExitsByItself('failed-start.ts', 'rejected: misbehave setup refuses to run\n');
 }, 120_000);
+
+test('a script whose stopped machine left its host pool for a next one exits by itself', async () => {
+  await expectExitsByItself('spare-exit.ts', 'kept 1, holding the same: true\n');
+}, 120_000);
