@@ -52,12 +52,13 @@ export interface MachineConfig {
   /** Host pool workers running services (default 2). */
   readonly hostWorkers?: number;
   /**
-   * Take the host pool of a machine stopped in the last 10 s (with as many host workers) instead of
-   * starting threads, and leave this one's for the next when it stops cleanly (machine/spare-pools.ts).
-   * Its threads have the modules loaded, but a service module's top-level state is then the thread's, not
-   * the machine's: keep per-machine state in `setup` and the service's shared memory. Default true.
+   * Take the threads of a machine stopped in the last 10 s instead of starting new ones (its host pool,
+   * with as many host workers; its idle vCPU threads), and leave this one's to the next when it stops
+   * cleanly (machine/spare-pools.ts). Their modules are loaded, but a module's top-level state (a
+   * service's, a guest program's) is then the thread's, not the machine's: keep per-machine state in
+   * `setup`, the service's shared memory or the program's own run. Default true.
    */
-  readonly reuseHostWorkers?: boolean;
+  readonly reuseWorkers?: boolean;
   /** Services besides the built-ins. */
   readonly services?: readonly ServiceConfig[];
   /**
@@ -164,7 +165,7 @@ export interface ResolvedConfig {
   readonly ramBytes: number;
   readonly heapBytes: number;
   readonly hostWorkers: number;
-  readonly reuseHostWorkers: boolean;
+  readonly reuseWorkers: boolean;
   readonly services: readonly ServiceConfig[];
   readonly cancel2: boolean;
   readonly hostFeatures: number;
@@ -295,7 +296,7 @@ export function resolveConfig(c: MachineConfig = {}): ResolvedConfig {
     ramBytes,
     heapBytes,
     hostWorkers: int('hostWorkers', c.hostWorkers, 2, 1, 64),
-    reuseHostWorkers: c.reuseHostWorkers ?? true,
+    reuseWorkers: c.reuseWorkers ?? true,
     services,
     cancel2: c.cancel2 ?? true,
     hostFeatures: (c.hostFeatures ?? ALL_HOST_FEATURES) >>> 0,

@@ -36,7 +36,15 @@ import { nodeEndpoint } from './endpoint.js';
 import { installErrorTransfer } from './error-transfer.js';
 import { HostPool } from './host-pool.js';
 import { KeepAlive } from './keep-alive.js';
-import { destroySparePools, keepSparePool, poolKey as spareKey, takeSparePool } from './spare-pools.js';
+import {
+  destroySparePools,
+  GC_LOCK,
+  keepSparePool,
+  keepSpareVcpu,
+  poolKey as spareKey,
+  takeSparePool,
+  takeSpareVcpu,
+} from './spare-pools.js';
 import { MachineTrace } from './trace.js';
 import { isWorkerMessage } from './messages.js';
 import { Shares } from './shares.js';
@@ -102,12 +110,18 @@ export function runningMachines(): readonly Machine[] {
 installErrorTransfer();
 
 interface Vcpu {
+  /** The module its thread was started on (spare-pools.ts). */
+  readonly entry: string;
   readonly worker: Worker;
   readonly api: Comlink.Remote<VcpuApi>;
   /** Runs on one vCPU are serialised. */
   queue: Promise<unknown>;
   /** Rejects when the vCPU's thread exits: every run() on it settles then. */
   readonly ended: Promise<never>;
+  /** The thread exited. */
+  readonly exited: () => boolean;
+  /** Removes what this machine listens to on the thread (it goes on to serve another: spare-pools.ts). */
+  readonly unwatch: (() => void)[];
 }
 
 /** A running machine. Stop it with stop(), or let `await using` do it (Symbol.asyncDispose). */
@@ -167,12 +181,25 @@ export class Machine implements AsyncDisposable {
   }
 
   /**
-   * End now the host pool threads kept from stopped machines for the next one (MachineConfig.
-   * reuseHostWorkers), instead of after 10 s unused. They never keep the process alive; this is for a
+   * End now the threads (host pools, vCPUs) kept from stopped machines for the next one
+   * (MachineConfig.reuseWorkers), instead of after 10 s unused. They never keep the process alive; this is for a
    * caller that counts threads or wants the memory back at once.
    */
   static async dropSpareWorkers(): Promise<void> {
     await destroySparePools();
+  }
+
+  /** Let a vCPU thread with no program running go to the spares (spare-pools.ts); false if it did not. */
+  private async detached(v: Vcpu): Promise<boolean> {
+    let ok = false;
+    const detach = v.api.detach().then(
+      () => void (ok = true),
+      () => undefined,
+    );
+    if (!(await within(detach, 5000)) || !ok) return false;
+    for (const u of v.unwatch) u();
+    keepSpareVcpu({ entry: v.entry, worker: v.worker, api: v.api });
+    return true;
   }
 
   /** Start a machine: the device thread (device 'thread'), host pool, vCPUs, the guest driver's init. */
@@ -183,25 +210,32 @@ export class Machine implements AsyncDisposable {
     const logLines: string[] = [];
     const log = (line: string): void => appendLog(logLines, line, config.log);
     const errors: Error[] = [];
-    const watch = (w: Worker, name: string): void => {
-      w.on('message', (m: unknown) => {
+    const watch = (w: Worker, name: string): (() => void) => {
+      const onMessage = (m: unknown): void => {
         if (isWorkerMessage(m) && m.type === 'log') log(m.line);
-      });
-      w.on('error', (e) => {
+      };
+      const onError = (e: Error): void => {
         errors.push(new WorkerError(`${name} failed: ${e.stack ?? e.message}`));
         log(`${name} failed: ${e.message}`);
-      });
+      };
+      w.on('message', onMessage);
+      w.on('error', onError);
+      return () => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+      };
     };
 
     // With device 'emt' no port write ever reaches a device thread: none is started.
     const device = resolved.device === 'thread' ? await startDevice(shared, watch) : undefined;
 
     const execArgv = poolExecArgv();
-    const poolKey = resolved.reuseHostWorkers ? spareKey(resolved.hostWorkers, execArgv) : undefined;
+    const poolTask = moduleUrl('pool-task').href;
+    const poolKey = resolved.reuseWorkers ? spareKey(resolved.hostWorkers, poolTask, execArgv) : undefined;
     const pool =
       (poolKey === undefined ? undefined : takeSparePool(poolKey)) ??
       new Piscina({
-        filename: moduleUrl('pool-task').href,
+        filename: poolTask,
         minThreads: resolved.hostWorkers,
         maxThreads: resolved.hostWorkers,
         idleTimeout: Infinity,
@@ -242,15 +276,27 @@ export class Machine implements AsyncDisposable {
     const vcpus: Vcpu[] = [];
     // Set once the machine exists: a vCPU that exits before then fails start().
     let end: MachineEnd = () => undefined;
+    // vCPU threads kept from stopped machines first (spare-pools.ts), attached to this one.
+    const attaching: Promise<void>[] = [];
+    const entry = moduleUrl('vcpu-worker').href;
     for (let i = 0; i < resolved.vcpus; i++) {
-      const worker = spawnWorker('vcpu-worker', { workerData: { shared, vcpu: i } });
-      watch(worker, `vcpu${i}`);
-      vcpus.push({
+      const spare = resolved.reuseWorkers ? takeSpareVcpu(entry) : undefined;
+      const worker =
+        spare?.worker ?? spawnWorker('vcpu-worker', { workerData: { shared, vcpu: i, gcLock: GC_LOCK } });
+      const api = spare?.api ?? Comlink.wrap<VcpuApi>(nodeEndpoint(worker));
+      if (spare !== undefined) attaching.push(api.attach(shared, i, GC_LOCK));
+      const unwatch = watch(worker, `vcpu${i}`);
+      const vend = vcpuEnd(worker, `vcpu${i}`, () => end());
+      const v: Vcpu = {
+        entry,
         worker,
-        api: Comlink.wrap<VcpuApi>(nodeEndpoint(worker)),
+        api,
         queue: Promise.resolve(),
-        ended: vcpuEnd(worker, `vcpu${i}`, () => end()),
-      });
+        ended: vend.ended,
+        exited: vend.exited,
+        unwatch: [unwatch, vend.dispose],
+      };
+      vcpus.push(v);
     }
     const machine = new Machine({
       config: resolved,
@@ -267,6 +313,7 @@ export class Machine implements AsyncDisposable {
     end = () => machine.failure ?? host.failure ?? (machine.state === 'running' ? undefined : 'stopping');
     fail = (e) => machine.fail(e);
     try {
+      await Promise.all(attaching);
       await vcpus[0]!.api.boot();
       await Promise.all(vcpus.map((v) => v.api.init()));
     } catch (e) {
@@ -274,7 +321,11 @@ export class Machine implements AsyncDisposable {
       throw errors[0] ?? e;
     }
     device?.on('error', (e) => (machine.failure ??= e));
-    for (const v of vcpus) v.worker.on('error', (e) => (machine.failure ??= e));
+    for (const v of vcpus) {
+      const onError = (e: Error): void => void (machine.failure ??= e);
+      v.worker.on('error', onError);
+      v.unwatch.push(() => v.worker.off('error', onError));
+    }
     running.add(machine);
     keepAlive.release([...(device === undefined ? [] : [device]), ...vcpus.map((v) => v.worker)]);
     return machine;
@@ -450,8 +501,10 @@ export class Machine implements AsyncDisposable {
 
   /** halt: the vCPUs (after `waitMs` for their programs), the host pool, then the device. */
   private async stopThreads(waitMs: number): Promise<void> {
-    await within(Promise.all(this.vcpus.map((v) => v.queue)), waitMs);
+    const idle = await within(Promise.all(this.vcpus.map((v) => v.queue)), waitMs);
+    const reuse = idle && this.config.reuseWorkers && this.failure === undefined;
     for (const v of this.vcpus) {
+      if (reuse && !v.exited() && (await this.detached(v))) continue;
       v.api[Comlink.releaseProxy]();
       await v.worker.terminate();
     }

@@ -14,66 +14,107 @@ import {
   importModule,
 } from '../runtime/index.js';
 import { GuestContext } from '../guest/index.js';
-import { closeSession, Session } from '../vcpu/index.js';
+import { closeSession, type GuestKernel, Session } from '../vcpu/index.js';
 import { attachGuestKernel, machineClock, threadExec, type EmtDevice } from './assemble.js';
 import type { MachineShared } from './config.js';
+import { collectGarbage } from './collect.js';
 import { nodeEndpoint } from './endpoint.js';
 import { installErrorTransfer } from './error-transfer.js';
 import type { WorkerMessage } from './messages.js';
 
-const { shared, vcpu } = workerData as { shared: MachineShared; vcpu: number };
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-// Device 'emt': this thread handles its own port writes, so it runs the inline services' calls too.
-let emt: EmtDevice | undefined;
-if (shared.config.device === 'emt') {
-  const services = await loadServices(shared.services, (spec) => spec.onDevice);
-  emt = { inline: { services, spawn: (proc) => void runSync(proc, opts) } };
+
+/** The machine this thread serves as vCPU `vcpu`. */
+interface Attached {
+  readonly vcpu: number;
+  readonly k: GuestKernel;
+  readonly opts: ThreadExecOptions;
+  readonly exec: <T>(proc: Proc<T>) => T;
 }
-const k = attachGuestKernel(
-  shared,
-  vcpu,
-  machineClock(shared),
-  (line) => post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
-  emt,
-);
-const opts: ThreadExecOptions = threadExec(shared, k.tracer);
-const exec = <T>(proc: Proc<T>): T => runSync(proc, opts);
+
+let at: Attached | undefined;
+/** Machines this thread has served: from the second on, it serves one after another (spare-pools.ts). */
+let attachments = 0;
+
+/** Serve `shared` as its vCPU `vcpu`: the guest kernel on its memory and device bus. */
+async function attach(shared: MachineShared, vcpu: number, gcLock: SharedArrayBuffer): Promise<void> {
+  if (attachments++ > 0) collectGarbage(gcLock);
+  // Device 'emt': this thread handles its own port writes, so it runs the inline services' calls too.
+  let emt: EmtDevice | undefined;
+  if (shared.config.device === 'emt') {
+    const services = await loadServices(shared.services, (spec) => spec.onDevice);
+    emt = { inline: { services, spawn: (proc) => void runSync(proc, opts) } };
+  }
+  const k = attachGuestKernel(
+    shared,
+    vcpu,
+    machineClock(shared),
+    (line) => post({ type: 'log', line: `vcpu${vcpu}: ${line}` }),
+    emt,
+  );
+  const opts: ThreadExecOptions = threadExec(shared, k.tracer);
+  at = { vcpu, k, opts, exec: (proc) => runSync(proc, opts) };
+}
+
+function attached(): Attached {
+  if (at === undefined) throw new Error('this vCPU thread serves no machine');
+  return at;
+}
+
+const first = workerData as { shared?: MachineShared; vcpu?: number; gcLock?: SharedArrayBuffer } | undefined;
+if (first?.shared !== undefined) await attach(first.shared, first.vcpu ?? 0, first.gcLock!);
 
 /** A guest program: a function of the guest context and its arguments. */
 type Program = (g: GuestContext, args: unknown) => unknown;
 
 /** The vCPU's control-plane API. */
 const api = {
+  /** Serve another machine (a thread kept from a stopped one: spare-pools.ts). */
+  async attach(shared: MachineShared, vcpu: number, gcLock: SharedArrayBuffer): Promise<void> {
+    await attach(shared, vcpu, gcLock);
+  },
+  /** The machine stopped with no program running here: let it go, so this thread holds nothing of it. */
+  detach(): void {
+    at = undefined;
+  },
   /** Driver initialisation (vCPU 0, once per machine). */
   boot(): string {
+    const { k, exec } = attached();
     const rc = exec(k.initDriver());
     if (RT_FAILURE(rc)) throw new Error(`guest driver init failed: ${statusName(rc)}`);
     return statusName(rc);
   },
   /** Per-vCPU setup. */
   init(): void {
+    const { k, exec, vcpu } = attached();
     const rc = exec(k.initVcpu());
     if (RT_FAILURE(rc)) throw new Error(`vCPU ${vcpu} init failed: ${statusName(rc)}`);
   },
   /** Run `exportName` of `module` as a guest program in a fresh session (closed afterwards). */
   async run(module: string, exportName: string, args: unknown, user: boolean): Promise<unknown> {
+    const a = attached();
     const mod = await importModule(module, 'guest module');
     const fn = mod[exportName];
     if (typeof fn !== 'function') throw new TypeError(`${module} has no function export "${exportName}"`);
-    k.tracer.reset();
+    a.k.tracer.reset();
     // A controlled machine: the program's own code between its step machines is running, not outside.
-    opts.control?.beginProgram();
+    a.opts.control?.beginProgram();
     try {
       // SAFETY: checked to be a function; programs take (GuestContext, args).
-      return await runProgram(fn as Program, args, user);
+      return await runProgram(a, fn as Program, args, user);
     } finally {
-      opts.control?.endProgram();
+      a.opts.control?.endProgram();
     }
   },
 };
 
 /** Run a guest program in a fresh session, closed afterwards. */
-async function runProgram(fn: Program, args: unknown, user: boolean): Promise<unknown> {
+async function runProgram(
+  { k, exec, opts }: Attached,
+  fn: Program,
+  args: unknown,
+  user: boolean,
+): Promise<unknown> {
   const session = Session.open(k, user);
   if (typeof session === 'number') throw new Error(`cannot open a session: ${statusName(session)}`);
   const g = new GuestContext(k, session, exec, (fn) => asParked(opts, fn));

@@ -1,10 +1,11 @@
-// Host pools kept between machines (machine/spare-pools.ts): a machine that stops cleanly leaves its pool
-// to the next one started with as many host workers, whose services then run on the same threads; a pool
-// whose threads still hold something of their machine (a service timer pending, a thread that died) is
-// destroyed instead; `reuseHostWorkers: false` neither takes nor leaves one.
+// Threads kept between machines (machine/spare-pools.ts): a machine that stops cleanly leaves its host pool
+// to the next one started with as many host workers, whose services then run on the same threads, and its
+// idle vCPU threads to the next machine's vCPUs; a pool whose threads still hold something of their
+// machine (a service timer pending, a thread that died) is destroyed instead, as is a vCPU thread whose
+// program outlived the stop; `reuseWorkers: false` neither takes nor leaves any.
 import { afterEach, expect, test } from 'vitest';
 import { Machine, type MachineConfig } from '../../src/machine/index.js';
-import { sparePools } from '../../src/machine/spare-pools.js';
+import { sparePools, spareVcpus } from '../../src/machine/spare-pools.js';
 
 const destroySparePools = (): Promise<void> => Machine.dropSpareWorkers();
 
@@ -63,12 +64,38 @@ test('a pool whose thread died is not kept', async () => {
   expect(sparePools()).toBe(0);
 });
 
-test('reuseHostWorkers false neither takes a pool nor leaves one', async () => {
+test('reuseWorkers false neither takes a pool nor leaves one', async () => {
   await destroySparePools();
   const first = await threadOf();
   expect(sparePools()).toBe(1);
-  const own = await threadOf(0, { reuseHostWorkers: false });
+  const own = await threadOf(0, { reuseWorkers: false });
   expect(own).not.toBe(first);
   expect(sparePools()).toBe(1);
   expect(await threadOf()).toBe(first);
+});
+
+test('a machine takes the idle vCPU threads of one that stopped, but not one whose program outlived the stop', async () => {
+  await destroySparePools();
+  const a = await Machine.start(config);
+  const first = await a.run<{ vcpu: number; pool: number }>({ module: program, export: 'threads' });
+  await a.stop();
+  expect(spareVcpus()).toBe(1);
+  const b = await Machine.start(config);
+  try {
+    expect(spareVcpus()).toBe(0);
+    expect(await b.run({ module: program, export: 'threads' })).toEqual(first);
+    // A program still running when stop() gives up on it: its thread is terminated, not kept.
+    const stuck = b.run({ module: program, export: 'spin' });
+    await b.stop({ waitMs: 0 });
+    await expect(stuck).rejects.toThrow(/machine stopped while a program ran/);
+    expect(spareVcpus()).toBe(0);
+  } finally {
+    await b.stop();
+  }
+  const c = await Machine.start(config);
+  try {
+    expect((await c.run<{ vcpu: number }>({ module: program, export: 'threads' })).vcpu).not.toBe(first.vcpu);
+  } finally {
+    await c.stop();
+  }
 });
