@@ -26,13 +26,9 @@ export interface PoolTaskEnd {
   readonly clean: boolean;
 }
 
-/** Tasks this thread has run: from the second on, it serves a machine after another. */
-let served = 0;
-
 /** Serve HGCM work until stopped. */
 export default async function serve(task: PoolTask): Promise<PoolTaskEnd> {
   const { shared, workerId, logPort } = task;
-  if (served++ > 0) collectGarbage(task.gcLock);
   const log = (line: string): void => logPort.postMessage({ type: 'log', line: `host${workerId}: ${line}` });
   const env = attachHostEnv(shared, TraceSlot.host(shared, workerId));
   const services = await loadServices(shared.services);
@@ -57,5 +53,11 @@ export default async function serve(task: PoolTask): Promise<PoolTaskEnd> {
   logPort.postMessage({ type: 'ready' });
   await asMachineWorkAsync(opts, () => runAsync(worker.run(), opts));
   logPort.close();
-  return { workerId, clean: pending === 0 };
+  const clean = pending === 0;
+  // The thread may serve the next machine (spare-pools.ts): collect what is left of this one once the
+  // task has returned and nothing holds it, so that its memory is free before the next machine allocates
+  // its own (an idle thread would not collect it: glibc's heap then grew by a machine's RAM every few
+  // cycles).
+  if (clean) setImmediate(() => collectGarbage(task.gcLock));
+  return { workerId, clean };
 }

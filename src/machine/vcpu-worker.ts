@@ -33,12 +33,13 @@ interface Attached {
 }
 
 let at: Attached | undefined;
-/** Machines this thread has served: from the second on, it serves one after another (spare-pools.ts). */
-let attachments = 0;
 
-/** Serve `shared` as its vCPU `vcpu`: the guest kernel on its memory and device bus. */
-async function attach(shared: MachineShared, vcpu: number, gcLock: SharedArrayBuffer): Promise<void> {
-  if (attachments++ > 0) collectGarbage(gcLock);
+/**
+ * Serve `shared` as its vCPU `vcpu`: the guest kernel on its memory and device bus. Always by message,
+ * never through workerData: what a thread's workerData holds stays reachable for the thread's life, and a
+ * thread kept for other machines (spare-pools.ts) would hold its first machine's memory for good.
+ */
+async function attach(shared: MachineShared, vcpu: number): Promise<void> {
   // Device 'emt': this thread handles its own port writes, so it runs the inline services' calls too.
   let emt: EmtDevice | undefined;
   if (shared.config.device === 'emt') {
@@ -61,21 +62,26 @@ function attached(): Attached {
   return at;
 }
 
-const first = workerData as { shared?: MachineShared; vcpu?: number; gcLock?: SharedArrayBuffer } | undefined;
-if (first?.shared !== undefined) await attach(first.shared, first.vcpu ?? 0, first.gcLock!);
+// SAFETY: Machine.start gives every vCPU thread this workerData (ts-boot.mjs adds its entry).
+const { gcLock } = workerData as { gcLock: SharedArrayBuffer };
 
 /** A guest program: a function of the guest context and its arguments. */
 type Program = (g: GuestContext, args: unknown) => unknown;
 
 /** The vCPU's control-plane API. */
 const api = {
-  /** Serve another machine (a thread kept from a stopped one: spare-pools.ts). */
-  async attach(shared: MachineShared, vcpu: number, gcLock: SharedArrayBuffer): Promise<void> {
-    await attach(shared, vcpu, gcLock);
+  /** Serve a machine (first the one that started the thread, then others: spare-pools.ts). */
+  async attach(shared: MachineShared, vcpu: number): Promise<void> {
+    await attach(shared, vcpu);
   },
-  /** The machine stopped with no program running here: let it go, so this thread holds nothing of it. */
+  /**
+   * The machine stopped with no program running here: let it go, and collect what is left of it at once,
+   * so that its memory is free before the next machine allocates its own (an idle thread would not collect
+   * it: glibc's heap then grew by a machine's RAM every few cycles).
+   */
   detach(): void {
     at = undefined;
+    collectGarbage(gcLock);
   },
   /** Driver initialisation (vCPU 0, once per machine). */
   boot(): string {
