@@ -8,7 +8,6 @@ import { attachHostEnv, threadExec } from './assemble.js';
 import type { MachineShared } from './config.js';
 import { isWorkerMessage } from './messages.js';
 import type { PoolTask, PoolTaskEnd } from './pool-task.js';
-import { GC_LOCK } from './spare-pools.js';
 
 /** Restarts of one pool worker allowed within RESTART_WINDOW_MS; one more and the worker is given up. */
 export const MAX_RESTARTS = 8;
@@ -82,7 +81,7 @@ export class HostPool {
     };
     port1.on('message', onMessage);
     port1.unref();
-    const task: PoolTask = { shared: this.shared, workerId, logPort: port2, gcLock: GC_LOCK };
+    const task: PoolTask = { shared: this.shared, workerId, logPort: port2 };
     const loop = this.pool.run(task, { transferList: [port2] }).then(
       (end: PoolTaskEnd | undefined) => {
         port1.close();

@@ -38,7 +38,6 @@ import { HostPool } from './host-pool.js';
 import { KeepAlive } from './keep-alive.js';
 import {
   destroySparePools,
-  GC_LOCK,
   keepSparePool,
   keepSpareVcpu,
   poolKey as spareKey,
@@ -297,7 +296,7 @@ export class Machine implements AsyncDisposable {
     const entry = moduleUrl('vcpu-worker').href;
     for (let i = 0; i < resolved.vcpus; i++) {
       const spare = resolved.reuseWorkers ? takeSpareVcpu(entry) : undefined;
-      const worker = spare?.worker ?? spawnWorker('vcpu-worker', { workerData: { gcLock: GC_LOCK } });
+      const worker = spare?.worker ?? spawnWorker('vcpu-worker');
       const api = spare?.api ?? Comlink.wrap<VcpuApi>(nodeEndpoint(worker));
       attaching.push(api.attach(shared, i));
       const unwatch = watch(worker, `vcpu${i}`);

@@ -13,8 +13,6 @@ export interface PoolTask {
   readonly shared: MachineShared;
   readonly workerId: number;
   readonly logPort: MessagePort;
-  /** The process's lock for V8's flags (spare-pools.ts GC_LOCK). */
-  readonly gcLock: SharedArrayBuffer;
 }
 
 /**
@@ -58,6 +56,6 @@ export default async function serve(task: PoolTask): Promise<PoolTaskEnd> {
   // task has returned and nothing holds it, so that its memory is free before the next machine allocates
   // its own (an idle thread would not collect it: glibc's heap then grew by a machine's RAM every few
   // cycles).
-  if (clean) setImmediate(() => collectGarbage(task.gcLock));
+  if (clean) setImmediate(collectGarbage);
   return { workerId, clean };
 }

@@ -36,9 +36,6 @@ interface Spare {
 
 const spares: Spare[] = [];
 
-/** One word the pool workers of this process lock while they set V8's --expose-gc (pool-task.ts). */
-export const GC_LOCK = new SharedArrayBuffer(4);
-
 /** What must match for a pool to be reused: its thread count, its task module and workers' options. */
 export function poolKey(threads: number, filename: string, execArgv: readonly string[]): string {
   return JSON.stringify([threads, filename, execArgv]);

@@ -2,7 +2,7 @@
 // guest programs the main thread sends (over comlink). A program runs to completion on this thread; its
 // HGCM calls block the vCPU in Atomics.wait like a guest thread in the kernel.
 import * as Comlink from 'comlink';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { RT_FAILURE, statusName } from '../abi/index.js';
 import { loadServices } from '../hgcm/index.js';
 import {
@@ -62,9 +62,6 @@ function attached(): Attached {
   return at;
 }
 
-// SAFETY: Machine.start gives every vCPU thread this workerData (ts-boot.mjs adds its entry).
-const { gcLock } = workerData as { gcLock: SharedArrayBuffer };
-
 /** A guest program: a function of the guest context and its arguments. */
 type Program = (g: GuestContext, args: unknown) => unknown;
 
@@ -81,7 +78,7 @@ const api = {
    */
   detach(): void {
     at = undefined;
-    collectGarbage(gcLock);
+    collectGarbage();
   },
   /** Driver initialisation (vCPU 0, once per machine). */
   boot(): string {
