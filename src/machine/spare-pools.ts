@@ -28,13 +28,87 @@ export interface SpareVcpu {
   readonly api: Remote<VcpuApi>;
 }
 
-interface Spare {
-  readonly key: string;
-  readonly pool: Piscina;
-  readonly timer: NodeJS.Timeout;
+/** Things kept for a while, by key: the oldest goes first past `max`, each after SPARE_MS unused. */
+class Shelf<T> {
+  private readonly kept: { key: string; item: T; timer: NodeJS.Timeout; unwatch: () => void }[] = [];
+  private readonly max: number;
+  private readonly end: (item: T) => Promise<void>;
+  private readonly watch: (item: T, lost: () => void) => () => void;
+
+  /**
+   * `end` ends an item for good; `watch` calls `lost` if a kept item breaks by itself (an error, an exit:
+   * an EventEmitter's 'error' with no listener would throw) and returns what stops watching it.
+   */
+  constructor(
+    max: number,
+    end: (item: T) => Promise<void>,
+    watch: (item: T, lost: () => void) => () => void,
+  ) {
+    this.max = max;
+    this.end = end;
+    this.watch = watch;
+  }
+
+  get size(): number {
+    return this.kept.length;
+  }
+
+  take(key: string): T | undefined {
+    const i = this.kept.findIndex((k) => k.key === key);
+    if (i < 0) return undefined;
+    const [k] = this.kept.splice(i, 1);
+    clearTimeout(k!.timer);
+    k!.unwatch();
+    return k!.item;
+  }
+
+  keep(key: string, item: T): void {
+    const drop = (): void => {
+      const i = this.kept.findIndex((k) => k.item === item);
+      if (i >= 0) void this.drop(this.kept.splice(i, 1)[0]!);
+    };
+    const timer = setTimeout(drop, SPARE_MS).unref();
+    this.kept.push({ key, item, timer, unwatch: this.watch(item, drop) });
+    while (this.kept.length > this.max) void this.drop(this.kept.shift()!);
+  }
+
+  /** End every kept item now. */
+  clear(): Promise<void> {
+    return Promise.all(this.kept.splice(0).map((k) => this.drop(k))).then(() => undefined);
+  }
+
+  private drop(k: { item: T; timer: NodeJS.Timeout; unwatch: () => void }): Promise<void> {
+    clearTimeout(k.timer);
+    k.unwatch();
+    return this.end(k.item).catch(() => undefined);
+  }
 }
 
-const spares: Spare[] = [];
+const pools = new Shelf<Piscina>(
+  MAX_SPARES,
+  // A pool's destroy() settles once its threads have ended.
+  (pool) => pool.destroy(),
+  (pool, lost) => {
+    pool.on('error', lost);
+    return () => pool.off('error', lost);
+  },
+);
+
+const vcpus = new Shelf<SpareVcpu>(
+  MAX_SPARE_VCPUS,
+  async (v) => {
+    v.api[releaseProxy]();
+    await v.worker.terminate();
+  },
+  (v, lost) => {
+    v.worker.on('error', lost);
+    v.worker.on('exit', lost);
+    return () => {
+      v.worker.off('error', lost);
+      v.worker.off('exit', lost);
+    };
+  },
+);
 
 /** What must match for a pool to be reused: its thread count, its task module and workers' options. */
 export function poolKey(threads: number, filename: string, execArgv: readonly string[]): string {
@@ -43,74 +117,39 @@ export function poolKey(threads: number, filename: string, execArgv: readonly st
 
 /** A spare pool for `key`, taken out of the spares; undefined if there is none. */
 export function takeSparePool(key: string): Piscina | undefined {
-  const i = spares.findIndex((s) => s.key === key);
-  if (i < 0) return undefined;
-  const [s] = spares.splice(i, 1);
-  clearTimeout(s!.timer);
-  return s!.pool;
+  return pools.take(key);
 }
 
 /** Keep `pool` (idle: every task it ran has ended) for the next machine with `key`. */
 export function keepSparePool(key: string, pool: Piscina): void {
-  const timer = setTimeout(() => {
-    const i = spares.findIndex((s) => s.pool === pool);
-    if (i >= 0) void dropSpare(spares.splice(i, 1)[0]!);
-  }, SPARE_MS).unref();
-  spares.push({ key, pool, timer });
-  while (spares.length > MAX_SPARES) void dropSpare(spares.shift()!);
+  pools.keep(key, pool);
 }
-
-/** Destroy every spare pool and vCPU thread now; resolves when their threads have ended. */
-export async function destroySparePools(): Promise<void> {
-  await Promise.all([...spares.splice(0).map(dropSpare), ...vcpus.splice(0).map(dropVcpu)]);
-}
-
-/** Spare pools kept now. */
-export function sparePools(): number {
-  return spares.length;
-}
-
-/** Spare vCPU threads kept now. */
-export function spareVcpus(): number {
-  return vcpus.length;
-}
-
-const vcpus: { readonly v: SpareVcpu; readonly timer: NodeJS.Timeout }[] = [];
 
 /**
  * A spare vCPU thread started on `entry` (it serves no machine: attach it), taken out of the spares;
  * undefined if none.
  */
 export function takeSpareVcpu(entry: string): SpareVcpu | undefined {
-  const i = vcpus.findIndex((s) => s.v.entry === entry);
-  if (i < 0) return undefined;
-  const [s] = vcpus.splice(i, 1);
-  clearTimeout(s!.timer);
-  return s!.v;
+  return vcpus.take(entry);
 }
 
 /** Keep `v` (detached from its machine, no program running) for the next machine. */
 export function keepSpareVcpu(v: SpareVcpu): void {
   v.worker.unref();
-  const timer = setTimeout(() => {
-    const i = vcpus.findIndex((s) => s.v === v);
-    if (i >= 0) void dropVcpu(vcpus.splice(i, 1)[0]!);
-  }, SPARE_MS).unref();
-  vcpus.push({ v, timer });
-  while (vcpus.length > MAX_SPARE_VCPUS) void dropVcpu(vcpus.shift()!);
+  vcpus.keep(v.entry, v);
 }
 
-function dropVcpu(s: { readonly v: SpareVcpu; readonly timer: NodeJS.Timeout }): Promise<void> {
-  clearTimeout(s.timer);
-  s.v.api[releaseProxy]();
-  return s.v.worker.terminate().then(
-    () => undefined,
-    () => undefined,
-  );
+/** Destroy every spare pool and vCPU thread now; resolves when their threads have ended. */
+export async function destroySparePools(): Promise<void> {
+  await Promise.all([pools.clear(), vcpus.clear()]);
 }
 
-function dropSpare(s: Spare): Promise<void> {
-  clearTimeout(s.timer);
-  // A pool's destroy() settles once its threads have ended; nothing awaits this but destroySparePools().
-  return s.pool.destroy().catch(() => undefined);
+/** Spare pools kept now. */
+export function sparePools(): number {
+  return pools.size;
+}
+
+/** Spare vCPU threads kept now. */
+export function spareVcpus(): number {
+  return vcpus.size;
 }
