@@ -38,9 +38,8 @@ export class HostPool {
   private readonly workers: number;
   private startError: Error | undefined;
   private started_ = false;
-  /** Loops that ended clean (pool-task.ts), and whether any ended otherwise or died. */
+  /** Loops that ended clean (pool-task.ts). */
   private cleanEnds = 0;
-  private unclean = false;
   private readonly onReady: () => void;
   private readonly onFailure: (e: Error) => void;
   /** Set when every worker was given up: the machine can serve no call any more. */
@@ -86,10 +85,8 @@ export class HostPool {
       (end: PoolTaskEnd | undefined) => {
         port1.close();
         if (end?.clean === true) this.cleanEnds++;
-        else this.unclean = true;
       },
       (e: unknown) => {
-        this.unclean = true;
         // ORDER: the worker's death comes through piscina's port, its 'ready' and logs through port1, and
         // nothing orders the two: a worker that said ready and then died at once (its first call killed
         // it) could be taken for one that never got ready and be given up. What it posted before dying
@@ -163,7 +160,8 @@ export class HostPool {
    * this machine and may serve another (spare-pools.ts). Read after allDone().
    */
   get reusable(): boolean {
-    return !this.unclean && this.cleanEnds === this.workers && this.startError === undefined;
+    // A worker that died and was restarted may end clean: its death counts against the pool.
+    return this.cleanEnds === this.workers && this.deaths.size === 0 && this.startError === undefined;
   }
 
   /** Resolves when every loop has ended. */

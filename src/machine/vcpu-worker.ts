@@ -68,9 +68,7 @@ type Program = (g: GuestContext, args: unknown) => unknown;
 /** The vCPU's control-plane API. */
 const api = {
   /** Serve a machine (first the one that started the thread, then others: spare-pools.ts). */
-  async attach(shared: MachineShared, vcpu: number): Promise<void> {
-    await attach(shared, vcpu);
-  },
+  attach,
   /**
    * The machine stopped with no program running here: let it go, and collect what is left of it at once,
    * so that its memory is free before the next machine allocates its own (an idle thread would not collect
